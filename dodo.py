@@ -1,0 +1,15 @@
+"""coursebuild for TinyTorch: the doit task graph. `doit list` explains every task.
+
+Configuration lives in course.yaml; the engine in tasks/. This file only wires them together.
+"""
+from pathlib import Path
+
+from tasks.boot import boot
+
+DOIT_CONFIG = boot(Path(__file__).resolve().parent)
+
+from tasks.task_lint import task_lint  # noqa: E402
+from tasks.task_versions import task_solution, task_student  # noqa: E402
+from tasks.task_export import task_export  # noqa: E402
+from tasks.task_execute import task_check_student, task_validate  # noqa: E402
+from tasks.task_archive import task_archive  # noqa: E402

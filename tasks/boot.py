@@ -1,0 +1,67 @@
+"""What dodo.py does before doit looks at any task: load course.yaml (or stop with its errors), take the
+build lock, make SIGTERM save doit's state, and return DOIT_CONFIG."""
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import sys
+from pathlib import Path
+
+from .context import current, set_root
+from .errors import CourseError
+
+DOIT_COMMANDS = {"help", "run", "list", "info", "clean", "forget", "ignore", "dumpdb", "strace", "tabcompletion", "reset-dep"}
+READ_ONLY_COMMANDS = {"list", "info", "help", "tabcompletion", "dumpdb"}
+DEFAULT_TASKS = ["lint", "student", "solution", "export", "validate", "check_student", "archive"]
+_lock_handle = []
+
+
+def boot(root: Path, argv: list[str] | None = None) -> dict:
+    set_root(root)
+    try:
+        course, paths = current()
+    except CourseError as error:
+        print(f"coursebuild: course.yaml has problems, nothing was built:\n{error}", file=sys.stderr)
+        raise SystemExit(2)
+    if doit_command(sys.argv[1:] if argv is None else argv) not in READ_ONLY_COMMANDS:
+        take_lock(paths.lock_file)
+    signal.signal(signal.SIGTERM, terminate)
+    return {
+        "dep_file": ".doit.db",
+        "backend": "sqlite3",
+        "check_file_uptodate": "md5",
+        "continue": True,
+        "default_tasks": DEFAULT_TASKS,
+    }
+
+
+def doit_command(args: list[str]) -> str:
+    """The doit sub-command of a command line ('run' when none is named)."""
+    for arg in args:
+        if not arg.startswith("-") and "=" not in arg:
+            return arg if arg in DOIT_COMMANDS else "run"
+    return "run"
+
+
+def terminate(signum, frame):
+    """SIGTERM as SystemExit, so doit's `finally` saves the state of the tasks that finished."""
+    raise SystemExit(128 + signum)
+
+
+def take_lock(lock_file: Path) -> None:
+    """One doit run at a time per course; a second one waits, saying who holds the lock."""
+    handle = open(lock_file, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        print(f"coursebuild: another doit run ({holder}) is building this course; waiting for it to finish "
+              f"(Ctrl-C to stop; remove {lock_file.name} only if no doit is running)", file=sys.stderr, flush=True)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    _lock_handle.append(handle)

@@ -1,0 +1,91 @@
+"""Run a notebook in a real Jupyter kernel (nbclient), and describe what went wrong in words.
+
+nbclient is imported inside the functions: it costs seconds, and `doit list` must not pay for it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+OUTPUT_LIMIT = 100_000  # characters kept per stream output in the executed notebook
+HEAD_LINES = 4
+
+
+@dataclass
+class CellFailure:
+    cell: int  # 1-based notebook cell number
+    head: str  # the first lines of the cell
+    ename: str
+    evalue: str
+
+    def describe(self) -> str:
+        return f"cell {self.cell} raised {self.ename}: {self.evalue}\n    cell {self.cell} begins:\n" + "\n".join(
+            f"      {line}" for line in self.head.split("\n")
+        )
+
+
+class ExecutionFailed(Exception):
+    def __init__(self, message: str, nb):
+        super().__init__(message)
+        self.nb = nb
+
+
+def kernel_env(root: Path) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(root), env.get("PYTHONPATH", "")] if p)
+    env.setdefault("MPLBACKEND", "Agg")
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def head(cell) -> str:
+    lines = [line for line in cell.source.split("\n") if line.strip()]
+    return "\n".join(lines[:HEAD_LINES]) + ("\n..." if len(lines) > HEAD_LINES else "")
+
+
+def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool):
+    """Execute `nb` (changed in place); raise ExecutionFailed with a readable message on error/timeout/death."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    current = {"index": 0}
+
+    def on_cell_start(cell, cell_index):
+        current["index"] = cell_index
+
+    client = NotebookClient(
+        nb, timeout=timeout, startup_timeout=120, kernel_name=kernel, allow_errors=allow_errors,
+        record_timing=False, resources={"metadata": {"path": str(cwd)}}, on_cell_start=on_cell_start,
+    )
+    try:
+        client.execute(env=kernel_env(root))
+    except CellTimeoutError:
+        cell = nb.cells[current["index"]]
+        raise ExecutionFailed(f"cell {current['index'] + 1} did not finish within the {timeout} s per-cell timeout (execution.timeout in course.yaml)\n    cell begins:\n      {head(cell)}", cap_outputs(nb))
+    except DeadKernelError as error:
+        raise ExecutionFailed(f"the kernel died while running cell {current['index'] + 1} ({error}); out of memory, or a crash in native code?\n    cell begins:\n      {head(nb.cells[current['index']])}", cap_outputs(nb))
+    except CellExecutionError:
+        failure = failures(nb)[0] if failures(nb) else CellFailure(current["index"] + 1, head(nb.cells[current["index"]]), "Error", "")
+        raise ExecutionFailed(failure.describe(), cap_outputs(nb))
+    return cap_outputs(nb)
+
+
+def failures(nb) -> list[CellFailure]:
+    """Every cell whose outputs hold an error, in order."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "error":
+                found.append(CellFailure(index + 1, head(cell), output.get("ename", ""), output.get("evalue", "")))
+    return found
+
+
+def cap_outputs(nb):
+    """Keep executed notebooks readable: a cell printing megabytes is cut, with a note saying so."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = output.get("text")
+            if isinstance(text, str) and len(text) > OUTPUT_LIMIT:
+                output["text"] = text[:OUTPUT_LIMIT] + f"\n... [output cut by coursebuild: {len(text):,} characters in all]\n"
+    return nb

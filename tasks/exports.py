@@ -1,0 +1,130 @@
+"""`#| export` cells to the tinytorch package (nbdev style). Pure: notebook in, module text out.
+
+`declared_target` scans a source's raw text cheaply (no jupytext), so task creators can name the
+export's target file without parsing notebooks.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+from .errors import CourseError
+from .markers import directives
+
+DEFAULT_EXP_RE = re.compile(r"^#\|[ \t]*default_exp(?:[ \t]+(?P<target>\S*))?[ \t]*$")
+DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+def raw_cell_sources(path: Path) -> list[str]:
+    """Cell texts of a source, roughly: .ipynb cells, or the whole .py text as one piece."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".ipynb":
+        try:
+            return ["".join(c.get("source", "")) for c in json.loads(text).get("cells", [])]
+        except (ValueError, AttributeError):
+            return []
+    return [text.replace("\r\n", "\n")]
+
+
+def declared_targets(path: Path) -> list[tuple[int, str]]:
+    """(line, target) of every `#| default_exp` line in a source (line within its cell for .ipynb)."""
+    found = []
+    for piece in raw_cell_sources(path):
+        for number, line in enumerate(piece.split("\n"), 1):
+            match = DEFAULT_EXP_RE.match(line)
+            if match:
+                found.append((number, match["target"] or ""))
+    return found
+
+
+def declared_target(path: Path, file: str) -> str:
+    """The one dotted export target of a source; CourseError when there is none, several, or a bad one."""
+    targets = declared_targets(path)
+    if not targets:
+        raise CourseError.at(file, 1, "has no '#| default_exp' line, so its '#| export' cells have nowhere to go; add e.g. '#| default_exp core.tensor' to the first code cell")
+    if len(targets) > 1:
+        lines = ", ".join(str(line) for line, _ in targets)
+        raise CourseError.at(file, targets[1][0], f"has {len(targets)} '#| default_exp' lines (lines {lines}); keep exactly one")
+    line, target = targets[0]
+    if not DOTTED_RE.match(target):
+        raise CourseError.at(file, line, f"'#| default_exp {target}' is not a dotted module name; write e.g. '#| default_exp core.tensor'")
+    return target
+
+
+def target_clashes(targets: dict[str, str]) -> dict[str, str]:
+    """module name -> message, for modules whose export path equals or contains another's."""
+    clashes = {}
+    items = sorted(targets.items())
+    for name, target in items:
+        for other, other_target in items:
+            if other == name:
+                continue
+            if target == other_target:
+                clashes[name] = f"exports to tinytorch.{target}, as module '{other}' does; give each module its own '#| default_exp'"
+            elif other_target.startswith(target + "."):
+                clashes[name] = f"exports to tinytorch.{target}, which module '{other}' needs as a package (tinytorch.{other_target}); rename one"
+    return clashes
+
+
+def export_cells(nb) -> list[tuple[int, str]]:
+    """(cell index, code without `#|` directive lines) of each `#| export` code cell, in order."""
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        lines = cell.source.split("\n")
+        found = directives(lines)
+        if any(name == "export" for _, name, _ in found):
+            drop = {i for i, _, _ in found}
+            code = "\n".join(line for i, line in enumerate(lines) if i not in drop).strip("\n")
+            cells.append((index, code))
+    return cells
+
+
+def public_names(code: str) -> list[str]:
+    """Top-level functions, classes and assigned names not starting with '_', in order."""
+    names = []
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for leaf in ast.walk(target):
+                    if isinstance(leaf, ast.Name):
+                        names.append(leaf.id)
+    return [n for n in dict.fromkeys(names) if not n.startswith("_")]
+
+
+def export_text(nb, module_name: str, source_file: str, where) -> str:
+    """The generated package module for the `#| export` cells of a solution notebook."""
+    cells = export_cells(nb)
+    if not cells:
+        raise CourseError.at(source_file, 1, "has no '#| export' cell; mark the cells whose code belongs in the package with '#| export'")
+    for index, code in cells:
+        try:
+            ast.parse(code)
+        except SyntaxError as error:
+            file, line, cell = where(index, 0)
+            raise CourseError.at(file, line, f"exported cell does not parse: {error.msg} (line {error.lineno} of the cell)", cell=cell)
+    names = public_names("\n\n".join(code for _, code in cells))
+    header = [
+        f"# Generated by coursebuild from {source_file} (module '{module_name}'). DO NOT EDIT.",
+        f"# Edit the source and run `doit export:{module_name}`; this file is read-only and is replaced on export.",
+        "",
+        f"__all__ = {names!r}",
+        "",
+    ]
+    body = [f"\n# %% {source_file}, cell {index + 1}\n{code}\n" for index, code in cells]
+    return "\n".join(header) + "".join(body)
+
+
+def package_inits(package: Path, target_file: Path) -> list[Path]:
+    """The `__init__.py` files a target needs between the package root and its folder."""
+    inits, folder = [], target_file.parent
+    while folder != package and package in folder.parents:
+        inits.append(folder / "__init__.py")
+        folder = folder.parent
+    return inits[::-1]

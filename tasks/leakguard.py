@@ -1,0 +1,107 @@
+"""The leak guard: no line of a solution region, hidden test or instructor cell in a student artifact.
+
+It re-reads the source markup itself (a plain line scan, independent of the transforms) and searches
+each written artifact: notebooks cell by cell, .py files line by line, archives member by member.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Finding
+from .markers import has_directive, marker
+
+TRIVIAL_RE = re.compile(r"^[\W_]*$")
+TRIVIAL = {"pass", "else:", "try:", "finally:", "return", "break", "continue", "return None", "return self",
+           "return result", "return out", "return x", "return output", "yield", "raise", "else", "end"}
+LONG_ENOUGH_FOR_SUBSTRING = 24
+
+
+@dataclass(frozen=True)
+class Secret:
+    text: str  # the stripped line
+    cell: int  # index in the source notebook
+    line: int  # index in the cell
+
+
+def secret_lines(nb) -> dict[str, Secret]:
+    """Non-trivial stripped lines that only exist inside regions or instructor cells of the source."""
+    secrets: dict[str, Secret] = {}
+    visible: set[str] = set()
+    for cell_index, cell in enumerate(nb.cells):
+        lines = cell.source.split("\n")
+        hidden_cell = cell.cell_type == "code" and has_directive(lines, "hide")
+        inside = False
+        for line_index, line in enumerate(lines):
+            found = marker(line) if cell.cell_type == "code" else None
+            if found:
+                inside = found[0] == "BEGIN"
+                continue
+            stripped = line.strip()
+            if inside or hidden_cell:
+                if not trivial(stripped):
+                    secrets.setdefault(stripped, Secret(stripped, cell_index, line_index))
+            else:
+                visible.add(stripped)
+    return {text: secret for text, secret in secrets.items() if text not in visible}
+
+
+def trivial(stripped: str) -> bool:
+    return not stripped or stripped in TRIVIAL or bool(TRIVIAL_RE.match(stripped)) or stripped.startswith("#|")
+
+
+def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
+    """(place, lines) pieces of one artifact: a notebook's cells and outputs, or a text file's lines."""
+    if name.endswith(".ipynb"):
+        nb = json.loads(data.decode("utf-8"))
+        pieces = []
+        for index, cell in enumerate(nb.get("cells", []), 1):
+            pieces.append((f"{name} (cell {index})", "".join(cell.get("source", "")).split("\n")))
+            for output in cell.get("outputs", []):
+                text = "".join(output.get("text", "")) + json.dumps(output.get("data", {}))
+                pieces.append((f"{name} (cell {index} output)", text.split("\n")))
+        return pieces
+    return [(name, data.decode("utf-8", errors="replace").split("\n"))]
+
+
+def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:
+    """Findings for every secret line present in the artifact `name` with content `data`."""
+    findings = []
+    long_secrets = [s for s in secrets if len(s) >= LONG_ENOUGH_FOR_SUBSTRING]
+    for place, lines in artifact_texts(name, data):
+        for number, line in enumerate(lines, 1):
+            stripped = line.strip()
+            hit = secrets.get(stripped) or next((secrets[s] for s in long_secrets if s in stripped), None)
+            if hit:
+                findings.append(leak(place, number, hit, source_where))
+    return findings
+
+
+def leak(place: str, number: int, secret: Secret, source_where) -> Finding:
+    src_file, src_line, src_cell = source_where(secret.cell, secret.line)
+    origin = f"{src_file}:{src_line}" if src_cell is None else f"{src_file} (cell {src_cell}, line {src_line})"
+    return Finding(place, number, f"LEAK: solution/hidden text from {origin} is in a student artifact: {secret.text[:80]!r}. The artifact was not kept; fix the markers around that line.")
+
+
+def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
+    if path.name.endswith(".zip"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [(f"{path.name}/{n}", archive.read(n)) for n in archive.namelist()]
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        return [(f"{path.name}/{m.name}", archive.extractfile(m).read()) for m in archive.getmembers() if m.isfile()]
+
+
+def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:
+    """Scan one artifact (notebook, .py, text, or a .zip/.tar.gz of them) before it is kept."""
+    if name.endswith((".zip", ".tar.gz")):
+        findings = []
+        for member, content in archive_members(Path(name), data):
+            if member.endswith((".ipynb", ".py", ".txt", ".md")):
+                findings.extend(scan_bytes(secrets, member, content, source_where))
+        return findings
+    return scan_bytes(secrets, name, data, source_where)

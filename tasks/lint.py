@@ -1,0 +1,181 @@
+"""Lint a module source: every finding names file:line. Errors stop that module's build; warnings don't.
+
+Each check is a small function `(LintInput) -> iterator of Finding`; CHECKS lists them in order.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterator
+
+from .errors import Finding
+from .markers import MarkerError, directives, find_regions, has_marker_text
+
+GRADE_ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+TINYTORCH_IMPORT_RE = re.compile(r"^\s*(?:from\s+tinytorch\.(?P<from>[\w.]+)\s+import|import\s+tinytorch\.(?P<imp>[\w.]+))")
+MAGIC_RE = re.compile(r"^\s*[%!]")
+
+
+@dataclass(frozen=True)
+class LintInput:
+    source: object  # source.Source
+    module: str  # module name
+    depends_on: tuple[str, ...]
+    exports: dict[str, str]  # dotted target (e.g. core.tensor) -> module name, for every module of the course
+
+
+def finding(src, cell: int, line: int, message: str, severity: str = "error") -> Finding:
+    file, number, cell_number = src.source.location(cell, line)
+    return Finding(file, number, message, severity=severity, cell=cell_number)
+
+
+def nbgrader(cell) -> dict:
+    meta = cell.metadata.get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
+def check_metadata(src: LintInput) -> Iterator[Finding]:
+    for index, cell in enumerate(src.source.nb.cells):
+        bad = cell.metadata.get("incorrectly_encoded_metadata")
+        if bad is not None:
+            yield finding(src, index, 0, f"the metadata on this cell's '# %%' line is not valid JSON ({bad[:60]!r}); write it as nbgrader={{\"grade\": false, ...}} with double quotes")
+        if "nbgrader" in cell.metadata and not isinstance(cell.metadata["nbgrader"], dict):
+            yield finding(src, index, 0, "nbgrader metadata must be a JSON object like {\"grade\": false, \"grade_id\": \"...\"}")
+
+
+def check_markers(src: LintInput) -> Iterator[Finding]:
+    for index, cell in enumerate(src.source.nb.cells):
+        lines = cell.source.split("\n")
+        if cell.cell_type != "code":
+            for number, line in enumerate(lines):
+                if has_marker_text(line):
+                    yield finding(src, index, number, "solution/hidden-test marker in a markdown cell; markers only work in code cells (move the region into a code cell)")
+            continue
+        try:
+            regions = find_regions(lines)
+        except MarkerError as error:
+            yield finding(src, index, error.line_index, str(error))
+            continue
+        meta = nbgrader(cell)
+        for region in regions:
+            if region.kind == "solution" and not meta.get("solution"):
+                yield finding(src, index, region.begin, "solution region in a cell not flagged as a solution cell; add \"solution\": true to its nbgrader metadata")
+            if region.kind == "hidden" and not meta.get("grade"):
+                yield finding(src, index, region.begin, "hidden-tests region outside a test cell; hidden tests belong in a cell with \"grade\": true, \"locked\": true")
+
+
+def check_grade_ids(src: LintInput) -> Iterator[Finding]:
+    first_seen: dict[str, int] = {}
+    for index, cell in enumerate(src.source.nb.cells):
+        meta = nbgrader(cell)
+        if not meta:
+            continue
+        grade_id = meta.get("grade_id")
+        if not isinstance(grade_id, str) or not GRADE_ID_RE.match(grade_id):
+            yield finding(src, index, 0, f"grade_id {grade_id!r} is missing or invalid; use letters, digits, '-' and '_'")
+            continue
+        if grade_id in first_seen:
+            _, line, cell_no = src.source.location(first_seen[grade_id], 0)
+            yield finding(src, index, 0, f"duplicate grade_id '{grade_id}' (first used at line {line or cell_no}); every graded or solution cell needs its own id")
+        first_seen.setdefault(grade_id, index)
+
+
+def check_test_cells(src: LintInput) -> Iterator[Finding]:
+    tests = 0
+    for index, cell in enumerate(src.source.nb.cells):
+        meta = nbgrader(cell)
+        if not meta.get("grade") or cell.cell_type != "code":
+            continue
+        tests += 1
+        if not meta.get("locked"):
+            yield finding(src, index, 0, f"test cell '{meta.get('grade_id')}' is not locked; add \"locked\": true so students cannot edit the tests")
+        points = meta.get("points")
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+            yield finding(src, index, 0, f"test cell '{meta.get('grade_id')}' has no points; add e.g. \"points\": 5")
+    if tests == 0:
+        yield Finding(src.source.file, 1, "the module has no test cell; add a code cell with nbgrader={\"grade\": true, \"locked\": true, \"points\": N, ...} that runs its unit tests")
+
+
+def check_unmarked_solutions(src: LintInput) -> Iterator[Finding]:
+    for index, cell in enumerate(src.source.nb.cells):
+        if cell.cell_type == "code" and nbgrader(cell).get("solution") and "BEGIN SOLUTION" not in cell.source:
+            yield finding(src, index, 0, "cell is flagged \"solution\": true but has no ### BEGIN SOLUTION region; it is given to students unchanged (set \"solution\": false, or mark the part students write)", "warning")
+
+
+def check_directives(src: LintInput) -> Iterator[Finding]:
+    for index, cell in enumerate(src.source.nb.cells):
+        if cell.cell_type != "code":
+            continue
+        found = directives(cell.source.split("\n"))
+        names = {name for _, name, _ in found}
+        if "hide" in names and "export" in names:
+            line = next(i for i, name, _ in found if name == "hide")
+            yield finding(src, index, line, "a '#| hide' cell cannot also be '#| export': students would import code they never saw; split the cell")
+        if "hide" in names and nbgrader(cell).get("grade"):
+            yield finding(src, index, 0, "a test cell cannot be '#| hide'; hide individual assertions with ### BEGIN HIDDEN TESTS instead")
+
+
+def check_imports(src: LintInput) -> Iterator[Finding]:
+    own = {target for target, name in src.exports.items() if name == src.module}
+    for index, cell in enumerate(src.source.nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for number, line in enumerate(cell.source.split("\n")):
+            match = TINYTORCH_IMPORT_RE.match(line)
+            if not match:
+                continue
+            target = match["from"] or match["imp"]
+            owner = src.exports.get(target)
+            if target in own:
+                yield finding(src, index, number, f"imports its own export tinytorch.{target}; use the names defined in this module directly")
+            elif owner is None:
+                yield finding(src, index, number, f"imports tinytorch.{target}, which no module of course.yaml exports (known: {', '.join(sorted(src.exports)) or 'none'})")
+            elif owner not in src.depends_on:
+                yield finding(src, index, number, f"imports tinytorch.{target} from module '{owner}', which is not in depends_on of '{src.module}' in course.yaml; add it there")
+
+
+def check_student_compiles(src: LintInput) -> Iterator[Finding]:
+    """Cells that parse in the source must still parse once regions are stubbed and hidden tests removed."""
+    from .pipeline import build_version
+
+    if any(f.severity == "error" for f in check_markers(src)):
+        return
+    student = build_version(src.source.nb, "student", src.module)
+    by_id = {cell.id: index for index, cell in enumerate(src.source.nb.cells)}
+    for cell in student.cells:
+        original = src.source.nb.cells[by_id[cell.id]]
+        if cell.cell_type != "code" or any(MAGIC_RE.match(l) for l in cell.source.split("\n")):
+            continue
+        if parses(original.source) and not parses(cell.source):
+            yield finding(src, by_id[cell.id], 0, "this cell no longer parses in the student version (a hidden-tests region was the only statement of a block?); keep a visible statement in that block")
+
+
+def parses(code: str) -> bool:
+    try:
+        compile(code, "<cell>", "exec")
+        return True
+    except (SyntaxError, ValueError):
+        return False
+
+
+def check_line_endings(src: LintInput) -> Iterator[Finding]:
+    if getattr(src.source, "crlf", False):
+        yield Finding(src.source.file, 1, "uses Windows (CRLF) line endings; they are read as LF and built outputs use LF", "warning")
+
+
+CHECKS = (
+    check_metadata,
+    check_markers,
+    check_grade_ids,
+    check_test_cells,
+    check_unmarked_solutions,
+    check_directives,
+    check_imports,
+    check_student_compiles,
+    check_line_endings,
+)
+
+
+def lint(src: LintInput) -> list[Finding]:
+    return [f for check in CHECKS for f in check(src)]

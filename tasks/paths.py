@@ -1,0 +1,93 @@
+"""Every path the build reads or writes, computed in one place from course.yaml."""
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from .config import Course, Module
+
+DATA_EXCLUDED_SUFFIXES = {".py", ".ipynb", ".pyc"}
+DATA_EXCLUDED_NAMES = {"__pycache__", ".ipynb_checkpoints"}
+
+
+class Paths:
+    def __init__(self, course: Course):
+        self.course = course
+        self.root = course.root
+        self.build = self.root / "build"
+        self.state_file = self.root / ".doit.db"
+        self.lock_file = self.root / ".doit.lock"
+        self.package = self.root / "tinytorch"
+        self.student_repo = self.root / course.student_repo.path
+
+    def rel(self, path: Path) -> str:
+        """A path as the user sees it: relative to the repository root when inside it."""
+        try:
+            return str(Path(path).relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    # sources
+    def source(self, module: Module) -> Path:
+        return self.root / module.folder / module.source
+
+    def data_files(self, module: Module) -> list[Path]:
+        """Files in the module folder that ship with the student version: everything but code and caches."""
+        folder = self.root / module.folder
+        found = []
+        for path in sorted(folder.rglob("*")):
+            parts = path.relative_to(folder).parts
+            if any(p.startswith(".") or p in DATA_EXCLUDED_NAMES for p in parts):
+                continue
+            if path.is_file() and path.suffix not in DATA_EXCLUDED_SUFFIXES:
+                found.append(path)
+        return found
+
+    # build outputs
+    def student_notebook(self, module: Module) -> Path:
+        return self.build / "student" / module.slug / f"{module.name}.ipynb"
+
+    def student_python(self, module: Module) -> Path:
+        return self.build / "student" / module.slug / f"{module.name}.py"
+
+    def solution_notebook(self, module: Module) -> Path:
+        return self.build / "solution" / module.slug / f"{module.name}.ipynb"
+
+    def solution_python(self, module: Module) -> Path:
+        return self.build / "solution" / module.slug / f"{module.name}.py"
+
+    def version_files(self, module: Module, version: str) -> list[Path]:
+        """The files of the `student` or `solution` version, per the course's output formats."""
+        notebook = self.student_notebook if version == "student" else self.solution_notebook
+        python = self.student_python if version == "student" else self.solution_python
+        files = []
+        if "notebook" in self.course.outputs:
+            files.append(notebook(module))
+        if "python" in self.course.outputs:
+            files.append(python(module))
+        return files
+
+    def code_digest(self, module: Module, version: str) -> Path:
+        """The code cells of a version, hashed: what execution and export are keyed on."""
+        return self.build / "digests" / module.slug / f"{version}.code.sha256"
+
+    def executed_notebook(self, module: Module) -> Path:
+        return self.build / "executed" / module.slug / f"{module.name}.ipynb"
+
+    def student_check(self, module: Module) -> Path:
+        return self.build / "checks" / module.slug / "student-check.json"
+
+    def archive(self, module: Module) -> Path:
+        return self.build / "archives" / f"{module.slug}-student.{self.course.archive}"
+
+    # the package
+    def export_file(self, dotted: str) -> Path:
+        return self.package.joinpath(*dotted.split(".")).with_suffix(".py")
+
+    # the student repository (paths inside it are relative, POSIX)
+    @staticmethod
+    def repo_module_dir(module: Module) -> PurePosixPath:
+        return PurePosixPath("modules") / module.slug
+
+    @staticmethod
+    def repo_solution_dir(module: Module) -> PurePosixPath:
+        return PurePosixPath("solutions") / module.slug

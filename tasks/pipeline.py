@@ -1,0 +1,44 @@
+"""The order of the transforms, in one place, and the two versions built from a source notebook."""
+from __future__ import annotations
+
+import copy
+import hashlib
+
+from . import transforms as t
+
+STUDENT_STEPS = (
+    t.drop_hidden_cells,
+    t.drop_hidden_tests,
+    t.stub_solutions,
+    t.clear_outputs,
+    t.normalize_nbgrader,
+)
+SOLUTION_STEPS = (
+    t.strip_hide_directives,
+    t.strip_markers,
+    t.clear_outputs,
+    t.normalize_nbgrader,
+)
+STEPS = {"student": STUDENT_STEPS, "solution": SOLUTION_STEPS}
+
+
+def apply(nb, steps, ctx: t.StepContext):
+    """Run `steps` in order on a private copy of `nb`; the input is never changed."""
+    result = copy.deepcopy(nb)
+    for step in steps:
+        result = step(result, ctx)
+    return result
+
+
+def build_version(nb, version: str, module_label: str):
+    """The `student` or `solution` notebook of a source notebook."""
+    return apply(nb, STEPS[version], t.StepContext(module=module_label))
+
+
+def code_digest(nb) -> str:
+    """A hash of the code cells only: markdown edits leave it unchanged (execution is keyed on it)."""
+    digest = hashlib.sha256()
+    for cell in t.code_cells(nb):
+        digest.update(cell.source.encode("utf-8"))
+        digest.update(b"\n\x00cell\x00\n")
+    return digest.hexdigest()

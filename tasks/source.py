@@ -1,0 +1,106 @@
+"""Module sources (jupytext percent .py or .ipynb) read into notebooks, with a map back to file lines.
+
+`reads_source` is pure (text in, Source out); `read_source` is the thin file wrapper. Heavy imports
+(jupytext, nbformat) happen here, inside functions, so `doit list` never pays for them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CourseError
+
+HEADER_RE = re.compile(r"^# %%")
+JUPYTEXT_CELL_KEYS = ("lines_to_next_cell",)
+
+
+@dataclass
+class Source:
+    """A parsed module source: the notebook, plus where each cell starts in the file (for messages)."""
+
+    file: str
+    nb: object
+    cell_lines: list[int | None]
+    text_lines: list[str] = field(default_factory=list)
+    crlf: bool = False
+
+    def location(self, cell_index: int, line_index: int = 0) -> tuple[str, int | None, int | None]:
+        """(file, line, cell) for line `line_index` of cell `cell_index`; `cell` is set for .ipynb sources."""
+        start = self.cell_lines[cell_index]
+        if start is None:
+            return self.file, line_index + 1, cell_index + 1
+        wanted = self.nb.cells[cell_index].source.split("\n")[line_index].strip() if self.nb.cells[cell_index].source else ""
+        end = self.cell_lines[cell_index + 1] if cell_index + 1 < len(self.cell_lines) else len(self.text_lines) + 1
+        for number in range(start + 1 + line_index, end):
+            if wanted and self.text_lines[number - 1].strip().endswith(wanted):
+                return self.file, number, None
+        for number in range(start + 1, end):
+            if wanted and self.text_lines[number - 1].strip().endswith(wanted):
+                return self.file, number, None
+        return self.file, start, None
+
+
+def decode(data: bytes, file: str) -> tuple[str, bool]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CourseError.at(file, line, f"contains bytes that are not UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    crlf = "\r\n" in text
+    return text.replace("\r\n", "\n").replace("\r", "\n"), crlf
+
+
+def reads_source(text: str, file: str, kind: str) -> Source:
+    """Parse source text (`kind` is 'py' or 'ipynb') into a Source with deterministic cell ids."""
+    if kind == "ipynb":
+        nb = reads_ipynb(text, file)
+        cell_lines: list[int | None] = [None] * len(nb.cells)
+        lines: list[str] = []
+    else:
+        import jupytext
+
+        nb = jupytext.reads(text, fmt="py:percent")
+        lines = text.split("\n")
+        cell_lines = header_lines(lines, len(nb.cells))
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index:03d}"
+        for key in JUPYTEXT_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.metadata = {}
+    return Source(file=file, nb=nb, cell_lines=cell_lines, text_lines=lines)
+
+
+def reads_ipynb(text: str, file: str):
+    import nbformat
+
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as error:  # nbformat raises several types: JSON, schema, version
+        line = getattr(error, "lineno", None)
+        raise CourseError.at(file, line, f"is not a valid Jupyter notebook ({str(error).splitlines()[0]}); open and re-save it in Jupyter, or fix the JSON")
+    return nb
+
+
+def header_lines(lines: list[str], cell_count: int) -> list[int | None]:
+    """File line of each cell's `# %%` header; a cell before the first header starts at line 1."""
+    headers = [number for number, line in enumerate(lines, 1) if HEADER_RE.match(line)]
+    if len(headers) < cell_count:
+        headers = [1] * (cell_count - len(headers)) + headers
+    return headers[len(headers) - cell_count:] if cell_count else []
+
+
+def read_source(path: Path, file: str) -> Source:
+    """Read a module source file; `file` is the name to use in messages (relative to the repo)."""
+    path = Path(path)
+    if path.stat().st_size > 20 * 1024 * 1024:
+        raise CourseError.at(file, None, "is larger than 20 MB; a module source should be a few hundred KB (move data to separate files)")
+    text, crlf = decode(path.read_bytes(), file)
+    source = reads_source(text, file, "ipynb" if path.suffix == ".ipynb" else "py")
+    source.crlf = crlf
+    return source

@@ -1,0 +1,46 @@
+"""doit tasks `archive:NAME`: the student version and the module's data files, one deterministic archive."""
+from __future__ import annotations
+
+from .archive import archive_bytes
+from .context import current, load
+from .doitutil import config_changed_for, reports_user_errors
+from .engine import engine_files
+from .fsutil import write_atomic
+from .source import read_source
+from .task_versions import guard
+
+
+def archive_entries(paths, module) -> dict[str, bytes]:
+    """Archive name -> content: `NN_name/<student files>` and `NN_name/<data files, relative>`."""
+    folder = paths.root / module.folder
+    entries = {f"{module.slug}/{p.name}": p.read_bytes() for p in paths.version_files(module, "student")}
+    entries.update({f"{module.slug}/{p.relative_to(folder).as_posix()}": p.read_bytes() for p in paths.data_files(module)})
+    return entries
+
+
+@reports_user_errors
+def archive_action(root: str, name: str) -> None:
+    course, paths = load(root)
+    module = course.module(name)
+    data = archive_bytes(archive_entries(paths, module), course.archive)
+    target = paths.archive(module)
+    source = read_source(paths.source(module), paths.rel(paths.source(module)))
+    guard(source, {paths.rel(target): data})
+    write_atomic(target, data)
+
+
+def task_archive():
+    """Per-module student archives (.zip or .tar.gz per course.yaml), byte-identical when unchanged."""
+    course, paths = current()
+    engine = engine_files("task_archive")
+    for module in course.modules:
+        inputs = paths.version_files(module, "student") + paths.data_files(module)
+        yield {
+            "name": module.name,
+            "actions": [(archive_action, [str(course.root), module.name])],
+            "file_dep": [paths.rel(p) for p in inputs] + engine,
+            "targets": [paths.rel(paths.archive(module))],
+            "uptodate": [config_changed_for({"module": module.name, "archive": course.archive})],
+            "clean": True,
+            "doc": f"archive the student version of {module.folder}",
+        }

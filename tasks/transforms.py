@@ -1,0 +1,135 @@
+"""One small notebook transform per function, in the style of nbgrader's preprocessors.
+
+Each step takes a notebook it may change (the pipeline hands it a private copy) and a StepContext,
+and returns the notebook. No step reads or writes files. The order of the steps lives in pipeline.py.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from .markers import find_regions, has_directive, marker, without_directive
+
+STUB_SIGNATURE = "is not implemented yet"
+DEF_RE = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
+CLASS_RE = re.compile(r"^(?P<indent>[ \t]*)class[ \t]+(?P<name>\w+)")
+NBGRADER_DEFAULTS = {"grade": False, "locked": False, "solution": False, "schema_version": 3}
+
+
+@dataclass(frozen=True)
+class StepContext:
+    module: str  # the module's folder name, e.g. "01_tensor": how students know it
+
+
+def code_cells(nb):
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def lines_of(cell) -> list[str]:
+    return cell.source.split("\n")
+
+
+def set_lines(cell, lines: list[str]) -> None:
+    cell.source = "\n".join(lines)
+
+
+# --- student steps ----------------------------------------------------------------------------------
+
+def drop_hidden_cells(nb, ctx: StepContext):
+    """Remove instructor-only cells (`#| hide`)."""
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and has_directive(lines_of(c), "hide"))]
+    return nb
+
+
+def drop_hidden_tests(nb, ctx: StepContext):
+    """Remove every `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` region, markers included."""
+    for cell in code_cells(nb):
+        lines = lines_of(cell)
+        for region in reversed([r for r in find_regions(lines) if r.kind == "hidden"]):
+            del lines[region.begin : region.end + 1]
+        set_lines(cell, lines)
+    return nb
+
+
+def stub_solutions(nb, ctx: StepContext):
+    """Replace every solution region by a `raise NotImplementedError(...)` at the BEGIN line's indent."""
+    for cell in code_cells(nb):
+        lines = lines_of(cell)
+        for region in reversed([r for r in find_regions(lines) if r.kind == "solution"]):
+            lines[region.begin : region.end + 1] = [stub_line(lines, region.begin, region.indent, ctx, cell)]
+        set_lines(cell, lines)
+    return nb
+
+
+def stub_line(lines: list[str], begin: int, indent: str, ctx: StepContext, cell) -> str:
+    """The stub for a region starting at `begin`: names the function, the module and where the TODO is."""
+    scope, docstring = enclosing_scope(lines, begin, len(indent.expandtabs()))
+    if scope:
+        pointer = todo_pointer(docstring)
+        what = scope
+    else:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        what = f"The code in cell '{grade_id}'" if grade_id else "This cell's code"
+        pointer = "See the instructions above this cell."
+    message = f"{what} (module {ctx.module}) {STUB_SIGNATURE}: replace this line with your code. {pointer}"
+    return f"{indent}raise NotImplementedError({json.dumps(message)})"
+
+
+def enclosing_scope(lines: list[str], begin: int, indent: int) -> tuple[str | None, str]:
+    """('Class.method', text between the def line and the region) for the def around line `begin`."""
+    names, def_at, limit = [], None, indent
+    for index in range(begin - 1, -1, -1):
+        match = DEF_RE.match(lines[index]) or CLASS_RE.match(lines[index])
+        if not match or len(match["indent"].expandtabs()) >= limit:
+            continue
+        if DEF_RE.match(lines[index]) and def_at is None:
+            def_at = index
+        names.insert(0, match["name"])
+        limit = len(match["indent"].expandtabs())
+        if limit == 0:
+            break
+    if def_at is None:
+        return None, ""
+    return ".".join(names), "\n".join(lines[def_at + 1 : begin])
+
+
+def todo_pointer(docstring: str) -> str:
+    found = [word for word in ("TODO", "HINT") if word in docstring]
+    if found:
+        return f"See the {' and '.join(found)} in its docstring."
+    return "See its docstring and the explanation above."
+
+
+# --- solution steps ---------------------------------------------------------------------------------
+
+def strip_markers(nb, ctx: StepContext):
+    """Remove the marker lines themselves; the code between them stays."""
+    for cell in code_cells(nb):
+        set_lines(cell, [line for line in lines_of(cell) if marker(line) is None])
+    return nb
+
+
+def strip_hide_directives(nb, ctx: StepContext):
+    """Remove the `#| hide` line of instructor cells; the cells stay."""
+    for cell in code_cells(nb):
+        set_lines(cell, without_directive(lines_of(cell), "hide"))
+    return nb
+
+
+# --- both -------------------------------------------------------------------------------------------
+
+def clear_outputs(nb, ctx: StepContext):
+    """No outputs or execution counts in a built notebook."""
+    for cell in code_cells(nb):
+        cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def normalize_nbgrader(nb, ctx: StepContext):
+    """Fill the nbgrader schema-3 defaults so every flagged cell validates (points stay as given)."""
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if isinstance(meta, dict):
+            cell.metadata["nbgrader"] = dict(sorted({**NBGRADER_DEFAULTS, **meta, "schema_version": 3}.items()))
+    return nb
