@@ -31,7 +31,7 @@ test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest -q
 
 deploy-all: $(STAMP) ## Build and validate every module, deploy all student notebooks in one commit
-	$(DOIT) deploy_all
+	$(DOIT) deploy_student
 
 release: $(STAMP) ## Release the schedule up to WEEK: make release WEEK=5
 	$(DOIT) release week=$(WEEK)

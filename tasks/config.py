@@ -259,11 +259,11 @@ def load_course(root: Path, filename: str = COURSE_FILE) -> Course:
     reader = Reader(filename)
     values = reader.mapping(node, "", COURSE)
     if values is None or reader.findings:
-        raise CourseError(reader.findings)
+        raise CourseError(sorted(reader.findings, key=lambda f: f.line or 0))
     course = build_course(values, root)
     findings = check_course(course, values, filename)
     if findings:
-        raise CourseError(findings)
+        raise CourseError(sorted(findings, key=lambda f: f.line or 0))
     return course
 
 

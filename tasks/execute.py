@@ -5,6 +5,7 @@ nbclient is imported inside the functions: it costs seconds, and `doit list` mus
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,17 +48,30 @@ def head(cell) -> str:
 def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool):
     """Execute `nb` (changed in place); raise ExecutionFailed with a readable message on error/timeout/death."""
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     current = {"index": 0}
 
     def on_cell_start(cell, cell_index):
         current["index"] = cell_index
 
-    client = NotebookClient(
-        nb, timeout=timeout, startup_timeout=120, kernel_name=kernel, allow_errors=allow_errors,
-        record_timing=False, resources={"metadata": {"path": str(cwd)}}, on_cell_start=on_cell_start,
-    )
+    from jupyter_client.manager import KernelManager
+
+    with tempfile.TemporaryDirectory(prefix="coursebuild-kernel-") as sockets:
+        manager = KernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets, "kernel"))
+        client = NotebookClient(
+            nb, km=manager, timeout=timeout, startup_timeout=120, kernel_name=kernel, allow_errors=allow_errors,
+            record_timing=False, resources={"metadata": {"path": str(cwd)}}, on_cell_start=on_cell_start,
+        )
+        try:
+            return execute_with(client, nb, root, timeout, current)
+        finally:
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
+
+
+def execute_with(client, nb, root: Path, timeout: int, current: dict):
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
     try:
         client.execute(env=kernel_env(root))
     except CellTimeoutError:

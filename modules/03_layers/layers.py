@@ -404,7 +404,9 @@ class Sequential(Layer):
         TODO: Build one flat list containing the parameters of every layer that
               has a `parameters` method, in layer order, and return it.
 
-        HINT: `hasattr(layer, "parameters")`, then `params.extend(layer.parameters())`.
+        HINT: `hasattr(layer, "parameters")` tells you whether a step has a
+        parameters method; `some_list.extend(other_list)` appends every item of
+        `other_list` (whereas `append` would nest the whole list).
         """
         ### BEGIN SOLUTION
         params = []
