@@ -112,7 +112,7 @@ class Reader:
 
     def fail(self, node, path: str, message: str):
         line = node.start_mark.line + 1 if node is not None else None
-        self.findings.append(Finding(self.file, line, f"{path}: {message}"))
+        self.findings.append(Finding(self.file, line, f"{path}: {message}" if path else message))
 
     def mapping(self, node, path: str, keys: dict[str, Key]) -> dict | None:
         if not isinstance(node, yaml.MappingNode):
@@ -334,10 +334,11 @@ def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
         findings.append(Finding(filename, line_of(node) if node is not None else 1, message))
 
     repo_node = (values["student_repo"] or {}).get("__node__")
+    repo_keys = {k.value: v for k, v in repo_node.value} if repo_node is not None else {}
     if "{week}" not in course.student_repo.tag:
-        fail(repo_node, f"student_repo.tag: '{course.student_repo.tag}' must contain {{week}}, e.g. 'week{{week}}'")
+        fail(repo_keys.get("tag", repo_node), f"student_repo.tag: '{course.student_repo.tag}' must contain {{week}}, e.g. 'week{{week}}'")
     if not inside(course.root, course.student_repo.path):
-        fail(repo_node, f"student_repo.path: '{course.student_repo.path}' leaves the repository; use a path inside it such as 'student-repo'")
+        fail(repo_keys.get("path", repo_node), f"student_repo.path: '{course.student_repo.path}' leaves the repository; use a path inside it such as 'student-repo'")
     seen: dict[str, int] = {}
     folders: dict[str, str] = {}
     for index, ((raw, node), module) in enumerate(zip(values["modules"], course.modules)):
@@ -372,7 +373,7 @@ def check_paths(root: Path, module: Module, keys: dict, where: str, fail) -> Non
     if not inside(root, module.folder):
         fail(folder_node, f"{where}.folder: '{module.folder}' leaves the repository; use a relative path such as 'modules/01_tensor'")
         return
-    if not inside(root, str(Path(module.folder) / module.source)) or "/" in module.source:
+    if "/" in module.source or "\\" in module.source or module.source in (".", ".."):
         fail(source_node, f"{where}.source: '{module.source}' must be a file name inside the module folder '{module.folder}'")
         return
     path = root / module.folder / module.source
@@ -383,7 +384,7 @@ def check_paths(root: Path, module: Module, keys: dict, where: str, fail) -> Non
     elif not path.exists():
         fail(source_node, f"{where}.source: '{module.folder}/{module.source}' does not exist; create it or fix the name")
     elif not path.is_file():
-        fail(source_node, f"{where}.source: '{module.folder}/{module.source}' is not a file")
+        fail(source_node, f"{where}.source: '{module.folder}/{module.source}' is not a file (a directory?); point source at the module's .py or .ipynb file")
 
 
 def check_dependencies(course: Course, entries: list, fail) -> None:
@@ -394,14 +395,14 @@ def check_dependencies(course: Course, entries: list, fail) -> None:
             where = f"modules[{index}].depends_on"
             if dep not in order:
                 close = difflib.get_close_matches(dep, list(order), n=1)
-                hint = f" did you mean '{close[0]}'?" if close else ""
+                hint = f" did you mean '{close[0]}'?" if close else f" Known modules: {', '.join(order)}."
                 fail(dep_node, f"{where}: '{dep}' is not a module of this course.{hint}")
             elif cycle and module.name in cycle and dep in cycle:
                 fail(dep_node, f"{where}: dependency cycle {' -> '.join(cycle)}; a module can only depend on earlier ones")
             elif order[dep] >= order[module.name]:
                 fail(dep_node, f"{where}: '{dep}' comes later in the course than '{module.name}'; a module can only depend on earlier modules (reorder the list)")
             elif course.module(dep).release > module.release:
-                fail(dep_node, f"{where}: '{dep}' is released in week {course.module(dep).release}, after '{module.name}' (week {module.release}); students would lack it")
+                fail(dep_node, f"{where}: '{dep}' is released in week {course.module(dep).release}, after '{module.name}' (week {module.release}); students would lack it: release '{dep}' in week {module.release} or earlier, or '{module.name}' later")
 
 
 def find_cycle(course: Course) -> list[str] | None:

@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Finding
+from .errors import CourseError, Finding
 from .markers import has_directive, marker
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
@@ -105,3 +105,14 @@ def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes, source_whe
                 findings.extend(scan_bytes(secrets, member, content, source_where))
         return findings
     return scan_bytes(secrets, name, data, source_where)
+
+
+def guard(source, artifacts: dict[str, bytes]) -> None:
+    """The leak guard: raise (so nothing is kept) if any secret line of `source` is in an artifact.
+
+    `source` is a source.Source; `artifacts` maps the name to show to the exact bytes to be written.
+    """
+    secrets = secret_lines(source.nb)
+    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location)]
+    if findings:
+        raise CourseError(findings)

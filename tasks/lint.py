@@ -25,7 +25,8 @@ class LintInput:
     exports: dict[str, str]  # dotted target (e.g. core.tensor) -> module name, for every module of the course
 
 
-def finding(src, cell: int, line: int, message: str, severity: str = "error") -> Finding:
+def finding(src, cell: int, line: int | None, message: str, severity: str = "error") -> Finding:
+    """A finding at line `line` of a cell, or (line None) at the cell itself: its `# %%` line in a .py source."""
     file, number, cell_number = src.source.location(cell, line)
     return Finding(file, number, message, severity=severity, cell=cell_number)
 
@@ -39,9 +40,9 @@ def check_metadata(src: LintInput) -> Iterator[Finding]:
     for index, cell in enumerate(src.source.nb.cells):
         bad = cell.metadata.get("incorrectly_encoded_metadata")
         if bad is not None:
-            yield finding(src, index, 0, f"the metadata on this cell's '# %%' line is not valid JSON ({bad[:60]!r}); write it as nbgrader={{\"grade\": false, ...}} with double quotes")
+            yield finding(src, index, None, f"the metadata on this cell's '# %%' line is not valid JSON ({bad[:60]!r}); write it as nbgrader={{\"grade\": false, ...}} with double quotes")
         if "nbgrader" in cell.metadata and not isinstance(cell.metadata["nbgrader"], dict):
-            yield finding(src, index, 0, "nbgrader metadata must be a JSON object like {\"grade\": false, \"grade_id\": \"...\"}")
+            yield finding(src, index, None, "nbgrader metadata must be a JSON object like {\"grade\": false, \"grade_id\": \"...\"}")
 
 
 def check_markers(src: LintInput) -> Iterator[Finding]:
@@ -73,11 +74,12 @@ def check_grade_ids(src: LintInput) -> Iterator[Finding]:
             continue
         grade_id = meta.get("grade_id")
         if not isinstance(grade_id, str) or not GRADE_ID_RE.match(grade_id):
-            yield finding(src, index, 0, f"grade_id {grade_id!r} is missing or invalid; use letters, digits, '-' and '_'")
+            yield finding(src, index, None, f"grade_id {grade_id!r} is missing or invalid; use letters, digits, '-' and '_'")
             continue
         if grade_id in first_seen:
-            _, line, cell_no = src.source.location(first_seen[grade_id], 0)
-            yield finding(src, index, 0, f"duplicate grade_id '{grade_id}' (first used at line {line or cell_no}); every graded or solution cell needs its own id")
+            _, line, cell_no = src.source.location(first_seen[grade_id], None)
+            first = f"line {line}" if cell_no is None else f"cell {cell_no}"
+            yield finding(src, index, None, f"duplicate grade_id '{grade_id}' (first used at {first}); every graded or solution cell needs its own id")
         first_seen.setdefault(grade_id, index)
 
 
@@ -89,10 +91,10 @@ def check_test_cells(src: LintInput) -> Iterator[Finding]:
             continue
         tests += 1
         if not meta.get("locked"):
-            yield finding(src, index, 0, f"test cell '{meta.get('grade_id')}' is not locked; add \"locked\": true so students cannot edit the tests")
+            yield finding(src, index, None, f"test cell '{meta.get('grade_id')}' is not locked; add \"locked\": true so students cannot edit the tests")
         points = meta.get("points")
         if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-            yield finding(src, index, 0, f"test cell '{meta.get('grade_id')}' has no points; add e.g. \"points\": 5")
+            yield finding(src, index, None, f"test cell '{meta.get('grade_id')}' has no points; add e.g. \"points\": 5")
     if tests == 0:
         yield Finding(src.source.file, 1, "the module has no test cell; add a code cell with nbgrader={\"grade\": true, \"locked\": true, \"points\": N, ...} that runs its unit tests")
 
@@ -100,7 +102,7 @@ def check_test_cells(src: LintInput) -> Iterator[Finding]:
 def check_unmarked_solutions(src: LintInput) -> Iterator[Finding]:
     for index, cell in enumerate(src.source.nb.cells):
         if cell.cell_type == "code" and nbgrader(cell).get("solution") and "BEGIN SOLUTION" not in cell.source:
-            yield finding(src, index, 0, "cell is flagged \"solution\": true but has no ### BEGIN SOLUTION region; it is given to students unchanged (set \"solution\": false, or mark the part students write)", "warning")
+            yield finding(src, index, None, "cell is flagged \"solution\": true but has no ### BEGIN SOLUTION region; it is given to students unchanged (set \"solution\": false, or mark the part students write)", "warning")
 
 
 def check_directives(src: LintInput) -> Iterator[Finding]:
@@ -113,7 +115,7 @@ def check_directives(src: LintInput) -> Iterator[Finding]:
             line = next(i for i, name, _ in found if name == "hide")
             yield finding(src, index, line, "a '#| hide' cell cannot also be '#| export': students would import code they never saw; split the cell")
         if "hide" in names and nbgrader(cell).get("grade"):
-            yield finding(src, index, 0, "a test cell cannot be '#| hide'; hide individual assertions with ### BEGIN HIDDEN TESTS instead")
+            yield finding(src, index, None, "a test cell cannot be '#| hide'; hide individual assertions with ### BEGIN HIDDEN TESTS instead")
 
 
 def check_imports(src: LintInput) -> Iterator[Finding]:
@@ -148,7 +150,7 @@ def check_student_compiles(src: LintInput) -> Iterator[Finding]:
         if cell.cell_type != "code" or any(MAGIC_RE.match(l) for l in cell.source.split("\n")):
             continue
         if parses(original.source) and not parses(cell.source):
-            yield finding(src, by_id[cell.id], 0, "this cell no longer parses in the student version (a hidden-tests region was the only statement of a block?); keep a visible statement in that block")
+            yield finding(src, by_id[cell.id], None, "this cell no longer parses in the student version (a hidden-tests region was the only statement of a block?); keep a visible statement in that block")
 
 
 def parses(code: str) -> bool:

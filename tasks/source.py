@@ -11,7 +11,9 @@ from pathlib import Path
 
 from .errors import CourseError
 
-HEADER_RE = re.compile(r"^# %%")
+# jupytext's own cell header: `# %%`, `# %% [markdown]`, `# %% key=...`; not `# %%time` (a commented cell magic)
+HEADER_RE = re.compile(r"^\s*#\s*%%(%*\s.*)?$")
+QUOTES = ('"""', "'''")
 JUPYTEXT_CELL_KEYS = ("lines_to_next_cell",)
 
 
@@ -25,9 +27,14 @@ class Source:
     text_lines: list[str] = field(default_factory=list)
     crlf: bool = False
 
-    def location(self, cell_index: int, line_index: int = 0) -> tuple[str, int | None, int | None]:
-        """(file, line, cell) for line `line_index` of cell `cell_index`; `cell` is set for .ipynb sources."""
+    def location(self, cell_index: int, line_index: int | None = 0) -> tuple[str, int | None, int | None]:
+        """(file, line, cell) for line `line_index` of cell `cell_index`; `cell` is set for .ipynb sources.
+
+        `line_index=None` means the cell itself: its `# %%` header line (where its metadata is) in a .py source.
+        """
         start = self.cell_lines[cell_index]
+        if line_index is None:
+            return (self.file, start, None) if start is not None else (self.file, None, cell_index + 1)
         if start is None:
             return self.file, line_index + 1, cell_index + 1
         wanted = self.nb.cells[cell_index].source.split("\n")[line_index].strip() if self.nb.cells[cell_index].source else ""
@@ -76,8 +83,15 @@ def reads_source(text: str, file: str, kind: str) -> Source:
 
 
 def reads_ipynb(text: str, file: str):
+    import json
+
     import nbformat
 
+    try:
+        json.loads(text)
+    except ValueError as error:
+        line = getattr(error, "lineno", None)
+        raise CourseError.at(file, line, f"is not a valid Jupyter notebook (invalid JSON: {getattr(error, 'msg', error)}); open and re-save it in Jupyter, or fix the JSON")
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
@@ -88,11 +102,36 @@ def reads_ipynb(text: str, file: str):
 
 
 def header_lines(lines: list[str], cell_count: int) -> list[int | None]:
-    """File line of each cell's `# %%` header; a cell before the first header starts at line 1."""
-    headers = [number for number, line in enumerate(lines, 1) if HEADER_RE.match(line)]
+    """File line of each cell's `# %%` header; a cell before the first header starts at line 1.
+
+    Like jupytext, a `# %%` line inside the triple-quoted text of a markdown cell is text, not a header.
+    """
+    headers, index = [], 0
+    while index < len(lines):
+        if HEADER_RE.match(lines[index]):
+            headers.append(index + 1)
+            index = end_of_quoted_markdown(lines, index)
+        index += 1
     if len(headers) < cell_count:
         headers = [1] * (cell_count - len(headers)) + headers
     return headers[len(headers) - cell_count:] if cell_count else []
+
+
+def end_of_quoted_markdown(lines: list[str], header: int) -> int:
+    """The index of the closing quotes of a `# %% [markdown]` cell written as a string, else `header`."""
+    is_markdown = "[markdown]" in lines[header] or "[md]" in lines[header]
+    if not is_markdown or header + 1 >= len(lines):
+        return header
+    opening = lines[header + 1].strip()
+    quote = next((q for q in QUOTES if opening.lstrip("rRuU").startswith(q)), None)
+    if quote is None:
+        return header
+    if opening.lstrip("rRuU")[3:].rstrip().endswith(quote):
+        return header + 1
+    for index in range(header + 2, len(lines)):
+        if lines[index].rstrip().endswith(quote):
+            return index
+    return header
 
 
 def read_source(path: Path, file: str) -> Source:

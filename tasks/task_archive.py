@@ -7,7 +7,7 @@ from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
 from .fsutil import write_atomic
 from .source import read_source
-from .task_versions import guard
+from .leakguard import guard
 
 
 def archive_entries(paths, module) -> dict[str, bytes]:

@@ -6,9 +6,8 @@ from pathlib import Path
 from .context import current, load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
-from .errors import CourseError
 from .fsutil import write_atomic
-from .leakguard import scan_artifact, secret_lines
+from .leakguard import guard
 from .pipeline import build_version, code_digest
 from .render import render
 from .source import read_source
@@ -29,14 +28,6 @@ def rendered_version(course, paths, module, version: str) -> tuple[object, dict[
     if version == "student":
         guard(source, {paths.rel(p): text.encode("utf-8") for p, text in files.items()})
     return nb, files
-
-
-def guard(source, artifacts: dict[str, bytes]) -> None:
-    """The leak guard: fail, keeping nothing, if any secret line of the source is in an artifact."""
-    secrets = secret_lines(source.nb)
-    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location)]
-    if findings:
-        raise CourseError(findings)
 
 
 @reports_user_errors

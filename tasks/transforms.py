@@ -5,6 +5,7 @@ and returns the notebook. No step reads or writes files. The order of the steps 
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass
@@ -78,15 +79,51 @@ def stub_line(lines: list[str], begin: int, indent: str, ctx: StepContext, cell)
 
 def enclosing_scope(lines: list[str], begin: int, indent: int) -> tuple[str | None, str]:
     """('Class.method', text between the def line and the region) for the def around line `begin`."""
+    found = scope_from_syntax(lines, begin)
+    return found if found is not None else scope_from_indentation(lines, begin, indent)
+
+
+def width(line: str) -> int:
+    return len(line[: len(line) - len(line.lstrip())].expandtabs())
+
+
+def is_code(line: str) -> bool:
+    return bool(line.strip()) and not line.lstrip().startswith("#")
+
+
+def scope_from_syntax(lines: list[str], begin: int) -> tuple[str | None, str] | None:
+    """The scope from the cell's syntax tree; None when the cell does not parse (magics) or the region is empty."""
+    first = next((i for i in range(begin + 1, len(lines)) if is_code(lines[i])), None)
+    if first is None or width(lines[first]) < width(lines[begin]):
+        return None
+    try:
+        tree = ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+    scopes = sorted(
+        (node for node in ast.walk(tree)
+         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.lineno <= first < node.end_lineno),
+        key=lambda node: node.lineno,
+    )
+    defs = [node for node in scopes if not isinstance(node, ast.ClassDef)]
+    if not defs:
+        return None, ""
+    return ".".join(node.name for node in scopes), "\n".join(lines[defs[-1].lineno : begin])
+
+
+def scope_from_indentation(lines: list[str], begin: int, indent: int) -> tuple[str | None, str]:
+    """The scope from indentation alone: each less-indented line above `begin` opens an enclosing block."""
     names, def_at, limit = [], None, indent
     for index in range(begin - 1, -1, -1):
-        match = DEF_RE.match(lines[index]) or CLASS_RE.match(lines[index])
-        if not match or len(match["indent"].expandtabs()) >= limit:
+        line = lines[index]
+        if not is_code(line) or width(line) >= limit:
             continue
-        if DEF_RE.match(lines[index]) and def_at is None:
-            def_at = index
-        names.insert(0, match["name"])
-        limit = len(match["indent"].expandtabs())
+        match = DEF_RE.match(line) or CLASS_RE.match(line)
+        if match:
+            if DEF_RE.match(line) and def_at is None:
+                def_at = index
+            names.insert(0, match["name"])
+        limit = width(line)
         if limit == 0:
             break
     if def_at is None:

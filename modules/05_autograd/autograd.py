@@ -1,94 +1,87 @@
 # %% [markdown]
-"""
-# Module 05: Autograd - Teaching Tensors to Compute Their Own Gradients
-
-Modules 01-04 gave us tensors, activations, layers and losses. We can now *evaluate* a network:
-feed in data, get predictions, measure how wrong they are. What we cannot do yet is *improve* it.
-Improving means nudging every weight in the direction that lowers the loss, and that direction is
-the gradient $\\partial L / \\partial w$ for each weight $w$.
-
-Working those derivatives out by hand for every network would be hopeless. Instead, every deep
-learning framework ships an **automatic differentiation** engine: each operation remembers how it
-was computed, and a single call to `loss.backward()` walks that record backwards, applying the chain
-rule step by step. In this module you build that engine for TinyTorch.
-
-## Learning goals
-- Understand the **computational graph** a forward pass leaves behind, and why gradients flow through it
-  in **reverse topological order**.
-- Derive and implement the local gradient ("backward rule") of every operation we have: arithmetic with
-  broadcasting, `matmul`, `reshape`, `transpose`, `sum`, `mean`, `max`, `pow`, the activations
-  ReLU / Sigmoid / Tanh / GELU / Softmax and the losses MSE / cross-entropy / binary cross-entropy.
-- Implement `Tensor.backward()` and see gradients accumulate in `.grad`.
-- Verify every rule against **finite differences**, the numerical referee that never lies.
-
-## Where this sits
-```
-01 Tensor -> 02 Activations -> 03 Layers -> 04 Losses -> [05 Autograd] -> 06 Optimizers -> 07 Training
-```
-We do **not** rewrite modules 01-04. Instead `enable_autograd()` upgrades the existing `Tensor` class
-(and the activation and loss classes) in place, exactly the way upstream TinyTorch does it. After
-`import tinytorch.core.autograd`, `Linear` layers become differentiable for free, because their
-forward pass is built from Tensor operations.
-"""
+# # Module 05: Autograd - Teaching Tensors to Compute Their Own Gradients
+#
+# Modules 01-04 gave us tensors, activations, layers and losses. We can now *evaluate* a network:
+# feed in data, get predictions, measure how wrong they are. What we cannot do yet is *improve* it.
+# Improving means nudging every weight in the direction that lowers the loss, and that direction is
+# the gradient $\partial L / \partial w$ for each weight $w$.
+#
+# Working those derivatives out by hand for every network would be hopeless. Instead, every deep
+# learning framework ships an **automatic differentiation** engine: each operation remembers how it
+# was computed, and a single call to `loss.backward()` walks that record backwards, applying the chain
+# rule step by step. In this module you build that engine for TinyTorch.
+#
+# ## Learning goals
+# - Understand the **computational graph** a forward pass leaves behind, and why gradients flow through it
+#   in **reverse topological order**.
+# - Derive and implement the local gradient ("backward rule") of every operation we have: arithmetic with
+#   broadcasting, `matmul`, `reshape`, `transpose`, `sum`, `mean`, `max`, `pow`, the activations
+#   ReLU / Sigmoid / Tanh / GELU / Softmax and the losses MSE / cross-entropy / binary cross-entropy.
+# - Implement `Tensor.backward()` and see gradients accumulate in `.grad`.
+# - Verify every rule against **finite differences**, the numerical referee that never lies.
+#
+# ## Where this sits
+# ```
+# 01 Tensor -> 02 Activations -> 03 Layers -> 04 Losses -> [05 Autograd] -> 06 Optimizers -> 07 Training
+# ```
+# We do **not** rewrite modules 01-04. Instead `enable_autograd()` upgrades the existing `Tensor` class
+# (and the activation and loss classes) in place, exactly the way upstream TinyTorch does it. After
+# `import tinytorch.core.autograd`, `Linear` layers become differentiable for free, because their
+# forward pass is built from Tensor operations.
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-imports", "locked": false, "schema_version": 3, "solution": false}
 #| default_exp core.autograd
 #| export
 import numpy as np
 
-import tinytorch.core.activations as _activations
 import tinytorch.core.losses as _losses
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 from tinytorch.core.losses import BinaryCrossEntropyLoss, CrossEntropyLoss, MSELoss
 from tinytorch.core.tensor import Tensor
 
 # %% [markdown]
-"""
-## 1. The chain rule, and why we go backwards
-
-Take a tiny computation: $a = x \\cdot w$, $b = a + c$, $L = b^2$. Written as a graph:
-
-```
-x ---\\
-      (mul) -- a ---\\
-w ---/               (add) -- b -- (pow 2) -- L
-               c ---/
-```
-
-The chain rule says $\\dfrac{\\partial L}{\\partial x} = \\dfrac{\\partial L}{\\partial b}\\,
-\\dfrac{\\partial b}{\\partial a}\\,\\dfrac{\\partial a}{\\partial x} = 2b \\cdot 1 \\cdot w$.
-
-Notice the shape of that product: it starts at the **output** and multiplies in one *local* derivative
-per operation while walking towards the inputs. That is **reverse-mode** differentiation
-(backpropagation). Each operation only needs to answer one question:
-
-> *Given $g = \\partial L / \\partial \\text{output}$ (the "upstream gradient"), what is
-> $\\partial L / \\partial \\text{input}$ for each of my inputs?*
-
-That answer is the operation's **backward rule**. Reverse mode is the right choice for neural networks
-because we have millions of inputs (weights) and a single scalar output (the loss): one backward pass
-yields every $\\partial L / \\partial w$ at a cost comparable to one forward pass. Forward mode would need
-one pass *per weight*.
-
-Two facts we will use again and again:
-1. **Gradients have the shape of what they differentiate.** `x.grad.shape == x.shape`, always.
-2. **Gradients add up.** If a tensor feeds two operations, its gradient is the *sum* of what flows back
-   along both paths (multivariable chain rule).
-"""
+# ## 1. The chain rule, and why we go backwards
+#
+# Take a tiny computation: $a = x \cdot w$, $b = a + c$, $L = b^2$. Written as a graph:
+#
+# ```
+# x ---\
+#       (mul) -- a ---\
+# w ---/               (add) -- b -- (pow 2) -- L
+#                c ---/
+# ```
+#
+# The chain rule says $\dfrac{\partial L}{\partial x} = \dfrac{\partial L}{\partial b}\,
+# \dfrac{\partial b}{\partial a}\,\dfrac{\partial a}{\partial x} = 2b \cdot 1 \cdot w$.
+#
+# Notice the shape of that product: it starts at the **output** and multiplies in one *local* derivative
+# per operation while walking towards the inputs. That is **reverse-mode** differentiation
+# (backpropagation). Each operation only needs to answer one question:
+#
+# > *Given $g = \partial L / \partial \text{output}$ (the "upstream gradient"), what is
+# > $\partial L / \partial \text{input}$ for each of my inputs?*
+#
+# That answer is the operation's **backward rule**. Reverse mode is the right choice for neural networks
+# because we have millions of inputs (weights) and a single scalar output (the loss): one backward pass
+# yields every $\partial L / \partial w$ at a cost comparable to one forward pass. Forward mode would need
+# one pass *per weight*.
+#
+# Two facts we will use again and again:
+# 1. **Gradients have the shape of what they differentiate.** `x.grad.shape == x.shape`, always.
+# 2. **Gradients add up.** If a tensor feeds two operations, its gradient is the *sum* of what flows back
+#    along both paths (multivariable chain rule).
 
 # %% [markdown]
-"""
-## 2. The referee: numerical gradients
-
-Before writing a single backward rule, we build the tool that will tell us whether a rule is right.
-For any scalar function $f$, the **central difference**
-
-$$\\frac{\\partial f}{\\partial x_i} \\approx \\frac{f(x + \\epsilon e_i) - f(x - \\epsilon e_i)}{2\\epsilon}$$
-
-has error $O(\\epsilon^2)$. It needs two evaluations of $f$ *per element* of $x$, so it is far too slow
-for training, but perfect for testing on small inputs. Our tensors store `float32` (about 7 significant
-digits), so we use a fairly large $\\epsilon = 10^{-3}$ and compare with a tolerance of about 1%.
-"""
+# ## 2. The referee: numerical gradients
+#
+# Before writing a single backward rule, we build the tool that will tell us whether a rule is right.
+# For any scalar function $f$, the **central difference**
+#
+# $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + \epsilon e_i) - f(x - \epsilon e_i)}{2\epsilon}$$
+#
+# has error $O(\epsilon^2)$. It needs two evaluations of $f$ *per element* of $x$, so it is far too slow
+# for training, but perfect for testing on small inputs. Our tensors store `float32` (about 7 significant
+# digits), so we use a fairly large $\epsilon = 10^{-3}$ and compare with a tolerance of about 1%.
 
 # %% nbgrader={"grade": false, "grade_id": "numerical-gradient", "locked": false, "schema_version": 3, "solution": true}
 #| export
@@ -107,7 +100,7 @@ def numerical_gradient(f, x, eps=1e-3):
           x[idx] lowered by eps, store (f_plus - f_minus) / (2 * eps) in grad[idx], and put the
           original value back before moving on.
 
-    HINT: `for idx in np.ndindex(x.shape):` visits every index of an array of any rank.
+    HINT: Looping over `np.ndindex(x.shape)` visits every index of an array of any rank.
           Wrap the results in float(...) so f may return a Tensor-free number or a 0-d array.
     """
     x = np.array(x, dtype=np.float64)
@@ -144,24 +137,22 @@ if __name__ == "__main__":
     test_unit_numerical_gradient()
 
 # %% [markdown]
-"""
-## 3. Recording the graph: `Function` nodes
-
-During the forward pass every operation that involves a tensor with `requires_grad=True` attaches a
-small **node** to its result, stored in `result._grad_fn`. A node remembers
-
-- `inputs`: the tensors the operation consumed (these are the edges of the graph), and
-- `info`: anything else the backward rule needs (an axis, an exponent, the forward output...).
-
-Its method `apply(grad_output)` implements the backward rule: it receives $g = \\partial L/\\partial
-\\text{output}$ as a numpy array and returns a tuple with one numpy gradient **per input**, in the same
-order as `inputs` (or `None` for an input that needs no gradient, such as integer class labels).
-
-Tensors created by the user (weights, data) have no node: they are the **leaves** of the graph, and
-leaves are where `backward()` deposits the final gradients in `.grad`.
-
-The base class is plain bookkeeping, so it is given:
-"""
+# ## 3. Recording the graph: `Function` nodes
+#
+# During the forward pass every operation that involves a tensor with `requires_grad=True` attaches a
+# small **node** to its result, stored in `result._grad_fn`. A node remembers
+#
+# - `inputs`: the tensors the operation consumed (these are the edges of the graph), and
+# - `info`: anything else the backward rule needs (an axis, an exponent, the forward output...).
+#
+# Its method `apply(grad_output)` implements the backward rule: it receives $g = \partial L/\partial
+# \text{output}$ as a numpy array and returns a tuple with one numpy gradient **per input**, in the same
+# order as `inputs` (or `None` for an input that needs no gradient, such as integer class labels).
+#
+# Tensors created by the user (weights, data) have no node: they are the **leaves** of the graph, and
+# leaves are where `backward()` deposits the final gradients in `.grad`.
+#
+# The base class is plain bookkeeping, so it is given:
 
 # %% nbgrader={"grade": false, "grade_id": "function-base", "locked": false, "schema_version": 3, "solution": false}
 #| export
@@ -249,24 +240,22 @@ if __name__ == "__main__":
     test_unit_unbroadcast()
 
 # %% [markdown]
-"""
-## 5. Backward rules for arithmetic
-
-With upstream gradient $g$ and inputs $a, b$ (all elementwise):
-
-| operation | $\\partial L/\\partial a$ | $\\partial L/\\partial b$ |
-|---|---|---|
-| $a + b$ | $g$ | $g$ |
-| $a - b$ | $g$ | $-g$ |
-| $a \\cdot b$ | $g \\cdot b$ | $g \\cdot a$ |
-| $a / b$ | $g / b$ | $-g \\cdot a / b^2$ |
-| $-a$ | $-g$ | |
-| $a^p$ (scalar $p$) | $g \\cdot p\\,a^{p-1}$ | |
-
-For the binary operations, finish each gradient with `unbroadcast(..., input.shape)`. When a plain
-number takes part in an operation (`x * 3`), the wrapper we write later turns it into a constant Tensor
-first, so `self.inputs` always holds Tensors and you can read `.data` from both.
-"""
+# ## 5. Backward rules for arithmetic
+#
+# With upstream gradient $g$ and inputs $a, b$ (all elementwise):
+#
+# | operation | $\partial L/\partial a$ | $\partial L/\partial b$ |
+# |---|---|---|
+# | $a + b$ | $g$ | $g$ |
+# | $a - b$ | $g$ | $-g$ |
+# | $a \cdot b$ | $g \cdot b$ | $g \cdot a$ |
+# | $a / b$ | $g / b$ | $-g \cdot a / b^2$ |
+# | $-a$ | $-g$ | |
+# | $a^p$ (scalar $p$) | $g \cdot p\,a^{p-1}$ | |
+#
+# For the binary operations, finish each gradient with `unbroadcast(..., input.shape)`. When a plain
+# number takes part in an operation (`x * 3`), the wrapper we write later turns it into a constant Tensor
+# first, so `self.inputs` always holds Tensors and you can read `.data` from both.
 
 # %% nbgrader={"grade": false, "grade_id": "arith-backward", "locked": false, "schema_version": 3, "solution": true}
 #| export
@@ -408,22 +397,20 @@ if __name__ == "__main__":
     test_unit_arith_backward()
 
 # %% [markdown]
-"""
-## 6. Matrix multiplication
-
-For $C = AB$ with $A$ of shape $(n, k)$ and $B$ of shape $(k, m)$, write $G = \\partial L/\\partial C$
-(shape $(n, m)$). Since $C_{ij} = \\sum_t A_{it} B_{tj}$:
-
-$$\\frac{\\partial L}{\\partial A} = G\\,B^T \\quad (n, m)(m, k) \\to (n, k), \\qquad
-\\frac{\\partial L}{\\partial B} = A^T G \\quad (k, n)(n, m) \\to (k, m).$$
-
-A handy memory aid: *the shapes only fit one way*. The same formulas work for batched matmul
-(`(batch, n, k) @ (k, m)`) if "transpose" means swapping the last two axes and we unbroadcast at the
-end: a weight matrix shared by the whole batch collects the sum of the per-example gradients.
-
-1-D operands (a vector on either side) are promoted to matrices first, so one rule covers them all;
-that bookkeeping is given around your code.
-"""
+# ## 6. Matrix multiplication
+#
+# For $C = AB$ with $A$ of shape $(n, k)$ and $B$ of shape $(k, m)$, write $G = \partial L/\partial C$
+# (shape $(n, m)$). Since $C_{ij} = \sum_t A_{it} B_{tj}$:
+#
+# $$\frac{\partial L}{\partial A} = G\,B^T \quad (n, m)(m, k) \to (n, k), \qquad
+# \frac{\partial L}{\partial B} = A^T G \quad (k, n)(n, m) \to (k, m).$$
+#
+# A handy memory aid: *the shapes only fit one way*. The same formulas work for batched matmul
+# (`(batch, n, k) @ (k, m)`) if "transpose" means swapping the last two axes and we unbroadcast at the
+# end: a weight matrix shared by the whole batch collects the sum of the per-example gradients.
+#
+# 1-D operands (a vector on either side) are promoted to matrices first, so one rule covers them all;
+# that bookkeeping is given around your code.
 
 # %% nbgrader={"grade": false, "grade_id": "matmul-backward", "locked": false, "schema_version": 3, "solution": true}
 #| export
@@ -514,6 +501,8 @@ class TransposeBackward(Function):
 
         HINT: `np.swapaxes(grad_output, -1, -2)`.
         """
+        if np.ndim(grad_output) < 2:          # transpose() leaves 0-d and 1-d tensors unchanged
+            return (grad_output,)
         ### BEGIN SOLUTION
         return (np.swapaxes(grad_output, -1, -2),)
         ### END SOLUTION
@@ -586,6 +575,8 @@ def test_unit_shape_backward():
     G = _rand(rng, 2, 4, 3)
     (grad,) = TransposeBackward(Tensor(a)).apply(G)
     _assert_close(grad, numerical_gradient(lambda x: np.sum(G * np.swapaxes(x, -1, -2)), a), "transpose")
+    (grad,) = TransposeBackward(Tensor(a[0, 0])).apply(a[1, 1])
+    assert np.allclose(grad, a[1, 1]), "transpose() of a 1-D tensor is the identity"
     for axis in (None, 0, -1, (0, 2)):
         for keepdims in (False, True):
             for cls, red in ((SumBackward, np.sum), (MeanBackward, np.mean), (MaxBackward, np.max)):
@@ -599,29 +590,27 @@ if __name__ == "__main__":
     test_unit_shape_backward()
 
 # %% [markdown]
-"""
-## 8. Activations
-
-Module 02 computes activations directly in numpy, so each one needs its own rule. Most are neatest
-when written in terms of the forward **output** $y$, which the wrapper saves for us in
-`self.info["output"]`:
-
-| activation | forward | derivative |
-|---|---|---|
-| ReLU | $\\max(0, x)$ | $1$ if $x > 0$ else $0$ |
-| Sigmoid | $\\sigma(x)$ | $y(1 - y)$ |
-| Tanh | $\\tanh(x)$ | $1 - y^2$ |
-| GELU | $\\tfrac12 x(1 + \\tanh u)$, $u = \\sqrt{2/\\pi}\\,(x + 0.044715x^3)$ | $\\tfrac12(1+\\tanh u) + \\tfrac12 x(1-\\tanh^2 u)\\sqrt{2/\\pi}(1 + 3\\cdot 0.044715x^2)$ |
-
-**Softmax** is different: every output depends on every input along `dim`, so its derivative is a
-Jacobian matrix $\\partial y_i/\\partial x_j = y_i(\\delta_{ij} - y_j)$. We never build that matrix.
-Multiplying it by $g$ collapses to
-
-$$\\frac{\\partial L}{\\partial x} = y \\odot \\Big(g - \\sum_j g_j y_j\\Big),$$
-
-which costs $O(n)$ instead of $O(n^2)$. The same trick for `log_softmax` (module 04), whose output is
-$\\ell = \\log y$, gives $\\partial L/\\partial x = g - y \\sum_j g_j$ (given).
-"""
+# ## 8. Activations
+#
+# Module 02 computes activations directly in numpy, so each one needs its own rule. Most are neatest
+# when written in terms of the forward **output** $y$, which the wrapper saves for us in
+# `self.info["output"]`:
+#
+# | activation | forward | derivative |
+# |---|---|---|
+# | ReLU | $\max(0, x)$ | $1$ if $x > 0$ else $0$ |
+# | Sigmoid | $\sigma(x)$ | $y(1 - y)$ |
+# | Tanh | $\tanh(x)$ | $1 - y^2$ |
+# | GELU | $\tfrac12 x(1 + \tanh u)$, $u = \sqrt{2/\pi}\,(x + 0.044715x^3)$ | $\tfrac12(1+\tanh u) + \tfrac12 x(1-\tanh^2 u)\sqrt{2/\pi}(1 + 3\cdot 0.044715x^2)$ |
+#
+# **Softmax** is different: every output depends on every input along `dim`, so its derivative is a
+# Jacobian matrix $\partial y_i/\partial x_j = y_i(\delta_{ij} - y_j)$. We never build that matrix.
+# Multiplying it by $g$ collapses to
+#
+# $$\frac{\partial L}{\partial x} = y \odot \Big(g - \sum_j g_j y_j\Big),$$
+#
+# which costs $O(n)$ instead of $O(n^2)$. The same trick for `log_softmax` (module 04), whose output is
+# $\ell = \log y$, gives $\partial L/\partial x = g - y \sum_j g_j$ (given).
 
 # %% nbgrader={"grade": false, "grade_id": "activation-backward", "locked": false, "schema_version": 3, "solution": true}
 #| export
@@ -726,24 +715,22 @@ if __name__ == "__main__":
     test_unit_activation_backward()
 
 # %% [markdown]
-"""
-## 9. Losses
-
-A loss ends the graph: its output is one number, and its "upstream gradient" $g$ is usually just 1.
-Both classic losses have beautifully simple gradients with respect to the predictions
-($N$ = number of elements averaged over):
-
-- **MSE** $L = \\frac1N\\sum (p - t)^2$: $\\quad \\partial L/\\partial p = \\frac{2}{N}(p - t)$.
-- **Cross-entropy** on logits $z$ with integer labels $y$, $L = -\\frac1N\\sum_n \\log
-  \\mathrm{softmax}(z_n)_{y_n}$: $\\quad \\partial L/\\partial z = \\frac1N(\\mathrm{softmax}(z) -
-  \\mathrm{onehot}(y))$. Here $N$ is the number of samples (labels), not logits.
-- **Binary cross-entropy** on probabilities $p$ (given): $\\partial L/\\partial p = \\frac1N
-  \\frac{p - t}{p(1 - p)}$.
-
-The softmax-minus-onehot form is why frameworks fuse softmax and cross-entropy: the combined gradient is
-cheap and numerically tame, while going through `log` and `exp` separately would not be. Labels get no
-gradient, so return `None` for them.
-"""
+# ## 9. Losses
+#
+# A loss ends the graph: its output is one number, and its "upstream gradient" $g$ is usually just 1.
+# All three losses of module 04 have simple gradients with respect to the predictions
+# ($N$ = number of elements averaged over):
+#
+# - **MSE** $L = \frac1N\sum (p - t)^2$: $\quad \partial L/\partial p = \frac{2}{N}(p - t)$.
+# - **Cross-entropy** on logits $z$ with integer labels $y$, $L = -\frac1N\sum_n \log
+#   \mathrm{softmax}(z_n)_{y_n}$: $\quad \partial L/\partial z = \frac1N(\mathrm{softmax}(z) -
+#   \mathrm{onehot}(y))$. Here $N$ is the number of samples (labels), not logits.
+# - **Binary cross-entropy** on probabilities $p$ (given): $\partial L/\partial p = \frac1N
+#   \frac{p - t}{p(1 - p)}$.
+#
+# The softmax-minus-onehot form is why frameworks fuse softmax and cross-entropy: the combined gradient is
+# cheap and numerically tame, while going through `log` and `exp` separately would not be. Integer class
+# labels get no gradient, so return `None` for them.
 
 # %% nbgrader={"grade": false, "grade_id": "loss-backward", "locked": false, "schema_version": 3, "solution": true}
 #| export
@@ -753,6 +740,14 @@ def _stable_softmax(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _target_data(targets, predictions):
+    """Targets as an array shaped like the predictions when the sizes agree, as module 04 does."""
+    data = targets.data
+    if data.shape != predictions.shape and data.size == predictions.size:
+        data = data.reshape(predictions.shape)
+    return data
+
+
 class MSEBackward(Function):
     """Backward rule of MSELoss: inputs are (predictions, targets)."""
 
@@ -760,13 +755,18 @@ class MSEBackward(Function):
         """Return (dL/dpredictions, dL/dtargets).
 
         TODO: grad = g * 2 * (p - t) / N with N the number of elements of (p - t).
-              Predictions get unbroadcast(grad, p.shape), targets unbroadcast(-grad, t.shape).
+              Predictions get unbroadcast(grad, p.shape); the targets get the negation,
+              unbroadcast to `target.shape` and reshaped to `t.shape`.
+
+        HINT: Use `target` (prepared below), not `t.data`: like MSELoss itself, we accept
+              targets of shape (N,) for predictions of shape (N, 1).
         """
         p, t = self.inputs
+        target = _target_data(t, p)
         ### BEGIN SOLUTION
-        diff = p.data - t.data
+        diff = p.data - target
         grad = grad_output * 2.0 * diff / diff.size
-        return unbroadcast(grad, p.shape), unbroadcast(-grad, t.shape)
+        return unbroadcast(grad, p.shape), unbroadcast(-grad, target.shape).reshape(t.shape)
         ### END SOLUTION
 
 
@@ -801,7 +801,8 @@ class BCEBackward(Function):
         p, t = self.inputs
         eps = self.info.get("eps", 1e-7)
         pc = np.clip(p.data, eps, 1.0 - eps)
-        grad = grad_output * (pc - t.data) / (pc * (1.0 - pc)) / np.broadcast(pc, t.data).size
+        y = _target_data(t, p)
+        grad = grad_output * (pc - y) / (pc * (1.0 - pc)) / np.broadcast(pc, y).size
         return unbroadcast(grad, p.shape), None
 
 # %% nbgrader={"grade": true, "grade_id": "test-loss-backward", "locked": true, "points": 10, "schema_version": 3, "solution": false}
@@ -815,6 +816,10 @@ def test_unit_loss_backward():
     mse = MSELoss()
     _assert_close(grad_p, numerical_gradient(lambda v: mse(Tensor(v), Tensor(t)).data, p), "MSE predictions")
     _assert_close(grad_t, -grad_p, "MSE targets")
+    col, flat = _rand(rng, 5, 1), _rand(rng, 5)       # (N, 1) predictions against (N,) targets
+    grad_p, grad_t = MSEBackward(Tensor(col), Tensor(flat)).apply(g)
+    assert grad_p.shape == (5, 1) and grad_t.shape == (5,)
+    _assert_close(grad_p, numerical_gradient(lambda v: mse(Tensor(v), Tensor(flat)).data, col), "MSE (N,1) vs (N,)")
 
     logits = _rand(rng, 5, 4) * 3
     labels = np.array([0, 3, 1, 1, 2])
@@ -902,6 +907,9 @@ def _needs_grad(*values):
 def _record(out, fn_cls, inputs, **info):
     """Attach a `fn_cls` node to `out` if recording is on and an input requires grad."""
     if isinstance(out, Tensor) and _needs_grad(*inputs):
+        # Use the class currently bound to this name: in a notebook, re-running the cell
+        # that defines a backward rule then takes effect without restarting the kernel.
+        fn_cls = globals().get(fn_cls.__name__, fn_cls)
         out.requires_grad = True
         out._grad_fn = fn_cls(*[_as_tensor(v) for v in inputs], **info)
     return out
@@ -926,7 +934,7 @@ operations) would otherwise hit Python's recursion limit. Each node is pushed tw
 inputs, once (flagged `True`) to be emitted after them.
 
 Then `backward(gradient)`:
-1. seeds `grads = {id(self): gradient}` (1.0 for a scalar loss),
+1. seeds a dict `grads` that maps `id(self)` to the starting gradient (1.0 for a scalar loss),
 2. walks the nodes in reverse topological order; for a node with a `_grad_fn`, calls
    `apply(grads[node])` and **adds** each returned gradient into `grads` of the matching input;
 3. for a **leaf** (no `_grad_fn`), accumulates the gradient into `leaf.grad` (a Tensor). Gradients
@@ -981,12 +989,13 @@ def backward(self, gradient=None):
     single-element tensor (a loss), where it defaults to 1.
 
     TODO: Implement steps 1-3 of the text:
-          grads = {id(self): gradient}
-          for node in reversed(topological_order(self)):
-              g = grads.pop(id(node), None)  (skip if None)
-              leaf (node._grad_fn is None): accumulate g into node.grad
-              otherwise: for input, input_grad in zip(fn.inputs, fn.apply(g)): add input_grad
-              into grads[id(input)] if input requires grad and input_grad is not None.
+          1. Start a dict `grads` mapping id(self) to `gradient`.
+          2. Visit the nodes of reversed(topological_order(self)). Take (pop) the node's
+             gradient out of `grads`; skip the node if it has none.
+          3. A leaf (its `_grad_fn` is None) accumulates the gradient into `.grad`.
+             Any other node calls `_grad_fn.apply(g)` and adds each returned gradient
+             into `grads` under the id of the matching input in `_grad_fn.inputs`,
+             skipping `None` gradients and inputs that do not require grad.
 
     HINT: Store leaf gradients as `Tensor(np.array(g, dtype=np.float32))` (a fresh copy);
           when node.grad already exists, make a new Tensor from node.grad.data + g.
@@ -1040,6 +1049,9 @@ This function patches `Tensor`, the activation classes and the loss classes. It 
 
 Note how the reflected operations (`3 - x`, `2 / x`) record their inputs in *forward* order
 (`(3, x)`), so `SubBackward` and `DivBackward` handle them without special cases.
+
+The wrappers look up the backward rules (and `backward` itself) **by name when they run**. So when you
+fix a rule and re-run its cell, the fix is live at once: no kernel restart, no re-patching.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "enable-autograd", "locked": false, "schema_version": 3, "solution": false}
@@ -1084,6 +1096,14 @@ def _wrap_loss(original, fn_cls):
     return forward
 
 
+def _tensor_backward(self, gradient=None):
+    """Back-propagate from this tensor, filling `.grad` of every leaf that requires grad.
+
+    `gradient` is dL/dself; it may be omitted for a single-element tensor (defaults to 1).
+    """
+    return backward(self, gradient)      # looked up at call time, like the rules
+
+
 def _patch_forward(cls, wrapper, fn_cls):
     original = cls.forward
     patched = wrapper(original, fn_cls)
@@ -1113,7 +1133,7 @@ def enable_autograd():
     Tensor.sum = _wrap_method(Tensor.sum, SumBackward, _reduction_info)
     Tensor.mean = _wrap_method(Tensor.mean, MeanBackward, _reduction_info)
     Tensor.max = _wrap_method(Tensor.max, MaxBackward, _reduction_info)
-    Tensor.backward = backward
+    Tensor.backward = _tensor_backward
     Tensor.zero_grad = zero_grad
     Tensor.detach = detach
 
@@ -1327,24 +1347,22 @@ GELU()(_ref_x).sum().backward()
 assert np.allclose(_ref_x.grad.data, [0.5, 1.0829640], atol=1e-4)
 
 # %% [markdown]
-"""
-## 14. Systems view: what autograd costs
-
-**Memory.** Every recorded node keeps its inputs alive (and activations keep their outputs), so the
-whole forward pass stays in memory until `backward()` is done. For a network with activations of total
-size $A$ per example and batch size $B$, training needs roughly $O(B \\cdot A)$ extra memory, which is
-why activation memory, not parameter memory, usually limits the batch size. `with no_grad():` skips the
-recording, which is why evaluation and inference should always use it.
-
-**Compute.** Each backward rule costs about as much as its forward operation; for matmul it is *two*
-matmuls (one per input). A training step therefore costs roughly 3x a forward pass.
-
-**Python overhead.** Our graph has one Python object per operation. With small tensors the
-bookkeeping dominates the numpy arithmetic: the best way to make TinyTorch faster is to make fewer,
-bigger operations (batching), a theme that returns in the dataloader module.
-
-Let us measure the memory point on a concrete example.
-"""
+# ## 14. Systems view: what autograd costs
+#
+# **Memory.** Every recorded node keeps its inputs alive (and activations keep their outputs), so the
+# whole forward pass stays in memory until `backward()` is done. For a network with activations of total
+# size $A$ per example and batch size $B$, training needs roughly $O(B \cdot A)$ extra memory, which is
+# why activation memory, not parameter memory, usually limits the batch size. `with no_grad():` skips the
+# recording, which is why evaluation and inference should always use it.
+#
+# **Compute.** Each backward rule costs about as much as its forward operation; for matmul it is *two*
+# matmuls (one per input). A training step therefore costs roughly 3x a forward pass.
+#
+# **Python overhead.** Our graph has one Python object per operation. With small tensors the
+# bookkeeping dominates the numpy arithmetic: the best way to make TinyTorch faster is to make fewer,
+# bigger operations (batching), a theme that returns in the dataloader module.
+#
+# Let us measure the memory point on a concrete example.
 
 # %% nbgrader={"grade": false, "grade_id": "systems-analysis", "locked": false, "schema_version": 3, "solution": false}
 def analyze_graph_memory(batch=512, width=256, depth=4):

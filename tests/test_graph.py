@@ -1,0 +1,167 @@
+"""The doit graph on real files: full builds, the exact tasks an edit reruns, parallel = serial, CI cache."""
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+from pathlib import Path
+
+from conftest import run_doit, write_mini_course
+
+BUILD_TASKS = ("lint", "student", "solution", "export", "validate", "check_student", "archive")
+
+
+def tasks_of(*modules: str, kinds=BUILD_TASKS) -> set[str]:
+    return {f"{kind}:{m}" for kind in kinds for m in modules}
+
+
+def built(root: Path) -> Path:
+    result = run_doit(root)
+    assert result.returncode == 0, result.output
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_full_build_then_noop(mini_course):
+    first = run_doit(mini_course)
+    assert first.returncode == 0, first.output
+    assert first.ran == tasks_of("alpha", "beta")
+    for path in ["build/student/01_alpha/alpha.ipynb", "build/student/01_alpha/alpha.py",
+                 "build/solution/02_beta/beta.ipynb", "build/executed/02_beta/beta.ipynb",
+                 "build/archives/01_alpha-student.zip", "tinytorch/core/alpha.py", "tinytorch/core/beta.py"]:
+        assert (mini_course / path).is_file(), path
+    again = run_doit(mini_course)
+    assert again.returncode == 0 and again.ran == set(), again.output
+
+
+def test_solution_code_edit_reruns_module_export_and_dependents_validation(mini_course):
+    built(mini_course)
+    edit(mini_course / "modules/01_alpha/alpha.py", "doubled = np.asarray(x) * 2", "doubled = np.asarray(x) + np.asarray(x)")
+    result = run_doit(mini_course)
+    assert result.returncode == 0, result.output
+    # the student version is byte-identical (the edit is inside a solution region): no student check, no archive
+    assert result.ran == tasks_of("alpha", kinds=("lint", "student", "solution", "export", "validate")) | {
+        "validate:beta", "check_student:beta"}
+
+
+def test_visible_code_edit_reruns_the_module_only_when_its_export_is_unchanged(mini_course):
+    built(mini_course)
+    edit(mini_course / "modules/01_alpha/alpha.py", "assert double(2) == 4", "assert double(3) == 6")
+    result = run_doit(mini_course)
+    assert result.returncode == 0, result.output
+    assert result.ran == tasks_of("alpha")  # export reran but wrote the same file: beta is not re-validated
+
+
+def test_markdown_edit_rebuilds_notebooks_but_executes_and_exports_nothing(mini_course):
+    built(mini_course)
+    edit(mini_course / "modules/01_alpha/alpha.py", "A one-function module for fast tests.", "A one-function module, now better explained.")
+    result = run_doit(mini_course)
+    assert result.returncode == 0, result.output
+    assert result.ran == {"lint:alpha", "student:alpha", "solution:alpha", "archive:alpha"}
+    student = (mini_course / "build/student/01_alpha/alpha.ipynb").read_text()
+    assert "now better explained" in student
+
+
+def test_engine_edit_reruns_what_the_edited_code_produces(mini_course):
+    built(mini_course)
+    with open(mini_course / "tasks/archive.py", "a") as handle:
+        handle.write("\n# an edit to the archive writer\n")
+    assert run_doit(mini_course).ran == tasks_of("alpha", "beta", kinds=("archive",))
+    with open(mini_course / "tasks/execute.py", "a") as handle:
+        handle.write("\n# an edit to the kernel runner\n")
+    assert run_doit(mini_course).ran == tasks_of("alpha", "beta", kinds=("validate", "check_student"))
+    with open(mini_course / "tasks/transforms.py", "a") as handle:
+        handle.write("\n# an edit to the transforms\n")
+    result = run_doit(mini_course)
+    # every task whose output goes through the transforms; unchanged outputs then stop the chain (md5)
+    assert result.ran == tasks_of("alpha", "beta", kinds=("lint", "student", "solution", "export", "validate", "check_student"))
+
+
+def test_config_slice_change_reruns_only_its_tasks(mini_course):
+    built(mini_course)
+    edit(mini_course / "course.yaml", "course: Mini\n", "course: Mini\narchive: tar.gz\n")
+    result = run_doit(mini_course)
+    assert result.ran == tasks_of("alpha", "beta", kinds=("archive",)), result.output
+    assert (mini_course / "build/archives/02_beta-student.tar.gz").is_file()
+
+
+def test_parallel_build_gives_the_same_files(tmp_path):
+    serial = built(write_mini_course(tmp_path / "serial"))
+    parallel = write_mini_course(tmp_path / "parallel")
+    result = run_doit(parallel, "-n", "2")
+    assert result.returncode == 0 and result.ran == tasks_of("alpha", "beta"), result.output
+    for folder in ["build", "tinytorch"]:
+        compare = filecmp.dircmp(serial / folder, parallel / folder)
+        assert_same_tree(compare)
+
+
+def assert_same_tree(compare: filecmp.dircmp) -> None:
+    assert not compare.left_only and not compare.right_only, (compare.left_only, compare.right_only)
+    _, mismatch, errors = filecmp.cmpfiles(compare.left, compare.right, compare.common_files, shallow=False)
+    assert not mismatch and not errors, mismatch
+    for sub in compare.subdirs.values():
+        assert_same_tree(sub)
+
+
+def test_restored_state_in_a_fresh_checkout_does_nothing(tmp_path):
+    """As a CI cache would: .doit.db, build/ and the generated tinytorch/ restored into a new clone."""
+    first = built(write_mini_course(tmp_path / "first"))
+    fresh = write_mini_course(tmp_path / "fresh")  # same sources, new files and mtimes, another path
+    for name in ["build", "tinytorch"]:
+        shutil.rmtree(fresh / name, ignore_errors=True)
+        shutil.copytree(first / name, fresh / name)
+    shutil.copy2(first / ".doit.db", fresh / ".doit.db")
+    for path in fresh.rglob("*.py"):
+        os.utime(path, None)
+    result = run_doit(fresh)
+    assert result.returncode == 0 and result.ran == set(), result.output
+
+
+def test_a_broken_module_fails_alone_and_the_rest_builds(mini_course):
+    edit(mini_course / "modules/02_beta/beta.py", "    ### END SOLUTION\n", "")
+    result = run_doit(mini_course)
+    assert result.returncode != 0
+    assert tasks_of("alpha") <= result.ran
+    assert "modules/02_beta/beta.py:" in result.output and "never closed" in result.output
+    assert not (mini_course / "build/student/02_beta/beta.ipynb").exists()
+
+
+def test_bad_course_yaml_stops_with_file_and_line(mini_course):
+    edit(mini_course / "course.yaml", "release: 2", "relase: 2")
+    result = run_doit(mini_course, "list")
+    assert result.returncode == 2
+    assert "course.yaml:" in result.stderr and "did you mean 'release'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_leak_guard_stops_a_transform_bug(mini_course):
+    """A real bug planted in the engine copy (regions no longer stubbed) is caught; nothing is kept."""
+    edit(mini_course / "tasks/pipeline.py", "    t.stub_solutions,\n", "")
+    edit(mini_course / "tasks/pipeline.py", "STUDENT_STEPS = (\n", "STUDENT_STEPS = (\n    t.strip_markers,\n")
+    result = run_doit(mini_course, "student:alpha")
+    assert result.returncode != 0
+    assert "LEAK" in result.output and "modules/01_alpha/alpha.py:" in result.output
+    assert not (mini_course / "build/student/01_alpha/alpha.ipynb").exists()
+
+
+def test_doit_list_and_noop_do_not_import_heavy_modules(mini_course):
+    built(mini_course)
+    probe = mini_course / "probe.py"
+    probe.write_text(
+        "import sys\nfrom doit.doit_cmd import DoitMain\nfrom doit.cmd_base import ModuleTaskLoader\n"
+        "import dodo\ncode = DoitMain(ModuleTaskLoader(dodo)).run(sys.argv[1:])\n"
+        "heavy = sorted(m for m in ('nbclient', 'git', 'jupytext', 'nbformat') if m in sys.modules)\n"
+        "print('HEAVY', heavy)\nsys.exit(code)\n"
+    )
+    import subprocess
+    import sys
+
+    for args in (["list"], []):
+        proc = subprocess.run([sys.executable, str(probe), *args], cwd=mini_course, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert "HEAVY []" in proc.stdout, proc.stdout

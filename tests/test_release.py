@@ -1,0 +1,269 @@
+"""Releases into a real student git repository: atomic, idempotent, append-only, no machine git config."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from doit.exceptions import TaskFailed
+
+from conftest import run_doit, write_mini_course
+from tasks.task_release import deploy_action, release_action
+
+NAMES = ("alpha", "beta", "gamma")  # released weeks 1, 2, 3; solutions weeks 2, 3, 4
+
+
+@pytest.fixture(scope="session")
+def built_course(tmp_path_factory) -> Path:
+    root = write_mini_course(tmp_path_factory.mktemp("built") / "course", names=NAMES)
+    result = run_doit(root)
+    assert result.returncode == 0, result.output
+    return root
+
+
+@pytest.fixture
+def course(built_course, tmp_path) -> Path:
+    target = tmp_path / "course"
+    shutil.copytree(built_course, target, symlinks=True)
+    return target
+
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          env={"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin",
+                               "GIT_AUTHOR_NAME": "Student", "GIT_AUTHOR_EMAIL": "s@example.invalid",
+                               "GIT_COMMITTER_NAME": "Student", "GIT_COMMITTER_EMAIL": "s@example.invalid"})
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def snapshot(repo: Path) -> dict:
+    """Everything a user could see of a repo: refs, HEAD, index entries, working-tree files."""
+    if not repo.exists():
+        return {"exists": False}
+    return {
+        "head": git(repo, "symbolic-ref", "-q", "HEAD", check=False),
+        "refs": git(repo, "show-ref", check=False),
+        "index": git(repo, "ls-files", "-s", check=False),
+        "files": {str(p.relative_to(repo)): p.read_bytes() for p in sorted(repo.rglob("*"))
+                  if p.is_file() and ".git" not in p.relative_to(repo).parts},
+    }
+
+
+def release(course: Path, week: int, **kwargs):
+    return release_action(str(course), week, **kwargs)
+
+
+def failed_message(result) -> str:
+    assert isinstance(result, TaskFailed), result
+    return str(result.message if hasattr(result, "message") else result)
+
+
+class Boom(Exception):
+    pass
+
+
+def fail_at(step_name: str, error=Boom):
+    def fault(step: str) -> None:
+        if step == step_name:
+            raise error(f"injected at {step}")
+    return fault
+
+
+def test_first_release_creates_the_repo_with_one_commit_and_a_tag(course):
+    assert release(course, 1) is None
+    repo = course / "student-repo"
+    assert git(repo, "log", "--format=%s") == "Week 1: exercises for alpha"
+    assert git(repo, "tag") == "week1"
+    assert git(repo, "cat-file", "-t", "week1") == "tag"  # annotated
+    files = set(git(repo, "ls-files").split("\n"))
+    assert {"modules/01_alpha/alpha.ipynb", "modules/01_alpha/alpha.py", "README.md", "requirements.txt", "tools/export.py"} <= files
+    assert not any(f.startswith(("solutions/", "modules/02_beta")) for f in files)
+    assert git(repo, "log", "-1", "--format=%an <%ae>") == "TinyTorch Staff <staff@tinytorch.invalid>"
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_commit_message_lists_what_is_new(course):
+    release(course, 1)
+    release(course, 3)
+    repo = course / "student-repo"
+    assert git(repo, "log", "-1", "--format=%s") == "Week 3: solutions for alpha, beta; exercises for beta, gamma"
+    readme = (repo / "README.md").read_text()
+    assert "| 01_alpha | alpha | week 1 | week 2 | solutions out |" in readme
+    assert "git pull" in readme
+
+
+def test_same_release_twice_makes_no_second_commit(course, capsys):
+    release(course, 2)
+    before = snapshot(course / "student-repo")
+    assert release(course, 2) is None
+    assert snapshot(course / "student-repo") == before
+    assert "nothing new" in capsys.readouterr().out
+
+
+def test_week_without_news_still_gets_its_tag(course):
+    release(course, 4)
+    release(course, 5)  # nothing is due in week 5
+    repo = course / "student-repo"
+    assert git(repo, "rev-parse", "week5^{commit}") == git(repo, "rev-parse", "week4^{commit}")
+    assert git(repo, "rev-list", "--count", "HEAD") == "1"
+
+
+@pytest.mark.parametrize("step", ["objects", "branch", "worktree", "tag", "done"])
+def test_a_failure_at_any_step_leaves_the_repo_exactly_as_it_was(course, step):
+    release(course, 1)
+    repo = course / "student-repo"
+    before = snapshot(repo)
+    with pytest.raises(Boom):
+        release(course, 3, fault=fail_at(step))
+    assert snapshot(repo) == before
+    assert release(course, 3) is None  # and a re-run completes it
+    assert git(repo, "tag").split() == ["week1", "week3"]
+
+
+def test_ctrl_c_during_the_switch_leaves_the_repo_as_it_was(course):
+    release(course, 1)
+    repo = course / "student-repo"
+    before = snapshot(repo)
+    with pytest.raises(KeyboardInterrupt):
+        release(course, 2, fault=fail_at("worktree", KeyboardInterrupt))
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("step", ["objects", "branch", "worktree", "tag"])
+def test_a_failed_first_release_leaves_no_repo_behind(course, step):
+    with pytest.raises(Boom):
+        release(course, 1, fault=fail_at(step))
+    assert not (course / "student-repo").exists()
+
+
+def test_an_existing_tag_elsewhere_is_an_error_unless_forced(course):
+    release(course, 1)
+    repo = course / "student-repo"
+    git(repo, "tag", "-a", "week2", "-m", "made by hand", "HEAD")
+    before = snapshot(repo)
+    message = failed_message(release(course, 2))
+    assert "tag 'week2' already exists" in message and "force=1" in message
+    assert snapshot(repo) == before
+    assert release(course, 2, force=True) is None
+    assert git(repo, "rev-parse", "week2^{commit}") == git(repo, "rev-parse", "HEAD")
+    assert git(repo, "log", "-1", "--format=%s") == "Week 2: solutions for alpha; exercises for beta"
+
+
+def test_a_released_notebook_is_never_rewritten_and_errata_adds_a_new_version(course, capsys):
+    release(course, 1)
+    repo = course / "student-repo"
+    original = (repo / "modules/01_alpha/alpha.ipynb").read_bytes()
+    source = course / "modules/01_alpha/alpha.py"
+    source.write_text(source.read_text().replace("assert double(2) == 4", "assert double(2) == 4\n    assert double(0) == 0"))
+    assert run_doit(course).returncode == 0
+    release(course, 2)
+    assert (repo / "modules/01_alpha/alpha.ipynb").read_bytes() == original
+    err = capsys.readouterr().err
+    assert "modules/01_alpha/alpha.ipynb (alpha) changed since it was released" in err and "errata=1" in err
+    assert not (repo / "modules/01_alpha/alpha.v2.ipynb").exists()
+    release(course, 2, errata=True)
+    assert (repo / "modules/01_alpha/alpha.ipynb").read_bytes() == original
+    assert "double(0) == 0" in (repo / "modules/01_alpha/alpha.v2.ipynb").read_text()
+    assert "errata: alpha.v2.ipynb, alpha.v2.py" in git(repo, "log", "-1", "--format=%s")
+    release(course, 2, errata=True)  # the same errata again adds nothing
+    assert not (repo / "modules/01_alpha/alpha.v3.ipynb").exists()
+
+
+def test_uncommitted_changes_are_refused_naming_the_files(course):
+    release(course, 1)
+    repo = course / "student-repo"
+    (repo / "README.md").write_text("edited by hand\n")
+    (repo / "notes.txt").write_text("untracked\n")
+    before = snapshot(repo)
+    message = failed_message(release(course, 2))
+    assert "uncommitted changes" in message and "README.md" in message and "notes.txt" in message
+    assert snapshot(repo) == before
+
+
+def test_a_branch_that_lost_the_last_release_is_refused_naming_the_commits(course):
+    release(course, 1)
+    release(course, 2)
+    repo = course / "student-repo"
+    git(repo, "reset", "--hard", "week1")
+    git(repo, "commit", "--allow-empty", "-m", "diverging work")
+    before = snapshot(repo)
+    message = failed_message(release(course, 3))
+    assert "does not descend from the last release tag 'week2'" in message and "Week 2:" in message
+    assert snapshot(repo) == before
+
+
+def test_a_folder_that_is_not_a_repo_is_refused(course):
+    (course / "student-repo").mkdir()
+    (course / "student-repo/something.txt").write_text("not a repo\n")
+    message = failed_message(release(course, 1))
+    assert "student-repo" in message and "not a git repository" in message
+
+
+@pytest.mark.parametrize("raw, expected", [(None, "needs the week"), ("abc", "not a week number"), ("0", "not a week number")])
+def test_bad_week_on_the_command_line(course, raw, expected):
+    result = run_doit(course, "release", *([f"week={raw}"] if raw is not None else []))
+    assert result.returncode != 0 and expected in result.output
+    assert not (course / "student-repo").exists()
+
+
+def test_a_week_before_the_first_release_is_refused(course):
+    config = course / "course.yaml"
+    config.write_text(config.read_text().replace("release: 1", "release: 2").replace("solutions: 2\n", "solutions: 3\n", 1))
+    message = failed_message(release(course, 1))
+    assert "course.yaml:" in message and "before the first release (week 2)" in message
+
+
+def test_release_needs_validation_first(course):
+    source = course / "modules/02_beta/beta.py"
+    source.write_text(source.read_text().replace("assert double(2) == 4", "assert double(2) == 5"))
+    result = run_doit(course, "release", "week=2")
+    assert result.returncode != 0
+    assert "validation of module 'beta' failed" in result.output
+    assert not (course / "student-repo").exists()
+
+
+def test_push_to_a_remote_and_a_failed_push_keeps_the_local_release(course, tmp_path):
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    config = course / "course.yaml"
+    config.write_text(config.read_text().replace("course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {tmp_path / 'missing.git'}\n"))
+    message = failed_message(release(course, 1))
+    assert "complete locally" in message and "push --atomic" in message
+    repo = course / "student-repo"
+    assert git(repo, "tag") == "week1" and git(repo, "status", "--porcelain") == ""
+    config.write_text(config.read_text().replace(str(tmp_path / "missing.git"), str(remote)))
+    assert release(course, 1) is None  # the re-run pushes what was released
+    assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
+    assert git(remote, "tag") == "week1"
+
+
+def test_no_git_configuration_needed(course, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    for name in ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"]:
+        monkeypatch.delenv(name, raising=False)
+    assert release(course, 1) is None
+    assert git(course / "student-repo", "log", "-1", "--format=%cn") == "TinyTorch Staff"
+
+
+def test_deploy_group_is_one_commit_and_subtasks_one_each(course):
+    result = run_doit(course, "deploy_student")
+    assert result.returncode == 0, result.output
+    repo = course / "student-repo"
+    assert git(repo, "log", "--format=%s") == "Deploy exercises: exercises for alpha, beta, gamma"
+    assert run_doit(course, "deploy_solutions:alpha").returncode == 0
+    assert run_doit(course, "deploy_solutions:beta").returncode == 0
+    assert git(repo, "log", "--format=%s").split("\n")[:2] == ["Deploy solutions: solutions for beta", "Deploy solutions: solutions for alpha"]
+    clone = course.parent / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    assert (clone / "modules/03_gamma/gamma.ipynb").is_file()
+
+
+def test_deploy_one_module_ignores_the_schedule_and_errata(course):
+    assert deploy_action(str(course), "exercises", ["gamma"]) is None
+    assert git(course / "student-repo", "ls-files", "modules").split() == ["modules/03_gamma/gamma.ipynb", "modules/03_gamma/gamma.py"]
