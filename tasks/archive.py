@@ -18,11 +18,23 @@ def safe_name(name: str) -> str:
     return str(path)
 
 
+def safe_entries(entries: dict[str, bytes]) -> dict[str, bytes]:
+    """Entries under their safe names, sorted by the name written; two names for one entry are an error."""
+    safe: dict[str, bytes] = {}
+    for name, data in entries.items():
+        clean = safe_name(name)
+        if clean in safe:
+            raise ValueError(f"archive entry name {name!r} is the entry {clean!r} a second time; give each file one name")
+        safe[clean] = data
+    return dict(sorted(safe.items()))
+
+
 def zip_bytes(entries: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
+    entries = safe_entries(entries)
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(entries):
-            info = zipfile.ZipInfo(safe_name(name), date_time=FIXED_DATE)
+        for name in entries:
+            info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = (0o100000 | FILE_MODE) << 16
             info.create_system = 3  # unix, so the permissions above are read
@@ -32,9 +44,10 @@ def zip_bytes(entries: dict[str, bytes]) -> bytes:
 
 def tar_gz_bytes(entries: dict[str, bytes]) -> bytes:
     raw = io.BytesIO()
+    entries = safe_entries(entries)
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
-        for name in sorted(entries):
-            info = tarfile.TarInfo(safe_name(name))
+        for name in entries:
+            info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = len(entries[name]), 0, FILE_MODE
             info.uid = info.gid = 0
             info.uname = info.gname = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from .config import Course, load_course
+from .config import COURSE_FILE, Course, load_course
 from .paths import Paths
 
 _root: list[Path] = []
@@ -20,8 +20,18 @@ def root() -> Path:
     return _root[0]
 
 
-@lru_cache(maxsize=8)
 def load(root_dir: str) -> tuple[Course, Paths]:
+    """The course at `root_dir`, parsed once per version of its course.yaml."""
+    try:
+        stat = (Path(root_dir) / COURSE_FILE).stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = None
+    return _load(root_dir, version)
+
+
+@lru_cache(maxsize=8)
+def _load(root_dir: str, version) -> tuple[Course, Paths]:
     course = load_course(Path(root_dir))
     return course, Paths(course)
 

@@ -89,13 +89,22 @@ def public_names(code: str) -> list[str]:
     for node in ast.parse(code).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.append(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        elif isinstance(node, ast.Assign) or isinstance(node, ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                for leaf in ast.walk(target):
-                    if isinstance(leaf, ast.Name):
-                        names.append(leaf.id)
+                names.extend(bound_names(target))
     return [n for n in dict.fromkeys(names) if not n.startswith("_")]
+
+
+def bound_names(target) -> list[str]:
+    """Names an assignment target binds: `a`, `a, (b, *c)`; not `obj.attr` or `table[key]` (they bind nothing)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return bound_names(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in bound_names(element)]
+    return []
 
 
 def export_text(nb, module_name: str, source_file: str, where) -> str:

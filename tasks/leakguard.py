@@ -10,7 +10,7 @@ import json
 import re
 import tarfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CourseError, Finding
@@ -27,6 +27,8 @@ class Secret:
     text: str  # the stripped line
     cell: int  # index in the source notebook
     line: int  # index in the cell
+    # visible source lines that contain this (long) secret: students may see those, so they are no leak
+    visible_in: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 def secret_lines(nb) -> dict[str, Secret]:
@@ -48,7 +50,11 @@ def secret_lines(nb) -> dict[str, Secret]:
                     secrets.setdefault(stripped, Secret(stripped, cell_index, line_index))
             else:
                 visible.add(stripped)
-    return {text: secret for text, secret in secrets.items() if text not in visible}
+    return {
+        text: Secret(text, secret.cell, secret.line, frozenset(v for v in visible if text in v))
+        if len(text) >= LONG_ENOUGH_FOR_SUBSTRING else secret
+        for text, secret in secrets.items() if text not in visible
+    }
 
 
 def trivial(stripped: str) -> bool:
@@ -76,7 +82,8 @@ def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where)
     for place, lines in artifact_texts(name, data):
         for number, line in enumerate(lines, 1):
             stripped = line.strip()
-            hit = secrets.get(stripped) or next((secrets[s] for s in long_secrets if s in stripped), None)
+            hit = secrets.get(stripped) or next(
+                (secrets[s] for s in long_secrets if s in stripped and stripped not in secrets[s].visible_in), None)
             if hit:
                 findings.append(leak(place, number, hit, source_where))
     return findings

@@ -78,15 +78,15 @@ def double(x):
     HINT: numpy arrays multiply element-wise.
     """
     ### BEGIN SOLUTION
-    doubled = np.asarray(x) * 2
-    return doubled
+    {name}_doubled = np.asarray(x) * 2
+    return {name}_doubled
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-double", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 def test_unit_double():
     assert double(2) == 4
     ### BEGIN HIDDEN TESTS
-    assert (double(np.arange(3)) == np.array([0, 2, 4])).all()
+    assert (double(np.arange(3)) == np.array([0, 2, 4])).all(), "{name} hidden"
     ### END HIDDEN TESTS
 
 if __name__ == "__main__":

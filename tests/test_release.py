@@ -164,11 +164,14 @@ def test_a_released_notebook_is_never_rewritten_and_errata_adds_a_new_version(co
     err = capsys.readouterr().err
     assert "modules/01_alpha/alpha.ipynb (alpha) changed since it was released" in err and "errata=1" in err
     assert not (repo / "modules/01_alpha/alpha.v2.ipynb").exists()
-    release(course, 2, errata=True)
+    before = snapshot(repo)
+    assert "tag 'week2' already exists" in failed_message(release(course, 2, errata=True))  # week 2 is out already
+    assert snapshot(repo) == before
+    assert release(course, 3, errata=True) is None  # errata ride along with the next week
     assert (repo / "modules/01_alpha/alpha.ipynb").read_bytes() == original
     assert "double(0) == 0" in (repo / "modules/01_alpha/alpha.v2.ipynb").read_text()
     assert "errata: alpha.v2.ipynb, alpha.v2.py" in git(repo, "log", "-1", "--format=%s")
-    release(course, 2, errata=True)  # the same errata again adds nothing
+    assert release(course, 4, errata=True) is None  # the same errata again adds nothing
     assert not (repo / "modules/01_alpha/alpha.v3.ipynb").exists()
 
 
