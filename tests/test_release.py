@@ -270,3 +270,24 @@ def test_deploy_group_is_one_commit_and_subtasks_one_each(course):
 def test_deploy_one_module_ignores_the_schedule_and_errata(course):
     assert deploy_action(str(course), "exercises", ["gamma"]) is None
     assert git(course / "student-repo", "ls-files", "modules").split() == ["modules/03_gamma/gamma.ipynb", "modules/03_gamma/gamma.py"]
+
+
+def test_students_export_their_work_and_catch_up_with_released_solutions(course, tmp_path):
+    import sys
+
+    release(course, 2)  # alpha's solutions are out in week 2, beta's exercises too
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(course / "student-repo"), str(clone)], check=True)
+
+    def python(*args):
+        return subprocess.run([sys.executable, *args], cwd=clone, capture_output=True, text=True)
+
+    exported = python("tools/export.py", "--solution", "01_alpha")
+    assert exported.returncode == 0 and "tinytorch/core/alpha.py" in exported.stdout, exported.stderr
+    assert python("-c", "from tinytorch.core.alpha import double; assert double(3) == 6").returncode == 0
+    exported = python("tools/export.py", "02_beta")  # the student's own (still stubbed) work
+    assert exported.returncode == 0, exported.stderr
+    stub = python("-c", "from tinytorch.core.beta import double; double(1)")
+    assert "NotImplementedError" in stub.stderr and "is not implemented yet" in stub.stderr
+    assert python("tools/export.py", "03_gamma").returncode != 0  # not released yet: a clear message
+    assert git(clone, "status", "--porcelain") == ""  # exported files are ignored, never in the student's way
