@@ -31,18 +31,22 @@ class Secret:
     visible_in: frozenset[str] = field(default=frozenset(), compare=False)
 
 
-def secret_lines(nb) -> dict[str, Secret]:
-    """Non-trivial stripped lines that only exist inside regions or instructor cells of the source."""
+ALL_SECRETS = frozenset({"solution", "hidden", "hide"})
+
+
+def secret_lines(nb, kinds: frozenset[str] = ALL_SECRETS) -> dict[str, Secret]:
+    """Non-trivial stripped lines that only exist inside the source's regions or instructor cells of `kinds`
+    ('solution' regions, 'hidden' test regions, 'hide' cells); everything else counts as visible."""
     secrets: dict[str, Secret] = {}
     visible: set[str] = set()
     for cell_index, cell in enumerate(nb.cells):
         lines = cell.source.split("\n")
-        hidden_cell = cell.cell_type == "code" and has_directive(lines, "hide")
+        hidden_cell = "hide" in kinds and cell.cell_type == "code" and has_directive(lines, "hide")
         inside = False
         for line_index, line in enumerate(lines):
             found = marker(line) if cell.cell_type == "code" else None
             if found:
-                inside = found[0] == "BEGIN"
+                inside = found[0] == "BEGIN" and found[1] in kinds
                 continue
             stripped = line.strip()
             if inside or hidden_cell:
@@ -92,7 +96,7 @@ def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where)
 def leak(place: str, number: int, secret: Secret, source_where) -> Finding:
     src_file, src_line, src_cell = source_where(secret.cell, secret.line)
     origin = f"{src_file}:{src_line}" if src_cell is None else f"{src_file} (cell {src_cell}, line {src_line})"
-    return Finding(place, number, f"LEAK: solution/hidden text from {origin} is in a student artifact: {secret.text[:80]!r}. The artifact was not kept; fix the markers around that line.")
+    return Finding(place, number, f"LEAK: instructor-only text from {origin} is in a student artifact: {secret.text[:80]!r}. The artifact was not kept; fix the markers around that line.")
 
 
 def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
@@ -114,12 +118,17 @@ def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes, source_whe
     return scan_bytes(secrets, name, data, source_where)
 
 
-def guard(source, artifacts: dict[str, bytes]) -> None:
+GUARDED = {"student": ALL_SECRETS, "public_solution": frozenset({"hidden", "hide"})}
+
+
+def guard(source, artifacts: dict[str, bytes], version: str = "student") -> None:
     """The leak guard: raise (so nothing is kept) if any secret line of `source` is in an artifact.
 
-    `source` is a source.Source; `artifacts` maps the name to show to the exact bytes to be written.
+    `source` is a source.Source; `artifacts` maps the name to show to the exact bytes to be written;
+    `version` says what must stay secret: everything for the student version, the hidden tests and
+    instructor cells for the solution released to students.
     """
-    secrets = secret_lines(source.nb)
+    secrets = secret_lines(source.nb, GUARDED[version])
     findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location)]
     if findings:
         raise CourseError(findings)

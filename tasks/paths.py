@@ -43,28 +43,28 @@ class Paths:
         return found
 
     # build outputs
+    VERSION_DIRS = {"student": "student", "solution": "solution", "public_solution": "public-solution"}
+
+    def version_file(self, module: Module, version: str, suffix: str) -> Path:
+        return self.build / self.VERSION_DIRS[version] / module.slug / f"{module.name}{suffix}"
+
     def student_notebook(self, module: Module) -> Path:
-        return self.build / "student" / module.slug / f"{module.name}.ipynb"
+        return self.version_file(module, "student", ".ipynb")
 
     def student_python(self, module: Module) -> Path:
-        return self.build / "student" / module.slug / f"{module.name}.py"
+        return self.version_file(module, "student", ".py")
 
     def solution_notebook(self, module: Module) -> Path:
-        return self.build / "solution" / module.slug / f"{module.name}.ipynb"
+        return self.version_file(module, "solution", ".ipynb")
 
     def solution_python(self, module: Module) -> Path:
-        return self.build / "solution" / module.slug / f"{module.name}.py"
+        return self.version_file(module, "solution", ".py")
 
     def version_files(self, module: Module, version: str) -> list[Path]:
-        """The files of the `student` or `solution` version, per the course's output formats."""
-        notebook = self.student_notebook if version == "student" else self.solution_notebook
-        python = self.student_python if version == "student" else self.solution_python
-        files = []
-        if "notebook" in self.course.outputs:
-            files.append(notebook(module))
-        if "python" in self.course.outputs:
-            files.append(python(module))
-        return files
+        """The files of a version (`student`, `solution`, or `public_solution`: the solution as released to
+        students, without hidden tests and instructor cells), per the course's output formats."""
+        suffixes = {"notebook": ".ipynb", "python": ".py"}
+        return [self.version_file(module, version, suffixes[fmt]) for fmt in ("notebook", "python") if fmt in self.course.outputs]
 
     def code_digest(self, module: Module, version: str) -> Path:
         """The code cells of a version, hashed: what execution and export are keyed on."""

@@ -19,7 +19,14 @@ SOLUTION_STEPS = (
     t.clear_outputs,
     t.normalize_nbgrader,
 )
-STEPS = {"student": STUDENT_STEPS, "solution": SOLUTION_STEPS}
+PUBLIC_SOLUTION_STEPS = (
+    t.drop_hidden_cells,
+    t.drop_hidden_tests,
+    t.strip_markers,
+    t.clear_outputs,
+    t.normalize_nbgrader,
+)
+STEPS = {"student": STUDENT_STEPS, "solution": SOLUTION_STEPS, "public_solution": PUBLIC_SOLUTION_STEPS}
 
 
 def apply(nb, steps, ctx: t.StepContext):
@@ -31,7 +38,7 @@ def apply(nb, steps, ctx: t.StepContext):
 
 
 def build_version(nb, version: str, module_label: str):
-    """The `student` or `solution` notebook of a source notebook."""
+    """The `student`, `solution` or `public_solution` notebook of a source notebook."""
     return apply(nb, STEPS[version], t.StepContext(module=module_label))
 
 

@@ -39,12 +39,17 @@ class Source:
             return self.file, line_index + 1, cell_index + 1
         wanted = self.nb.cells[cell_index].source.split("\n")[line_index].strip() if self.nb.cells[cell_index].source else ""
         end = self.cell_lines[cell_index + 1] if cell_index + 1 < len(self.cell_lines) else len(self.text_lines) + 1
-        for number in range(start + 1 + line_index, end):
-            if wanted and self.text_lines[number - 1].strip().endswith(wanted):
-                return self.file, number, None
-        for number in range(start + 1, end):
-            if wanted and self.text_lines[number - 1].strip().endswith(wanted):
-                return self.file, number, None
+
+        def same(number: int, exact: bool) -> bool:
+            text = self.text_lines[number - 1].strip()
+            if exact:  # the line itself, or as a `# `-commented markdown line
+                return text == wanted or text.lstrip("#").strip() == wanted
+            return bool(wanted) and text.endswith(wanted)
+
+        for exact, first in ((True, start + 1 + line_index), (False, start + 1 + line_index), (False, start + 1)):
+            for number in range(first, end):
+                if same(number, exact):
+                    return self.file, number, None
         return self.file, start, None
 
 

@@ -36,16 +36,16 @@ def offers(course, paths, modules, kind: str) -> list[Offer]:
     """The built files of `modules` for `kind` ('exercises' or 'solutions'), leak-guarded again."""
     result = []
     for module in modules:
-        version = "student" if kind == "exercises" else "solution"
+        version, task = ("student", "student") if kind == "exercises" else ("public_solution", "solution")
         built = paths.version_files(module, version)
         missing = [paths.rel(p) for p in built if not p.exists()]
         if missing:
-            raise CourseError.at(missing[0], None, f"is missing; build it first with `doit {version}:{module.name}`")
+            raise CourseError.at(missing[0], None, f"is missing; build it first with `doit {task}:{module.name}`")
         folder = paths.repo_module_dir(module) if kind == "exercises" else paths.repo_solution_dir(module)
         files = {str(folder / p.name): p.read_bytes() for p in built}
+        source = read_source(paths.source(module), paths.rel(paths.source(module)))
+        guard(source, {paths.rel(p): p.read_bytes() for p in built}, version)
         if kind == "exercises":
-            source = read_source(paths.source(module), paths.rel(paths.source(module)))
-            guard(source, {paths.rel(p): p.read_bytes() for p in built})
             data_root = paths.root / module.folder
             files.update({str(folder / p.relative_to(data_root).as_posix()): p.read_bytes() for p in paths.data_files(module)})
         result.append(Offer(module.name, kind, files))

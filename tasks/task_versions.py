@@ -20,40 +20,47 @@ def module_source(paths, module):
     return read_source(path, paths.rel(path))
 
 
-def rendered_version(course, paths, module, version: str) -> tuple[object, dict[Path, str]]:
-    """The version's notebook and the text of each of its files (not written yet)."""
-    source = module_source(paths, module)
+GUARDED_VERSIONS = ("student", "public_solution")
+TASK_VERSIONS = {"student": ("student",), "solution": ("solution", "public_solution")}
+
+
+def rendered_version(course, paths, module, version: str, source=None) -> tuple[object, dict[Path, str]]:
+    """The version's notebook and the text of each of its files (not written yet, leak-guarded)."""
+    source = source or module_source(paths, module)
     nb = build_version(source.nb, version, module.slug)
     files = {path: render(nb, FORMAT_OF_SUFFIX[path.suffix], course.execution.kernel) for path in paths.version_files(module, version)}
-    if version == "student":
-        guard(source, {paths.rel(p): text.encode("utf-8") for p, text in files.items()})
+    if version in GUARDED_VERSIONS:
+        guard(source, {paths.rel(p): text.encode("utf-8") for p, text in files.items()}, version)
     return nb, files
 
 
 @reports_user_errors
-def version_action(root: str, name: str, version: str) -> None:
+def version_action(root: str, name: str, task: str) -> None:
+    """Build every version a task makes (`student`; or `solution` and the public solution), then write them."""
     course, paths = load(root)
     module = course.module(name)
-    nb, files = rendered_version(course, paths, module, version)
-    for path, text in files.items():
-        write_atomic(path, text)
-    write_atomic(paths.code_digest(module, version), code_digest(nb) + "\n")
+    source = module_source(paths, module)
+    built = [rendered_version(course, paths, module, version, source) for version in TASK_VERSIONS[task]]
+    for _, files in built:
+        for path, text in files.items():
+            write_atomic(path, text)
+    write_atomic(paths.code_digest(module, task), code_digest(built[0][0]) + "\n")
 
 
-def version_tasks(version: str):
+def version_tasks(task: str):
     course, paths = current()
     engine = engine_files("task_versions")
     settings = {"outputs": list(course.outputs), "kernel": course.execution.kernel}
     for module in course.modules:
         yield {
             "name": module.name,
-            "actions": [(version_action, [str(course.root), module.name, version])],
+            "actions": [(version_action, [str(course.root), module.name, task])],
             "file_dep": [paths.rel(paths.source(module))] + engine,
             "task_dep": [f"lint:{module.name}"],
-            "targets": [paths.rel(p) for p in paths.version_files(module, version) + [paths.code_digest(module, version)]],
+            "targets": [paths.rel(p) for v in TASK_VERSIONS[task] for p in paths.version_files(module, v)] + [paths.rel(paths.code_digest(module, task))],
             "uptodate": [config_changed_for({"module": module.as_dict(), **settings})],
             "clean": True,
-            "doc": f"{version} version of {module.folder} -> {paths.rel(paths.version_files(module, version)[0].parent)}/",
+            "doc": f"{task} version of {module.folder} -> {paths.rel(paths.version_files(module, task)[0].parent)}/",
         }
 
 
@@ -63,5 +70,5 @@ def task_student():
 
 
 def task_solution():
-    """Solution notebooks: everything visible, marker lines and #| hide directives stripped."""
+    """Solution notebooks: everything visible, markers stripped; plus the hidden-test-free copy students get."""
     yield from version_tasks("solution")

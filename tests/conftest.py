@@ -91,6 +91,10 @@ def test_unit_double():
 
 if __name__ == "__main__":
     test_unit_double()
+
+# %% nbgrader={"grade": false, "grade_id": "instructor-check", "locked": false, "schema_version": 3, "solution": false}
+#| hide
+{name}_instructor_reference = "for the staff of {name} only"
 '''
 
 

@@ -28,10 +28,10 @@ def student_edit(notebook: Path, week: int) -> str:
     return mark
 
 
-def secrets_by_module(course_root: Path) -> dict[str, set[str]]:
+def secrets_by_module(course_root: Path, kinds) -> dict[str, set[str]]:
     course = load_course(course_root)
     paths = Paths(course)
-    return {m.slug: set(secret_lines(read_source(paths.source(m), m.source).nb)) for m in course.modules}
+    return {m.slug: set(secret_lines(read_source(paths.source(m), m.source).nb, frozenset(kinds))) for m in course.modules}
 
 
 def test_a_whole_term(tmp_path):
@@ -66,13 +66,16 @@ def test_a_whole_term(tmp_path):
     tags = git(remote, "tag").split()
     assert sorted(tags) == [f"week{w}" for w in weeks]
     assert len(edits) == len(NAMES)
-    assert_no_early_solutions(course, remote)
+    assert_history_is_clean(course, remote)
 
 
-def assert_no_early_solutions(course: Path, remote: Path) -> None:
-    """No commit ever held a module's solution file, or any solution line, before its solutions week."""
+def assert_history_is_clean(course: Path, remote: Path) -> None:
+    """No commit ever held a module's solution file or any solution line before its solutions week, and no
+    commit ever held a hidden test, an instructor cell, or an executed notebook."""
     config = load_course(course)
-    secrets = secrets_by_module(course)
+    solutions = secrets_by_module(course, {"solution"})
+    never = secrets_by_module(course, {"hidden", "hide"})
+    assert all(never.values()) and all(solutions.values())
     week_of = {}
     for tag in git(remote, "tag").split():
         commit = git(remote, "rev-parse", f"{tag}^{{commit}}")
@@ -82,11 +85,18 @@ def assert_no_early_solutions(course: Path, remote: Path) -> None:
     for commit in commits:
         week = week_of[commit]
         files = git(remote, "ls-tree", "-r", "--name-only", commit).split("\n")
+        for path in files:
+            text = git(remote, "show", f"{commit}:{path}")
+            leaked = [line for lines in never.values() for line in lines if line in text]
+            assert not leaked, (f"week {week}", path, leaked)
+            if path.endswith(".ipynb"):
+                assert all(not c.get("outputs") for c in json.loads(text)["cells"]), f"outputs in {path}"
+            assert not path.startswith(("build/", "executed")), path
         for module in config.modules:
             if module.solutions <= week:
                 continue
             assert not any(f.startswith(f"solutions/{module.slug}/") for f in files), (commit, module.name)
             for path in files:
                 text = git(remote, "show", f"{commit}:{path}")
-                leaked = [line for line in secrets[module.slug] if line in text]
+                leaked = [line for line in solutions[module.slug] if line in text]
                 assert not leaked, (f"week {week}", path, leaked)
