@@ -176,7 +176,7 @@ def optional_text(reader: Reader, node, path: str):
 def whole_number(minimum: int) -> Callable:
     def check(reader: Reader, node, path: str):
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int"):
-            value = int(node.value.replace("_", ""), 0)
+            value = yaml.SafeLoader("").construct_yaml_int(node)  # YAML's own reading: `01`, `1_000`, `0x10`
             if value >= minimum:
                 return value
             reader.fail(node, path, f"must be at least {minimum}, found {value}")

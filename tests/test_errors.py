@@ -1,0 +1,62 @@
+"""tasks/errors.py: Finding formats `file:line: message` (or a notebook cell), CourseError carries findings."""
+from __future__ import annotations
+
+import pytest
+
+from tasks.errors import CourseError, Finding
+
+
+def test_finding_names_file_and_line():
+    assert str(Finding("modules/01_tensor/tensor.py", 12, "bad marker")) == "modules/01_tensor/tensor.py:12: bad marker"
+
+
+def test_finding_without_line_names_only_the_file():
+    assert str(Finding("course.yaml", None, "not found")) == "course.yaml: not found"
+
+
+def test_finding_in_a_notebook_names_cell_and_line():
+    finding = Finding("m.ipynb", 3, "bad marker", cell=7)
+    assert finding.where == "m.ipynb (cell 7, line 3)"
+    assert str(finding) == "m.ipynb (cell 7, line 3): bad marker"
+
+
+def test_notebook_finding_without_line_says_line_1():
+    assert Finding("m.ipynb", None, "x", cell=2).where == "m.ipynb (cell 2, line 1)"
+
+
+def test_warning_is_labelled_and_error_is_not():
+    assert str(Finding("m.py", 4, "unmarked", severity="warning")) == "m.py:4: warning: unmarked"
+    assert "error" not in str(Finding("m.py", 4, "unmarked"))
+
+
+def test_finding_is_frozen_and_comparable():
+    assert Finding("a", 1, "m") == Finding("a", 1, "m")
+    with pytest.raises(Exception):
+        Finding("a", 1, "m").line = 2  # type: ignore[misc]
+
+
+def test_course_error_from_one_finding():
+    error = CourseError(Finding("a.py", 3, "broken"))
+    assert error.findings == [Finding("a.py", 3, "broken")]
+    assert str(error) == "a.py:3: broken"
+
+
+def test_course_error_lists_every_finding_one_per_line():
+    error = CourseError([Finding("a.py", 3, "one"), Finding("b.py", 9, "two")])
+    assert str(error).splitlines() == ["a.py:3: one", "b.py:9: two"]
+
+
+def test_course_error_at_builds_a_finding():
+    error = CourseError.at("course.yaml", 5, "bad key")
+    assert error.findings == [Finding("course.yaml", 5, "bad key")]
+    assert str(error) == "course.yaml:5: bad key"
+
+
+def test_course_error_at_accepts_paths_and_cells(tmp_path):
+    error = CourseError.at(tmp_path / "m.ipynb", 2, "bad", cell=4)
+    assert str(error) == f"{tmp_path / 'm.ipynb'} (cell 4, line 2): bad"
+
+
+def test_course_error_is_an_exception():
+    with pytest.raises(CourseError, match=r"^x\.py:1: boom$"):
+        raise CourseError.at("x.py", 1, "boom")

@@ -1,0 +1,211 @@
+"""tasks/leakguard.py: no solution, hidden-test or instructor line may reach a student artifact."""
+from __future__ import annotations
+
+import json
+
+import jupytext
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from tasks.archive import tar_gz_bytes, zip_bytes
+from tasks.errors import CourseError
+from tasks.leakguard import Secret, guard, scan_artifact, secret_lines
+from tasks.pipeline import build_version
+from tasks.render import render_ipynb, render_py
+from tasks.source import reads_source
+
+FILE = "modules/01_tensor/tensor.py"
+SOURCE = '''\
+# %% [markdown]
+"""
+# Tensor
+The reference uses `np.add(self.data, other)` under the hood.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "impl", "locked": false, "schema_version": 3, "solution": true}
+class Tensor:
+    def add(self, other):
+        """TODO: add element-wise."""
+        ### BEGIN SOLUTION
+        total = np.add(self.data, other)
+        return Tensor(total)
+        ### END SOLUTION
+
+    def grad(self):
+        """TODO: ones like the data."""
+        ### BEGIN SOLUTION
+        grad = np.ones_like(self.data)
+        return grad
+        ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-add", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+def test_unit_add():
+    expected_grad = np.ones_like(self.data)
+    return grad
+    ### BEGIN HIDDEN TESTS
+    assert Tensor([1]).add(2).data[0] == 3
+    ### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "note", "locked": false, "schema_version": 3, "solution": false}
+#| hide
+INSTRUCTOR_REFERENCE = [3, 5, 8]
+pass
+'''
+
+
+def source():
+    return reads_source(SOURCE, FILE, "py")
+
+
+def file_line(exact: str) -> int:
+    return next(n for n, l in enumerate(SOURCE.split("\n"), 1) if l == exact)
+
+
+def scan(name: str, data: bytes, src=None):
+    src = src or source()
+    return scan_artifact(secret_lines(src.nb), name, data, src.location)
+
+
+# --- which lines are secret ------------------------------------------------------------------------------
+
+def test_secret_lines_are_region_and_hidden_cell_lines():
+    secrets = secret_lines(source().nb)
+    assert set(secrets) == {
+        "total = np.add(self.data, other)",
+        "return Tensor(total)",
+        "grad = np.ones_like(self.data)",
+        "assert Tensor([1]).add(2).data[0] == 3",
+        "INSTRUCTOR_REFERENCE = [3, 5, 8]",
+    }
+    assert secrets["return Tensor(total)"] == Secret("return Tensor(total)", 1, 5)
+
+
+def test_lines_that_also_appear_outside_regions_are_not_secret():
+    # `return grad` is also a visible line of the test cell, so it cannot leak anything.
+    assert "return grad" not in secret_lines(source().nb)
+
+
+def test_trivial_lines_and_directives_are_not_secret():
+    nb = new_notebook(cells=[new_code_cell("#| hide\npass\n)\n\nreturn None\nx = compute_reference()")])
+    assert set(secret_lines(nb)) == {"x = compute_reference()"}
+
+
+def test_markdown_lines_count_as_visible():
+    nb = new_notebook(cells=[
+        new_markdown_cell("Try `y = x * 2` first."),
+        new_markdown_cell("y = x * 2"),
+        new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    y = x * 2\n    return y\n    ### END SOLUTION"),
+    ])
+    assert set(secret_lines(nb)) == {"return y"}
+
+
+# --- finding leaks --------------------------------------------------------------------------------------
+
+def test_clean_student_artifacts_have_no_leaks():
+    src = source()
+    student = build_version(src.nb, "student", "01_tensor")
+    assert scan("student.ipynb", render_ipynb(student, "python3").encode(), src) == []
+    assert scan("student.py", render_py(student).encode(), src) == []
+
+
+def test_solution_line_planted_in_a_notebook():
+    src = source()
+    student = build_version(src.nb, "student", "01_tensor")
+    student.cells[1].source += "\n        total = np.add(self.data, other)"
+    data = render_ipynb(student, "python3").encode()
+    findings = scan("build/student/01_tensor/tensor.ipynb", data, src)
+    assert len(findings) == 1
+    finding = findings[0]
+    cell_lines = student.cells[1].source.split("\n")
+    assert finding.file == "build/student/01_tensor/tensor.ipynb (cell 2)"
+    assert finding.line == len(cell_lines)
+    assert str(finding).startswith(f"build/student/01_tensor/tensor.ipynb (cell 2):{len(cell_lines)}: LEAK: ")
+    assert f"from {FILE}:{file_line('        total = np.add(self.data, other)')}" in finding.message
+    assert "'total = np.add(self.data, other)'" in finding.message
+
+
+def test_solution_line_planted_in_a_python_file():
+    data = b"x = 1\ny = 2\n    INSTRUCTOR_REFERENCE = [3, 5, 8]\n"
+    [finding] = scan("build/student/01_tensor/tensor.py", data)
+    assert (finding.file, finding.line) == ("build/student/01_tensor/tensor.py", 3)
+    assert f"from {FILE}:{file_line('INSTRUCTOR_REFERENCE = [3, 5, 8]')} is in a student artifact" in finding.message
+    assert "The artifact was not kept" in finding.message
+
+
+def test_hidden_test_line_is_a_leak():
+    [finding] = scan("s.py", b"    assert Tensor([1]).add(2).data[0] == 3\n")
+    assert f"{FILE}:{file_line('    assert Tensor([1]).add(2).data[0] == 3')}" in finding.message
+
+
+def test_long_secret_inside_a_longer_line_is_a_leak():
+    [finding] = scan("s.py", b"result = 1; total = np.add(self.data, other)  # copied\n")
+    assert finding.line == 1
+
+
+def test_visible_line_that_contains_a_secret_is_not_a_leak():
+    # The visible test line `expected_grad = np.ones_like(self.data)` contains the solution line
+    # `grad = np.ones_like(self.data)`; shipping the test cell unchanged must not count as a leak.
+    assert scan("s.py", b"    expected_grad = np.ones_like(self.data)\n") == []
+    [finding] = scan("s.py", b"    grad = np.ones_like(self.data)\n")
+    assert finding.line == 1
+
+
+def test_solution_line_in_a_notebook_output():
+    nb = new_notebook(cells=[new_code_cell("print(x)")])
+    nb.cells[0].outputs = [new_output("stream", name="stdout", text="ok\nINSTRUCTOR_REFERENCE = [3, 5, 8]\n")]
+    [finding] = scan("s.ipynb", json.dumps(nb).encode())
+    assert (finding.file, finding.line) == ("s.ipynb (cell 1 output)", 2)
+
+
+def test_solution_line_inside_a_zip():
+    entries = {"01_tensor/tensor.py": b"ok = 1\n        return Tensor(total)\n", "01_tensor/data.txt": b"fine\n"}
+    [finding] = scan("build/archives/01_tensor-student.zip", zip_bytes(entries))
+    assert (finding.file, finding.line) == ("01_tensor-student.zip/01_tensor/tensor.py", 2)
+    assert f"{FILE}:{file_line('        return Tensor(total)')}" in finding.message
+
+
+def test_solution_line_inside_a_tar_gz():
+    entries = {"01_tensor/notes.md": b"# Notes\n\ntotal = np.add(self.data, other)\n"}
+    [finding] = scan("01_tensor-student.tar.gz", tar_gz_bytes(entries))
+    assert (finding.file, finding.line) == ("01_tensor-student.tar.gz/01_tensor/notes.md", 3)
+
+
+def test_clean_archive_has_no_leaks():
+    src = source()
+    student = build_version(src.nb, "student", "01_tensor")
+    entries = {"01_tensor/tensor.ipynb": render_ipynb(student, "python3").encode(), "01_tensor/tensor.py": render_py(student).encode()}
+    assert scan("a.zip", zip_bytes(entries), src) == []
+    assert scan("a.tar.gz", tar_gz_bytes(entries), src) == []
+
+
+def test_leak_from_an_ipynb_source_names_its_cell():
+    nb_text = jupytext.writes(jupytext.reads(SOURCE, fmt="py:percent"), fmt="ipynb")
+    src = reads_source(nb_text, "modules/01_tensor/tensor.ipynb", "ipynb")
+    [finding] = scan("s.py", b"grad = np.ones_like(self.data)\n", src)
+    assert "from modules/01_tensor/tensor.ipynb (cell 2, line 12)" in finding.message
+
+
+# --- guard: what stays secret per version ----------------------------------------------------------------
+
+def test_secret_kinds_for_the_public_solution():
+    secrets = secret_lines(source().nb, frozenset({"hidden", "hide"}))
+    assert set(secrets) == {"assert Tensor([1]).add(2).data[0] == 3", "INSTRUCTOR_REFERENCE = [3, 5, 8]"}
+
+
+def test_guard_keeps_nothing_when_a_student_artifact_leaks():
+    with pytest.raises(CourseError) as caught:
+        guard(source(), {"a.py": b"ok = 1\n", "b.py": b"total = np.add(self.data, other)\nINSTRUCTOR_REFERENCE = [3, 5, 8]\n"})
+    assert [(f.file, f.line) for f in caught.value.findings] == [("b.py", 1), ("b.py", 2)]
+
+
+def test_guard_of_the_public_solution_allows_solutions_but_not_hidden_tests():
+    src = source()
+    guard(src, {"s.py": b"total = np.add(self.data, other)\n"}, "public_solution")
+    with pytest.raises(CourseError, match=r"^s\.py:1: LEAK: "):
+        guard(src, {"s.py": b"assert Tensor([1]).add(2).data[0] == 3\n"}, "public_solution")
+
+
+def test_guard_passes_a_clean_student_build():
+    src = source()
+    student = build_version(src.nb, "student", "01_tensor")
+    guard(src, {"s.ipynb": render_ipynb(student, "python3").encode(), "s.py": render_py(student).encode()})

@@ -1,0 +1,310 @@
+"""tasks/lint.py: every check finds its problem at the right file:line; a clean module has no findings."""
+from __future__ import annotations
+
+import jupytext
+import pytest
+
+from tasks.lint import CHECKS, LintInput, lint
+from tasks.source import reads_source
+
+FILE = "modules/02_layers/layers.py"
+IMPORTS = '# %% nbgrader={"grade": false, "grade_id": "imports", "locked": false, "schema_version": 3, "solution": false}'
+IMPL = '# %% nbgrader={"grade": false, "grade_id": "impl", "locked": false, "schema_version": 3, "solution": true}'
+TEST = '# %% nbgrader={"grade": true, "grade_id": "test-impl", "locked": true, "points": 5, "schema_version": 3, "solution": false}'
+PLAIN = '# %% nbgrader={"grade": false, "grade_id": "demo", "locked": false, "schema_version": 3, "solution": false}'
+IMPL_AGAIN = IMPL.replace('"solution": true', '"solution": false')  # same grade_id as IMPL
+
+CLEAN = f'''\
+# %% [markdown]
+"""
+# Layers
+"""
+
+{IMPORTS}
+#| default_exp core.layers
+#| export
+import numpy as np
+from tinytorch.core.tensor import Tensor
+
+# %% [markdown]
+# ## Linear
+# A linear layer computes `x @ W + b`.
+
+{IMPL}
+#| export
+class Linear:
+    def forward(self, x):
+        """TODO: return x @ W + b."""
+        ### BEGIN SOLUTION
+        return x @ self.weight + self.bias
+        ### END SOLUTION
+
+{TEST}
+def test_unit_linear():
+    assert Linear is not None
+    ### BEGIN HIDDEN TESTS
+    assert hasattr(Linear, "forward")
+    ### END HIDDEN TESTS
+
+if __name__ == "__main__":
+    test_unit_linear()
+
+# %% nbgrader={{"grade": false, "grade_id": "note", "locked": false, "schema_version": 3, "solution": false}}
+#| hide
+REFERENCE = 3
+'''
+EXPORTS = {"core.tensor": "tensor", "core.layers": "layers", "core.losses": "losses"}
+
+
+def lint_text(text: str, depends_on=("tensor",), exports=EXPORTS, kind="py", file=FILE):
+    return lint(LintInput(reads_source(text, file, kind), "layers", tuple(depends_on), exports))
+
+
+def line(text: str, exact: str, occurrence: int = 0) -> int:
+    numbers = [n for n, l in enumerate(text.split("\n"), 1) if l == exact]
+    return numbers[occurrence]
+
+
+def only(findings, severity="error"):
+    assert len(findings) == 1, [str(f) for f in findings]
+    assert findings[0].severity == severity
+    return findings[0]
+
+
+def test_clean_module_has_no_findings():
+    assert lint_text(CLEAN) == []
+
+
+def test_checks_are_listed_in_order():
+    assert [c.__name__ for c in CHECKS] == [
+        "check_metadata", "check_markers", "check_grade_ids", "check_test_cells", "check_unmarked_solutions",
+        "check_directives", "check_imports", "check_student_compiles", "check_line_endings",
+    ]
+
+
+# --- metadata --------------------------------------------------------------------------------------------
+
+def test_invalid_json_metadata_on_the_header_line():
+    bad = "# %% nbgrader={\"grade\": false, 'grade_id': \"demo\"}"
+    text = CLEAN.replace("\n" + PLAIN, "\n" + bad) + f"\n{bad}\nx = 1\n"
+    finding = only(lint_text(text))
+    assert finding.file == FILE
+    assert finding.line == line(text, bad)
+    assert "the metadata on this cell's '# %%' line is not valid JSON" in finding.message
+    assert "with double quotes" in finding.message
+
+
+def test_nbgrader_metadata_that_is_not_an_object():
+    text = CLEAN + "\n# %% nbgrader=3\nx = 1\n"
+    found = lint_text(text)
+    assert any(f.line == line(text, "# %% nbgrader=3") and "must be a JSON object" in f.message for f in found), found
+
+
+# --- markers ------------------------------------------------------------------------------------------------
+
+def test_marker_in_a_triple_quoted_markdown_cell():
+    text = CLEAN.replace("# Layers\n", "# Layers\n### BEGIN SOLUTION\n")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "### BEGIN SOLUTION")
+    assert "marker in a markdown cell" in finding.message
+
+
+def test_near_miss_marker_in_a_comment_markdown_cell():
+    text = CLEAN.replace("# A linear layer computes `x @ W + b`.", "# ### end solution")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "# ### end solution")
+    assert "marker in a markdown cell" in finding.message
+
+
+def test_solution_region_in_a_cell_not_flagged_solution():
+    text = CLEAN.replace(IMPL, IMPL.replace('"solution": true', '"solution": false'))
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "        ### BEGIN SOLUTION")
+    assert "solution region in a cell not flagged as a solution cell" in finding.message
+    assert 'add "solution": true' in finding.message
+
+
+def test_hidden_tests_outside_a_test_cell():
+    text = CLEAN + f"\n{PLAIN}\ndef demo():\n    x = 1\n    ### BEGIN HIDDEN TESTS\n    assert x\n    ### END HIDDEN TESTS\n"
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "    ### BEGIN HIDDEN TESTS", occurrence=1)
+    assert "hidden-tests region outside a test cell" in finding.message
+
+
+@pytest.mark.parametrize("old, new, at, fragment", [
+    ("        return x @ self.weight + self.bias\n",
+     "        ### BEGIN SOLUTION\n        return x @ self.weight + self.bias\n",
+     ("        ### BEGIN SOLUTION", 1), "nested marker"),
+    ("        ### END SOLUTION\n", "", ("        ### BEGIN SOLUTION", 0), "is never closed"),
+    ("        ### BEGIN SOLUTION\n", "", ("        ### END SOLUTION", 0), "without a matching"),
+    ("        ### BEGIN SOLUTION\n", "        ### BEGIN SOLUTON\n", ("        ### BEGIN SOLUTON", 0), "write exactly '### BEGIN SOLUTION'"),
+    ("        ### END SOLUTION\n", "        ### end solution\n", ("        ### end solution", 0), "write exactly '### END SOLUTION'"),
+    ("    ### END HIDDEN TESTS\n", "    ### END SOLUTION\n", ("    ### END SOLUTION", 0), "use '### END HIDDEN TESTS'"),
+])
+def test_broken_markers_are_reported_at_their_line(old, new, at, fragment):
+    text = CLEAN.replace(old, new, 1)
+    # (without an exact BEGIN the cell also gets the unmarked-solution warning)
+    finding = only([f for f in lint_text(text) if f.severity == "error"])
+    assert finding.line == line(text, *at)
+    assert fragment in finding.message
+
+
+# --- grade ids and test cells ----------------------------------------------------------------------------
+
+def test_duplicate_grade_id_names_both_header_lines():
+    text = CLEAN + f"\n{IMPL_AGAIN}\nx = 1\n"
+    finding = only(lint_text(text))
+    assert finding.line == line(text, IMPL_AGAIN)
+    assert f"duplicate grade_id 'impl' (first used at line {line(text, IMPL)})" in finding.message
+
+
+def test_invalid_grade_id():
+    header = PLAIN.replace('"demo"', '"has space"')
+    text = CLEAN + f"\n{header}\nx = 1\n"
+    finding = only(lint_text(text))
+    assert finding.line == line(text, header)
+    assert "grade_id 'has space' is missing or invalid" in finding.message
+
+
+def test_missing_grade_id():
+    header = '# %% nbgrader={"grade": false, "locked": false, "schema_version": 3, "solution": false}'
+    text = CLEAN + f"\n{header}\nx = 1\n"
+    assert only(lint_text(text)).line == line(text, header)
+
+
+def test_unlocked_test_cell():
+    header = TEST.replace('"locked": true', '"locked": false')
+    text = CLEAN.replace(TEST, header)
+    finding = only(lint_text(text))
+    assert finding.line == line(text, header)
+    assert "test cell 'test-impl' is not locked" in finding.message and 'add "locked": true' in finding.message
+
+
+@pytest.mark.parametrize("points", ['"points": 0, ', '', '"points": true, ', '"points": "5", '])
+def test_test_cell_without_points(points):
+    header = TEST.replace('"points": 5, ', points)
+    text = CLEAN.replace(TEST, header)
+    finding = only(lint_text(text))
+    assert finding.line == line(text, header)
+    assert "test cell 'test-impl' has no points" in finding.message
+
+
+def test_no_test_cell_at_all():
+    text = CLEAN.replace(TEST, PLAIN.replace("demo", "tests")).replace("    ### BEGIN HIDDEN TESTS\n", "").replace(
+        "    ### END HIDDEN TESTS\n", "")
+    finding = only(lint_text(text))
+    assert (finding.file, finding.line) == (FILE, 1)
+    assert "the module has no test cell" in finding.message
+
+
+def test_unmarked_solution_cell_is_only_a_warning():
+    header = IMPL.replace('"impl"', '"impl-2"')
+    text = CLEAN + f"\n{header}\ndef helper():\n    return 1\n"
+    finding = only(lint_text(text), severity="warning")
+    assert finding.line == line(text, header)
+    assert "has no ### BEGIN SOLUTION region" in finding.message
+    assert str(finding).startswith(f"{FILE}:{finding.line}: warning: ")
+
+
+# --- directives --------------------------------------------------------------------------------------------
+
+def test_hide_and_export_in_one_cell():
+    text = CLEAN.replace("#| hide\n", "#| export\n#| hide\n")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "#| hide")
+    assert "cannot also be '#| export'" in finding.message
+
+
+def test_hidden_test_cell():
+    text = CLEAN.replace(TEST + "\n", TEST + "\n#| hide\n").replace("# %% nbgrader={\"grade\": false, \"grade_id\": \"note\"", "# %% nbgrader={\"grade\": false, \"grade_id\": \"note2\"")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, TEST)
+    assert "a test cell cannot be '#| hide'" in finding.message
+
+
+# --- imports -------------------------------------------------------------------------------------------------
+
+def test_import_of_a_module_not_in_depends_on():
+    finding = only(lint_text(CLEAN, depends_on=()))
+    assert finding.line == line(CLEAN, "from tinytorch.core.tensor import Tensor")
+    assert "imports tinytorch.core.tensor from module 'tensor', which is not in depends_on of 'layers'" in finding.message
+    assert "add it there" in finding.message
+
+
+def test_plain_import_statement_is_checked_too():
+    text = CLEAN.replace("import numpy as np\n", "import numpy as np\nimport tinytorch.core.losses as L\n")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "import tinytorch.core.losses as L")
+    assert "from module 'losses'" in finding.message
+
+
+def test_import_of_an_unknown_export():
+    text = CLEAN.replace("from tinytorch.core.tensor import Tensor", "from tinytorch.core.tensr import Tensor")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "from tinytorch.core.tensr import Tensor")
+    assert "which no module of course.yaml exports (known: core.layers, core.losses, core.tensor)" in finding.message
+
+
+def test_import_of_its_own_export():
+    text = CLEAN.replace("from tinytorch.core.tensor import Tensor", "from tinytorch.core.layers import Linear")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "from tinytorch.core.layers import Linear")
+    assert "imports its own export tinytorch.core.layers" in finding.message
+
+
+def test_imports_in_markdown_are_not_checked():
+    text = CLEAN.replace("# ## Linear", "# from tinytorch.core.nothing import X")
+    assert lint_text(text) == []
+
+
+# --- the student version ---------------------------------------------------------------------------------------
+
+def test_student_cell_that_no_longer_parses():
+    text = CLEAN.replace('''    assert Linear is not None
+    ### BEGIN HIDDEN TESTS
+    assert hasattr(Linear, "forward")
+    ### END HIDDEN TESTS
+''', '''    assert Linear is not None
+    if True:
+        ### BEGIN HIDDEN TESTS
+        assert hasattr(Linear, "forward")
+        ### END HIDDEN TESTS
+''')
+    finding = only(lint_text(text))
+    assert finding.line == line(text, TEST)
+    assert "no longer parses in the student version" in finding.message
+
+
+def test_student_compile_check_skips_cells_that_never_parsed():
+    text = CLEAN + f"\n{PLAIN}\n%matplotlib inline\nx = (\n"
+    assert lint_text(text) == []
+
+
+def test_crlf_source_gets_a_warning_only(tmp_path):
+    from tasks.source import read_source
+
+    path = tmp_path / "layers.py"
+    path.write_bytes(CLEAN.replace("\n", "\r\n").encode())
+    found = lint(LintInput(read_source(path, FILE), "layers", ("tensor",), EXPORTS))
+    finding = only(found, severity="warning")
+    assert (finding.file, finding.line) == (FILE, 1)
+    assert "CRLF" in finding.message and "read as LF" in finding.message
+
+
+# --- .ipynb sources report cells ---------------------------------------------------------------------------------
+
+def test_findings_in_an_ipynb_source_name_cell_and_line():
+    text = CLEAN.replace("        ### END SOLUTION\n", "        ### end solution\n")
+    nb_text = jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="ipynb")
+    finding = only(lint_text(nb_text, kind="ipynb", file="modules/02_layers/layers.ipynb"))
+    assert finding.cell == 4  # markdown, imports, markdown, then the implementation cell
+    assert finding.line == 7
+    assert str(finding).startswith("modules/02_layers/layers.ipynb (cell 4, line 7): ")
+
+
+def test_duplicate_grade_id_in_an_ipynb_names_the_first_cell():
+    text = CLEAN + f"\n{IMPL_AGAIN}\nx = 1\n"
+    nb_text = jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="ipynb")
+    finding = only(lint_text(nb_text, kind="ipynb", file="layers.ipynb"))
+    assert finding.cell == 7
+    assert "(first used at cell 4)" in finding.message
