@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .context import current, set_root
 from .errors import CourseError
+from .fsutil import sweep_temp_files
 
 DOIT_COMMANDS = {"help", "run", "list", "info", "clean", "forget", "ignore", "dumpdb", "strace", "tabcompletion", "reset-dep"}
 READ_ONLY_COMMANDS = {"list", "info", "help", "tabcompletion", "dumpdb"}
@@ -26,6 +27,8 @@ def boot(root: Path, argv: list[str] | None = None) -> dict:
         raise SystemExit(2)
     if doit_command(sys.argv[1:] if argv is None else argv) not in READ_ONLY_COMMANDS:
         take_lock(paths.lock_file)
+        for folder in (paths.build, paths.package):
+            sweep_temp_files(folder)
     signal.signal(signal.SIGTERM, terminate)
     return {
         "dep_file": ".doit.db",

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 OUTPUT_LIMIT = 100_000  # characters kept per stream output in the executed notebook
+CELL_OUTPUT_MAX = 1_000_000  # characters of output one cell may print before validation calls it a problem
 HEAD_LINES = 4
 
 
@@ -46,7 +48,30 @@ def head(cell) -> str:
 
 
 def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool):
-    """Execute `nb` (changed in place); raise ExecutionFailed with a readable message on error/timeout/death."""
+    """Execute `nb` (changed in place); raise ExecutionFailed with a readable message on error/timeout/death.
+
+    The kernel runs from a worker thread: nbclient installs its own SIGINT/SIGTERM handlers when it runs in
+    the main thread (they only stop the kernel), and Ctrl-C or SIGTERM must stop the whole build instead.
+    """
+    outcome: dict = {}
+
+    def work():
+        try:
+            outcome["nb"] = run_here(nb, cwd=cwd, root=root, kernel=kernel, timeout=timeout, allow_errors=allow_errors)
+        except BaseException as error:  # handed to the calling thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="coursebuild-kernel", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["nb"]
+
+
+def run_here(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool):
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
     current = {"index": 0}
@@ -54,26 +79,20 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
     def on_cell_start(cell, cell_index):
         current["index"] = cell_index
 
-    from jupyter_client.manager import KernelManager
-
     with tempfile.TemporaryDirectory(prefix="coursebuild-kernel-") as sockets:
-        manager = KernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets, "kernel"))
+        manager = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets, "kernel"))
         client = NotebookClient(
             nb, km=manager, timeout=timeout, startup_timeout=120, kernel_name=kernel, allow_errors=allow_errors,
             record_timing=False, resources={"metadata": {"path": str(cwd)}}, on_cell_start=on_cell_start,
         )
-        try:
-            return execute_with(client, nb, root, timeout, current)
-        finally:
-            if manager.has_kernel:
-                manager.shutdown_kernel(now=True)
+        return execute_with(client, nb, root, timeout, current)
 
 
 def execute_with(client, nb, root: Path, timeout: int, current: dict):
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     try:
-        client.execute(env=kernel_env(root))
+        client.execute(env=kernel_env(root), cleanup_kc=True)
     except CellTimeoutError:
         cell = nb.cells[current["index"]]
         raise ExecutionFailed(f"cell {current['index'] + 1} did not finish within the {timeout} s per-cell timeout (execution.timeout in course.yaml)\n    cell begins:\n      {head(cell)}", cap_outputs(nb))
@@ -82,7 +101,22 @@ def execute_with(client, nb, root: Path, timeout: int, current: dict):
     except CellExecutionError:
         failure = failures(nb)[0] if failures(nb) else CellFailure(current["index"] + 1, head(nb.cells[current["index"]]), "Error", "")
         raise ExecutionFailed(failure.describe(), cap_outputs(nb))
+    check_output_size(nb)
     return cap_outputs(nb)
+
+
+def output_size(cell) -> int:
+    total = 0
+    for output in cell.get("outputs", []):
+        total += len(output.get("text", "")) + sum(len(str(v)) for v in output.get("data", {}).values())
+    return total
+
+
+def check_output_size(nb) -> None:
+    """A cell printing megabytes would freeze a student's browser: make it a clear failure."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and (size := output_size(cell)) > CELL_OUTPUT_MAX:
+            raise ExecutionFailed(f"cell {index + 1} printed {size:,} characters of output (at most {CELL_OUTPUT_MAX:,} allowed: a notebook that large freezes the browser); print a summary instead\n    cell begins:\n      {head(cell)}", cap_outputs(nb))
 
 
 def failures(nb) -> list[CellFailure]:

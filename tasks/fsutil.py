@@ -1,17 +1,41 @@
 """Atomic file writes: a target is either its old content or its new content, never half of one."""
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
+from .errors import CourseError
+
+TEMP_SUFFIX = ".tmp"
+
 
 def write_atomic(path: Path, data: bytes | str, mode: int | None = None) -> None:
-    """Write to a temp file beside `path`, flush it to disk, then rename it over `path`."""
+    """Write to a temp file beside `path`, flush it to disk, then rename it over `path`.
+
+    A failure (disk full, read-only folder, ...) leaves `path` as it was and raises a CourseError.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        _write(path, payload, mode)
+    except OSError as error:
+        hint = {errno.ENOSPC: "the disk is full", errno.EFBIG: "the file is larger than allowed (disk quota or ulimit)",
+                errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+                errno.EPERM: "permission denied"}.get(error.errno, error.strerror or str(error))
+        raise CourseError.at(shown(path), None, f"could not be written: {hint}. Nothing was half-written (the previous version, if any, is unchanged); free space or fix permissions and run again")
+
+
+def shown(path: Path) -> str:
+    """`path` relative to the working directory (doit runs in the course root) when it is inside it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _write(path: Path, payload: bytes, mode: int | None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -23,3 +47,14 @@ def write_atomic(path: Path, data: bytes | str, mode: int | None = None) -> None
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def sweep_temp_files(folder: Path) -> int:
+    """Remove temp files a killed run left behind (`.name.XXXX.tmp`); only call while holding the build lock."""
+    removed = 0
+    if folder.is_dir():
+        for stale in folder.rglob(f".*{TEMP_SUFFIX}"):
+            if stale.is_file():
+                stale.unlink(missing_ok=True)
+                removed += 1
+    return removed
