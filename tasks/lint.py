@@ -166,6 +166,15 @@ def check_line_endings(src: LintInput) -> Iterator[Finding]:
         yield Finding(src.source.file, 1, "uses Windows (CRLF) line endings; they are read as LF and built outputs use LF", "warning")
 
 
+LARGE_SOURCE = 1024 * 1024
+
+
+def check_source_size(src: LintInput) -> Iterator[Finding]:
+    size = getattr(src.source, "size", 0)
+    if size > LARGE_SOURCE:
+        yield Finding(src.source.file, 1, f"is {size / 1024 / 1024:.1f} MB; a module source is normally well under 1 MB, and every build and every student's notebook pays for its size (move data into files in the module folder: they ship with the student version)", "warning")
+
+
 CHECKS = (
     check_metadata,
     check_markers,
@@ -176,6 +185,7 @@ CHECKS = (
     check_imports,
     check_student_compiles,
     check_line_endings,
+    check_source_size,
 )
 
 

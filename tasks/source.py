@@ -26,6 +26,7 @@ class Source:
     cell_lines: list[int | None]
     text_lines: list[str] = field(default_factory=list)
     crlf: bool = False
+    size: int = 0  # bytes of the source file
 
     def location(self, cell_index: int, line_index: int | None = 0) -> tuple[str, int | None, int | None]:
         """(file, line, cell) for line `line_index` of cell `cell_index`; `cell` is set for .ipynb sources.
@@ -147,4 +148,5 @@ def read_source(path: Path, file: str) -> Source:
     text, crlf = decode(path.read_bytes(), file)
     source = reads_source(text, file, "ipynb" if path.suffix == ".ipynb" else "py")
     source.crlf = crlf
+    source.size = path.stat().st_size
     return source

@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import run_doit, write_mini_course
 
 BUILD_TASKS = ("lint", "student", "solution", "export", "validate", "check_student", "archive")
@@ -19,6 +21,20 @@ def built(root: Path) -> Path:
     result = run_doit(root)
     assert result.returncode == 0, result.output
     return root
+
+
+@pytest.fixture(scope="session")
+def built_template(tmp_path_factory) -> Path:
+    """The mini course built once; tests get copies (relative paths in the doit state make them valid)."""
+    return built(write_mini_course(tmp_path_factory.mktemp("graph") / "mini"))
+
+
+@pytest.fixture
+def built_mini(built_template, tmp_path) -> Path:
+    target = tmp_path / "mini"
+    shutil.copytree(built_template, target, symlinks=True)
+    assert run_doit(target).ran == set(), "a copy of a built course is up to date"
+    return target
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -39,8 +55,8 @@ def test_full_build_then_noop(mini_course):
     assert again.returncode == 0 and again.ran == set(), again.output
 
 
-def test_solution_code_edit_reruns_module_export_and_dependents_validation(mini_course):
-    built(mini_course)
+def test_solution_code_edit_reruns_module_export_and_dependents_validation(built_mini):
+    mini_course = built_mini
     edit(mini_course / "modules/01_alpha/alpha.py", "doubled = np.asarray(x) * 2", "doubled = np.asarray(x) + np.asarray(x)")
     result = run_doit(mini_course)
     assert result.returncode == 0, result.output
@@ -49,16 +65,16 @@ def test_solution_code_edit_reruns_module_export_and_dependents_validation(mini_
         "validate:beta", "check_student:beta"}
 
 
-def test_visible_code_edit_reruns_the_module_only_when_its_export_is_unchanged(mini_course):
-    built(mini_course)
+def test_visible_code_edit_reruns_the_module_only_when_its_export_is_unchanged(built_mini):
+    mini_course = built_mini
     edit(mini_course / "modules/01_alpha/alpha.py", "assert double(2) == 4", "assert double(3) == 6")
     result = run_doit(mini_course)
     assert result.returncode == 0, result.output
     assert result.ran == tasks_of("alpha")  # export reran but wrote the same file: beta is not re-validated
 
 
-def test_markdown_edit_rebuilds_notebooks_but_executes_and_exports_nothing(mini_course):
-    built(mini_course)
+def test_markdown_edit_rebuilds_notebooks_but_executes_and_exports_nothing(built_mini):
+    mini_course = built_mini
     edit(mini_course / "modules/01_alpha/alpha.py", "A one-function module for fast tests.", "A one-function module, now better explained.")
     result = run_doit(mini_course)
     assert result.returncode == 0, result.output
@@ -67,8 +83,8 @@ def test_markdown_edit_rebuilds_notebooks_but_executes_and_exports_nothing(mini_
     assert "now better explained" in student
 
 
-def test_engine_edit_reruns_what_the_edited_code_produces(mini_course):
-    built(mini_course)
+def test_engine_edit_reruns_what_the_edited_code_produces(built_mini):
+    mini_course = built_mini
     with open(mini_course / "tasks/archive.py", "a") as handle:
         handle.write("\n# an edit to the archive writer\n")
     assert run_doit(mini_course).ran == tasks_of("alpha", "beta", kinds=("archive",))
@@ -82,8 +98,8 @@ def test_engine_edit_reruns_what_the_edited_code_produces(mini_course):
     assert result.ran == tasks_of("alpha", "beta", kinds=("lint", "student", "solution", "export", "validate", "check_student"))
 
 
-def test_config_slice_change_reruns_only_its_tasks(mini_course):
-    built(mini_course)
+def test_config_slice_change_reruns_only_its_tasks(built_mini):
+    mini_course = built_mini
     edit(mini_course / "course.yaml", "course: Mini\n", "course: Mini\narchive: tar.gz\n")
     result = run_doit(mini_course)
     assert result.ran == tasks_of("alpha", "beta", kinds=("archive",)), result.output
@@ -149,8 +165,8 @@ def test_leak_guard_stops_a_transform_bug(mini_course):
     assert not (mini_course / "build/student/01_alpha/alpha.ipynb").exists()
 
 
-def test_doit_list_and_noop_do_not_import_heavy_modules(mini_course):
-    built(mini_course)
+def test_doit_list_and_noop_do_not_import_heavy_modules(built_mini):
+    mini_course = built_mini
     probe = mini_course / "probe.py"
     probe.write_text(
         "import sys\nfrom doit.doit_cmd import DoitMain\nfrom doit.cmd_base import ModuleTaskLoader\n"
