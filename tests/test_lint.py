@@ -78,8 +78,19 @@ def test_clean_module_has_no_findings():
 def test_checks_are_listed_in_order():
     assert [c.__name__ for c in CHECKS] == [
         "check_metadata", "check_markers", "check_grade_ids", "check_test_cells", "check_unmarked_solutions",
-        "check_directives", "check_imports", "check_student_compiles", "check_line_endings",
+        "check_directives", "check_imports", "check_student_compiles", "check_line_endings", "check_source_size",
     ]
+
+
+def test_a_source_over_a_megabyte_is_a_warning_naming_its_size(tmp_path):
+    from tasks.lint import LintInput, lint
+    from tasks.source import read_source
+
+    path = tmp_path / "big.py"
+    path.write_text(CLEAN + "\n# %% [markdown]\n# " + "x" * (1536 * 1024) + "\n")
+    findings = [f for f in lint(LintInput(read_source(path, "modules/01_big/big.py"), "demo", (), {})) if "MB" in f.message]
+    assert len(findings) == 1 and findings[0].severity == "warning"
+    assert str(findings[0]).startswith("modules/01_big/big.py:1: warning: is 1.5 MB")
 
 
 # --- metadata --------------------------------------------------------------------------------------------
