@@ -27,7 +27,7 @@ def boot(root: Path, argv: list[str] | None = None) -> dict:
         raise SystemExit(2)
     if doit_command(sys.argv[1:] if argv is None else argv) not in READ_ONLY_COMMANDS:
         take_lock(paths.lock_file)
-        for folder in (paths.build, paths.package):
+        for folder in paths.output_dirs():
             sweep_temp_files(folder)
     signal.signal(signal.SIGTERM, terminate)
     return {

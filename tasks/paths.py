@@ -66,6 +66,11 @@ class Paths:
         suffixes = {"notebook": ".ipynb", "python": ".py"}
         return [self.version_file(module, version, suffixes[fmt]) for fmt in ("notebook", "python") if fmt in self.course.outputs]
 
+    def output_dirs(self) -> list[Path]:
+        """The folders the build writes into (and nothing else under build/, e.g. the benchmark's venv)."""
+        names = list(self.VERSION_DIRS.values()) + ["digests", "executed", "checks", "archives"]
+        return [self.build / name for name in names] + [self.package]
+
     def code_digest(self, module: Module, version: str) -> Path:
         """The code cells of a version, hashed: what execution and export are keyed on."""
         return self.build / "digests" / module.slug / f"{version}.code.sha256"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from .context import current, load
@@ -95,6 +94,8 @@ Stuck on an earlier module? Once its solutions are out, catch up with `python to
 
 
 def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
+    from importlib import metadata  # costs ~0.1 s: only when releasing
+
     numpy = metadata.version("numpy")
     return {
         "README.md": readme(course, paths, present),
