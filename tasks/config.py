@@ -118,7 +118,7 @@ class Reader:
         if not isinstance(node, yaml.MappingNode):
             self.fail(node, path, f"expected a mapping of keys ({', '.join(keys)}), found {describe(node)}")
             return None
-        values, seen = {}, {}
+        values, seen, meant = {}, {}, set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             where = f"{path}.{key}" if path else str(key)
@@ -130,11 +130,12 @@ class Reader:
                 close = difflib.get_close_matches(str(key), list(keys), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(keys)}"
                 self.fail(key_node, where, f"unknown key '{key}'; {hint}")
+                meant.update(close)  # its 'missing' twin below would only repeat this
                 continue
             values[key] = keys[key].check(self, value_node, where)
         for key, spec in keys.items():
             if key not in seen:
-                if spec.required:
+                if spec.required and key not in meant:
                     where = f"{path}.{key}" if path else key
                     self.fail(node, where, f"missing required key '{key}'; add it to this mapping")
                 else:
@@ -389,6 +390,9 @@ def check_paths(root: Path, module: Module, keys: dict, where: str, fail) -> Non
 
 def check_dependencies(course: Course, entries: list, fail) -> None:
     order = {m.name: i for i, m in enumerate(course.modules)}
+    names = [m.name for m in course.modules]
+    if len(set(names)) != len(names):
+        return  # duplicate names are reported; dependencies on them cannot be judged until they are fixed
     cycle = find_cycle(course)
     for index, ((raw, node), module) in enumerate(zip(entries, course.modules)):
         for (dep, dep_node) in raw["depends_on"]:

@@ -17,7 +17,7 @@ class Finding:
     @property
     def where(self) -> str:
         if self.cell is not None:
-            return f"{self.file} (cell {self.cell}, line {self.line or 1})"
+            return f"{self.file} (cell {self.cell}, line {self.line})" if self.line else f"{self.file} (cell {self.cell})"
         return f"{self.file}:{self.line}" if self.line else self.file
 
     def __str__(self) -> str:

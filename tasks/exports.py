@@ -17,21 +17,22 @@ DEFAULT_EXP_RE = re.compile(r"^#\|[ \t]*default_exp(?:[ \t]+(?P<target>\S*))?[ \
 DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
-def raw_cell_sources(path: Path) -> list[str]:
+def raw_cell_sources(path: Path, file: str | None = None) -> list[str]:
     """Cell texts of a source, roughly: .ipynb cells, or the whole .py text as one piece."""
     text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".ipynb":
         try:
             return ["".join(c.get("source", "")) for c in json.loads(text).get("cells", [])]
-        except (ValueError, AttributeError):
-            return []
+        except (ValueError, AttributeError, TypeError) as error:
+            line = getattr(error, "lineno", None)
+            raise CourseError.at(file or str(path), line, "cannot be read as a notebook, so its export target is unknown; fix the file (lint names the problem)")
     return [text.replace("\r\n", "\n")]
 
 
-def declared_targets(path: Path) -> list[tuple[int, str]]:
+def declared_targets(path: Path, file: str | None = None) -> list[tuple[int, str]]:
     """(line, target) of every `#| default_exp` line in a source (line within its cell for .ipynb)."""
     found = []
-    for piece in raw_cell_sources(path):
+    for piece in raw_cell_sources(path, file):
         for number, line in enumerate(piece.split("\n"), 1):
             match = DEFAULT_EXP_RE.match(line)
             if match:
@@ -41,7 +42,7 @@ def declared_targets(path: Path) -> list[tuple[int, str]]:
 
 def declared_target(path: Path, file: str) -> str:
     """The one dotted export target of a source; CourseError when there is none, several, or a bad one."""
-    targets = declared_targets(path)
+    targets = declared_targets(path, file)
     if not targets:
         raise CourseError.at(file, 1, "has no '#| default_exp' line, so its '#| export' cells have nowhere to go; add e.g. '#| default_exp core.tensor' to the first code cell")
     if len(targets) > 1:

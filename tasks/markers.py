@@ -70,7 +70,7 @@ def find_regions(lines: list[str]) -> list[Region]:
             open_at = (index, kind, indent)
         else:
             if open_at is None:
-                raise MarkerError(index, f"'### END {upper(kind)}' without a matching '### BEGIN {upper(kind)}' above it in this cell")
+                raise MarkerError(index, f"'### END {upper(kind)}' without a matching '### BEGIN {upper(kind)}' above it in this cell; add the BEGIN line where the region starts, or delete this line")
             if open_at[1] != kind:
                 raise MarkerError(index, f"'### END {upper(kind)}' closes a {describe(open_at[1])} region; use '### END {upper(open_at[1])}'")
             regions.append(Region(kind, open_at[0], index, open_at[2]))

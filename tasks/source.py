@@ -94,17 +94,33 @@ def reads_ipynb(text: str, file: str):
     import nbformat
 
     try:
-        json.loads(text)
+        data = json.loads(text)
     except ValueError as error:
         line = getattr(error, "lineno", None)
         raise CourseError.at(file, line, f"is not a valid Jupyter notebook (invalid JSON: {getattr(error, 'msg', error)}); open and re-save it in Jupyter, or fix the JSON")
+    if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
+        raise CourseError.at(file, 1, "is not a valid Jupyter notebook: no \"nbformat\" version at the top level; export it from Jupyter, or use a jupytext .py source")
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
-    except Exception as error:  # nbformat raises several types: JSON, schema, version
-        line = getattr(error, "lineno", None)
-        raise CourseError.at(file, line, f"is not a valid Jupyter notebook ({str(error).splitlines()[0]}); open and re-save it in Jupyter, or fix the JSON")
+    except nbformat.ValidationError as error:
+        raise CourseError.at(file, None, schema_problem(error), cell=cell_of(error))
+    except Exception as error:  # nbformat raises several types: versions, conversions
+        raise CourseError.at(file, None, f"is not a valid Jupyter notebook ({str(error).splitlines()[0][:200]}); open and re-save it in Jupyter")
     return nb
+
+
+def cell_of(error) -> int | None:
+    """1-based cell number a schema error is about, from its JSON path (['cells', 2, ...] -> 3)."""
+    path = list(getattr(error, "absolute_path", []) or getattr(error, "path", []))
+    return path[1] + 1 if len(path) > 1 and path[0] == "cells" and isinstance(path[1], int) else None
+
+
+def schema_problem(error) -> str:
+    what = getattr(error, "message", str(error)).split("\n")[0]
+    if len(what) > 160:
+        what = what[:160] + "..."
+    return f"is not a valid Jupyter notebook: {what}; open and re-save it in Jupyter"
 
 
 def header_lines(lines: list[str], cell_count: int) -> list[int | None]:

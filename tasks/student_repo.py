@@ -116,7 +116,7 @@ class StudentRepo:
         current = self.git("symbolic-ref", "-q", "HEAD").strip()
         if current != f"refs/heads/{self.branch}":
             raise CourseError.at(self.shown, None, f"is on '{current.removeprefix('refs/heads/') or 'a detached HEAD'}', not on the release branch '{self.branch}' (student_repo.branch in course.yaml); run `git -C {self.shown} checkout {self.branch}`")
-        dirty = [line for line in self.git("status", "--porcelain", "--untracked-files=all").split("\n") if line.strip()]
+        dirty = [describe_status(line) for line in self.git("status", "--porcelain", "--untracked-files=all").split("\n") if line.strip()]
         if dirty:
             shown = "; ".join(dirty[:10]) + (f"; and {len(dirty) - 10} more" if len(dirty) > 10 else "")
             raise CourseError.at(self.shown, None, f"has uncommitted changes ({shown}); commit or remove them first, nothing was released")
@@ -221,6 +221,16 @@ class StudentRepo:
         except GitFailed as error:
             command = f"git -C {self.shown} push --atomic {remote} {' '.join(refs)}"
             raise CourseError.at(self.shown, None, f"the release is complete locally, but pushing to {remote} failed ({error.reason}). Nothing was force-pushed. When the remote is reachable, retry with:\n    {command}\n  or run the same release again.")
+
+
+STATUS_WORDS = {"??": "untracked", "M": "modified", "A": "added", "D": "deleted", "R": "renamed", "U": "in conflict"}
+
+
+def describe_status(line: str) -> str:
+    """`git status --porcelain` line -> 'modified: README.md'."""
+    code, path = line[:2], line[3:]
+    word = STATUS_WORDS.get(code) or next((w for c, w in STATUS_WORDS.items() if c in code), "changed")
+    return f"{word}: {path}"
 
 
 class GitFailed(Exception):

@@ -10,13 +10,19 @@ from .lint import LintInput, lint
 from .source import read_source
 
 
-def export_owners(course, paths) -> dict[str, str]:
-    """dotted export target -> module name, from a cheap scan of every source (no notebook parsing)."""
-    owners = {}
+def export_owners(course, paths) -> tuple[dict[str, str], tuple[str, ...]]:
+    """({dotted export target: module name}, modules with no readable target), from a cheap text scan."""
+    owners, unknown = {}, []
     for module in course.modules:
-        for _, target in declared_targets(paths.source(module)):
+        try:
+            found = declared_targets(paths.source(module))
+        except CourseError:
+            found = []  # an unreadable source: its own lint reports why
+        if not found:
+            unknown.append(module.name)
+        for _, target in found:
             owners.setdefault(target, module.name)
-    return owners
+    return owners, tuple(unknown)
 
 
 @reports_user_errors
@@ -24,7 +30,9 @@ def lint_action(root: str, name: str) -> None:
     course, paths = load(root)
     module = course.module(name)
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    findings = lint(LintInput(source, name, module.depends_on, export_owners(course, paths)))
+    order = tuple(m.name for m in course.modules)
+    owners, unknown = export_owners(course, paths)
+    findings = lint(LintInput(source, name, module.depends_on, owners, order, unknown))
     errors = [f for f in findings if f.severity == "error"]
     warn(f for f in findings if f.severity != "error")
     if errors:
@@ -35,13 +43,13 @@ def task_lint():
     """Lint module sources: markers, nbgrader metadata, grade ids, tests, imports vs depends_on."""
     course, paths = current()
     engine = engine_files("task_lint")
-    owners = export_owners(course, paths)
+    owners, unknown = export_owners(course, paths)
     for module in course.modules:
         yield {
             "name": module.name,
             "actions": [(lint_action, [str(course.root), module.name])],
             "file_dep": [paths.rel(paths.source(module))] + engine,
-            "uptodate": [config_changed_for({"module": module.as_dict(), "exports": owners})],
+            "uptodate": [config_changed_for({"module": module.as_dict(), "exports": owners, "unknown": list(unknown)})],
             "doc": f"lint {module.folder}/{module.source}",
             "verbosity": 2,
         }

@@ -109,8 +109,11 @@ def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
 
 # --- publishing -----------------------------------------------------------------------------------
 
-def publish(course, paths, offered: list[Offer], title: str, tag: str | None, errata: bool, force: bool, fault=no_fault):
-    """Plan, then commit + tag in one atomic step; a repo created for this and then failed is removed."""
+def publish(course, paths, make_offers, title: str, tag: str | None, errata: bool, force: bool, fault=no_fault):
+    """Check the repo, gather the files (`make_offers()`), plan, then commit + tag in one atomic step.
+
+    A repo created for this release and then failed is removed again.
+    """
     settings = course.student_repo
     shown = paths.rel(paths.student_repo)
     existed = (paths.student_repo / ".git").exists()
@@ -118,6 +121,7 @@ def publish(course, paths, offered: list[Offer], title: str, tag: str | None, er
     try:
         repo = StudentRepo.open_or_init(paths.student_repo, settings.branch, settings.author, shown)
         repo.check_ready(settings.tag)
+        offered = make_offers()
         old = repo.head()
         existing = repo.tree_files(old)
         present = set(existing) | {path for offer in offered for path in offer.files}
@@ -188,10 +192,13 @@ def release_action(root: str, week: int, force: bool = False, errata: bool = Fal
     course, paths = load(root)
     first = min(m.release for m in course.modules)
     if week < first:
-        raise CourseError.at("course.yaml", course.modules[0].line, f"week {week} is before the first release (week {first}); nothing to release")
+        earliest = min(course.modules, key=lambda m: m.release)
+        raise CourseError.at("course.yaml", earliest.line, f"week {week} is before the first release (week {first}, module '{earliest.name}'); nothing to release: release week {first} or later, or give a module an earlier release week")
     solutions = [m for m in course.modules if m.solutions <= week]
     exercises = [m for m in course.modules if m.release <= week]
-    offered = offers(course, paths, solutions, "solutions") + offers(course, paths, exercises, "exercises")
+    def offered():
+        return offers(course, paths, solutions, "solutions") + offers(course, paths, exercises, "exercises")
+
     publish(course, paths, offered, f"Week {week}", course.student_repo.tag.format(week=week), errata, force, fault)
 
 
@@ -200,7 +207,7 @@ def deploy_action(root: str, kind: str, names: list[str], errata: bool = False, 
     course, paths = load(root)
     modules = [course.module(n) for n in names]
     title = f"Deploy {kind}"
-    publish(course, paths, offers(course, paths, modules, kind), title, None, errata, False, fault)
+    publish(course, paths, lambda: offers(course, paths, modules, kind), title, None, errata, False, fault)
 
 
 # --- tasks ----------------------------------------------------------------------------------------

@@ -102,8 +102,22 @@ def test_unknown_key_typo_suggests_the_right_key(tmp_path):
     typo = [f for f in found if "unknown key" in f.message]
     assert len(typo) == 1
     assert_error(typo[0], 7, "modules[0].solutons", "unknown key 'solutons'", "did you mean 'solutions'?")
-    # The key it was meant to be is then missing, and that is reported too (not just the first problem).
-    assert any("missing required key 'solutions'" in f.message for f in found)
+    # The key it was meant to be is then missing: not reported again, the did-you-mean already says it.
+    assert not any("missing required key 'solutions'" in f.message for f in found)
+
+
+def test_a_missing_key_with_no_near_miss_is_still_reported(tmp_path):
+    root = make_course(tmp_path, BASE.replace("    solutions: 2\n", "    colour: 2\n"))
+    found = [f.message for f in findings(root)]
+    assert any("missing required key 'solutions'" in m for m in found) and any("unknown key 'colour'" in m for m in found)
+
+
+def test_a_duplicate_module_name_is_not_also_called_a_cycle(tmp_path):
+    text = BASE + BASE[BASE.index("  - name: tensor"):].replace("modules/01_tensor", "modules/02_copy")
+    root = make_course(tmp_path, text)
+    messages = [f.message for f in findings(root)]
+    assert any("duplicate module name 'tensor'" in m for m in messages)
+    assert not any("cycle" in m for m in messages)
 
 
 def test_unknown_key_with_no_close_match_lists_allowed_keys(tmp_path):

@@ -125,7 +125,7 @@ def test_the_course_lints_without_errors():
     from tasks.task_lint import export_owners
 
     paths = Paths(COURSE)
-    owners = export_owners(COURSE, paths)
+    owners, _ = export_owners(COURSE, paths)
     for module in COURSE.modules:
         source = read_source(paths.source(module), paths.rel(paths.source(module)))
         findings = lint(LintInput(source, module.name, module.depends_on, owners))

@@ -20,8 +20,8 @@ def test_finding_in_a_notebook_names_cell_and_line():
     assert str(finding) == "m.ipynb (cell 7, line 3): bad marker"
 
 
-def test_notebook_finding_without_line_says_line_1():
-    assert Finding("m.ipynb", None, "x", cell=2).where == "m.ipynb (cell 2, line 1)"
+def test_notebook_finding_about_a_whole_cell_names_only_the_cell():
+    assert Finding("m.ipynb", None, "x", cell=2).where == "m.ipynb (cell 2)"
 
 
 def test_warning_is_labelled_and_error_is_not():

@@ -77,7 +77,7 @@ def test_clean_module_has_no_findings():
 
 def test_checks_are_listed_in_order():
     assert [c.__name__ for c in CHECKS] == [
-        "check_metadata", "check_markers", "check_grade_ids", "check_test_cells", "check_unmarked_solutions",
+        "check_default_exp", "check_metadata", "check_markers", "check_grade_ids", "check_test_cells", "check_unmarked_solutions",
         "check_directives", "check_imports", "check_student_compiles", "check_line_endings", "check_source_size",
     ]
 
@@ -319,3 +319,45 @@ def test_duplicate_grade_id_in_an_ipynb_names_the_first_cell():
     finding = only(lint_text(nb_text, kind="ipynb", file="layers.ipynb"))
     assert finding.cell == 7
     assert "(first used at cell 4)" in finding.message
+
+
+# --- default_exp ----------------------------------------------------------------------------------------
+
+def test_a_module_without_default_exp():
+    text = CLEAN.replace("#| default_exp core.layers\n", "")
+    finding = only(lint_text(text))
+    assert (finding.file, finding.line) == (FILE, 1) and "has no '#| default_exp' line" in finding.message
+
+
+def test_two_default_exp_lines_name_the_second():
+    text = CLEAN.replace("#| export\nclass Linear", "#| default_exp core.other\n#| export\nclass Linear")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "#| default_exp core.other") and "keep exactly one" in finding.message and "has 2" in finding.message
+
+
+def test_a_malformed_default_exp():
+    text = CLEAN.replace("#| default_exp core.layers", "#| default_exp core/layers")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "#| default_exp core/layers") and "not a dotted module name" in finding.message
+
+
+@pytest.mark.parametrize("owner_target, words", [("core.layers", "as module 'losses' does"),
+                                                 ("core.layers.dense", "one would be a package")])
+def test_an_export_target_another_module_uses(owner_target, words):
+    exports = {"core.tensor": "tensor", owner_target: "losses"}
+    finding = only(lint_text(CLEAN, exports=exports))
+    assert finding.line == line(CLEAN, "#| default_exp core.layers") and words in finding.message
+
+
+def test_unreadable_metadata_is_reported_once_without_follow_on_findings():
+    text = CLEAN.replace(IMPL, IMPL.replace('"impl"', "'impl'"))
+    finding = only(lint_text(text))
+    assert "not valid JSON" in finding.message
+
+
+def test_import_of_a_later_module_says_it_comes_later():
+    text = CLEAN.replace("from tinytorch.core.tensor import Tensor", "from tinytorch.core.tensor import Tensor\nfrom tinytorch.core.losses import MSELoss")
+    source = reads_source(text, FILE, "py")
+    findings = lint(LintInput(source, "layers", ("tensor",), EXPORTS, ("tensor", "layers", "losses")))
+    finding = only(findings)
+    assert "comes later in the course than 'layers'" in finding.message and "add it there" not in finding.message

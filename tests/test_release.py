@@ -216,7 +216,7 @@ def test_a_week_before_the_first_release_is_refused(course):
     config = course / "course.yaml"
     config.write_text(config.read_text().replace("release: 1", "release: 2").replace("solutions: 2\n", "solutions: 3\n", 1))
     message = failed_message(release(course, 1))
-    assert "course.yaml:" in message and "before the first release (week 2)" in message
+    assert "course.yaml:" in message and "before the first release (week 2, module 'alpha')" in message
 
 
 def test_release_needs_validation_first(course):
