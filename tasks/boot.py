@@ -11,6 +11,7 @@ from pathlib import Path
 from .context import current, set_root
 from .errors import CourseError
 from .fsutil import sweep_temp_files
+from .reporter import CourseReporter
 
 DOIT_COMMANDS = {"help", "run", "list", "info", "clean", "forget", "ignore", "dumpdb", "strace", "tabcompletion", "reset-dep"}
 READ_ONLY_COMMANDS = {"list", "info", "help", "tabcompletion", "dumpdb"}
@@ -36,6 +37,7 @@ def boot(root: Path, argv: list[str] | None = None) -> dict:
         "check_file_uptodate": "md5",
         "continue": True,
         "default_tasks": DEFAULT_TASKS,
+        "reporter": CourseReporter,
     }
 
 
