@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import CourseError
@@ -73,9 +74,7 @@ def reads_source(text: str, file: str, kind: str) -> Source:
         cell_lines: list[int | None] = [None] * len(nb.cells)
         lines: list[str] = []
     else:
-        import jupytext
-
-        nb = jupytext.reads(text, fmt="py:percent")
+        nb = reads_percent(text, file)
         lines = text.split("\n")
         cell_lines = header_lines(lines, len(nb.cells))
     for index, cell in enumerate(nb.cells):
@@ -86,6 +85,30 @@ def reads_source(text: str, file: str, kind: str) -> Source:
             cell.outputs, cell.execution_count = [], None
     nb.metadata = {}
     return Source(file=file, nb=nb, cell_lines=cell_lines, text_lines=lines)
+
+
+def reads_percent(text: str, file: str):
+    """jupytext's percent-format reader, with the notebook validated once instead of cell by cell.
+
+    jupytext builds each cell with nbformat.v4.new_*_cell, which checks it against the JSON schema on its
+    own: half of the parse time. The cells it builds are well-formed by construction; the notebook as a
+    whole is still validated (once) below.
+    """
+    import jupytext
+    import nbformat
+    import nbformat.v4.nbbase as nbbase
+
+    check = nbbase.validate
+    nbbase.validate = lambda node, ref=None: None
+    try:
+        nb = jupytext.reads(text, fmt="py:percent")
+    finally:
+        nbbase.validate = check
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        raise CourseError.at(file, None, schema_problem(error))
+    return nb
 
 
 def reads_ipynb(text: str, file: str):
@@ -157,12 +180,22 @@ def end_of_quoted_markdown(lines: list[str], header: int) -> int:
 
 
 def read_source(path: Path, file: str) -> Source:
-    """Read a module source file; `file` is the name to use in messages (relative to the repo)."""
+    """Read a module source file; `file` is the name to use in messages (relative to the repo).
+
+    Parsed once per process and version of the file (lint, student and solution of a module run in one
+    doit process); callers never change the Source they get (the transforms work on copies).
+    """
     path = Path(path)
-    if path.stat().st_size > 20 * 1024 * 1024:
+    stat = path.stat()
+    return _read_source(path, file, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read_source(path: Path, file: str, mtime_ns: int, size: int) -> Source:
+    if size > 20 * 1024 * 1024:
         raise CourseError.at(file, None, "is larger than 20 MB; a module source should be a few hundred KB (move data to separate files)")
     text, crlf = decode(path.read_bytes(), file)
     source = reads_source(text, file, "ipynb" if path.suffix == ".ipynb" else "py")
     source.crlf = crlf
-    source.size = path.stat().st_size
+    source.size = size
     return source
