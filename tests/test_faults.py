@@ -68,7 +68,7 @@ def assert_matches_reference(root: Path, reference: Path) -> None:
     (signal.SIGTERM, ".  validate:alpha", 0.5),  # while a kernel runs
     (signal.SIGKILL, ".  solution:alpha", 0.0),
     (signal.SIGKILL, ".  validate:beta", 0.3),
-])
+], ids=["SIGTERM-while-writing", "SIGTERM-during-execution", "SIGKILL-while-writing", "SIGKILL-during-execution"])
 def test_an_interrupted_build_is_completed_correctly_by_the_next_one(tmp_path, reference, sig, after, delay):
     root = write_mini_course(tmp_path / "mini")
     proc = start_doit(root)
@@ -110,7 +110,7 @@ def break_main_block(root: Path, extra: str) -> Path:
     ("    import os; os._exit(3)\n", "the kernel died while running cell", ""),
     ("    import time; time.sleep(60)\n", "did not finish within the 3 s per-cell timeout", "execution:\n  timeout: 3\n"),
     ("    print('x' * 3_000_000)\n", "printed 3,000,001 characters of output", ""),
-])
+], ids=["kernel-dies", "cell-hangs", "prints-megabytes"])
 def test_a_misbehaving_kernel_fails_validation_clearly_and_the_next_run_works(tmp_path, extra, expected, yaml):
     root = write_mini_course(tmp_path / "mini", extra_yaml=yaml)
     source = break_main_block(root, extra)
