@@ -27,8 +27,8 @@ build: $(STAMP) ## Build, export, validate and archive every module (doit, incre
 lint: $(STAMP) ## Lint every module source
 	$(DOIT) lint
 
-test: $(STAMP) ## Run the test suite
-	$(PY) -m pytest -q
+test: $(STAMP) ## Run the test suite (both cores; a file's tests stay in one worker)
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 deploy-all: $(STAMP) ## Build and validate every module, deploy all student notebooks in one commit
 	$(DOIT) deploy_student
@@ -36,8 +36,8 @@ deploy-all: $(STAMP) ## Build and validate every module, deploy all student note
 release: $(STAMP) ## Release the schedule up to WEEK: make release WEEK=5
 	$(DOIT) release week=$(WEEK)
 
-bench: $(STAMP) ## Benchmark the build against nbgrader and doit's floor
-	$(PY) bench/run.py
+bench: $(STAMP) ## Benchmark the build against nbgrader and doit's floor (docs/benchmarks.md; BENCH_ARGS="--modules 5")
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean: $(STAMP) ## Remove build outputs (doit clean) and the dependency state
 	$(DOIT) clean

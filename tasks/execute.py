@@ -129,8 +129,25 @@ def failures(nb) -> list[CellFailure]:
     return found
 
 
+def coalesce_streams(outputs: list) -> list:
+    """One stream output per run of stdout (or stderr) text: the kernel sends text in timed chunks, so
+    the split differs between runs; merged, executed notebooks are reproducible."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")):
+            previous["text"] = previous.get("text", "") + output.get("text", "")
+        else:
+            merged.append(output)
+    return merged
+
+
 def cap_outputs(nb):
-    """Keep executed notebooks readable: a cell printing megabytes is cut, with a note saying so."""
+    """Keep executed notebooks reproducible and readable: streams merged, megabytes of text cut with a note."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.get("outputs", []))
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             text = output.get("text")

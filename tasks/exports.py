@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from .errors import CourseError
+from .executed import code_cell_labels
 from .markers import directives
 
 DEFAULT_EXP_RE = re.compile(r"^#\|[ \t]*default_exp(?:[ \t]+(?P<target>\S*))?[ \t]*$")
@@ -127,7 +128,8 @@ def export_text(nb, module_name: str, source_file: str, where) -> str:
         f"__all__ = {names!r}",
         "",
     ]
-    body = [f"\n# %% {source_file}, cell {index + 1}\n{code}\n" for index, code in cells]
+    labels = dict(zip([i for i, c in enumerate(nb.cells) if c.cell_type == "code"], code_cell_labels(nb)))
+    body = [f"\n# %% {source_file}: {labels[index]}\n{code}\n" for index, code in cells]
     return "\n".join(header) + "".join(body)
 
 

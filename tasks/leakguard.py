@@ -17,6 +17,7 @@ from .errors import CourseError, Finding
 from .markers import has_directive, marker
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
+COMMENT_RE = re.compile(r"^[ \t]*#+[ \t]?")
 TRIVIAL = {"pass", "else:", "try:", "finally:", "return", "break", "continue", "return None", "return self",
            "return result", "return out", "return x", "return output", "yield", "raise", "else", "end"}
 LONG_ENOUGH_FOR_SUBSTRING = 24
@@ -76,7 +77,11 @@ def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
                 text = "".join(output.get("text", "")) + json.dumps(output.get("data", {}))
                 pieces.append((f"{name} (cell {index} output)", text.split("\n")))
         return pieces
-    return [(name, data.decode("utf-8", errors="replace").split("\n"))]
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    pieces = [(name, lines)]
+    if name.endswith(".py"):  # markdown cells of a percent .py are `# ` comments: their text too (same line numbers)
+        pieces.append((name, [COMMENT_RE.sub("", line) if COMMENT_RE.match(line) else "" for line in lines]))
+    return pieces
 
 
 def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:

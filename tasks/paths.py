@@ -78,6 +78,10 @@ class Paths:
     def executed_notebook(self, module: Module) -> Path:
         return self.build / "executed" / module.slug / f"{module.name}.ipynb"
 
+    def executed_outputs(self, module: Module) -> Path:
+        """Outputs of each code cell of the last successful validation, with the code digest they belong to."""
+        return self.build / "executed" / module.slug / "outputs.json"
+
     def student_check(self, module: Module) -> Path:
         return self.build / "checks" / module.slug / "student-check.json"
 

@@ -3,6 +3,7 @@
 markdown-only edit executes nothing."""
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -11,8 +12,9 @@ from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
 from .errors import CourseError, Finding
 from .execute import ExecutionFailed, failures, run
+from .executed import code_cell_labels, merged, record_text, recorded_outputs
 from .fsutil import write_atomic
-from .pipeline import build_version
+from .pipeline import build_version, code_digest
 from .render import kernel_metadata, render_ipynb
 from .source import read_source
 from .task_export import export_targets
@@ -46,13 +48,16 @@ def validate_action(root: str, name: str) -> None:
     course, paths = load(root)
     module = course.module(name)
     source, nb = prepared(paths, module, "solution", course.execution.kernel)
+    pristine = copy.deepcopy(nb)
     target = paths.executed_notebook(module)
     try:
         executed = execute(course, paths, module, nb, allow_errors=False)
     except ExecutionFailed as failure:
         write_atomic(target, render_ipynb(failure.nb, course.execution.kernel))
         raise CourseError(Finding(source.file, None, f"validation of module '{name}' failed: the reference solution does not pass its own tests.\n    {failure}\n    The executed notebook is in {paths.rel(target)}; fix the source and run `doit validate:{name}` again."))
-    write_atomic(target, render_ipynb(executed, course.execution.kernel))
+    record = recorded_outputs(executed, code_digest(pristine))
+    write_atomic(paths.executed_outputs(module), record_text(record))
+    write_atomic(target, render_ipynb(merged(pristine, record), course.execution.kernel))
     print(f"validate:{name}: all {sum(c.cell_type == 'code' for c in nb.cells)} code cells ran without error")
 
 
@@ -79,7 +84,8 @@ def check_student_action(root: str, name: str) -> None:
         lines = "\n".join(f"  {source_line(source, executed, f.cell)}: {f.describe()}" for f in broken)
         raise CourseError(Finding(source.file, None, f"the student version of module '{name}' is broken beyond its stubs (a student could not get past these cells by implementing the exercises):\n{lines}\n  Fix the scaffolding: a stub may only make cells fail with its NotImplementedError."))
     stubs = stubbed_functions(nb)
-    report = {"module": name, "stubs": stubs, "cells_stopping_at_a_stub": [f.cell for f in found],
+    labels = {number: label for number, label in zip([i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code"], code_cell_labels(nb))}
+    report = {"module": name, "stubs": stubs, "cells_stopping_at_a_stub": [labels.get(f.cell, f"cell {f.cell}") for f in found],
               "code_cells": sum(c.cell_type == "code" for c in nb.cells)}
     write_atomic(paths.student_check(module), json.dumps(report, indent=1, sort_keys=True) + "\n")
     print(f"check_student:{name}: {len(stubs)} function(s) for students to implement: {', '.join(stubs) or 'none'}; "
@@ -110,7 +116,7 @@ def execution_tasks(version: str, action, target_of):
             "actions": [(action, [str(course.root), module.name])],
             "file_dep": file_dep,
             "task_dep": task_dep,
-            "targets": [paths.rel(target_of(paths, module))],
+            "targets": [paths.rel(p) for p in target_of(paths, module)],
             "uptodate": [config_changed_for({"module": module.name, **settings})],
             "clean": True,
             "verbosity": 2,
@@ -119,9 +125,9 @@ def execution_tasks(version: str, action, target_of):
 
 def task_validate():
     """Run each solution in a real kernel against the exported code of earlier modules; fail on any error."""
-    yield from execution_tasks("solution", validate_action, lambda paths, m: paths.executed_notebook(m))
+    yield from execution_tasks("solution", validate_action, lambda paths, m: [paths.executed_notebook(m), paths.executed_outputs(m)])
 
 
 def task_check_student():
     """Run each student notebook: every failing cell must fail at a stub's NotImplementedError."""
-    yield from execution_tasks("student", check_student_action, lambda paths, m: paths.student_check(m))
+    yield from execution_tasks("student", check_student_action, lambda paths, m: [paths.student_check(m)])

@@ -6,6 +6,7 @@ from pathlib import Path
 from .context import current, load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
+from .executed import merged, read_record
 from .fsutil import write_atomic
 from .leakguard import guard
 from .pipeline import build_version, code_digest
@@ -44,7 +45,18 @@ def version_action(root: str, name: str, task: str) -> None:
     for _, files in built:
         for path, text in files.items():
             write_atomic(path, text)
-    write_atomic(paths.code_digest(module, task), code_digest(built[0][0]) + "\n")
+    digest = code_digest(built[0][0])
+    write_atomic(paths.code_digest(module, task), digest + "\n")
+    if task == "solution":
+        refresh_executed(course, paths, module, built[0][0], digest)
+
+
+def refresh_executed(course, paths, module, solution_nb, digest: str) -> None:
+    """Same code as last validated (a markdown edit): the executed notebook is merged anew, nothing runs."""
+    record = read_record(paths.executed_outputs(module))
+    if record and record.get("code_digest") == digest:
+        notebook = render(merged(solution_nb, record), "notebook", course.execution.kernel)
+        write_atomic(paths.executed_notebook(module), notebook)
 
 
 def version_tasks(task: str):
