@@ -51,6 +51,15 @@ def run_doit(root: Path, *args: str, timeout: int = 600) -> DoitRun:
     return DoitRun(proc.returncode, proc.stdout, proc.stderr)
 
 
+@pytest.fixture(scope="session")
+def built_real_course(tmp_path_factory) -> Path:
+    """This repository's course, copied and fully built once per session (`doit -n 2`)."""
+    root = copy_course(tmp_path_factory.mktemp("real") / "course")
+    result = run_doit(root, "-n", "2")
+    assert result.returncode == 0, result.output[-4000:]
+    return root
+
+
 @pytest.fixture
 def course_copy(tmp_path) -> Path:
     """A fresh copy of this repository's course in a temp dir."""

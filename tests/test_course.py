@@ -22,14 +22,6 @@ COURSE = load_course(REPO)
 MODULES = [m.name for m in COURSE.modules]
 
 
-@pytest.fixture(scope="session")
-def built_real_course(tmp_path_factory) -> Path:
-    root = copy_course(tmp_path_factory.mktemp("real") / "course")
-    result = run_doit(root, "-n", "2")
-    assert result.returncode == 0, result.output[-4000:]
-    return root
-
-
 def test_every_module_builds_validates_and_passes_the_student_check(built_real_course):
     paths = Paths(load_course(built_real_course))
     for module in COURSE.modules:

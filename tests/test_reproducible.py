@@ -2,9 +2,8 @@
 
 1. Two clean builds of the real course (in two different directories, `doit -n 2`) give the same bytes in
    build/ (student, solution, public-solution, digests, executed, checks, archives) and tinytorch/.
-   The first build is tests/test_course.py's session build `built_real_course` when that ran in this session
-   (pytest caches a fixture per defining module, so importing the fixture here would build a third copy:
-   `shared_real_build` asks pytest for the value it already has); the second build is this file's own.
+   The first build is the session's `built_real_course` (conftest.py, shared with test_course.py); the second
+   build is this file's own.
    Executed notebooks are compared too. Five modules print wall-clock timings in their "systems" cells
    (TIMING_CELLS): those numbers cannot repeat, so the executed notebooks are compared with the numbers of
    timing lines masked, and every other byte must be equal.
@@ -77,37 +76,15 @@ def finish(proc: subprocess.Popen, timeout: int = 600) -> DoitRun:
     return DoitRun(proc.returncode, stdout, stderr)
 
 
-def shared_real_build(request) -> Path | None:
-    """test_course.py's `built_real_course`, when it is part of this session: its cached value, or built now
-    through its own fixture definition (so test_course.py reuses it). None when test_course.py is not collected
-    or pytest's fixture internals changed (then this file builds its own copy: slower, same checks)."""
-    try:
-        for item in request.session.items:
-            if item.path.name != "test_course.py" or "built_real_course" not in getattr(item, "fixturenames", ()):
-                continue
-            for fixturedef in request._fixturemanager.getfixturedefs("built_real_course", item) or ():
-                cached = fixturedef.cached_result
-                if cached is not None and cached[2] is None:
-                    return Path(cached[0])
-            if item._request:
-                return Path(item._request.getfixturevalue("built_real_course"))
-    except (AttributeError, TypeError, IndexError, LookupError):
-        return None
-    return None
-
-
 @pytest.fixture(scope="session")
 def two_real_builds(request, tmp_path_factory) -> tuple[Path, Path]:
-    """(first, second) clean builds of the real course in two directories; the second runs in the background
-    while the first is looked up (test_course.py's) or built (this file's own)."""
+    """(first, second) clean builds of the real course in two directories: the session's `built_real_course`
+    (conftest.py; shared with test_course.py when both run in one process) and this file's own, which runs in
+    the background while the first is built or looked up."""
     second = copy_course(tmp_path_factory.mktemp("second-build") / "course")
     running = start_doit(second, "-n", "2")
     try:
-        first = shared_real_build(request)
-        if first is None:
-            first = copy_course(tmp_path_factory.mktemp("first-build") / "course")
-            result = run_doit(first, "-n", "2")
-            assert result.returncode == 0, result.output[-4000:]
+        first = Path(request.getfixturevalue("built_real_course"))
     finally:
         result = finish(running)
     assert result.returncode == 0, result.output[-4000:]
