@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import CourseError
@@ -15,6 +16,7 @@ from .executed import code_cell_labels
 from .markers import directives
 
 DEFAULT_EXP_RE = re.compile(r"^#\|[ \t]*default_exp(?:[ \t]+(?P<target>\S*))?[ \t]*$")
+DEFAULT_EXP_LINE_RE = re.compile(DEFAULT_EXP_RE.pattern, re.M)
 DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
@@ -31,13 +33,20 @@ def raw_cell_sources(path: Path, file: str | None = None) -> list[str]:
 
 
 def declared_targets(path: Path, file: str | None = None) -> list[tuple[int, str]]:
-    """(line, target) of every `#| default_exp` line in a source (line within its cell for .ipynb)."""
+    """(line, target) of every `#| default_exp` line in a source (line within its cell for .ipynb).
+
+    Task creators ask for every module's target on each `doit` start: scanned once per file version.
+    """
+    stat = Path(path).stat()
+    return _declared_targets(Path(path), file, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _declared_targets(path: Path, file: str | None, mtime_ns: int, size: int) -> list[tuple[int, str]]:
     found = []
     for piece in raw_cell_sources(path, file):
-        for number, line in enumerate(piece.split("\n"), 1):
-            match = DEFAULT_EXP_RE.match(line)
-            if match:
-                found.append((number, match["target"] or ""))
+        for match in DEFAULT_EXP_LINE_RE.finditer(piece):
+            found.append((piece.count("\n", 0, match.start()) + 1, match["target"] or ""))
     return found
 
 

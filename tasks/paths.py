@@ -1,6 +1,7 @@
 """Every path the build reads or writes, computed in one place from course.yaml."""
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePosixPath
 
 from .config import Course, Module
@@ -20,11 +21,10 @@ class Paths:
         self.student_repo = self.root / course.student_repo.path
 
     def rel(self, path: Path) -> str:
-        """A path as the user sees it: relative to the repository root when inside it."""
-        try:
-            return str(Path(path).relative_to(self.root))
-        except ValueError:
-            return str(path)
+        """A path as the user sees it: relative to the repository root when inside it (a string operation:
+        the task creators call it for every dependency on each `doit` start)."""
+        text, prefix = str(path), f"{self.root}{os.sep}"
+        return text[len(prefix):] if text.startswith(prefix) else text
 
     # sources
     def source(self, module: Module) -> Path:
