@@ -1,0 +1,517 @@
+"""Benchmark the build against nbgrader and doit's own floor, on one synthetic course, in one run.
+
+    python bench/run.py                      # `make bench`: 20 modules, 1 warm-up + 3 measured rounds
+    python bench/run.py --modules 2 --repeat 1 --warmup 0 --no-nbgrader --no-chart --out DIR --work DIR
+
+Every figure is a whole process (start-up included) measured by bench/measure.py in a fresh child: wall time,
+and peak memory from getrusage(RUSAGE_CHILDREN) (kernels included). The scenarios run in rounds, one of each
+per round, so a change in machine load hits all of them alike; the first `--warmup` rounds are discarded.
+The report (a markdown table with ratios and targets) goes to OUT/benchmarks.md, the chart to
+OUT/benchmarks.png, raw figures to WORK/results.json. nbgrader and matplotlib live in the bench's own venv
+(build/bench/venv), created once and reused; without network the run still finishes, saying so.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import benchenv  # noqa: E402
+import floor  # noqa: E402
+import nbgrader_course  # noqa: E402
+import synth  # noqa: E402
+
+PROJECT_PACKAGES = ["doit", "jupytext", "nbformat", "nbclient", "ipykernel", "jupyter_client", "numpy", "PyYAML"]
+BENCH_PACKAGES = ["nbgrader", "matplotlib"]
+TARGETS = {
+    "cold_vs_nbgrader": 0.10,  # ours / nbgrader fresh
+    "noop_vs_floor": 1.5,  # ours / floor
+    "nbgrader_noop_vs_ours": 9.0,  # nbgrader skip-all / ours
+    "parallel_vs_serial": 0.6,
+    "peak_mb": 300.0,
+}
+
+
+@dataclass
+class Scenario:
+    key: str
+    label: str
+    shown: str  # the command as a person would type it
+    argv: list[str]
+    cwd: Path
+    group: str  # the chart panel
+    prepare: Callable[[int], None] | None = None
+    verify: Callable[["Run"], str | None] | None = None  # an error message, or None when the run is right
+    tree: bool = False
+    env: dict | None = None
+    samples: int = 1  # measurements per round (cheap, noisy scenarios take several)
+    skipped: str | None = None  # why it was not run
+    runs: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    last_ran: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ran(self) -> list[str]:
+        """Tasks doit executed: its reporter prints `.  task:name` for each."""
+        return [line[3:].strip() for line in self.stdout.splitlines() if line.startswith(".  ")]
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def doit_env() -> dict:
+    """The environment of every measured command: this one, less git/doit variables and
+    PYTHONDONTWRITEBYTECODE (set on some CI machines), so later runs read .pyc files as on a normal machine."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("GIT_", "DOIT_")) and k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def measure(scenario: Scenario, scratch: Path) -> tuple[dict, Run]:
+    scratch.mkdir(parents=True, exist_ok=True)
+    result, out, err = scratch / "result.json", scratch / "stdout.txt", scratch / "stderr.txt"
+    wrapper = [sys.executable, str(HERE / "measure.py"), "--result", str(result), "--stdout", str(out),
+               "--stderr", str(err), "--cwd", str(scenario.cwd)] + (["--tree"] if scenario.tree else [])
+    subprocess.run(wrapper + ["--"] + scenario.argv, check=True, env=scenario.env or doit_env())
+    figures = json.loads(result.read_text())
+    figures["load"] = os.getloadavg()[0]
+    run = Run(figures["returncode"], out.read_text(errors="replace"), err.read_text(errors="replace"))
+    return figures, run
+
+
+# --- the course, its state and its checks ------------------------------------------------------------------
+
+def reset_state(course: Path) -> None:
+    """A fresh build: no build/, no doit state, nothing exported."""
+    shutil.rmtree(course / "build", ignore_errors=True)
+    for path in course.glob(".doit.db*"):
+        path.unlink()
+    for path in (course / "tinytorch").iterdir():
+        if path.name != "__init__.py":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def expect(run: Run, wanted: list[str] | None = None, count: int | None = None, none: bool = False,
+           forbidden: tuple[str, ...] = ()) -> str | None:
+    ran = run.ran
+    if run.returncode != 0:
+        return f"doit exited {run.returncode}: {(run.stderr or run.stdout).strip()[-600:]}"
+    if none and ran:
+        return f"expected nothing to run, but doit ran {', '.join(ran[:8])}"
+    missing = [name for name in wanted or [] if name not in ran]
+    if missing:
+        return f"expected {', '.join(missing[:6])} to run; doit ran {', '.join(ran[:12]) or 'nothing'}"
+    if count is not None and len(ran) != count:
+        return f"expected {count} tasks to run, doit ran {len(ran)}"
+    bad = [name for name in ran if name.startswith(forbidden)]
+    if bad:
+        return f"these must not run: {', '.join(bad)}"
+    return None
+
+
+def nbgrader_check(root: Path, modules: list[str], skipped: bool):
+    def verify(run: Run) -> str | None:
+        text = run.stdout + run.stderr
+        if run.returncode != 0 or "ERROR" in text:
+            errors = [line for line in text.splitlines() if "ERROR" in line or "Error" in line]
+            return f"nbgrader exited {run.returncode}: {' | '.join(errors[-3:]) or text.strip()[-400:]}"
+        if skipped:
+            found = text.count("Skipping existing assignment")
+            return None if found == len(modules) else f"expected {len(modules)} 'Skipping existing assignment', found {found}"
+        missing = [m for m in modules if not (root / "release" / m / f"{m}.ipynb").exists()]
+        return f"nbgrader wrote no release/ notebook for {', '.join(missing)}" if missing else None
+
+    return verify
+
+
+# --- versions and machine ------------------------------------------------------------------------------------
+
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def bench_versions(python: Path | None) -> dict[str, str]:
+    if python is None:
+        return {p: "not installed" for p in BENCH_PACKAGES}
+    code = ("import json; from importlib import metadata as m\nout = {}\nfor p in %r:\n"
+            "    try: out[p] = m.version(p)\n    except m.PackageNotFoundError: out[p] = 'not installed'\n"
+            "print(json.dumps(out))") % (BENCH_PACKAGES,)
+    proc = subprocess.run([str(python), "-c", code], capture_output=True, text=True)
+    return json.loads(proc.stdout) if proc.returncode == 0 else {p: "unknown" for p in BENCH_PACKAGES}
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "unknown"
+    try:
+        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        memory = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return {"cores": os.cpu_count(), "cpu": cpu, "memory": memory, "os": f"{platform.system()} {platform.release()}",
+            "python": platform.python_version()}
+
+
+# --- the scenarios -------------------------------------------------------------------------------------------
+
+def scenarios(args, course: Path, nbg: Path | None, floor_dir: Path, nbgrader_bin: Path | None, why_no_nbgrader: str) -> list[Scenario]:
+    n, jobs = args.modules, args.jobs
+    names = [synth.name_of(i) for i in range(1, n + 1)]
+    last, middle = n, max(1, (n + 1) // 2)
+    doit = [sys.executable, "-m", "doit"]
+    reset = lambda r: reset_state(course)  # noqa: E731
+    generated = [f"{v}:{m}" for v in ("student", "solution") for m in names]
+    executions = ("validate:", "check_student:", "export:")
+    found = [
+        Scenario("cold", f"1. cold generation, student + solution, {n} modules", "doit student solution",
+                 doit + ["student", "solution"], course, "generation", reset,
+                 lambda run: expect(run, generated)),
+        Scenario("cold_parallel", f"1b. cold generation with -n {jobs}", f"doit -n {jobs} student solution",
+                 doit + ["-n", str(jobs), "student", "solution"], course, "generation", reset,
+                 lambda run: expect(run, generated)),
+        Scenario("full", f"full build from scratch (all default tasks, {n} modules)", "doit",
+                 doit, course, "build", reset, lambda run: expect(run, count=7 * n), tree=True),
+        Scenario("noop", "2. no-op doit (everything up to date)", "doit", doit, course, "noop", None,
+                 lambda run: expect(run, none=True), samples=5),
+        Scenario("edit_code", f"3. code edit in one module (m{last:02d}, a solution line) -> rebuild", "doit",
+                 doit, course, "incremental", lambda r: synth.edit_code(course, last, r + 1),
+                 lambda run: expect(run, [f"validate:m{last:02d}", f"export:m{last:02d}"])),
+        Scenario("edit_markdown", f"4. markdown edit in one module (m{middle:02d}) -> rebuild", "doit",
+                 doit, course, "incremental", lambda r: synth.edit_markdown(course, middle, r + 1),
+                 lambda run: expect(run, [f"student:m{middle:02d}", f"solution:m{middle:02d}"], forbidden=executions)),
+        Scenario("validate_serial", f"5a. validation of {n} modules, serial", "doit validate",
+                 doit + ["validate"], course, "validation",
+                 lambda r: shutil.rmtree(course / "build" / "executed", ignore_errors=True),
+                 lambda run: expect(run, [f"validate:{m}" for m in names], count=n)),
+        Scenario("validate_parallel", f"5b. validation of {n} modules, -n {jobs}", f"doit -n {jobs} validate",
+                 doit + ["-n", str(jobs), "validate"], course, "validation",
+                 lambda r: shutil.rmtree(course / "build" / "executed", ignore_errors=True),
+                 lambda run: expect(run, [f"validate:{m}" for m in names], count=n), tree=True),
+        Scenario("floor", "7. doit's floor: same task graph, actions do nothing, no-op", "doit (floor dodo)",
+                 doit, floor_dir, "noop", None, lambda run: expect(run, none=True), samples=5),
+    ]
+    nbgrader = [
+        ("nbgrader_fresh", f"6a. nbgrader generate_assignment, fresh, {n} modules", [], nbgrader_course.reset, False),
+        ("nbgrader_noop", "6b. nbgrader generate_assignment, no-op (skips all)", [], None, True),
+        ("nbgrader_force", "6c. nbgrader generate_assignment --force (regenerates all)", ["--force"], None, False),
+    ]
+    for key, label, extra, prepare, skips in nbgrader:
+        group = "noop" if key == "nbgrader_noop" else "generation"
+        scenario = Scenario(key, label, "nbgrader generate_assignment '*'" + "".join(" " + e for e in extra),
+                            [str(nbgrader_bin), "generate_assignment", "*"] + extra, nbg or course, group,
+                            (lambda r, p=prepare: p(nbg)) if prepare else None,
+                            nbgrader_check(nbg, names, skips) if nbg else None)
+        if nbgrader_bin is None or nbg is None:
+            scenario.skipped = why_no_nbgrader
+        else:
+            env = doit_env()
+            env["PATH"] = f"{nbgrader_bin.parent}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs `alembic` from it
+            scenario.env = env
+        found.append(scenario)
+    return found
+
+
+# --- statistics and the report -------------------------------------------------------------------------------
+
+def stats(runs: list[dict], key: str) -> dict | None:
+    values = [r[key] for r in runs if r.get(key) is not None]
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def summary(scenario: Scenario) -> dict:
+    return {"key": scenario.key, "label": scenario.label, "command": scenario.shown, "group": scenario.group,
+            "skipped": scenario.skipped, "problems": scenario.problems, "last_ran": scenario.last_ran,
+            "wall_s": stats(scenario.runs, "wall_s"), "maxrss_mb": stats([{"m": r["maxrss_kb"] / 1024} for r in scenario.runs], "m"),
+            "tree_peak_mb": stats([{"m": r["tree_peak_kb"] / 1024} for r in scenario.runs if r.get("tree_peak_kb")], "m"),
+            "load": stats(scenario.runs, "load"), "runs": scenario.runs}
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if value < 1 else f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def ratio_text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def median_of(results: dict, key: str, what: str = "wall_s") -> float | None:
+    item = results.get(key)
+    if not item or item["skipped"] or item["problems"] or not item[what]:
+        return None
+    return item[what]["median"]
+
+
+def ratios(results: dict) -> list[dict]:
+    def r(a, b):
+        x, y = median_of(results, a), median_of(results, b)
+        if x is None or y is None or y == 0:
+            return None
+        return x / y
+
+    rows = [
+        ("ours / nbgrader", "cold generation / nbgrader generate_assignment fresh", r("cold", "nbgrader_fresh"),
+         f"<= {TARGETS['cold_vs_nbgrader']:.2f} (>= 10x faster)", lambda v: v <= TARGETS["cold_vs_nbgrader"]),
+        ("ours / nbgrader", "cold generation / nbgrader --force", r("cold", "nbgrader_force"), "", None),
+        ("ours / nbgrader", f"cold generation -n 2 / nbgrader fresh", r("cold_parallel", "nbgrader_fresh"), "", None),
+        ("ours / nbgrader", "no-op doit / nbgrader no-op (skips all)", r("noop", "nbgrader_noop"),
+         f"<= {1 / TARGETS['nbgrader_noop_vs_ours']:.3f} (>= 9x faster)",
+         lambda v: v <= 1 / TARGETS["nbgrader_noop_vs_ours"]),
+        ("ours / floor", "no-op doit / doit's floor, same task graph", r("noop", "floor"),
+         f"<= {TARGETS['noop_vs_floor']:.1f}", lambda v: v <= TARGETS["noop_vs_floor"]),
+        ("parallel / serial", "validation -n 2 / serial", r("validate_parallel", "validate_serial"),
+         f"<= {TARGETS['parallel_vs_serial']:.1f}", lambda v: v <= TARGETS["parallel_vs_serial"]),
+        ("parallel / serial", "cold generation -n 2 / serial", r("cold_parallel", "cold"), "", None),
+    ]
+    out = []
+    for kind, what, value, goal, test in rows:
+        verdict = "" if test is None else ("not measured" if value is None else ("met" if test(value) else "MISSED"))
+        out.append({"kind": kind, "what": what, "value": value, "goal": goal, "verdict": verdict})
+    return out
+
+
+def markdown_verdict(results: dict) -> tuple[str, str]:
+    item = results.get("edit_markdown")
+    if not item or item["skipped"] or not item["runs"]:
+        return "not measured", ""
+    if item["problems"]:
+        return "MISSED", "; ".join(item["problems"])
+    return "met", ", ".join(item["last_ran"])
+
+
+def write_report(out: Path, results: dict, meta: dict) -> str:
+    lines = [
+        "# Benchmarks: coursebuild vs nbgrader vs doit's floor",
+        "",
+        f"Generated by `make bench` (`python bench/run.py`) on {meta['date']}. Do not edit by hand: rerun it.",
+        "",
+        f"Machine: **{meta['machine']['cores']} cores** ({meta['machine']['cpu']}), {meta['machine']['memory']} RAM, "
+        f"{meta['machine']['os']}, Python {meta['machine']['python']}. "
+        f"Load average (1 min) at start / end: {meta['load_start']:.2f} / {meta['load_end']:.2f}.",
+        "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".",
+        "",
+        f"Course: {meta['modules']} synthetic modules (bench/synth.py), each {meta['cells']} cells, "
+        f"{synth.REGIONS} solution regions in functions and methods, {synth.REGIONS + 1} locked test cells, "
+        "hidden tests, one `#| hide` cell, numpy, `#| default_exp`, each importing the previous module's export.",
+        "",
+        f"Method: every figure is a whole process (interpreter start-up included), run by a fresh wrapper; "
+        f"{meta['warmup']} warm-up round(s) discarded, then {meta['repeat']} measured round(s), each round running every "
+        "scenario once in the order below (the two sub-second no-ops five times), so load changes hit all scenarios alike. Peak RSS is "
+        "`getrusage(RUSAGE_CHILDREN).ru_maxrss`: the largest single process of the tree, kernels included. "
+        "\"Tree peak\" (full build, parallel validation) is the summed PSS (shared pages split between the processes "
+        "sharing them, so forked workers are not counted twice) of all processes alive at once, sampled every 50 ms.",
+        "",
+        "## Scenarios",
+        "",
+        "| scenario | command | wall median (s) | min | max | peak RSS, largest process (MB) | tree peak (MB) | samples | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for item in results.values():
+        if item["skipped"]:
+            lines.append(f"| {item['label']} | `{item['command']}` | not run | | | | | 0 | |")
+            continue
+        wall, rss, tree = item["wall_s"], item["maxrss_mb"], item["tree_peak_mb"]
+        flag = " (FAILED, see below)" if item["problems"] else ""
+        if not wall:
+            lines.append(f"| {item['label']}{flag} | `{item['command']}` | n/a | | | | | 0 | |")
+            continue
+        tree_text = f"{tree['max']:.0f}" if tree else ""
+        lines.append(f"| {item['label']}{flag} | `{item['command']}` | {seconds(wall['median'])} | {seconds(wall['min'])} | "
+                     f"{seconds(wall['max'])} | {rss['max']:.0f} | {tree_text} | {wall['n']} | {item['load']['median']:.1f} |")
+    lines += ["", "Peak RSS columns are the maximum over the measured runs. \"load\" is the machine's 1-minute load "
+              "average right after each run (median): above about 1, other processes were competing for the 2 cores, "
+              "which slows every figure and, most of all, what `-n 2` can gain.", "",
+              "## Ratios (medians) and targets", "",
+              "| ratio | what | value | target | verdict |", "|---|---|---:|---|---|"]
+    for row in meta["ratios"]:
+        lines.append(f"| {row['kind']} | {row['what']} | {ratio_text(row['value'])} | {row['goal']} | {row['verdict']} |")
+    md_verdict, md_ran = markdown_verdict(results)
+    lines.append(f"| executions | markdown-only edit: notebooks executed (`validate:`/`check_student:`/`export:` in doit's output) | "
+                 f"{'0' if md_verdict == 'met' else 'n/a' if md_verdict == 'not measured' else '>0'} | 0 | {md_verdict} |")
+    full = results.get("full")
+    peak = full["maxrss_mb"]["max"] if full and full["maxrss_mb"] and not full["skipped"] else None
+    tree = full["tree_peak_mb"]["max"] if full and full["tree_peak_mb"] else None
+    verdict = "not measured" if peak is None else ("met" if peak <= TARGETS["peak_mb"] else "MISSED")
+    lines.append(f"| memory | full build, peak RSS of the largest process (MB) | {'n/a' if peak is None else f'{peak:.0f}'} | "
+                 f"<= {TARGETS['peak_mb']:.0f} | {verdict} |")
+    if tree is not None:
+        lines.append(f"| memory | full build, all processes at once (MB, for information) | {tree:.0f} | | |")
+    lines += ["", "## What ran (doit's own output, last run of each scenario)", ""]
+    for item in results.values():
+        if item["skipped"] or not item["runs"] or item["key"].startswith("nbgrader"):
+            continue
+        ran = item["last_ran"]
+        if len(ran) > 8:
+            counts: dict[str, int] = {}
+            for name in ran:
+                counts[name.split(":")[0]] = counts.get(name.split(":")[0], 0) + 1
+            text = f"{len(ran)} tasks (" + ", ".join(f"{base} x{n}" for base, n in counts.items()) + ")"
+        else:
+            text = ", ".join(ran) or "nothing"
+        lines.append(f"- {item['label']}: doit ran {text}.")
+    if md_verdict == "met":
+        lines.append("- Markdown-only edit: verified from doit's output in every run (warm-up included) that no "
+                     "`validate:`, `check_student:` or `export:` task ran: zero notebook executions.")
+    lines.append(f"- doit's floor: {meta['floor']['tasks']} tasks with {meta['floor']['file_dep']} file_deps "
+                 f"({meta['floor']['distinct_files']} distinct files), {meta['floor']['targets']} targets, the same "
+                 "task_deps, one config_changed each, the same doit backend (sqlite3) and md5 checker; actions do nothing.")
+    lines.append(f"- nbgrader: {meta['nbgrader']}")
+    lines.append("- To profile a scenario, run its command under py-spy or pyinstrument in the bench course, e.g. "
+                 "`py-spy record -o cold.svg -- python -m doit student solution` in build/bench/work/course "
+                 "(after `rm -rf build .doit.db`).")
+    problems = [(item["label"], p) for item in results.values() for p in item["problems"]]
+    if problems:
+        lines += ["", "## Failures", ""] + [f"- {label}: {p}" for label, p in problems]
+    if meta.get("chart"):
+        lines += ["", f"![benchmarks]({meta['chart']})"]
+    else:
+        lines += ["", f"Chart: {meta.get('no_chart', 'not drawn')}."]
+    text = "\n".join(lines) + "\n"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "benchmarks.md").write_text(text)
+    return text
+
+
+# --- main ----------------------------------------------------------------------------------------------------
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--modules", type=int, default=20, help="modules in the synthetic course (default 20)")
+    parser.add_argument("--repeat", type=int, default=3, help="measured rounds (default 3)")
+    parser.add_argument("--warmup", type=int, default=1, help="discarded warm-up rounds (default 1)")
+    parser.add_argument("--jobs", type=int, default=2, help="doit -n for the parallel runs (default 2)")
+    parser.add_argument("--no-nbgrader", action="store_true", help="skip the nbgrader scenarios")
+    parser.add_argument("--no-chart", action="store_true", help="do not draw the PNG chart")
+    parser.add_argument("--out", type=Path, default=REPO / "docs", help="where benchmarks.md/.png go (default docs/)")
+    parser.add_argument("--work", type=Path, default=REPO / "build" / "bench" / "work", help="scratch directory")
+    parser.add_argument("--venv", type=Path, default=REPO / "build" / "bench" / "venv", help="the bench's own venv")
+    args = parser.parse_args()
+    if args.modules < 2:
+        parser.error("--modules must be at least 2")
+    work, out = args.work.resolve(), args.out.resolve()
+    load_start = os.getloadavg()[0]
+
+    bench_python, why = None, "not run (--no-nbgrader)"
+    if not (args.no_nbgrader and args.no_chart):
+        bench_python, message = benchenv.ensure(args.venv.resolve(), log)
+        if bench_python is None:
+            why = "not run: " + " / ".join(line.strip() for line in message.splitlines() if line.strip())
+            log(f"bench: {message}")
+    nbgrader_bin = None
+    if not args.no_nbgrader and bench_python is not None:
+        candidate = bench_python.parent / "nbgrader"
+        if candidate.exists():
+            nbgrader_bin = candidate
+        else:
+            why = "not run: nbgrader is not in the bench venv"
+
+    log(f"bench: writing a {args.modules}-module course to {work / 'course'}")
+    course = synth.write_course(work / "course", args.modules)
+    nbg = None
+    if nbgrader_bin is not None:
+        modules = [(synth.name_of(i), synth.source_path(course, i)) for i in range(1, args.modules + 1)]
+        nbg = nbgrader_course.write_nbgrader_course(modules, work / "nbgrader")
+    log("bench: deriving doit's floor from the course's task graph")
+    floor_dir = work / "floor"
+    shutil.rmtree(floor_dir, ignore_errors=True)
+    floor_counts = floor.write_floor(floor.course_shape(course), floor_dir)
+    subprocess.run([sys.executable, "-m", "doit"], cwd=floor_dir, env=doit_env(), check=True, capture_output=True)
+
+    found = scenarios(args, course, nbg, floor_dir, nbgrader_bin, why)
+    rounds = args.warmup + args.repeat
+    for round_index in range(rounds):
+        label = "warm-up" if round_index < args.warmup else f"round {round_index - args.warmup + 1}/{args.repeat}"
+        log(f"bench: {label}")
+        for scenario in found:
+            if scenario.skipped:
+                continue
+            for _ in range(scenario.samples):
+                if scenario.prepare:
+                    scenario.prepare(round_index)
+                figures, run = measure(scenario, work / "runs" / scenario.key)
+                problem = scenario.verify(run) if scenario.verify else None
+                scenario.last_ran = run.ran
+                if problem:
+                    scenario.problems.append(f"{label}: {problem}")
+                if round_index >= args.warmup:
+                    scenario.runs.append(figures)
+                log(f"  {scenario.key:<18} {figures['wall_s']:8.3f} s  {figures['maxrss_kb'] / 1024:7.1f} MB"
+                    + (f"  tree {figures['tree_peak_kb'] / 1024:7.1f} MB" if figures.get("tree_peak_kb") else "")
+                    + (f"  PROBLEM: {problem}" if problem else ""))
+
+    results = {s.key: summary(s) for s in found}
+    versions = {p: version(p) for p in PROJECT_PACKAGES}
+    versions.update(bench_versions(bench_python if not args.no_nbgrader or not args.no_chart else None))
+    if args.no_nbgrader:
+        versions.pop("nbgrader", None)
+    meta = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(), "versions": versions, "modules": args.modules, "repeat": args.repeat,
+        "warmup": args.warmup, "load_start": load_start, "load_end": os.getloadavg()[0],
+        "cells": synth.module_text(1).count("\n# %%") + 1, "floor": floor_counts,
+        "nbgrader": "one `nbgrader generate_assignment '*'` process over all modules (source/<module>/<module>.ipynb "
+                    "converted from the same .py files with jupytext, untimed), in its own venv under build/."
+                    if nbgrader_bin else why,
+    }
+    meta["ratios"] = ratios(results)
+    (work / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str) + "\n")
+
+    chart, no_chart = None, "not drawn (--no-chart)"
+    out.mkdir(parents=True, exist_ok=True)
+    if not args.no_chart:
+        if benchenv.has_module(bench_python, "matplotlib"):
+            proc = subprocess.run([str(bench_python), str(HERE / "chart.py"), str(work / "results.json"),
+                                   str(out / "benchmarks.png")], capture_output=True, text=True)
+            if proc.returncode == 0:
+                chart = "benchmarks.png"
+            else:
+                no_chart = "not drawn: bench/chart.py failed (see the run's output)"
+                log(f"bench: the chart failed:\n{proc.stderr[-800:]}")
+        else:
+            no_chart = "not drawn: matplotlib is not installed in the bench venv"
+            log("bench: no matplotlib in the bench venv, no chart")
+    meta["chart"], meta["no_chart"] = chart, no_chart
+    text = write_report(out, results, meta)
+    print()
+    print(text[text.index("## Scenarios"):])
+    log(f"bench: wrote {out / 'benchmarks.md'}" + (f" and {out / chart}" if chart else ""))
+    return 1 if any(item["problems"] for item in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

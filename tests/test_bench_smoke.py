@@ -1,0 +1,48 @@
+"""The benchmark harness still works: bench/run.py on a 2-module course, no nbgrader, no chart.
+
+Timings are never asserted (they belong in docs/benchmarks.md, not in tests); only that every scenario
+ran, was verified, and has numbers in the report.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIO_ROWS = ["1. cold generation", "1b. cold generation with -n 2", "full build from scratch", "2. no-op doit",
+                 "3. code edit in one module", "4. markdown edit in one module", "5a. validation of 2 modules, serial",
+                 "5b. validation of 2 modules, -n 2", "7. doit's floor"]
+NBGRADER_ROWS = ["6a. nbgrader generate_assignment, fresh", "6b. nbgrader generate_assignment, no-op",
+                 "6c. nbgrader generate_assignment --force"]
+NUMBER = r"\d+(?:\.\d+)?"
+
+
+def test_bench_runs_on_two_modules(tmp_path):
+    out, work = tmp_path / "out", tmp_path / "work"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run.py"), "--modules", "2", "--repeat", "1", "--warmup", "0",
+         "--no-nbgrader", "--no-chart", "--out", str(out), "--work", str(work)],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = (out / "benchmarks.md").read_text()
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in report.splitlines() if line.startswith("| ")}
+    for label in SCENARIO_ROWS:
+        row = next((line for name, line in rows.items() if name.startswith(label)), None)
+        assert row is not None, f"no row for {label!r} in:\n{report}"
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        # wall median, min, max, peak RSS, then the number of samples (1 per round, 5 for the no-ops)
+        assert all(re.fullmatch(NUMBER, c) for c in cells[2:6]), row
+        assert cells[7] in ("1", "5"), row
+        assert re.fullmatch(NUMBER, cells[8]), row  # the load average
+    for label in NBGRADER_ROWS:
+        row = next(line for name, line in rows.items() if name.startswith(label))
+        assert "not run" in row
+    assert "nbgrader: not run (--no-nbgrader)" in report
+    for ratio in ("no-op doit / doit's floor", "validation -n 2 / serial", "markdown-only edit"):
+        row = next(line for line in report.splitlines() if ratio in line)
+        assert re.search(r"\| " + NUMBER + r" \|", row), row
+    assert "no `validate:`, `check_student:` or `export:` task ran" in report
+    assert "Failures" not in report
+    assert not (out / "benchmarks.png").exists()
