@@ -24,15 +24,13 @@ STEPS = ("objects", "branch", "worktree", "tag", "push")
 
 
 def git_env(author) -> dict:
+    """The environment of every git command of a release: no machine config, the course.yaml author."""
     return {
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
+        **git_env_plain(),
         "GIT_AUTHOR_NAME": author.name,
         "GIT_AUTHOR_EMAIL": author.email,
         "GIT_COMMITTER_NAME": author.name,
         "GIT_COMMITTER_EMAIL": author.email,
-        "GIT_TERMINAL_PROMPT": "0",
-        "LC_ALL": "C",
     }
 
 
@@ -240,7 +238,8 @@ class GitFailed(Exception):
 
 
 def git_env_plain() -> dict:
-    return {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+    """Git without the machine's configuration (CI has none; a user's may sign or hook commits), never prompting."""
+    return {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
 
 def prune_empty_dirs(folder: Path, stop: Path) -> None:

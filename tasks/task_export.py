@@ -44,12 +44,6 @@ def export_action(root: str, name: str) -> None:
     write_atomic(target_file, text, mode=READ_ONLY)
 
 
-def export_file_of(course, paths, name: str) -> str | None:
-    """The exported file of module `name` (relative path), or None when its target is unknown."""
-    targets, _ = export_targets(course, paths)
-    return paths.rel(paths.export_file(targets[name])) if name in targets else None
-
-
 def task_export():
     """Export each module's #| export cells to the tinytorch package (read-only files)."""
     course, paths = current()
