@@ -187,9 +187,9 @@ def check_student_compiles(src: LintInput) -> Iterator[Finding]:
     by_id = {cell.id: index for index, cell in enumerate(src.source.nb.cells)}
     for cell in student.cells:
         original = src.source.nb.cells[by_id[cell.id]]
-        if cell.cell_type != "code" or any(MAGIC_RE.match(l) for l in cell.source.split("\n")):
+        if cell.cell_type != "code" or cell.source == original.source or any(MAGIC_RE.match(l) for l in cell.source.split("\n")):
             continue
-        if parses(original.source) and not parses(cell.source):
+        if not parses(cell.source) and parses(original.source):
             yield finding(src, by_id[cell.id], None, "this cell no longer parses in the student version (a hidden-tests region was the only statement of a block?); keep a visible statement in that block")
 
 

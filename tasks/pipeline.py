@@ -1,10 +1,10 @@
 """The order of the transforms, in one place, and the two versions built from a source notebook."""
 from __future__ import annotations
 
-import copy
 import hashlib
 
 from . import transforms as t
+from .nbnode import clone
 
 STUDENT_STEPS = (
     t.drop_hidden_cells,
@@ -31,7 +31,7 @@ STEPS = {"student": STUDENT_STEPS, "solution": SOLUTION_STEPS, "public_solution"
 
 def apply(nb, steps, ctx: t.StepContext):
     """Run `steps` in order on a private copy of `nb`; the input is never changed."""
-    result = copy.deepcopy(nb)
+    result = clone(nb)
     for step in steps:
         result = step(result, ctx)
     return result

@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import CourseError
+from .nbnode import new_cell, new_notebook
+from .percent import reads_cells
 
 # jupytext's own cell header: `# %%`, `# %% [markdown]`, `# %% key=...`; not `# %%time` (a commented cell magic)
 HEADER_RE = re.compile(r"^\s*#\s*%%(%*\s.*)?$")
@@ -88,6 +90,18 @@ def reads_source(text: str, file: str, kind: str) -> Source:
 
 
 def reads_percent(text: str, file: str):
+    """The notebook jupytext reads from a percent-format source.
+
+    Sources in the plain subset that tasks/percent.py reads exactly (the course's modules are) never
+    import jupytext or nbformat; any other source is read by jupytext itself.
+    """
+    cells = reads_cells(text)
+    if cells is None:
+        return reads_percent_with_jupytext(text, file)
+    return new_notebook([new_cell(kind, source, metadata) for kind, source, metadata in cells])
+
+
+def reads_percent_with_jupytext(text: str, file: str):
     """jupytext's percent-format reader, with the notebook validated once instead of cell by cell.
 
     jupytext builds each cell with nbformat.v4.new_*_cell, which checks it against the JSON schema on its

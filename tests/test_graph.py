@@ -165,19 +165,35 @@ def test_leak_guard_stops_a_transform_bug(mini_course):
     assert not (mini_course / "build/student/01_alpha/alpha.ipynb").exists()
 
 
-def test_doit_list_and_noop_do_not_import_heavy_modules(built_mini):
-    mini_course = built_mini
-    probe = mini_course / "probe.py"
-    probe.write_text(
-        "import sys\nfrom doit.doit_cmd import DoitMain\nfrom doit.cmd_base import ModuleTaskLoader\n"
-        "import dodo\ncode = DoitMain(ModuleTaskLoader(dodo)).run(sys.argv[1:])\n"
-        "heavy = sorted(m for m in ('nbclient', 'git', 'jupytext', 'nbformat') if m in sys.modules)\n"
-        "print('HEAVY', heavy)\nsys.exit(code)\n"
-    )
+HEAVY_PROBE = (
+    "import sys\nfrom doit.doit_cmd import DoitMain\nfrom doit.cmd_base import ModuleTaskLoader\n"
+    "import dodo\ncode = DoitMain(ModuleTaskLoader(dodo)).run(sys.argv[1:])\n"
+    "heavy = sorted(m for m in ('nbclient', 'git', 'jupytext', 'nbformat') if m in sys.modules)\n"
+    "print('HEAVY', heavy)\nsys.exit(code)\n"
+)
+
+
+def heavy_imports(root: Path, *args: str) -> str:
+    """The heavy modules a doit run in `root` imported, as the probe prints them."""
     import subprocess
     import sys
 
+    (root / "probe.py").write_text(HEAVY_PROBE)
+    proc = subprocess.run([sys.executable, "probe.py", *args], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return next(line for line in proc.stdout.splitlines() if line.startswith("HEAVY "))
+
+
+def test_doit_list_and_noop_do_not_import_heavy_modules(built_mini):
     for args in (["list"], []):
-        proc = subprocess.run([sys.executable, str(probe), *args], cwd=mini_course, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr
-        assert "HEAVY []" in proc.stdout, proc.stdout
+        assert heavy_imports(built_mini, *args) == "HEAVY []"
+
+
+def test_generating_notebooks_imports_neither_jupytext_nor_nbformat(mini_course):
+    # Sources in plain percent format are read without jupytext and written without nbformat: their
+    # imports cost more than building a module. The python output format still uses jupytext.
+    course_yaml = mini_course / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text().replace("outputs: [notebook, python]", "outputs: [notebook]"))
+    assert heavy_imports(mini_course, "lint", "student", "solution") == "HEAVY []"
+    assert (mini_course / "build/student/01_alpha/alpha.ipynb").exists()
+    assert (mini_course / "build/solution/02_beta/beta.ipynb").exists()

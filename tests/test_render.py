@@ -1,13 +1,15 @@
 """tasks/render.py: built notebooks to deterministic .ipynb JSON and percent-format .py text."""
 from __future__ import annotations
 
+import copy
 import json
 
 import jupytext
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tasks.render import render, render_ipynb, render_py
+from tasks.render import IPYNB_CELL_KEYS, render, render_ipynb, render_py
 
 NBGRADER = {"grade": False, "grade_id": "impl", "locked": False, "schema_version": 3, "solution": True}
 
@@ -110,3 +112,52 @@ def test_render_dispatches_on_format():
     nb = sample()
     assert render(nb, "notebook", "python3") == render_ipynb(nb, "python3")
     assert render(nb, "python", "python3") == render_py(nb)
+
+
+# --- .ipynb without nbformat: the same bytes nbformat writes ------------------------------------------------
+
+def with_outputs():
+    nb = sample()
+    code = nb.cells[1]
+    code.execution_count = 3
+    code.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="line 1\nline 2\n"),
+        nbformat.v4.new_output("execute_result", execution_count=3, data={
+            "text/plain": "array([1,\n 2])", "text/html": "<b>x</b>\n<i>y</i>", "image/png": "iVBORw0KGgo=\n",
+            "application/json": {"a": [1, 2]}, "image/svg+xml": "<svg>\n</svg>", "application/javascript": "a;\nb;"}),
+        nbformat.v4.new_output("display_data", data={"text/plain": "shown"}, metadata={"isolated": True}),
+        nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=["Traceback", "line\nbreak"]),
+    ]
+    nb.cells[0]["attachments"] = {"a.png": {"image/png": "iVBOR\nw0=", "text/plain": "an\nimage"}}
+    nb.cells.append(nbformat.v4.new_markdown_cell("caf\u00e9 \u2014 \U0001F600 and a tab\there\r\nCRLF"))
+    nb.cells[-1]["id"] = "cell-003"
+    return nb
+
+
+def nbformat_text(nb, kernel):
+    out = copy.deepcopy(nb)
+    out.nbformat, out.nbformat_minor = 4, 5
+    out.metadata = nbformat.from_dict({
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": kernel},
+        "language_info": {"name": "python"},
+    })
+    for cell in out.cells:
+        cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k in IPYNB_CELL_KEYS})
+    return nbformat.writes(out, version=4) + "\n"
+
+
+@pytest.mark.parametrize("make", [sample, with_outputs])
+def test_ipynb_is_what_nbformat_writes_byte_for_byte(make):
+    assert render_ipynb(make(), "python3") == nbformat_text(make(), "python3")
+
+
+def test_ipynb_with_outputs_is_valid_and_leaves_the_input_alone():
+    nb = with_outputs()
+    before = copy.deepcopy(nb)
+    nbformat.validate(nbformat.reads(render_ipynb(nb, "python3"), as_version=4))
+    assert nb == before
+
+
+def test_ipynb_of_plain_dict_notebooks_equals_nbformat_notebooks():
+    plain = json.loads(json.dumps(with_outputs()))
+    assert render_ipynb(plain, "python3") == render_ipynb(with_outputs(), "python3")
