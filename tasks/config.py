@@ -1,7 +1,9 @@
 """course.yaml: the only description of the course, validated on load with `course.yaml:LINE` errors.
 
 The file is composed into YAML nodes (which keep their line numbers), checked against a small schema,
-then turned into frozen dataclasses. Every problem found is reported, not just the first.
+then turned into frozen dataclasses. Every problem found is reported, not just the first. PyYAML is
+imported only to do that: a doit start with an unchanged course.yaml gets its Course from
+course_cache.py and never imports it.
 """
 from __future__ import annotations
 
@@ -11,12 +13,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
 from .errors import CourseError, Finding
 
 COURSE_FILE = "course.yaml"
-FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml keeps line marks; 10x faster on every doit start
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 OUTPUTS = ("notebook", "python")
 ARCHIVES = ("zip", "tar.gz")
@@ -116,6 +115,7 @@ class Reader:
         self.findings.append(Finding(self.file, line, f"{path}: {message}" if path else message))
 
     def mapping(self, node, path: str, keys: dict[str, Key]) -> dict | None:
+        import yaml
         if not isinstance(node, yaml.MappingNode):
             self.fail(node, path, f"expected a mapping of keys ({', '.join(keys)}), found {describe(node)}")
             return None
@@ -145,6 +145,7 @@ class Reader:
 
 
 def describe(node) -> str:
+    import yaml
     if node is None:
         return "nothing"
     if isinstance(node, yaml.MappingNode):
@@ -163,6 +164,7 @@ def scalar_type(node) -> str:
 
 
 def text(reader: Reader, node, path: str):
+    import yaml
     if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str") and node.value.strip():
         return node.value
     reader.fail(node, path, f"expected non-empty text, found {describe(node)}")
@@ -170,6 +172,7 @@ def text(reader: Reader, node, path: str):
 
 
 def optional_text(reader: Reader, node, path: str):
+    import yaml
     if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
         return None
     return text(reader, node, path)
@@ -177,6 +180,7 @@ def optional_text(reader: Reader, node, path: str):
 
 def whole_number(minimum: int) -> Callable:
     def check(reader: Reader, node, path: str):
+        import yaml
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int"):
             value = yaml.SafeLoader("").construct_yaml_int(node)  # YAML's own reading: `01`, `1_000`, `0x10`
             if value >= minimum:
@@ -202,6 +206,7 @@ def one_of(choices: tuple[str, ...]) -> Callable:
 
 def list_of(item: Callable, allow_empty: bool = True) -> Callable:
     def check(reader: Reader, node, path: str):
+        import yaml
         if not isinstance(node, yaml.SequenceNode):
             reader.fail(node, path, f"expected a list, found {describe(node)}")
             return None
@@ -270,6 +275,7 @@ def load_course(root: Path, filename: str = COURSE_FILE) -> Course:
 
 
 def compose(path: Path, filename: str):
+    import yaml
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -280,7 +286,7 @@ def compose(path: Path, filename: str):
         line = data[: error.start].count(b"\n") + 1
         raise CourseError.at(filename, line, "is not valid UTF-8 text; save the file as UTF-8")
     try:
-        node = yaml.compose(content, Loader=FAST_LOADER)
+        node = yaml.compose(content, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 10x faster, keeps line marks
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark else None
@@ -371,22 +377,32 @@ def inside(root: Path, relative: str) -> bool:
 
 
 def check_paths(root: Path, module: Module, keys: dict, where: str, fail) -> None:
-    folder_node, source_node = keys["folder"], keys["source"]
+    for key, problem in path_problems(root, module):
+        fail(keys[key], f"{where}.{key}: {problem}")
+
+
+def path_problems(root: Path, module: Module) -> list[tuple[str, str]]:
+    """(key, problem) for a module's folder and source: they must stay in the repository and exist."""
     if not inside(root, module.folder):
-        fail(folder_node, f"{where}.folder: '{module.folder}' leaves the repository; use a relative path such as 'modules/01_tensor'")
-        return
+        return [("folder", f"'{module.folder}' leaves the repository; use a relative path such as 'modules/01_tensor'")]
     if "/" in module.source or "\\" in module.source or module.source in (".", ".."):
-        fail(source_node, f"{where}.source: '{module.source}' must be a file name inside the module folder '{module.folder}'")
-        return
+        return [("source", f"'{module.source}' must be a file name inside the module folder '{module.folder}'")]
     path = root / module.folder / module.source
     if path.suffix not in (".py", ".ipynb"):
-        fail(source_node, f"{where}.source: '{module.source}' must be a .py (jupytext percent) or .ipynb file")
-    elif path.is_symlink() and not within(root, path):
-        fail(source_node, f"{where}.source: '{module.folder}/{module.source}' is a symlink out of the repository; copy the file in instead")
-    elif not path.exists():
-        fail(source_node, f"{where}.source: '{module.folder}/{module.source}' does not exist; create it or fix the name")
-    elif not path.is_file():
-        fail(source_node, f"{where}.source: '{module.folder}/{module.source}' is not a file (a directory?); point source at the module's .py or .ipynb file")
+        return [("source", f"'{module.source}' must be a .py (jupytext percent) or .ipynb file")]
+    if path.is_symlink() and not within(root, path):
+        return [("source", f"'{module.folder}/{module.source}' is a symlink out of the repository; copy the file in instead")]
+    if not path.exists():
+        return [("source", f"'{module.folder}/{module.source}' does not exist; create it or fix the name")]
+    if not path.is_file():
+        return [("source", f"'{module.folder}/{module.source}' is not a file (a directory?); point source at the module's .py or .ipynb file")]
+    return []
+
+
+def file_system_changed(course: Course) -> bool:
+    """Would loading course.yaml now find a problem in the file system that it did not find before?
+    (A cached Course is only used when not: course_cache.py.)"""
+    return not inside(course.root, course.student_repo.path) or any(path_problems(course.root, m) for m in course.modules)
 
 
 def check_dependencies(course: Course, entries: list, fail) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from .config import COURSE_FILE, Course, load_course
+from .config import COURSE_FILE, Course
+from .course_cache import load_course_cached
 from .paths import Paths
 
 _root: list[Path] = []
@@ -32,7 +33,7 @@ def load(root_dir: str) -> tuple[Course, Paths]:
 
 @lru_cache(maxsize=8)
 def _load(root_dir: str, version) -> tuple[Course, Paths]:
-    course = load_course(Path(root_dir))
+    course = load_course_cached(Path(root_dir))
     return course, Paths(course)
 
 

@@ -6,15 +6,21 @@ from pathlib import Path, PurePosixPath
 
 from .config import Course, Module
 
+BUILD_DIR = "build"
 DATA_EXCLUDED_SUFFIXES = {".py", ".ipynb", ".pyc"}
 DATA_EXCLUDED_NAMES = {"__pycache__", ".ipynb_checkpoints"}
+
+
+def course_cache_file(root: Path) -> Path:
+    """The parsed course.yaml (course_cache.py); known before course.yaml is read, so not a Paths method."""
+    return Path(root) / BUILD_DIR / ".cache" / "course.pickle"
 
 
 class Paths:
     def __init__(self, course: Course):
         self.course = course
         self.root = course.root
-        self.build = self.root / "build"
+        self.build = self.root / BUILD_DIR
         self.state_file = self.root / ".doit.db"
         self.lock_file = self.root / ".doit.lock"
         self.package = self.root / "tinytorch"

@@ -84,7 +84,7 @@ def snapshot(root: Path) -> dict:
     files = {}
     for folder in ("build", "tinytorch"):
         for path in sorted((root / folder).rglob("*")):
-            if path.is_file():
+            if path.is_file() and ".cache" not in path.parts:  # build/.cache: course.yaml parsed, not an output
                 files[str(path.relative_to(root))] = path.read_bytes()
     repo = root / REPO
     state: dict = {"exists": repo.exists()}

@@ -46,8 +46,10 @@ NUMBER_RE = re.compile(r" *\d+(\.\d+)?")  # with its padding: `{t:8.1f}` pads 6.
 # --- comparing trees -----------------------------------------------------------------------------------------
 
 def tree_files(root: Path) -> dict[str, Path]:
+    """Build outputs: not caches (__pycache__, build/.cache, which holds the course's own root path)."""
     return {str(p.relative_to(root)): p for folder in COMPARED if (root / folder).exists()
-            for p in sorted((root / folder).rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+            for p in sorted((root / folder).rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts and ".cache" not in p.parts}
 
 
 def tree_diff(left: Path, right: Path) -> tuple[list[str], list[str], list[str]]:
