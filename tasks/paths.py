@@ -37,16 +37,19 @@ class Paths:
         return self.root / module.folder / module.source
 
     def data_files(self, module: Module) -> list[Path]:
-        """Files in the module folder that ship with the student version: everything but code and caches."""
-        folder = self.root / module.folder
+        """Files in the module folder that ship with the student version: everything but code and caches.
+
+        Listed on every doit start (they are file_deps), so with os.walk, which skips the hidden and cache
+        folders instead of listing them.
+        """
         found = []
-        for path in sorted(folder.rglob("*")):
-            parts = path.relative_to(folder).parts
-            if any(p.startswith(".") or p in DATA_EXCLUDED_NAMES for p in parts):
-                continue
-            if path.is_file() and path.suffix not in DATA_EXCLUDED_SUFFIXES:
-                found.append(path)
-        return found
+        for directory, folders, names in os.walk(self.root / module.folder):
+            folders[:] = [f for f in folders if not f.startswith(".") and f not in DATA_EXCLUDED_NAMES]
+            for name in names:
+                path = Path(directory, name)
+                if not name.startswith(".") and name not in DATA_EXCLUDED_NAMES and path.suffix not in DATA_EXCLUDED_SUFFIXES and path.is_file():
+                    found.append(path)
+        return sorted(found)
 
     # build outputs
     VERSION_DIRS = {"student": "student", "solution": "solution", "public_solution": "public-solution"}

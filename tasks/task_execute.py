@@ -92,13 +92,16 @@ def check_student_action(root: str, name: str) -> None:
           f"{len(found)} cell(s) stop at a stub, every other cell runs")
 
 
-def execution_inputs(course, paths, module, version: str, targets: dict) -> tuple[list[str], list[str]]:
-    """(file_dep, task_dep): the version's code hash, the exports of every module it builds on, data files."""
+def execution_inputs(course, paths, module, version: str, exported: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(file_dep, task_dep): the version's code hash, the exports of every module it builds on, data files.
+
+    `exported` maps each module with a readable export target to its export file (relative).
+    """
     file_dep = [paths.rel(paths.code_digest(module, version))]
     task_dep = []
     for dep in course.dependencies(module):
-        if dep.name in targets:
-            file_dep.append(paths.rel(paths.export_file(targets[dep.name])))
+        if dep.name in exported:
+            file_dep.append(exported[dep.name])
         else:
             task_dep.append(f"export:{dep.name}")
     file_dep += [paths.rel(p) for p in paths.data_files(module)]
@@ -108,9 +111,10 @@ def execution_inputs(course, paths, module, version: str, targets: dict) -> tupl
 def execution_tasks(version: str, action, target_of):
     course, paths = current()
     targets, _ = export_targets(course, paths)
+    exported = {name: paths.rel(paths.export_file(target)) for name, target in targets.items()}
     settings = {"kernel": course.execution.kernel, "timeout": course.execution.timeout}
     for module in course.modules:
-        file_dep, task_dep = execution_inputs(course, paths, module, version, targets)
+        file_dep, task_dep = execution_inputs(course, paths, module, version, exported)
         yield {
             "name": module.name,
             "actions": [(action, [str(course.root), module.name])],

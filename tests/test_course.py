@@ -31,6 +31,15 @@ def test_every_module_builds_validates_and_passes_the_student_check(built_real_c
     assert run_doit(built_real_course).ran == set()
 
 
+def test_every_built_notebook_is_valid_nbformat(built_real_course):
+    import nbformat
+
+    notebooks = sorted((built_real_course / "build").rglob("*.ipynb"))
+    assert len(notebooks) >= 4 * len(MODULES)  # student, solution, public solution, executed
+    for path in notebooks:
+        nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=nbformat.NO_CONVERT))
+
+
 def put_back_solutions(source_nb, student_nb):
     """The student notebook with each stub replaced by the region it stands for (hidden tests stay out)."""
     by_id = {cell.id: cell for cell in source_nb.cells}
