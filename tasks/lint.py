@@ -4,6 +4,7 @@ Each check is a small function `(LintInput) -> iterator of Finding`; CHECKS list
 """
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -152,13 +153,9 @@ def check_directives(src: LintInput) -> Iterator[Finding]:
 def check_imports(src: LintInput) -> Iterator[Finding]:
     own = {target for target, name in src.exports.items() if name == src.module}
     for index, cell in enumerate(src.source.nb.cells):
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or "tinytorch" not in cell.source:
             continue
-        for number, line in enumerate(cell.source.split("\n")):
-            match = TINYTORCH_IMPORT_RE.match(line)
-            if not match:
-                continue
-            target = match["from"] or match["imp"]
+        for number, target in tinytorch_imports(cell.source, src.exports):
             owner = src.exports.get(target)
             if target in own:
                 yield finding(src, index, number, f"imports its own export tinytorch.{target}; use the names defined in this module directly")
@@ -170,6 +167,28 @@ def check_imports(src: LintInput) -> Iterator[Finding]:
                 yield finding(src, index, number, f"imports tinytorch.{target} from module '{owner}', which comes later in the course than '{src.module}'; a module can only import earlier modules")
             elif owner not in src.depends_on:
                 yield finding(src, index, number, f"imports tinytorch.{target} from module '{owner}', which is not in depends_on of '{src.module}' in course.yaml; add it there")
+
+
+def tinytorch_imports(code: str, exports) -> list[tuple[int, str]]:
+    """(line index, dotted target) of each tinytorch module a cell imports, in any of Python's import forms:
+    `from tinytorch.core.tensor import Tensor`, `import tinytorch.core.tensor as T`, `from tinytorch.core import
+    tensor`, over several lines too. A cell that does not parse (magics) is read line by line."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return [(n, m["from"] or m["imp"]) for n, line in enumerate(code.split("\n")) if (m := TINYTORCH_IMPORT_RE.match(line))]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update((node.lineno - 1, a.name[len("tinytorch."):]) for a in node.names if a.name.startswith("tinytorch."))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "tinytorch":
+            package = node.module[len("tinytorch."):]
+            for alias in node.names:
+                submodule = f"{package}.{alias.name}" if package else alias.name
+                target = submodule if submodule in exports else package
+                if target:
+                    found.add((node.lineno - 1, target))
+    return sorted(found)
 
 
 def comes_later(src: LintInput, owner: str) -> bool:

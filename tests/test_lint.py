@@ -361,3 +361,29 @@ def test_import_of_a_later_module_says_it_comes_later():
     findings = lint(LintInput(source, "layers", ("tensor",), EXPORTS, ("tensor", "layers", "losses")))
     finding = only(findings)
     assert "comes later in the course than 'layers'" in finding.message and "add it there" not in finding.message
+
+
+def test_import_of_a_module_from_its_package_is_checked():
+    text = CLEAN.replace("import numpy as np\n", "import numpy as np\nfrom tinytorch.core import losses\n")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "from tinytorch.core import losses")
+    assert "imports tinytorch.core.losses from module 'losses'" in finding.message
+
+
+def test_an_import_over_several_lines_is_checked_at_its_first_line():
+    text = CLEAN.replace("import numpy as np\n", "import numpy as np\nfrom tinytorch.core.losses import (\n    mse,\n)\n")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "from tinytorch.core.losses import (")
+    assert "from module 'losses'" in finding.message
+
+
+def test_a_name_from_the_package_that_no_module_exports_is_reported():
+    text = CLEAN.replace("import numpy as np\n", "import numpy as np\nfrom tinytorch.core import nothing\n")
+    finding = only(lint_text(text))
+    assert "imports tinytorch.core, which no module of course.yaml exports" in finding.message
+
+
+def test_imports_in_a_cell_that_does_not_parse_are_read_line_by_line():
+    text = CLEAN.replace("import numpy as np\n", "import numpy as np\n%load_ext autoreload\nimport tinytorch.core.losses as L\n")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "import tinytorch.core.losses as L")
