@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from .context import current, load
@@ -110,45 +111,56 @@ def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
 # --- publishing -----------------------------------------------------------------------------------
 
 def publish(course, paths, make_offers, title: str, tag: str | None, errata: bool, force: bool, fault=no_fault):
-    """Check the repo, gather the files (`make_offers()`), plan, then commit + tag in one atomic step.
-
-    A repo created for this release and then failed is removed again.
-    """
-    settings = course.student_repo
-    shown = paths.rel(paths.student_repo)
-    existed = (paths.student_repo / ".git").exists()
-    was_dir = paths.student_repo.exists()
-    try:
+    """Check the repo, gather the files (`make_offers()`), plan, then commit + tag in one atomic step; push."""
+    settings, shown = course.student_repo, paths.rel(paths.student_repo)
+    with removed_on_failure(paths.student_repo):
         repo = StudentRepo.open_or_init(paths.student_repo, settings.branch, settings.author, shown)
         repo.check_ready(settings.tag)
-        offered = make_offers()
-        old = repo.head()
-        existing = repo.tree_files(old)
-        present = set(existing) | {path for offer in offered for path in offer.files}
-        plan = plan_release(existing, offered, course_files(course, paths, present), errata)
-        for message in plan.stale:
-            print(f"{shown}: {message}", file=sys.stderr)
-        message = commit_message(title, plan)
-        new = old
-        if not plan.empty:
-            fault("objects")
-            new = repo.write_commit(old, plan.writes, message)
-        if new is None:
-            raise CourseError.at(shown, None, f"{title}: nothing to release yet (no module is due); check the weeks in course.yaml")
-        tag_now = decide_tag(repo, tag, new, old, plan.empty, force, shown)
-        if new != old:
-            repo.publish(old, new, tag if tag_now else None, message, force, fault)
-        elif tag_now:
-            repo.tag_only(new, tag, message, force)
-    except BaseException:
-        if not existed:  # we created it for this release: leave no trace of it
-            shutil.rmtree(paths.student_repo / ".git" if was_dir else paths.student_repo, ignore_errors=True)
-        raise
+        plan, old, new, tag_now = commit_and_tag(repo, course, paths, make_offers(), title, tag, errata, force, fault)
     say(shown, title, plan, new, old, tag, tag_now)
     if settings.remote:
         fault("push")
         repo.push(settings.remote, tag)
         print(f"{shown}: pushed {settings.branch}{f' and {tag}' if tag else ''} to {settings.remote}")
+
+
+@contextmanager
+def removed_on_failure(repo_dir: Path):
+    """A student repo created for this release is removed again if the release fails: it leaves no trace."""
+    existed, was_dir = (repo_dir / ".git").exists(), repo_dir.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            shutil.rmtree(repo_dir / ".git" if was_dir else repo_dir, ignore_errors=True)
+        raise
+
+
+def commit_and_tag(repo, course, paths, offered, title: str, tag: str | None, errata: bool, force: bool, fault):
+    """Plan against HEAD, write the commit's objects, then move branch, worktree and tag together.
+
+    Returns (plan, old head, new head, whether `tag` was set).
+    """
+    shown = paths.rel(paths.student_repo)
+    old = repo.head()
+    existing = repo.tree_files(old)
+    present = set(existing) | {path for offer in offered for path in offer.files}
+    plan = plan_release(existing, offered, course_files(course, paths, present), errata)
+    for stale in plan.stale:
+        print(f"{shown}: {stale}", file=sys.stderr)
+    message = commit_message(title, plan)
+    new = old
+    if not plan.empty:
+        fault("objects")
+        new = repo.write_commit(old, plan.writes, message)
+    if new is None:
+        raise CourseError.at(shown, None, f"{title}: nothing to release yet (no module is due); check the weeks in course.yaml")
+    tag_now = decide_tag(repo, tag, new, old, plan.empty, force, shown)
+    if new != old:
+        repo.publish(old, new, tag if tag_now else None, message, force, fault)
+    elif tag_now:
+        repo.tag_only(new, tag, message, force)
+    return plan, old, new, tag_now
 
 
 def decide_tag(repo, tag, new, old, nothing_new: bool, force: bool, shown: str) -> bool:
