@@ -13,4 +13,5 @@ from tasks.task_versions import task_solution, task_student  # noqa: E402
 from tasks.task_export import task_export  # noqa: E402
 from tasks.task_execute import task_check_student, task_validate  # noqa: E402
 from tasks.task_archive import task_archive  # noqa: E402
+from tasks.task_prune import task_prune  # noqa: E402
 from tasks.task_release import task_deploy_solutions, task_deploy_student, task_release  # noqa: E402

@@ -11,9 +11,8 @@
    markdown/code cells, course.yaml outputs/archive, touching a file), with `doit` after each, ends in the
    same build/ and tinytorch/ as a clean build of the final sources in a fresh directory. Files the final
    configuration no longer produces (a `.py` version once `python` left `outputs`, the archive of the
-   previous format) may linger in the incremental directory: they are the only extra files allowed, and
-   they are listed (the engine has no step that removes outputs it stopped producing; `doit clean` only
-   knows the current targets).
+   previous format) linger in the incremental directory until `doit prune`: they are the only extra files
+   allowed, they are listed, and after `doit prune` (which removes exactly them) the trees are equal.
 """
 from __future__ import annotations
 
@@ -298,6 +297,11 @@ def test_an_incremental_build_after_random_edits_equals_a_clean_build(built_mini
     assert extra == [], f"files only the incremental build has: {extra}\nafter:\n{history}"
     assert only_clean == [], f"files the incremental build misses: {only_clean}\nafter:\n{history}"
     assert differing == [], f"incremental != clean build in {differing}\nafter:\n{history}"
+    pruned = run_doit(root, "prune")
+    assert pruned.returncode == 0, pruned.output
+    assert sorted(l.split("prune: removed ", 1)[1] for l in pruned.stdout.splitlines() if "prune: removed " in l) == lingering
+    assert tree_diff(root, clean) == ([], [], []), "after `doit prune` the incremental build is the clean build"
+    assert run_doit(root).ran == set(), "pruning removed nothing a task needs"
 
 
 def test_a_markdown_only_edit_leaves_no_stale_output(built_mini, tmp_path):
