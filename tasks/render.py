@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from .nbnode import NBFORMAT, NBFORMAT_MINOR
+
 IPYNB_CELL_KEYS = ("nbgrader", "tags", "editable", "deletable", "slideshow", "jupyter")
 SPLIT_MIMES = ("application/javascript", "image/svg+xml")  # split as text, like nbformat
 PY_METADATA = {"jupytext": {"notebook_metadata_filter": "-all", "cell_metadata_filter": "nbgrader,-all"}}
@@ -24,8 +26,8 @@ def render_ipynb(nb, kernel: str) -> str:
     out = {
         "cells": [ipynb_cell(cell) for cell in nb["cells"]],
         "metadata": kernel_metadata(kernel),
-        "nbformat": 4,
-        "nbformat_minor": 5,
+        "nbformat": NBFORMAT,
+        "nbformat_minor": NBFORMAT_MINOR,
     }
     return json.dumps(out, sort_keys=True, indent=1, separators=(",", ": "), ensure_ascii=False, default=ascii_bytes) + "\n"
 

@@ -5,17 +5,14 @@
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import CourseError
 from .nbnode import new_cell, new_notebook
-from .percent import reads_cells
+from .percent import CANDIDATE_RE as HEADER_RE, reads_cells  # jupytext's cell-start lines; not `# %%time`
 
-# jupytext's own cell header: `# %%`, `# %% [markdown]`, `# %% key=...`; not `# %%time` (a commented cell magic)
-HEADER_RE = re.compile(r"^\s*#\s*%%(%*\s.*)?$")
 QUOTES = ('"""', "'''")
 JUPYTEXT_CELL_KEYS = ("lines_to_next_cell",)
 
