@@ -4,14 +4,14 @@ Configuration lives in course.yaml; the engine in tasks/. This file only wires t
 """
 from pathlib import Path
 
-from tasks.boot import boot
+from tasks.graph.boot import boot
 
 DOIT_CONFIG = boot(Path(__file__).resolve().parent)
 
-from tasks.task_lint import task_lint  # noqa: E402
-from tasks.task_versions import task_solution, task_student  # noqa: E402
-from tasks.task_export import task_export  # noqa: E402
-from tasks.task_execute import task_check_student, task_validate  # noqa: E402
-from tasks.task_archive import task_archive  # noqa: E402
-from tasks.task_prune import task_prune  # noqa: E402
-from tasks.task_release import task_deploy_solutions, task_deploy_student, task_release  # noqa: E402
+from tasks.graph.task_lint import task_lint  # noqa: E402
+from tasks.graph.task_versions import task_solution, task_student  # noqa: E402
+from tasks.graph.task_export import task_export  # noqa: E402
+from tasks.graph.task_execute import task_check_student, task_validate  # noqa: E402
+from tasks.graph.task_archive import task_archive  # noqa: E402
+from tasks.graph.task_prune import task_prune  # noqa: E402
+from tasks.graph.task_release import task_deploy_solutions, task_deploy_student, task_release  # noqa: E402

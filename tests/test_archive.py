@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from tasks.archive import FILE_MODE, FIXED_DATE, archive_bytes, safe_name, tar_gz_bytes, zip_bytes
+from tasks.package.archive import FILE_MODE, FIXED_DATE, archive_bytes, safe_name, tar_gz_bytes, zip_bytes
 
 ENTRIES = {
     "01_tensor/tensor.py": b"x = 1\n",

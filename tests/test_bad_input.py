@@ -445,8 +445,8 @@ def test_a_5_mb_source_warns_naming_the_file_and_its_size(built: Path, tmp_path:
 
 def test_invalid_json_metadata_is_reported_alone(built: Path):
     """src-invalid-json-metadata, stricter (in-process, same lint the doit run uses): no invented follow-on error."""
-    from tasks.lint import LintInput, lint
-    from tasks.source import reads_source
+    from tasks.versions.lint import LintInput, lint
+    from tasks.notebook.source import reads_source
 
     text = (built / ALPHA).read_text().replace('"grade_id": "mini-double", "locked"', "'grade_id': 'mini-double', \"locked\"")
     findings = lint(LintInput(reads_source(text, ALPHA, "py"), "alpha", (), {"core.alpha": "alpha", "core.beta": "beta"}))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import Author, Course, Execution, Module, StudentRepo, load_course
-from tasks.errors import CourseError
+from tasks.course.config import Author, Course, Execution, Module, StudentRepo, load_course
+from tasks.base.errors import CourseError
 
 # Line numbers matter: the tests below assert them.
 BASE = """\

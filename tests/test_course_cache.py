@@ -8,10 +8,10 @@ import sys
 import pytest
 
 from conftest import write_mini_course
-from tasks.config import load_course
-from tasks.course_cache import load_course_cached
-from tasks.errors import CourseError
-from tasks.paths import course_cache_file
+from tasks.course.config import load_course
+from tasks.course.cache import load_course_cached
+from tasks.base.errors import CourseError
+from tasks.course.paths import course_cache_file
 
 
 @pytest.fixture

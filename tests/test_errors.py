@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.errors import CourseError, Finding
+from tasks.base.errors import CourseError, Finding
 
 
 def test_finding_names_file_and_line():

@@ -7,8 +7,8 @@ import jupytext
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tasks.errors import CourseError
-from tasks.exports import (
+from tasks.base.errors import CourseError
+from tasks.package.exports import (
     declared_target,
     declared_targets,
     export_cells,
@@ -17,8 +17,8 @@ from tasks.exports import (
     public_names,
     target_clashes,
 )
-from tasks.pipeline import build_version
-from tasks.source import reads_source
+from tasks.versions.pipeline import build_version
+from tasks.notebook.source import reads_source
 
 FILE = "modules/01_tensor/tensor.py"
 SOURCE = '''\

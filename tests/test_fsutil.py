@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from tasks.errors import CourseError
-from tasks.fsutil import sweep_temp_files, write_atomic
+from tasks.base.errors import CourseError
+from tasks.base.fsutil import sweep_temp_files, write_atomic
 
 
 def test_write_atomic_replaces_the_whole_file_and_leaves_no_temp_file(tmp_path):

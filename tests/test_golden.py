@@ -10,10 +10,10 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from tasks.leakguard import scan_artifact, secret_lines
-from tasks.pipeline import build_version
-from tasks.render import render_ipynb, render_py
-from tasks.source import reads_source
+from tasks.versions.leakguard import scan_artifact, secret_lines
+from tasks.versions.pipeline import build_version
+from tasks.notebook.render import render_ipynb, render_py
+from tasks.notebook.source import reads_source
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = ("01_tensor_py", "02_edge_cases", "03_tensor_ipynb")

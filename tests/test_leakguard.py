@@ -7,12 +7,12 @@ import jupytext
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tasks.archive import tar_gz_bytes, zip_bytes
-from tasks.errors import CourseError
-from tasks.leakguard import Secret, guard, scan_artifact, secret_lines
-from tasks.pipeline import build_version
-from tasks.render import render_ipynb, render_py
-from tasks.source import reads_source
+from tasks.package.archive import tar_gz_bytes, zip_bytes
+from tasks.base.errors import CourseError
+from tasks.versions.leakguard import Secret, guard, scan_artifact, secret_lines
+from tasks.versions.pipeline import build_version
+from tasks.notebook.render import render_ipynb, render_py
+from tasks.notebook.source import reads_source
 
 FILE = "modules/01_tensor/tensor.py"
 SOURCE = '''\

@@ -32,13 +32,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tasks.archive import archive_bytes
-from tasks.errors import CourseError
-from tasks.leakguard import guard
-from tasks.pipeline import build_version
-from tasks.render import render_ipynb, render_py
-from tasks.source import reads_source
-from tasks.transforms import STUB_SIGNATURE
+from tasks.package.archive import archive_bytes
+from tasks.base.errors import CourseError
+from tasks.versions.leakguard import guard
+from tasks.versions.pipeline import build_version
+from tasks.notebook.render import render_ipynb, render_py
+from tasks.notebook.source import reads_source
+from tasks.versions.transforms import STUB_SIGNATURE
 from test_course import put_back_solutions
 
 MODULE = "07_gen"  # the module label the stubs name

@@ -4,8 +4,8 @@ from __future__ import annotations
 import jupytext
 import pytest
 
-from tasks.lint import CHECKS, LintInput, lint
-from tasks.source import reads_source
+from tasks.versions.lint import CHECKS, LintInput, lint
+from tasks.notebook.source import reads_source
 
 FILE = "modules/02_layers/layers.py"
 IMPORTS = '# %% nbgrader={"grade": false, "grade_id": "imports", "locked": false, "schema_version": 3, "solution": false}'
@@ -83,8 +83,8 @@ def test_checks_are_listed_in_order():
 
 
 def test_a_source_over_a_megabyte_is_a_warning_naming_its_size(tmp_path):
-    from tasks.lint import LintInput, lint
-    from tasks.source import read_source
+    from tasks.versions.lint import LintInput, lint
+    from tasks.notebook.source import read_source
 
     path = tmp_path / "big.py"
     path.write_text(CLEAN + "\n# %% [markdown]\n# " + "x" * (1536 * 1024) + "\n")
@@ -292,7 +292,7 @@ def test_student_compile_check_skips_cells_that_never_parsed():
 
 
 def test_crlf_source_gets_a_warning_only(tmp_path):
-    from tasks.source import read_source
+    from tasks.notebook.source import read_source
 
     path = tmp_path / "layers.py"
     path.write_bytes(CLEAN.replace("\n", "\r\n").encode())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.markers import (
+from tasks.versions.markers import (
     MarkerError,
     Region,
     directives,

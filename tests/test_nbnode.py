@@ -6,7 +6,7 @@ import copy
 import nbformat
 import pytest
 
-from tasks.nbnode import Node, clone, new_cell, new_notebook
+from tasks.notebook.nbnode import Node, clone, new_cell, new_notebook
 
 
 def test_keys_are_attributes_both_ways():

@@ -5,8 +5,8 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from tasks.config import load_course
-from tasks.paths import Paths
+from tasks.course.config import load_course
+from tasks.course.paths import Paths
 
 COURSE = """\
 course: Demo

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tasks.percent import reads_cells, scan_quotes
-from tasks.source import reads_source
+from tasks.notebook.percent import reads_cells, scan_quotes
+from tasks.notebook.source import reads_source
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))

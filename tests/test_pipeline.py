@@ -5,10 +5,10 @@ import copy
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tasks import transforms as t
-from tasks.markers import marker
-from tasks.pipeline import SOLUTION_STEPS, STEPS, STUDENT_STEPS, apply, build_version, code_digest
-from tasks.source import reads_source
+from tasks.versions import transforms as t
+from tasks.versions.markers import marker
+from tasks.versions.pipeline import SOLUTION_STEPS, STEPS, STUDENT_STEPS, apply, build_version, code_digest
+from tasks.notebook.source import reads_source
 
 SOURCE = '''\
 # %% [markdown]

@@ -9,7 +9,7 @@ import pytest
 from doit.exceptions import TaskFailed
 
 from conftest import run_doit, write_mini_course
-from tasks.task_release import deploy_action, release_action
+from tasks.graph.task_release import deploy_action, release_action
 
 NAMES = ("alpha", "beta", "gamma")  # released weeks 1, 2, 3; solutions weeks 2, 3, 4
 

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tasks.render import IPYNB_CELL_KEYS, render, render_ipynb, render_py
+from tasks.notebook.render import IPYNB_CELL_KEYS, render, render_ipynb, render_py
 
 NBGRADER = {"grade": False, "grade_id": "impl", "locked": False, "schema_version": 3, "solution": True}
 

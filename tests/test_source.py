@@ -6,8 +6,8 @@ import json
 import jupytext
 import pytest
 
-from tasks.errors import CourseError
-from tasks.source import read_source, reads_source
+from tasks.base.errors import CourseError
+from tasks.notebook.source import read_source, reads_source
 
 # Line numbers of this text are asserted below.
 TEXT = '''\

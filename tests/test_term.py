@@ -6,10 +6,10 @@ import subprocess
 from pathlib import Path
 
 from conftest import run_doit, write_mini_course
-from tasks.config import load_course
-from tasks.leakguard import secret_lines
-from tasks.paths import Paths
-from tasks.source import read_source
+from tasks.course.config import load_course
+from tasks.versions.leakguard import secret_lines
+from tasks.course.paths import Paths
+from tasks.notebook.source import read_source
 from test_release import git
 
 NAMES = ("alpha", "beta", "gamma")  # exercises weeks 1-3, solutions weeks 2-4

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .config import COURSE_FILE, Course
-from .course_cache import load_course_cached
+from .cache import load_course_cached
 from .paths import Paths
 
 _root: list[Path] = []

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .context import current, load
+from ..course.context import current, load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
-from .executed import merged, read_record
-from .fsutil import write_atomic
-from .leakguard import guard
-from .pipeline import build_version, code_digest
-from .render import render
-from .source import read_source
+from ..notebook.outputs import merged, read_record
+from ..base.fsutil import write_atomic
+from ..versions.leakguard import guard
+from ..versions.pipeline import build_version, code_digest
+from ..notebook.render import render
+from ..notebook.source import read_source
 
 FORMAT_OF_SUFFIX = {".ipynb": "notebook", ".py": "python"}
 

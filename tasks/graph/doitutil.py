@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import sys
 
-from .errors import CourseError
+from ..base.errors import CourseError
 
 
 def reports_user_errors(action):

@@ -8,9 +8,9 @@ import signal
 import sys
 from pathlib import Path
 
-from .context import current, set_root
-from .errors import CourseError
-from .fsutil import sweep_temp_files
+from ..course.context import current, set_root
+from ..base.errors import CourseError
+from ..base.fsutil import sweep_temp_files
 from .reporter import CourseReporter
 
 DOIT_COMMANDS = {"help", "run", "list", "info", "clean", "forget", "ignore", "dumpdb", "strace", "tabcompletion", "reset-dep"}

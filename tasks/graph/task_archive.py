@@ -1,13 +1,13 @@
 """doit tasks `archive:NAME`: the student version and the module's data files, one deterministic archive."""
 from __future__ import annotations
 
-from .archive import archive_bytes
-from .context import current, load
+from ..package.archive import archive_bytes
+from ..course.context import current, load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
-from .fsutil import write_atomic
-from .source import read_source
-from .leakguard import guard
+from ..base.fsutil import write_atomic
+from ..notebook.source import read_source
+from ..versions.leakguard import guard
 
 
 def archive_entries(paths, module) -> dict[str, bytes]:

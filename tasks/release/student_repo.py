@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import CourseError
+from ..base.errors import CourseError
 
 ZERO = "0" * 40
 STEPS = ("objects", "branch", "worktree", "tag", "push")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .context import current, load, set_root
+from ..course.context import current, load, set_root
 from .doitutil import reports_user_errors
-from .errors import CourseError
-from .exports import package_inits
+from ..base.errors import CourseError
+from ..package.exports import package_inits
 from .task_archive import task_archive
 from .task_execute import task_check_student, task_validate
 from .task_export import INIT_TEXT, export_targets, task_export

@@ -1,13 +1,13 @@
 """doit tasks `lint:NAME`: check one module's source; errors stop that module, warnings are printed."""
 from __future__ import annotations
 
-from .context import current, load
+from ..course.context import current, load
 from .doitutil import config_changed_for, reports_user_errors, warn
 from .engine import engine_files
-from .errors import CourseError
-from .exports import declared_targets
-from .lint import LintInput, lint
-from .source import read_source
+from ..base.errors import CourseError
+from ..package.exports import declared_targets
+from ..versions.lint import LintInput, lint
+from ..notebook.source import read_source
 
 
 def export_owners(course, paths) -> tuple[dict[str, str], tuple[str, ...]]:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from . import config
 from .config import COURSE_FILE, Course, load_course
-from .errors import CourseError
-from .fsutil import write_atomic
+from ..base.errors import CourseError
+from ..base.fsutil import write_atomic
 from .paths import course_cache_file
 
 

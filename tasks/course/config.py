@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import CourseError, Finding
+from ..base.errors import CourseError, Finding
 
 COURSE_FILE = "course.yaml"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -1,14 +1,14 @@
 """doit tasks `export:NAME`: a module's `#| export` cells into tinytorch/<default_exp>.py (read-only)."""
 from __future__ import annotations
 
-from .context import current, load
+from ..course.context import current, load
 from .doitutil import config_changed_for, failing_task, reports_user_errors
 from .engine import engine_files
-from .errors import CourseError
-from .exports import declared_target, export_text, package_inits, target_clashes
-from .fsutil import write_atomic
-from .pipeline import build_version
-from .source import read_source
+from ..base.errors import CourseError
+from ..package.exports import declared_target, export_text, package_inits, target_clashes
+from ..base.fsutil import write_atomic
+from ..versions.pipeline import build_version
+from ..notebook.source import read_source
 
 READ_ONLY = 0o444
 INIT_TEXT = '"""Package marker written by coursebuild\'s export; it imports nothing, so partial exports import cleanly."""\n'

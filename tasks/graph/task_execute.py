@@ -7,18 +7,18 @@ import copy
 import json
 import re
 
-from .context import current, load
+from ..course.context import current, load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
-from .errors import CourseError, Finding
-from .execute import ExecutionFailed, failures, run
-from .executed import code_cell_labels, merged, record_text, recorded_outputs
-from .fsutil import write_atomic
-from .pipeline import build_version, code_digest
-from .render import kernel_metadata, render_ipynb
-from .source import read_source
+from ..base.errors import CourseError, Finding
+from ..kernel.execute import ExecutionFailed, failures, run
+from ..notebook.outputs import code_cell_labels, merged, record_text, recorded_outputs
+from ..base.fsutil import write_atomic
+from ..versions.pipeline import build_version, code_digest
+from ..notebook.render import kernel_metadata, render_ipynb
+from ..notebook.source import read_source
 from .task_export import export_targets
-from .transforms import STUB_SIGNATURE
+from ..versions.transforms import STUB_SIGNATURE
 
 STUB_RE = re.compile(r"raise NotImplementedError\(\"(?P<what>.+?) \(module [^)]*\) " + STUB_SIGNATURE)
 

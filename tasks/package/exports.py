@@ -11,9 +11,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import CourseError
-from .executed import code_cell_labels
-from .markers import directives
+from ..base.errors import CourseError
+from ..notebook.outputs import code_cell_labels
+from ..versions.markers import directives
 
 DEFAULT_EXP_RE = re.compile(r"^#\|[ \t]*default_exp(?:[ \t]+(?P<target>\S*))?[ \t]*$")
 DEFAULT_EXP_LINE_RE = re.compile(DEFAULT_EXP_RE.pattern, re.M)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 
 from . import transforms as t
-from .nbnode import clone
+from ..notebook.nbnode import clone
 
 STUDENT_STEPS = (
     t.drop_hidden_cells,

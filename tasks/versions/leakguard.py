@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CourseError, Finding
+from ..base.errors import CourseError, Finding
 from .markers import has_directive, marker
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")

@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator
 
-from .errors import Finding
-from .exports import DOTTED_RE
+from ..base.errors import Finding
+from ..package.exports import DOTTED_RE
 from .markers import MarkerError, directives, find_regions, has_marker_text
 
 GRADE_ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")
