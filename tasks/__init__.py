@@ -1,7 +1,12 @@
-"""coursebuild: the engine behind dodo.py.
+"""coursebuild: the engine behind dodo.py, in subpackages by stage; imports point down this list only.
 
-One concern per module: `config` reads course.yaml, `paths` computes every path, `source` reads module
-sources, `markers`/`transforms`/`pipeline` turn a notebook into its student and solution versions,
-`leakguard` proves no solution reached a student artifact, `lint` checks sources, `export`/`execute`/
-`archive`/`release` do the rest. `task_*` modules hold the doit task creators that dodo.py imports.
+- `base/`      the error type and atomic writes
+- `course/`    course.yaml, paths, the course in this process
+- `notebook/`  reading and rendering notebooks
+- `versions/`  student/solution versions: markers, transforms (where stubs are made), pipeline, leak guard, lint
+- `package/`   exports into tinytorch/, archives
+- `kernel/`    execution in a Jupyter kernel
+- `release/`   releases to the student git repository
+- `graph/`     doit task creators (the only place that imports doit)
+See docs/architecture.md.
 """

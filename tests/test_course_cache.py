@@ -28,7 +28,7 @@ def test_the_first_load_writes_the_cache_and_gives_what_load_course_gives(course
 
 def test_a_cached_load_does_not_import_yaml(course_root):
     load_course_cached(course_root)
-    code = ("import sys\nfrom tasks.course_cache import load_course_cached\n"
+    code = ("import sys\nfrom tasks.course.cache import load_course_cached\n"
             f"course = load_course_cached({str(course_root)!r})\n"
             "print(course.name, [m.name for m in course.modules], 'yaml' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(course_root))

@@ -85,13 +85,13 @@ def test_markdown_edit_rebuilds_notebooks_but_executes_and_exports_nothing(built
 
 def test_engine_edit_reruns_what_the_edited_code_produces(built_mini):
     mini_course = built_mini
-    with open(mini_course / "tasks/archive.py", "a") as handle:
+    with open(mini_course / "tasks/package/archive.py", "a") as handle:
         handle.write("\n# an edit to the archive writer\n")
     assert run_doit(mini_course).ran == tasks_of("alpha", "beta", kinds=("archive",))
-    with open(mini_course / "tasks/execute.py", "a") as handle:
+    with open(mini_course / "tasks/kernel/execute.py", "a") as handle:
         handle.write("\n# an edit to the kernel runner\n")
     assert run_doit(mini_course).ran == tasks_of("alpha", "beta", kinds=("validate", "check_student"))
-    with open(mini_course / "tasks/transforms.py", "a") as handle:
+    with open(mini_course / "tasks/versions/transforms.py", "a") as handle:
         handle.write("\n# an edit to the transforms\n")
     result = run_doit(mini_course)
     # every task whose output goes through the transforms; unchanged outputs then stop the chain (md5)
@@ -157,8 +157,8 @@ def test_bad_course_yaml_stops_with_file_and_line(mini_course):
 
 def test_leak_guard_stops_a_transform_bug(mini_course):
     """A real bug planted in the engine copy (regions no longer stubbed) is caught; nothing is kept."""
-    edit(mini_course / "tasks/pipeline.py", "    t.stub_solutions,\n", "")
-    edit(mini_course / "tasks/pipeline.py", "STUDENT_STEPS = (\n", "STUDENT_STEPS = (\n    t.strip_markers,\n")
+    edit(mini_course / "tasks/versions/pipeline.py", "    t.stub_solutions,\n", "")
+    edit(mini_course / "tasks/versions/pipeline.py", "STUDENT_STEPS = (\n", "STUDENT_STEPS = (\n    t.strip_markers,\n")
     result = run_doit(mini_course, "student:alpha")
     assert result.returncode != 0
     assert "LEAK" in result.output and "modules/01_alpha/alpha.py:" in result.output

@@ -32,7 +32,7 @@ def archive_action(root: str, name: str) -> None:
 def task_archive():
     """Per-module student archives (.zip or .tar.gz per course.yaml), byte-identical when unchanged."""
     course, paths = current()
-    engine = engine_files("task_archive")
+    engine = engine_files(__name__)
     for module in course.modules:
         inputs = paths.version_files(module, "student") + paths.data_files(module)
         yield {

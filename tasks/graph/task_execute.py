@@ -105,7 +105,7 @@ def execution_inputs(course, paths, module, version: str, exported: dict[str, st
         else:
             task_dep.append(f"export:{dep.name}")
     file_dep += [paths.rel(p) for p in paths.data_files(module)]
-    return file_dep + engine_files("task_execute"), task_dep
+    return file_dep + engine_files(__name__), task_dep
 
 
 def execution_tasks(version: str, action, target_of):

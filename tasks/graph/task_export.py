@@ -48,7 +48,7 @@ def task_export():
     """Export each module's #| export cells to the tinytorch package (read-only files)."""
     course, paths = current()
     targets, problems = export_targets(course, paths)
-    engine = engine_files("task_export")
+    engine = engine_files(__name__)
     for module in course.modules:
         if module.name in problems:
             yield {"name": module.name, "actions": [(failing_task, [problems[module.name]])], "doc": "export (broken: see message)"}

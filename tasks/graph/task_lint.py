@@ -42,7 +42,7 @@ def lint_action(root: str, name: str) -> None:
 def task_lint():
     """Lint module sources: markers, nbgrader metadata, grade ids, tests, imports vs depends_on."""
     course, paths = current()
-    engine = engine_files("task_lint")
+    engine = engine_files(__name__)
     owners, unknown = export_owners(course, paths)
     for module in course.modules:
         yield {

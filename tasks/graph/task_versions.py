@@ -61,7 +61,7 @@ def refresh_executed(course, paths, module, solution_nb, digest: str) -> None:
 
 def version_tasks(task: str):
     course, paths = current()
-    engine = engine_files("task_versions")
+    engine = engine_files(__name__)
     settings = {"outputs": list(course.outputs), "kernel": course.execution.kernel}
     for module in course.modules:
         yield {
