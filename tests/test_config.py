@@ -331,6 +331,40 @@ def test_student_repo_absolute_path(tmp_path):
     assert_error(only_finding(make_course(tmp_path, text)), 4, "student_repo.path", "leaves the repository")
 
 
+@pytest.mark.parametrize("path, says", [
+    (".", "is the course repository itself"),
+    ("./", "is the course repository itself"),
+    ("modules/01_tensor", "is inside the module 'tensor' folder 'modules/01_tensor'"),
+    ("modules/01_tensor/students", "is inside the module 'tensor' folder"),
+    ("modules", "contains the module 'tensor' folder"),
+    ("build", "is inside the output folder 'build/'"),
+    ("build/student-repo", "is inside the output folder 'build/'"),
+    ("tinytorch/repo", "is inside the output folder 'tinytorch/'"),
+])
+def test_student_repo_path_that_the_build_owns_is_refused(tmp_path, path, says):
+    """Issue 11 leak 5: the release would commit (and push) the course with its solutions, or prune/clean would
+    delete the student repository with its history."""
+    text = BASE.replace("course: Demo\n", REPO_SECTION.format(path=path, tag="week{week}"))
+    assert_error(only_finding(make_course(tmp_path, text)), 4, "student_repo.path", says, "use a folder of its own such as 'student-repo'")
+
+
+def test_student_repo_path_through_a_symlink_into_a_module_folder_is_refused(tmp_path):
+    root = make_course(tmp_path, BASE.replace("course: Demo\n", REPO_SECTION.format(path="link/repo", tag="week{week}")))
+    os.symlink(root / "modules/01_tensor", root / "link")
+    assert_error(only_finding(root), 4, "student_repo.path", "is inside the module 'tensor' folder")
+
+
+@pytest.mark.parametrize("glob", ["../secret.txt", "/etc/passwd", "data/../../x", "C:/data"])
+def test_data_glob_leaving_the_module_folder_is_refused(tmp_path, glob):
+    text = BASE.replace("    solutions: 2\n", f"    solutions: 2\n    data: ['{glob}']\n", 1)
+    assert_error(only_finding(make_course(tmp_path, text)), 8, "modules[0].data[0]", f"'{glob}' must be a glob inside the module folder")
+
+
+def test_data_globs_load_in_order(tmp_path):
+    text = BASE.replace("    solutions: 2\n", "    solutions: 2\n    data: [data/*.csv, README.md]\n", 1)
+    assert load_course(make_course(tmp_path, text)).modules[0].data == ("data/*.csv", "README.md")
+
+
 def test_tag_without_week(tmp_path):
     text = BASE.replace("course: Demo\n", REPO_SECTION.format(path="student-repo", tag="release"))
     assert_error(only_finding(make_course(tmp_path, text)), 5, "student_repo.tag", "'release' must contain {week}", "e.g. 'week{week}'")
@@ -363,7 +397,7 @@ def test_valid_course_loads_with_documented_defaults(tmp_path):
     assert course.modules[0].slug == "01_tensor"
     assert course.module("layers").as_dict() == {
         "name": "layers", "folder": "modules/02_layers", "source": "layers.py", "release": 2, "solutions": 3,
-        "depends_on": ["tensor"],
+        "depends_on": ["tensor"], "data": [],
     }
 
 

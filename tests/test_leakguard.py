@@ -209,3 +209,51 @@ def test_guard_passes_a_clean_student_build():
     src = source()
     student = build_version(src.nb, "student", "01_tensor")
     guard(src, {"s.ipynb": render_ipynb(student, "python3").encode(), "s.py": render_py(student).encode()})
+
+
+# --- every byte that reaches a student: members of any type, binary files, attachments ------------------------
+
+@pytest.mark.parametrize("member", ["01_tensor/answers.csv", "01_tensor/key", "01_tensor/tensor.py~", "01_tensor/data/report.json"])
+@pytest.mark.parametrize("pack", [zip_bytes, tar_gz_bytes])
+def test_every_archive_member_is_scanned_whatever_its_name(member, pack):
+    [finding] = scan("a.zip" if pack is zip_bytes else "a.tar.gz", pack({member: b"id,value\n  total = np.add(self.data, other)\n"}))
+    assert finding.file.endswith(member) and finding.line == 2 and "LEAK" in finding.message
+
+
+def test_a_binary_file_ships_only_when_data_lists_it():
+    blob = b"\x89PNG\r\n\x1a\n\x00\x00binary"
+    with pytest.raises(CourseError, match=r"^w\.npy: is not UTF-8 text, so the leak guard cannot scan it; .*`data:`"):
+        guard(source(), {"w.npy": blob})
+    guard(source(), {"w.npy": blob}, binary_ok={"w.npy"})
+
+
+def test_a_binary_archive_member_ships_only_when_data_lists_it():
+    archive = zip_bytes({"01_tensor/w.npy": b"\x00\x01\x02", "01_tensor/tensor.py": b"ok = 1\n"})
+    with pytest.raises(CourseError, match=r"a\.zip/01_tensor/w\.npy: is not UTF-8 text"):
+        guard(source(), {"a.zip": archive})
+    guard(source(), {"a.zip": archive}, binary_ok={"01_tensor/w.npy"})
+
+
+def test_a_symlink_member_of_a_tar_gz_is_refused():
+    import io
+    import tarfile
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w:gz") as archive:
+        info = tarfile.TarInfo("01_tensor/link")
+        info.type, info.linkname = tarfile.SYMTYPE, "../../etc/passwd"
+        archive.addfile(info)
+    [finding] = scan("a.tar.gz", raw.getvalue())
+    assert "link or special file" in finding.message
+
+
+def test_notebook_attachments_are_scanned():
+    import base64
+
+    nb = new_notebook(cells=[new_markdown_cell("![x](attachment:notes.txt)")])
+    secret = base64.b64encode(b"intro\nINSTRUCTOR_REFERENCE = [3, 5, 8]\n").decode()
+    nb.cells[0]["attachments"] = {"notes.txt": {"text/plain": secret}, "pic.png": {"image/png": base64.b64encode(b"\x89PNG\x00").decode()}}
+    [finding] = scan("s.ipynb", json.dumps(nb).encode())
+    assert (finding.file, finding.line) == ("s.ipynb (cell 1 attachment notes.txt)", 2)
+    nb.cells[0]["attachments"] = {"pic.png": {"image/png": base64.b64encode(b"\x89PNG\x00").decode()}}
+    assert scan("s.ipynb", json.dumps(nb).encode()) == []

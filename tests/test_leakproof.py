@@ -19,6 +19,7 @@ a small generated course (`test_a_term_of_generated_modules_leaves_a_clean_histo
 from __future__ import annotations
 
 import copy
+import os
 import io
 import json
 import re
@@ -579,3 +580,127 @@ def test_a_term_of_generated_modules_leaves_a_clean_history(tmp_path_factory, da
         result = run_doit(course, "-n", "2", "release", f"week={week}")
         assert result.returncode == 0, result.output[-3000:] + (course / "modules/01_alpha/alpha.py").read_text()
     assert_history_is_clean(course, remote)
+
+
+# --- what a module folder contributes: leftovers, symlinks, files written while executing ------------------------
+
+LEFTOVERS = ("alpha.py~", "alpha.py.bak", "alpha.py.orig", "#alpha.py#", ".#alpha.py", ".alpha.py.swp", "data/weights.csv~")
+WRITES_AN_ANSWER_KEY = '''
+# %% nbgrader={"grade": false, "grade_id": "writes-files", "locked": false, "schema_version": 3, "solution": false}
+#| hide
+import pathlib
+pathlib.Path("answer_key.txt").write_text("alpha_instructor_reference = 'for the staff of alpha only'\\n")
+pathlib.Path("data").mkdir(exist_ok=True)
+pathlib.Path("data/results.txt").write_text("alpha_doubled = np.asarray(x) * 2\\n")
+'''
+
+
+def with_data(root: Path, module: str, globs: str) -> None:
+    yaml = root / "course.yaml"
+    yaml.write_text(yaml.read_text().replace(f"    source: {module}.py\n", f"    source: {module}.py\n    data: {globs}\n", 1))
+
+
+def folder_state(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def archive_contents(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_leftovers_and_files_written_while_validating_never_ship_and_archives_stay_the_same(tmp_path):
+    """Issue 11 leaks 1 and 2: editor backups of the source and the files a solution writes while it is validated
+    stay out of the archive and the student repository; the module folder is untouched; a rerun of every
+    execution leaves the archive byte-identical; only `data:` files ship beside the student version."""
+    from conftest import run_doit, write_mini_course
+
+    root = write_mini_course(tmp_path / "mini", names=("alpha",))
+    folder = root / "modules/01_alpha"
+    with open(folder / "alpha.py", "a") as handle:
+        handle.write(WRITES_AN_ANSWER_KEY)
+    source = (folder / "alpha.py").read_bytes()
+    for name in LEFTOVERS:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(source)
+    (folder / "data/weights.csv").write_text("1,2,3\n")
+    (folder / "data/weights.npy").write_bytes(b"\x93NUMPY\x01\x00binary")
+    (folder / "notes.txt").write_text("Read the data before you start.\n")
+    with_data(root, "alpha", "[data, '*.txt', '*.py~']")
+    before = folder_state(folder)
+
+    built = run_doit(root, "-n", "2")
+    assert built.returncode == 0, built.output[-3000:]
+    assert folder_state(folder) == before, "an execution wrote into the module folder"
+    archive = root / "build/archives/01_alpha-student.zip"
+    contents = archive_contents(archive)
+    assert sorted(contents) == ["01_alpha/alpha.ipynb", "01_alpha/alpha.py", "01_alpha/data/weights.csv",
+                                "01_alpha/data/weights.npy", "01_alpha/notes.txt"]
+    for secret in (b"alpha_doubled", b"alpha_instructor_reference", b"hidden"):
+        assert not any(secret in data for data in contents.values()), secret
+    first = archive.read_bytes()
+
+    rerun = run_doit(root, "forget", "validate:alpha", "check_student:alpha")
+    assert rerun.returncode == 0, rerun.output
+    again = run_doit(root, "validate:alpha", "check_student:alpha", "archive:alpha")
+    assert again.returncode == 0 and {"validate:alpha", "check_student:alpha"} <= again.ran, again.output
+    assert archive.read_bytes() == first and folder_state(folder) == before
+
+    released = run_doit(root, "release", "week=1")
+    assert released.returncode == 0, released.output[-3000:]
+    tree = subprocess.run(["git", "-C", str(root / "student-repo"), "ls-tree", "-r", "--name-only", "HEAD", "modules/"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    assert tree == [f"modules/{name}" for name in sorted(contents)]
+
+
+@pytest.mark.parametrize("case, setup, says", [
+    ("symlink-to-the-source", lambda f, t: os.symlink(f / "alpha.py", f / "copy.txt"),
+     "modules/01_alpha/copy.txt: is a symlink to the module's source (the solution)"),
+    ("symlink-out-of-the-repository", lambda f, t: (t / "outside.txt").write_text("x\n") and os.symlink(t / "outside.txt", f / "out.txt"),
+     "modules/01_alpha/out.txt: is a symlink to a file outside the repository"),
+    ("solution-line-in-a-data-file", lambda f, t: (f / "hint.txt").write_text("Hint:\n  alpha_doubled = np.asarray(x) * 2\n"),
+     "LEAK: instructor-only text from modules/01_alpha/alpha.py"),
+])
+def test_data_files_that_would_leak_stop_the_archive_and_the_release(tmp_path, case, setup, says):
+    from conftest import run_doit, write_mini_course
+
+    root = write_mini_course(tmp_path / "mini", names=("alpha",))
+    folder = root / "modules/01_alpha"
+    setup(folder, tmp_path)
+    with_data(root, "alpha", "['*.txt']")
+    result = run_doit(root, "archive:alpha")
+    assert result.returncode != 0 and says in result.output and "Traceback" not in result.output, result.output[-3000:]
+    assert not (root / "build/archives/01_alpha-student.zip").exists()
+
+
+NEEDS_A_HELPER = '''
+# %% nbgrader={"grade": false, "grade_id": "uses-helpers", "locked": false, "schema_version": 3, "solution": false}
+import alpha_helper
+
+# %% nbgrader={"grade": false, "grade_id": "uses-data", "locked": false, "schema_version": 3, "solution": false}
+print(open("tables/scale.csv").read())
+'''
+
+
+def test_check_student_runs_the_shipped_layout_and_names_a_helper_that_does_not_ship(tmp_path):
+    """Issue 11 leak 2: validate runs with the instructor's folder, check_student with what students get: a helper
+    module and a data file in the folder but not in `data:` make check_student fail, naming each."""
+    from conftest import run_doit, write_mini_course
+
+    root = write_mini_course(tmp_path / "mini", names=("alpha",))
+    folder = root / "modules/01_alpha"
+    with open(folder / "alpha.py", "a") as handle:
+        handle.write(NEEDS_A_HELPER)
+    (folder / "alpha_helper.py").write_text("SCALE = 2\n")
+    (folder / "tables").mkdir()
+    (folder / "tables/scale.csv").write_text("2\n")
+    failed = run_doit(root, "validate:alpha", "check_student:alpha")
+    assert failed.returncode != 0 and "Traceback" not in failed.output, failed.output[-3000:]
+    assert "validate:alpha" in failed.ran
+    assert "modules/01_alpha/alpha_helper.py is in the module folder but does not ship" in failed.output
+    assert "add 'alpha_helper.py' to `data:` of module 'alpha' in course.yaml" in failed.output
+    assert "modules/01_alpha/tables/scale.csv is in the module folder but does not ship" in failed.output
+
+    with_data(root, "alpha", "[alpha_helper.py, tables]")
+    passed = run_doit(root, "check_student:alpha")
+    assert passed.returncode == 0, passed.output[-3000:]

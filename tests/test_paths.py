@@ -84,13 +84,60 @@ def test_rel_inside_and_outside_the_repo(tmp_path):
     assert paths.rel(Path("/elsewhere/x.py")) == "/elsewhere/x.py"
 
 
-def test_data_files_skip_code_caches_and_hidden_files(tmp_path):
+def make_with_data(tmp_path: Path, data: str) -> Paths:
     paths = make(tmp_path)
+    (paths.root / "course.yaml").write_text((paths.root / "course.yaml").read_text() + f"    data: {data}\n")
+    return Paths(load_course(paths.root))
+
+
+def relative_data(paths: Paths) -> list[str]:
     folder = paths.root / "modules/01_tensor"
-    for name in ("data/weights.csv", "README.md", "helper.py", "notes.ipynb", "__pycache__/x.pyc",
-                 ".ipynb_checkpoints/tensor-checkpoint.ipynb", ".secret/answers.txt", ".hidden.txt", "data/.DS_Store"):
+    return [p.relative_to(folder).as_posix() for p in paths.data_files(paths.course.module("tensor"))]
+
+
+def write_files(folder: Path, names) -> None:
+    for name in names:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text("x")
-    assert [p.relative_to(folder).as_posix() for p in paths.data_files(paths.course.module("tensor"))] == [
-        "README.md", "data/weights.csv",
-    ]
+
+
+def test_without_a_data_list_nothing_but_the_built_versions_ships(tmp_path):
+    paths = make(tmp_path)
+    write_files(paths.root / "modules/01_tensor", ["data/weights.csv", "README.md", "answers.txt"])
+    assert relative_data(paths) == []
+
+
+def test_data_globs_choose_the_files_and_leftovers_never_ship(tmp_path):
+    """Issue 11 leak 1: editor backups, swap files, VCS and OS leftovers, caches and the source itself never ship."""
+    paths = make_with_data(tmp_path, "['data', '*.md', '**/*.csv', 'helper.py', '*']")
+    folder = paths.root / "modules/01_tensor"
+    write_files(folder, ["data/weights.csv", "data/deep/more.csv", "README.md", "helper.py", "notes.ipynb", "__pycache__/x.pyc",
+                         ".ipynb_checkpoints/tensor-checkpoint.ipynb", ".secret/answers.txt", ".hidden.txt", "data/.DS_Store",
+                         "tensor.py~", "tensor.py.bak", "tensor.py.orig", "#tensor.py#", ".#tensor.py", ".tensor.py.swp",
+                         "tensor.py.swp", "data/weights.csv~", ".git/config", "build.tmp"])
+    assert relative_data(paths) == ["README.md", "data/deep/more.csv", "data/weights.csv", "helper.py", "notes.ipynb"]
+
+
+def test_glob_semantics_star_stays_in_its_folder(tmp_path):
+    paths = make_with_data(tmp_path, "['*.csv', 'd?ta/[ab].txt', './top.txt']")
+    write_files(paths.root / "modules/01_tensor", ["x.csv", "sub/y.csv", "data/a.txt", "data/c.txt", "top.txt"])
+    assert relative_data(paths) == ["data/a.txt", "top.txt", "x.csv"]
+
+
+def test_symlinks_out_of_the_repository_or_to_the_source_are_refused(tmp_path):
+    import os
+    paths = make_with_data(tmp_path, "['*']")
+    folder = paths.root / "modules/01_tensor"
+    (tmp_path / "outside.txt").write_text("secret")
+    (paths.root / "common.txt").write_text("shared text")
+    os.symlink(tmp_path / "outside.txt", folder / "outside.txt")
+    os.symlink(folder / "tensor.py", folder / "copy.py")
+    os.symlink(paths.root / "common.txt", folder / "common.txt")
+    os.symlink(tmp_path, folder / "dirlink")
+    module = paths.course.module("tensor")
+    assert relative_data(paths) == ["common.txt"]  # a link to another file of the repository ships
+    problems = {p.name: why for p, why in paths.data_problems(module)}
+    assert problems.keys() == {"outside.txt", "copy.py", "dirlink"}
+    assert "symlink to a file outside the repository" in problems["outside.txt"]
+    assert "symlink to the module's source" in problems["copy.py"]
+    assert "outside the repository" in problems["dirlink"]

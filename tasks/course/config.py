@@ -29,6 +29,7 @@ class Module:
     release: int
     solutions: int
     depends_on: tuple[str, ...]
+    data: tuple[str, ...] = ()  # globs, relative to the folder: the files that ship beside the student version
     line: int = field(default=0, compare=False)
 
     @property
@@ -40,6 +41,7 @@ class Module:
         data = asdict(self)
         data.pop("line")
         data["depends_on"] = list(self.depends_on)
+        data["data"] = list(self.data)
         return data
 
 
@@ -245,6 +247,7 @@ MODULE = {
     "release": Key(whole_number(1), required=True),
     "solutions": Key(whole_number(1), required=True),
     "depends_on": Key(list_of(text), default=[]),
+    "data": Key(list_of(text), default=[]),
 }
 COURSE = {
     "course": Key(text, required=True),
@@ -309,6 +312,7 @@ def build_course(values: dict, root: Path) -> Course:
             release=m["release"],
             solutions=m["solutions"],
             depends_on=tuple(dep for dep, _ in m["depends_on"]),
+            data=tuple(glob for glob, _ in m["data"]),
             line=m["__node__"].start_mark.line + 1,
         )
         for m, _ in values["modules"]
@@ -345,8 +349,9 @@ def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
     repo_keys = {k.value: v for k, v in repo_node.value} if repo_node is not None else {}
     if "{week}" not in course.student_repo.tag:
         fail(repo_keys.get("tag", repo_node), f"student_repo.tag: '{course.student_repo.tag}' must contain {{week}}, e.g. 'week{{week}}'")
-    if not inside(course.root, course.student_repo.path):
-        fail(repo_keys.get("path", repo_node), f"student_repo.path: '{course.student_repo.path}' leaves the repository; use a path inside it such as 'student-repo'")
+    problem = student_repo_problem(course)
+    if problem:
+        fail(repo_keys.get("path", repo_node), f"student_repo.path: '{course.student_repo.path}' {problem}")
     seen: dict[str, int] = {}
     folders: dict[str, str] = {}
     for index, ((raw, node), module) in enumerate(zip(values["modules"], course.modules)):
@@ -363,6 +368,7 @@ def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
         if module.solutions < module.release:
             fail(keys["solutions"], f"{where}.solutions: week {module.solutions} is before the release week {module.release}; solutions must come out in or after the release week")
         check_paths(course.root, module, keys, where, fail)
+        check_data_globs(raw["data"], where, fail)
     check_dependencies(course, values["modules"], fail)
     return findings
 
@@ -374,6 +380,39 @@ def within(root: Path, path: Path) -> bool:
 
 def inside(root: Path, relative: str) -> bool:
     return not Path(relative).is_absolute() and within(root, root / relative)
+
+
+def student_repo_problem(course: Course) -> str | None:
+    """Why `student_repo.path` cannot hold the student repository, or None. The release commits (and pushes)
+    everything in it, and `doit prune`/`make clean` empty the output folders: so it must be its own folder,
+    apart from the course repository, its module folders and the build's output folders."""
+    from .paths import OUTPUT_FOLDERS  # paths.py imports this module
+
+    root, raw = course.root, course.student_repo.path
+    if not inside(root, raw):
+        return "leaves the repository; use a path inside it such as 'student-repo'"
+    repo = (root / raw).resolve()
+    if repo == root:
+        return "is the course repository itself: releasing would commit (and push) every solution; use a folder of its own such as 'student-repo'"
+    owned = [(f"module '{m.name}' folder '{m.folder}'", root / m.folder) for m in course.modules]
+    owned += [(f"output folder '{name}/'", root / name) for name in OUTPUT_FOLDERS]
+    for what, folder in owned:
+        folder = folder.resolve()
+        if repo == folder or folder in repo.parents:
+            return f"is inside the {what}: it would be shipped, rebuilt or deleted with it; use a folder of its own such as 'student-repo'"
+        if repo in folder.parents:
+            return f"contains the {what}: releasing would commit it; use a folder of its own such as 'student-repo'"
+    return None
+
+
+def check_data_globs(entries: list, where: str, fail) -> None:
+    """`data:` globs name files inside the module folder: relative, without '..'."""
+    for index, (glob, node) in enumerate(entries):
+        if glob is None:
+            continue
+        parts = glob.replace("\\", "/").split("/")
+        if glob.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", glob):
+            fail(node, f"{where}.data[{index}]: '{glob}' must be a glob inside the module folder, such as 'data/*.csv'")
 
 
 def check_paths(root: Path, module: Module, keys: dict, where: str, fail) -> None:
@@ -402,7 +441,7 @@ def path_problems(root: Path, module: Module) -> list[tuple[str, str]]:
 def file_system_changed(course: Course) -> bool:
     """Would loading course.yaml now find a problem in the file system that it did not find before?
     (A cached Course is only used when not: course_cache.py.)"""
-    return not inside(course.root, course.student_repo.path) or any(path_problems(course.root, m) for m in course.modules)
+    return student_repo_problem(course) is not None or any(path_problems(course.root, m) for m in course.modules)
 
 
 def check_dependencies(course: Course, entries: list, fail) -> None:

@@ -5,10 +5,11 @@ import os
 from pathlib import Path, PurePosixPath
 
 from .config import Course, Module
+from .datafiles import is_leftover, ships, file_problem
 
 BUILD_DIR = "build"
-DATA_EXCLUDED_SUFFIXES = {".py", ".ipynb", ".pyc"}
-DATA_EXCLUDED_NAMES = {"__pycache__", ".ipynb_checkpoints"}
+PACKAGE_DIR = "tinytorch"
+OUTPUT_FOLDERS = (BUILD_DIR, PACKAGE_DIR)  # what the build writes and `doit prune` / `make clean` empty
 
 
 def course_cache_file(root: Path) -> Path:
@@ -23,7 +24,7 @@ class Paths:
         self.build = self.root / BUILD_DIR
         self.state_file = self.root / ".doit.db"
         self.lock_file = self.root / ".doit.lock"
-        self.package = self.root / "tinytorch"
+        self.package = self.root / PACKAGE_DIR
         self.student_repo = self.root / course.student_repo.path
 
     def rel(self, path: Path) -> str:
@@ -37,19 +38,39 @@ class Paths:
         return self.root / module.folder / module.source
 
     def data_files(self, module: Module) -> list[Path]:
-        """Files in the module folder that ship with the student version: everything but code and caches.
+        """Files of the module folder that ship with the student version: those its `data:` globs match
+        (course/datafiles.py has the policy), without leftovers and refused symlinks (data_problems names those).
 
-        Listed on every doit start (they are file_deps), so with os.walk, which skips the hidden and cache
-        folders instead of listing them.
+        Listed on every doit start (they are file_deps), so with os.walk, pruning leftover folders.
         """
+        return [path for path, problem in self.data_candidates(module) if problem is None]
+
+    def data_problems(self, module: Module) -> list[tuple[Path, str]]:
+        """(path, why) for each file matched by `data:` that cannot ship (a symlink out of the repository, ...)."""
+        return [(path, problem) for path, problem in self.data_candidates(module) if problem is not None]
+
+    def data_candidates(self, module: Module) -> list[tuple[Path, str | None]]:
+        if not module.data:
+            return []
+        folder, source = self.root / module.folder, self.source(module)
         found = []
-        for directory, folders, names in os.walk(self.root / module.folder):
-            folders[:] = [f for f in folders if not f.startswith(".") and f not in DATA_EXCLUDED_NAMES]
-            for name in names:
+        for directory, folders, names in os.walk(folder):
+            folders[:] = [f for f in folders if not is_leftover(f)]
+            linked = [f for f in folders if os.path.islink(os.path.join(directory, f))]
+            for name in names + linked:
                 path = Path(directory, name)
-                if not name.startswith(".") and name not in DATA_EXCLUDED_NAMES and path.suffix not in DATA_EXCLUDED_SUFFIXES and path.is_file():
-                    found.append(path)
+                relative = path.relative_to(folder).as_posix()
+                if ships(relative, module.data, module.source):
+                    found.append((path, file_problem(path, self.root, source)))
         return sorted(found)
+
+    def folder_files(self, module: Module) -> list[Path]:
+        """The instructor's files of a module folder, leftovers and the source aside (validation runs with them)."""
+        folder, found = self.root / module.folder, []
+        for directory, folders, names in os.walk(folder):
+            folders[:] = [f for f in folders if not is_leftover(f)]
+            found += [Path(directory, n) for n in names if not is_leftover(n) and os.path.isfile(os.path.join(directory, n))]
+        return sorted(p for p in found if p != self.source(module))
 
     # build outputs
     VERSION_DIRS = {"student": "student", "solution": "solution", "public_solution": "public-solution"}
@@ -77,12 +98,16 @@ class Paths:
 
     def output_dirs(self) -> list[Path]:
         """The folders the build writes into (and nothing else under build/, e.g. the benchmark's venv)."""
-        names = list(self.VERSION_DIRS.values()) + ["digests", "executed", "checks", "archives"]
+        names = list(self.VERSION_DIRS.values()) + ["digests", "executed", "checks", "archives", "scratch"]
         return [self.build / name for name in names] + [self.package]
 
     def code_digest(self, module: Module, version: str) -> Path:
         """The code cells of a version, hashed: what execution and export are keyed on."""
         return self.build / "digests" / module.slug / f"{version}.code.sha256"
+
+    def scratch(self, module: Module, version: str) -> Path:
+        """Where one execution of a version runs (emptied before, removed after): the student repository's layout."""
+        return self.build / "scratch" / module.slug / version
 
     def executed_notebook(self, module: Module) -> Path:
         return self.build / "executed" / module.slug / f"{module.name}.ipynb"

@@ -5,6 +5,7 @@ from ..package.archive import archive_bytes
 from ..course.context import current, load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
+from ..base.errors import CourseError, Finding
 from ..base.fsutil import write_atomic
 from ..notebook.source import read_source
 from ..versions.leakguard import guard
@@ -12,10 +13,19 @@ from ..versions.leakguard import guard
 
 def archive_entries(paths, module) -> dict[str, bytes]:
     """Archive name -> content: `NN_name/<student files>` and `NN_name/<data files, relative>`."""
-    folder = paths.root / module.folder
     entries = {f"{module.slug}/{p.name}": p.read_bytes() for p in paths.version_files(module, "student")}
-    entries.update({f"{module.slug}/{p.relative_to(folder).as_posix()}": p.read_bytes() for p in paths.data_files(module)})
+    entries.update({f"{module.slug}/{name}": data for name, data in shipped_data(paths, module).items()})
     return entries
+
+
+def shipped_data(paths, module) -> dict[str, bytes]:
+    """The module's `data:` files (relative POSIX name -> bytes); CourseError naming any that cannot ship."""
+    problems = paths.data_problems(module)
+    if problems:
+        raise CourseError([Finding(paths.rel(path), None, f"{why} (listed by `data:` of module '{module.name}' in course.yaml)")
+                           for path, why in problems])
+    folder = paths.root / module.folder
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in paths.data_files(module)}
 
 
 @reports_user_errors
@@ -25,7 +35,7 @@ def archive_action(root: str, name: str) -> None:
     data = archive_bytes(archive_entries(paths, module), course.archive)
     target = paths.archive(module)
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    guard(source, {paths.rel(target): data})
+    guard(source, {paths.rel(target): data}, binary_ok={f"{module.slug}/{name}" for name in shipped_data(paths, module)})
     write_atomic(target, data)
 
 

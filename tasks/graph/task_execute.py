@@ -18,6 +18,8 @@ from ..versions.pipeline import build_version, code_digest
 from ..notebook.render import kernel_metadata, render_ipynb
 from ..notebook.source import read_source
 from .task_export import export_targets
+from ..kernel.scratch import scratch_tree
+from ..package.exports import package_inits
 from ..versions.transforms import STUB_SIGNATURE
 
 STUB_RE = re.compile(r"raise NotImplementedError\(\"(?P<what>.+?) \(module [^)]*\) " + STUB_SIGNATURE)
@@ -38,9 +40,44 @@ def source_line(source, nb, cell_number: int) -> str:
     return f"{file}:{line}" if cell is None else f"{file} (cell {cell})"
 
 
-def execute(course, paths, module, nb, allow_errors: bool):
-    return run(nb, cwd=course.root / module.folder, root=course.root, kernel=course.execution.kernel,
-               timeout=course.execution.timeout, allow_errors=allow_errors)
+def execute(course, paths, module, nb, version: str, allow_errors: bool):
+    """Run `nb` in a scratch copy laid out as the student repository (never in the module's own folder)."""
+    with scratch_tree(paths.scratch(module, version), execution_layout(course, paths, module, version)) as top:
+        (top / paths.repo_module_dir(module)).mkdir(parents=True, exist_ok=True)
+        return run(nb, cwd=top / paths.repo_module_dir(module), root=top, kernel=course.execution.kernel,
+                   timeout=course.execution.timeout, allow_errors=allow_errors)
+
+
+def execution_layout(course, paths, module, version: str) -> dict[str, object]:
+    """Relative name -> file: the package a student has by then (tinytorch/__init__.py and the exports of the
+    modules this one builds on) and, in modules/NN_name/, the student version's files and shipped `data:`
+    files (student), or every file of the instructor's folder (solution)."""
+    workdir = paths.repo_module_dir(module)
+    if version == "student":
+        check_data(paths, module)
+        folder_files = paths.data_files(module) + [p for p in paths.version_files(module, "student") if p.exists()]
+    else:
+        folder_files = paths.folder_files(module)
+    folder = paths.root / module.folder
+    files = {f"{workdir}/{p.relative_to(folder).as_posix() if folder in p.parents else p.name}": p for p in folder_files}
+    return package_files(course, paths, module) | files
+
+
+def package_files(course, paths, module) -> dict[str, object]:
+    targets, _ = export_targets(course, paths)
+    wanted = [paths.package / "__init__.py"]
+    for dep in course.dependencies(module):
+        if dep.name in targets:
+            target = paths.export_file(targets[dep.name])
+            wanted += package_inits(paths.package, target) + [target]
+    return {paths.rel(p): p for p in wanted if p.is_file()}
+
+
+def check_data(paths, module) -> None:
+    problems = paths.data_problems(module)
+    if problems:
+        raise CourseError([Finding(paths.rel(path), None, f"{why} (listed by `data:` of module '{module.name}' in course.yaml)")
+                           for path, why in problems])
 
 
 @reports_user_errors
@@ -51,7 +88,7 @@ def validate_action(root: str, name: str) -> None:
     pristine = copy.deepcopy(nb)
     target = paths.executed_notebook(module)
     try:
-        executed = execute(course, paths, module, nb, allow_errors=False)
+        executed = execute(course, paths, module, nb, "solution", allow_errors=False)
     except ExecutionFailed as failure:
         write_atomic(target, render_ipynb(failure.nb, course.execution.kernel))
         raise CourseError(Finding(source.file, None, f"validation of module '{name}' failed: the reference solution does not pass its own tests.\n    {failure}\n    The executed notebook is in {paths.rel(target)}; fix the source and run `doit validate:{name}` again."))
@@ -59,6 +96,28 @@ def validate_action(root: str, name: str) -> None:
     write_atomic(paths.executed_outputs(module), record_text(record))
     write_atomic(target, render_ipynb(merged(pristine, record), course.execution.kernel))
     print(f"validate:{name}: all {sum(c.cell_type == 'code' for c in nb.cells)} code cells ran without error")
+
+
+MISSING_RE = re.compile(r"^No module named '(?P<module>[\w.]+)'$|No such file or directory: '(?P<file>[^']+)'")
+
+
+def unshipped_hint(paths, module, failure) -> str:
+    """When a cell failed for want of a file that is in the module folder but does not ship: say which."""
+    match = MISSING_RE.search(failure.evalue) if failure.ename in ("ModuleNotFoundError", "FileNotFoundError") else None
+    if not match:
+        return ""
+    folder = paths.root / module.folder
+    if match["module"]:
+        top = match["module"].split(".")[0]
+        candidates = [folder / f"{top}.py", folder / top]
+    else:
+        candidates = [folder / match["file"]]
+    found = next((p for p in candidates if p.exists() and folder in p.resolve().parents), None)
+    if found is None:
+        return ""
+    name = found.relative_to(folder).as_posix()
+    return (f"\n    {paths.rel(found)} is in the module folder but does not ship to students, so their notebook cannot "
+            f"use it: add '{name}{'/' if found.is_dir() else ''}' to `data:` of module '{module.name}' in course.yaml")
 
 
 def stubbed_functions(nb) -> list[str]:
@@ -75,13 +134,13 @@ def check_student_action(root: str, name: str) -> None:
     module = course.module(name)
     source, nb = prepared(paths, module, "student", course.execution.kernel)
     try:
-        executed = execute(course, paths, module, nb, allow_errors=True)
+        executed = execute(course, paths, module, nb, "student", allow_errors=True)
     except ExecutionFailed as failure:
         raise CourseError(Finding(source.file, None, f"check_student of module '{name}': {failure}"))
     found = failures(executed)
     broken = [f for f in found if not is_stub_failure(f)]
     if broken:
-        lines = "\n".join(f"  {source_line(source, executed, f.cell)}: {f.describe()}" for f in broken)
+        lines = "\n".join(f"  {source_line(source, executed, f.cell)}: {f.describe()}{unshipped_hint(paths, module, f)}" for f in broken)
         raise CourseError(Finding(source.file, None, f"the student version of module '{name}' is broken beyond its stubs (a student could not get past these cells by implementing the exercises):\n{lines}\n  Fix the scaffolding: a stub may only make cells fail with its NotImplementedError."))
     stubs = stubbed_functions(nb)
     labels = {number: label for number, label in zip([i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code"], code_cell_labels(nb))}
@@ -93,7 +152,8 @@ def check_student_action(root: str, name: str) -> None:
 
 
 def execution_inputs(course, paths, module, version: str, exported: dict[str, str]) -> tuple[list[str], list[str]]:
-    """(file_dep, task_dep): the version's code hash, the exports of every module it builds on, data files.
+    """(file_dep, task_dep): the version's code hash, the exports of every module it builds on, the files of the
+    module folder it runs with (the shipped `data:` files for the student version, all of them for the solution).
 
     `exported` maps each module with a readable export target to its export file (relative).
     """
@@ -104,7 +164,7 @@ def execution_inputs(course, paths, module, version: str, exported: dict[str, st
             file_dep.append(exported[dep.name])
         else:
             task_dep.append(f"export:{dep.name}")
-    file_dep += [paths.rel(p) for p in paths.data_files(module)]
+    file_dep += [paths.rel(p) for p in (paths.data_files(module) if version == "student" else paths.folder_files(module))]
     return file_dep + engine_files(__name__), task_dep
 
 

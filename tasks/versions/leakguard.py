@@ -67,12 +67,14 @@ def trivial(stripped: str) -> bool:
 
 
 def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
-    """(place, lines) pieces of one artifact: a notebook's cells and outputs, or a text file's lines."""
+    """(place, lines) pieces of one artifact: a notebook's cells, attachments and outputs, or a text file's lines."""
     if name.endswith(".ipynb"):
         nb = json.loads(data.decode("utf-8"))
         pieces = []
         for index, cell in enumerate(nb.get("cells", []), 1):
             pieces.append((f"{name} (cell {index})", "".join(cell.get("source", "")).split("\n")))
+            for attachment, bundle in (cell.get("attachments") or {}).items():
+                pieces.extend((f"{name} (cell {index} attachment {attachment})", text.split("\n")) for text in attachment_texts(bundle))
             for output in cell.get("outputs", []):
                 text = "".join(output.get("text", "")) + json.dumps(output.get("data", {}))
                 pieces.append((f"{name} (cell {index} output)", text.split("\n")))
@@ -82,6 +84,36 @@ def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
     if name.endswith(".py"):  # markdown cells of a percent .py are `# ` comments: their text too (same line numbers)
         pieces.append((name, [COMMENT_RE.sub("", line) if COMMENT_RE.match(line) else "" for line in lines]))
     return pieces
+
+
+def attachment_texts(bundle) -> list[str]:
+    """The texts of a notebook attachment's mime bundle: each value as written and, when it is base64 (as
+    nbformat stores attachments) of UTF-8 text, decoded too. Images decode to binary and are skipped."""
+    import base64
+    import binascii
+
+    texts = []
+    for value in (bundle or {}).values() if isinstance(bundle, dict) else []:
+        raw = "".join(value) if isinstance(value, list) else value if isinstance(value, str) else json.dumps(value)
+        texts.append(raw)
+        try:
+            decoded = base64.b64decode("".join(raw.split()), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if not is_binary(decoded):
+            texts.append(decoded.decode("utf-8"))
+    return texts
+
+
+def is_binary(data: bytes) -> bool:
+    """Bytes the guard cannot read as text: not UTF-8, or holding NUL bytes."""
+    if b"\x00" in data:
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:
@@ -105,35 +137,56 @@ def leak(place: str, number: int, secret: Secret, source_where) -> Finding:
 
 
 def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
+    """(entry name, content) of every member of a .zip or .tar.gz; links and other non-files are refused."""
     if path.name.endswith(".zip"):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return [(f"{path.name}/{n}", archive.read(n)) for n in archive.namelist()]
+            return [(n, archive.read(n)) for n in archive.namelist() if not n.endswith("/")]
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
-        return [(f"{path.name}/{m.name}", archive.extractfile(m).read()) for m in archive.getmembers() if m.isfile()]
+        members = []
+        for member in archive.getmembers():
+            if member.isfile():
+                members.append((member.name, archive.extractfile(member).read()))
+            elif not member.isdir():
+                members.append((member.name, None))
+        return members
 
 
-def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:
-    """Scan one artifact (notebook, .py, text, or a .zip/.tar.gz of them) before it is kept."""
-    if name.endswith((".zip", ".tar.gz")):
+def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes | None, source_where,
+                  binary_ok: frozenset[str] = frozenset(), entry: str | None = None) -> list[Finding]:
+    """Scan one artifact (notebook, .py, any text, or a .zip/.tar.gz of them: every member) before it is kept.
+
+    Bytes that cannot be read as text cannot be scanned: they pass only when their name (the archive entry
+    name for a member) is in `binary_ok` (the module's `data:` files)."""
+    if data is None:
+        return [Finding(name, None, "is a link or special file inside an archive; only regular files may reach students")]
+    if name.endswith((".zip", ".tar.gz")) and (entry or name) not in binary_ok:
         findings = []
         for member, content in archive_members(Path(name), data):
-            if member.endswith((".ipynb", ".py", ".txt", ".md")):
-                findings.extend(scan_bytes(secrets, member, content, source_where))
+            findings.extend(scan_artifact(secrets, f"{Path(name).name}/{member}", content, source_where, binary_ok, member))
         return findings
-    return scan_bytes(secrets, name, data, source_where)
+    if is_binary(data):
+        if (entry or name) in binary_ok:
+            return []
+        return [Finding(name, None, "is not UTF-8 text, so the leak guard cannot scan it; a binary file reaches students only when the module's `data:` in course.yaml lists it")]
+    try:
+        return scan_bytes(secrets, name, data, source_where)
+    except ValueError as error:  # a .ipynb that is not JSON
+        return [Finding(name, None, f"cannot be read to scan it for leaks ({error}); nothing was kept")]
 
 
 GUARDED = {"student": ALL_SECRETS, "public_solution": frozenset({"hidden", "hide"})}
 
 
-def guard(source, artifacts: dict[str, bytes], version: str = "student") -> None:
+def guard(source, artifacts: dict[str, bytes], version: str = "student", binary_ok=frozenset()) -> None:
     """The leak guard: raise (so nothing is kept) if any secret line of `source` is in an artifact.
 
     `source` is a source.Source; `artifacts` maps the name to show to the exact bytes to be written;
     `version` says what must stay secret: everything for the student version, the hidden tests and
-    instructor cells for the solution released to students.
+    instructor cells for the solution released to students. Every byte is scanned, whatever the file type;
+    `binary_ok` names the artifacts (or archive entries) that may be binary: the module's `data:` files.
     """
     secrets = secret_lines(source.nb, GUARDED[version])
-    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location)]
+    binary_ok = frozenset(binary_ok)
+    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location, binary_ok)]
     if findings:
         raise CourseError(findings)

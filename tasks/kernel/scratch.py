@@ -1,0 +1,25 @@
+"""A scratch folder for one execution: exactly the files given, in a fresh folder, removed afterwards.
+
+Executions never run in the instructor's module folder: whatever a notebook writes lands in the scratch
+copy and is gone when the run ends, so it can neither ship nor change an archive.
+"""
+from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def scratch_tree(folder: Path, files: dict[str, Path]):
+    """`folder`, emptied, holding a copy of each file of `files` (relative POSIX name -> file); removed after."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    try:
+        for name, original in sorted(files.items()):
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(original, target)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
