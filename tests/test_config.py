@@ -453,3 +453,23 @@ def test_dependencies_are_transitive_in_course_order(tmp_path):
     assert names("c") == []
     assert names("d") == ["a", "b", "c"]  # course order, not depends_on order
     assert names("e") == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("value, create, says", [
+    ("../init.py", False, "leaves the repository"),
+    ("setup.txt", True, "must be a .py file"),
+    ("tinytorch/setup.py", True, "is inside tinytorch/"),
+    ("missing.py", False, "does not exist"),
+])
+def test_package_init_must_be_a_python_file_of_the_repository_outside_the_package(tmp_path, value, create, says):
+    root = make_course(tmp_path, BASE.replace("course: Demo\n", f"course: Demo\npackage_init: {value}\n"))
+    if create:
+        (root / value).parent.mkdir(parents=True, exist_ok=True)
+        (root / value).write_text("x = 1\n")
+    assert_error(only_finding(root), 2, "package_init", says)
+
+
+def test_package_init_loads(tmp_path):
+    root = make_course(tmp_path, BASE.replace("course: Demo\n", "course: Demo\npackage_init: setup_package.py\n"))
+    (root / "setup_package.py").write_text("x = 1\n")
+    assert load_course(root).package_init == "setup_package.py"

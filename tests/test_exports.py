@@ -152,6 +152,41 @@ def test_no_export_cell_is_an_error():
     assert str(caught.value).startswith(f"{FILE}:1: has no '#| export' cell")
 
 
+NOT_IMPORTABLE = """\
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": false, "schema_version": 3, "solution": false}
+#| default_exp core.tensor
+import numpy as np
+%matplotlib inline
+
+# %% nbgrader={"grade": false, "grade_id": "impl", "locked": false, "schema_version": 3, "solution": false}
+#| export
+def zeros(n):
+    return np.zeros(n)
+"""
+
+
+def test_export_that_uses_a_name_only_a_non_exported_cell_imports_is_an_error():
+    """Issue 11: it would import, then fail in a later module with NameError; here it names the name and both cells."""
+    src = reads_source(NOT_IMPORTABLE, FILE, "py")
+    with pytest.raises(CourseError) as caught:
+        export_text(src.nb, "tensor", FILE, src.location)
+    assert str(caught.value).startswith(f"{FILE}:9: exported cell 'impl' uses 'np', which only the cell 'setup' defines")
+    assert "Add '#| export' to 'setup'" in str(caught.value)
+
+
+@pytest.mark.parametrize("code", [
+    "import numpy as np\ndef zeros(n):\n    return np.zeros(n)",
+    "def f():\n    global CACHE\n    CACHE = 1\ndef g():\n    return CACHE",
+    "class A:\n    x = 1\n    y = [x for _ in range(2)] if False else 2\n    def m(self):\n        return len(self.__class__.__name__)",
+    "from numpy import *\ndef zeros(n):\n    return np.zeros(n)",
+    "def f():\n    return undefined_anywhere",  # a plain NameError: validate's to find, not an export problem
+])
+def test_exports_that_run_on_their_own_pass(code):
+    text = NOT_IMPORTABLE.replace("def zeros(n):\n    return np.zeros(n)\n", code + "\n")
+    src = reads_source(text, FILE, "py")
+    export_text(src.nb, "tensor", FILE, src.location)
+
+
 def test_exported_cell_that_does_not_parse_names_its_line():
     text = "# %%\nx = 1\n\n# %%\n#| export\ndef broken(:\n    pass\n"
     src = reads_source(text, FILE, "py")

@@ -75,6 +75,7 @@ class Course:
     student_repo: StudentRepo
     modules: tuple[Module, ...]
     root: Path = field(compare=False)
+    package_init: str | None = None  # a file whose code becomes tinytorch/__init__.py (course and students)
 
     def module(self, name: str) -> Module:
         for module in self.modules:
@@ -256,6 +257,7 @@ COURSE = {
     "execution": Key(section(EXECUTION), default={"kernel": "python3", "timeout": 120}),
     "student_repo": Key(section(STUDENT_REPO), default=None),
     "modules": Key(list_of(section(MODULE), allow_empty=False), required=True),
+    "package_init": Key(optional_text),
 }
 
 
@@ -271,6 +273,7 @@ def load_course(root: Path, filename: str = COURSE_FILE) -> Course:
     if values is None or reader.findings:
         raise CourseError(sorted(reader.findings, key=lambda f: f.line or 0))
     course = build_course(values, root)
+    values["__top__"] = node
     findings = check_course(course, values, filename)
     if findings:
         raise CourseError(sorted(findings, key=lambda f: f.line or 0))
@@ -331,6 +334,7 @@ def build_course(values: dict, root: Path) -> Course:
         ),
         modules=modules,
         root=root,
+        package_init=values["package_init"],
     )
 
 
@@ -352,6 +356,10 @@ def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
     problem = student_repo_problem(course)
     if problem:
         fail(repo_keys.get("path", repo_node), f"student_repo.path: '{course.student_repo.path}' {problem}")
+    init_problem = package_init_problem(course)
+    if init_problem:
+        key = next((k for k, _ in values["__top__"].value if k.value == "package_init"), None) if "__top__" in values else None
+        fail(key, f"package_init: '{course.package_init}' {init_problem}")
     seen: dict[str, int] = {}
     folders: dict[str, str] = {}
     for index, ((raw, node), module) in enumerate(zip(values["modules"], course.modules)):
@@ -405,6 +413,25 @@ def student_repo_problem(course: Course) -> str | None:
     return None
 
 
+def package_init_problem(course: Course) -> str | None:
+    """Why `package_init` cannot be the code of the generated tinytorch/__init__.py, or None."""
+    from .paths import PACKAGE_DIR
+
+    raw = course.package_init
+    if raw is None:
+        return None
+    if not inside(course.root, raw):
+        return "leaves the repository; use a file inside it such as 'package_init.py'"
+    path = (course.root / raw).resolve()
+    if path.suffix != ".py":
+        return "must be a .py file (its code becomes tinytorch/__init__.py)"
+    if (course.root / PACKAGE_DIR).resolve() in path.parents:
+        return f"is inside {PACKAGE_DIR}/, which the build writes; keep it outside, e.g. 'package_init.py'"
+    if not path.is_file():
+        return "does not exist; create it or fix the name"
+    return None
+
+
 def check_data_globs(entries: list, where: str, fail) -> None:
     """`data:` globs name files inside the module folder: relative, without '..'."""
     for index, (glob, node) in enumerate(entries):
@@ -441,7 +468,7 @@ def path_problems(root: Path, module: Module) -> list[tuple[str, str]]:
 def file_system_changed(course: Course) -> bool:
     """Would loading course.yaml now find a problem in the file system that it did not find before?
     (A cached Course is only used when not: course_cache.py.)"""
-    return student_repo_problem(course) is not None or any(path_problems(course.root, m) for m in course.modules)
+    return student_repo_problem(course) is not None or package_init_problem(course) is not None or any(path_problems(course.root, m) for m in course.modules)
 
 
 def check_dependencies(course: Course, entries: list, fail) -> None:

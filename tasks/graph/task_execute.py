@@ -158,6 +158,8 @@ def execution_inputs(course, paths, module, version: str, exported: dict[str, st
     `exported` maps each module with a readable export target to its export file (relative).
     """
     file_dep = [paths.rel(paths.code_digest(module, version))]
+    if course.package_init or (paths.package / "__init__.py").is_file():  # what `import tinytorch` runs
+        file_dep.append(paths.rel(paths.package / "__init__.py"))
     task_dep = []
     for dep in course.dependencies(module):
         if dep.name in exported:
