@@ -59,3 +59,21 @@ def test_file_problems(tmp_path):
     assert "module's source" in file_problem(folder / "again.py", root, source)
     assert "leads to no file" in file_problem(folder / "dangling.txt", root, source)
     assert "not a regular file" in file_problem(folder / "pipe", root, source)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PLAIN = st.text(alphabet="abcxyz0123_-.", min_size=1, max_size=8).filter(lambda s: s not in (".", "..") and not is_leftover(s))
+LEFTOVER = st.sampled_from(["x.py~", "x.bak", "x.orig", "#x.py#", ".#x.py", ".x.py.swp", "__pycache__", ".ipynb_checkpoints",
+                            ".DS_Store", ".git", "x.pyc", "y.tmp"])
+GLOBS = st.lists(st.sampled_from(["*", "**", "**/*", "data", "*.csv", "**/*.py~", ".*", "**/.*", "#*#", "x.py", "*/*"]), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PLAIN, max_size=3), LEFTOVER, st.lists(PLAIN, max_size=2), GLOBS)
+def test_no_glob_ships_a_leftover_anywhere_on_the_path_nor_the_source(before, leftover, after, globs):
+    """Generated folder layouts: whatever `data:` says, a path through a leftover never ships, nor does the source."""
+    relative = "/".join([*before, leftover, *after])
+    assert not ships(relative, tuple(globs), "x.py")
+    assert not ships("x.py", tuple(globs), "x.py")
