@@ -141,3 +141,14 @@ def test_symlinks_out_of_the_repository_or_to_the_source_are_refused(tmp_path):
     assert "symlink to a file outside the repository" in problems["outside.txt"]
     assert "symlink to the module's source" in problems["copy.py"]
     assert "outside the repository" in problems["dirlink"]
+
+
+def test_grading_paths(tmp_path):
+    paths = make(tmp_path)
+    module = paths.course.module("tensor")
+    root = paths.root
+    assert paths.submission_file("ada", module) == root / "submissions/ada/tensor/tensor.ipynb"
+    assert paths.gradebook == root / "grades/gradebook.sqlite"
+    assert paths.grades_dir == root / "build/grades"
+    assert paths.feedback_file("ada", module) == root / "build/feedback/ada/01_tensor.html"
+    assert paths.roster() is None

@@ -9,7 +9,10 @@ from .datafiles import is_leftover, ships, file_problem
 
 BUILD_DIR = "build"
 PACKAGE_DIR = "tinytorch"
+SUBMISSIONS_DIR, GRADES_DIR = "submissions", "grades"
 OUTPUT_FOLDERS = (BUILD_DIR, PACKAGE_DIR)  # what the build writes and `doit prune` / `make clean` empty
+PRIVATE_FOLDERS = (SUBMISSIONS_DIR, GRADES_DIR)  # students' work and grades: never in the student repository
+STUDENT_REPO_ENV = "COURSEBUILD_STUDENT_REPO"  # `tito deploy/release --target-repo DIR`: another student repo for one run
 
 
 def course_cache_file(root: Path) -> Path:
@@ -25,7 +28,7 @@ class Paths:
         self.state_file = self.root / ".doit.db"
         self.lock_file = self.root / ".doit.lock"
         self.package = self.root / PACKAGE_DIR
-        self.student_repo = self.root / course.student_repo.path
+        self.student_repo = self.root / (os.environ.get(STUDENT_REPO_ENV) or course.student_repo.path)
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the repository root when inside it (a string operation:
@@ -121,6 +124,35 @@ class Paths:
 
     def archive(self, module: Module) -> Path:
         return self.build / "archives" / f"{module.slug}-student.{self.course.archive}"
+
+    # grading (tasks/grade/): submissions in, the gradebook and feedback out
+    @property
+    def submissions(self) -> Path:
+        """Collected submissions, `submissions/<student>/<module>/<module>.ipynb` (nbgrader's layout)."""
+        return self.root / SUBMISSIONS_DIR
+
+    def submission_dir(self, student: str, module: Module) -> Path:
+        return self.submissions / student / module.name
+
+    def submission_file(self, student: str, module: Module) -> Path:
+        return self.submission_dir(student, module) / f"{module.name}.ipynb"
+
+    @property
+    def gradebook(self) -> Path:
+        """The SQLite gradebook: outside build/ because hand scores live in it (`make clean` keeps it)."""
+        return self.root / GRADES_DIR / "gradebook.sqlite"
+
+    @property
+    def grades_dir(self) -> Path:
+        """Exports made from the gradebook: grades.csv, the long CSV, score distributions."""
+        return self.build / "grades"
+
+    def feedback_file(self, student: str, module: Module) -> Path:
+        return self.build / "feedback" / student / f"{module.slug}.html"
+
+    def roster(self) -> Path | None:
+        relative = self.course.grading.roster
+        return self.root / relative if relative else None
 
     # the package
     def export_file(self, dotted: str) -> Path:
