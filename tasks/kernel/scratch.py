@@ -11,8 +11,9 @@ from pathlib import Path
 
 
 @contextmanager
-def scratch_tree(folder: Path, files: dict[str, Path]):
-    """`folder`, emptied, holding a copy of each file of `files` (relative POSIX name -> file); removed after."""
+def scratch_tree(folder: Path, files: dict[str, Path], levels: int = 2):
+    """`folder`, emptied, holding a copy of each file of `files` (relative POSIX name -> file); removed after,
+    with its `levels` parent folders when that leaves them empty (a build leaves no trace of its scratch)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     try:
@@ -23,3 +24,8 @@ def scratch_tree(folder: Path, files: dict[str, Path]):
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        for parent in list(folder.parents)[:levels]:
+            try:
+                parent.rmdir()
+            except OSError:  # not empty: another execution is using it
+                break
