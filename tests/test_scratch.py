@@ -24,3 +24,14 @@ def test_a_busy_parent_is_kept(tmp_path):
     with scratch_tree(tmp_path / "scratch/01_x/student", {}):
         pass
     assert other.is_dir()
+
+
+def test_a_copy_that_cannot_be_made_is_a_course_error_and_leaves_nothing(tmp_path):
+    import pytest
+
+    from tasks.base.errors import CourseError
+
+    with pytest.raises(CourseError, match="the scratch copy to run the notebook in could not be made"):
+        with scratch_tree(tmp_path / "scratch/01_x/student", {"a.txt": tmp_path / "missing.txt"}):
+            raise AssertionError("never reached")
+    assert not (tmp_path / "scratch").exists()
