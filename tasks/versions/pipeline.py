@@ -12,6 +12,7 @@ STUDENT_STEPS = (
     t.stub_solutions,
     t.clear_outputs,
     t.normalize_nbgrader,
+    t.lock_test_cells,
 )
 SOLUTION_STEPS = (
     t.strip_hide_directives,
