@@ -97,6 +97,45 @@ class Paths:
     def archive(self, module: Module) -> Path:
         return self.build / "archives" / f"{module.slug}-student.{self.course.archive}"
 
+    # grading: collected submissions, the fetched student repositories, reports
+    @property
+    def submissions(self) -> Path:
+        return self.root / "submissions"
+
+    def submission_dir(self, student: str, module: Module) -> Path:
+        return self.submissions / student / module.name
+
+    def submission_notebook(self, student: str, module: Module) -> Path:
+        return self.submission_dir(student, module) / f"{module.name}.ipynb"
+
+    def submission_origin(self, student: str, module: Module) -> Path:
+        """Where a collected submission came from (repository and commit, or file), beside it."""
+        return self.submission_dir(student, module) / "origin.json"
+
+    @property
+    def grades_dir(self) -> Path:
+        return self.build / "grades"
+
+    def collect_report(self, module: Module) -> Path:
+        return self.grades_dir / "collect" / f"{module.name}.json"
+
+    @property
+    def grades_csv(self) -> Path:
+        """One row per student, one column per module, plus the total."""
+        return self.grades_dir / "grades.csv"
+
+    @property
+    def grades_long_csv(self) -> Path:
+        """One row per student and graded cell."""
+        return self.grades_dir / "grades-long.csv"
+
+    def score_plot(self, module: Module) -> Path:
+        return self.grades_dir / f"{module.slug}-scores.png"
+
+    def fetched_repo(self, student: str) -> Path:
+        """A bare copy of a student's repository, fetched again on each collect."""
+        return self.build / "grading-repos" / f"{student}.git"
+
     # the package
     def export_file(self, dotted: str) -> Path:
         return self.package.joinpath(*dotted.split(".")).with_suffix(".py")
