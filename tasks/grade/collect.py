@@ -9,7 +9,6 @@ build/grades/collect/<module>.json; no student's problem stops the others. Where
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +17,7 @@ from ..base.errors import CourseError
 from ..base.fsutil import write_atomic
 from ..course.config import Course, Module
 from ..course.paths import Paths
-from .intake import MAX_BYTES, Accepted, Rejected, check_module, check_notebook, check_size
+from .intake import Accepted, Rejected, check_module, check_notebook, check_size
 from .roster import Student, read_roster
 
 FETCH_TIMEOUT = 180  # seconds per repository: a dead host must not hold up the class
@@ -48,27 +47,14 @@ def parse_time(text: str, what: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def grading_setting(course: Course, key: str, default=None):
-    """A value of course.yaml's `grading:` section (its schema belongs to tasks/grade/config)."""
-    grading = getattr(course, "grading", None)
-    if grading is None:
-        return default
-    value = grading.get(key, default) if isinstance(grading, dict) else getattr(grading, key, default)
-    return default if value is None else value
-
-
 def deadline_of(course: Course, module: Module, before: str | None) -> datetime | None:
-    if before:
-        return parse_time(before, "--before")
-    value = grading_setting(course, "deadlines", {}).get(module.name)
-    if value is None:
-        return None
-    return value if isinstance(value, datetime) and value.tzinfo else parse_time(str(value), f"course.yaml grading.deadlines.{module.name}")
+    """`--before` if given, else the module's deadline in course.yaml (None: no deadline, the latest commit)."""
+    return parse_time(before, "--before") if before else course.grading.deadline(module.name)
 
 
 def load_roster(course: Course, roster: str | None) -> tuple[Path | None, list[Student], list]:
     """(roster file, students, problems in it); (None, [], []) when no roster is given or configured."""
-    given = roster or grading_setting(course, "roster")
+    given = roster or course.grading.roster
     if not given:
         return None, [], []
     path = Path(given) if Path(given).is_absolute() else course.root / given
@@ -99,7 +85,7 @@ def module_grade_ids(course: Course, paths: Paths) -> dict[str, frozenset[str]]:
 # --- storing -------------------------------------------------------------------------------------------
 
 def store(paths: Paths, student: str, module: Module, accepted: Accepted, origin: dict) -> None:
-    write_atomic(paths.submission_notebook(student, module), accepted.data)
+    write_atomic(paths.submission_file(student, module), accepted.data)
     write_atomic(paths.submission_origin(student, module), json.dumps(origin, indent=1, sort_keys=True) + "\n")
 
 
@@ -220,9 +206,11 @@ def collect_repo(paths: Paths, student: Student, roster_file: Path, module: Modu
 
 def collect(course: Course, paths: Paths, modules: list[Module], *, folder: str | None = None, roster: str | None = None,
             before: str | None = None) -> dict[str, list[Outcome]]:
-    """Collect `modules` from `folder` (nbgrader layout) or else from the roster's repositories; write each
-    module's outcome list to build/grades/collect/<module>.json. Problems of students never raise."""
+    """Collect `modules` from `folder` (nbgrader layout; default grading.submitted) or else from the roster's
+    repositories; write each module's outcome list to build/grades/collect/<module>.json. Problems of students
+    never raise. With a folder, the roster (if any) only adds the students who submitted nothing."""
     roster_file, students, roster_problems = load_roster(course, roster)
+    folder = folder or (course.grading.submitted and str(course.root / course.grading.submitted))
     if folder is None and roster_file is None:
         raise CourseError.at("course.yaml", None, "no roster to collect from: set grading.roster (a CSV of student,name,repository) or give --from FOLDER (nbgrader's submitted/ layout)")
     grade_ids, cache, results = module_grade_ids(course, paths), {}, {}

@@ -1,9 +1,10 @@
 """`tito grades`: the gradebook as a summary (per module: submissions, mean, median, failures by test), a wide
 CSV (one row per student, one column per module, plus the total), a long CSV (one row per student and graded
-cell) and a PNG of each module's score distribution; a CSV of hand scores (written answers) merged in first.
+cell) and a PNG of each module's score distribution. A CSV of hand scores (written answers) is checked against
+the gradebook and stored in it first (its hand_scores table: regrading keeps them).
 
-Rows are the gradebook's: dicts with student, module, grade_id, points, max_points, outcome, message. Tables
-and summaries are pure functions of rows; matplotlib (Agg) is imported only to draw.
+Rows are the gradebook's (gradebook.results): student, module, grade_id, points, max_points, outcome, message,
+hand_points. Tables and summaries are pure functions of rows; matplotlib (Agg) is imported only to draw.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..base.fsutil import write_atomic
 
 LONG_COLUMNS = ("student", "module", "grade_id", "points", "max_points", "outcome", "message")
 HAND_COLUMNS = ("student", "module", "grade_id", "points")
+FAILED = ("failed", "error", "not_attempted")
 
 
 def number(value) -> str:
@@ -28,24 +30,24 @@ def number(value) -> str:
 # --- hand scores ----------------------------------------------------------------------------------------
 
 def read_hand_scores(text: str, file: str, rows: list[dict]) -> list[dict]:
-    """The hand-score CSV (student,module,grade_id,points[,comment]) checked against the gradebook's cells."""
-    table = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    header = [h.strip() for h in (csv.reader(io.StringIO(text.lstrip("\ufeff"))).__next__() if text.strip() else [])]
+    """The hand-score CSV (student,module,grade_id,points[,comment]) checked against the gradebook's cells:
+    one dict per row (student, module, grade_id, points, comment); every bad row named by line."""
+    text = text.lstrip("\ufeff")
+    header = [h.strip() for h in next(csv.reader(io.StringIO(text)), [])]
     missing = [c for c in HAND_COLUMNS if c not in header]
     if missing:
         raise CourseError.at(file, 1, f"the hand-score file has no column {', '.join(missing)}; its header must be student,module,grade_id,points (comment optional)")
     maxima = {(r["module"], r["grade_id"]): float(r["max_points"]) for r in rows}
-    students = {r["student"] for r in rows}
+    students = {(r["student"], r["module"]) for r in rows}
     found, problems = [], []
-    for line, entry in enumerate(table, 2):
+    for line, entry in enumerate(csv.DictReader(io.StringIO(text)), 2):
         entry = {k.strip(): (v or "").strip() for k, v in entry.items() if k}
         problem = hand_problem(entry, maxima, students)
         if problem:
             problems.append(Finding(file, line, problem))
         else:
-            key = (entry["module"], entry["grade_id"])
-            found.append({"student": entry["student"], "module": key[0], "grade_id": key[1], "points": float(entry["points"]),
-                          "max_points": maxima[key], "outcome": "graded by hand", "message": entry.get("comment", "")})
+            found.append({"student": entry["student"], "module": entry["module"], "grade_id": entry["grade_id"],
+                          "points": float(entry["points"]), "comment": entry.get("comment", "")})
     if problems:
         raise CourseError(problems)
     return found
@@ -55,8 +57,8 @@ def hand_problem(entry: dict, maxima: dict, students: set) -> str | None:
     key = (entry.get("module", ""), entry.get("grade_id", ""))
     if key not in maxima:
         return f"module '{key[0]}' has no graded cell '{key[1]}' in the gradebook; check the module name and grade id"
-    if entry.get("student") not in students:
-        return f"student '{entry.get('student')}' has no submission in the gradebook; check the id"
+    if (entry.get("student"), key[0]) not in students:
+        return f"student '{entry.get('student')}' has no graded submission of module '{key[0]}' in the gradebook; check the id"
     try:
         points = float(entry.get("points", ""))
     except ValueError:
@@ -66,12 +68,9 @@ def hand_problem(entry: dict, maxima: dict, students: set) -> str | None:
     return None
 
 
-def merged(rows: list[dict], hand: list[dict]) -> list[dict]:
-    """The gradebook rows with each hand score replacing (or adding) the row of its student and cell."""
-    keyed = {(r["student"], r["module"], r["grade_id"]): r for r in rows}
-    for entry in hand:
-        keyed[(entry["student"], entry["module"], entry["grade_id"])] = entry
-    return sorted(keyed.values(), key=lambda r: (r["student"], r["module"], r["grade_id"]))
+def effective(rows: list[dict]) -> list[dict]:
+    """The gradebook rows with each merged hand score (`hand_points`) as the cell's points."""
+    return [dict(r, points=r["hand_points"]) if r.get("hand_points") is not None else r for r in rows]
 
 
 # --- tables -----------------------------------------------------------------------------------------------
@@ -122,10 +121,12 @@ def module_summary(rows: list[dict], module: str) -> str:
     scores = [points for (s, m), points in totals(mine).items()]
     failed: dict[str, int] = {}
     for r in mine:
-        if float(r["points"]) < float(r["max_points"]):
+        if r["outcome"] in FAILED:
             failed[r["grade_id"]] = failed.get(r["grade_id"], 0) + 1
     ranked = sorted(failed.items(), key=lambda item: (-item[1], item[0]))
     failures = "; failed: " + ", ".join(f"{g} {n}" for g, n in ranked) if ranked else "; no test failed"
+    by_hand = sum(r["outcome"] == "hand" and r.get("hand_points") is None for r in mine)
+    failures += f"; {by_hand} answer(s) to grade by hand" if by_hand else ""
     return (f"{module}: {len(scores)} submission(s), mean {number(round(statistics.mean(scores), 2))} / {number(module_maxima(mine)[module])}, "
             f"median {number(statistics.median(scores))}{failures}")
 
@@ -157,19 +158,13 @@ def score_plot(scores: list[float], maximum: float, title: str) -> bytes:
 
 # --- the command -------------------------------------------------------------------------------------------
 
-def write_reports(course, paths, rows: list[dict], hand_file: str | None = None) -> str:
-    """Merge hand scores, write both CSVs and one PNG per graded module; return the printed summary."""
-    if hand_file:
-        path = Path(hand_file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CourseError.at(hand_file, None, f"the hand-score file cannot be read ({error})") from None
-        rows = merged(rows, read_hand_scores(text, hand_file, rows))
+def write_reports(course, paths, rows: list[dict]) -> str:
+    """Both CSVs and one PNG per graded module from gradebook rows (hand scores merged); the summary."""
+    rows = effective(rows)
     graded = {r["module"] for r in rows}
     modules = [m for m in course.modules if m.name in graded]
     if not modules:
-        raise CourseError.at(paths.rel(paths.grades_dir), None, "the gradebook has no results yet; run `tito grade MODULE` first")
+        raise CourseError.at(paths.rel(paths.gradebook), None, "the gradebook has no results yet; run `tito grade MODULE` first")
     names = [m.name for m in modules]
     write_atomic(paths.grades_csv, wide_csv(rows, names))
     write_atomic(paths.grades_long_csv, long_csv(rows))
@@ -178,3 +173,31 @@ def write_reports(course, paths, rows: list[dict], hand_file: str | None = None)
         mine = [points for (s, m), points in sorted(scores.items()) if m == module.name]
         write_atomic(paths.score_plot(module), score_plot(mine, maxima[module.name], f"{module.name}: {len(mine)} submission(s)"))
     return summary(rows, names) + f"\nwrote {paths.rel(paths.grades_csv)}, {paths.rel(paths.grades_long_csv)} and {len(modules)} score plot(s) in {paths.rel(paths.grades_dir)}/"
+
+
+def import_hand_scores(db, hand_file: str) -> int:
+    """Check the hand-score CSV against the gradebook and store every row in it (all or nothing)."""
+    from .gradebook import results, set_hand_score
+
+    try:
+        text = Path(hand_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CourseError.at(hand_file, None, f"the hand-score file cannot be read ({error}); give a UTF-8 CSV file") from None
+    scores = read_hand_scores(text, hand_file, results(db))
+    for entry in scores:
+        set_hand_score(db, entry["student"], entry["module"], entry["grade_id"], entry["points"], entry["comment"])
+    return len(scores)
+
+
+def grades_command(course, paths, hand_file: str | None = None) -> str:
+    """`tito grades [--hand FILE]`: merge hand scores into the gradebook, then write and summarise."""
+    from .gradebook import open_gradebook, results
+
+    if not paths.gradebook.exists():
+        raise CourseError.at(paths.rel(paths.gradebook), None, "there is no gradebook yet; run `tito grade MODULE` first")
+    db = open_gradebook(paths.gradebook)
+    try:
+        merged = f"merged {import_hand_scores(db, hand_file)} hand score(s) from {hand_file}\n" if hand_file else ""
+        return merged + write_reports(course, paths, results(db))
+    finally:
+        db.close()

@@ -71,7 +71,7 @@ def test_collects_the_last_commit_before_the_deadline_and_lists_every_problem(co
     results = collect(course, paths, [course.module("alpha")], roster=str(tmp_path / "roster.csv"), before="2026-11-10")
     status = {o.student: (o.status, o.message) for o in results["alpha"]}
     assert status["ada"][0] == "collected"
-    assert b'"early"' in paths.submission_notebook("ada", course.module("alpha")).read_bytes()
+    assert b'"early"' in paths.submission_file("ada", course.module("alpha")).read_bytes()
     origin = json.loads(paths.submission_origin("ada", course.module("alpha")).read_text())
     assert origin["committed"].startswith("2026-11-01T10:00:00") and len(origin["commit"]) == 40 and origin["path"] == NB_PATH
     assert status["bob"][0] == "problem" and "no commit before the deadline 2026-11-10T00:00:00+00:00" in status["bob"][1]
@@ -93,7 +93,7 @@ def test_collects_the_last_commit_before_the_deadline_and_lists_every_problem(co
     # without --before (no deadline configured): the latest commit
     again = collect(course, paths, [course.module("alpha")], roster=str(tmp_path / "roster.csv"))
     assert {o.student for o in again["alpha"] if o.status == "collected"} == {"ada", "bob"}
-    assert b'"late"' in paths.submission_notebook("ada", course.module("alpha")).read_bytes()
+    assert b'"late"' in paths.submission_file("ada", course.module("alpha")).read_bytes()
 
 
 def test_collects_an_nbgrader_submitted_folder(course, tmp_path):
@@ -119,7 +119,7 @@ def test_collects_an_nbgrader_submitted_folder(course, tmp_path):
     beta = course.module("beta")
     assert status["ann"][0] == status["ben"][0] == "collected"
     assert json.loads(paths.submission_origin("ann", beta).read_text())["submitted"] == "2026-11-30 09:00:00.000000 UTC"
-    assert paths.submission_notebook("ben", beta).read_bytes() == files["ben/02_beta/whatever.ipynb"]
+    assert paths.submission_file("ben", beta).read_bytes() == files["ben/02_beta/whatever.ipynb"]
     assert "cat/beta/beta.py is a Python file" in status["cat"][1]
     assert "dan/beta/beta.ipynb is empty" in status["dan"][1]
     assert "eli/beta/beta.ipynb is 21.0 MB" in status["eli"][1]
@@ -140,3 +140,13 @@ def test_a_bad_before_date_is_a_clear_error(course, tmp_path):
     (tmp_path / "r.csv").write_text("student,name,repository\n")
     with pytest.raises(CourseError, match="--before: 'friday' is not a date"):
         collect(course, paths, [course.module("alpha")], roster=str(tmp_path / "r.csv"), before="friday")
+
+
+def test_the_deadline_comes_from_course_yaml_and_before_overrides_it(tmp_path):
+    from tasks.grade.collect import deadline_of
+
+    root = write_mini_course(tmp_path / "mini", extra_yaml="grading:\n  deadlines:\n    alpha: 2026-11-10 12:00\n")
+    course = load_course(root)
+    assert deadline_of(course, course.module("alpha"), None) == datetime(2026, 11, 10, 12, tzinfo=timezone.utc)
+    assert deadline_of(course, course.module("beta"), None) is None
+    assert deadline_of(course, course.module("alpha"), "2026-11-11T08:00+01:00").isoformat() == "2026-11-11T08:00:00+01:00"
