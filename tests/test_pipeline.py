@@ -50,7 +50,7 @@ def source_nb():
 
 
 def test_step_order():
-    assert STUDENT_STEPS == (t.drop_hidden_cells, t.drop_hidden_tests, t.stub_solutions, t.clear_outputs, t.normalize_nbgrader, t.lock_test_cells)
+    assert STUDENT_STEPS == (t.drop_hidden_cells, t.drop_hidden_tests, t.stub_solutions, t.replace_written_answers, t.clear_outputs, t.normalize_nbgrader, t.lock_test_cells)
     assert SOLUTION_STEPS == (t.strip_hide_directives, t.strip_markers, t.clear_outputs, t.normalize_nbgrader)
     assert STEPS["student"] == STUDENT_STEPS
     assert STEPS["solution"] == SOLUTION_STEPS
