@@ -291,3 +291,23 @@ def test_students_export_their_work_and_catch_up_with_released_solutions(course,
     assert "NotImplementedError" in stub.stderr and "is not implemented yet" in stub.stderr
     assert python("tools/export.py", "03_gamma").returncode != 0  # not released yet: a clear message
     assert git(clone, "status", "--porcelain") == ""  # exported files are ignored, never in the student's way
+
+
+def test_generated_files_carrying_course_text_are_leak_guarded(tmp_path):
+    """The README and tinytorch/__init__.py (with course.yaml's package_init code) reach students: a solution line in
+    package_init stops the release; the engine's own tool files are not held to a course's secrets."""
+    from tasks.base.errors import CourseError
+    from tasks.course.config import load_course
+    from tasks.course.paths import Paths
+    from tasks.graph.task_release import course_files
+
+    root = write_mini_course(tmp_path / "mini", names=("alpha",))
+    (root / "setup_package.py").write_text("READY = True\n")
+    with open(root / "course.yaml", "a") as handle:
+        handle.write("package_init: setup_package.py\n")
+    course = load_course(root)
+    files = course_files(course, Paths(course), set())
+    assert files["tinytorch/__init__.py"].endswith(b"(course.yaml package_init: setup_package.py)\nREADY = True\n")
+    (root / "setup_package.py").write_text("READY = True\nalpha_doubled = np.asarray(x) * 2\n")
+    with pytest.raises(CourseError, match=r"tinytorch/__init__\.py:\d+: LEAK"):
+        course_files(course, Paths(course), set())

@@ -104,6 +104,11 @@ exported package are ignored). New weeks only add files, so updating never confl
     return text.encode("utf-8")
 
 
+# the generated files that carry course text (module names, package_init code); the others are the engine's own
+# tool files (tito/, tools/export.py, pyproject, .gitignore, requirements), the same for every course
+COURSE_CONTENT = ("README.md", "tinytorch/__init__.py")
+
+
 def package_init(course) -> bytes:
     """The students' tinytorch/__init__.py: the student set-up, then course.yaml's package_init code when given
     (the same code the course's own tinytorch/__init__.py runs)."""
@@ -127,8 +132,9 @@ def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
         "tools/export.py": (RESOURCES / "student_export.py").read_bytes(),
         **tito_package(),
     }
-    for module in course.modules:  # generated, but they reach students too: scanned like every other file
-        guard(read_source(paths.source(module), paths.rel(paths.source(module))), files)
+    carrying = {name: files[name] for name in COURSE_CONTENT}
+    for module in course.modules:  # generated from the course, they reach students too: scanned like every other file
+        guard(read_source(paths.source(module), paths.rel(paths.source(module))), carrying)
     return files
 
 
