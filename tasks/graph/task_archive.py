@@ -18,12 +18,17 @@ def archive_entries(paths, module) -> dict[str, bytes]:
     return entries
 
 
-def shipped_data(paths, module) -> dict[str, bytes]:
-    """The module's `data:` files (relative POSIX name -> bytes); CourseError naming any that cannot ship."""
+def refuse_unshippable(paths, module) -> None:
+    """CourseError naming each file `data:` matches that cannot ship (a symlink out of the repository, ...)."""
     problems = paths.data_problems(module)
     if problems:
         raise CourseError([Finding(paths.rel(path), None, f"{why} (listed by `data:` of module '{module.name}' in course.yaml)")
                            for path, why in problems])
+
+
+def shipped_data(paths, module) -> dict[str, bytes]:
+    """The module's `data:` files (relative POSIX name -> bytes); CourseError naming any that cannot ship."""
+    refuse_unshippable(paths, module)
     folder = paths.root / module.folder
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in paths.data_files(module)}
 

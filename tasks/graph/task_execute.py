@@ -19,6 +19,7 @@ from ..notebook.render import kernel_metadata, render_ipynb
 from ..notebook.source import read_source
 from .task_export import export_targets
 from ..kernel.scratch import scratch_tree
+from .task_archive import refuse_unshippable
 from ..package.exports import package_inits
 from ..versions.transforms import STUB_SIGNATURE
 
@@ -54,7 +55,7 @@ def execution_layout(course, paths, module, version: str) -> dict[str, object]:
     files (student), or every file of the instructor's folder (solution)."""
     workdir = paths.repo_module_dir(module)
     if version == "student":
-        check_data(paths, module)
+        refuse_unshippable(paths, module)
         folder_files = paths.data_files(module) + [p for p in paths.version_files(module, "student") if p.exists()]
     else:
         folder_files = paths.folder_files(module)
@@ -71,13 +72,6 @@ def package_files(course, paths, module) -> dict[str, object]:
             target = paths.export_file(targets[dep.name])
             wanted += package_inits(paths.package, target) + [target]
     return {paths.rel(p): p for p in wanted if p.is_file()}
-
-
-def check_data(paths, module) -> None:
-    problems = paths.data_problems(module)
-    if problems:
-        raise CourseError([Finding(paths.rel(path), None, f"{why} (listed by `data:` of module '{module.name}' in course.yaml)")
-                           for path, why in problems])
 
 
 @reports_user_errors
