@@ -1,0 +1,1 @@
+"""tito: the student side of TinyTorch (standard library only), shipped by the course into your repository."""
