@@ -16,22 +16,41 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DIRECTIVE = re.compile(r"^#\|\s*(\w[\w-]*)(?:\s+(\S+))?\s*$")
-VERSION = re.compile(r"\.v(\d+)\.ipynb$")
+VERSION = re.compile(r"\.v(\d+)\.(ipynb|py)$")
+CELL = re.compile(r"^# %%(.*)$")
 
 
 def original_notebook(folder: Path) -> Path | None:
-    """The notebook first released in a folder (errata copies are named name.v2.ipynb and are skipped)."""
-    notebooks = sorted(p for p in folder.glob("*.ipynb") if not VERSION.search(p.name))
-    return notebooks[0] if notebooks else None
+    """The notebook first released in a folder: the .ipynb, else the percent .py when the course ships
+    only those (errata copies are named name.v2.ipynb / name.v2.py and are skipped)."""
+    for pattern in ("*.ipynb", "*.py"):
+        notebooks = sorted(p for p in folder.glob(pattern) if not VERSION.search(p.name))
+        if notebooks:
+            return notebooks[0]
+    return None
+
+
+def code_cells(notebook: Path) -> list[str]:
+    """The source of each code cell of a notebook (.ipynb) or a jupytext percent script (.py)."""
+    text = notebook.read_text(encoding="utf-8")
+    if notebook.suffix != ".py":
+        return ["".join(c.get("source", "")) for c in json.loads(text)["cells"] if c.get("cell_type") == "code"]
+    cells, current, is_code = [], [], False
+    for line in text.split("\n") + ["# %% end"]:
+        header = CELL.match(line)
+        if header:
+            if is_code and current:
+                cells.append("\n".join(current))
+            current, is_code = [], "[markdown]" not in header[1] and "[raw]" not in header[1]
+        else:
+            current.append(line)
+    return cells
 
 
 def export(notebook: Path) -> Path:
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     target, chunks = None, []
-    for cell in cells:
-        if cell.get("cell_type") != "code":
-            continue
-        lines = "".join(cell.get("source", "")).split("\n")
+    for source in code_cells(notebook):
+        lines = source.split("\n")
         found = [(i, DIRECTIVE.match(l)) for i, l in enumerate(lines) if DIRECTIVE.match(l)]
         for _, match in found:
             if match[1] == "default_exp":
@@ -60,7 +79,7 @@ def main() -> None:
     base = ROOT / ("solutions" if args.solution else "modules")
     wanted = args.modules or sorted(p.name for p in base.glob("*") if p.is_dir())
     for item in wanted:
-        if item.endswith(".ipynb"):
+        if item.endswith((".ipynb", ".py")):
             notebook = (ROOT / item).resolve()
         else:
             notebook = original_notebook(base / item)

@@ -74,32 +74,41 @@ def save_work(repo: Path, env: dict) -> list[str]:
     return changed
 
 
-def mine_name(path: str) -> str:
-    """`SCHEDULE.md` -> `SCHEDULE.mine.md`: where your version of a file the course also changed is kept."""
-    p = PurePosixPath(path)
-    return str(p.with_name(f"{p.stem}.mine{p.suffix}")) if p.suffix else f"{path}.mine"
+def mine_name(path: str, n: int = 1) -> str:
+    """`SCHEDULE.md` -> `SCHEDULE.mine.md` (then `SCHEDULE.mine2.md`, ...): where your version of a file the
+    course also changed is kept."""
+    p, mine = PurePosixPath(path), "mine" if n == 1 else f"mine{n}"
+    return str(p.with_name(f"{p.stem}.{mine}{p.suffix}")) if p.suffix else f"{path}.{mine}"
+
+
+def free_mine_name(repo: Path, path: str, data: bytes) -> str:
+    """The first NAME.mineN.EXT that is free (or already holds exactly `data`): an earlier one is never overwritten."""
+    n = 1
+    while (repo / mine_name(path, n)).exists() and (repo / mine_name(path, n)).read_bytes() != data:
+        n += 1
+    return mine_name(path, n)
 
 
 def changed_files(repo: Path, base: str, tip: str) -> set[str]:
     return set(filter(None, git(repo, "diff", "--name-only", "--no-renames", base, tip).stdout.splitlines()))
 
 
-def keep_mine(repo: Path, base: str, theirs: str, env: dict) -> list[str]:
-    """Before merging: copy each file both sides changed to NAME.mine.EXT (committed); return them."""
+def keep_mine(repo: Path, base: str, theirs: str, env: dict) -> dict[str, str]:
+    """Before merging: copy each file both sides changed to NAME.mine.EXT (committed); return {file: copy}."""
     both = sorted(changed_files(repo, base, "HEAD") & changed_files(repo, base, theirs))
-    kept = []
+    kept = {}
     for path in both:
-        shown = git(repo, "show", f"HEAD:{path}", check=False)
+        shown = subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], capture_output=True)
         if shown.returncode != 0:
             continue  # you deleted it: nothing of yours to keep
-        data = subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], capture_output=True).stdout
-        target = repo / mine_name(path)
+        kept[path] = free_mine_name(repo, path, shown.stdout)
+        target = repo / kept[path]
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        kept.append(path)
+        target.write_bytes(shown.stdout)
     if kept:
-        git(repo, "add", "--", *[mine_name(p) for p in kept])
-        git(repo, "commit", "-q", "--no-verify", "-m", "Keep my versions of files the course changed too (tito update)", env=env)
+        git(repo, "add", "--", *kept.values())
+        if git(repo, "diff", "--cached", "--quiet", check=False).returncode != 0:
+            git(repo, "commit", "-q", "--no-verify", "-m", "Keep my versions of files the course changed too (tito update)", env=env)
     return kept
 
 
@@ -142,11 +151,11 @@ def update(repo: Path) -> int:
             return 0
         new = sorted(changed_files(repo, "HEAD", theirs)) if has_head else []
         base = git(repo, "merge-base", "HEAD", theirs, check=False).stdout.strip() if has_head else ""
-        kept = keep_mine(repo, base, theirs, env) if base else []
+        kept = keep_mine(repo, base, theirs, env) if base else {}
         merge(repo, theirs, env) if has_head else git(repo, "reset", "-q", "--keep", theirs)
         print(f"Got the new material from the course: {len(new)} file(s) new or changed" + (f" ({', '.join(new[:8])}{', ...' if len(new) > 8 else ''})." if new else "."))
-        for path in kept:
-            print(f"The course changed {path}, which you had changed too: the course's version is now {path}; yours is kept as {mine_name(path)}.")
+        for path, copy in kept.items():
+            print(f"The course changed {path}, which you had changed too: the course's version is now {path}; yours is kept as {copy}.")
         print("All your work is in your commits; nothing was lost.")
         return 0
     except Stop as stop:
