@@ -109,7 +109,7 @@ def test_commit_message_lists_what_is_new(course):
     assert git(repo, "log", "-1", "--format=%s") == "Week 3: solutions for alpha, beta; exercises for beta, gamma"
     schedule = (repo / "SCHEDULE.md").read_text()
     assert "| 01_alpha | alpha | week 1 | week 2 | solutions out |" in schedule
-    assert "python -m tito.update" in (repo / "README.md").read_text()
+    assert "tito update" in (repo / "README.md").read_text()
     assert (repo / "tito/update.py").is_file()
 
 

@@ -1,4 +1,4 @@
-"""Get the new week's material: `python -m tito.update` (soon `tito update`).
+"""Get the new week's material: `tito update` (or `python3 -m tito.update`).
 
 Works on a plain git (no pull settings, no editor): it saves your uncommitted work in a commit, fetches
 the course, and merges it. Nothing of yours is lost: where the course changed a file you changed too,
