@@ -158,6 +158,11 @@ class Paths:
     def score_plot(self, module: Module) -> Path:
         return self.grades_dir / f"{module.slug}-scores.png"
 
+    @property
+    def nbgrader_course(self) -> Path:
+        """`tito nbgrader export`'s default target: an nbgrader course directory."""
+        return self.root / "nbgrader"
+
     def fetched_repo(self, student: str) -> Path:
         """A bare copy of a student's repository, fetched again on each collect."""
         return self.build / "grading-repos" / f"{student}.git"
