@@ -217,7 +217,7 @@ def test_release_guard_catches_a_leak_every_build_time_guard_let_through(built_m
         path.write_text(json.dumps(nb))
     else:
         edit(path, "\n", f"\n{secret}\n")
-    result = run_doit(built_mini, "release", f"week={week}")
+    result = run_doit(built_mini, "release", f"week={week}", "confirm=1")
     assert result.returncode != 0 and "Traceback" not in result.output
     assert f"{built_file}" in result.output and "LEAK" in result.output, result.output[-2000:]
     assert not (built_mini / "student-repo/.git").exists()

@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from ..base.errors import CourseError, Finding
+
 # never shipped, whatever `data:` says: editor backups and swap files, merge leftovers, OS and tool caches,
 # and every hidden file or folder (VCS metadata, .env files, editor lock files `.#name`)
 LEFTOVERS = ("*~", "*.bak", "*.orig", "*.rej", "#*#", ".*", "*.swp", "*.swo", "*.tmp", "*.pyc",
@@ -83,3 +85,18 @@ def file_problem(path: Path, root: Path, source: Path) -> str | None:
     if not target.is_file():
         return "is a symlink that leads to no file (or to a folder); link each file, or copy it into the module folder"
     return None
+
+
+def refuse_unshippable(paths, module) -> None:
+    """CourseError naming each file `data:` matches that cannot ship (a symlink out of the repository, ...)."""
+    problems = paths.data_problems(module)
+    if problems:
+        raise CourseError([Finding(paths.rel(path), None, f"{why} (listed by `data:` of module '{module.name}' in course.yaml)")
+                           for path, why in problems])
+
+
+def shipped_data(paths, module) -> dict[str, bytes]:
+    """The module's `data:` files (relative POSIX name -> bytes); CourseError naming any that cannot ship."""
+    refuse_unshippable(paths, module)
+    folder = paths.root / module.folder
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in paths.data_files(module)}

@@ -5,7 +5,7 @@ from ..package.archive import archive_bytes
 from ..course.context import current, load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
-from ..base.errors import CourseError, Finding
+from ..course.datafiles import shipped_data
 from ..base.fsutil import write_atomic
 from ..notebook.source import read_source
 from ..versions.leakguard import guard
@@ -16,21 +16,6 @@ def archive_entries(paths, module) -> dict[str, bytes]:
     entries = {f"{module.slug}/{p.name}": p.read_bytes() for p in paths.version_files(module, "student")}
     entries.update({f"{module.slug}/{name}": data for name, data in shipped_data(paths, module).items()})
     return entries
-
-
-def refuse_unshippable(paths, module) -> None:
-    """CourseError naming each file `data:` matches that cannot ship (a symlink out of the repository, ...)."""
-    problems = paths.data_problems(module)
-    if problems:
-        raise CourseError([Finding(paths.rel(path), None, f"{why} (listed by `data:` of module '{module.name}' in course.yaml)")
-                           for path, why in problems])
-
-
-def shipped_data(paths, module) -> dict[str, bytes]:
-    """The module's `data:` files (relative POSIX name -> bytes); CourseError naming any that cannot ship."""
-    refuse_unshippable(paths, module)
-    folder = paths.root / module.folder
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in paths.data_files(module)}
 
 
 @reports_user_errors

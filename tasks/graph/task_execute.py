@@ -19,7 +19,7 @@ from ..notebook.render import kernel_metadata, render_ipynb
 from ..notebook.source import read_source
 from .task_export import export_targets
 from ..kernel.scratch import scratch_tree
-from .task_archive import refuse_unshippable
+from ..course.datafiles import refuse_unshippable
 from ..package.exports import package_inits
 from ..versions.transforms import STUB_SIGNATURE
 
