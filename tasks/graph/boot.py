@@ -1,5 +1,8 @@
 """What dodo.py does before doit looks at any task: load course.yaml (or stop with its errors), take the
-build lock, make SIGTERM save doit's state, and return DOIT_CONFIG."""
+build lock, make SIGTERM save doit's state, and return DOIT_CONFIG with the course and its paths.
+
+The doit command comes from the caller (dodo.py reads it from doit's command line with `doit_command`; a
+program driving doit passes the one it runs): nothing here looks at sys.argv."""
 from __future__ import annotations
 
 import fcntl
@@ -7,36 +10,47 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
-from ..course.context import current, set_root
+from ..course.context import load
 from ..base.errors import CourseError
 from ..base.fsutil import sweep_temp_files
+from .kinds import default_tasks, output_folders
 from .reporter import CourseReporter
 
 DOIT_COMMANDS = {"help", "run", "list", "info", "clean", "forget", "ignore", "dumpdb", "strace", "tabcompletion", "reset-dep"}
 READ_ONLY_COMMANDS = {"list", "info", "help", "tabcompletion", "dumpdb"}
-DEFAULT_TASKS = ["lint", "student", "solution", "export", "validate", "check_student", "archive"]
 _lock_handle = []
 
 
-def boot(root: Path, argv: list[str] | None = None) -> dict:
-    set_root(root)
+class Booted(NamedTuple):
+    config: dict   # DOIT_CONFIG
+    course: object  # course.config.Course
+    paths: object   # course.paths.Paths
+
+
+def boot(root: Path, command: str) -> Booted:
+    """Load the course at `root` and prepare a doit run of `command` (a doit sub-command such as 'run')."""
     try:
-        course, paths = current()
+        course, paths = load(str(Path(root).resolve()))
     except CourseError as error:
         print(f"coursebuild: course.yaml has problems, nothing was built:\n{error}", file=sys.stderr)
         raise SystemExit(2)
-    if doit_command(sys.argv[1:] if argv is None else argv) not in READ_ONLY_COMMANDS:
+    if command not in READ_ONLY_COMMANDS:
         take_lock(paths.lock_file)
-        for folder in paths.output_dirs():
+        for folder in paths.output_dirs(output_folders()):
             sweep_temp_files(folder)
     signal.signal(signal.SIGTERM, terminate)
+    return Booted(doit_config(), course, paths)
+
+
+def doit_config() -> dict:
     return {
         "dep_file": ".doit.db",
         "backend": "sqlite3",
         "check_file_uptodate": "md5",
         "continue": True,
-        "default_tasks": DEFAULT_TASKS,
+        "default_tasks": default_tasks(),
         "reporter": CourseReporter,
     }
 

@@ -7,7 +7,7 @@ import copy
 import json
 import re
 
-from ..course.context import current, load
+from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
 from ..base.errors import CourseError, Finding
@@ -108,8 +108,7 @@ def execution_inputs(course, paths, module, version: str, exported: dict[str, st
     return file_dep + engine_files(__name__), task_dep
 
 
-def execution_tasks(version: str, action, target_of):
-    course, paths = current()
+def execution_tasks(course, paths, version: str, action, target_of):
     targets, _ = export_targets(course, paths)
     exported = {name: paths.rel(paths.export_file(target)) for name, target in targets.items()}
     settings = {"kernel": course.execution.kernel, "timeout": course.execution.timeout}
@@ -127,11 +126,11 @@ def execution_tasks(version: str, action, target_of):
         }
 
 
-def task_validate():
+def task_validate(course, paths):
     """Run each solution in a real kernel against the exported code of earlier modules; fail on any error."""
-    yield from execution_tasks("solution", validate_action, lambda paths, m: [paths.executed_notebook(m), paths.executed_outputs(m)])
+    yield from execution_tasks(course, paths, "solution", validate_action, lambda paths, m: [paths.executed_notebook(m), paths.executed_outputs(m)])
 
 
-def task_check_student():
+def task_check_student(course, paths):
     """Run each student notebook: every failing cell must fail at a stub's NotImplementedError."""
-    yield from execution_tasks("student", check_student_action, lambda paths, m: [paths.student_check(m)])
+    yield from execution_tasks(course, paths, "student", check_student_action, lambda paths, m: [paths.student_check(m)])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..base.errors import CourseError, Finding
 from .markers import has_directive, marker
+from .variants import ALL_SECRETS, VARIANTS
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
 COMMENT_RE = re.compile(r"^[ \t]*#+[ \t]?")
@@ -30,9 +31,6 @@ class Secret:
     line: int  # index in the cell
     # visible source lines that contain this (long) secret: students may see those, so they are no leak
     visible_in: frozenset[str] = field(default=frozenset(), compare=False)
-
-
-ALL_SECRETS = frozenset({"solution", "hidden", "hide"})
 
 
 def secret_lines(nb, kinds: frozenset[str] = ALL_SECRETS) -> dict[str, Secret]:
@@ -123,17 +121,14 @@ def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes, source_whe
     return scan_bytes(secrets, name, data, source_where)
 
 
-GUARDED = {"student": ALL_SECRETS, "public_solution": frozenset({"hidden", "hide"})}
-
-
 def guard(source, artifacts: dict[str, bytes], version: str = "student") -> None:
     """The leak guard: raise (so nothing is kept) if any secret line of `source` is in an artifact.
 
     `source` is a source.Source; `artifacts` maps the name to show to the exact bytes to be written;
-    `version` says what must stay secret: everything for the student version, the hidden tests and
-    instructor cells for the solution released to students.
+    `version` names the variant (variants.VARIANTS) whose `secrets` say what must stay out: everything for
+    the student version, the hidden tests and instructor cells for the solution released to students.
     """
-    secrets = secret_lines(source.nb, GUARDED[version])
+    secrets = secret_lines(source.nb, VARIANTS[version].secrets)
     findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location)]
     if findings:
         raise CourseError(findings)
