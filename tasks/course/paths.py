@@ -9,6 +9,7 @@ from .config import Course, Module
 BUILD_DIR = "build"
 DATA_EXCLUDED_SUFFIXES = {".py", ".ipynb", ".pyc"}
 DATA_EXCLUDED_NAMES = {"__pycache__", ".ipynb_checkpoints"}
+STUDENT_REPO_ENV = "COURSEBUILD_STUDENT_REPO"  # `tito deploy/release --target-repo DIR`: another student repo for one run
 
 
 def course_cache_file(root: Path) -> Path:
@@ -24,7 +25,7 @@ class Paths:
         self.state_file = self.root / ".doit.db"
         self.lock_file = self.root / ".doit.lock"
         self.package = self.root / "tinytorch"
-        self.student_repo = self.root / course.student_repo.path
+        self.student_repo = self.root / (os.environ.get(STUDENT_REPO_ENV) or course.student_repo.path)
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the repository root when inside it (a string operation:
@@ -51,7 +52,7 @@ class Paths:
                     found.append(path)
         return sorted(found)
 
-    # build outputs. `folder` is a build variant's folder (versions/pipeline.VARIANTS[name].folder): this
+    # build outputs. `folder` is a build variant's folder (versions/variants.VARIANTS[name].folder): this
     # layer does not know the variants, only where a folder of build/ is.
     def version_file(self, module: Module, folder: str, suffix: str) -> Path:
         return self.build / folder / module.slug / f"{module.name}{suffix}"
@@ -98,6 +99,35 @@ class Paths:
 
     def archive(self, module: Module) -> Path:
         return self.build / "archives" / f"{module.slug}-student.{self.course.archive}"
+
+    # grading (tasks/grade/): submissions in, the gradebook and feedback out
+    @property
+    def submissions(self) -> Path:
+        """Collected submissions, `submissions/<student>/<module>/<module>.ipynb` (nbgrader's layout)."""
+        return self.root / "submissions"
+
+    def submission_dir(self, student: str, module: Module) -> Path:
+        return self.submissions / student / module.name
+
+    def submission_file(self, student: str, module: Module) -> Path:
+        return self.submission_dir(student, module) / f"{module.name}.ipynb"
+
+    @property
+    def gradebook(self) -> Path:
+        """The SQLite gradebook: outside build/ because hand scores live in it (`make clean` keeps it)."""
+        return self.root / "grades" / "gradebook.sqlite"
+
+    @property
+    def grades_dir(self) -> Path:
+        """Exports made from the gradebook: grades.csv, the long CSV, score distributions."""
+        return self.build / "grades"
+
+    def feedback_file(self, student: str, module: Module) -> Path:
+        return self.build / "feedback" / student / f"{module.slug}.html"
+
+    def roster(self) -> Path | None:
+        relative = self.course.grading.roster
+        return self.root / relative if relative else None
 
     # the package
     def export_file(self, dotted: str) -> Path:

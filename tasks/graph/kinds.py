@@ -16,6 +16,7 @@ from .task_export import task_export
 from .task_lint import task_lint
 from .task_prune import task_prune
 from .task_release import task_deploy_solutions, task_deploy_student, task_release
+from .task_tag import task_tag_release
 from .task_versions import task_solution, task_student
 
 
@@ -43,6 +44,7 @@ KINDS = (
     TaskKind("release", task_release),
     TaskKind("deploy_student", task_deploy_student),
     TaskKind("deploy_solutions", task_deploy_solutions),
+    TaskKind("tag_release", task_tag_release),
 )
 
 
