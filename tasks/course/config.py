@@ -82,6 +82,18 @@ class Grading:
         return dict(self.deadlines).get(module)
 
 
+class UnknownModule(CourseError, KeyError):
+    """A module name that is not in course.yaml (a command-line argument, a task name): still a KeyError for
+    lookups, and a CourseError for the user."""
+
+    def __init__(self, name: str, known: list[str]):
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"the modules are: {', '.join(known)}"
+        super().__init__(Finding(COURSE_FILE, None, f"has no module named '{name}'; {hint}"))
+
+    __str__ = Exception.__str__
+
+
 @dataclass(frozen=True)
 class Course:
     name: str
@@ -97,7 +109,7 @@ class Course:
         for module in self.modules:
             if module.name == name:
                 return module
-        raise KeyError(name)
+        raise UnknownModule(name, [m.name for m in self.modules])
 
     def dependencies(self, module: Module) -> list[Module]:
         """Every module `module` depends on, directly or through others, in course order."""

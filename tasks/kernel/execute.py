@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..base.errors import CourseError
+
 OUTPUT_LIMIT = 100_000  # characters kept per stream output in the executed notebook
 CELL_OUTPUT_MAX = 1_000_000  # characters of output one cell may print before validation calls it a problem
 HEAD_LINES = 4
@@ -66,8 +68,22 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
     while worker.is_alive():
         worker.join(0.2)
     if "error" in outcome:
-        raise outcome["error"]
+        raise translated(outcome["error"], kernel)
     return outcome["nb"]
+
+
+def translated(error: BaseException, kernel: str) -> BaseException:
+    """The kernel adapter's boundary: a kernel that cannot be found or started is the course's to fix (a
+    CourseError naming execution.kernel); ExecutionFailed and anything else pass through unchanged."""
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    if isinstance(error, NoSuchKernel):
+        return CourseError.at("course.yaml", None, f"execution.kernel: no Jupyter kernel named '{kernel}' is installed here; "
+                              "`jupyter kernelspec list` shows the installed ones (python3 is the default)")
+    if isinstance(error, (RuntimeError, TimeoutError, OSError)) and not isinstance(error, ExecutionFailed):
+        return CourseError.at("course.yaml", None, f"execution.kernel: the kernel '{kernel}' could not be started ({error}); "
+                              "check that it runs with `jupyter console --kernel {kernel}`")
+    return error
 
 
 def run_here(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool):

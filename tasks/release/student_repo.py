@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..base.errors import CourseError
+from ..base.errors import CourseError, Finding
 
 ZERO = "0" * 40
 STEPS = ("objects", "branch", "worktree", "tag", "push")
@@ -231,10 +231,13 @@ def describe_status(line: str) -> str:
     return f"{word}: {path}"
 
 
-class GitFailed(Exception):
+class GitFailed(CourseError):
+    """A git command that failed: the git adapter's boundary. Callers that expect it catch it; one that
+    reaches the user is a CourseError naming the command and git's own reason."""
+
     def __init__(self, args, error):
         self.reason = (getattr(error, "stderr", "") or str(error)).strip().replace("\n", " ")[:400]
-        super().__init__(f"git {' '.join(args)}: {self.reason}")
+        super().__init__(Finding(f"git {' '.join(args)}", None, self.reason))
 
 
 def git_env_plain() -> dict:
