@@ -516,7 +516,7 @@ RELEASE_CASES = [
     ReleaseCase("release-diverged-branch", "2", lambda root: git(root / REPO, "commit", "--amend", "--allow-empty", "-m", "rewritten by hand"),
                 repo_where, ("does not descend from the last release tag 'week1'", "Week 1: exercises for alpha", "reset --keep week1")),
     ReleaseCase("release-tag-exists-elsewhere", "2", lambda root: git(root / REPO, "tag", "-a", "week2", "-m", "made by hand", "HEAD"),
-                repo_where, ("tag 'week2' already exists", "nothing was changed", "force=1")),
+                repo_where, ("tag 'week2' already exists", "nothing was changed", "errata=1", "force=1")),
 ]
 
 
@@ -537,7 +537,7 @@ def test_release_with_an_unreachable_remote_completes_locally_and_prints_the_ret
     change(COURSE, "course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {remote}\n")(root)
     result = run_doit(root, "release", "week=2")
     assert result.returncode != 0, result.output
-    retry = f"git -C {REPO} push --atomic {remote} refs/heads/main:refs/heads/main refs/tags/week2:refs/tags/week2"
+    retry = f"git -C {REPO} push --atomic {remote} refs/heads/main:refs/heads/main refs/tags/week1:refs/tags/week1 refs/tags/week2:refs/tags/week2"
     message = assert_clear(result.output, repo_where(root), ("the release is complete locally", f"pushing to {remote} failed",
                                                              "Nothing was force-pushed", retry, "run the same release again"))
     assert f"\n    {retry}\n" in message + "\n"  # on a line of its own, ready to copy
