@@ -2,7 +2,7 @@
 
 Importing PyYAML and validating course.yaml was a quarter of what a no-op `doit` adds to doit's own cost.
 The cache is used only when loading course.yaml again would give the same Course: it is keyed by
-course.yaml's bytes, the code that reads it (config.py, model.py, checks.py), the root and the Python version; the checks
+course.yaml's bytes, the code that reads it (config.py, model.py, checks.py, release_settings.py), the root and the Python version; the checks
 that look at the file system (sources exist, paths stay in the repository) run again on every use, and
 if one fails, course.yaml is loaded afresh, which reports the problem with its line. A missing,
 unreadable or stale cache is only a slower start; failing to write it is ignored.
@@ -14,13 +14,13 @@ import pickle
 import sys
 from pathlib import Path
 
-from . import checks, config, model
+from . import checks, config, model, release_settings
 from .config import COURSE_FILE, Course, load_course
 from ..base.errors import CourseError
 from ..base.fsutil import write_atomic
 from .paths import course_cache_file
 
-READERS = (config, model, checks)  # their code decides what a course.yaml becomes
+READERS = (config, model, checks, release_settings)  # their code decides what a course.yaml becomes
 
 
 def load_course_cached(root: Path) -> Course:
