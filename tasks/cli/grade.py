@@ -69,6 +69,7 @@ def handle(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise CourseError.at("tito grade", None, f"--workers {args.workers}: give at least 1")
     course, paths = load(str(course_root(args)))
+    stop_on_sigterm()
     names = [] if getattr(args, "all", False) else list(args.modules)
     outcome = grade(course, paths, names, scheduler=args.scheduler, workers=args.workers, force=args.force, own_package=args.own_package)
     print(summary(outcome, paths))
@@ -81,6 +82,16 @@ def handle(args) -> int:
     for line in problems + [r.message for r in outcome.failed]:
         print(line, file=sys.stderr)
     return 1 if outcome.failed or problems else 0
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM ends the run like Ctrl-C: the embedded cluster is shut down; finished results are kept."""
+    import signal
+
+    def stop(number, frame):
+        raise SystemExit(128 + number)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def summary(outcome, paths) -> str:

@@ -69,7 +69,7 @@ def upload_code(client) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        client.upload_file(str(path), load=False)
+        client.upload_file(str(path), load=True)  # puts the zip on sys.path and imports `tasks` from it
 
 
 def worker_count(client) -> int:
