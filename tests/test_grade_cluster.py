@@ -28,6 +28,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_port(port: int) -> None:
+    """The scheduler listens (a loaded machine may take a while to start it)."""
+    for _ in range(1800):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    pytest.fail("the dask scheduler did not start listening")
+
+
 @pytest.fixture
 def external_cluster(tmp_path):
     """`dask scheduler` + 2 `dask worker`s as real processes, in an empty folder, without PYTHONPATH."""
@@ -42,6 +52,7 @@ def external_cluster(tmp_path):
                                cwd=elsewhere, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
               for i in range(2)]
     try:
+        wait_for_port(int(address.rsplit(":", 1)[1]))
         yield address
     finally:
         for proc in reversed(procs):
@@ -54,7 +65,7 @@ def test_grading_on_an_existing_cluster_of_two_workers(tmp_path, external_cluste
     expected = write_class(root, ["s01-correct", "s04-stubs", "s06-partial", "s17-syntax-error"])
     course = load_course(root)
     with open_client(external_cluster, None) as client:
-        for _ in range(600):
+        for _ in range(1800):
             if worker_count(client) == 2:
                 break
             time.sleep(0.1)

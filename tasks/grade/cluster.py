@@ -45,7 +45,7 @@ def open_client(scheduler: str | None, workers: int | None):
 
 def connect(Client, scheduler: str):
     try:
-        return Client(scheduler, timeout="10s")
+        return Client(scheduler, timeout="30s")
     except (OSError, TimeoutError) as error:
         raise CourseError.at("course.yaml", None, f"grading.scheduler: cannot reach the Dask scheduler at {scheduler} ({error}); start it with `dask scheduler` and workers with `dask worker {scheduler}`, or grade on this machine without --scheduler")
 
