@@ -10,6 +10,7 @@ COMMANDS = [
     "tasks.cli.build",
     "tasks.cli.system",
     "tasks.cli.grade",
+    "tasks.cli.grading_edges",
 ]
 
 
