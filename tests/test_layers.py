@@ -69,7 +69,8 @@ def test_only_graph_and_cli_import_doit_and_only_cli_reads_the_command_line(path
     if layer != "cli":
         assert "argparse" not in names
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        assert not [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "argv"]
+        # reading the command line (setting it for a child program, as grade's runner does, is not reading it)
+        assert not [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "argv" and isinstance(n.ctx, ast.Load)]
 
 
 @pytest.mark.parametrize("path", [p for p in engine_modules() if layer_of(p) not in {"graph", "cli"}
