@@ -13,6 +13,7 @@ from pathlib import Path
 OUTPUT_LIMIT = 100_000  # characters kept per stream output in the executed notebook
 CELL_OUTPUT_MAX = 1_000_000  # characters of output one cell may print before validation calls it a problem
 HEAD_LINES = 4
+ASSERT_VALUES = Path(__file__).with_name("assertvalues.py")
 
 
 @dataclass
@@ -21,6 +22,7 @@ class CellFailure:
     head: str  # the first lines of the cell
     ename: str
     evalue: str
+    traceback: tuple = ()  # the kernel's (coloured) traceback lines
 
     def describe(self) -> str:
         return f"cell {self.cell} raised {self.ename}: {self.evalue}\n    cell {self.cell} begins:\n" + "\n".join(
@@ -29,9 +31,16 @@ class CellFailure:
 
 
 class ExecutionFailed(Exception):
-    def __init__(self, message: str, nb):
+    """What stopped a run: `message` (what happened), the notebook as far as it ran, the 0-based index of the
+    cell, and for an error raised by the code the CellFailure (with its traceback)."""
+
+    def __init__(self, message: str, nb, cell: int | None = None, failure: CellFailure | None = None):
         super().__init__(message)
-        self.nb = nb
+        self.nb, self.cell, self.failure = nb, cell, failure
+
+
+def indented(text: str, prefix: str = "      ") -> str:
+    return "\n".join(prefix + line for line in text.split("\n"))
 
 
 def kernel_env(root: Path) -> dict:
@@ -40,6 +49,11 @@ def kernel_env(root: Path) -> dict:
     env.setdefault("MPLBACKEND", "Agg")
     env["PYTHONHASHSEED"] = "0"
     return env
+
+
+def kernel_arguments() -> list[str]:
+    """Kernel command-line options: pytest-style values for bare asserts (tasks/kernel/assertvalues.py)."""
+    return [f"--IPKernelApp.exec_lines=import runpy as _cb; _cb.run_path({str(ASSERT_VALUES)!r}); del _cb"]
 
 
 def head(cell) -> str:
@@ -84,6 +98,7 @@ def run_here(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_erro
         client = NotebookClient(
             nb, km=manager, timeout=timeout, startup_timeout=120, kernel_name=kernel, allow_errors=allow_errors,
             record_timing=False, resources={"metadata": {"path": str(cwd)}}, on_cell_start=on_cell_start,
+            extra_arguments=kernel_arguments(),
         )
         return execute_with(client, nb, root, timeout, current)
 
@@ -94,13 +109,14 @@ def execute_with(client, nb, root: Path, timeout: int, current: dict):
     try:
         client.execute(env=kernel_env(root), cleanup_kc=True)
     except CellTimeoutError:
-        cell = nb.cells[current["index"]]
-        raise ExecutionFailed(f"cell {current['index'] + 1} did not finish within the {timeout} s per-cell timeout (execution.timeout in course.yaml)\n    cell begins:\n      {head(cell)}", cap_outputs(nb))
-    except DeadKernelError as error:
-        raise ExecutionFailed(f"the kernel died while running cell {current['index'] + 1} ({error}); out of memory, or a crash in native code?\n    cell begins:\n      {head(nb.cells[current['index']])}", cap_outputs(nb))
+        index = current["index"]
+        raise ExecutionFailed(f"cell {index + 1} did not finish within the {timeout} s per-cell timeout (execution.timeout in course.yaml)\n    cell begins:\n{indented(head(nb.cells[index]))}", cap_outputs(nb), index)
+    except DeadKernelError:
+        index = current["index"]
+        raise ExecutionFailed(f"the kernel died while running cell {index + 1} (out of memory, os._exit, or a crash in native code?)\n    cell begins:\n{indented(head(nb.cells[index]))}", cap_outputs(nb), index)
     except CellExecutionError:
         failure = failures(nb)[0] if failures(nb) else CellFailure(current["index"] + 1, head(nb.cells[current["index"]]), "Error", "")
-        raise ExecutionFailed(failure.describe(), cap_outputs(nb))
+        raise ExecutionFailed(failure.describe(), cap_outputs(nb), failure.cell - 1, failure)
     check_output_size(nb)
     return cap_outputs(nb)
 
@@ -116,7 +132,7 @@ def check_output_size(nb) -> None:
     """A cell printing megabytes would freeze a student's browser: make it a clear failure."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and (size := output_size(cell)) > CELL_OUTPUT_MAX:
-            raise ExecutionFailed(f"cell {index + 1} printed {size:,} characters of output (at most {CELL_OUTPUT_MAX:,} allowed: a notebook that large freezes the browser); print a summary instead\n    cell begins:\n      {head(cell)}", cap_outputs(nb))
+            raise ExecutionFailed(f"cell {index + 1} printed {size:,} characters of output (at most {CELL_OUTPUT_MAX:,} allowed: a notebook that large freezes the browser); print a summary instead\n    cell begins:\n{indented(head(cell))}", cap_outputs(nb), index)
 
 
 def failures(nb) -> list[CellFailure]:
@@ -125,7 +141,8 @@ def failures(nb) -> list[CellFailure]:
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if output.get("output_type") == "error":
-                found.append(CellFailure(index + 1, head(cell), output.get("ename", ""), output.get("evalue", "")))
+                found.append(CellFailure(index + 1, head(cell), output.get("ename", ""), output.get("evalue", ""),
+                                         tuple(output.get("traceback", []))))
     return found
 
 

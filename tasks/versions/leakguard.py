@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..base.errors import CourseError, Finding
+from ..base.errors import CourseError, Finding, Location
 from .markers import has_directive, marker
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
@@ -100,7 +100,7 @@ def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where)
 
 def leak(place: str, number: int, secret: Secret, source_where) -> Finding:
     src_file, src_line, src_cell = source_where(secret.cell, secret.line)
-    origin = f"{src_file}:{src_line}" if src_cell is None else f"{src_file} (cell {src_cell}, line {src_line})"
+    origin = Location(src_file, src_line, src_cell)
     return Finding(place, number, f"LEAK: instructor-only text from {origin} is in a student artifact: {secret.text[:80]!r}. The artifact was not kept; fix the markers around that line.")
 
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 
 from .markers import find_regions, has_directive, marker, without_directive
+from .origins import lines_of, set_lines
+from .stubs import record_stubs
 
 STUB_SIGNATURE = "is not implemented yet"
 DEF_RE = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
@@ -25,14 +27,6 @@ class StepContext:
 
 def code_cells(nb):
     return [cell for cell in nb.cells if cell.cell_type == "code"]
-
-
-def lines_of(cell) -> list[str]:
-    return cell.source.split("\n")
-
-
-def set_lines(cell, lines: list[str]) -> None:
-    cell.source = "\n".join(lines)
 
 
 # --- student steps ----------------------------------------------------------------------------------
@@ -56,15 +50,22 @@ def drop_hidden_tests(nb, ctx: StepContext):
 def stub_solutions(nb, ctx: StepContext):
     """Replace every solution region by a `raise NotImplementedError(...)` at the BEGIN line's indent."""
     for cell in code_cells(nb):
-        lines = lines_of(cell)
+        lines, made = lines_of(cell), []
         for region in reversed([r for r in find_regions(lines) if r.kind == "solution"]):
-            lines[region.begin : region.end + 1] = [stub_line(lines, region.begin, region.indent, ctx, cell)]
+            made.append(stub_for(lines, region.begin, region.indent, ctx, cell))
+            lines[region.begin : region.end + 1] = [made[-1][0]]
         set_lines(cell, lines)
+        record_stubs(cell, lines, made)
     return nb
 
 
 def stub_line(lines: list[str], begin: int, indent: str, ctx: StepContext, cell) -> str:
     """The stub for a region starting at `begin`: names the function, the module and where the TODO is."""
+    return stub_for(lines, begin, indent, ctx, cell)[0]
+
+
+def stub_for(lines: list[str], begin: int, indent: str, ctx: StepContext, cell) -> tuple[str, str, str]:
+    """(stub line, what students implement, the message it raises) for a region starting at `begin`."""
     scope, docstring = enclosing_scope(lines, begin, len(indent.expandtabs()))
     if scope:
         pointer = todo_pointer(docstring)
@@ -74,7 +75,7 @@ def stub_line(lines: list[str], begin: int, indent: str, ctx: StepContext, cell)
         what = f"The code in cell '{grade_id}'" if grade_id else "This cell's code"
         pointer = "See the instructions above this cell."
     message = f"{what} (module {ctx.module}) {STUB_SIGNATURE}: replace this line with your code. {pointer}"
-    return f"{indent}raise NotImplementedError({json.dumps(message)})"
+    return f"{indent}raise NotImplementedError({json.dumps(message)})", what, message
 
 
 def enclosing_scope(lines: list[str], begin: int, indent: int) -> tuple[str | None, str]:
