@@ -105,10 +105,12 @@ def check_student_action(root: str, name: str) -> None:
 def execution_inputs(course, paths, module, version: str, exported: dict[str, str]) -> tuple[list[str], list[str]]:
     """(file_dep, task_dep): the version's code hash, the exports of every module it builds on, data files.
 
-    `exported` maps each module with a readable export target to its export file (relative).
+    `exported` maps each module with a readable export target to its export file (relative). Each of those
+    modules must pass its own validation first (a task_dep: it orders and blocks, without rerunning this
+    task when that one reran): a module whose solution fails is never what later modules run against.
     """
     file_dep = [paths.rel(paths.code_digest(module, version))]
-    task_dep = []
+    task_dep = [f"validate:{dep.name}" for dep in course.dependencies(module)]
     for dep in course.dependencies(module):
         if dep.name in exported:
             file_dep.append(exported[dep.name])
@@ -116,6 +118,19 @@ def execution_inputs(course, paths, module, version: str, exported: dict[str, st
             task_dep.append(f"export:{dep.name}")
     file_dep += [paths.rel(p) for p in paths.data_files(module)]
     return file_dep + engine_files(__name__), task_dep
+
+
+DOCS = {
+    "solution": "run the solution of {folder} in a kernel{deps}: every cell must pass -> {target}",
+    "student": "run the student version of {folder}{deps}: only its stubs may fail -> {target}",
+}
+
+
+def task_doc(course, paths, module, version: str, target) -> str:
+    """The `doit list --all` line of an execution subtask."""
+    deps = [m.name for m in course.dependencies(module)]
+    against = f" against the validated exports of {', '.join(deps)}" if deps else ""
+    return DOCS[version].format(folder=module.folder, deps=against, target=paths.rel(target))
 
 
 def execution_tasks(version: str, action, target_of):
@@ -134,6 +149,7 @@ def execution_tasks(version: str, action, target_of):
             "uptodate": [config_changed_for({"module": module.name, **settings})],
             "clean": True,
             "verbosity": 2,
+            "doc": task_doc(course, paths, module, version, target_of(paths, module)[0]),
         }
 
 
