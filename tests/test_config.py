@@ -419,3 +419,53 @@ def test_dependencies_are_transitive_in_course_order(tmp_path):
     assert names("c") == []
     assert names("d") == ["a", "b", "c"]  # course order, not depends_on order
     assert names("e") == ["a", "b", "c", "d"]
+
+
+# --- grading: ------------------------------------------------------------------------------------------
+
+GRADING = BASE + """\
+grading:
+  scheduler: tcp://127.0.0.1:8786
+  workers: 2
+  timeout: 10
+  memory: 512
+  roster: grading/roster.csv
+  submitted: downloads/submitted
+  deadlines:
+    tensor: 2026-12-07 23:59
+    layers: 2026-12-14T23:59:00+01:00
+"""
+
+
+def test_grading_defaults_when_absent(tmp_path):
+    from tasks.course.config import Grading
+    grading = load_course(make_course(tmp_path)).grading
+    assert grading == Grading()
+    assert (grading.scheduler, grading.workers, grading.timeout, grading.memory, grading.roster) == (None, None, 30, 1024, None)
+    assert grading.deadline("tensor") is None
+
+
+def test_grading_every_key(tmp_path):
+    from datetime import datetime, timedelta, timezone
+    grading = load_course(make_course(tmp_path, GRADING)).grading
+    assert (grading.scheduler, grading.workers, grading.timeout, grading.memory) == ("tcp://127.0.0.1:8786", 2, 10, 512)
+    assert (grading.roster, grading.submitted) == ("grading/roster.csv", "downloads/submitted")
+    assert grading.deadline("tensor") == datetime(2026, 12, 7, 23, 59, tzinfo=timezone.utc)  # no zone: UTC
+    assert grading.deadline("layers") == datetime(2026, 12, 14, 22, 59, tzinfo=timezone.utc)
+    assert grading.deadline("layers").utcoffset() == timedelta(hours=1)
+
+
+@pytest.mark.parametrize("old, new, line, fragments", [
+    ("scheduler: tcp://127.0.0.1:8786", "scheduler: localhost", 15, ("grading.scheduler", "tcp://HOST:8786")),
+    ("workers: 2", "workers: 0", 16, ("grading.workers", "at least 1")),
+    ("timeout: 10", "timeout: soon", 17, ("grading.timeout", "whole number")),
+    ("memory: 512", "memory: 10", 18, ("grading.memory", "at least 64")),
+    ("roster: grading/roster.csv", "roster: ../roster.csv", 19, ("grading.roster", "leaves the repository")),
+    ("tensor: 2026-12-07 23:59", "tensor: next monday", 22, ("grading.deadlines.tensor", "2026-12-07 23:59")),
+    ("tensor: 2026-12-07 23:59", "tensr: 2026-12-07 23:59", 22, ("'tensr' is not a module", "did you mean 'tensor'")),
+    ("tensor: 2026-12-07 23:59", "layers: 2026-12-07 23:59", 23, ("duplicate deadline for 'layers'",)),
+    ("  deadlines:\n", "  deadline:\n", 21, ("unknown key 'deadline'", "did you mean 'deadlines'")),
+])
+def test_grading_bad_values_name_their_line(tmp_path, old, new, line, fragments):
+    assert old in GRADING
+    assert_error(only_finding(make_course(tmp_path, GRADING.replace(old, new))), line, *fragments)

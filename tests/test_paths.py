@@ -94,3 +94,14 @@ def test_data_files_skip_code_caches_and_hidden_files(tmp_path):
     assert [p.relative_to(folder).as_posix() for p in paths.data_files(paths.course.module("tensor"))] == [
         "README.md", "data/weights.csv",
     ]
+
+
+def test_grading_paths(tmp_path):
+    paths = make(tmp_path)
+    module = paths.course.module("tensor")
+    root = paths.root
+    assert paths.submission_file("ada", module) == root / "submissions/ada/tensor/tensor.ipynb"
+    assert paths.gradebook == root / "grades/gradebook.sqlite"
+    assert paths.grades_dir == root / "build/grades"
+    assert paths.feedback_file("ada", module) == root / "build/feedback/ada/01_tensor.html"
+    assert paths.roster() is None

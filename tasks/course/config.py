@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import datetime, timezone
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -65,6 +66,23 @@ class Execution:
 
 
 @dataclass(frozen=True)
+class Grading:
+    """course.yaml `grading:`: where and how submissions are graded, who the students are, and when each
+    module is due (deadlines are timezone-aware; a deadline written without a zone is UTC)."""
+
+    scheduler: str | None = None        # tcp://HOST:8786: an existing Dask cluster; None: an embedded one
+    workers: int | None = None          # workers of the embedded cluster (None: one per core)
+    timeout: int = 30                   # seconds per cell of a submission
+    memory: int = 1024                  # MB a submission's process may allocate
+    roster: str | None = None           # CSV: id, name, repository (path or URL), relative to the root
+    submitted: str | None = None        # a folder in nbgrader's submitted/<student>/<module>/ layout
+    deadlines: tuple[tuple[str, datetime], ...] = ()
+
+    def deadline(self, module: str) -> datetime | None:
+        return dict(self.deadlines).get(module)
+
+
+@dataclass(frozen=True)
 class Course:
     name: str
     outputs: tuple[str, ...]
@@ -73,6 +91,7 @@ class Course:
     student_repo: StudentRepo
     modules: tuple[Module, ...]
     root: Path = field(compare=False)
+    grading: Grading = Grading()
 
     def module(self, name: str) -> Module:
         for module in self.modules:
@@ -228,6 +247,50 @@ def section(keys: dict[str, Key]) -> Callable:
     return check
 
 
+def moment(reader: Reader, node, path: str):
+    """A deadline: a YAML timestamp or ISO 8601 text (`2026-12-07 23:59`, `2026-12-07T23:59:00+01:00`)."""
+    import yaml
+    if isinstance(node, yaml.ScalarNode) and (node.tag.endswith(":timestamp") or node.tag.endswith(":str")):
+        try:
+            value = datetime.fromisoformat(node.value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            value = None
+        if value is not None:
+            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    reader.fail(node, path, f"expected a date and time such as 2026-12-07 23:59 or 2026-12-07T23:59:00+01:00, found {describe(node)}")
+    return None
+
+
+def mapping_of(value: Callable) -> Callable:
+    """A mapping of names to values, e.g. grading.deadlines: {tensor: 2026-12-07 23:59}: [(name, value, node)]."""
+    def check(reader: Reader, node, path: str):
+        import yaml
+        if not isinstance(node, yaml.MappingNode):
+            reader.fail(node, path, f"expected a mapping of module names to values, found {describe(node)}")
+            return None
+        return [(key.value, value(reader, child, f"{path}.{key.value}"), key) for key, child in node.value]
+
+    return check
+
+
+def scheduler_address(reader: Reader, node, path: str):
+    value = optional_text(reader, node, path)
+    if value is not None and not re.match(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$", value):
+        reader.fail(node, path, f"'{value}' is not a Dask scheduler address; write it as tcp://HOST:8786, or null for an embedded cluster")
+        return None
+    return value
+
+
+def optional_number(minimum: int) -> Callable:
+    def check(reader: Reader, node, path: str):
+        import yaml
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+            return None
+        return whole_number(minimum)(reader, node, path)
+
+    return check
+
+
 AUTHOR = {"name": Key(text, required=True), "email": Key(text, required=True)}
 DEFAULT_AUTHOR = {"name": "TinyTorch Staff", "email": "staff@tinytorch.invalid"}
 STUDENT_REPO = {
@@ -238,6 +301,15 @@ STUDENT_REPO = {
     "author": Key(section(AUTHOR), default=DEFAULT_AUTHOR),
 }
 EXECUTION = {"kernel": Key(text, default="python3"), "timeout": Key(whole_number(1), default=120)}
+GRADING = {
+    "scheduler": Key(scheduler_address),
+    "workers": Key(optional_number(1)),
+    "timeout": Key(whole_number(1), default=Grading.timeout),
+    "memory": Key(whole_number(64), default=Grading.memory),
+    "roster": Key(optional_text),
+    "submitted": Key(optional_text),
+    "deadlines": Key(mapping_of(moment), default=[]),
+}
 MODULE = {
     "name": Key(text, required=True),
     "folder": Key(text, required=True),
@@ -252,6 +324,7 @@ COURSE = {
     "archive": Key(one_of(ARCHIVES), default="zip"),
     "execution": Key(section(EXECUTION), default={"kernel": "python3", "timeout": 120}),
     "student_repo": Key(section(STUDENT_REPO), default=None),
+    "grading": Key(section(GRADING), default=None),
     "modules": Key(list_of(section(MODULE), allow_empty=False), required=True),
 }
 
@@ -327,7 +400,16 @@ def build_course(values: dict, root: Path) -> Course:
         ),
         modules=modules,
         root=root,
+        grading=build_grading(values["grading"]),
     )
+
+
+def build_grading(values: dict | None) -> Grading:
+    if values is None:
+        return Grading()
+    deadlines = tuple((name, when) for name, when, _ in values["deadlines"] if when is not None)
+    keys = ("scheduler", "workers", "timeout", "memory", "roster", "submitted")
+    return Grading(**{key: values[key] for key in keys}, deadlines=deadlines)
 
 
 def line_of(node) -> int:
@@ -364,7 +446,29 @@ def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
             fail(keys["solutions"], f"{where}.solutions: week {module.solutions} is before the release week {module.release}; solutions must come out in or after the release week")
         check_paths(course.root, module, keys, where, fail)
     check_dependencies(course, values["modules"], fail)
+    check_grading(course, values["grading"], fail)
     return findings
+
+
+def check_grading(course: Course, values: dict | None, fail) -> None:
+    """Deadlines name modules of the course; the roster and submitted folder stay in the repository."""
+    if values is None:
+        return
+    keys = {k.value: v for k, v in values["__node__"].value}
+    names = [m.name for m in course.modules]
+    seen: dict[str, int] = {}
+    for name, _, node in values["deadlines"]:
+        if name not in names:
+            close = difflib.get_close_matches(str(name), names, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known modules: {', '.join(names)}"
+            fail(node, f"grading.deadlines: '{name}' is not a module of this course; {hint}")
+        elif name in seen:
+            fail(node, f"grading.deadlines: duplicate deadline for '{name}' (first on line {seen[name]}); keep one")
+        seen.setdefault(name, line_of(node))
+    for key in ("roster", "submitted"):
+        relative = getattr(course.grading, key)
+        if relative is not None and not inside(course.root, relative):
+            fail(keys[key], f"grading.{key}: '{relative}' leaves the repository; use a path inside it such as 'grading/{key}'")
 
 
 def within(root: Path, path: Path) -> bool:

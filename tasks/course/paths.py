@@ -97,6 +97,35 @@ class Paths:
     def archive(self, module: Module) -> Path:
         return self.build / "archives" / f"{module.slug}-student.{self.course.archive}"
 
+    # grading (tasks/grade/): submissions in, the gradebook and feedback out
+    @property
+    def submissions(self) -> Path:
+        """Collected submissions, `submissions/<student>/<module>/<module>.ipynb` (nbgrader's layout)."""
+        return self.root / "submissions"
+
+    def submission_dir(self, student: str, module: Module) -> Path:
+        return self.submissions / student / module.name
+
+    def submission_file(self, student: str, module: Module) -> Path:
+        return self.submission_dir(student, module) / f"{module.name}.ipynb"
+
+    @property
+    def gradebook(self) -> Path:
+        """The SQLite gradebook: outside build/ because hand scores live in it (`make clean` keeps it)."""
+        return self.root / "grades" / "gradebook.sqlite"
+
+    @property
+    def grades_dir(self) -> Path:
+        """Exports made from the gradebook: grades.csv, the long CSV, score distributions."""
+        return self.build / "grades"
+
+    def feedback_file(self, student: str, module: Module) -> Path:
+        return self.build / "feedback" / student / f"{module.slug}.html"
+
+    def roster(self) -> Path | None:
+        relative = self.course.grading.roster
+        return self.root / relative if relative else None
+
     # the package
     def export_file(self, dotted: str) -> Path:
         return self.package.joinpath(*dotted.split(".")).with_suffix(".py")

@@ -1,0 +1,10 @@
+"""Grading: submissions in, a gradebook and feedback out.
+
+Owns everything between a collected submission (`submissions/<student>/<module>/<name>.ipynb`) and the
+gradebook: the module bundle a grading task carries (bundle.py), tamper-proof rehydration of a submission
+into the pristine instructor notebook (rehydrate.py), isolated execution of one submission (runner.py),
+scoring by nbgrader's rules (score.py), the one pure grading task (task.py), the SQLite gradebook with
+incremental regrading (gradebook.py), Dask scheduling (cluster.py), the grading run that ties them
+together (run.py) and per-student feedback (feedback.py). Collecting, summaries and exports build on the
+gradebook's read API.
+"""

@@ -1,0 +1,85 @@
+"""tasks/grade/gradebook.py: the SQLite gradebook, its read API, one transaction per submission."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tasks.base.errors import CourseError
+from tasks.grade import gradebook as gb
+
+
+def submission(student="ada", module="tensor", key="k1", score=1.0, **extra):
+    return dict(student=student, module=module, path=f"submissions/{student}/{module}/{module}.ipynb", key=key,
+                status="graded", message="", score=score, max_score=3.0, notes=["cell added"], seconds=0.5, **extra)
+
+
+CELLS = [
+    dict(grade_id="test_add", position=0, points=1.0, max_points=1.0, outcome="passed"),
+    dict(grade_id="test_mul", position=1, points=0.0, max_points=1.0, outcome="failed", message="wrong", error_type="AssertionError"),
+    dict(grade_id="explain", position=2, points=0.0, max_points=1.0, outcome="hand"),
+]
+
+
+def test_record_and_read_back(tmp_path):
+    db = gb.open_gradebook(tmp_path / "grades" / "gradebook.sqlite")
+    gb.record(db, submission(), CELLS)
+    rows = gb.results(db)
+    assert [(r["grade_id"], r["points"], r["outcome"]) for r in rows] == [
+        ("test_add", 1.0, "passed"), ("test_mul", 0.0, "failed"), ("explain", 0.0, "hand")]
+    assert set(rows[0]) >= {"student", "module", "grade_id", "points", "max_points", "outcome", "message"}
+    assert rows[1]["error_type"] == "AssertionError" and rows[1]["message"] == "wrong"
+    (sub,) = gb.submissions(db)
+    assert (sub["student"], sub["module"], sub["score"], sub["notes"], sub["status"]) == ("ada", "tensor", 1.0, ["cell added"], "graded")
+    assert gb.stored_keys(db) == {("ada", "tensor"): "k1"}
+
+
+def test_regrading_replaces_and_module_filter(tmp_path):
+    db = gb.open_gradebook(tmp_path / "gb.sqlite")
+    gb.record(db, submission(), CELLS)
+    gb.record(db, submission(module="layers"), CELLS[:1])
+    gb.record(db, submission(key="k2", score=2.0), CELLS[:2])
+    assert [r["grade_id"] for r in gb.results(db, "tensor")] == ["test_add", "test_mul"]
+    assert [r["module"] for r in gb.results(db, "layers")] == ["layers"]
+    assert gb.stored_keys(db) == {("ada", "tensor"): "k2", ("ada", "layers"): "k1"}
+    gb.forget(db, "ada", "layers")
+    assert gb.results(db, "layers") == [] and len(gb.submissions(db)) == 1
+
+
+def test_hand_scores_survive_regrading(tmp_path):
+    db = gb.open_gradebook(tmp_path / "gb.sqlite")
+    gb.record(db, submission(), CELLS)
+    gb.set_hand_score(db, "ada", "tensor", "explain", 0.5, "good start")
+    gb.record(db, submission(key="k2"), CELLS)
+    assert [r["hand_points"] for r in gb.results(db)] == [None, None, 0.5]
+
+
+def test_a_failed_write_leaves_the_earlier_result(tmp_path):
+    db = gb.open_gradebook(tmp_path / "gb.sqlite")
+    gb.record(db, submission(), CELLS)
+    broken = CELLS + [dict(grade_id="x", position=3, points=0, max_points=1, outcome="no such outcome")]
+    with pytest.raises(sqlite3.IntegrityError):
+        gb.record(db, submission(key="k2"), broken)
+    assert gb.stored_keys(db) == {("ada", "tensor"): "k1"} and len(gb.results(db)) == 3
+
+
+def test_reopening_keeps_results(tmp_path):
+    path = tmp_path / "gb.sqlite"
+    gb.record(gb.open_gradebook(path), submission(), CELLS)
+    assert len(gb.results(gb.open_gradebook(path))) == 3
+
+
+def test_not_a_gradebook_is_a_clear_error(tmp_path):
+    path = tmp_path / "gb.sqlite"
+    path.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(CourseError, match="is not a gradebook this version can read.*move it aside"):
+        gb.open_gradebook(path)
+
+
+def test_other_schema_version_is_refused(tmp_path):
+    path = tmp_path / "gb.sqlite"
+    db = gb.open_gradebook(path)
+    with db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
+    with pytest.raises(CourseError, match="schema 99"):
+        gb.open_gradebook(path)
