@@ -291,3 +291,17 @@ def test_students_export_their_work_and_catch_up_with_released_solutions(course,
     assert "NotImplementedError" in stub.stderr and "is not implemented yet" in stub.stderr
     assert python("tools/export.py", "03_gamma").returncode != 0  # not released yet: a clear message
     assert git(clone, "status", "--porcelain") == ""  # exported files are ignored, never in the student's way
+
+
+def test_a_built_file_changed_after_the_build_is_refused_with_advice_that_fixes_it(course):
+    """Issue 13: the release-time guard must not say "fix the markers" or "the artifact was not kept"."""
+    notebook = course / "build/student/01_alpha/alpha.py"
+    notebook.write_text(notebook.read_text() + "\nalpha_doubled = np.asarray(x) * 2\n")
+    message = failed_message(release(course, 1))
+    assert "LEAK: instructor-only text from modules/01_alpha/alpha.py:" in message
+    assert "This built file was changed after `doit student:alpha` wrote it" in message
+    assert "Rebuild it with `doit -a student:alpha`, then release again." in message
+    assert "fix the markers" not in message and "was not kept" not in message
+    assert not (course / "student-repo").exists()
+    assert run_doit(course, "-a", "student:alpha").returncode == 0
+    assert not isinstance(release(course, 1), TaskFailed)

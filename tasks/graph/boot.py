@@ -28,6 +28,8 @@ def boot(root: Path, argv: list[str] | None = None) -> dict:
         print(f"coursebuild: course.yaml has problems, nothing was built:\n{error}", file=sys.stderr)
         raise SystemExit(2)
     args = sys.argv[1:] if argv is None else argv
+    for folder in paths.unlisted_module_folders():
+        print(f"coursebuild: warning: {paths.rel(folder)} is not in course.yaml, so it is not built (add it under `modules:`)", file=sys.stderr)
     if doit_command(args) not in READ_ONLY_COMMANDS:
         take_lock(paths.lock_file)
         for folder in paths.output_dirs():

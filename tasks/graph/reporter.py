@@ -48,10 +48,10 @@ def summary(failures: list[dict], blocked: dict[str, list[str]]) -> str:
     failed = [result["task"].name for result in failures]
     text = f"\ncoursebuild: {len(failures)} task(s) failed" + (f", {len(blocked)} skipped because of them" if blocked else "") + ":\n"
     for result in failures:
-        text += f"  {result['task'].name}: {result['exception'].get_msg().strip()}\n" + captured_output(result["task"])
+        text += f"\n{result['task'].name} failed:\n{result['exception'].get_msg().strip()}\n" + captured_output(result["task"])
     for roots, names in skipped_by_cause(failed, blocked).items():
-        text += f"  skipped: {tasks_in_words(names)} ({cause_in_words(roots)})\n"
-    return text + "Fix the problems above and run doit again; everything that succeeded is kept.\n"
+        text += f"\nskipped: {tasks_in_words(names)} ({cause_in_words(roots)})\n"
+    return text + "\nFix the problems above and run doit again; everything that succeeded is kept.\n"
 
 
 def captured_output(task) -> str:

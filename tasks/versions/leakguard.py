@@ -21,6 +21,7 @@ COMMENT_RE = re.compile(r"^[ \t]*#+[ \t]?")
 TRIVIAL = {"pass", "else:", "try:", "finally:", "return", "break", "continue", "return None", "return self",
            "return result", "return out", "return x", "return output", "yield", "raise", "else", "end"}
 LONG_ENOUGH_FOR_SUBSTRING = 24
+BUILD_ADVICE = "The artifact was not kept; fix the markers around that line."
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
     return pieces
 
 
-def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:
+def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where, advice: str = BUILD_ADVICE) -> list[Finding]:
     """Findings for every secret line present in the artifact `name` with content `data`."""
     findings = []
     long_secrets = [s for s in secrets if len(s) >= LONG_ENOUGH_FOR_SUBSTRING]
@@ -94,14 +95,14 @@ def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where)
             hit = secrets.get(stripped) or next(
                 (secrets[s] for s in long_secrets if s in stripped and stripped not in secrets[s].visible_in), None)
             if hit:
-                findings.append(leak(place, number, hit, source_where))
+                findings.append(leak(place, number, hit, source_where, advice))
     return findings
 
 
-def leak(place: str, number: int, secret: Secret, source_where) -> Finding:
+def leak(place: str, number: int, secret: Secret, source_where, advice: str = BUILD_ADVICE) -> Finding:
     src_file, src_line, src_cell = source_where(secret.cell, secret.line)
     origin = Location(src_file, src_line, src_cell)
-    return Finding(place, number, f"LEAK: instructor-only text from {origin} is in a student artifact: {secret.text[:80]!r}. The artifact was not kept; fix the markers around that line.")
+    return Finding(place, number, f"LEAK: instructor-only text from {origin} is in a student artifact: {secret.text[:80]!r}. {advice}")
 
 
 def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
@@ -112,28 +113,29 @@ def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
         return [(f"{path.name}/{m.name}", archive.extractfile(m).read()) for m in archive.getmembers() if m.isfile()]
 
 
-def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:
+def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes, source_where, advice: str = BUILD_ADVICE) -> list[Finding]:
     """Scan one artifact (notebook, .py, text, or a .zip/.tar.gz of them) before it is kept."""
     if name.endswith((".zip", ".tar.gz")):
         findings = []
         for member, content in archive_members(Path(name), data):
             if member.endswith((".ipynb", ".py", ".txt", ".md")):
-                findings.extend(scan_bytes(secrets, member, content, source_where))
+                findings.extend(scan_bytes(secrets, member, content, source_where, advice))
         return findings
-    return scan_bytes(secrets, name, data, source_where)
+    return scan_bytes(secrets, name, data, source_where, advice)
 
 
 GUARDED = {"student": ALL_SECRETS, "public_solution": frozenset({"hidden", "hide"})}
 
 
-def guard(source, artifacts: dict[str, bytes], version: str = "student") -> None:
+def guard(source, artifacts: dict[str, bytes], version: str = "student", advice: str = BUILD_ADVICE) -> None:
     """The leak guard: raise (so nothing is kept) if any secret line of `source` is in an artifact.
 
     `source` is a source.Source; `artifacts` maps the name to show to the exact bytes to be written;
     `version` says what must stay secret: everything for the student version, the hidden tests and
-    instructor cells for the solution released to students.
+    instructor cells for the solution released to students. `advice` ends each message: what fixes it
+    where the guard runs (at build time the markers; at release time, a built file changed since).
     """
     secrets = secret_lines(source.nb, GUARDED[version])
-    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location)]
+    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location, advice)]
     if findings:
         raise CourseError(findings)
