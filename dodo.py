@@ -15,3 +15,4 @@ from tasks.graph.task_execute import task_check_student, task_validate  # noqa: 
 from tasks.graph.task_archive import task_archive  # noqa: E402
 from tasks.graph.task_prune import task_prune  # noqa: E402
 from tasks.graph.task_release import task_deploy_solutions, task_deploy_student, task_release  # noqa: E402
+from tasks.graph.task_tag import task_tag_release  # noqa: E402

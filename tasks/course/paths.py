@@ -9,6 +9,7 @@ from .config import Course, Module
 BUILD_DIR = "build"
 DATA_EXCLUDED_SUFFIXES = {".py", ".ipynb", ".pyc"}
 DATA_EXCLUDED_NAMES = {"__pycache__", ".ipynb_checkpoints"}
+STUDENT_REPO_ENV = "COURSEBUILD_STUDENT_REPO"  # `tito deploy/release --target-repo DIR`: another student repo for one run
 
 
 def course_cache_file(root: Path) -> Path:
@@ -24,7 +25,7 @@ class Paths:
         self.state_file = self.root / ".doit.db"
         self.lock_file = self.root / ".doit.lock"
         self.package = self.root / "tinytorch"
-        self.student_repo = self.root / course.student_repo.path
+        self.student_repo = self.root / (os.environ.get(STUDENT_REPO_ENV) or course.student_repo.path)
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the repository root when inside it (a string operation:

@@ -1,0 +1,49 @@
+"""`tito`: parse the command line, dispatch to a command module's handler, turn user errors into messages."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# The command modules, in `tito --help` order. Adding a command module is one line here.
+COMMANDS = [
+    "tasks.cli.build",
+    "tasks.cli.system",
+]
+
+
+def parser() -> argparse.ArgumentParser:
+    from .common import formatter
+
+    top = argparse.ArgumentParser(prog="tito", formatter_class=formatter, description="TinyTorch course tools: build, check and release the course (a layer over `doit`).")
+    top.add_argument("-C", "--course", metavar="DIR", help="the course repository (default: the folder holding course.yaml, from here upwards)")
+    subparsers = top.add_subparsers(title="commands", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(name).register(subparsers)
+    top.set_defaults(func=None, _parser=top)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one tito command; returns its exit status (0 ok, 1 a task failed, 2 a usage or input problem)."""
+    top = parser()
+    args = top.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.func is None:
+        args._parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("tito: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001: only CourseError is the user's; anything else is re-raised
+        from ..base.errors import CourseError
+
+        if isinstance(error, CourseError):
+            print(f"tito: {error}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""doit task `tag_release tag=NAME message=TEXT [dry=1]`: one annotated tag on what was deployed (`tito release --tag`).
+
+`deploy_student` / `deploy_solutions` commit; this names the deployed state with the instructor's own tag
+(TinyTorch's `tito release --tag week5-tensor-solutions --message ...`), and pushes it when a remote is set.
+"""
+from __future__ import annotations
+
+import subprocess
+
+from ..base.errors import CourseError
+from ..course.context import current, load
+from ..release.student_repo import GitFailed, StudentRepo
+from .doitutil import failing_task, reports_user_errors
+
+USAGE = "tag_release needs the tag and its message: `doit tag_release tag=week5-tensor-solutions message=\"Release tensor solutions\"` (tito release --tag NAME --message TEXT)"
+
+
+def check_tag_name(tag: str) -> None:
+    if subprocess.run(["git", "check-ref-format", f"refs/tags/{tag}"], capture_output=True).returncode != 0:
+        raise CourseError.at("command line", None, f"'{tag}' is not a valid git tag name (no spaces, '..', '~', '^', ':' or trailing '.lock'); choose another, e.g. week5-tensor-solutions")
+
+
+def changes_since_last_tag(repo: StudentRepo, head: str) -> str:
+    """`git diff --stat` from the newest tag reachable from HEAD (or every file, when nothing is tagged)."""
+    try:
+        previous = repo.git("describe", "--tags", "--abbrev=0", head).strip()
+    except GitFailed:
+        return "first tag; files: " + ", ".join(sorted(repo.tree_files(head)))
+    stat = repo.git("diff", "--stat", f"{previous}..{head}").rstrip()
+    return f"since {previous}:\n{stat}" if stat else f"nothing changed since {previous}"
+
+
+@reports_user_errors
+def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
+    course, paths = load(root)
+    settings, shown = course.student_repo, paths.rel(paths.student_repo)
+    check_tag_name(tag)
+    if not (paths.student_repo / ".git").exists():
+        raise CourseError.at(shown, None, "has nothing deployed yet, so there is nothing to tag: deploy first (tito deploy student --all)")
+    repo = StudentRepo(paths.student_repo, settings.branch, settings.author, shown)
+    repo.check_ready(settings.tag)
+    head = repo.head()
+    existing = repo.tag_target(tag)
+    if existing == head:
+        print(f"{shown}: {tag} already tags {head[:10]}; nothing to do")
+        return
+    if existing:
+        raise CourseError.at(shown, None, f"tag '{tag}' already exists at {existing[:10]}, not at the deployed commit {head[:10]}; choose another tag name (published tags are never moved)")
+    subject = repo.git("log", "-1", "--format=%s", head).strip()
+    if dry:
+        print(f"{shown}: would tag {head[:10]} ({subject}) as {tag}: {message}\n{changes_since_last_tag(repo, head)}\n(dry run: nothing was changed)")
+        return
+    repo.tag_only(head, tag, message, False)
+    print(f"{shown}: tagged {head[:10]} ({subject}) as {tag}")
+    if settings.remote:
+        repo.push(settings.remote, tag)
+        print(f"{shown}: pushed {settings.branch} and {tag} to {settings.remote}")
+
+
+def task_tag_release():
+    """Tag what was deployed to the student repo: `doit tag_release tag=NAME message=TEXT [dry=1]` (tito release --tag)."""
+    from doit import get_var
+
+    course, _ = current()
+    tag, message = get_var("tag", None), get_var("message", None)
+    if not tag or not message:
+        return {"actions": [(failing_task, [USAGE])], "verbosity": 2}
+    dry = str(get_var("dry", "")).strip().lower() in {"1", "true", "yes", "on"}
+    return {"actions": [(tag_action, [str(course.root), tag, message, dry])], "verbosity": 2}

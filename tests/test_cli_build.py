@@ -1,0 +1,122 @@
+"""tito's instructor commands, run for real: the console script, a mini course, real doit, a real student repo."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import run_doit, write_mini_course
+from tasks.cli.nbgrader_rules import notebook_findings
+
+TITO = Path(sys.executable).parent / "tito"
+NAMES = ("alpha", "beta")
+
+
+def tito(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "DOIT_", "COURSEBUILD_"))}
+    return subprocess.run([str(TITO), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def built_course(tmp_path_factory) -> Path:
+    root = write_mini_course(tmp_path_factory.mktemp("tito") / "course", names=NAMES)
+    result = run_doit(root)
+    assert result.returncode == 0, result.output
+    return root
+
+
+@pytest.fixture
+def course(built_course, tmp_path) -> Path:
+    target = tmp_path / "course"
+    shutil.copytree(built_course, target, symlinks=True)
+    return target
+
+
+def test_deploy_to_a_target_repo_then_tag_what_was_deployed(course, tmp_path):
+    target = tmp_path / "elsewhere"
+    done = tito(course, "deploy", "student", "--module", "01", "--target-repo", str(target))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "deploy_student:alpha" in done.stdout and (target / "modules/01_alpha/alpha.ipynb").exists()
+    assert not (course / "student-repo").exists()  # course.yaml's repo untouched by --target-repo
+    preview = tito(course, "release", "--tag", "week1-alpha", "--message", "Release alpha", "--dry-run", "--target-repo", str(target))
+    assert preview.returncode == 0 and "would tag" in preview.stdout and "modules/01_alpha/alpha.ipynb" in preview.stdout
+    assert git(target, "tag", "--list") == ""
+    tagged = tito(course, "release", "--tag", "week1-alpha", "--message", "Release alpha", "--target-repo", str(target))
+    assert tagged.returncode == 0, tagged.stdout + tagged.stderr
+    assert git(target, "tag", "--list") == "week1-alpha"
+    assert git(target, "tag", "-l", "--format=%(contents:subject)", "week1-alpha") == "Release alpha"
+    again = tito(course, "release", "--tag", "week1-alpha", "--message", "Release alpha", "--target-repo", str(target))
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+def test_deploy_all_solutions_and_release_a_week(course):
+    done = tito(course, "deploy", "solutions", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (course / "student-repo/solutions/02_beta").is_dir()
+    week = tito(course, "release", "--week", "1")
+    assert week.returncode == 0, week.stdout + week.stderr
+    assert git(course / "student-repo", "tag", "--list") == "week1"
+    status = tito(course, "module", "status", "--all")
+    assert status.returncode == 0
+    rows = {line.split()[1]: line.split() for line in status.stdout.splitlines()[1:3]}
+    assert rows["alpha"][2:] == ["yes", "yes", "yes", "yes", "yes", "yes", "yes", "1/2"], status.stdout
+    assert rows["beta"][7:] == ["no", "yes", "2/3"], status.stdout
+
+
+def test_bad_input_is_a_message_and_a_nonzero_exit(course):
+    cases = {
+        ("deploy", "student", "--module", "alpah"): "no module 'alpah'; did you mean 'alpha'?",
+        ("deploy", "student"): "which module?",
+        ("release", "--tag", "x"): "--tag x needs --message",
+        ("release", "--tag", "bad tag", "--message", "m"): "is not a valid git tag name",
+        ("release",): "give --tag NAME --message TEXT",
+        ("release", "--tag", "t1", "--message", "m"): "has nothing deployed yet",
+    }
+    for args, expected in cases.items():
+        done = tito(course, *args)
+        assert done.returncode != 0 and expected in done.stdout + done.stderr, (args, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+def test_module_release_and_validate_after_an_edit_rebuild_only_that_module(course):
+    source = course / "modules/02_beta/beta.py"
+    source.write_text(source.read_text().replace("A one-function module", "A one-function module, edited"))
+    done = tito(course, "module", "release", "beta", "--student")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ".  student:beta" in done.stdout and "student:alpha" not in done.stdout
+    checked = tito(course, "module", "validate", "02_beta", "--nbgrader")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "nbgrader rules: no problems in beta" in checked.stdout
+
+
+def test_a_failing_task_fails_the_command_with_the_reporter_summary(course):
+    source = course / "modules/01_alpha/alpha.py"
+    source.write_text(source.read_text().replace("assert double(2) == 4", "assert double(2) == 5"))
+    done = tito(course, "module", "validate", "alpha")
+    assert done.returncode != 0
+    assert "coursebuild: 1 task(s) failed" in done.stdout and "validate:alpha" in done.stdout
+
+
+def test_nbgrader_rules_on_notebook_json():
+    def cell(grade_id, cell_type="code", **meta):
+        return {"cell_type": cell_type, "metadata": {"nbgrader": {"grade": False, "solution": False, "locked": False, "schema_version": 3, "grade_id": grade_id, **meta}}, "source": ""}
+
+    good = {"cells": [cell("sol", solution=True), cell("test", grade=True, locked=True, points=2)]}
+    assert notebook_findings(good, "nb.ipynb") == []
+    bad = {"cells": [cell("sol", solution=True), cell("sol", solution=True), cell("t", grade=True, points=None), cell("x", schema_version=2)]}
+    messages = [str(f) for f in notebook_findings(bad, "nb.ipynb")]
+    assert "nb.ipynb (cell 2): grade_id 'sol' is used again (first in cell 1); nbgrader needs unique ids" in messages
+    assert any("(cell 3)" in m and "needs points" in m for m in messages)
+    assert any("(cell 3)" in m and "must be locked" in m for m in messages)
+    assert any("(cell 4)" in m and "schema_version must be 3" in m for m in messages)
+    assert any("(cell 1)" in m and "no autograded test cell after it" in m for m in messages)

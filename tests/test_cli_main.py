@@ -1,0 +1,78 @@
+"""tito's front door: help lists every command, command modules plug in with register(), errors are messages."""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from tasks.cli import common, main as cli_main
+
+TITO = Path(sys.executable).parent / "tito"
+
+
+def test_help_lists_every_command_and_group(capsys):
+    assert cli_main.main([]) == 0
+    top = capsys.readouterr().out
+    for name in ("deploy", "release", "module", "doctor", "system"):
+        assert f"    {name} " in top
+    for group, commands in {"module": ("release", "validate", "status"), "deploy": ("student", "solutions"), "system": ("health", "info")}.items():
+        with pytest.raises(SystemExit) as done:
+            cli_main.main([group, "--help"])
+        assert done.value.code == 0
+        shown = capsys.readouterr().out
+        for name in commands:
+            assert f"    {name} " in shown, (group, name, shown)
+
+
+def test_a_command_module_plugs_in_with_one_line(monkeypatch, capsys):
+    """What the grading engineers do: a module with register(subparsers), adding to a group others also use."""
+    plugin = types.ModuleType("tito_plugin_example")
+
+    def register(subparsers):
+        grade = common.command(common.group(subparsers, "module", "ignored: the group exists"), "grade", "Grade a module", lambda args: print(f"graded {args.name}") or 3)
+        grade.add_argument("name")
+
+    plugin.register = register
+    monkeypatch.setitem(sys.modules, "tito_plugin_example", plugin)
+    monkeypatch.setattr(cli_main, "COMMANDS", cli_main.COMMANDS + ["tito_plugin_example"])
+    assert cli_main.main(["module", "grade", "tensor"]) == 3
+    assert capsys.readouterr().out == "graded tensor\n"
+    with pytest.raises(SystemExit):
+        cli_main.main(["module", "--help"])
+    shown = capsys.readouterr().out
+    assert "    grade " in shown and "    status " in shown
+
+
+def test_outside_a_course_is_a_message_not_a_traceback(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli_main.main(["module", "status"]) == 2
+    err = capsys.readouterr().err
+    assert "is not inside a course repository" in err and "Traceback" not in err
+
+
+def test_the_console_script_is_installed_and_imports_nothing_heavy():
+    """`make venv` installs .venv/bin/tito; `tito --help` stays fast: no doit, yaml, git or notebook imports."""
+    assert TITO.exists(), "run `make venv`: it installs the tito console script"
+    probe = "import sys; from tasks.cli.main import main; main([]); print(sorted(m for m in ('doit','yaml','git','nbformat','nbclient','jupytext','numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("[]"), out
+    assert subprocess.run([str(TITO), "--help"], capture_output=True).returncode == 0
+
+
+def test_modules_by_name_number_or_folder_with_did_you_mean(tmp_path):
+    from conftest import write_mini_course
+    from tasks.base.errors import CourseError
+    from tasks.course.context import load
+
+    course, _ = load(str(write_mini_course(tmp_path / "c")))
+    for text in ("alpha", "01", "1", "01_alpha", "modules/01_alpha/", "02_beta"):
+        assert common.find_module(course, text).name == ("beta" if "beta" in text else "alpha")
+    with pytest.raises(CourseError, match=r"no module 'alpah'; did you mean 'alpha'\?"):
+        common.find_module(course, "alpah")
+    args = argparse.Namespace(modules=[], all=False)
+    with pytest.raises(CourseError, match="which module"):
+        common.chosen_modules(course, args)
