@@ -1,0 +1,259 @@
+"""`tito` for students: start, complete and check your modules; get each week's update; check your set-up.
+
+Standard library only (Jupyter is needed to open notebooks and run tests). Run `tito --help`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from .repo import Stop, find_module, find_root, modules, released_bytes, sha256
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.func is None:
+        args.parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except Stop as problem:
+        print(f"tito: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tito: interrupted", file=sys.stderr)
+        return 130
+
+
+def add(subparsers, name: str, help: str, func):
+    parser = subparsers.add_parser(name, help=help, description=help)
+    parser.set_defaults(func=func, parser=parser)
+    return parser
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="tito", description="TinyTorch for students: work through the modules, test and export them, get each week's update.")
+    top.set_defaults(func=None, parser=top)
+    commands = top.add_subparsers(title="commands", metavar="COMMAND")
+    module = add(commands, "module", "Start, complete, check and reset modules", None)
+    sub = module.add_subparsers(title="commands", metavar="COMMAND")
+    for name, help, func in (("start", "Open a module's notebook in Jupyter Lab (backs up earlier work first)", start),
+                             ("resume", "Open a module's notebook in Jupyter Lab again, as you left it", resume)):
+        one = add(sub, name, help, func)
+        one.add_argument("module", help="number, name or folder: 01, tensor, 01_tensor")
+        one.add_argument("--no-browser", action="store_true", help="do not open a browser; print the URL to open")
+        one.add_argument("--port", type=int, help="the port Jupyter listens on (default: 8888 or the next free one)")
+    done = add(sub, "complete", "Test a module in a real kernel, export it into your tinytorch, record your progress", complete)
+    done.add_argument("module", help="number, name or folder: 01, tensor, 01_tensor")
+    done.add_argument("--skip-tests", action="store_true", help="export without running the tests")
+    done.add_argument("--skip-export", action="store_true", help="run the tests only")
+    done.add_argument("--timeout", type=float, default=120, help="seconds a cell may run (default 120)")
+    export_parser = add(sub, "export", "Export modules into your tinytorch without testing (--solution: the released solution)", export_command)
+    export_parser.add_argument("modules", nargs="*", help="numbers, names, folders or notebook paths (default: every released module)")
+    export_parser.add_argument("--solution", action="store_true", help="export the released solution instead of your work (to catch up)")
+    add(sub, "status", "Released modules, completed ones with dates, what is next, solutions available", status)
+    reset_parser = add(sub, "reset", "Back up your notebook, restore the released one, remove its export and progress", reset)
+    reset_parser.add_argument("module", help="number, name or folder: 01, tensor, 01_tensor")
+    add(commands, "update", "Get the new week's material (keeps all your work)", update)
+    system = add(commands, "system", "Check your set-up", None)
+    add(system.add_subparsers(title="commands", metavar="COMMAND"), "health", "Python version, virtual environment, Jupyter, your tinytorch importable", health)
+    add(commands, "setup", "Create .venv and install everything (run once: python3 -m tito setup)", setup)
+    return top
+
+
+# --- backups ----------------------------------------------------------------------------------------
+
+def backup(root: Path, module, why: str) -> Path | None:
+    """Copy the module's notebook (and .py copy) under .tito/backups/<module>/<time>/ if you changed them."""
+    from .repo import edited
+
+    files = [p for p in (module.notebook(), module.python_copy()) if p and p.exists() and edited(root, p)]
+    if not files:
+        return None
+    target = root / ".tito" / "backups" / module.slug / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target.mkdir(parents=True)
+    for path in files:
+        shutil.copy2(path, target / path.name)
+    print(f"backed up your work on {module.slug} ({why}) to {target.relative_to(root)}/")
+    return target
+
+
+# --- start / resume ---------------------------------------------------------------------------------
+
+def start(args) -> int:
+    root = find_root()
+    module = find_module(root, args.module)
+    backup(root, module, "before starting")
+    return open_in_jupyter(root, module, args)
+
+
+def resume(args) -> int:
+    root = find_root()
+    return open_in_jupyter(root, find_module(root, args.module), args)
+
+
+def open_in_jupyter(root: Path, module, args) -> int:
+    import importlib.util
+
+    notebook = module.notebook()
+    if notebook is None:
+        raise Stop(f"modules/{module.slug} has no notebook; restore it with `tito module reset {module.short}`")
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise Stop("Jupyter Lab is not installed in this Python; set up first: python3 -m tito setup, then source .venv/bin/activate")
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", "--ip=127.0.0.1",
+               *(["--no-browser"] if args.no_browser else []), *([f"--port={args.port}"] if args.port else []),
+               notebook.relative_to(root).as_posix()]
+    where = "open the URL Jupyter prints below" if args.no_browser else "your browser opens it"
+    print(f"opening {notebook.relative_to(root)} in Jupyter Lab: {where}. Stop it with Ctrl-C.", flush=True)
+    os.chdir(root)
+    if sys.platform == "win32":
+        import subprocess
+
+        return subprocess.call(command)
+    os.execv(sys.executable, command)  # Jupyter takes this process's place: Ctrl-C and signals reach it directly
+
+
+# --- complete / export ------------------------------------------------------------------------------
+
+def complete(args) -> int:
+    from . import progress
+    from .export import export, export_target, working_copy
+    from .hints import missing_dependencies
+    from .repo import read_cells
+
+    root = find_root()
+    module = find_module(root, args.module)
+    source, why = working_copy(module)
+    shown = source.relative_to(root).as_posix()
+    cells = read_cells(source)
+    missing = missing_dependencies(root, [c.source for c in cells if c.kind == "code"], export_target(cells, shown))
+    if missing:
+        raise Stop(f"{shown} needs modules you have not exported yet:\n  " + "\n  ".join(missing))
+    entry = {"notebook": shown, "sha256": sha256(source), "tests": None, "complete": False, "exported": None}
+    status = 0
+    if not args.skip_tests:
+        status = run_module_tests(root, module, source, why, cells, args.timeout, entry)
+    if not args.skip_export:
+        path = export(root, source, f"tito module complete {module.short}")
+        entry["exported"] = path.relative_to(root).as_posix()
+        print(f"exported {shown} -> {entry['exported']} (read-only: change the notebook, then complete again)")
+    progress.record(root, module.slug, entry)
+    return status
+
+
+def run_module_tests(root: Path, module, source: Path, why: str, cells, timeout: float, entry: dict) -> int:
+    from .runner import run_tests
+
+    print(f"testing {source.relative_to(root).as_posix()} ({why}) in a Jupyter kernel ...", flush=True)
+    run = run_tests(root, module.folder, cells, timeout)
+    for problem in run.broken:
+        print(f"  error outside the tests, {problem}")
+    print(run.summary())
+    entry["tests"] = {"passed": run.passed, "total": len(run.results),
+                      "not_implemented": [r.detail for r in run.results if r.status == "not implemented"],
+                      "failed": [f"{r.name}: {r.detail}" for r in run.results if r.status == "failed"]}
+    entry["complete"] = bool(run.results) and run.passed == len(run.results) and not run.broken
+    return 0 if entry["complete"] else 1
+
+
+def export_command(args) -> int:
+    from .export import export, working_copy
+
+    root = find_root()
+    for item in args.modules or [m.slug for m in modules(root)]:
+        given = Path(item)
+        if given.suffix in (".ipynb", ".py") and (Path.cwd() / given).exists():
+            source = (Path.cwd() / given).resolve()
+        elif args.solution:
+            source = solution_notebook(root, find_module(root, item))
+        else:
+            source = working_copy(find_module(root, item))[0]
+        path = export(root, source, f"tito module export {item}{' --solution' if args.solution else ''}")
+        print(f"{source.relative_to(root).as_posix()} -> {path.relative_to(root).as_posix()}")
+    return 0
+
+
+def solution_notebook(root: Path, module) -> Path:
+    folder = root / "solutions" / module.slug
+    found = sorted(p for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+    if not found:
+        raise Stop(f"the solutions of {module.slug} are not released yet (see SCHEDULE.md); `tito update` brings them when they are")
+    return found[0]
+
+
+# --- status / reset ---------------------------------------------------------------------------------
+
+def status(args) -> int:
+    from . import progress
+
+    root = find_root()
+    recorded, released, upcoming = progress.load(root), modules(root), None
+    if not released:
+        print("no module released yet; `tito update` brings the first one")
+        return 0
+    for module in released:
+        entry = recorded.get(module.slug)
+        solutions = " (solutions available)" if (root / "solutions" / module.slug).is_dir() else ""
+        print(f"  {module.slug:<20} {describe(root, module, entry)}{solutions}")
+        if upcoming is None and not (entry and entry.get("complete")):
+            upcoming = module
+    print(f"next: {'tito module start ' + upcoming.short + ' (' + upcoming.slug + ')' if upcoming else 'all released modules are complete; `tito update` brings new ones when they are out'}")
+    return 0
+
+
+def describe(root: Path, module, entry: dict | None) -> str:
+    if not entry:
+        return "not completed yet"
+    tests = entry.get("tests")
+    state = "complete" if entry.get("complete") else f"{tests['passed']} of {tests['total']} tests pass" if tests else "exported, not tested"
+    changed = ""
+    source = root / entry.get("notebook", "")
+    if source.is_file() and sha256(source) != entry.get("sha256"):
+        changed = "; changed since (run tito module complete again)"
+    return f"{state} ({entry.get('date', '?')}){changed}"
+
+
+def reset(args) -> int:
+    from . import progress
+    from .export import remove_export
+
+    root = find_root()
+    module = find_module(root, args.module)
+    backup(root, module, "before resetting")
+    restored = []
+    for path in [p for p in (module.notebook(), module.python_copy()) if p]:
+        original = released_bytes(root, path)
+        if original is None:
+            raise Stop(f"{path.relative_to(root)}: git has no released version of it, so it cannot be restored (is this your clone of the course repository?)")
+        path.write_bytes(original)
+        restored.append(path.relative_to(root).as_posix())
+    removed = remove_export(root, module.notebook()) if module.notebook() else None
+    forgot = progress.forget(root, module.slug)
+    print(f"restored {', '.join(restored)} as released" + (f"; removed {removed.relative_to(root)}" if removed else "") + ("; forgot its progress" if forgot else ""))
+    return 0
+
+
+# --- update / health / setup ------------------------------------------------------------------------
+
+def update(args) -> int:
+    try:
+        from . import update as updater
+    except ImportError:
+        raise Stop("this copy of tito has no update yet; run `git pull` (commit your work first)") from None
+    return int(updater.update(find_root()) or 0)
+
+
+def health(args) -> int:
+    from .health import health as check
+
+    return check(find_root())
+
+
+def setup(args) -> int:
+    from .venvsetup import setup as run
+
+    return run(find_root())

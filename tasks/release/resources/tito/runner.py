@@ -1,0 +1,119 @@
+"""Run a module's cells in a real Jupyter kernel and say, test by test, what passed.
+
+A test cell passes when it runs without error; it is "not implemented yet" when it reaches one of the
+course's stubs (a NotImplementedError saying "... is not implemented yet", or the one line a test prints
+when it meets a stub in Jupyter); anything else is a failure, with its message.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .repo import Cell, Stop
+
+STUB_SIGNATURE = "is not implemented yet"
+PRINTED_STUB = re.compile(r"^not implemented yet: (?P<what>[^,\n]+)", re.M)
+TEST_NAME = re.compile(r"^def (test_\w+)", re.M)
+
+
+@dataclass
+class Result:
+    name: str  # the test function (or the cell's grade id)
+    status: str  # "passed", "failed" or "not implemented"
+    detail: str = ""  # the failure message, or the function whose stub was reached
+
+
+@dataclass
+class Run:
+    results: list[Result] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # non-test cells that failed
+
+    @property
+    def passed(self) -> int:
+        return sum(r.status == "passed" for r in self.results)
+
+    def summary(self) -> str:
+        total = len(self.results)
+        todo = [r.detail for r in self.results if r.status == "not implemented"]
+        failed = [r.name for r in self.results if r.status == "failed"]
+        text = f"{self.passed} of {total} tests pass"
+        if todo:
+            return f"{text}; next: implement {todo[0]}"
+        if failed:
+            return f"{text}; next: fix {failed[0]}"
+        return text + ("" if self.passed < total else "; module complete")
+
+
+def stub_function(message: str) -> str:
+    """'Tensor.__add__ (module 01_tensor) is not implemented yet: ...' -> 'Tensor.__add__'."""
+    return message.split(" (module ", 1)[0].split(f" {STUB_SIGNATURE}", 1)[0].strip()
+
+
+def test_name(cell: Cell) -> str:
+    found = TEST_NAME.findall(cell.source)
+    return ", ".join(found) if found else (cell.grade_id or "a test cell")
+
+
+def judge(cell: Cell, error: dict | None, stdout: str) -> Result:
+    name = test_name(cell)
+    if error and error.get("ename") == "NotImplementedError" and STUB_SIGNATURE in error.get("evalue", ""):
+        return Result(name, "not implemented", stub_function(error["evalue"]))
+    if error:
+        return Result(name, "failed", f"{error.get('ename')}: {error.get('evalue')}".strip())
+    printed = PRINTED_STUB.search(stdout)
+    if printed:
+        return Result(name, "not implemented", printed["what"].strip())
+    return Result(name, "passed")
+
+
+def start_kernel(root: Path, folder: Path):
+    """A python3 kernel of this Python, running in the module folder, importing your tinytorch from `root`."""
+    try:
+        from jupyter_client.manager import start_new_kernel
+    except ImportError:
+        raise Stop("running the tests needs Jupyter, which is not installed here; set up first: python3 -m tito setup") from None
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    return start_new_kernel(kernel_name="python3", cwd=str(folder), env=env)
+
+
+def execute(client, code: str, timeout: float) -> tuple[dict | None, str]:
+    """Run one cell: (its error content or None, what it printed)."""
+    printed, error = [], []
+
+    def hook(msg):
+        kind, content = msg["header"]["msg_type"], msg["content"]
+        if kind == "stream":
+            printed.append(content.get("text", ""))
+        elif kind == "error":
+            error.append(content)
+
+    try:
+        reply = client.execute_interactive(code, timeout=timeout, output_hook=hook, allow_stdin=False, stop_on_error=False)
+    except TimeoutError:
+        return {"ename": "TimeoutError", "evalue": f"the cell ran longer than {timeout:.0f} s (an endless loop?)"}, "".join(printed)
+    if reply["content"].get("status") == "error" and not error:
+        error.append(reply["content"])
+    return (error[0] if error else None), "".join(printed)
+
+
+def run_tests(root: Path, folder: Path, cells: list[Cell], timeout: float = 120, say=print) -> Run:
+    """Execute every code cell in order in a fresh kernel; judge the test cells."""
+    manager, client = start_kernel(root, folder)
+    run = Run()
+    try:
+        for number, cell in enumerate(cells, 1):
+            if cell.kind != "code" or not cell.source.strip():
+                continue
+            error, stdout = execute(client, cell.source, timeout)
+            if cell.is_test:
+                result = judge(cell, error, stdout)
+                run.results.append(result)
+                say(f"  {result.status:<16} {result.name}" + (f": {result.detail}" if result.detail else ""))
+            elif error and error.get("ename") != "NotImplementedError":
+                run.broken.append(f"cell {number}{f' ({cell.grade_id})' if cell.grade_id else ''}: {error.get('ename')}: {error.get('evalue')}")
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    return run
