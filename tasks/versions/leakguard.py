@@ -25,7 +25,6 @@ WORD_RE = re.compile(r"\w+")
 TRIVIAL = {"pass", "else:", "try:", "finally:", "return", "break", "continue", "return None", "return self",
            "return result", "return out", "return x", "return output", "yield", "raise", "else", "end"}
 LONG_ENOUGH_FOR_SUBSTRING = 24
-BUILD_ADVICE = "The artifact was not kept; fix the markers around that line."
 
 # The guard's own markup recogniser, deliberately broader than tasks/versions/markers.py (it never uses it,
 # so one mistake cannot blind both): any case, any Unicode space, any number of `#`, a misspelled kind.
@@ -203,6 +202,9 @@ def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
                 pieces.append((f"{name} (cell {index} output)", text.split("\n")))
         return pieces
     return [(name, data.decode("utf-8", errors="replace").split("\n"))]
+
+
+BUILD_ADVICE = "The artifact was not kept; fix the markers around that line."  # what fixes a leak at build time
 
 
 def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where, advice: str = BUILD_ADVICE) -> list[Finding]:
