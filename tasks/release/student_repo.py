@@ -130,7 +130,10 @@ class StudentRepo:
         git_dir = Path(self.repo.git_dir)
         check_no_operation(git_dir, self.shown)
         check_no_locks(git_dir, self.shown, self.branch)
-        current = self.git("symbolic-ref", "-q", "HEAD").strip()
+        try:
+            current = self.git("symbolic-ref", "-q", "HEAD").strip()
+        except GitFailed:
+            current = ""  # a detached HEAD
         if current != f"refs/heads/{self.branch}":
             raise CourseError.at(self.shown, None, f"is on '{current.removeprefix('refs/heads/') or 'a detached HEAD'}', not on the release branch '{self.branch}' (student_repo.branch in course.yaml); run `git -C {self.shown} checkout {self.branch}`")
         dirty = [describe_status(line) for line in self.git("status", "--porcelain", "--untracked-files=all").split("\n") if line.strip()]
