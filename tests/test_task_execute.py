@@ -115,7 +115,7 @@ def test_missing_import(catalogue):
 {where(texts, 'missing', 'import nonexistent_helper_lib')}: validation of module 'missing' failed: import nonexistent_helper_lib
     ModuleNotFoundError: No module named 'nonexistent_helper_lib'
 """ in result.output, result.output
-    assert f"check_student:missing failed:\n{where(texts, 'missing', 'import nonexistent_helper_lib')}: the student version of module 'missing' fails here, not at a stub: import nonexistent_helper_lib" in result.output
+    assert f"check_student:missing failed:\n{where(texts, 'missing', 'import nonexistent_helper_lib')}: the student version of module 'missing' is broken beyond its stubs here: import nonexistent_helper_lib" in result.output
 
 
 def test_wrong_solution_in_a_dependency_blocks_its_dependents(catalogue):
@@ -132,7 +132,7 @@ def test_broken_scaffolding_fails_check_student(catalogue):
     root, texts, result = catalogue
     assert "validate:scaffold failed" not in result.output
     assert f"""check_student:scaffold failed:
-{where(texts, 'scaffold', 'print(len(scaffold_instructor_reference))')}: the student version of module 'scaffold' fails here, not at a stub: print(len(scaffold_instructor_reference))
+{where(texts, 'scaffold', 'print(len(scaffold_instructor_reference))')}: the student version of module 'scaffold' is broken beyond its stubs here: print(len(scaffold_instructor_reference))
     NameError: name 'scaffold_instructor_reference' is not defined
     A student could not get past this by implementing the exercises (stubs: double ({where(texts, 'scaffold', '    ### BEGIN SOLUTION')})). Fix the scaffolding: only a stub's NotImplementedError may stop a cell.
 """ in result.output, result.output

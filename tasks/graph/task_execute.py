@@ -73,7 +73,7 @@ def broken_cells(source, nb, broken, name: str) -> CourseError:
     findings = []
     for failure in broken:
         where, what = explained(source, nb, failure)
-        findings.append(Finding(where.file, where.line, f"the student version of module '{name}' fails here, not at a stub: {what}", cell=where.cell))
+        findings.append(Finding(where.file, where.line, f"the student version of module '{name}' is broken beyond its stubs here: {what}", cell=where.cell))
     todo = "; ".join(stub_places(source, nb)) or "none"
     findings[-1] = Finding(findings[-1].file, findings[-1].line, findings[-1].message + f"\n    A student could not get past this by implementing the exercises (stubs: {todo}). Fix the scaffolding: only a stub's NotImplementedError may stop a cell.", cell=findings[-1].cell)
     return CourseError(findings)
