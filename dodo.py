@@ -6,9 +6,9 @@ only wires them together for doit's command line.
 import sys
 from pathlib import Path
 
-from tasks.graph.boot import boot, doit_command
+from tasks.graph.boot import boot
 from tasks.graph.kinds import doit_creators
 
-BOOTED = boot(Path(__file__).resolve().parent, doit_command(sys.argv[1:]))  # the command doit was started with
+BOOTED = boot(Path(__file__).resolve().parent, sys.argv[1:])  # the arguments doit was started with
 DOIT_CONFIG = BOOTED.config
 globals().update(doit_creators(BOOTED.course, BOOTED.paths))

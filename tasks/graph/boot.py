@@ -1,8 +1,8 @@
 """What dodo.py does before doit looks at any task: load course.yaml (or stop with its errors), take the
 build lock, make SIGTERM save doit's state, and return DOIT_CONFIG with the course and its paths.
 
-The doit command comes from the caller (dodo.py reads it from doit's command line with `doit_command`; a
-program driving doit passes the one it runs): nothing here looks at sys.argv."""
+The doit arguments come from the caller (dodo.py passes doit's command line; a program driving doit passes
+the ones it runs): nothing here looks at sys.argv."""
 from __future__ import annotations
 
 import os
@@ -20,6 +20,7 @@ from .reporter import CourseReporter
 DOIT_COMMANDS = {"help", "run", "list", "info", "clean", "forget", "ignore", "dumpdb", "strace", "tabcompletion", "reset-dep"}
 READ_ONLY_COMMANDS = {"list", "info", "help", "tabcompletion", "dumpdb"}
 _lock_handle = []
+_main_pid: list[int] = []
 
 
 class Booted(NamedTuple):
@@ -28,29 +29,34 @@ class Booted(NamedTuple):
     paths: object   # course.paths.Paths
 
 
-def boot(root: Path, command: str) -> Booted:
-    """Load the course at `root` and prepare a doit run of `command` (a doit sub-command such as 'run')."""
+def boot(root: Path, args: list[str]) -> Booted:
+    """Load the course at `root` and prepare a doit run with the doit arguments `args` (its command and
+    options, e.g. ['list'] or ['-n', '2']): given by the caller, never read from sys.argv here."""
     try:
         course, paths = load(str(Path(root).resolve()))
     except CourseError as error:
         print(f"coursebuild: course.yaml has problems, nothing was built:\n{error}", file=sys.stderr)
         raise SystemExit(2)
-    if command not in READ_ONLY_COMMANDS:
+    for folder in paths.unlisted_module_folders():
+        print(f"coursebuild: warning: {paths.rel(folder)} is not in course.yaml, so it is not built (add it under `modules:`)", file=sys.stderr)
+    if doit_command(args) not in READ_ONLY_COMMANDS:
         take_lock(paths.lock_file)
         for folder in paths.output_dirs(output_folders()):
             sweep_temp_files(folder)
     signal.signal(signal.SIGTERM, terminate)
-    return Booted(doit_config(), course, paths)
+    signal.signal(signal.SIGINT, interrupted)
+    _main_pid[:] = [os.getpid()]
+    return Booted(doit_config(args), course, paths)
 
 
-def doit_config() -> dict:
+def doit_config(args=()) -> dict:
     return {
         "dep_file": ".doit.db",
         "backend": "sqlite3",
         "check_file_uptodate": "md5",
         "continue": True,
         "default_tasks": default_tasks(),
-        "reporter": CourseReporter,
+        "reporter": reporter_for(list(args)),
     }
 
 
@@ -62,9 +68,24 @@ def doit_command(args: list[str]) -> str:
     return "run"
 
 
+def reporter_for(args: list[str]) -> type:
+    """The reporter class; with -v/--verbosity it also lists up-to-date tasks."""
+    if any(arg.startswith(("-v", "--verbosity")) for arg in args):
+        return type("VerboseCourseReporter", (CourseReporter,), {"verbose": True})
+    return CourseReporter
+
+
 def terminate(signum, frame):
     """SIGTERM as SystemExit, so doit's `finally` saves the state of the tasks that finished."""
     raise SystemExit(128 + signum)
+
+
+def interrupted(signum, frame):
+    """Ctrl-C: one line instead of a traceback; SystemExit lets doit's `finally` save the finished tasks."""
+    if _main_pid and os.getpid() == _main_pid[0]:
+        print("\ncoursebuild: interrupted (Ctrl-C); every task that finished is saved: run doit again to go on",
+              file=sys.stderr, flush=True)
+    raise SystemExit(130)
 
 
 def take_lock(lock_file: Path) -> None:

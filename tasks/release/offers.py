@@ -15,6 +15,12 @@ def shipped(kind: str) -> Variant:
     return shipped_as(SHIPPED_TO[kind])
 
 
+def tampered_advice(task: str, name: str) -> str:
+    """At release, a built file holding a secret was changed after the build (which guards what it writes)."""
+    return (f"This built file was changed after `doit {task}:{name}` wrote it (the build checks everything it writes); "
+            f"nothing was released. Rebuild it with `doit -a {task}:{name}`, then release again.")
+
+
 def offers(course, paths, modules, kind: str) -> list[Offer]:
     """The built files of `modules` for `kind` ('exercises' or 'solutions'), leak-guarded again."""
     return [module_offer(paths, module, kind) for module in modules]
@@ -29,7 +35,7 @@ def module_offer(paths, module, kind: str) -> Offer:
     folder = paths.repo_dir(module, variant.repo_dir)
     files = {str(folder / p.name): p.read_bytes() for p in built}
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    guard(source, {paths.rel(p): p.read_bytes() for p in built}, variant.name)
+    guard(source, {paths.rel(p): p.read_bytes() for p in built}, variant.name, advice=tampered_advice(variant.task, module.name))
     if kind == "exercises":
         data_root = paths.root / module.folder
         files.update({str(folder / p.relative_to(data_root).as_posix()): p.read_bytes() for p in paths.data_files(module)})
