@@ -406,6 +406,15 @@ def test_empty_region_uses_the_indentation_of_its_lines():
     assert stub_message(result.split("\n")[3]).startswith("f (module 01_tensor)")
 
 
+def test_lock_test_cells_makes_graded_and_locked_cells_read_only_and_undeletable():
+    test = code("assert f() == 1", grade=True, grade_id="t", locked=True, points=2, solution=False)
+    readonly = new_markdown_cell("Read this", metadata={"nbgrader": {"grade": False, "grade_id": "r", "locked": True, "solution": False}})
+    answer = code("x = 1", grade=False, grade_id="a", locked=False, solution=True)
+    written = new_markdown_cell("YOUR ANSWER HERE", metadata={"nbgrader": {"grade": True, "grade_id": "w", "locked": False, "points": 1, "solution": True}})
+    plain = code("y = 2")
+    nb = t.lock_test_cells(notebook(test, readonly, answer, written, plain), CTX)
+    assert [(c.metadata.get("editable"), c.metadata.get("deletable")) for c in nb.cells] == [
+        (False, False), (False, False), (None, None), (None, None), (None, None)]
 # --- regions of whole definitions (a class body, a cell's top level) -----------------------------------------
 
 def test_a_region_of_methods_in_a_class_body_keeps_the_class_signatures_and_docstrings():

@@ -110,6 +110,10 @@ class Paths:
     def submission_file(self, student: str, module: Module) -> Path:
         return self.submission_dir(student, module) / f"{module.name}.ipynb"
 
+    def submission_origin(self, student: str, module: Module) -> Path:
+        """Where a collected submission came from (repository and commit, or file), beside it."""
+        return self.submission_dir(student, module) / "origin.json"
+
     @property
     def gradebook(self) -> Path:
         """The SQLite gradebook: outside build/ because hand scores live in it (`make clean` keeps it)."""
@@ -126,6 +130,27 @@ class Paths:
     def roster(self) -> Path | None:
         relative = self.course.grading.roster
         return self.root / relative if relative else None
+
+    def collect_report(self, module: Module) -> Path:
+        """Every student's outcome of the last `tito collect` of a module (collected, missing, the problem)."""
+        return self.grades_dir / "collect" / f"{module.name}.json"
+
+    @property
+    def grades_csv(self) -> Path:
+        """One row per student, one column per module, plus the total."""
+        return self.grades_dir / "grades.csv"
+
+    @property
+    def grades_long_csv(self) -> Path:
+        """One row per student and graded cell."""
+        return self.grades_dir / "grades-long.csv"
+
+    def score_plot(self, module: Module) -> Path:
+        return self.grades_dir / f"{module.slug}-scores.png"
+
+    def fetched_repo(self, student: str) -> Path:
+        """A bare copy of a student's repository, fetched again on each collect."""
+        return self.build / "grading-repos" / f"{student}.git"
 
     # the package
     def export_file(self, dotted: str) -> Path:

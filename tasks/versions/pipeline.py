@@ -13,6 +13,7 @@ STUDENT_STEPS = (
     t.replace_written_answers,
     t.clear_outputs,
     t.normalize_nbgrader,
+    t.lock_test_cells,
 )
 SOLUTION_STEPS = (
     t.strip_hide_directives,

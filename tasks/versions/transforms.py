@@ -171,6 +171,22 @@ def todo_pointer(docstring: str) -> str:
     return "See its docstring and the explanation above."
 
 
+def is_test_cell(cell) -> bool:
+    """A cell nbgrader grades or keeps read-only: graded without being an answer, or locked."""
+    meta = cell.metadata.get("nbgrader")
+    if not isinstance(meta, dict) or meta.get("solution"):
+        return False
+    return bool(meta.get("grade") or meta.get("locked"))
+
+
+def lock_test_cells(nb, ctx: StepContext):
+    """Test and read-only cells are neither editable nor deletable in Jupyter (what nbgrader's release does)."""
+    for cell in nb.cells:
+        if is_test_cell(cell):
+            cell.metadata["editable"], cell.metadata["deletable"] = False, False
+    return nb
+
+
 WRITTEN_ANSWER = "YOUR ANSWER HERE"
 
 
