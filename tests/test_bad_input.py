@@ -323,6 +323,18 @@ YAML_CASES = [
          ("modules[0].source", "is not a file", "point source at the module's .py or .ipynb file")),
     Case("yaml-source-symlink-out-of-repo", source_is_a_symlink_out,
          ("modules[0].source", "is a symlink out of the repository", "copy the file in instead")),
+    Case("yaml-tag-unknown-placeholder", change(COURSE, "course: Mini\n", "course: Mini\nstudent_repo:\n  tag: wk{wek}\n", point="tag: wk{wek}"),
+         ("student_repo.tag", "uses {wek}", "the only placeholder is {week}")),
+    Case("yaml-tag-not-a-git-ref", change(COURSE, "course: Mini\n", "course: Mini\nstudent_repo:\n  tag: week {week}\n", point="tag: week {week}"),
+         ("student_repo.tag", "does not make a valid git tag name: 'week 1'", "no spaces")),
+    Case("yaml-tag-ends-in-lock", change(COURSE, "course: Mini\n", "course: Mini\nstudent_repo:\n  tag: week{week}.lock\n", point="tag: week{week}.lock"),
+         ("student_repo.tag", "'week1.lock'", "ending with '.lock'")),
+    Case("yaml-branch-not-a-git-ref", change(COURSE, "course: Mini\n", "course: Mini\nstudent_repo:\n  branch: main..x\n", point="branch: main..x"),
+         ("student_repo.branch", "'main..x' is not a valid git branch name", "'..'")),
+    Case("yaml-kernel-not-installed", change(COURSE, "course: Mini\n", "course: Mini\nexecution:\n  kernel: nosuchkernel\n", point="kernel: nosuchkernel"),
+         ("execution.kernel", "'nosuchkernel' is not an installed Jupyter kernel", "installed: ")),
+    Case("yaml-folder-is-the-root", change(COURSE, "folder: modules/01_alpha", "folder: ."),
+         ("modules[0].folder", "'.' is the repository root", "its own folder")),
 ]
 
 
@@ -516,7 +528,7 @@ RELEASE_CASES = [
     ReleaseCase("release-diverged-branch", "2", lambda root: git(root / REPO, "commit", "--amend", "--allow-empty", "-m", "rewritten by hand"),
                 repo_where, ("does not descend from the last release tag 'week1'", "Week 1: exercises for alpha", "reset --keep week1")),
     ReleaseCase("release-tag-exists-elsewhere", "2", lambda root: git(root / REPO, "tag", "-a", "week2", "-m", "made by hand", "HEAD"),
-                repo_where, ("tag 'week2' already exists", "nothing was changed", "force=1")),
+                repo_where, ("tag 'week2' already exists", "nothing was changed", "errata=1", "force=1")),
 ]
 
 
@@ -537,7 +549,7 @@ def test_release_with_an_unreachable_remote_completes_locally_and_prints_the_ret
     change(COURSE, "course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {remote}\n")(root)
     result = run_doit(root, "release", "week=2")
     assert result.returncode != 0, result.output
-    retry = f"git -C {REPO} push --atomic {remote} refs/heads/main:refs/heads/main refs/tags/week2:refs/tags/week2"
+    retry = f"git -C {REPO} push --atomic {remote} refs/heads/main:refs/heads/main refs/tags/week1:refs/tags/week1 refs/tags/week2:refs/tags/week2"
     message = assert_clear(result.output, repo_where(root), ("the release is complete locally", f"pushing to {remote} failed",
                                                              "Nothing was force-pushed", retry, "run the same release again"))
     assert f"\n    {retry}\n" in message + "\n"  # on a line of its own, ready to copy

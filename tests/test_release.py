@@ -65,11 +65,27 @@ class Boom(Exception):
     pass
 
 
-def fail_at(step_name: str, error=Boom):
-    def fault(step: str) -> None:
-        if step == step_name:
-            raise error(f"injected at {step}")
-    return fault
+@pytest.fixture
+def checkpoints(monkeypatch):
+    """Install a fault hook: `checkpoints.fail(n)` raises at the n-th checkpoint of the next release(s)."""
+    from tasks.release import faults
+
+    class Hook:
+        def __init__(self):
+            self.seen, self.target, self.error = [], None, Boom
+
+        def __call__(self, step: str) -> None:
+            self.seen.append(step)
+            if self.target is not None and (self.target == step or self.target == len(self.seen) - 1):
+                self.target = None
+                raise self.error(f"injected at {step}")
+
+        def fail(self, target, error=Boom):
+            self.seen, self.target, self.error = [], target, error
+
+    hook = Hook()
+    monkeypatch.setattr(faults, "hook", hook)
+    return hook
 
 
 def test_first_release_creates_the_repo_with_one_commit_and_a_tag(course):
@@ -87,16 +103,18 @@ def test_first_release_creates_the_repo_with_one_commit_and_a_tag(course):
 
 def test_commit_message_lists_what_is_new(course):
     release(course, 1)
-    release(course, 3)
+    assert "would publish 2 weeks at once (weeks 2, 3" in failed_message(release(course, 3))  # week=3 skips week 2
+    release(course, 3, confirm=True)
     repo = course / "student-repo"
     assert git(repo, "log", "-1", "--format=%s") == "Week 3: solutions for alpha, beta; exercises for beta, gamma"
-    readme = (repo / "README.md").read_text()
-    assert "| 01_alpha | alpha | week 1 | week 2 | solutions out |" in readme
-    assert "git pull" in readme
+    schedule = (repo / "SCHEDULE.md").read_text()
+    assert "| 01_alpha | alpha | week 1 | week 2 | solutions out |" in schedule
+    assert "tito update" in (repo / "README.md").read_text()
+    assert (repo / "tito/update.py").is_file()
 
 
 def test_same_release_twice_makes_no_second_commit(course, capsys):
-    release(course, 2)
+    release(course, 2, confirm=True)
     before = snapshot(course / "student-repo")
     assert release(course, 2) is None
     assert snapshot(course / "student-repo") == before
@@ -104,38 +122,51 @@ def test_same_release_twice_makes_no_second_commit(course, capsys):
 
 
 def test_week_without_news_still_gets_its_tag(course):
-    release(course, 4)
+    release(course, 4, confirm=True)
     release(course, 5)  # nothing is due in week 5
     repo = course / "student-repo"
     assert git(repo, "rev-parse", "week5^{commit}") == git(repo, "rev-parse", "week4^{commit}")
     assert git(repo, "rev-list", "--count", "HEAD") == "1"
 
 
-@pytest.mark.parametrize("step", ["objects", "branch", "worktree", "tag", "done"])
-def test_a_failure_at_any_step_leaves_the_repo_exactly_as_it_was(course, step):
+def test_a_failure_between_any_two_git_steps_leaves_the_repo_exactly_as_it_was(course, checkpoints):
     release(course, 1)
     repo = course / "student-repo"
     before = snapshot(repo)
-    with pytest.raises(Boom):
-        release(course, 3, fault=fail_at(step))
-    assert snapshot(repo) == before
-    assert release(course, 3) is None  # and a re-run completes it
-    assert git(repo, "tag").split() == ["week1", "week3"]
+    checkpoints.fail(None)
+    release(course, 2, dry=True)  # counts the checkpoints of a week-2 release without making it
+    dry_steps = len(checkpoints.seen)
+    assert dry_steps > 5 and snapshot(repo) == before
+    index = 0
+    while True:  # fail at the 1st, 2nd, ... checkpoint until a release gets through all of them
+        checkpoints.fail(index)
+        try:
+            release(course, 2)
+        except Boom:
+            assert snapshot(repo) == before, f"after a failure at {checkpoints.seen[-1]!r} (checkpoint {index})"
+            index += 1
+            continue
+        break
+    assert index > dry_steps, "every step of the switch was tried"
+    assert git(repo, "tag").split() == ["week1", "week2"]  # the run that got through completed it
+    assert git(repo, "status", "--porcelain") == ""
 
 
-def test_ctrl_c_during_the_switch_leaves_the_repo_as_it_was(course):
+def test_ctrl_c_during_the_switch_leaves_the_repo_as_it_was(course, checkpoints):
     release(course, 1)
     repo = course / "student-repo"
     before = snapshot(repo)
+    checkpoints.fail("git read-tree", KeyboardInterrupt)
     with pytest.raises(KeyboardInterrupt):
-        release(course, 2, fault=fail_at("worktree", KeyboardInterrupt))
+        release(course, 2)
     assert snapshot(repo) == before
 
 
-@pytest.mark.parametrize("step", ["objects", "branch", "worktree", "tag"])
-def test_a_failed_first_release_leaves_no_repo_behind(course, step):
+@pytest.mark.parametrize("step", ["objects", "git update-ref", "git read-tree", "git tag"])
+def test_a_failed_first_release_leaves_no_repo_behind(course, checkpoints, step):
+    checkpoints.fail(step)
     with pytest.raises(Boom):
-        release(course, 1, fault=fail_at(step))
+        release(course, 1)
     assert not (course / "student-repo").exists()
 
 
@@ -164,15 +195,17 @@ def test_a_released_notebook_is_never_rewritten_and_errata_adds_a_new_version(co
     err = capsys.readouterr().err
     assert "modules/01_alpha/alpha.ipynb (alpha) changed since it was released" in err and "errata=1" in err
     assert not (repo / "modules/01_alpha/alpha.v2.ipynb").exists()
-    before = snapshot(repo)
-    assert "tag 'week2' already exists" in failed_message(release(course, 2, errata=True))  # week 2 is out already
-    assert snapshot(repo) == before
-    assert release(course, 3, errata=True) is None  # errata ride along with the next week
+    week2 = git(repo, "rev-parse", "week2")
+    assert release(course, 2, errata=True) is None  # week 2 is out already: the errata get their own tag
+    assert git(repo, "tag").split() == ["week1", "week2", "week2-errata1"]
+    assert git(repo, "rev-parse", "week2") == week2, "a released tag never moves"
+    assert git(repo, "rev-parse", "week2-errata1^{commit}") == git(repo, "rev-parse", "HEAD")
     assert (repo / "modules/01_alpha/alpha.ipynb").read_bytes() == original
     assert "double(0) == 0" in (repo / "modules/01_alpha/alpha.v2.ipynb").read_text()
     assert "errata: alpha.v2.ipynb, alpha.v2.py" in git(repo, "log", "-1", "--format=%s")
-    assert release(course, 4, errata=True) is None  # the same errata again adds nothing
+    assert release(course, 3, errata=True) is None  # the same errata again adds nothing
     assert not (repo / "modules/01_alpha/alpha.v3.ipynb").exists()
+    assert git(repo, "tag").split() == ["week1", "week2", "week2-errata1", "week3"]
 
 
 def test_uncommitted_changes_are_refused_naming_the_files(course):
@@ -275,7 +308,7 @@ def test_deploy_one_module_ignores_the_schedule_and_errata(course):
 def test_students_export_their_work_and_catch_up_with_released_solutions(course, tmp_path):
     import sys
 
-    release(course, 2)  # alpha's solutions are out in week 2, beta's exercises too
+    release(course, 2, confirm=True)  # alpha's solutions are out in week 2, beta's exercises too
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(course / "student-repo"), str(clone)], check=True)
 
@@ -291,3 +324,238 @@ def test_students_export_their_work_and_catch_up_with_released_solutions(course,
     assert "NotImplementedError" in stub.stderr and "is not implemented yet" in stub.stderr
     assert python("tools/export.py", "03_gamma").returncode != 0  # not released yet: a clear message
     assert git(clone, "status", "--porcelain") == ""  # exported files are ignored, never in the student's way
+
+
+# --- issue 12: preconditions, kills, order, errata, settings, hand edits, remotes -------------------------
+
+def in_progress(marker: str):
+    def prepare(repo: Path) -> None:
+        (repo / ".git" / marker).write_text(git(repo, "rev-parse", "HEAD") + "\n")
+    return prepare
+
+
+def locked(repo: Path) -> None:
+    (repo / ".git" / "index.lock").write_text("")
+
+
+def detached(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--detach", "HEAD")
+
+
+@pytest.mark.parametrize("prepare, says", [
+    (locked, ("another git command is running", "student-repo/.git/index.lock", "delete")),
+    (in_progress("MERGE_HEAD"), ("in the middle of a merge", "merge --abort")),
+    (in_progress("CHERRY_PICK_HEAD"), ("in the middle of a cherry-pick", "cherry-pick --abort")),
+    (in_progress("BISECT_LOG"), ("in the middle of a bisect", "bisect reset")),
+    (detached, ("a detached HEAD", "checkout main")),
+], ids=["index-lock", "merge", "cherry-pick", "bisect", "detached-head"])
+def test_preconditions_are_checked_before_anything_changes(course, prepare, says):
+    release(course, 1)
+    repo = course / "student-repo"
+    prepare(repo)
+    before = snapshot(repo)
+    message = failed_message(release(course, 2))
+    assert all(s in message for s in says), message
+    assert snapshot(repo) == before
+
+
+def test_a_student_repo_path_that_is_a_file_is_refused(course):
+    (course / "student-repo").write_text("not a folder\n")
+    message = failed_message(release(course, 1))
+    assert "student-repo: is a file, not a folder" in message
+    assert (course / "student-repo").read_text() == "not a folder\n"
+
+
+KILLER = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from tasks.release import faults
+from tasks.graph.task_release import release_action
+count = [0]
+def hook(step):
+    if count[0] == {at}:
+        if {lock}:
+            open(os.path.join({repo!r}, ".git", "index.lock"), "w").close()  # as if git died writing the index
+        os.kill(os.getpid(), signal.SIGKILL)
+    count[0] += 1
+faults.hook = hook
+release_action({root!r}, 2)
+"""
+
+
+def test_sigkill_at_random_points_is_repaired_by_the_next_release(course, tmp_path, capsys):
+    import random
+    import sys
+
+    release(course, 1)
+    repo = course / "student-repo"
+    reference = tmp_path / "reference"
+    shutil.copytree(course, reference, symlinks=True)
+    assert release(reference, 2) is None
+    expected = snapshot(reference / "student-repo")
+    points = sorted(random.Random(12).sample(range(3, 24), 4)) + [14, 15]  # and around the switch
+    kills = 0
+    for at in points:
+        for lock in (False, True):
+            script = KILLER.format(root=str(course), repo=str(repo), at=at, lock=lock)
+            killed = subprocess.run([sys.executable, "-c", script], cwd=course, capture_output=True, text=True)
+            assert killed.returncode in (-9, 0), killed.stderr
+            kills += killed.returncode == -9
+            if lock and not (repo / ".git/coursebuild-release.json").exists():  # killed before the switch began:
+                assert "delete student-repo/.git/index.lock" in failed_message(release(course, 2))  # a lock not ours
+                (repo / ".git/index.lock").unlink()
+            assert release(course, 2) is None, f"the release after a kill at checkpoint {at} works"
+            assert snapshot(repo)["files"] == expected["files"] and git(repo, "tag").split() == ["week1", "week2"]
+            assert git(repo, "status", "--porcelain") == "" and git(repo, "fsck", "--no-progress", "--no-dangling") == ""
+            git(repo, "tag", "-d", "week2")  # back to week 1 for the next kill
+            git(repo, "reset", "-q", "--hard", "week1")
+            git(repo, "clean", "-qfd")
+    assert kills >= 8
+
+
+def test_an_earlier_week_after_a_later_one_is_refused(course):
+    release(course, 1)
+    release(course, 3, confirm=True)
+    repo = course / "student-repo"
+    before = snapshot(repo)
+    message = failed_message(release(course, 2))
+    assert "week 2 comes before the last release, week 3 (week3)" in message and "Nothing was changed" in message
+    assert snapshot(repo) == before
+    assert release(course, 1) is None  # an earlier week already out: nothing to do
+    assert snapshot(repo) == before
+
+
+def test_dry_run_prints_what_would_be_committed_and_changes_nothing(course, capsys):
+    release(course, 1)
+    repo = course / "student-repo"
+    before = snapshot(repo)
+    capsys.readouterr()
+    assert release(course, 3, dry=True) is None
+    out = capsys.readouterr().out
+    assert "dry run, nothing changed" in out and "add    modules/03_gamma/gamma.ipynb" in out
+    assert "add    solutions/01_alpha/alpha.ipynb" in out and "update SCHEDULE.md" in out and "tag: week3 (new)" in out
+    assert snapshot(repo) == before
+
+
+def test_hand_edits_are_reported_and_never_overwritten_silently(course, capsys):
+    release(course, 1)
+    repo = course / "student-repo"
+    (repo / "SCHEDULE.md").write_text("edited by a TA\n")
+    (repo / "NOTES.md").write_text("office hours\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "TA notes")
+    before = snapshot(repo)
+    message = failed_message(release(course, 2))
+    assert "hand edits in the student repository would be overwritten" in message and "SCHEDULE.md (by " in message and "TA notes" in message
+    assert "force=1" in message and snapshot(repo) == before
+    assert release(course, 2, force=True) is None
+    assert "kept hand edits since the last release: NOTES.md" in capsys.readouterr().err
+    assert (repo / "NOTES.md").read_text() == "office hours\n" and "edited by a TA" not in (repo / "SCHEDULE.md").read_text()
+
+
+def test_the_readme_is_the_same_every_week(course):
+    release(course, 1)
+    repo = course / "student-repo"
+    readme = (repo / "README.md").read_bytes()
+    release(course, 2)
+    release(course, 3)
+    assert (repo / "README.md").read_bytes() == readme
+    assert git(repo, "log", "--format=%s", "--", "README.md").count("\n") == 0  # written once
+
+
+def test_a_module_removed_after_its_release_warns(course, capsys):
+    release(course, 3, confirm=True)
+    config = course / "course.yaml"
+    text = config.read_text()
+    config.write_text(text[: text.index("  - name: gamma")])
+    capsys.readouterr()
+    assert release(course, 4) is None
+    err = capsys.readouterr().err
+    assert "modules/03_gamma/ was released, but no module in course.yaml has that folder any more" in err
+    assert "(no solutions, no errata)" in err
+
+
+def with_remote(course: Path, remote: str) -> None:
+    config = course / "course.yaml"
+    config.write_text(config.read_text().replace("course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {remote}\n"))
+
+
+def test_a_relative_remote_resolves_from_the_course_root_and_a_fresh_bare_remote_gets_a_head(course, tmp_path):
+    remote = course.parent / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "master", str(remote)], check=True)  # HEAD -> a branch we never push
+    with_remote(course, "../remote.git")
+    assert release(course, 1) is None
+    assert release(course, 2) is None
+    assert git(remote, "tag").split() == ["week1", "week2"]  # every release tag, not only the current one
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(remote), str(clone)], check=True, capture_output=True)
+    assert (clone / "modules/01_alpha/alpha.ipynb").is_file() and git(clone, "symbolic-ref", "HEAD") == "refs/heads/main"
+
+
+def test_errata_with_a_remote_reach_students_without_moving_a_published_tag(course, tmp_path):
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    with_remote(course, str(remote))
+    release(course, 1)
+    release(course, 2)
+    week2 = git(remote, "rev-parse", "week2")
+    source = course / "modules/01_alpha/alpha.py"
+    source.write_text(source.read_text().replace("assert double(2) == 4", "assert double(2) == 4\n    assert double(0) == 0"))
+    assert run_doit(course).returncode == 0
+    message = failed_message(release(course, 2, force=True))  # moving a tag students have: refused, with advice
+    assert "already on" in message and "errata=1" in message
+    assert release(course, 2, errata=True) is None  # the advice works
+    assert git(remote, "rev-parse", "week2") == week2
+    assert git(remote, "rev-parse", "week2-errata1^{commit}") == git(remote, "rev-parse", "main")
+    assert "double(0) == 0" in git(remote, "show", "main:modules/01_alpha/alpha.v2.ipynb")
+
+
+def test_a_corrected_solution_after_its_release_reaches_students(course, capsys):
+    release(course, 2, confirm=True)  # alpha's solutions are out
+    repo = course / "student-repo"
+    source = course / "modules/01_alpha/alpha.py"
+    source.write_text(source.read_text().replace("alpha_doubled = np.asarray(x) * 2", "alpha_doubled = np.multiply(np.asarray(x), 2)  # corrected"))
+    assert run_doit(course).returncode == 0
+    message = failed_message(release(course, 2))  # never silently left behind
+    assert "solutions/01_alpha/alpha.ipynb" in message and "errata=1" in message
+    assert release(course, 2, errata=True) is None
+    assert "corrected" in (repo / "solutions/01_alpha/alpha.ipynb").read_text()
+    assert "updated solutions for alpha" in git(repo, "log", "-1", "--format=%s")
+    assert git(repo, "tag").split() == ["week2", "week2-errata1"]
+
+
+def test_release_waits_for_check_student_and_never_publishes_a_broken_student_notebook(course):
+    source = course / "modules/01_alpha/alpha.py"
+    source.write_text(source.read_text() + '\n# %%\nprint(alpha_instructor_reference)  # the student version has no such name\n')
+    result = run_doit(course, "release", "week=1")
+    assert result.returncode != 0 and "the student version of module 'alpha' is broken beyond its stubs" in result.output, result.output
+    assert not (course / "student-repo").exists()
+    result = run_doit(course, "deploy_student:alpha")
+    assert result.returncode != 0 and not (course / "student-repo").exists()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["week=1", "erata=1"], "unknown argument 'erata=1' for `doit release`; did you mean 'errata=1'?"),
+    (["week=\u00b2"], "is not a week number"),
+    (["week=1", "dry=maybe"], "dry='maybe' is not a yes/no value"),
+])
+def test_bad_release_arguments_are_errors(course, args, says):
+    result = run_doit(course, "release", *args)
+    assert result.returncode != 0 and says in result.output and "Traceback" not in result.output, result.output
+    assert not (course / "student-repo").exists()
+
+
+def test_python_only_outputs_give_students_a_working_export(course, tmp_path):
+    import sys
+
+    config = course / "course.yaml"
+    config.write_text(config.read_text().replace("outputs: [notebook, python]", "outputs: [python]"))
+    release(course, 2, confirm=True)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(course / "student-repo"), str(clone)], check=True)
+    assert not list(clone.glob("modules/*/*.ipynb"))
+    for args in (["--solution", "01_alpha"], ["02_beta"]):
+        done = subprocess.run([sys.executable, "tools/export.py", *args], cwd=clone, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+    check = subprocess.run([sys.executable, "-c", "from tinytorch.core.alpha import double; assert double(3) == 6"], cwd=clone, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..base.errors import CourseError, Finding
+from .release_settings import check_release_settings
 
 COURSE_FILE = "course.yaml"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -425,8 +426,7 @@ def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
 
     repo_node = (values["student_repo"] or {}).get("__node__")
     repo_keys = {k.value: v for k, v in repo_node.value} if repo_node is not None else {}
-    if "{week}" not in course.student_repo.tag:
-        fail(repo_keys.get("tag", repo_node), f"student_repo.tag: '{course.student_repo.tag}' must contain {{week}}, e.g. 'week{{week}}'")
+    check_release_settings(course, repo_keys, repo_node, (values["execution"] or {}).get("__node__"), fail)
     if not inside(course.root, course.student_repo.path):
         fail(repo_keys.get("path", repo_node), f"student_repo.path: '{course.student_repo.path}' leaves the repository; use a path inside it such as 'student-repo'")
     seen: dict[str, int] = {}
@@ -489,6 +489,8 @@ def path_problems(root: Path, module: Module) -> list[tuple[str, str]]:
     """(key, problem) for a module's folder and source: they must stay in the repository and exist."""
     if not inside(root, module.folder):
         return [("folder", f"'{module.folder}' leaves the repository; use a relative path such as 'modules/01_tensor'")]
+    if (root / module.folder).resolve() == root.resolve():
+        return [("folder", f"'{module.folder}' is the repository root; give the module its own folder such as 'modules/01_tensor'")]
     if "/" in module.source or "\\" in module.source or module.source in (".", ".."):
         return [("source", f"'{module.source}' must be a file name inside the module folder '{module.folder}'")]
     path = root / module.folder / module.source

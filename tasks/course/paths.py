@@ -17,6 +17,14 @@ def course_cache_file(root: Path) -> Path:
     return Path(root) / BUILD_DIR / ".cache" / "course.pickle"
 
 
+def remote_location(root: Path, remote: str | None) -> str | None:
+    """student_repo.remote as git is given it: a URL (or `host:path`) as written, a local path from the
+    course root (not from the student repo, where git would resolve it)."""
+    if not remote or "://" in remote or (":" in remote.split("/")[0] and not Path(remote).is_absolute()):
+        return remote
+    return str(Path(remote) if Path(remote).is_absolute() else root / remote)
+
+
 class Paths:
     def __init__(self, course: Course):
         self.course = course
@@ -26,6 +34,8 @@ class Paths:
         self.lock_file = self.root / ".doit.lock"
         self.package = self.root / "tinytorch"
         self.student_repo = self.root / (os.environ.get(STUDENT_REPO_ENV) or course.student_repo.path)
+        self.release_lock = self.build / ".release.lock"
+        self.student_remote = remote_location(self.root, course.student_repo.remote)
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the repository root when inside it (a string operation:
@@ -147,6 +157,11 @@ class Paths:
 
     def score_plot(self, module: Module) -> Path:
         return self.grades_dir / f"{module.slug}-scores.png"
+
+    @property
+    def nbgrader_course(self) -> Path:
+        """`tito nbgrader export`'s default target: an nbgrader course directory."""
+        return self.root / "nbgrader"
 
     def fetched_repo(self, student: str) -> Path:
         """A bare copy of a student's repository, fetched again on each collect."""
