@@ -559,3 +559,17 @@ def test_python_only_outputs_give_students_a_working_export(course, tmp_path):
         assert done.returncode == 0, done.stdout + done.stderr
     check = subprocess.run([sys.executable, "-c", "from tinytorch.core.alpha import double; assert double(3) == 6"], cwd=clone, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+
+
+def test_a_built_file_changed_after_the_build_is_refused_with_advice_that_fixes_it(course):
+    """Issue 13: the release-time guard must not say "fix the markers" or "the artifact was not kept"."""
+    notebook = course / "build/student/01_alpha/alpha.py"
+    notebook.write_text(notebook.read_text() + "\nalpha_doubled = np.asarray(x) * 2\n")
+    message = failed_message(release(course, 1))
+    assert "LEAK: instructor-only text from modules/01_alpha/alpha.py:" in message
+    assert "This built file was changed after `doit student:alpha` wrote it" in message
+    assert "Rebuild it with `doit -a student:alpha`, then release again." in message
+    assert "fix the markers" not in message and "was not kept" not in message
+    assert not (course / "student-repo").exists()
+    assert run_doit(course, "-a", "student:alpha").returncode == 0
+    assert not isinstance(release(course, 1), TaskFailed)

@@ -44,6 +44,13 @@ class Paths:
         return text[len(prefix):] if text.startswith(prefix) else text
 
     # sources
+    def unlisted_module_folders(self) -> list[Path]:
+        """Folders under modules/ that course.yaml does not list (they are not built)."""
+        listed = {(self.root / m.folder).resolve() for m in self.course.modules}
+        folder = self.root / "modules"
+        found = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) if folder.is_dir() else []
+        return [p for p in found if p.resolve() not in listed]
+
     def source(self, module: Module) -> Path:
         return self.root / module.folder / module.source
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..base.errors import CourseError
+from ..base.errors import CourseError, Location
 from .nbnode import new_cell, new_notebook
 from .percent import CANDIDATE_RE as HEADER_RE, reads_cells  # jupytext's cell-start lines; not `# %%time`
 
@@ -54,6 +54,21 @@ class Source:
         return self.file, start, None
 
 
+    def at(self, cell_index: int, line_index: int | None = 0) -> Location:
+        """`location` as the one Location type: what messages print."""
+        return Location(*self.location(cell_index, line_index))
+
+
+def cell_id(index: int) -> str:
+    """The id a source cell gets (deterministic, so built notebooks are reproducible)."""
+    return f"cell-{index:03d}"
+
+
+def cell_index(cell) -> int:
+    """The index in the source of a built notebook's cell (transforms keep each cell's id)."""
+    return int(cell["id"].rsplit("-", 1)[-1])
+
+
 def decode(data: bytes, file: str) -> tuple[str, bool]:
     try:
         text = data.decode("utf-8")
@@ -77,7 +92,7 @@ def reads_source(text: str, file: str, kind: str) -> Source:
         lines = text.split("\n")
         cell_lines = header_lines(lines, len(nb.cells))
     for index, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{index:03d}"
+        cell["id"] = cell_id(index)
         if "\r" in cell.source:  # a notebook cell written on Windows: `\r\n` line ends would hide its markup
             cell.source = cell.source.replace("\r\n", "\n").replace("\r", "\n")
         for key in JUPYTEXT_CELL_KEYS:

@@ -9,6 +9,12 @@ from .plan import Offer
 KINDS = {"exercises": ("student", "student"), "solutions": ("public_solution", "solution")}  # version, task
 
 
+def tampered_advice(task: str, name: str) -> str:
+    """At release, a built file holding a secret was changed after the build (which guards what it writes)."""
+    return (f"This built file was changed after `doit {task}:{name}` wrote it (the build checks everything it writes); "
+            f"nothing was released. Rebuild it with `doit -a {task}:{name}`, then release again.")
+
+
 def offers(course, paths, modules, kind: str) -> list[Offer]:
     """The built files of `modules` for `kind` ('exercises' or 'solutions'), leak-guarded again."""
     return [module_offer(paths, module, kind) for module in modules]
@@ -23,7 +29,7 @@ def module_offer(paths, module, kind: str) -> Offer:
     folder = paths.repo_module_dir(module) if kind == "exercises" else paths.repo_solution_dir(module)
     files = {str(folder / p.name): p.read_bytes() for p in built}
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    guard(source, {paths.rel(p): p.read_bytes() for p in built}, version)
+    guard(source, {paths.rel(p): p.read_bytes() for p in built}, version, advice=tampered_advice(task, module.name))
     if kind == "exercises":
         data_root = paths.root / module.folder
         files.update({str(folder / p.relative_to(data_root).as_posix()): p.read_bytes() for p in paths.data_files(module)})
