@@ -217,3 +217,8 @@ def test_a_module_folder_not_in_course_yaml_is_warned_about_once(mini_course):
     result = run_doit(mini_course, "-n", "2", "lint")
     assert result.returncode == 0, result.output
     assert result.stderr.count("coursebuild: warning: modules/09_spatial is not in course.yaml, so it is not built (add it under `modules:`)\n") == 1, result.stderr
+
+
+def test_doit_k_from_inside_a_module_folder_finds_the_course_root(mini_course):
+    result = run_doit(mini_course / "modules/01_alpha", "-k", "lint:alpha")
+    assert result.returncode == 0 and "lint:alpha" in result.ran, result.output

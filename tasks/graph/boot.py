@@ -5,6 +5,7 @@ The doit arguments come from the caller (dodo.py passes doit's command line; a p
 the ones it runs): nothing here looks at sys.argv."""
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import sys
@@ -16,6 +17,7 @@ from ..base.errors import CourseError
 from ..base.fsutil import sweep_temp_files
 from .kinds import default_tasks, output_folders
 from .reporter import CourseReporter
+from .variables import variables_help
 
 DOIT_COMMANDS = {"help", "run", "list", "info", "clean", "forget", "ignore", "dumpdb", "strace", "tabcompletion", "reset-dep"}
 READ_ONLY_COMMANDS = {"list", "info", "help", "tabcompletion", "dumpdb"}
@@ -39,6 +41,8 @@ def boot(root: Path, args: list[str]) -> Booted:
         raise SystemExit(2)
     for folder in paths.unlisted_module_folders():
         print(f"coursebuild: warning: {paths.rel(folder)} is not in course.yaml, so it is not built (add it under `modules:`)", file=sys.stderr)
+    if doit_command(args) == "help":
+        explain_variables(args)
     if doit_command(args) not in READ_ONLY_COMMANDS:
         take_lock(paths.lock_file)
         for folder in paths.output_dirs(output_folders()):
@@ -66,6 +70,14 @@ def doit_command(args: list[str]) -> str:
         if not arg.startswith("-") and "=" not in arg:
             return arg if arg in DOIT_COMMANDS else "run"
     return "run"
+
+
+def explain_variables(args: list[str]) -> None:
+    """`doit help release`: after doit's one line, the command-line variables the task reads (week=, ...)."""
+    words = [arg for arg in args if not arg.startswith("-")]
+    text = variables_help(words[1]) if len(words) > 1 else ""
+    if text:
+        atexit.register(lambda: print(text, end="", flush=True))
 
 
 def reporter_for(args: list[str]) -> type:

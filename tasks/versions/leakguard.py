@@ -11,6 +11,7 @@ import io
 import json
 import re
 import unicodedata
+from collections import Counter
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
@@ -166,25 +167,26 @@ class SubstringFinder:
     """Which of many long strings occur inside a line, in time linear in the line's length.
 
     A string that occurs inside a line holds its inner words (word runs not at its ends) as whole words of
-    that line: each string is filed under its longest inner word, and only the strings filed under a word
-    of the line are compared. Strings of fewer than three word runs are compared with every line."""
+    that line: each string is filed under its rarest inner word (the longest of equally rare ones), and only
+    the strings filed under a word of the line are compared. Strings of fewer than three word runs are
+    compared with every line."""
 
     def __init__(self, texts: list[str]):
         self.by_word: dict[str, list[str]] = {}
         self.always: list[str] = []
-        for text in texts:
-            words = WORD_RE.findall(text)
-            inner = words[1:-1]
-            if inner:
-                self.by_word.setdefault(max(inner, key=len), []).append(text)
+        inner = {text: WORD_RE.findall(text)[1:-1] for text in texts}
+        counts = Counter(word for words in inner.values() for word in set(words))
+        for text, words in inner.items():
+            if words:
+                self.by_word.setdefault(min(words, key=lambda w: (counts[w], -len(w))), []).append(text)
             else:
                 self.always.append(text)
 
     def found_in(self, line: str) -> list[str]:
         found = [text for text in self.always if text in line]
         if self.by_word:
-            for word in set(WORD_RE.findall(line)):
-                found.extend(text for text in self.by_word.get(word, ()) if text in line)
+            for word in self.by_word.keys() & WORD_RE.findall(line):
+                found.extend(text for text in self.by_word[word] if text in line)
         return found
 
 
