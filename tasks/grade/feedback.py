@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 
 from ..base.fsutil import write_atomic
-from ..versions.leakguard import GUARDED, scan_bytes, secret_lines
+from ..versions.leakguard import scan_bytes, secret_lines
+from ..versions.variants import VARIANTS
 
 OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "not_attempted": "not attempted",
                   "error": "not graded", "hand": "graded by hand"}
@@ -65,7 +66,7 @@ def render_html(model: dict) -> str:
 def guarded_html(model: dict, source) -> str:
     """The HTML, after the leak guard found no hidden test or instructor line in its text."""
     from ..base.errors import CourseError
-    secrets = secret_lines(source.nb, GUARDED["public_solution"])
+    secrets = secret_lines(source.nb, VARIANTS["public_solution"].secrets)
     findings = scan_bytes(secrets, f"feedback for {model['student']} ({model['module']})", model_text(model).encode("utf-8"), source.location)
     if findings:
         raise CourseError(findings)
