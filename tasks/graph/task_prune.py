@@ -11,29 +11,32 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..course.context import current, load, set_root
+from ..course.context import load
 from .doitutil import reports_user_errors
 from ..base.errors import CourseError
 from ..package.exports import package_inits
-from .task_archive import task_archive
-from .task_execute import task_check_student, task_validate
-from .task_export import export_targets, task_export, written_by_export
-from .task_versions import task_solution, task_student
-
-PRODUCERS = (task_student, task_solution, task_export, task_validate, task_check_student, task_archive)
+from .task_export import export_targets, written_by_export
 
 
-def produced_files(paths, targets: dict[str, str]) -> set[Path]:
-    """Every file the build makes now: the creators' targets, and the package markers of the exports."""
-    files = {paths.root / target for creator in PRODUCERS for task in creator() for target in task.get("targets", [])}
+def produced_files(course, paths, targets: dict[str, str]) -> set[Path]:
+    """Every file the build makes now: the targets of the task kinds with outputs, and the export's package markers."""
+    from .kinds import producers  # the registry imports this module
+
+    files = {paths.root / target for kind in producers() for task in kind.creator(course, paths) for target in task.get("targets", [])}
     for target in targets.values():
         files.update(package_inits(paths.package, paths.export_file(target)))
     return files | {paths.package / "__init__.py"}
 
 
+def output_dirs(paths) -> list[Path]:
+    from .kinds import output_folders
+
+    return paths.output_dirs(output_folders())
+
+
 def stale_files(paths, produced: set[Path]) -> list[Path]:
     found = []
-    for folder in paths.output_dirs():
+    for folder in output_dirs(paths):
         for directory, folders, names in os.walk(folder):
             folders[:] = [f for f in folders if f != "__pycache__"]
             for name in names:
@@ -45,7 +48,7 @@ def stale_files(paths, produced: set[Path]) -> list[Path]:
 
 
 def remove_empty_folders(paths) -> None:
-    for folder in paths.output_dirs():
+    for folder in output_dirs(paths):
         for directory, _, _ in sorted(os.walk(folder), key=lambda entry: -len(entry[0])):
             if Path(directory) != folder and not os.listdir(directory):
                 os.rmdir(directory)
@@ -53,13 +56,12 @@ def remove_empty_folders(paths) -> None:
 
 @reports_user_errors
 def prune_action(root: str) -> None:
-    set_root(Path(root))  # the creators describe the course at the root (dodo.py set the same one)
     course, paths = load(root)
     targets, problems = export_targets(course, paths)
     if problems:
         raise CourseError.at(paths.rel(paths.build), None, "nothing was pruned: which exports are stale cannot be told while "
                              "a module's export target is unknown. Fix these, then prune again:\n" + "\n".join(problems.values()))
-    stale = stale_files(paths, produced_files(paths, targets))
+    stale = stale_files(paths, produced_files(course, paths, targets))
     for path in stale:
         path.unlink()
         print(f"prune: removed {paths.rel(path)}")
@@ -67,7 +69,6 @@ def prune_action(root: str) -> None:
     print(f"prune: {len(stale)} file(s) no task produces any more" if stale else "prune: nothing to remove")
 
 
-def task_prune():
+def task_prune(course, paths):
     """Remove build outputs no task produces any more (after dropping an output, a module or an export)."""
-    course, _ = current()
     return {"actions": [(prune_action, [str(course.root)])], "uptodate": [False], "verbosity": 2}

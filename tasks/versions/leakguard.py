@@ -11,13 +11,15 @@ import io
 import json
 import re
 import unicodedata
+from collections import Counter
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..base.errors import CourseError, Finding
+from ..base.errors import CourseError, Finding, Location
 from .definitions import kept_lines
+from .variants import ALL_SECRETS, VARIANTS
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
 LEADING_RE = re.compile(r"^[\s#]*")
@@ -40,9 +42,6 @@ class Secret:
     line: int  # index in the cell
     # visible source lines that contain this (long) secret: students may see those, so they are no leak
     visible_in: frozenset[str] = field(default=frozenset(), compare=False)
-
-
-ALL_SECRETS = frozenset({"solution", "hidden", "hide"})
 
 
 def key(line: str) -> str:
@@ -168,25 +167,26 @@ class SubstringFinder:
     """Which of many long strings occur inside a line, in time linear in the line's length.
 
     A string that occurs inside a line holds its inner words (word runs not at its ends) as whole words of
-    that line: each string is filed under its longest inner word, and only the strings filed under a word
-    of the line are compared. Strings of fewer than three word runs are compared with every line."""
+    that line: each string is filed under its rarest inner word (the longest of equally rare ones), and only
+    the strings filed under a word of the line are compared. Strings of fewer than three word runs are
+    compared with every line."""
 
     def __init__(self, texts: list[str]):
         self.by_word: dict[str, list[str]] = {}
         self.always: list[str] = []
-        for text in texts:
-            words = WORD_RE.findall(text)
-            inner = words[1:-1]
-            if inner:
-                self.by_word.setdefault(max(inner, key=len), []).append(text)
+        inner = {text: WORD_RE.findall(text)[1:-1] for text in texts}
+        counts = Counter(word for words in inner.values() for word in set(words))
+        for text, words in inner.items():
+            if words:
+                self.by_word.setdefault(min(words, key=lambda w: (counts[w], -len(w))), []).append(text)
             else:
                 self.always.append(text)
 
     def found_in(self, line: str) -> list[str]:
         found = [text for text in self.always if text in line]
         if self.by_word:
-            for word in set(WORD_RE.findall(line)):
-                found.extend(text for text in self.by_word.get(word, ()) if text in line)
+            for word in self.by_word.keys() & WORD_RE.findall(line):
+                found.extend(text for text in self.by_word[word] if text in line)
         return found
 
 
@@ -236,7 +236,10 @@ def is_binary(data: bytes) -> bool:
     return False
 
 
-def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:
+BUILD_ADVICE = "The artifact was not kept; fix the markers around that line."  # what fixes a leak at build time
+
+
+def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where, advice: str = BUILD_ADVICE) -> list[Finding]:
     """Findings for every secret line present in the artifact `name` with content `data` (linear in its size)."""
     findings = []
     finder = SubstringFinder([s for s in secrets if len(s) >= LONG_ENOUGH_FOR_SUBSTRING])
@@ -246,14 +249,14 @@ def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where)
             hit = secrets.get(text) or next(
                 (secrets[s] for s in finder.found_in(text) if text not in secrets[s].visible_in), None)
             if hit:
-                findings.append(leak(place, number, hit, source_where))
+                findings.append(leak(place, number, hit, source_where, advice))
     return findings
 
 
-def leak(place: str, number: int, secret: Secret, source_where) -> Finding:
+def leak(place: str, number: int, secret: Secret, source_where, advice: str = BUILD_ADVICE) -> Finding:
     src_file, src_line, src_cell = source_where(secret.cell, secret.line)
-    origin = f"{src_file}:{src_line}" if src_cell is None else f"{src_file} (cell {src_cell}, line {src_line})"
-    return Finding(place, number, f"LEAK: instructor-only text from {origin} is in a student artifact: {secret.text[:80]!r}. The artifact was not kept; fix the markers around that line.")
+    origin = Location(src_file, src_line, src_cell)
+    return Finding(place, number, f"LEAK: instructor-only text from {origin} is in a student artifact: {secret.text[:80]!r}. {advice}")
 
 
 def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
@@ -272,7 +275,7 @@ def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
 
 
 def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes | None, source_where,
-                  binary_ok: frozenset[str] = frozenset(), entry: str | None = None) -> list[Finding]:
+                  binary_ok: frozenset[str] = frozenset(), entry: str | None = None, advice: str = BUILD_ADVICE) -> list[Finding]:
     """Scan one artifact (notebook, .py, any text, or a .zip/.tar.gz of them: every member) before it is kept.
 
     Bytes that cannot be read as text cannot be scanned: they pass only when their name (the archive entry
@@ -282,31 +285,29 @@ def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes | None, sou
     if name.endswith((".zip", ".tar.gz")) and (entry or name) not in binary_ok:
         findings = []
         for member, content in archive_members(Path(name), data):
-            findings.extend(scan_artifact(secrets, f"{Path(name).name}/{member}", content, source_where, binary_ok, member))
+            findings.extend(scan_artifact(secrets, f"{Path(name).name}/{member}", content, source_where, binary_ok, member, advice))
         return findings
     if is_binary(data):
         if (entry or name) in binary_ok:
             return []
         return [Finding(name, None, "is not UTF-8 text, so the leak guard cannot scan it; a binary file reaches students only when the module's `data:` in course.yaml lists it")]
     try:
-        return scan_bytes(secrets, name, data, source_where)
+        return scan_bytes(secrets, name, data, source_where, advice)
     except ValueError as error:  # a .ipynb that is not JSON
         return [Finding(name, None, f"cannot be read to scan it for leaks ({error}); nothing was kept")]
 
 
-GUARDED = {"student": ALL_SECRETS, "public_solution": frozenset({"hidden", "hide"})}
 
-
-def guard(source, artifacts: dict[str, bytes], version: str = "student", binary_ok=frozenset()) -> None:
+def guard(source, artifacts: dict[str, bytes], version: str = "student", advice: str = BUILD_ADVICE, binary_ok=frozenset()) -> None:
     """The leak guard: raise (so nothing is kept) if any secret line of `source` is in an artifact.
 
     `source` is a source.Source; `artifacts` maps the name to show to the exact bytes to be written;
     `version` says what must stay secret: everything for the student version, the hidden tests and
-    instructor cells for the solution released to students. Every byte is scanned, whatever the file type;
-    `binary_ok` names the artifacts (or archive entries) that may be binary: the module's `data:` files.
+    instructor cells for the solution released to students. `advice` ends each message: what fixes it
+    where the guard runs (at build time the markers; at release time, a built file changed since).
     """
-    secrets = secret_lines(source.nb, GUARDED[version])
-    binary_ok = frozenset(binary_ok)
-    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location, binary_ok)]
+    secrets = secret_lines(source.nb, VARIANTS[version].secrets)
+    binary_ok = frozenset(binary_ok)  # names (or archive entries) that may be binary: the module's `data:` files
+    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location, binary_ok, advice=advice)]
     if findings:
         raise CourseError(findings)
