@@ -357,10 +357,17 @@ SOURCE_CASES = [
     Case("src-misspelled-marker", change(ALPHA, "### END SOLUTION", "### END SOLUTOIN"),
          ("looks like a marker but is not one", "write exactly '### END SOLUTION'")),
     Case("src-marker-in-markdown", change(ALPHA, "A one-function module for fast tests.\n", "A one-function module for fast tests.\n### BEGIN SOLUTION\n", point="### BEGIN SOLUTION"),
-         ("marker in a markdown cell", "move the region into a code cell")),
+         ("'### BEGIN SOLUTION' is never closed in this cell", "add '### END SOLUTION'")),
+    Case("src-marker-with-a-no-break-space", change(ALPHA, "    ### END SOLUTION", "    ###\u00a0END SOLUTION", point="END SOLUTION"),
+         ("looks like a marker but is not one (it contains U+00A0 (NO-BREAK SPACE), not plain spaces)", "write exactly '### END SOLUTION'")),
+    Case("src-hide-look-alike", change(ALPHA, "#| hide\n", "# | hide\n"),
+         ("looks like a directive but is not one", "write exactly '#| hide'")),
+    Case("src-class-body-region-with-an-assignment", change(ALPHA, "#| export\ndef double", "class Scale:\n    ### BEGIN SOLUTION\n    factor = 2\n    ### END SOLUTION\n\n#| export\ndef double", point="### BEGIN SOLUTION"),
+         ("directly in the body of class Scale", "keep only whole methods")),
+    Case("src-top-level-region-used-later", change(ALPHA, "#| export\ndef double", "### BEGIN SOLUTION\nFACTOR = 2\n### END SOLUTION\nassert FACTOR\n\n#| export\ndef double", point="### BEGIN SOLUTION"),
+         ("assigns 'FACTOR', which code after it uses", "Put the region inside a function")),
     Case("src-duplicate-grade-id", change(ALPHA, '"grade_id": "instructor-check"', '"grade_id": "mini-imports"', point='"grade_id": "mini-imports"', occurrence=1),
          (said("duplicate grade_id 'mini-imports' (first used at line {line})", ALPHA, '"grade_id": "mini-imports"'), "needs its own id")),
-    Case("src-no-test-cell", without_test_cell, ("the module has no test cell", "add a code cell with")),
     Case("src-test-cell-without-points", change(ALPHA, '"points": 1, ', "", point=TEST_CELL),
          ("test cell 'test-double' has no points", 'add e.g. "points": 5')),
     Case("src-test-cell-not-locked", change(ALPHA, TEST_CELL, '"grade_id": "test-double", "locked": false'),
@@ -403,6 +410,16 @@ def test_bad_module_source(case: Case, built: Path, tmp_path: Path):
         innocent = ALPHA if "02_beta" in where else BETA
         assert not re.search(rf"^{re.escape(innocent)}\S*: ", result.output, re.M), result.output
     assert changed(before, snapshot(root)) == []
+
+
+def test_a_module_without_a_test_cell_builds_and_validates_with_a_warning(built: Path, tmp_path: Path):
+    """A capstone or a demo has no graded test cell: a warning, and every task of the module still runs."""
+    root = copy_of(built, tmp_path)
+    where = without_test_cell(root)
+    result = run_doit(root)
+    assert result.returncode == 0, result.output
+    assert_clear(result.output, where, ("warning: the module has no graded test cell", "still builds and validates"))
+    assert {"lint:alpha", "student:alpha", "solution:alpha", "validate:alpha"} <= result.ran, result.output
 
 
 def test_windows_line_endings_build_byte_identical_outputs_with_a_warning(built: Path, tmp_path: Path):
@@ -499,7 +516,7 @@ RELEASE_CASES = [
     ReleaseCase("release-diverged-branch", "2", lambda root: git(root / REPO, "commit", "--amend", "--allow-empty", "-m", "rewritten by hand"),
                 repo_where, ("does not descend from the last release tag 'week1'", "Week 1: exercises for alpha", "reset --keep week1")),
     ReleaseCase("release-tag-exists-elsewhere", "2", lambda root: git(root / REPO, "tag", "-a", "week2", "-m", "made by hand", "HEAD"),
-                repo_where, ("tag 'week2' already exists", "nothing was changed", "force=1")),
+                repo_where, ("tag 'week2' already exists", "nothing was changed", "errata=1", "force=1")),
 ]
 
 
@@ -520,7 +537,7 @@ def test_release_with_an_unreachable_remote_completes_locally_and_prints_the_ret
     change(COURSE, "course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {remote}\n")(root)
     result = run_doit(root, "release", "week=2")
     assert result.returncode != 0, result.output
-    retry = f"git -C {REPO} push --atomic {remote} refs/heads/main:refs/heads/main refs/tags/week2:refs/tags/week2"
+    retry = f"git -C {REPO} push --atomic {remote} refs/heads/main:refs/heads/main refs/tags/week1:refs/tags/week1 refs/tags/week2:refs/tags/week2"
     message = assert_clear(result.output, repo_where(root), ("the release is complete locally", f"pushing to {remote} failed",
                                                              "Nothing was force-pushed", retry, "run the same release again"))
     assert f"\n    {retry}\n" in message + "\n"  # on a line of its own, ready to copy

@@ -147,6 +147,19 @@ def test_a_broken_module_fails_alone_and_the_rest_builds(mini_course):
     assert not (mini_course / "build/student/02_beta/beta.ipynb").exists()
 
 
+def test_check_student_flags_a_graded_test_that_passes_on_the_student_version(built_mini):
+    """Free points: a graded test that does not exercise the student's code passes before they write anything."""
+    source = built_mini / "modules/01_alpha/alpha.py"
+    edit(source, "    assert double(2) == 4\n", "    assert callable(double)\n")
+    result = run_doit(built_mini, "check_student:alpha")
+    assert result.returncode != 0
+    header = next(n for n, line in enumerate(source.read_text().split("\n"), 1) if '"grade_id": "test-double"' in line)
+    assert f"modules/01_alpha/alpha.py:{header}: graded test cell 'test-double' (1 point) passes on the untouched student version: free points" in result.output
+    assert "Traceback" not in result.output
+    edit(source, "    assert callable(double)\n", "    assert double(2) == 4\n")
+    assert run_doit(built_mini, "check_student:alpha").returncode == 0
+
+
 def test_bad_course_yaml_stops_with_file_and_line(mini_course):
     edit(mini_course / "course.yaml", "release: 2", "relase: 2")
     result = run_doit(mini_course, "list")

@@ -209,3 +209,109 @@ def test_guard_passes_a_clean_student_build():
     src = source()
     student = build_version(src.nb, "student", "01_tensor")
     guard(src, {"s.ipynb": render_ipynb(student, "python3").encode(), "s.py": render_py(student).encode()})
+
+
+# --- the guard's own reading of the markup ------------------------------------------------------------------
+
+def test_the_guard_does_not_use_the_recogniser_it_checks():
+    import tasks.versions.leakguard as leakguard
+
+    text = open(leakguard.__file__).read()
+    assert "markers" not in text.split('"""', 2)[2].split("\n# The guard's own")[0]  # no import of markers.py
+    assert not hasattr(leakguard, "marker") and not hasattr(leakguard, "has_directive")
+
+
+@pytest.mark.parametrize("begin, end", [
+    ("###\u00a0BEGIN SOLUTION", "###\u00a0END SOLUTION"),
+    ("### begin solution", "### end solution"),
+    ("### BEGIN SOLUTON", "### END SOLUTON"),
+    ("#BEGIN  SOLUTION ##", "#END SOLUTION"),
+    ("### BEGIN SOLUTION\r", "### END SOLUTION\r"),
+])
+def test_the_guard_treats_marker_look_alikes_as_regions(begin, end):
+    """The build refuses these (lint); were that check gone, the guard alone still holds the line back."""
+    nb = new_notebook(cells=[new_code_cell(f"def f(x):\n    {begin}\n    secret_value = x * 42\n    {end}")])
+    assert set(secret_lines(nb)) == {"secret_value = x * 42"}
+
+
+@pytest.mark.parametrize("directive", ["#| hide", "#hide", "# | hide", "#| Hide", "# hide", "    #| hide", "#|\u00a0hide"])
+def test_the_guard_treats_hide_look_alikes_as_instructor_cells(directive):
+    nb = new_notebook(cells=[new_code_cell(f"{directive}\nANSWER_KEY = [1, 2, 3]")])
+    assert set(secret_lines(nb)) == {"ANSWER_KEY = [1, 2, 3]"}
+
+
+def test_marker_text_inside_a_docstring_is_not_a_region_for_the_guard_either():
+    nb = new_notebook(cells=[new_code_cell('def f():\n    """Like this:\n    ### BEGIN SOLUTION\n    shown_line = 1\n    ### END SOLUTION\n    """')])
+    assert secret_lines(nb) == {}
+
+
+def test_kept_signatures_of_a_class_body_region_are_visible_and_the_bodies_secret():
+    code = ('class StepLR:\n    ### BEGIN SOLUTION\n    def rate(self, epoch):\n        """The rate."""\n'
+            '        return self.lr * 0.5 ** epoch\n    ### END SOLUTION')
+    nb = new_notebook(cells=[new_code_cell(code, metadata={"nbgrader": {"solution": True, "grade_id": "a"}})])
+    assert set(secret_lines(nb)) == {"return self.lr * 0.5 ** epoch"}
+    student = build_version(nb, "student", "06_optimizers")
+    guard(SimpleSource(nb), {"x.ipynb": render_ipynb(student, "python3").encode(), "x.py": render_py(student).encode()})
+
+
+def test_the_same_region_inside_a_method_keeps_nothing():
+    code = ('class A:\n    def f(self):\n        ### BEGIN SOLUTION\n        def rate(self, epoch):\n'
+            '            return 2\n        ### END SOLUTION')
+    assert set(secret_lines(new_notebook(cells=[new_code_cell(code)]))) == {"def rate(self, epoch):", "return 2"}
+
+
+def test_written_answers_are_secret():
+    nb = new_notebook(cells=[
+        new_markdown_cell("Why does it vanish?"),
+        new_markdown_cell("Because sigmoid saturates.", metadata={"nbgrader": {"solution": True, "grade_id": "w"}}),
+        new_markdown_cell("Explain:\n### BEGIN SOLUTION\nThe product of small factors.\n### END SOLUTION"),
+    ])
+    assert set(secret_lines(nb)) == {"Because sigmoid saturates.", "The product of small factors."}
+    assert set(secret_lines(nb, frozenset({"hidden", "hide"}))) == set()
+    student = build_version(nb, "student", "05_autograd")
+    guard(SimpleSource(nb), {"x.ipynb": render_ipynb(student, "python3").encode(), "x.py": render_py(student).encode()})
+    with pytest.raises(CourseError, match="LEAK"):
+        guard(SimpleSource(nb), {"x.ipynb": render_ipynb(build_version(nb, "solution", "05_autograd"), "python3").encode()})
+
+
+def test_a_commented_out_solution_line_is_a_leak_in_every_format():
+    src = source()
+    student = build_version(src.nb, "student", "01_tensor")
+    student.cells[1].source += "\n# total = np.add(self.data, other)"
+    for rendered, name in ((render_ipynb(student, "python3"), "s.ipynb"), (render_py(student), "s.py")):
+        assert scan(name, rendered.encode(), src), name
+
+
+def test_a_markdown_line_quoting_a_long_solution_line_has_one_verdict_for_every_format():
+    """The markdown quotes a (long) solution line: the quoting line is visible source, so it ships in both the
+    .ipynb and the .py (where it is a `# ` comment); neither is a leak."""
+    text = SOURCE.replace("The reference uses", "# The reference uses")
+    src = reads_source(text.replace('"""\n# Tensor', '"""\n# Tensor', 1), FILE, "py")
+    student = build_version(src.nb, "student", "01_tensor")
+    src2 = reads_source(SOURCE.replace('"""\n# Tensor\nThe reference uses `np.add(self.data, other)` under the hood.\n"""',
+                                       "# # Tensor\n# Quoted: total = np.add(self.data, other) is the whole trick."), FILE, "py")
+    for s in (src, src2):
+        student = build_version(s.nb, "student", "01_tensor")
+        assert scan("s.ipynb", render_ipynb(student, "python3").encode(), s) == []
+        assert scan("s.py", render_py(student).encode(), s) == []
+
+
+def test_the_substring_finder_finds_exactly_the_contained_strings():
+    from tasks.versions.leakguard import SubstringFinder
+
+    texts = ["total = np.add(self.data, other)", "a_very_long_identifier_without_inner_words", "x.y.z(1, 2) + q"]
+    finder = SubstringFinder(texts)
+    assert finder.found_in("    y = total = np.add(self.data, other) * 2") == [texts[0]]
+    assert finder.found_in("prefix_a_very_long_identifier_without_inner_words_suffix") == [texts[1]]
+    assert finder.found_in("total = np.add(self.data, others)") == []
+    assert sorted(finder.found_in("x.y.z(1, 2) + q; total = np.add(self.data, other)")) == sorted([texts[0], texts[2]])
+
+
+class SimpleSource:
+    """What guard() needs of a Source: the notebook and where a cell line is."""
+
+    def __init__(self, nb):
+        self.nb = nb
+
+    def location(self, cell, line):
+        return "x.ipynb", (line or 0) + 1, cell + 1

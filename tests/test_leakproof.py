@@ -9,8 +9,13 @@ hidden, marker, hide directive, instructor), and every secret line carries a tok
 else, so a leak is a substring search. The tags are an oracle independent of the engine: from them the
 test derives the exact solution, public-solution and student versions and compares. The engine's own leak
 guard is held to the same examples: no false alarm on clean artifacts, and a secret line planted anywhere
-in a student artifact is refused (except in the markdown of a .py file: an engine gap, see
-`test_the_leak_guard_sees_secret_lines_in_the_markdown_of_a_py_file`).
+in a student artifact is refused (code or markdown cell, .ipynb or .py, alone or inside an archive).
+
+`test_markup_look_alikes_written_answers_and_class_body_regions` adds what hostile or careless instructors
+write: marker and directive look-alikes (Unicode spaces, CR line ends in an .ipynb, wrong case, typos,
+indented directives), written answers (markdown flagged "solution": true, regions in markdown) and solution
+regions of whole methods in a class body. Each is either built correctly or refused by lint naming the line
+and what to write; and the guard, reading the markup on its own, still holds every secret line back.
 
 The history scan (no solution before its week, no hidden test or executed notebook ever, in a real student
 repository after a simulated term) is tests/test_term.py's `assert_history_is_clean`; here it runs once on
@@ -501,16 +506,13 @@ def expected_stub_message(region: Region) -> str:
 
 
 def assert_guard_catches_a_planted_line(source, student, model: Module, data) -> None:
-    """Plant one secret line (at any indentation) in a student artifact: the guard must refuse it.
-
-    Into markdown cells only for the .ipynb: in a .py, a markdown cell's lines are `# `-comments, which the guard
-    does not see through (test_the_leak_guard_sees_secret_lines_in_the_markdown_of_a_py_file below)."""
+    """Plant one secret line (at any indentation) in any cell of a student artifact, markdown cells of a .py
+    (written as `# `-comments or in a triple-quoted string) included: the guard must refuse it."""
     secret = [text for cell in model.cells for text, tag, _ in cell.lines if tag in (SOLUTION, HIDDEN, INSTRUCTOR) and text.strip()]
     planted = data.draw(st.sampled_from(secret), label="planted").strip()
     kind = data.draw(st.sampled_from(["ipynb", "py"]), label="leaky file")
     nb = copy.deepcopy(student)
-    cells = [c for c in nb.cells if kind == "ipynb" or c.cell_type == "code"]
-    cell = cells[data.draw(st.integers(0, len(cells) - 1), label="cell")]
+    cell = nb.cells[data.draw(st.integers(0, len(nb.cells) - 1), label="cell")]
     lines = cell.source.split("\n")
     lines.insert(data.draw(st.integers(0, len(lines)), label="line"), data.draw(st.sampled_from(["", "    ", "\t", "  "])) + planted)
     cell.source = "\n".join(lines)
@@ -527,11 +529,10 @@ def assert_guard_catches_a_planted_line(source, student, model: Module, data) ->
 
 
 def test_the_leak_guard_sees_secret_lines_in_the_markdown_of_a_py_file():
-    """ENGINE GAP (tasks/leakguard.py): a .py artifact writes markdown cells either as a triple-quoted string
-    or as `# `-comment lines (jupytext picks the comment style for `#`-style sources, and for text holding
-    quotes). The guard matches stripped lines exactly (substrings only from 24 characters), so a short solution
-    line inside a commented markdown cell, `# total = a + b`, is not seen: a .py-only course
-    (`outputs: [python]`) would ship it. The same line in the .ipynb is caught."""
+    """A .py artifact writes markdown cells either as a triple-quoted string or as `# `-comment lines (jupytext
+    picks the comment style for `#`-style sources, and for text holding quotes). The guard compares every line
+    without its comment signs (leakguard.key), so a short solution line inside a commented markdown cell,
+    `# total = a + b`, is caught in a .py-only course (`outputs: [python]`) as it is in the .ipynb."""
     text = (
         '# %% [markdown]\n# Intro\n\n'
         '# %% nbgrader={"grade": false, "grade_id": "impl", "locked": false, "schema_version": 3, "solution": true}\n'
@@ -546,6 +547,180 @@ def test_the_leak_guard_sees_secret_lines_in_the_markdown_of_a_py_file():
     assert "# total = a + b" in py.split("\n")
     with pytest.raises(CourseError, match="LEAK"):
         guard(source, {"gen.py": py.encode("utf-8")}, "student")
+
+
+# --- look-alikes, written answers, class-body regions -----------------------------------------------------
+
+ODD_SPACES = ["\u00a0", "\u2003", "\u2009", "\u202f", "\u3000", "\u200b "]
+HIDE_LOOK_ALIKES = ["#hide", "# | hide", "#| Hide", "# hide", "  #| hide", "\t#| hide", "#| HIDE", "#|\u00a0hide"]
+WRITTEN_META = '{"grade": true, "grade_id": "%s", "locked": false, "points": 2, "schema_version": 3, "solution": true}'
+
+
+def marker_look_alike(line: str, draw) -> str:
+    """A marker line as a careless instructor writes it: an odd space, wrong case, a typo."""
+    how = draw(st.sampled_from(["space", "case", "typo", "double"]), label="look-alike")
+    if how == "space":
+        return re.sub(r"(BEGIN|END) ", lambda m: m[1] + draw(st.sampled_from(ODD_SPACES), label="space"), line, count=1)
+    if how == "case":
+        return line.replace("BEGIN", "Begin").replace("END", "End").replace("SOLUTION", "Solution").replace("HIDDEN TESTS", "hidden tests")
+    if how == "typo":
+        return line.replace("SOLUTION", "SOLUTON").replace("HIDDEN TESTS", "HIDDEN TEST")
+    return re.sub(r"(BEGIN|END) ", r"\1  ", line, count=1)
+
+
+def class_body_cell(w: Writer) -> tuple[Cell, list[tuple[str, str, bool]]]:
+    """A solution cell holding a class whose body has a region of whole methods (signatures and docstrings
+    kept for students); returns the cell and (method, docstring text, todo) of each method in the region."""
+    cell = Cell("code", "# %% nbgrader=" + SOLUTION_META % w.grade_id("schedule"))
+    name = "Cls" + w.token("vis")
+    cell.add(f"class {name}:")
+    body = w.unit
+    cell.add(f'{body}"""A {w.token("vis")} schedule."""')
+    cell.add(f"{body}{w.token('vis')} = {w.quoted('vis')}")
+    cell.add("")
+    region = len(w.module.regions)
+    w.module.regions.append(Region("solution", body, name))
+    cell.add(f"{body}### BEGIN SOLUTION", MARK_SOLUTION, region)
+    methods = []
+    for number in range(w.draw(st.integers(1, 3))):
+        if number:
+            cell.add("", SOLUTION, region)
+        method = w.token("vis")
+        todo = w.chance()
+        doc = f"Return the {w.token('vis')}." + (" TODO: write it." if todo else "")
+        if w.chance():
+            cell.add(f"{body}@staticmethod", VISIBLE, region)
+            cell.add(f"{body}def {method}(arg=1):", VISIBLE, region)
+        else:
+            cell.add(f"{body}def {method}(self, arg=1):", VISIBLE, region)
+        cell.add(f'{body}{w.unit}"""{doc}"""', VISIBLE, region)
+        for _ in range(w.draw(st.integers(1, 2))):
+            w.statement(cell, body + w.unit, "sol", SOLUTION, region, code=True)
+        cell.add(f"{body}{w.unit}return {w.quoted('sol')}", SOLUTION, region)
+        methods.append((f"{name}.{method}", doc, todo))
+    cell.add(f"{body}### END SOLUTION", MARK_SOLUTION, region)
+    return cell, methods
+
+
+def written_answer_cells(w: Writer) -> list[Cell]:
+    """A question, a markdown cell flagged "solution": true (the whole cell is the answer), and a markdown cell
+    with a solution region (the answer inside the question's text)."""
+    question = Cell("markdown", "# %% [markdown]", style=w.pick(['"""', "#"]))
+    question.add(f"Why does the {w.token('vis')} vanish?")
+    flagged = Cell("markdown", "# %% [markdown] nbgrader=" + WRITTEN_META % w.grade_id("answer"), style=w.pick(['"""', "#"]))
+    for _ in range(w.draw(st.integers(1, 3))):
+        flagged.add(f"Because {w.token('sol')} saturates {w.token('sol')}.", SOLUTION)
+    inline = Cell("markdown", "# %% [markdown]", style=w.pick(['"""', "#"]))
+    inline.add(f"Explain the {w.token('vis')}:")
+    inline.add("### BEGIN SOLUTION", MARK_SOLUTION)
+    inline.add(f"The {w.token('sol')} is {w.token('sol')}.", SOLUTION)
+    inline.add("### END SOLUTION", MARK_SOLUTION)
+    inline.add(f"(Then {w.token('vis')}.)")
+    return [question, flagged, inline]
+
+
+@st.composite
+def marked_up_modules(draw):
+    """A generated module with look-alikes, written answers and class-body regions put into it; returns the
+    model, the source text, its kind, the expected refusals [(cell index, line index, what to write)] and the
+    class-body methods."""
+    model = draw(modules())
+    w = Writer(draw, draw(st.sampled_from(["    ", "  ", "\t"])), namespace="m")
+    w.module = model
+    w.count = 500  # past the tokens modules() handed out
+    refusals, methods = [], []
+    for change in draw(st.lists(st.sampled_from(["marker", "directive", "written", "class", "none"]), min_size=1, max_size=3)):
+        if change in ("marker", "directive") and refusals:
+            continue  # one refusal per example, so the finding is known
+        if change == "marker":
+            spots = [(c, i) for c, cell in enumerate(model.cells) for i, (_, tag, _) in enumerate(cell.lines) if tag in (MARK_SOLUTION, MARK_HIDDEN)]
+            c, i = draw(st.sampled_from(spots), label="marker line")
+            text, tag, region = model.cells[c].lines[i]
+            changed = marker_look_alike(text, draw)
+            model.cells[c].lines[i] = (changed, tag, region)
+            refusals.append((c, i, "### " + ("BEGIN" if "egin" in changed or "EGIN" in changed else "END") + (" SOLUTION" if tag == MARK_SOLUTION else " HIDDEN TESTS")))
+        elif change == "directive":
+            c, i = draw(st.sampled_from([(c, i) for c, cell in enumerate(model.cells) for i, (_, tag, _) in enumerate(cell.lines) if tag == HIDE_DIRECTIVE]), label="hide line")
+            model.cells[c].lines[i] = (draw(st.sampled_from(HIDE_LOOK_ALIKES), label="directive"), HIDE_DIRECTIVE, None)
+            refusals.append((c, i, "#| hide"))
+        elif change == "written":
+            at = draw(st.integers(2, len(model.cells)), label="written at")
+            model.cells[at:at] = written_answer_cells(w)
+            refusals = [(c + 3 if c >= at else c, i, what) for c, i, what in refusals]
+        elif change == "class":
+            at = draw(st.integers(2, len(model.cells)), label="class at")
+            cell, found = class_body_cell(w)
+            model.cells.insert(at, cell)
+            methods.extend(found)
+            refusals = [(c + 1 if c >= at else c, i, what) for c, i, what in refusals]
+    kind = draw(st.sampled_from(["py", "ipynb"]), label="source kind")
+    text = model.text()
+    if kind == "ipynb":
+        import jupytext
+
+        nb = jupytext.reads(text, fmt="py:percent")
+        if draw(st.booleans(), label="windows line ends"):
+            for cell in nb.cells:
+                cell.source = cell.source.replace("\n", "\r\n")
+        text = jupytext.writes(nb, fmt="ipynb")
+    return model, text, kind, refusals, methods
+
+
+def guard_secret_keys(model: Module, cells: set[int]) -> set[str]:
+    """The non-trivial secret lines of the given cells, as the guard compares them."""
+    from tasks.versions.leakguard import key, trivial
+
+    return {key(text) for c in cells for text, tag, _ in model.cells[c].lines
+            if tag in (SOLUTION, HIDDEN, INSTRUCTOR) and not trivial(key(text), text)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(marked_up_modules())
+def test_markup_look_alikes_written_answers_and_class_body_regions(case):
+    """Refused with the line and what to write (and the guard still holds back every secret line of the cell
+    whose markup was mistyped), or built with no secret token in any student artifact: written answers become
+    YOUR ANSWER HERE, class-body methods keep signature and docstring with a stub, and the class exists."""
+    from tasks.versions.leakguard import secret_lines
+    from tasks.versions.lint import LintInput, lint
+    from tasks.versions.transforms import WRITTEN_ANSWER
+
+    model, text, kind, refusals, methods = case
+    file = f"modules/07_gen/gen.{kind}"
+    source = reads_source(text, file, kind)
+    errors = [f for f in lint(LintInput(source, "gen", (), {"core.gen": "gen"})) if f.severity == "error"]
+    if refusals:
+        (cell, line, meant), = refusals
+        assert errors, "a look-alike was not refused"
+        assert any(f"write exactly '{meant}'" in f.message for f in errors), [str(f) for f in errors]
+        where = source.location(cell, line)
+        assert any((f.line, f.cell) == (where[1], where[2]) for f in errors), ([str(f) for f in errors], where)
+        assert guard_secret_keys(model, {cell}) <= set(secret_lines(source.nb)), "the guard was blinded too"
+        return
+    assert errors == [], [str(f) for f in errors]
+    student = build_version(source.nb, "student", MODULE)
+    solution = build_version(source.nb, "solution", MODULE)
+    public = build_version(source.nb, "public_solution", MODULE)
+    student_texts, student_files = artifact_texts(student, "gen")
+    assert not leaked(student_texts, model.tokens["sol"] | model.tokens["hid"] | model.tokens["ins"])
+    assert not leaked(artifact_texts(public, "gen", archives=False)[0], model.tokens["hid"] | model.tokens["ins"])
+    assert {t for t in model.tokens["vis"] if t not in student_texts["gen.ipynb (cells)"]} == set()
+    solution_text = "\n".join(c.source for c in solution.cells)
+    assert {t for t in model.tokens["sol"] if t not in solution_text} == set()
+    guard(source, student_files, "student")
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            compile(cell.source, "<student cell>", "exec")
+    markdown = [c.source for c in student.cells if c.cell_type == "markdown"]
+    flagged = [c for c in model.cells if c.header.startswith("# %% [markdown] nbgrader=")]
+    assert markdown.count(WRITTEN_ANSWER) == len(flagged)
+    student_code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+    for qual, doc, todo in methods:
+        stub = next(line for line in student_code.split("\n") if f'"{qual} (module {MODULE}) {STUB_SIGNATURE}' in line)
+        assert stub.endswith('See the TODO in its docstring.")') == todo
+        assert f'"""{doc}"""' in student_code
+    for cell in student.cells:  # the class exists in the student version: its cell runs without error
+        if cell.cell_type == "code" and "### BEGIN" not in cell.source and cell.source.startswith("class Cls"):
+            exec(compile(cell.source, "<student cell>", "exec"), {})
 
 
 # --- the history of a student repository after a term of generated modules ------------------------------

@@ -78,7 +78,8 @@ def test_clean_module_has_no_findings():
 def test_checks_are_listed_in_order():
     assert [c.__name__ for c in CHECKS] == [
         "check_default_exp", "check_metadata", "check_markers", "check_grade_ids", "check_test_cells", "check_unmarked_solutions",
-        "check_directives", "check_imports", "check_student_compiles", "check_line_endings", "check_source_size",
+        "check_directives", "check_imports", "check_region_placement", "check_student_compiles", "check_line_endings",
+        "check_source_size",
     ]
 
 
@@ -117,14 +118,14 @@ def test_marker_in_a_triple_quoted_markdown_cell():
     text = CLEAN.replace("# Layers\n", "# Layers\n### BEGIN SOLUTION\n")
     finding = only(lint_text(text))
     assert finding.line == line(text, "### BEGIN SOLUTION")
-    assert "marker in a markdown cell" in finding.message
+    assert "is never closed in this cell" in finding.message
 
 
 def test_near_miss_marker_in_a_comment_markdown_cell():
     text = CLEAN.replace("# A linear layer computes `x @ W + b`.", "# ### end solution")
     finding = only(lint_text(text))
     assert finding.line == line(text, "# ### end solution")
-    assert "marker in a markdown cell" in finding.message
+    assert "looks like a marker but is not one" in finding.message and "'### END SOLUTION'" in finding.message
 
 
 def test_solution_region_in_a_cell_not_flagged_solution():
@@ -200,12 +201,12 @@ def test_test_cell_without_points(points):
     assert "test cell 'test-impl' has no points" in finding.message
 
 
-def test_no_test_cell_at_all():
+def test_no_test_cell_at_all_is_a_warning():
     text = CLEAN.replace(TEST, PLAIN.replace("demo", "tests")).replace("    ### BEGIN HIDDEN TESTS\n", "").replace(
         "    ### END HIDDEN TESTS\n", "")
-    finding = only(lint_text(text))
+    finding = only(lint_text(text), severity="warning")
     assert (finding.file, finding.line) == (FILE, 1)
-    assert "the module has no test cell" in finding.message
+    assert "the module has no graded test cell (fine for a capstone or a demo" in finding.message
 
 
 def test_unmarked_solution_cell_is_only_a_warning():
@@ -387,3 +388,106 @@ def test_imports_in_a_cell_that_does_not_parse_are_read_line_by_line():
     text = CLEAN.replace("import numpy as np\n", "import numpy as np\n%load_ext autoreload\nimport tinytorch.core.losses as L\n")
     finding = only(lint_text(text))
     assert finding.line == line(text, "import tinytorch.core.losses as L")
+
+
+# --- look-alikes, written answers, regions outside functions ---------------------------------------------------
+
+@pytest.mark.parametrize("look_alike", ["#hide", "# | hide", "#| Hide", "# hide", "  #| hide", "#|\u00a0hide"])
+def test_a_hide_look_alike_is_an_error_saying_what_to_write(look_alike):
+    text = CLEAN.replace("#| hide\nREFERENCE", f"{look_alike}\nREFERENCE")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, look_alike)
+    assert "looks like a directive but is not one" in finding.message and "write exactly '#| hide'" in finding.message
+
+
+def test_look_alikes_in_an_ipynb_with_windows_line_ends_are_found():
+    text = CLEAN.replace("#| hide\nREFERENCE", "#hide\nREFERENCE").replace("        ### END SOLUTION", "        ###\u00a0END SOLUTION")
+    nb = jupytext.reads(text, fmt="py:percent")
+    for cell in nb.cells:
+        cell.source = cell.source.replace("\n", "\r\n")
+    found = lint_text(jupytext.writes(nb, fmt="ipynb"), kind="ipynb", file="layers.ipynb")
+    assert sorted(f.message.split(";")[1].strip() for f in found) == ["write exactly '### END SOLUTION'", "write exactly '#| hide'"]
+    assert any("U+00A0 (NO-BREAK SPACE)" in f.message for f in found)
+
+
+def test_a_written_answer_in_markdown_is_legal():
+    answer = '# %% [markdown] nbgrader={"grade": true, "grade_id": "why", "locked": false, "points": 2, "schema_version": 3, "solution": true}\n# Because it saturates.\n'
+    region = "# %% [markdown]\n# Why?\n# ### BEGIN SOLUTION\n# Because.\n# ### END SOLUTION\n"
+    assert lint_text(CLEAN + "\n" + answer + "\n" + region) == []
+
+
+def test_hidden_tests_in_markdown_are_an_error():
+    text = CLEAN + "\n# %% [markdown]\n# ### BEGIN HIDDEN TESTS\n# assert x\n# ### END HIDDEN TESTS\n"
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "# ### BEGIN HIDDEN TESTS") and "hidden-tests region in a markdown cell" in finding.message
+
+
+def test_marker_lines_in_a_docstring_are_text():
+    text = CLEAN.replace('"""TODO: return x @ W + b."""', '"""TODO: return x @ W + b.\n\n        ### BEGIN SOLUTION\n        marks the part you write\n        """')
+    assert lint_text(text) == []
+
+
+def test_a_region_of_whole_methods_in_a_class_body_is_legal():
+    text = CLEAN.replace('''    def forward(self, x):
+        """TODO: return x @ W + b."""
+        ### BEGIN SOLUTION
+        return x @ self.weight + self.bias
+        ### END SOLUTION''', '''    ### BEGIN SOLUTION
+    def forward(self, x):
+        """TODO: return x @ W + b."""
+        return x @ self.weight + self.bias
+    ### END SOLUTION''')
+    assert lint_text(text) == []
+
+
+def test_a_class_body_region_holding_an_assignment_is_an_error_naming_the_class():
+    text = CLEAN.replace('''        ### BEGIN SOLUTION
+        return x @ self.weight + self.bias
+        ### END SOLUTION''', '''        return x @ self.weight + self.bias
+
+    ### BEGIN SOLUTION
+    scale = 2.0
+    ### END SOLUTION''')
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "    ### BEGIN SOLUTION")
+    assert "directly in the body of class Linear" in finding.message and "keep only whole methods" in finding.message
+
+
+def test_a_top_level_region_whose_name_a_later_cell_uses_is_an_error():
+    text = CLEAN.replace("#| export\nclass Linear:", "#| export\n### BEGIN SOLUTION\nSCALE = 2.0\n### END SOLUTION\n\nclass Linear:")
+    text = text.replace("    assert Linear is not None\n", "    assert Linear is not None and SCALE\n")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "### BEGIN SOLUTION")
+    assert "assigns 'SCALE', which code after it uses" in finding.message and "NameError" in finding.message
+
+
+def test_a_top_level_region_whose_names_nobody_uses_is_legal():
+    text = CLEAN.replace("#| export\nclass Linear:", "#| export\n### BEGIN SOLUTION\nSCALE = 2.0\n### END SOLUTION\n\nclass Linear:")
+    assert lint_text(text) == []
+
+
+def test_an_optional_import_need_not_be_in_depends_on():
+    optional = "try:\n    from tinytorch.core.losses import mse\nexcept ImportError:\n    mse = None\n"
+    assert lint_text(CLEAN.replace("import numpy as np\n", "import numpy as np\n" + optional)) == []
+    plain = CLEAN.replace("import numpy as np\n", "import numpy as np\nfrom tinytorch.core.losses import mse\n")
+    assert "not in depends_on" in only(lint_text(plain)).message
+
+
+def test_a_tab_indented_marker_among_spaces_is_named_as_the_cause():
+    text = CLEAN.replace("        ### BEGIN SOLUTION", "\t\t### BEGIN SOLUTION").replace("        ### END SOLUTION", "\t\t### END SOLUTION")
+    findings = [f for f in lint_text(text) if "no longer parses" in f.message]
+    assert len(findings) == 1 and findings[0].line == line(text, "\t\t### BEGIN SOLUTION")
+    assert "indented with a tab while the code in its region is indented with spaces" in findings[0].message
+
+
+def test_a_region_inside_brackets_is_named_as_the_cause():
+    text = CLEAN.replace('''        ### BEGIN SOLUTION
+        return x @ self.weight + self.bias
+        ### END SOLUTION''', '''        return sum([
+            ### BEGIN SOLUTION
+            x @ self.weight, self.bias,
+            ### END SOLUTION
+        ])''')
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "            ### BEGIN SOLUTION")
+    assert "begins inside brackets" in finding.message and "put the whole statement inside the region" in finding.message

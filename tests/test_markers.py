@@ -6,10 +6,13 @@ import pytest
 from tasks.versions.markers import (
     MarkerError,
     Region,
+    directive_near_miss,
+    directive_near_miss_message,
     directives,
     find_regions,
     has_directive,
     has_marker_text,
+    literal_lines,
     marker,
     near_miss,
     without_directive,
@@ -185,3 +188,75 @@ def test_without_directive_removes_only_that_directive():
     cell = lines("#| hide\n#| export\nx = 1\n#| hide")
     assert without_directive(cell, "hide") == ["#| export", "x = 1"]
     assert without_directive(cell, "nothing") == cell
+
+
+# --- look-alikes: Unicode spaces, directives, markup shown in strings -----------------------------------------
+
+@pytest.mark.parametrize("line, odd", [
+    ("###\u00a0BEGIN SOLUTION", "U+00A0 (NO-BREAK SPACE)"),
+    ("    ### END\u2003SOLUTION", "U+2003 (EM SPACE)"),
+    ("### BEGIN\u200b SOLUTION", "U+200B (ZERO WIDTH SPACE)"),
+    ("### BEGIN HIDDEN\u00a0TESTS", "U+00A0 (NO-BREAK SPACE)"),
+    ("### END SOLUTION\r", "U+000D (control character)"),
+])
+def test_a_marker_with_an_odd_space_is_an_error_naming_the_character(line, odd):
+    assert marker(line) is None
+    with pytest.raises(MarkerError) as error:
+        find_regions(["def f():", line, "    return 1"])
+    assert odd in str(error.value) and "not plain spaces" in str(error.value)
+    assert "write exactly '### " in str(error.value)
+
+
+@pytest.mark.parametrize("line, meant", [
+    ("#hide", "#| hide"),
+    ("# | hide", "#| hide"),
+    ("#| Hide", "#| hide"),
+    ("# hide", "#| hide"),
+    ("#| HIDE", "#| hide"),
+    ("  #| hide", "#| hide"),
+    ("\t#| hide", "#| hide"),
+    ("#|\u00a0hide", "#| hide"),
+    ("#| hide\r", "#| hide"),
+    ("#export", "#| export"),
+    ("# | export", "#| export"),
+    ("#| Export", "#| export"),
+    ("#| expor", "#| export"),
+    ("# default_exp core.tensor", "#| default_exp core.tensor"),
+    ("#| default-exp core.tensor", "#| default_exp core.tensor"),
+])
+def test_directive_look_alikes_say_what_to_write(line, meant):
+    assert directive_near_miss(line) == meant
+
+
+@pytest.mark.parametrize("line", [
+    "#| hide", "#|hide", "#| export", "#| export   ", "#| default_exp core.tensor", "#|default_exp core.tensor",
+    "# hide the answer from view", "# exports", "# hidden layer", "# Export the weights below", "x = 1  # hide",
+    "#| eval: false", "# Hide and seek: a game",
+])
+def test_directives_and_ordinary_comments_are_not_look_alikes(line):
+    assert directive_near_miss(line) is None
+
+
+def test_directive_look_alike_messages_name_the_cause():
+    assert "must start at the beginning of the line" in directive_near_miss_message("    #| hide", "#| hide")
+    assert "U+00A0 (NO-BREAK SPACE)" in directive_near_miss_message("#|\u00a0hide", "#| hide")
+    assert "only reads '#|' directives, lower case" in directive_near_miss_message("#hide", "#| hide")
+
+
+def test_marker_lines_inside_a_docstring_are_text_not_a_region():
+    cell = lines('def explain():\n    """Mark the answer like this:\n\n    ### BEGIN SOLUTION\n    x = 1\n    ### END SOLUTION\n    """\n    return 1')
+    assert find_regions(cell) == []
+    assert literal_lines(cell) == frozenset(range(1, 7))
+
+
+def test_a_look_alike_inside_a_string_is_text_too():
+    assert find_regions(lines('NOTE = """\n### begin solution (sic)\n"""')) == []
+
+
+def test_a_real_region_after_a_docstring_showing_markup_is_found():
+    cell = lines('def f():\n    """Shows:\n    ### BEGIN SOLUTION\n    """\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION')
+    assert find_regions(cell) == [Region("solution", 4, 6, "    ")]
+
+
+def test_markdown_regions_skip_the_string_check():
+    assert find_regions(lines("Answer:\n### BEGIN SOLUTION\nIt's \"quoted\n### END SOLUTION"), code=False) == [Region("solution", 1, 3, "")]

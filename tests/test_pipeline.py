@@ -50,7 +50,7 @@ def source_nb():
 
 
 def test_step_order():
-    assert STUDENT_STEPS == (t.drop_hidden_cells, t.drop_hidden_tests, t.stub_solutions, t.clear_outputs, t.normalize_nbgrader)
+    assert STUDENT_STEPS == (t.drop_hidden_cells, t.drop_hidden_tests, t.stub_solutions, t.replace_written_answers, t.clear_outputs, t.normalize_nbgrader, t.lock_test_cells)
     assert SOLUTION_STEPS == (t.strip_hide_directives, t.strip_markers, t.clear_outputs, t.normalize_nbgrader)
     assert STEPS["student"] == STUDENT_STEPS
     assert STEPS["solution"] == SOLUTION_STEPS
@@ -161,3 +161,14 @@ def test_code_digest_ignores_outputs_and_sees_cell_boundaries():
 def test_student_and_solution_digests_differ():
     nb = source_nb()
     assert code_digest(build_version(nb, "student", "m")) != code_digest(build_version(nb, "solution", "m"))
+
+
+def test_only_the_student_version_locks_test_cells():
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    test = new_code_cell("assert True", metadata={"nbgrader": {"grade": True, "grade_id": "t", "locked": True, "points": 1}})
+    nb = new_notebook(cells=[test])
+    assert build_version(nb, "student", "01_x").cells[0].metadata["editable"] is False
+    assert build_version(nb, "student", "01_x").cells[0].metadata["deletable"] is False
+    for version in ("solution", "public_solution"):
+        assert "editable" not in build_version(nb, version, "01_x").cells[0].metadata

@@ -107,11 +107,10 @@ def test_two_clean_builds_of_the_real_course_are_byte_identical(two_real_builds)
 def test_executed_notebooks_of_two_clean_builds_differ_only_in_printed_timings(two_real_builds):
     """Every byte of the executed notebooks repeats, except the numbers on the timing lines of TIMING_CELLS.
 
-    Fails today on an engine bug: the kernel sends stdout in chunks (flushed on a timer), nbclient keeps
-    each chunk as its own stream output, and the engine writes them as they came. Where the chunks split
-    depends on timing, so the same cell gives 1, 2 or 3 `"output_type": "stream"` entries from one build to
-    the next (layers, autograd, optimizers differ in nothing else). Fix: merge consecutive stream outputs of
-    the same name before writing (nbconvert's `coalesce_streams`), in tasks/execute.py `cap_outputs`."""
+    The kernel sends stdout in chunks (flushed on a timer) and nbclient keeps each chunk as its own stream
+    output, so where the chunks split depends on timing. tasks/kernel/execute.py `coalesce_streams` merges
+    consecutive stream outputs of the same name before writing; without it the same cell gives 1, 2 or 3
+    `"output_type": "stream"` entries from one build to the next, and this test fails."""
     first, second = two_real_builds
     executed = [name for name in sorted(tree_files(first)) if name.startswith("build/executed/")]
     timed = {name.split("/")[2] for name in executed if TIMING_RE.search((first / name).read_text())}
@@ -305,13 +304,11 @@ def test_an_incremental_build_after_random_edits_equals_a_clean_build(built_mini
 
 
 def test_a_markdown_only_edit_leaves_no_stale_output(built_mini, tmp_path):
-    """ENGINE BUG: a markdown-only edit (new prose, a new markdown cell) rightly executes nothing (validate,
-    check_student and export are keyed on the code cells' digest, tests/test_graph.py), but three of their
-    outputs also hold what the digest leaves out, and stay stale:
-      - build/executed/NN/x.ipynb: the whole solution notebook, markdown text and positional cell ids included;
-      - build/checks/NN/student-check.json: `cells_stopping_at_a_stub` counts markdown cells;
-      - tinytorch/<target>.py: each exported cell is headed `# %% <source>, cell N`, N counting markdown cells.
-    So the incremental build differs from a clean build of the same sources."""
+    """A markdown-only edit (new prose, a new markdown cell) executes nothing (validate, check_student and
+    export are keyed on the code cells' digest, tests/test_graph.py), so none of their outputs may hold what
+    the digest leaves out (build/executed/NN/x.ipynb, build/checks/NN/student-check.json, tinytorch/<target>.py
+    must not hold markdown text or count markdown cells). Were any of them to, the incremental build would
+    differ from a clean build of the same sources, and this fails."""
     def edit(root: Path) -> None:
         path = source_of(root, "alpha")
         replace(path, r"(?<=# Mini\n)[^\n]*", "Prose rewritten, code untouched.")

@@ -26,7 +26,7 @@ def git(repo: Path, *args: str) -> str:
 def released_repo(tmp_path_factory) -> Path:
     """A mini course built and released up to week 2: alpha's exercises and solutions, beta's exercises."""
     root = write_mini_course(tmp_path_factory.mktemp("student") / "course", names=NAMES)
-    result = run_doit(root, "release", "week=2")
+    result = run_doit(root, "release", "week=2", "confirm=1")
     assert result.returncode == 0, result.output
     return root / "student-repo"
 

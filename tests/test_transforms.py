@@ -315,9 +315,9 @@ def test_strip_markers_keeps_the_code_between_them():
     ''').strip("\n")
 
 
-def test_strip_markers_ignores_markdown():
-    md = new_markdown_cell("### BEGIN SOLUTION")
-    assert t.strip_markers(notebook(md), CTX).cells[0].source == "### BEGIN SOLUTION"
+def test_strip_markers_keeps_the_written_answer_of_a_markdown_region():
+    md = new_markdown_cell("Why?\n### BEGIN SOLUTION\nBecause the gradient vanishes.\n### END SOLUTION")
+    assert t.strip_markers(notebook(md), CTX).cells[0].source == "Why?\nBecause the gradient vanishes."
 
 
 def test_strip_hide_directives_keeps_the_cell():
@@ -404,3 +404,125 @@ def test_empty_region_uses_the_indentation_of_its_lines():
         y = 2
     ''')
     assert stub_message(result.split("\n")[3]).startswith("f (module 01_tensor)")
+
+
+def test_lock_test_cells_makes_graded_and_locked_cells_read_only_and_undeletable():
+    test = code("assert f() == 1", grade=True, grade_id="t", locked=True, points=2, solution=False)
+    readonly = new_markdown_cell("Read this", metadata={"nbgrader": {"grade": False, "grade_id": "r", "locked": True, "solution": False}})
+    answer = code("x = 1", grade=False, grade_id="a", locked=False, solution=True)
+    written = new_markdown_cell("YOUR ANSWER HERE", metadata={"nbgrader": {"grade": True, "grade_id": "w", "locked": False, "points": 1, "solution": True}})
+    plain = code("y = 2")
+    nb = t.lock_test_cells(notebook(test, readonly, answer, written, plain), CTX)
+    assert [(c.metadata.get("editable"), c.metadata.get("deletable")) for c in nb.cells] == [
+        (False, False), (False, False), (None, None), (None, None), (None, None)]
+# --- regions of whole definitions (a class body, a cell's top level) -----------------------------------------
+
+def test_a_region_of_methods_in_a_class_body_keeps_the_class_signatures_and_docstrings():
+    result = stubbed('''
+        class StepLR:
+            """A learning-rate schedule."""
+
+            def __init__(self, lr):
+                self.lr = lr
+
+            ### BEGIN SOLUTION
+            @property
+            def rate(self):
+                """TODO: the current rate."""
+                return self.lr * 0.5
+
+            def step(self,
+                     epoch: int) -> float:
+                # halve every ten epochs
+                return self.lr * 0.5 ** (epoch // 10)
+            ### END SOLUTION
+    ''')
+    lines = result.split("\n")
+    assert lines[:6] == ['class StepLR:', '    """A learning-rate schedule."""', "", "    def __init__(self, lr):",
+                         "        self.lr = lr", ""]
+    assert lines[6:9] == ["    @property", "    def rate(self):", '        """TODO: the current rate."""']
+    assert stub_message(lines[9]) == ("StepLR.rate (module 01_tensor) is not implemented yet: replace this line with your "
+                                      "code. See the TODO in its docstring.")
+    assert lines[9].startswith("        raise NotImplementedError(")
+    assert lines[10:13] == ["", "    def step(self,", "             epoch: int) -> float:"]
+    assert stub_message(lines[13]).startswith("StepLR.step (module 01_tensor)")
+    assert len(lines) == 14
+    assert "0.5" not in result and "halve" not in result
+    namespace = {}
+    exec(result, namespace)  # the class exists for the cells after it
+    assert namespace["StepLR"](1).lr == 1
+
+
+def test_a_region_of_functions_at_a_cell_top_level_keeps_each_signature():
+    result = stubbed('''
+        ### BEGIN SOLUTION
+        def relu(x):
+            """Zero below zero. HINT: np.maximum."""
+            return np.maximum(x, 0)
+        ### END SOLUTION
+    ''')
+    lines = result.split("\n")
+    assert lines[:2] == ["def relu(x):", '    """Zero below zero. HINT: np.maximum."""']
+    assert stub_message(lines[2]).startswith("relu (module 01_tensor) is not implemented yet")
+    assert stub_message(lines[2]).endswith("See the HINT in its docstring.")
+    assert len(lines) == 3
+
+
+def test_a_class_in_a_region_keeps_its_header_docstring_and_method_signatures():
+    result = stubbed('''
+        ### BEGIN SOLUTION
+        class Box(object):
+            """A box."""
+            def size(self):
+                return 3
+        ### END SOLUTION
+    ''')
+    lines = result.split("\n")
+    assert lines[:3] == ["class Box(object):", '    """A box."""', "    def size(self):"]
+    assert stub_message(lines[3]).startswith("Box.size (module 01_tensor)")
+
+
+def test_a_class_body_region_with_an_assignment_is_one_stub_as_before():
+    result = stubbed('''
+        class Schedule:
+            ### BEGIN SOLUTION
+            rate = 0.1
+            ### END SOLUTION
+    ''')
+    assert result.split("\n")[0] == "class Schedule:"
+    assert "0.1" not in result
+
+
+def test_a_region_of_nested_functions_inside_a_function_is_one_stub():
+    result = stubbed('''
+        def outer():
+            ### BEGIN SOLUTION
+            def inner():
+                return 2
+            ### END SOLUTION
+    ''')
+    assert len(result.split("\n")) == 2 and "inner" not in result.split("\n")[1].split("(", 1)[0]
+
+
+# --- written answers ---------------------------------------------------------------------------------------
+
+def test_a_markdown_cell_flagged_solution_becomes_your_answer_here():
+    md = new_markdown_cell("The gradient vanishes because sigmoid saturates.", metadata={"nbgrader": SOLUTION_META})
+    nb = t.replace_written_answers(notebook(md, new_markdown_cell("Question: why?")), CTX)
+    assert [c.source for c in nb.cells] == [t.WRITTEN_ANSWER, "Question: why?"]
+
+
+def test_solution_regions_in_markdown_become_your_answer_here():
+    md = new_markdown_cell("**Why?**\n\n  ### BEGIN SOLUTION\nIt saturates.\nSo it vanishes.\n  ### END SOLUTION\n\nNext.")
+    nb = t.replace_written_answers(notebook(md), CTX)
+    assert nb.cells[0].source == f"**Why?**\n\n  {t.WRITTEN_ANSWER}\n\nNext."
+
+
+def test_a_flagged_markdown_cell_with_regions_keeps_the_text_around_them():
+    md = new_markdown_cell("Why?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", metadata={"nbgrader": SOLUTION_META})
+    assert t.replace_written_answers(notebook(md), CTX).cells[0].source == f"Why?\n{t.WRITTEN_ANSWER}"
+
+
+def test_markdown_not_flagged_and_without_regions_is_left_alone():
+    md = new_markdown_cell("### BEGIN with this", metadata={"nbgrader": {**SOLUTION_META, "solution": False}})
+    assert t.replace_written_answers(notebook(md), CTX).cells[0].source == "### BEGIN with this"

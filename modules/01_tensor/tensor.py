@@ -477,11 +477,11 @@ must stay unchanged, and error messages. Run them one at a time while you work.
 ### Unit test: creation and properties
 
 This test uses only the given code (constructor, properties, `__repr__`), so
-it should pass before you write anything. It also documents the contract: data
+it should pass before you write anything (so it earns no points). It also documents the contract: data
 is always float32, `grad` starts as `None`.
 """
 
-# %% nbgrader={"grade": true, "grade_id": "test-tensor-creation", "locked": true, "points": 5, "schema_version": 3, "solution": false}
+# %% nbgrader={"grade": false, "grade_id": "test-tensor-creation", "locked": true, "schema_version": 3, "solution": false}
 def test_unit_tensor_creation():
     """Construction from various inputs, properties, repr and len."""
     print("Unit test: tensor creation and properties...")

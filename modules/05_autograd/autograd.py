@@ -1163,7 +1163,7 @@ Switch it on. From this cell on, every operation on a tensor with `requires_grad
 #| export
 enable_autograd()
 
-# %% nbgrader={"grade": true, "grade_id": "test-graph-recording", "locked": true, "points": 5, "schema_version": 3, "solution": false}
+# %% nbgrader={"grade": false, "grade_id": "test-graph-recording", "locked": true, "schema_version": 3, "solution": false}
 def test_unit_graph_recording():
     """Operations record nodes exactly when an input requires grad."""
     print("Unit Test: graph recording...")

@@ -55,6 +55,7 @@ def register_release(subparsers) -> None:
     parser.add_argument("--week", type=int, metavar="N", help="release everything due by week N in one commit + tag (doit release week=N)")
     parser.add_argument("--errata", action="store_true", help="with --week: add name.v2.ipynb beside released notebooks whose source changed")
     parser.add_argument("--force", action="store_true", help="with --week: move an existing tag that points elsewhere (never force-pushed)")
+    parser.add_argument("--confirm", action="store_true", help="with --week: publish several weeks in one release (refused without it)")
     parser.add_argument("--dry-run", action="store_true", help="show what would be committed and tagged; change nothing")
     parser.add_argument("--target-repo", metavar="DIR", help="use this student repository instead of course.yaml's student_repo.path")
 
@@ -75,7 +76,7 @@ def release_handler(args) -> int:
 def release_week(args) -> int:
     if args.dry_run:
         return print_due(args)
-    extra = (["errata=1"] if args.errata else []) + (["force=1"] if args.force else [])
+    extra = (["errata=1"] if args.errata else []) + (["force=1"] if args.force else []) + (["confirm=1"] if getattr(args, "confirm", False) else [])
     return doit(args, ["release", f"week={args.week}", *extra], target_repo_env(args))
 
 

@@ -17,6 +17,14 @@ def course_cache_file(root: Path) -> Path:
     return Path(root) / BUILD_DIR / ".cache" / "course.pickle"
 
 
+def remote_location(root: Path, remote: str | None) -> str | None:
+    """student_repo.remote as git is given it: a URL (or `host:path`) as written, a local path from the
+    course root (not from the student repo, where git would resolve it)."""
+    if not remote or "://" in remote or (":" in remote.split("/")[0] and not Path(remote).is_absolute()):
+        return remote
+    return str(Path(remote) if Path(remote).is_absolute() else root / remote)
+
+
 class Paths:
     def __init__(self, course: Course):
         self.course = course
@@ -26,6 +34,8 @@ class Paths:
         self.lock_file = self.root / ".doit.lock"
         self.package = self.root / "tinytorch"
         self.student_repo = self.root / (os.environ.get(STUDENT_REPO_ENV) or course.student_repo.path)
+        self.release_lock = self.build / ".release.lock"
+        self.student_remote = remote_location(self.root, course.student_repo.remote)
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the repository root when inside it (a string operation:
@@ -110,6 +120,10 @@ class Paths:
     def submission_file(self, student: str, module: Module) -> Path:
         return self.submission_dir(student, module) / f"{module.name}.ipynb"
 
+    def submission_origin(self, student: str, module: Module) -> Path:
+        """Where a collected submission came from (repository and commit, or file), beside it."""
+        return self.submission_dir(student, module) / "origin.json"
+
     @property
     def gradebook(self) -> Path:
         """The SQLite gradebook: outside build/ because hand scores live in it (`make clean` keeps it)."""
@@ -126,6 +140,32 @@ class Paths:
     def roster(self) -> Path | None:
         relative = self.course.grading.roster
         return self.root / relative if relative else None
+
+    def collect_report(self, module: Module) -> Path:
+        """Every student's outcome of the last `tito collect` of a module (collected, missing, the problem)."""
+        return self.grades_dir / "collect" / f"{module.name}.json"
+
+    @property
+    def grades_csv(self) -> Path:
+        """One row per student, one column per module, plus the total."""
+        return self.grades_dir / "grades.csv"
+
+    @property
+    def grades_long_csv(self) -> Path:
+        """One row per student and graded cell."""
+        return self.grades_dir / "grades-long.csv"
+
+    def score_plot(self, module: Module) -> Path:
+        return self.grades_dir / f"{module.slug}-scores.png"
+
+    @property
+    def nbgrader_course(self) -> Path:
+        """`tito nbgrader export`'s default target: an nbgrader course directory."""
+        return self.root / "nbgrader"
+
+    def fetched_repo(self, student: str) -> Path:
+        """A bare copy of a student's repository, fetched again on each collect."""
+        return self.build / "grading-repos" / f"{student}.git"
 
     # the package
     def export_file(self, dotted: str) -> Path:

@@ -2,7 +2,6 @@
 build lock, make SIGTERM save doit's state, and return DOIT_CONFIG."""
 from __future__ import annotations
 
-import fcntl
 import os
 import signal
 import sys
@@ -55,18 +54,26 @@ def terminate(signum, frame):
 
 
 def take_lock(lock_file: Path) -> None:
-    """One doit run at a time per course; a second one waits, saying who holds the lock."""
-    handle = open(lock_file, "a+")
+    """One doit run at a time per course; a second one waits, saying who holds the lock (filelock: the
+    same on Unix and Windows)."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(lock_file))
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        print(f"coursebuild: another doit run ({holder}) is building this course; waiting for it to finish "
+        lock.acquire(blocking=False)
+    except Timeout:
+        print(f"coursebuild: another doit run ({lock_holder(lock_file)}) is building this course; waiting for it to finish "
               f"(Ctrl-C to stop; remove {lock_file.name} only if no doit is running)", file=sys.stderr, flush=True)
-        fcntl.flock(handle, fcntl.LOCK_EX)
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
-    _lock_handle.append(handle)
+        lock.acquire()
+    try:
+        lock_file.write_text(f"pid {os.getpid()}")
+    except OSError:
+        pass  # where the lock file cannot be written while locked (Windows), the message just says less
+    _lock_handle.append(lock)
+
+
+def lock_holder(lock_file: Path) -> str:
+    try:
+        return lock_file.read_text().strip() or "another process"
+    except OSError:
+        return "another process"

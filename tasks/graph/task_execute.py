@@ -69,6 +69,26 @@ def is_stub_failure(failure) -> bool:
     return failure.ename == "NotImplementedError" and STUB_SIGNATURE in failure.evalue
 
 
+def free_points(executed) -> list[tuple[int, str, float]]:
+    """(cell number, grade_id, points) of each graded test cell that ran without error on the untouched student
+    version: a student would earn its points for doing nothing."""
+    failed = {f.cell for f in failures(executed)}
+    found = []
+    for number, cell in enumerate(executed.cells, 1):
+        meta = cell.metadata.get("nbgrader") if cell.cell_type == "code" else None
+        if isinstance(meta, dict) and meta.get("grade") and not meta.get("solution") and number not in failed:
+            found.append((number, meta.get("grade_id", f"cell {number}"), meta.get("points", 0)))
+    return found
+
+
+def free_points_finding(source, nb, number: int, grade_id: str, points) -> Finding:
+    index = int(nb.cells[number - 1].id.split("-")[-1])
+    file, line, cell = source.location(index, None)  # the cell's header: where its "grade" flag is
+    return Finding(file, line, f"graded test cell '{grade_id}' ({points} point{'' if points == 1 else 's'}) passes on the untouched student version: free points. "
+                   "Make the test call what the student implements (so it fails at their stub), or set \"grade\": false "
+                   "(and drop \"points\") on a cell that only demonstrates", cell=cell)
+
+
 @reports_user_errors
 def check_student_action(root: str, name: str) -> None:
     course, paths = load(root)
@@ -83,6 +103,9 @@ def check_student_action(root: str, name: str) -> None:
     if broken:
         lines = "\n".join(f"  {source_line(source, executed, f.cell)}: {f.describe()}" for f in broken)
         raise CourseError(Finding(source.file, None, f"the student version of module '{name}' is broken beyond its stubs (a student could not get past these cells by implementing the exercises):\n{lines}\n  Fix the scaffolding: a stub may only make cells fail with its NotImplementedError."))
+    free = free_points(executed)
+    if free:
+        raise CourseError([free_points_finding(source, executed, *cell) for cell in free])
     stubs = stubbed_functions(nb)
     labels = {number: label for number, label in zip([i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code"], code_cell_labels(nb))}
     report = {"module": name, "stubs": stubs, "cells_stopping_at_a_stub": [labels.get(f.cell, f"cell {f.cell}") for f in found],

@@ -50,10 +50,10 @@ def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
     if dry:
         print(f"{shown}: would tag {head[:10]} ({subject}) as {tag}: {message}\n{changes_since_last_tag(repo, head)}\n(dry run: nothing was changed)")
         return
-    repo.tag_only(head, tag, message, False)
+    repo.tag_only(head, {tag: message}, False)
     print(f"{shown}: tagged {head[:10]} ({subject}) as {tag}")
-    if settings.remote:
-        repo.push(settings.remote, tag)
+    if paths.student_remote:
+        repo.push(paths.student_remote, repo.release_tags(settings.tag) + [tag])
         print(f"{shown}: pushed {settings.branch} and {tag} to {settings.remote}")
 
 

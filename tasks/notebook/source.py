@@ -78,6 +78,8 @@ def reads_source(text: str, file: str, kind: str) -> Source:
         cell_lines = header_lines(lines, len(nb.cells))
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index:03d}"
+        if "\r" in cell.source:  # a notebook cell written on Windows: `\r\n` line ends would hide its markup
+            cell.source = cell.source.replace("\r\n", "\n").replace("\r", "\n")
         for key in JUPYTEXT_CELL_KEYS:
             cell.metadata.pop(key, None)
         if cell.cell_type == "code":

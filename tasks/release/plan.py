@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+TRAILER = "Released-by: coursebuild"  # marks the commits a release made (hand edits are the others)
 VERSION_RE = re.compile(r"^(?P<stem>.+?)\.v(?P<n>\d+)$")
 
 
@@ -100,4 +101,4 @@ def commit_message(title: str, plan: Plan) -> str:
         parts.append("errata: " + ", ".join(PurePosixPath(p).name for p in plan.errata))
     headline = f"{title}: {'; '.join(parts)}" if parts else f"{title}: course files updated"
     body = "\n".join(f"- {path}" for path in sorted(plan.writes))
-    return f"{headline}\n\n{body}\n"
+    return f"{headline}\n\n{body}\n\n{TRAILER}\n"

@@ -1,13 +1,16 @@
 """The student repository, through GitPython: checks before a release, and the atomic switch.
 
 A release writes its blobs, tree and commit as git objects first: nothing a user sees changes. Only then,
-with SIGINT/SIGTERM held back, it moves the branch, updates the index and working tree, and tags. Any
-failure before the end puts HEAD, index, working tree and tags back exactly as they were. The machine's
-git configuration is never read (CI has none; a user's may sign commits or hook them).
+with SIGINT/SIGTERM held back, it writes a journal (.git/coursebuild-release.json), moves the branch,
+updates the index and working tree, tags, and removes the journal. Any failure before the end puts HEAD,
+index, working tree and tags back exactly as they were; a SIGKILL leaves the journal, and the next release
+rolls the switch back from it (`repair`) before doing anything else. The machine's git configuration is
+never read (CI has none; a user's may sign commits or hook them).
 """
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import signal
@@ -15,12 +18,15 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..base.errors import CourseError
+from ..base.fsutil import write_atomic
+from .faults import checkpoint
+from .plan import blob_sha
+from .preflight import check_no_locks, check_no_operation
 
 ZERO = "0" * 40
-STEPS = ("objects", "branch", "worktree", "tag", "push")
+JOURNAL = "coursebuild-release.json"
 
 
 def git_env(author) -> dict:
@@ -51,22 +57,31 @@ class StudentRepo:
         self.repo = git.Repo(self.path)
 
     @classmethod
-    def open_or_init(cls, path: Path, branch: str, author, shown: str) -> "StudentRepo":
-        """Open the repo; create it (`git init -b branch`) when the path is missing or an empty folder."""
+    def open(cls, path: Path, branch: str, author, shown: str) -> "StudentRepo | None":
+        """The repo at `path`, or None when there is none yet (a missing or empty folder): changes nothing."""
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise CourseError.at(shown, None, "is a file, not a folder; move it away (the student repository will be created there) or set student_repo.path in course.yaml")
+        if not (path / ".git").exists():
+            if path.exists() and any(path.iterdir()):
+                raise CourseError.at(shown, None, "exists but is not a git repository; move it away (it will be created) or set student_repo.path in course.yaml")
+            return None
+        return cls(path, branch, author, shown)
+
+    @classmethod
+    def init(cls, path: Path, branch: str, author, shown: str) -> "StudentRepo":
+        """Create the repo (`git init -b branch`) in a missing or empty folder."""
         import git
 
         path = Path(path)
-        if path.exists() and not (path / ".git").exists():
-            if any(path.iterdir()):
-                raise CourseError.at(shown, None, f"exists but is not a git repository; move it away (it will be created) or set student_repo.path in course.yaml")
-        if not path.exists() or not (path / ".git").exists():
-            path.mkdir(parents=True, exist_ok=True)
-            git.Git(str(path)).execute(["git", "init", "-q", "-b", branch, str(path)], env=git_env_plain())
+        path.mkdir(parents=True, exist_ok=True)
+        git.Git(str(path)).execute(["git", "init", "-q", "-b", branch, str(path)], env=git_env_plain())
         return cls(path, branch, author, shown)
 
     def git(self, *args, env: dict | None = None, stdin: bytes | None = None) -> str:
         import git
 
+        checkpoint(f"git {args[0]}")
         kwargs = {"env": {**self.env, **(env or {})}, "with_extended_output": False, "strip_newline_in_stdout": False}
         try:
             if stdin is None:
@@ -110,7 +125,11 @@ class StudentRepo:
 
     # --- checks ------------------------------------------------------------------------------------
     def check_ready(self, tag_pattern: str) -> None:
-        """Refuse a repo on another branch, with uncommitted changes, or not descending from the last release."""
+        """Refuse a repo mid-operation or locked, on another branch, with uncommitted changes, or not
+        descending from the last release."""
+        git_dir = Path(self.repo.git_dir)
+        check_no_operation(git_dir, self.shown)
+        check_no_locks(git_dir, self.shown, self.branch)
         current = self.git("symbolic-ref", "-q", "HEAD").strip()
         if current != f"refs/heads/{self.branch}":
             raise CourseError.at(self.shown, None, f"is on '{current.removeprefix('refs/heads/') or 'a detached HEAD'}', not on the release branch '{self.branch}' (student_repo.branch in course.yaml); run `git -C {self.shown} checkout {self.branch}`")
@@ -126,7 +145,7 @@ class StudentRepo:
 
     def last_release(self, tag_pattern: str) -> tuple[str, str] | None:
         """(tag, commit) of the highest-week tag matching the pattern, or None."""
-        regex = re.compile("^" + re.escape(tag_pattern).replace(re.escape("{week}"), r"(\d+)") + "$")
+        regex = tag_regex(tag_pattern)
         best = None
         for tag in self.git("tag", "--list").split():
             match = regex.match(tag)
@@ -145,6 +164,7 @@ class StudentRepo:
     def write_commit(self, parent: str | None, writes: dict[str, bytes], message: str) -> str:
         from gitdb import IStream
 
+        checkpoint("objects")
         index = Path(self.repo.git_dir) / f"coursebuild-index-{os.getpid()}"
         env = {"GIT_INDEX_FILE": str(index)}
         try:
@@ -160,65 +180,112 @@ class StudentRepo:
         return self.git("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message).strip()
 
     # --- the switch ----------------------------------------------------------------------------------
-    def publish(self, old: str | None, new: str, tag: str | None, tag_message: str, force_tag: bool,
-                fault: Callable[[str], None]) -> None:
-        """Move branch, index + working tree, and tag to `new`; all of it, or (on any failure) none of it."""
-        old_tag = self.tag_ref(tag) if tag else None
-        done: list[str] = []
+    @property
+    def journal(self) -> Path:
+        return Path(self.repo.git_dir) / JOURNAL
+
+    def publish(self, old: str | None, new: str, tags: dict[str, str], force_tag: bool) -> None:
+        """Move branch, index + working tree, and `tags` (name -> message) to `new`: all of it, or none.
+
+        A journal written first lets the next release undo a switch that a SIGKILL cut short (`repair`).
+        """
+        record = {"branch": self.branch, "old": old, "new": new, "tags": {t: self.tag_ref(t) for t in tags}}
+        write_atomic(self.journal, json.dumps(record))
         with signals_held():
             try:
-                fault("branch")
                 self.git("update-ref", f"refs/heads/{self.branch}", new, old or ZERO)
-                done.append("branch")
-                fault("worktree")
-                done.append("worktree")
-                if old:
-                    self.git("read-tree", "-m", "-u", old, new)
-                else:
-                    self.git("read-tree", "--reset", "-u", new)
-                if tag:
-                    fault("tag")
-                    self.git("tag", "-a", *(["-f"] if force_tag else []), tag, "-m", tag_message, new)
-                    done.append("tag")
-                fault("done")
+                self.git("read-tree", "-m", "-u", old, new) if old else self.git("read-tree", "--reset", "-u", new)
+                for tag, message in tags.items():
+                    self.git("tag", "-a", *(["-f"] if force_tag else []), tag, "-m", message, new)
+                checkpoint("done")
             except BaseException:
-                self.roll_back(old, new, tag, old_tag, done)
+                self.roll_back(record)
                 raise
+            self.journal.unlink()
 
-    def roll_back(self, old: str | None, new: str, tag: str | None, old_tag: str | None, done: list[str]) -> None:
-        if "tag" in done and tag:
-            if old_tag:
-                self.git("update-ref", f"refs/tags/{tag}", old_tag)
-            else:
-                self.git("tag", "-d", tag)
-        if "worktree" in done:
-            added = set(self.tree_files(new)) - set(self.tree_files(old))
-            if old:
-                self.git("read-tree", "--reset", "-u", old)
-            else:
-                self.git("read-tree", "--empty")
-            for path in sorted(added, reverse=True):
-                target = self.path / path
-                if target.exists():
-                    target.unlink()
-                prune_empty_dirs(target.parent, self.path)
-        if "branch" in done:
-            if old:
-                self.git("update-ref", f"refs/heads/{self.branch}", old)
-            else:
-                self.git("update-ref", "-d", f"refs/heads/{self.branch}")
+    def repair(self) -> str | None:
+        """Undo a release that was killed during its switch (its journal is still there); say what was done."""
+        if not self.journal.exists():
+            return None
+        record = json.loads(self.journal.read_text())
+        lock = Path(self.repo.git_dir) / "index.lock"
+        lock.unlink(missing_ok=True)  # left by a git the kill interrupted (we hold the release lock)
+        self.roll_back(record)
+        return f"an earlier release was interrupted before it finished; it was rolled back (branch '{self.branch}' at {(record['old'] or 'nothing')[:10]}) and is redone now"
 
-    def tag_only(self, commit: str, tag: str, message: str, force: bool) -> None:
+    def roll_back(self, record: dict) -> None:
+        """Put tags, branch, index and working tree back to `record['old']`, from whatever step was reached."""
+        old, new = record["old"], record["new"]
+        for tag, before in record["tags"].items():
+            if self.tag_ref(tag) != before:
+                self.git("update-ref", f"refs/tags/{tag}", before) if before else self.git("update-ref", "-d", f"refs/tags/{tag}")
+        head = self.head()
+        if head not in (old, new):
+            raise CourseError.at(self.shown, None, f"an interrupted release left branch '{self.branch}' at {head}, which is neither the commit before it ({old}) nor the one it made ({new}); restore the branch by hand (`git -C {self.shown} reset --keep {old or 'HEAD'}`) and delete {self.journal}")
+        if head == new:
+            self.git("update-ref", f"refs/heads/{self.branch}", old, new) if old else self.git("update-ref", "-d", f"refs/heads/{self.branch}")
+        self.git("read-tree", "--reset", "-u", old) if old else self.git("read-tree", "--empty")
+        self.remove_added_files(old, new)
+        self.journal.unlink(missing_ok=True)
+
+    def remove_added_files(self, old: str | None, new: str) -> None:
+        """Delete the files only `new` has, where they still hold exactly what `new` put there."""
+        before, after = self.tree_files(old), self.tree_files(new)
+        for path in sorted(set(after) - set(before), reverse=True):
+            target = self.path / path
+            if target.is_file() and blob_sha(target.read_bytes()) == after[path]:
+                target.unlink()
+            prune_empty_dirs(target.parent, self.path)
+
+    def remote_tag(self, remote: str, tag: str) -> str | None:
+        """The object `tag` names on the remote, or None (also when the remote cannot be reached)."""
+        try:
+            listing = self.git("ls-remote", "--tags", remote, f"refs/tags/{tag}").strip()
+        except GitFailed:
+            return None
+        return listing.split()[0] if listing else None
+
+    def tag_only(self, commit: str, tags: dict[str, str], force: bool) -> None:
         with signals_held():
-            self.git("tag", "-a", *(["-f"] if force else []), tag, "-m", message, commit)
+            for tag, message in tags.items():
+                self.git("tag", "-a", *(["-f"] if force else []), tag, "-m", message, commit)
 
-    def push(self, remote: str, tag: str | None) -> None:
-        refs = [f"refs/heads/{self.branch}:refs/heads/{self.branch}"] + ([f"refs/tags/{tag}:refs/tags/{tag}"] if tag else [])
+    def release_tags(self, tag_pattern: str) -> list[str]:
+        """Every tag of a weekly release or its errata (what students must have)."""
+        regex = tag_regex(tag_pattern, errata=True)
+        return sorted(t for t in self.git("tag", "--list").split() if regex.match(t))
+
+    def push(self, remote: str, tags: list[str]) -> None:
+        refs = [f"refs/heads/{self.branch}:refs/heads/{self.branch}"] + [f"refs/tags/{t}:refs/tags/{t}" for t in tags]
         try:
             self.git("push", "--atomic", "--quiet", remote, *refs)
         except GitFailed as error:
             command = f"git -C {self.shown} push --atomic {remote} {' '.join(refs)}"
             raise CourseError.at(self.shown, None, f"the release is complete locally, but pushing to {remote} failed ({error.reason}). Nothing was force-pushed. When the remote is reachable, retry with:\n    {command}\n  or run the same release again.")
+        set_remote_head(remote, self.branch)
+
+
+def set_remote_head(remote: str, branch: str) -> None:
+    """A fresh bare remote on this machine whose HEAD names a branch it lacks gets HEAD -> `branch`, so
+    that students' clones check it out (a URL's HEAD is the server's business: create it with `-b`)."""
+    import git
+
+    folder = Path(remote)
+    if not (folder.is_dir() and (folder / "HEAD").is_file()):
+        return
+    runner = git.Git(str(folder))
+    env = git_env_plain()
+    try:
+        current = runner.execute(["git", "--git-dir", str(folder), "symbolic-ref", "-q", "HEAD"], env=env).strip()
+        runner.execute(["git", "--git-dir", str(folder), "rev-parse", "--verify", "-q", current], env=env)
+    except git.GitCommandError:
+        runner.execute(["git", "--git-dir", str(folder), "symbolic-ref", "HEAD", f"refs/heads/{branch}"], env=env)
+
+
+def tag_regex(tag_pattern: str, errata: bool = False) -> re.Pattern:
+    """The tags of a pattern: `week{week}` matches week3 (group 1: the week); with errata also week3-errata2."""
+    body = re.escape(tag_pattern).replace(re.escape("{week}"), r"(\d+)")
+    return re.compile("^" + body + (r"(?:-errata(\d+))?" if errata else "") + "$")
 
 
 STATUS_WORDS = {"??": "untracked", "M": "modified", "A": "added", "D": "deleted", "R": "renamed", "U": "in conflict"}
@@ -250,7 +317,11 @@ def prune_empty_dirs(folder: Path, stop: Path) -> None:
 
 @contextmanager
 def signals_held():
-    """Hold SIGINT and SIGTERM (for us and the git processes we start) until the block ends."""
+    """Hold SIGINT and SIGTERM (for us and the git processes we start) until the block ends (where the
+    platform can: elsewhere the journal still lets the next release repair an interrupted switch)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
     held = {signal.SIGINT, signal.SIGTERM}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
@@ -259,6 +330,3 @@ def signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def no_fault(step: str) -> None:
-    """The default fault hook: tests pass one that raises at a chosen step."""
-    return None

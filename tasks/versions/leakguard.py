@@ -5,27 +5,37 @@ each written artifact: notebooks cell by cell, .py files line by line, archives 
 """
 from __future__ import annotations
 
+import ast
+import difflib
 import io
 import json
 import re
+import unicodedata
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..base.errors import CourseError, Finding
-from .markers import has_directive, marker
+from .definitions import kept_lines
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
-COMMENT_RE = re.compile(r"^[ \t]*#+[ \t]?")
+LEADING_RE = re.compile(r"^[\s#]*")
+WORD_RE = re.compile(r"\w+")
 TRIVIAL = {"pass", "else:", "try:", "finally:", "return", "break", "continue", "return None", "return self",
            "return result", "return out", "return x", "return output", "yield", "raise", "else", "end"}
 LONG_ENOUGH_FOR_SUBSTRING = 24
 
+# The guard's own markup recogniser, deliberately broader than tasks/versions/markers.py (it never uses it,
+# so one mistake cannot blind both): any case, any Unicode space, any number of `#`, a misspelled kind.
+GUARD_MARKER_RE = re.compile(r"^#+\s*(?P<edge>begin|end)\b\s*(?P<rest>[a-z][a-z\s]*?)\s*#*$", re.IGNORECASE)
+GUARD_HIDE_RE = re.compile(r"^#\s*\|?\s*hide\s*$", re.IGNORECASE)
+DEF_LINE_RE = re.compile(r"^\s*(async\s+)?def\s")
+
 
 @dataclass(frozen=True)
 class Secret:
-    text: str  # the stripped line
+    text: str  # the line as the guard compares it (key(): no indentation, comment signs or surrounding space)
     cell: int  # index in the source notebook
     line: int  # index in the cell
     # visible source lines that contain this (long) secret: students may see those, so they are no leak
@@ -35,35 +45,149 @@ class Secret:
 ALL_SECRETS = frozenset({"solution", "hidden", "hide"})
 
 
+def key(line: str) -> str:
+    """How the guard compares lines, the same for every output format: a markdown line is `# text` in a
+    .py and `text` in a notebook, a commented-out line is still its text; Unicode spaces are spaces."""
+    if not line.isascii():
+        line = "".join(" " if ch.isspace() or unicodedata.category(ch) == "Cf" else ch for ch in unicodedata.normalize("NFKC", line))
+    return LEADING_RE.sub("", line).strip()
+
+
+def guard_marker(line: str) -> tuple[str, str] | None:
+    """('begin'|'end', 'solution'|'hidden') for anything that looks like a marker, exact or not."""
+    match = GUARD_MARKER_RE.match(key_spaces(line))
+    if not match:
+        return None
+    rest = re.sub(r"\s+", " ", match["rest"]).upper()
+    if rest.startswith("HIDDEN TEST") or difflib.SequenceMatcher(None, rest, "HIDDEN TESTS").ratio() >= 0.75:
+        return match["edge"].lower(), "hidden"
+    if rest.startswith("SOLUTION") or difflib.SequenceMatcher(None, rest, "SOLUTION").ratio() >= 0.75:
+        return match["edge"].lower(), "solution"
+    return None
+
+
+def key_spaces(line: str) -> str:
+    if not line.isascii():
+        line = "".join(" " if ch.isspace() or unicodedata.category(ch) == "Cf" else ch for ch in line)
+    return line.strip()
+
+
+def guard_hidden_cell(cell) -> bool:
+    return cell.cell_type == "code" and any(GUARD_HIDE_RE.match(key_spaces(line)) for line in cell.source.split("\n"))
+
+
+def in_literals(code: str) -> frozenset[int]:
+    """Line indexes inside a multi-line string constant, from the syntax tree (markers.py uses tokenize)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    return frozenset(i for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                     and node.end_lineno > node.lineno for i in range(node.lineno - 1, node.end_lineno))
+
+
+def inside_function(lines: list[str], begin: int) -> bool:
+    """True when a `def` line less indented than line `begin` opens the block around it."""
+    limit = len(lines[begin].expandtabs()) - len(lines[begin].expandtabs().lstrip())
+    for line in reversed(lines[:begin]):
+        stripped = line.expandtabs().lstrip()
+        if stripped and not stripped.startswith("#") and len(line.expandtabs()) - len(stripped) < limit:
+            if DEF_LINE_RE.match(line):
+                return True
+            limit = len(line.expandtabs()) - len(stripped)
+    return False
+
+
+def region_lines(cell, kinds: frozenset[str]) -> tuple[set[int], set[int]]:
+    """(secret line indexes, marker line indexes) of one cell, by the guard's own reading of the markup."""
+    lines = cell.source.split("\n")
+    code = cell.cell_type == "code"
+    if code and guard_hidden_cell(cell):
+        directive = {i for i, line in enumerate(lines) if GUARD_HIDE_RE.match(key_spaces(line))}
+        return (set(range(len(lines))) - directive if "hide" in kinds else set()), directive
+    found = [(i, m) for i, line in enumerate(lines) if (m := guard_marker(line))]
+    if found and code:
+        literal = in_literals(cell.source)
+        found = [(i, m) for i, m in found if i not in literal]
+    secret, markers, open_at = set(), {i for i, _ in found}, None
+    for index, (edge, kind) in found:
+        if edge == "begin" and open_at is None:
+            open_at = (index, kind)
+        elif edge == "end" and open_at is not None:
+            secret.update(region_secret(lines, open_at[0], index, code) if open_at[1] in kinds else ())
+            open_at = None
+    if open_at is not None and open_at[1] in kinds:  # never closed: everything after it is secret
+        secret.update(range(open_at[0] + 1, len(lines)))
+    if not code and not found and "solution" in kinds and written_answer(cell):
+        secret.update(range(len(lines)))
+    return secret, markers
+
+
+def region_secret(lines: list[str], begin: int, end: int, code: bool) -> set[int]:
+    inner = range(begin + 1, end)
+    if not code or inside_function(lines, begin):
+        return set(inner)
+    kept = kept_lines(lines[begin + 1 : end])  # definitions in a class body: signatures and docstrings ship
+    return {i for i in inner if i - begin - 1 not in kept}
+
+
+def written_answer(cell) -> bool:
+    meta = cell.metadata.get("nbgrader")
+    return isinstance(meta, dict) and meta.get("solution") is True
+
+
 def secret_lines(nb, kinds: frozenset[str] = ALL_SECRETS) -> dict[str, Secret]:
-    """Non-trivial stripped lines that only exist inside the source's regions or instructor cells of `kinds`
-    ('solution' regions, 'hidden' test regions, 'hide' cells); everything else counts as visible."""
+    """Non-trivial lines that only exist inside the source's regions, instructor cells or written answers of
+    `kinds` ('solution' regions and answers, 'hidden' test regions, 'hide' cells); all else is visible."""
     secrets: dict[str, Secret] = {}
     visible: set[str] = set()
     for cell_index, cell in enumerate(nb.cells):
-        lines = cell.source.split("\n")
-        hidden_cell = "hide" in kinds and cell.cell_type == "code" and has_directive(lines, "hide")
-        inside = False
-        for line_index, line in enumerate(lines):
-            found = marker(line) if cell.cell_type == "code" else None
-            if found:
-                inside = found[0] == "BEGIN" and found[1] in kinds
+        secret, markers = region_lines(cell, kinds)
+        for line_index, line in enumerate(cell.source.split("\n")):
+            if line_index in markers:
                 continue
-            stripped = line.strip()
-            if inside or hidden_cell:
-                if not trivial(stripped):
-                    secrets.setdefault(stripped, Secret(stripped, cell_index, line_index))
+            text = key(line)
+            if line_index not in secret:
+                visible.add(text)
+            elif not trivial(text, line):
+                secrets.setdefault(text, Secret(text, cell_index, line_index))
+    secrets = {text: secret for text, secret in secrets.items() if text not in visible}
+    containing: dict[str, set[str]] = {}
+    finder = SubstringFinder([text for text in secrets if len(text) >= LONG_ENOUGH_FOR_SUBSTRING])
+    for line in visible:
+        for text in finder.found_in(line):
+            containing.setdefault(text, set()).add(line)
+    return {text: Secret(text, s.cell, s.line, frozenset(containing.get(text, ()))) for text, s in secrets.items()}
+
+
+def trivial(text: str, line: str = "") -> bool:
+    return not text or text in TRIVIAL or bool(TRIVIAL_RE.match(text)) or line.strip().startswith("#|")
+
+
+class SubstringFinder:
+    """Which of many long strings occur inside a line, in time linear in the line's length.
+
+    A string that occurs inside a line holds its inner words (word runs not at its ends) as whole words of
+    that line: each string is filed under its longest inner word, and only the strings filed under a word
+    of the line are compared. Strings of fewer than three word runs are compared with every line."""
+
+    def __init__(self, texts: list[str]):
+        self.by_word: dict[str, list[str]] = {}
+        self.always: list[str] = []
+        for text in texts:
+            words = WORD_RE.findall(text)
+            inner = words[1:-1]
+            if inner:
+                self.by_word.setdefault(max(inner, key=len), []).append(text)
             else:
-                visible.add(stripped)
-    return {
-        text: Secret(text, secret.cell, secret.line, frozenset(v for v in visible if text in v))
-        if len(text) >= LONG_ENOUGH_FOR_SUBSTRING else secret
-        for text, secret in secrets.items() if text not in visible
-    }
+                self.always.append(text)
 
-
-def trivial(stripped: str) -> bool:
-    return not stripped or stripped in TRIVIAL or bool(TRIVIAL_RE.match(stripped)) or stripped.startswith("#|")
+    def found_in(self, line: str) -> list[str]:
+        found = [text for text in self.always if text in line]
+        if self.by_word:
+            for word in set(WORD_RE.findall(line)):
+                found.extend(text for text in self.by_word.get(word, ()) if text in line)
+        return found
 
 
 def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
@@ -77,22 +201,18 @@ def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
                 text = "".join(output.get("text", "")) + json.dumps(output.get("data", {}))
                 pieces.append((f"{name} (cell {index} output)", text.split("\n")))
         return pieces
-    lines = data.decode("utf-8", errors="replace").split("\n")
-    pieces = [(name, lines)]
-    if name.endswith(".py"):  # markdown cells of a percent .py are `# ` comments: their text too (same line numbers)
-        pieces.append((name, [COMMENT_RE.sub("", line) if COMMENT_RE.match(line) else "" for line in lines]))
-    return pieces
+    return [(name, data.decode("utf-8", errors="replace").split("\n"))]
 
 
 def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:
-    """Findings for every secret line present in the artifact `name` with content `data`."""
+    """Findings for every secret line present in the artifact `name` with content `data` (linear in its size)."""
     findings = []
-    long_secrets = [s for s in secrets if len(s) >= LONG_ENOUGH_FOR_SUBSTRING]
+    finder = SubstringFinder([s for s in secrets if len(s) >= LONG_ENOUGH_FOR_SUBSTRING])
     for place, lines in artifact_texts(name, data):
         for number, line in enumerate(lines, 1):
-            stripped = line.strip()
-            hit = secrets.get(stripped) or next(
-                (secrets[s] for s in long_secrets if s in stripped and stripped not in secrets[s].visible_in), None)
+            text = key(line)
+            hit = secrets.get(text) or next(
+                (secrets[s] for s in finder.found_in(text) if text not in secrets[s].visible_in), None)
             if hit:
                 findings.append(leak(place, number, hit, source_where))
     return findings

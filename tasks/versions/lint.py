@@ -12,7 +12,9 @@ from typing import Iterator
 
 from ..base.errors import Finding
 from ..package.exports import DOTTED_RE
-from .markers import MarkerError, directives, find_regions, has_marker_text
+from .definitions import definition_stubs
+from .markers import (MarkerError, directive_near_miss, directive_near_miss_message, directives, find_regions,
+                      literal_lines)
 
 GRADE_ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 TINYTORCH_IMPORT_RE = re.compile(r"^\s*(?:from\s+tinytorch\.(?P<from>[\w.]+)\s+import|import\s+tinytorch\.(?P<imp>[\w.]+))")
@@ -78,15 +80,15 @@ def check_metadata(src: LintInput) -> Iterator[Finding]:
 def check_markers(src: LintInput) -> Iterator[Finding]:
     for index, cell in enumerate(src.source.nb.cells):
         lines = cell.source.split("\n")
-        if cell.cell_type != "code":
-            for number, line in enumerate(lines):
-                if has_marker_text(line):
-                    yield finding(src, index, number, "solution/hidden-test marker in a markdown cell; markers only work in code cells (move the region into a code cell)")
-            continue
         try:
-            regions = find_regions(lines)
+            regions = find_regions(lines, code=cell.cell_type == "code")
         except MarkerError as error:
             yield finding(src, index, error.line_index, str(error))
+            continue
+        if cell.cell_type != "code":
+            for region in regions:
+                if region.kind == "hidden":
+                    yield finding(src, index, region.begin, "hidden-tests region in a markdown cell; hidden tests are code: move them into a test cell (a solution region in markdown is a written answer)")
             continue
         if unreadable_metadata(cell):
             continue  # check_metadata reports it; what the cell is flagged as is unknown
@@ -128,7 +130,7 @@ def check_test_cells(src: LintInput) -> Iterator[Finding]:
         if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
             yield finding(src, index, None, f"test cell '{meta.get('grade_id')}' has no points; add e.g. \"points\": 5")
     if tests == 0:
-        yield Finding(src.source.file, 1, "the module has no test cell; add a code cell with nbgrader={\"grade\": true, \"locked\": true, \"points\": N, ...} that runs its unit tests")
+        yield Finding(src.source.file, 1, "the module has no graded test cell (fine for a capstone or a demo: it still builds and validates); to grade it, add a code cell with nbgrader={\"grade\": true, \"locked\": true, \"points\": N, ...} that runs its unit tests", "warning")
 
 
 def check_unmarked_solutions(src: LintInput) -> Iterator[Finding]:
@@ -141,6 +143,10 @@ def check_directives(src: LintInput) -> Iterator[Finding]:
     for index, cell in enumerate(src.source.nb.cells):
         if cell.cell_type != "code":
             continue
+        for number, line in enumerate(cell.source.split("\n")):
+            meant = directive_near_miss(line) if "#" in line else None
+            if meant and number not in literal_lines(cell.source.split("\n")):
+                yield finding(src, index, number, directive_near_miss_message(line, meant))
         found = directives(cell.source.split("\n"))
         names = {name for _, name, _ in found}
         if "hide" in names and "export" in names:
@@ -155,8 +161,11 @@ def check_imports(src: LintInput) -> Iterator[Finding]:
     for index, cell in enumerate(src.source.nb.cells):
         if cell.cell_type != "code" or "tinytorch" not in cell.source:
             continue
+        optional = optional_import_lines(cell.source)
         for number, target in tinytorch_imports(cell.source, src.exports):
             owner = src.exports.get(target)
+            if number in optional and target not in own:
+                continue  # `try: import ... except ImportError:` is an optional feature, not a dependency
             if target in own:
                 yield finding(src, index, number, f"imports its own export tinytorch.{target}; use the names defined in this module directly")
             elif owner is None and any(dep in src.unknown_exports for dep in src.depends_on):
@@ -191,9 +200,87 @@ def tinytorch_imports(code: str, exports) -> list[tuple[int, str]]:
     return sorted(found)
 
 
+IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+def optional_import_lines(code: str) -> set[int]:
+    """Line indexes of the imports inside a `try:` whose handlers catch ImportError (or a bare `except:`)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return set()
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(catches_import_error(h.type) for h in node.handlers):
+            lines.update(inner.lineno - 1 for statement in node.body for inner in ast.walk(statement)
+                         if isinstance(inner, (ast.Import, ast.ImportFrom)))
+    return lines
+
+
+def catches_import_error(kind) -> bool:
+    if kind is None:
+        return True
+    names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+    return any(isinstance(n, ast.Name) and n.id in IMPORT_ERRORS for n in names)
+
+
 def comes_later(src: LintInput, owner: str) -> bool:
     order = src.course_order
     return src.module in order and owner in order and order.index(owner) > order.index(src.module)
+
+
+def check_region_placement(src: LintInput) -> Iterator[Finding]:
+    """A solution region outside every function becomes one `raise` (unless it holds whole definitions):
+    in a class body the class would never exist; at a cell's top level the names it assigns would not."""
+    from .transforms import enclosing_classes, enclosing_scope
+
+    cells = src.source.nb.cells
+    for index, cell in enumerate(cells):
+        if cell.cell_type != "code" or "BEGIN SOLUTION" not in cell.source or not parses(cell.source):
+            continue
+        lines = cell.source.split("\n")
+        try:
+            regions = [r for r in find_regions(lines) if r.kind == "solution"]
+        except MarkerError:
+            continue  # check_markers reports it
+        for region in regions:
+            depth = len(region.indent.expandtabs())
+            if enclosing_scope(lines, region.begin, depth)[0] is not None or definition_stubs(region.inner(lines)):
+                continue
+            classes = enclosing_classes(lines, region.begin, depth)
+            if classes:
+                yield finding(src, index, region.begin, f"this solution region is directly in the body of class {'.'.join(classes)} and holds more than whole method definitions, so its stub (a raise) would run when the class is defined and the class would not exist for the cells after it; keep only whole methods (each body on its own lines) in the region, or put the region inside a method")
+                continue
+            yield from used_after(src, index, lines, region)
+
+
+def used_after(src: LintInput, index: int, lines: list[str], region) -> Iterator[Finding]:
+    """Names assigned in a top-level region that the rest of the cell or a later code cell reads."""
+    bound = sorted(bound_names("\n".join(line.strip() for line in region.inner(lines))))
+    later = ["\n".join(lines[region.end + 1 :])] + [c.source for c in src.source.nb.cells[index + 1 :] if c.cell_type == "code"]
+    for name in bound:
+        if any(reads_name(code, name) for code in later):
+            yield finding(src, index, region.begin, f"this solution region is at the top level of the cell and assigns '{name}', which code after it uses; in the student version the region is a raise, so '{name}' would be undefined there (NameError instead of a stub). Put the region inside a function, or assign '{name}' outside the region")
+            return
+
+
+def bound_names(code: str) -> set[str]:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return set()
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    names.update(n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+    names.update((a.asname or a.name).split(".")[0] for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names)
+    return names
+
+
+def reads_name(code: str, name: str) -> bool:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return re.search(rf"(?<![\w.]){re.escape(name)}\b", code) is not None
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(tree))
 
 
 def check_student_compiles(src: LintInput) -> Iterator[Finding]:
@@ -209,7 +296,39 @@ def check_student_compiles(src: LintInput) -> Iterator[Finding]:
         if cell.cell_type != "code" or cell.source == original.source or any(MAGIC_RE.match(l) for l in cell.source.split("\n")):
             continue
         if not parses(cell.source) and parses(original.source):
-            yield finding(src, by_id[cell.id], None, "this cell no longer parses in the student version (a hidden-tests region was the only statement of a block?); keep a visible statement in that block")
+            line, cause = why_student_breaks(original.source.split("\n"))
+            yield finding(src, by_id[cell.id], line, f"this cell no longer parses in the student version: {cause}")
+
+
+def why_student_breaks(lines: list[str]) -> tuple[int | None, str]:
+    """The real cause of a student cell that does not parse: a region inside brackets, a marker indented
+    with tabs among spaces (or the reverse), or a block left empty by a hidden-tests region."""
+    depth = bracket_depths(lines)
+    for region in find_regions(lines):
+        if depth.get(region.begin, 0) > 0:
+            return region.begin, f"the {'solution' if region.kind == 'solution' else 'hidden-tests'} region begins inside brackets (a list, dict or call spanning several lines), where its {'stub (a raise statement)' if region.kind == 'solution' else 'removal'} cannot stand; put the whole statement inside the region"
+        code = next((l for l in region.inner(lines) if l.strip()), "")
+        if region.indent and code and (("\t" in region.indent) != ("\t" in code[: len(code) - len(code.lstrip())])):
+            return region.begin, "the marker is indented with a tab while the code in its region is indented with spaces (or the reverse), and the stub takes the marker's indentation; indent the marker exactly like the code"
+    return None, "a hidden-tests region was probably the only statement of a block; keep a visible statement in that block"
+
+
+def bracket_depths(lines: list[str]) -> dict[int, int]:
+    """Open-bracket depth at the start of each line (from the tokens, so brackets in strings do not count)."""
+    import io
+    import tokenize
+
+    depths, depth = {}, 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline):
+            depths.setdefault(token.start[0] - 1, depth)
+            if token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth -= 1
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return depths
 
 
 def parses(code: str) -> bool:
@@ -243,6 +362,7 @@ CHECKS = (
     check_unmarked_solutions,
     check_directives,
     check_imports,
+    check_region_placement,
     check_student_compiles,
     check_line_endings,
     check_source_size,

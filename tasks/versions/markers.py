@@ -6,13 +6,19 @@ misspelled markers; callers turn it into a CourseError with the file line.
 from __future__ import annotations
 
 import difflib
+import io
 import re
+import tokenize
+import unicodedata
 from dataclasses import dataclass
 
 MARKER_RE = re.compile(r"^(?P<indent>[ \t]*)#+[ \t]*(?P<edge>BEGIN|END) (?P<kind>SOLUTION|HIDDEN TESTS)[ \t]*$")
 NEAR_MARKER_RE = re.compile(r"^[ \t]*#+[ \t]*(?P<edge>begin|end)[ \t]+(?P<rest>\S.*?)[ \t#]*$", re.IGNORECASE)
 DIRECTIVE_RE = re.compile(r"^#\|[ \t]*(?P<name>[\w-]+)(?:[ \t]+(?P<arg>\S.*?))?[ \t]*$")
 KINDS = {"SOLUTION": "solution", "HIDDEN TESTS": "hidden"}
+KNOWN_DIRECTIVES = ("hide", "export", "default_exp")
+# `#hide`, `# | hide`, `#| Hide`, `# hide`, an indented `#| hide`: what a directive looks like when mistyped
+NEAR_DIRECTIVE_RE = re.compile(r"^[ \t]*#[ \t]*\|?[ \t]*(?P<name>[A-Za-z_-]+)(?:[ \t]+(?P<arg>\S.*?))?[ \t]*$")
 
 
 class MarkerError(ValueError):
@@ -42,10 +48,26 @@ def marker(line: str) -> tuple[str, str, str] | None:
     return match["edge"], KINDS[match["kind"]], match["indent"]
 
 
+def plain_spaces(line: str) -> str:
+    """`line` with every Unicode space or invisible format character (U+00A0, U+2003, U+200B, a stray CR, ...)
+    turned into a plain space: what the author saw on screen."""
+    return "".join(" " if ch != "\t" and (unicodedata.category(ch) in ("Zs", "Cf", "Cc")) else ch for ch in line)
+
+
+def odd_characters(line: str) -> str:
+    """'U+00A0 (NO-BREAK SPACE), ...' for the characters plain_spaces() would replace; '' if none."""
+    odd = sorted({ch for ch in line if ch != " " and plain_spaces(ch) == " "})
+    return ", ".join(f"U+{ord(ch):04X} ({unicodedata.name(ch, 'control character')})" for ch in odd)
+
+
 def near_miss(line: str) -> str | None:
     """The marker a line was probably meant to be, when it is close to one but not exact."""
+    if marker(line):
+        return None
+    if not line.isascii() or "\r" in line:
+        line = plain_spaces(line)
     match = NEAR_MARKER_RE.match(line)
-    if not match or marker(line):
+    if not match:
         return None
     rest = match["rest"].upper()
     for kind in KINDS:
@@ -54,15 +76,19 @@ def near_miss(line: str) -> str | None:
     return None
 
 
-def find_regions(lines: list[str]) -> list[Region]:
-    regions, open_at = [], None
+def find_regions(lines: list[str], code: bool = True) -> list[Region]:
+    """The regions of a cell's lines (`code`: False for markdown, where no line is inside a string literal)."""
+    regions, open_at, literal = [], None, None if code else frozenset()
     for index, line in enumerate(lines):
         found = marker(line)
-        if found is None:
-            meant = near_miss(line)
-            if meant:
-                raise MarkerError(index, f"'{line.strip()}' looks like a marker but is not one; write exactly '{meant}'")
+        meant = None if found else near_miss(line)
+        if not found and not meant:
             continue
+        literal = literal_lines(lines) if literal is None else literal
+        if index in literal:
+            continue  # marker text shown inside a string (an explanation of the markup): text, not a region
+        if meant:
+            raise MarkerError(index, near_miss_message(line, meant))
         edge, kind, indent = found
         if edge == "BEGIN":
             if open_at is not None:
@@ -78,6 +104,54 @@ def find_regions(lines: list[str]) -> list[Region]:
     if open_at is not None:
         raise MarkerError(open_at[0], f"'### BEGIN {upper(open_at[1])}' is never closed in this cell; add '### END {upper(open_at[1])}' (regions cannot span cells)")
     return regions
+
+
+def near_miss_message(line: str, meant: str) -> str:
+    odd = odd_characters(line)
+    cause = f" (it contains {odd}, not plain spaces)" if odd else ""
+    return f"{plain_spaces(line).strip()!r} looks like a marker but is not one{cause}; write exactly '{meant}'"
+
+
+def literal_lines(lines: list[str]) -> frozenset[int]:
+    """Indexes of the lines inside a multi-line string literal of the cell (a docstring showing markup)."""
+    found: set[int] = set()
+    readline = io.StringIO("\n".join(lines) + "\n").readline
+    try:
+        for token in tokenize.generate_tokens(readline):
+            if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+                found.update(range(token.start[0] - 1, token.end[0]))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # an unterminated string or bad indentation: the lines read so far are known
+    return frozenset(found)
+
+
+def directive_near_miss(line: str) -> str | None:
+    """The directive a line was probably meant to be (`#| hide`), when it is close to one but not exact:
+    `#hide`, `# | hide`, `#| Hide`, `# hide`, an indented `#| hide`, a non-breaking space in it."""
+    plain = line if line.isascii() and "\r" not in line else plain_spaces(line)
+    match = NEAR_DIRECTIVE_RE.match(plain)
+    if not match or (line == plain and DIRECTIVE_RE.match(line) and match["name"] in KNOWN_DIRECTIVES):
+        return None
+    name = match["name"].lower().replace("-", "_")
+    if name not in KNOWN_DIRECTIVES:
+        close = difflib.get_close_matches(name, KNOWN_DIRECTIVES, n=1, cutoff=0.8)
+        if not close or "|" not in plain:
+            return None  # a comment such as `# exports` or `# hidden`: only `#|` lines can be directive typos
+        name = close[0]
+    if name == "default_exp":
+        return f"#| default_exp {match['arg'] or 'core.NAME'}"
+    return None if match["arg"] and "|" not in plain else f"#| {name}"
+
+
+def directive_near_miss_message(line: str, meant: str) -> str:
+    odd = odd_characters(line)
+    if odd:
+        cause = f"it contains {odd}, not plain spaces"
+    elif line[:1] in (" ", "\t"):
+        cause = "directives must start at the beginning of the line"
+    else:
+        cause = "the engine only reads '#|' directives, lower case"
+    return f"{plain_spaces(line).strip()!r} looks like a directive but is not one ({cause}); write exactly '{meant}'"
 
 
 def describe(kind: str) -> str:

@@ -10,8 +10,10 @@ STUDENT_STEPS = (
     t.drop_hidden_cells,
     t.drop_hidden_tests,
     t.stub_solutions,
+    t.replace_written_answers,
     t.clear_outputs,
     t.normalize_nbgrader,
+    t.lock_test_cells,
 )
 SOLUTION_STEPS = (
     t.strip_hide_directives,

@@ -10,7 +10,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from .markers import find_regions, has_directive, marker, without_directive
+from .definitions import definition_stubs, stubbed_definitions
+from .markers import find_regions, has_directive, without_directive
 
 STUB_SIGNATURE = "is not implemented yet"
 DEF_RE = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
@@ -58,9 +59,41 @@ def stub_solutions(nb, ctx: StepContext):
     for cell in code_cells(nb):
         lines = lines_of(cell)
         for region in reversed([r for r in find_regions(lines) if r.kind == "solution"]):
-            lines[region.begin : region.end + 1] = [stub_line(lines, region.begin, region.indent, ctx, cell)]
+            lines[region.begin : region.end + 1] = stub_region(lines, region, ctx, cell)
         set_lines(cell, lines)
     return nb
+
+
+def stub_region(lines: list[str], region, ctx: StepContext, cell) -> list[str]:
+    """One stub line; or, for a region of whole definitions outside any function (a class body, a cell's
+    top level), the definitions with their signatures and docstrings kept and each body stubbed."""
+    stubs = definition_stubs(region.inner(lines))
+    if stubs is None or enclosing_scope(lines, region.begin, len(region.indent.expandtabs()))[0] is not None:
+        return [stub_line(lines, region.begin, region.indent, ctx, cell)]
+    outer = enclosing_classes(lines, region.begin, len(region.indent.expandtabs()))
+    return stubbed_definitions(region.inner(lines), stubs, lambda stub: definition_stub_line(stub, outer, ctx))
+
+
+def definition_stub_line(stub, outer: list[str], ctx: StepContext) -> str:
+    what = ".".join([*outer, *stub.qual])
+    message = f"{what} (module {ctx.module}) {STUB_SIGNATURE}: replace this line with your code. {todo_pointer(stub.docstring)}"
+    return f"{stub.indent}raise NotImplementedError({json.dumps(message)})"
+
+
+def enclosing_classes(lines: list[str], begin: int, indent: int) -> list[str]:
+    """Names of the classes around line `begin` (no function is around it), outermost first."""
+    names, limit = [], indent
+    for index in range(begin - 1, -1, -1):
+        line = lines[index]
+        if not is_code(line) or width(line) >= limit:
+            continue
+        match = CLASS_RE.match(line)
+        if match:
+            names.insert(0, match["name"])
+        limit = width(line)
+        if limit == 0:
+            break
+    return names
 
 
 def stub_line(lines: list[str], begin: int, indent: str, ctx: StepContext, cell) -> str:
@@ -138,12 +171,56 @@ def todo_pointer(docstring: str) -> str:
     return "See its docstring and the explanation above."
 
 
+def is_test_cell(cell) -> bool:
+    """A cell nbgrader grades or keeps read-only: graded without being an answer, or locked."""
+    meta = cell.metadata.get("nbgrader")
+    if not isinstance(meta, dict) or meta.get("solution"):
+        return False
+    return bool(meta.get("grade") or meta.get("locked"))
+
+
+def lock_test_cells(nb, ctx: StepContext):
+    """Test and read-only cells are neither editable nor deletable in Jupyter (what nbgrader's release does)."""
+    for cell in nb.cells:
+        if is_test_cell(cell):
+            cell.metadata["editable"], cell.metadata["deletable"] = False, False
+    return nb
+
+
+WRITTEN_ANSWER = "YOUR ANSWER HERE"
+
+
+def replace_written_answers(nb, ctx: StepContext):
+    """Written answers, as nbgrader builds them: a markdown cell flagged `"solution": true` without markers
+    becomes "YOUR ANSWER HERE"; each solution region in a markdown cell becomes that line."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = lines_of(cell)
+        regions = [r for r in find_regions(lines, code=False) if r.kind == "solution"]
+        if not regions and solution_flagged(cell):
+            cell.source = WRITTEN_ANSWER
+        for region in reversed(regions):
+            lines[region.begin : region.end + 1] = [region.indent + WRITTEN_ANSWER]
+        if regions:
+            set_lines(cell, lines)
+    return nb
+
+
+def solution_flagged(cell) -> bool:
+    meta = cell.metadata.get("nbgrader")
+    return isinstance(meta, dict) and meta.get("solution") is True
+
+
 # --- solution steps ---------------------------------------------------------------------------------
 
 def strip_markers(nb, ctx: StepContext):
-    """Remove the marker lines themselves; the code between them stays."""
-    for cell in code_cells(nb):
-        set_lines(cell, [line for line in lines_of(cell) if marker(line) is None])
+    """Remove the marker lines themselves (of code and markdown cells); the text between them stays."""
+    for cell in nb.cells:
+        lines = lines_of(cell)
+        drop = {i for r in find_regions(lines, code=cell.cell_type == "code") for i in (r.begin, r.end)}
+        if drop:
+            set_lines(cell, [line for index, line in enumerate(lines) if index not in drop])
     return nb
 
 

@@ -1,0 +1,80 @@
+"""The class roster (course.yaml `grading.roster`): one row per student with an id, a name and the path or URL
+of the student's git repository, as GitHub Classroom makes them. Pure parsing of the CSV text."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from ..base.errors import CourseError, Finding
+
+# each column under its accepted headers (GitHub Classroom's roster says `identifier`; its repos list `repo_url`)
+COLUMNS = {
+    "student": ("student", "id", "student_id", "identifier"),
+    "name": ("name", "full_name"),
+    "repository": ("repository", "repo", "repo_url", "url", "path"),
+}
+STUDENT_ID_RE = re.compile(r"^[A-Za-z0-9_@+-][A-Za-z0-9_.@+-]*$")  # it names a folder under submissions/
+
+
+@dataclass(frozen=True)
+class Student:
+    student: str
+    name: str
+    repository: str
+    line: int
+
+
+def column_indexes(header: list[str], file: str) -> dict[str, int]:
+    """Which column holds each field; a CourseError naming the missing ones."""
+    lowered = [h.strip().lower() for h in header]
+    found, missing = {}, []
+    for field, names in COLUMNS.items():
+        index = next((lowered.index(n) for n in names if n in lowered), None)
+        if index is None:
+            missing.append(f"'{field}' (or {', '.join(repr(n) for n in names[1:])})")
+        else:
+            found[field] = index
+    if missing:
+        raise CourseError.at(file, 1, f"the roster has no column {' and no column '.join(missing)}; its first line must name the columns, e.g. student,name,repository")
+    return found
+
+
+def read_roster(text: str, file: str) -> tuple[list[Student], list[Finding]]:
+    """(students, problems): rows with a duplicate id, an unusable id or an empty field are left out and named;
+    a roster without the needed columns is a CourseError."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise CourseError.at(file, 1, "the roster is empty; write a header line (student,name,repository) and one line per student")
+    columns = column_indexes(rows[0], file)
+    entries = [row_student(row, columns, line) for line, row in enumerate(rows[1:], 2) if any(c.strip() for c in row)]
+    lines: dict[str, list[int]] = {}
+    for entry in entries:
+        lines.setdefault(entry.student, []).append(entry.line)
+    students, problems = [], []
+    for entry in entries:
+        problem = row_problem(entry, lines)
+        if problem:
+            problems.append(Finding(file, entry.line, problem))
+        else:
+            students.append(entry)
+    return students, problems
+
+
+def row_student(row: list[str], columns: dict[str, int], line: int) -> Student:
+    cell = lambda field: row[columns[field]].strip() if columns[field] < len(row) else ""  # noqa: E731
+    return Student(cell("student"), cell("name"), cell("repository"), line)
+
+
+def row_problem(entry: Student, lines: dict[str, list[int]]) -> str | None:
+    if not entry.student:
+        return "a row without a student id; fill in the id or delete the row"
+    if not STUDENT_ID_RE.match(entry.student):
+        return f"student id '{entry.student}' cannot name a folder (letters, digits and _ . @ + - only, not starting with a dot)"
+    if len(lines[entry.student]) > 1:
+        others = ", ".join(str(n) for n in lines[entry.student] if n != entry.line)
+        return f"duplicate student id '{entry.student}' (also on line {others}); no row of it is collected until the roster has one"
+    if not entry.repository:
+        return f"student '{entry.student}' has no repository; fill in the path or URL of their git repository"
+    return None

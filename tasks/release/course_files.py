@@ -1,0 +1,87 @@
+"""The course's own files in the student repository (README, schedule, tools, the `tito` package).
+
+The README never changes from week to week (students may add notes to it); what changes weekly, the
+schedule, lives in SCHEDULE.md, a file students have no reason to edit.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+SCHEDULE = "SCHEDULE.md"
+STUDENT = RESOURCES / "student"  # the student repo's set-up files (pyproject, requirements, .gitignore, ...)
+JUPYTERLAB = "4.6.6"  # pinned for students: what `tito module start` is tested with
+README = """# {name}: student repository
+
+Your exercises are in `modules/`: open a notebook, implement every function that raises
+`NotImplementedError`, and run the tests in the notebook. Reference solutions appear in `solutions/`
+after each module's solutions week; they never overwrite your work. What comes out when: `SCHEDULE.md`.
+
+## Set up (once)
+
+You need Python 3.11 or newer and git. In your clone, run:
+
+    python3 -m tito setup
+
+It creates `.venv/` (a virtual environment: Debian/Ubuntu refuse `pip install` outside one) and installs
+numpy, Jupyter Lab, your `tinytorch` package and the `tito` command into it. Then, in each new terminal:
+
+    source .venv/bin/activate
+
+## Work on a module
+
+    tito module start 01       # opens the notebook in Jupyter Lab (your earlier work is backed up first)
+    tito module complete 01    # runs its tests, exports your code into tinytorch/, records your progress
+    tito module status         # what you completed, what is next, which solutions are out
+
+Later modules import earlier ones (`from tinytorch.core.tensor import Tensor`): `tito module complete`
+exports yours. Stuck on an earlier module? Once its solutions are out, catch up with
+`tito module export --solution 01`. `tito module reset 01` restores the released notebook (yours is
+backed up under `.tito/backups/`). `tito system health` checks your set-up; `tito --help` lists the rest.
+
+## Get the new material each week
+
+    tito update        # before set-up: python3 -m tito update
+
+It saves your uncommitted work in a commit, fetches the new week and merges it (no editor, no git
+settings needed), and says what it did. Your work is never lost: if the course changed a file you edited
+too (say SCHEDULE.md), the course's version takes its place and yours is kept beside it as
+`SCHEDULE.mine.md`.
+"""
+
+
+def status(paths, module, present: set[str]) -> str:
+    has_ex = any(p.startswith(f"{paths.repo_module_dir(module)}/") for p in present)
+    has_sol = any(p.startswith(f"{paths.repo_solution_dir(module)}/") for p in present)
+    return "solutions out" if has_sol else "released" if has_ex else "upcoming"
+
+
+def schedule(course, paths, present: set[str]) -> bytes:
+    """SCHEDULE.md: every module, its weeks, and what is out (`present`: the paths the repo will hold)."""
+    rows = [f"| {m.slug} | {m.name} | week {m.release} | week {m.solutions} | {status(paths, m, present)} |" for m in course.modules]
+    head = f"# {course.name}: schedule\n\nUpdated by the course staff with each release; `tito update` brings it.\n\n"
+    table = "| folder | module | exercises | solutions | status |\n|---|---|---|---|---|\n"
+    return (head + table + "\n".join(rows) + "\n").encode("utf-8")
+
+
+def tito_package() -> dict[str, bytes]:
+    """The student-side `tito` package (standard library only), shipped as the top-level folder `tito/`."""
+    base = RESOURCES / "tito"
+    return {f"tito/{p.relative_to(base).as_posix()}": p.read_bytes() for p in sorted(base.rglob("*.py"))
+            if "__pycache__" not in p.parts}
+
+
+def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
+    from importlib import metadata  # costs ~0.1 s: only when releasing
+
+    numpy = metadata.version("numpy")
+    return {
+        "README.md": README.format(name=course.name).encode("utf-8"),
+        SCHEDULE: schedule(course, paths, present),
+        "requirements.txt": (STUDENT / "requirements.txt").read_text().format(numpy=numpy, jupyterlab=JUPYTERLAB).encode(),
+        "pyproject.toml": (STUDENT / "pyproject.toml").read_bytes(),
+        ".gitignore": (STUDENT / "gitignore").read_bytes(),
+        "tinytorch/__init__.py": (STUDENT / "tinytorch_init.py").read_bytes(),
+        "tools/export.py": (RESOURCES / "student_export.py").read_bytes(),
+        **tito_package(),
+    }

@@ -1,0 +1,152 @@
+"""Collecting a class: real git repositories (local, made by the test) and an nbgrader-style folder; every bad
+submission is listed by student and file, and the good ones around it are collected."""
+import json
+import os
+import subprocess
+from datetime import datetime, timezone
+
+import pytest
+
+from conftest import write_mini_course
+from tasks.base.errors import CourseError
+from tasks.course.config import load_course
+from tasks.course.paths import Paths
+from tasks.grade.collect import collect, summary
+from tasks.grade.intake import MAX_BYTES
+
+GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "s", "GIT_AUTHOR_EMAIL": "s@x.invalid",
+           "GIT_COMMITTER_NAME": "s", "GIT_COMMITTER_EMAIL": "s@x.invalid"}
+
+
+def notebook(*grade_ids, answer="") -> bytes:
+    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {"nbgrader": {"grade_id": g}}, "source": answer,
+              "outputs": [], "execution_count": None} for i, g in enumerate(grade_ids)]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+
+
+ALPHA = ("mini-imports", "mini-double", "test-double")
+BETA = ("beta-imports", "beta-double", "test-beta")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = write_mini_course(tmp_path_factory.mktemp("collect") / "mini")
+    beta = root / "modules/02_beta/beta.py"
+    beta.write_text(beta.read_text().replace("mini-imports", "beta-imports").replace("mini-double", "beta-double").replace("test-double", "test-beta"))
+    course = load_course(root)
+    return course, Paths(course)
+
+
+def git(cwd, *args, date=None):
+    env = {**os.environ, **GIT_ENV, **({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {})}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def student_repo(path, commits):
+    """A repository with one commit per (date, {file: bytes}) in order."""
+    path.mkdir(parents=True)
+    git(path, "init", "-q", "-b", "main")
+    for date, files in commits:
+        for name, data in files.items():
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            (path / name).write_bytes(data)
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", date, date=date)
+    return path
+
+
+NB_PATH = "modules/01_alpha/alpha.ipynb"
+
+
+def test_collects_the_last_commit_before_the_deadline_and_lists_every_problem(course, tmp_path):
+    course, paths = course
+    early, late = "2026-11-01T10:00:00+00:00", "2026-11-20T10:00:00+00:00"
+    student_repo(tmp_path / "ada", [(early, {NB_PATH: notebook(*ALPHA, answer="early")}), (late, {NB_PATH: notebook(*ALPHA, answer="late")})])
+    student_repo(tmp_path / "bob", [(late, {NB_PATH: notebook(*ALPHA)})])
+    student_repo(tmp_path / "cy", [(early, {NB_PATH: b'{"cells": ['})])
+    student_repo(tmp_path / "dee", [(early, {NB_PATH: notebook(*BETA)})])
+    student_repo(tmp_path / "eve", [(early, {"README.md": b"hello"})])
+    (tmp_path / "roster.csv").write_text("student,name,repository\nada,Ada,ada\nbob,Bob,bob\ncy,Cy,cy\ndee,Dee,dee\n"
+                                         "eve,Eve,eve\nfay,Fay,nowhere\ngus,Gus,ada\ngus,Gus 2,bob\n")
+    results = collect(course, paths, [course.module("alpha")], roster=str(tmp_path / "roster.csv"), before="2026-11-10")
+    status = {o.student: (o.status, o.message) for o in results["alpha"]}
+    assert status["ada"][0] == "collected"
+    assert b'"early"' in paths.submission_file("ada", course.module("alpha")).read_bytes()
+    origin = json.loads(paths.submission_origin("ada", course.module("alpha")).read_text())
+    assert origin["committed"].startswith("2026-11-01T10:00:00") and len(origin["commit"]) == 40 and origin["path"] == NB_PATH
+    assert status["bob"][0] == "problem" and "no commit before the deadline 2026-11-10T00:00:00+00:00" in status["bob"][1]
+    assert status["cy"][0] == "problem" and "cy at " in status["cy"][1] and "is not valid JSON" in status["cy"][1]
+    assert status["dee"][0] == "problem" and "notebook of module 'beta', not of 'alpha'" in status["dee"][1]
+    assert status["eve"] == ("missing", status["eve"][1]) and "no alpha.ipynb" in status["eve"][1]
+    assert status["fay"][0] == "problem" and "could not be fetched" in status["fay"][1]
+    roster_problems = [o.message for o in results["alpha"] if o.student == "(roster)"]
+    assert len(roster_problems) == 2 and all("duplicate student id 'gus'" in m for m in roster_problems)
+    assert "roster.csv:8: " in roster_problems[0] and "roster.csv:9: " in roster_problems[1]
+    for student in ("bob", "cy", "dee", "eve", "fay", "gus"):
+        assert not paths.submission_dir(student, course.module("alpha")).exists()
+    report = json.loads(paths.collect_report(course.module("alpha")).read_text())
+    assert {r["student"] for r in report} >= {"ada", "fay"}
+    text = summary(results)
+    print(text)
+    assert text.startswith("alpha: 1 collected, 1 missing, 6 with a problem") and "  fay: problem (repository nowhere" in text
+
+    # without --before (no deadline configured): the latest commit
+    again = collect(course, paths, [course.module("alpha")], roster=str(tmp_path / "roster.csv"))
+    assert {o.student for o in again["alpha"] if o.status == "collected"} == {"ada", "bob"}
+    assert b'"late"' in paths.submission_file("ada", course.module("alpha")).read_bytes()
+
+
+def test_collects_an_nbgrader_submitted_folder(course, tmp_path):
+    course, paths = course
+    submitted = tmp_path / "submitted"
+    files = {
+        "ann/beta/beta.ipynb": notebook(*BETA),
+        "ben/02_beta/whatever.ipynb": notebook(*BETA),
+        "cat/beta/beta.py": b"# %%\ndef double(x):\n    return 2 * x\n",
+        "dan/beta/beta.ipynb": b"",
+        "eli/beta/beta.ipynb": b"{" + b" " * (MAX_BYTES + 1) + b"}",
+        "fox/beta/beta.ipynb": notebook(*BETA).replace(b'"nbformat": 4', b'"nbformat": 3'),
+        "guy/alpha/alpha.ipynb": notebook(*ALPHA),
+        "hal/beta/beta.ipynb": notebook(*BETA),
+    }
+    for name, data in files.items():
+        (submitted / name).parent.mkdir(parents=True, exist_ok=True)
+        (submitted / name).write_bytes(data)
+    (submitted / "ann/beta/timestamp.txt").write_text("2026-11-30 09:00:00.000000 UTC")
+    (submitted / "hal/beta/beta.ipynb").chmod(0)
+    results = collect(course, paths, [course.module("beta")], folder=str(submitted))
+    status = {o.student: (o.status, o.message) for o in results["beta"]}
+    beta = course.module("beta")
+    assert status["ann"][0] == status["ben"][0] == "collected"
+    assert json.loads(paths.submission_origin("ann", beta).read_text())["submitted"] == "2026-11-30 09:00:00.000000 UTC"
+    assert paths.submission_file("ben", beta).read_bytes() == files["ben/02_beta/whatever.ipynb"]
+    assert "cat/beta/beta.py is a Python file" in status["cat"][1]
+    assert "dan/beta/beta.ipynb is empty" in status["dan"][1]
+    assert "eli/beta/beta.ipynb is 21.0 MB" in status["eli"][1]
+    assert "nbformat version 3" in status["fox"][1]
+    assert status["guy"][0] == "missing"
+    if os.geteuid() != 0:  # root reads anything
+        assert "could not be read" in status["hal"][1]
+
+
+def test_without_a_roster_or_folder_says_what_to_configure(course):
+    course, paths = course
+    with pytest.raises(CourseError, match="set grading.roster"):
+        collect(course, paths, [course.module("alpha")])
+
+
+def test_a_bad_before_date_is_a_clear_error(course, tmp_path):
+    course, paths = course
+    (tmp_path / "r.csv").write_text("student,name,repository\n")
+    with pytest.raises(CourseError, match="--before: 'friday' is not a date"):
+        collect(course, paths, [course.module("alpha")], roster=str(tmp_path / "r.csv"), before="friday")
+
+
+def test_the_deadline_comes_from_course_yaml_and_before_overrides_it(tmp_path):
+    from tasks.grade.collect import deadline_of
+
+    root = write_mini_course(tmp_path / "mini", extra_yaml="grading:\n  deadlines:\n    alpha: 2026-11-10 12:00\n")
+    course = load_course(root)
+    assert deadline_of(course, course.module("alpha"), None) == datetime(2026, 11, 10, 12, tzinfo=timezone.utc)
+    assert deadline_of(course, course.module("beta"), None) is None
+    assert deadline_of(course, course.module("alpha"), "2026-11-11T08:00+01:00").isoformat() == "2026-11-11T08:00:00+01:00"
