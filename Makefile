@@ -15,7 +15,7 @@ HAVE   := $(shell $(PY) -c '$(VERSION)' 2>/dev/null)
 VENV_OK := $(if $(WANT),$(filter $(WANT),$(HAVE)))
 
 .DEFAULT_GOAL := help
-.PHONY: help check-python FORCE venv build lint test deploy-all release bench clean distclean
+.PHONY: help check-python FORCE venv build lint test ruff deploy-all release bench clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,8 +46,11 @@ build: $(STAMP) ## Build, export, validate and archive every module (doit, incre
 lint: $(STAMP) ## Lint every module source
 	$(DOIT) lint
 
-test: $(STAMP) ## Run the test suite (both cores; a file's tests stay in one worker)
+test: ruff ## Run ruff, then the test suite (both cores; a file's tests stay in one worker)
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+ruff: $(STAMP) ## Lint the engine, tests and benchmark with ruff (rules in pyproject.toml; no formatting)
+	$(VENV)/bin/ruff check .
 
 deploy-all: $(STAMP) ## Build and validate every module, deploy all student notebooks in one commit
 	$(DOIT) deploy_student

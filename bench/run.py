@@ -175,7 +175,7 @@ def machine() -> dict:
         pass
     memory = "unknown"
     try:
-        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1])
         memory = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
@@ -287,7 +287,7 @@ def ratios(results: dict) -> list[dict]:
         ("ours / nbgrader", "cold generation / nbgrader generate_assignment fresh", r("cold", "nbgrader_fresh"),
          f"<= {TARGETS['cold_vs_nbgrader']:.2f} (>= 10x faster)", lambda v: v <= TARGETS["cold_vs_nbgrader"]),
         ("ours / nbgrader", "cold generation / nbgrader --force", r("cold", "nbgrader_force"), "", None),
-        ("ours / nbgrader", f"cold generation -n 2 / nbgrader fresh", r("cold_parallel", "nbgrader_fresh"), "", None),
+        ("ours / nbgrader", "cold generation -n 2 / nbgrader fresh", r("cold_parallel", "nbgrader_fresh"), "", None),
         ("ours / nbgrader", "no-op doit / nbgrader no-op (skips all)", r("noop", "nbgrader_noop"),
          f"<= {1 / TARGETS['nbgrader_noop_vs_ours']:.3f} (>= 9x faster)",
          lambda v: v <= 1 / TARGETS["nbgrader_noop_vs_ours"]),

@@ -95,7 +95,7 @@ def hidden_cell(index: int) -> str:
 
 def explain(index: int, k: int) -> str:
     if k % 2 == 0:
-        formula = f"y_i = {k + 1} x_i + {k}" if (k or index == 1) else f"y_i = \\mathrm{{previous}}(x)_i + x_i"
+        formula = f"y_i = {k + 1} x_i + {k}" if (k or index == 1) else "y_i = \\mathrm{previous}(x)_i + x_i"
         return markdown(f"""
             ## {k // 2 + 1}. The element-wise operation `op{k}`
 

@@ -10,6 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: random and remembering locally (the example database lives in .hypothesis/, ignored by git);
+# in CI (CI=true) derandomized and without a database, so a failure found once is found again on every run.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
 COPIED = ["course.yaml", "dodo.py", "tasks", "modules", "tinytorch/__init__.py"]

@@ -323,6 +323,18 @@ YAML_CASES = [
          ("modules[0].source", "is not a file", "point source at the module's .py or .ipynb file")),
     Case("yaml-source-symlink-out-of-repo", source_is_a_symlink_out,
          ("modules[0].source", "is a symlink out of the repository", "copy the file in instead")),
+    Case("yaml-tag-unknown-placeholder", change(COURSE, "course: Mini\n", "course: Mini\nstudent_repo:\n  tag: wk{wek}\n", point="tag: wk{wek}"),
+         ("student_repo.tag", "uses {wek}", "the only placeholder is {week}")),
+    Case("yaml-tag-not-a-git-ref", change(COURSE, "course: Mini\n", "course: Mini\nstudent_repo:\n  tag: week {week}\n", point="tag: week {week}"),
+         ("student_repo.tag", "does not make a valid git tag name: 'week 1'", "no spaces")),
+    Case("yaml-tag-ends-in-lock", change(COURSE, "course: Mini\n", "course: Mini\nstudent_repo:\n  tag: week{week}.lock\n", point="tag: week{week}.lock"),
+         ("student_repo.tag", "'week1.lock'", "ending with '.lock'")),
+    Case("yaml-branch-not-a-git-ref", change(COURSE, "course: Mini\n", "course: Mini\nstudent_repo:\n  branch: main..x\n", point="branch: main..x"),
+         ("student_repo.branch", "'main..x' is not a valid git branch name", "'..'")),
+    Case("yaml-kernel-not-installed", change(COURSE, "course: Mini\n", "course: Mini\nexecution:\n  kernel: nosuchkernel\n", point="kernel: nosuchkernel"),
+         ("execution.kernel", "'nosuchkernel' is not an installed Jupyter kernel", "installed: ")),
+    Case("yaml-folder-is-the-root", change(COURSE, "folder: modules/01_alpha", "folder: ."),
+         ("modules[0].folder", "'.' is the repository root", "its own folder")),
 ]
 
 

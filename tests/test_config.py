@@ -373,7 +373,7 @@ course: Demo
 outputs: [notebook, python, notebook]
 archive: tar.gz
 execution:
-  kernel: tinytorch
+  kernel: python3
   timeout: 30
 student_repo:
   path: out/students
@@ -387,7 +387,7 @@ student_repo:
     course = load_course(make_course(tmp_path, text))
     assert course.outputs == ("notebook", "python")  # duplicates collapse, order kept
     assert course.archive == "tar.gz"
-    assert course.execution == Execution("tinytorch", 30)
+    assert course.execution == Execution("python3", 30)
     assert course.student_repo == StudentRepo("out/students", "release", "v{week}", "git@example.org:course/students.git",
                                               Author("Ada", "ada@example.org"))
 

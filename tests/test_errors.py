@@ -60,3 +60,51 @@ def test_course_error_at_accepts_paths_and_cells(tmp_path):
 def test_course_error_is_an_exception():
     with pytest.raises(CourseError, match=r"^x\.py:1: boom$"):
         raise CourseError.at("x.py", 1, "boom")
+
+
+# --- every adapter's errors are CourseErrors: no traceback reaches a user ------------------------------------------
+
+def test_an_unknown_module_name_is_a_course_error_with_a_suggestion(tmp_path):
+    from conftest import write_mini_course
+    from tasks.course.context import load
+
+    course, _ = load(str(write_mini_course(tmp_path / "mini").resolve()))
+    with pytest.raises(CourseError, match="course.yaml: has no module named 'alpah'; did you mean 'alpha'"):
+        course.module("alpah")
+
+
+def test_an_archive_name_problem_is_a_course_error_naming_the_file():
+    from tasks.package.archive import archive_bytes
+
+    with pytest.raises(CourseError, match=r"^\.\./secret.txt: archive entry name"):
+        archive_bytes({"../secret.txt": b"x"}, "zip")
+
+
+def test_a_failing_git_command_reaches_the_user_as_a_task_failure_with_git_s_reason(tmp_path):
+    from tasks.graph.doitutil import reports_user_errors
+    from tasks.course.config import Author
+    from tasks.release.student_repo import StudentRepo
+
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path / "repo")], check=True)
+    repo = StudentRepo(tmp_path / "repo", "main", Author("T", "t@example.org"), "repo")
+
+    @reports_user_errors
+    def action():
+        repo.git("rev-parse", "--verify", "no-such-branch")
+
+    failed = action()
+    assert failed is not None and "git rev-parse --verify no-such-branch: " in str(failed) and "Needed a single revision" in str(failed)
+
+
+def test_a_missing_kernel_stops_validate_with_the_course_yaml_key_and_no_traceback(tmp_path):
+    from conftest import run_doit, write_mini_course
+
+    root = write_mini_course(tmp_path / "mini", names=("alpha",), extra_yaml="execution:\n  kernel: no-such-kernel\n")
+    result = run_doit(root, "validate:alpha")
+    assert result.returncode != 0
+    # course.yaml's own check names it first (course/release_settings.py); the kernel adapter's boundary
+    # (kernel/execute.translated) says the same for a kernel removed after course.yaml was checked
+    assert "course.yaml:" in result.output and "execution.kernel: " in result.output and "no-such-kernel" in result.output
+    assert "Traceback" not in result.output

@@ -119,6 +119,21 @@ def test_export_cells_strip_every_directive_and_skip_other_cells():
     assert export_cells(nb) == [(1, "import math"), (3, "def f():\n    #| this inner comment stays\n    return 1")]
 
 
+def test_export_text_keeps_the_cells_in_source_order():
+    """A later cell may use an earlier one: written in any other order, the package would not import."""
+    nb = new_notebook(cells=[
+        new_code_cell("#| default_exp core.x\n#| export\ndef first():\n    return 1"),
+        new_markdown_cell("between"),
+        new_code_cell("#| export\nSECOND = first() + 1"),
+        new_code_cell("#| export\ndef third():\n    return SECOND + 1"),
+    ])
+    text = export_text(nb, "x", FILE, lambda index, line: (FILE, index + 1, None))
+    assert text.index("def first") < text.index("SECOND = first()") < text.index("def third")
+    namespace: dict = {}
+    exec(compile(text, "x.py", "exec"), namespace)
+    assert namespace["third"]() == 3
+
+
 def test_export_text_of_the_solution():
     src, nb = solution()
     text = export_text(nb, "tensor", FILE, src.location)

@@ -167,3 +167,19 @@ def test_a_read_only_build_folder_is_a_clear_error_and_changes_nothing(tmp_path)
         assert again.returncode == 0, again.output
         assert "reworded" in (root / "build/student/01_alpha/alpha.ipynb").read_text()
         assert run_doit(root).ran == set()
+
+
+def test_ctrl_c_during_a_kernel_run_says_so_in_one_line_keeps_finished_tasks_and_leaves_no_kernel(tmp_path):
+    root = write_mini_course(tmp_path / "mini")
+    break_main_block(root, "    import time; time.sleep(60)\n")
+    proc = start_doit(root, "validate:alpha")
+    wait_for_line(proc, ".  validate:alpha")
+    time.sleep(3)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "\ncoursebuild: interrupted (Ctrl-C); every task that finished is saved: run doit again to go on\n", err
+    assert "Traceback" not in out + err
+    kernels = subprocess.run(["pgrep", "-f", str(root / "tasks/kernel")], capture_output=True, text=True).stdout
+    assert kernels == "", "a kernel outlived the interrupted build"
+    assert "lint:alpha" not in run_doit(root, "lint:alpha").ran

@@ -92,6 +92,16 @@ def test_expected_student_files_pass_the_leak_guard(case):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_expected_python_files_compile(case):
+def test_built_python_files_compile(builds, case):
+    """What the engine builds (not the checked-in files: a regenerated golden file could enshrine a stub that
+    breaks the syntax) is valid Python, student and solution, .py and every code cell of the .ipynb."""
+    import json
+
+    outputs = built(builds, case)
     for name in ("student.py", "solution.py"):
-        compile((GOLDEN / case / name).read_text(encoding="utf-8"), f"{case}/{name}", "exec")
+        compile(outputs[name], f"{case}/{name}", "exec")
+    for name in ("student.ipynb", "solution.ipynb"):
+        for number, cell in enumerate(json.loads(outputs[name])["cells"], 1):
+            code = "".join(cell["source"])
+            if cell["cell_type"] == "code" and not code.lstrip().startswith(("%", "!")):
+                compile(code, f"{case}/{name} (cell {number})", "exec")

@@ -119,3 +119,20 @@ def test_nbgrader_autograde_on_the_export_gives_our_scores(built, nbgrader_bin, 
     proc = subprocess.run([str(nbgrader_bin / "python"), "-c", SCORES, f"sqlite:///{target / 'gradebook.db'}", "beta"],
                           capture_output=True, text=True, check=True)
     assert json.loads(proc.stdout) == EXPECTED
+    assert our_scores(course, paths, "beta") == EXPECTED  # `tito grade` on the same submissions agrees
+
+
+def our_scores(course, paths, module: str) -> dict[str, float]:
+    """`tito grade` on the same submissions (an embedded one-worker Dask cluster): each student's total."""
+    from tasks.grade import gradebook
+    from tasks.grade.run import grade
+
+    grade(course, paths, [module], workers=1, stream=open(os.devnull, "w"))
+    db = gradebook.open_gradebook(paths.gradebook)
+    try:
+        totals: dict[str, float] = {}
+        for row in gradebook.results(db, module):
+            totals[row["student"]] = totals.get(row["student"], 0.0) + row["points"]
+        return totals
+    finally:
+        db.close()

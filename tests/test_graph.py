@@ -210,3 +210,15 @@ def test_generating_notebooks_imports_neither_jupytext_nor_nbformat(mini_course)
     assert heavy_imports(mini_course, "lint", "student", "solution") == "HEAVY []"
     assert (mini_course / "build/student/01_alpha/alpha.ipynb").exists()
     assert (mini_course / "build/solution/02_beta/beta.ipynb").exists()
+
+
+def test_a_module_folder_not_in_course_yaml_is_warned_about_once(mini_course):
+    (mini_course / "modules/09_spatial").mkdir()
+    result = run_doit(mini_course, "-n", "2", "lint")
+    assert result.returncode == 0, result.output
+    assert result.stderr.count("coursebuild: warning: modules/09_spatial is not in course.yaml, so it is not built (add it under `modules:`)\n") == 1, result.stderr
+
+
+def test_doit_k_from_inside_a_module_folder_finds_the_course_root(mini_course):
+    result = run_doit(mini_course / "modules/01_alpha", "-k", "lint:alpha")
+    assert result.returncode == 0 and "lint:alpha" in result.ran, result.output

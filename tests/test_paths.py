@@ -105,3 +105,14 @@ def test_grading_paths(tmp_path):
     assert paths.grades_dir == root / "build/grades"
     assert paths.feedback_file("ada", module) == root / "build/feedback/ada/01_tensor.html"
     assert paths.roster() is None
+
+
+def test_module_folders_not_in_course_yaml_are_found(tmp_path):
+    from conftest import write_mini_course
+    from tasks.course.context import load
+
+    root = write_mini_course(tmp_path / "mini")
+    (root / "modules/09_spatial").mkdir()
+    (root / "modules/__pycache__").mkdir()
+    course, paths = load(str(root))
+    assert [paths.rel(p) for p in paths.unlisted_module_folders()] == ["modules/09_spatial"]

@@ -324,3 +324,252 @@ def test_students_export_their_work_and_catch_up_with_released_solutions(course,
     assert "NotImplementedError" in stub.stderr and "is not implemented yet" in stub.stderr
     assert python("tools/export.py", "03_gamma").returncode != 0  # not released yet: a clear message
     assert git(clone, "status", "--porcelain") == ""  # exported files are ignored, never in the student's way
+
+
+# --- issue 12: preconditions, kills, order, errata, settings, hand edits, remotes -------------------------
+
+def in_progress(marker: str):
+    def prepare(repo: Path) -> None:
+        (repo / ".git" / marker).write_text(git(repo, "rev-parse", "HEAD") + "\n")
+    return prepare
+
+
+def locked(repo: Path) -> None:
+    (repo / ".git" / "index.lock").write_text("")
+
+
+def detached(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--detach", "HEAD")
+
+
+@pytest.mark.parametrize("prepare, says", [
+    (locked, ("another git command is running", "student-repo/.git/index.lock", "delete")),
+    (in_progress("MERGE_HEAD"), ("in the middle of a merge", "merge --abort")),
+    (in_progress("CHERRY_PICK_HEAD"), ("in the middle of a cherry-pick", "cherry-pick --abort")),
+    (in_progress("BISECT_LOG"), ("in the middle of a bisect", "bisect reset")),
+    (detached, ("a detached HEAD", "checkout main")),
+], ids=["index-lock", "merge", "cherry-pick", "bisect", "detached-head"])
+def test_preconditions_are_checked_before_anything_changes(course, prepare, says):
+    release(course, 1)
+    repo = course / "student-repo"
+    prepare(repo)
+    before = snapshot(repo)
+    message = failed_message(release(course, 2))
+    assert all(s in message for s in says), message
+    assert snapshot(repo) == before
+
+
+def test_a_student_repo_path_that_is_a_file_is_refused(course):
+    (course / "student-repo").write_text("not a folder\n")
+    message = failed_message(release(course, 1))
+    assert "student-repo: is a file, not a folder" in message
+    assert (course / "student-repo").read_text() == "not a folder\n"
+
+
+KILLER = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from tasks.release import faults
+from tasks.graph.task_release import release_action
+count = [0]
+def hook(step):
+    if count[0] == {at}:
+        if {lock}:
+            open(os.path.join({repo!r}, ".git", "index.lock"), "w").close()  # as if git died writing the index
+        os.kill(os.getpid(), signal.SIGKILL)
+    count[0] += 1
+faults.hook = hook
+release_action({root!r}, 2)
+"""
+
+
+def test_sigkill_at_random_points_is_repaired_by_the_next_release(course, tmp_path, capsys):
+    import random
+    import sys
+
+    release(course, 1)
+    repo = course / "student-repo"
+    reference = tmp_path / "reference"
+    shutil.copytree(course, reference, symlinks=True)
+    assert release(reference, 2) is None
+    expected = snapshot(reference / "student-repo")
+    points = sorted(random.Random(12).sample(range(3, 24), 4)) + [14, 15]  # and around the switch
+    kills = 0
+    for at in points:
+        for lock in (False, True):
+            script = KILLER.format(root=str(course), repo=str(repo), at=at, lock=lock)
+            killed = subprocess.run([sys.executable, "-c", script], cwd=course, capture_output=True, text=True)
+            assert killed.returncode in (-9, 0), killed.stderr
+            kills += killed.returncode == -9
+            if lock and not (repo / ".git/coursebuild-release.json").exists():  # killed before the switch began:
+                assert "delete student-repo/.git/index.lock" in failed_message(release(course, 2))  # a lock not ours
+                (repo / ".git/index.lock").unlink()
+            assert release(course, 2) is None, f"the release after a kill at checkpoint {at} works"
+            assert snapshot(repo)["files"] == expected["files"] and git(repo, "tag").split() == ["week1", "week2"]
+            assert git(repo, "status", "--porcelain") == "" and git(repo, "fsck", "--no-progress", "--no-dangling") == ""
+            git(repo, "tag", "-d", "week2")  # back to week 1 for the next kill
+            git(repo, "reset", "-q", "--hard", "week1")
+            git(repo, "clean", "-qfd")
+    assert kills >= 8
+
+
+def test_an_earlier_week_after_a_later_one_is_refused(course):
+    release(course, 1)
+    release(course, 3, confirm=True)
+    repo = course / "student-repo"
+    before = snapshot(repo)
+    message = failed_message(release(course, 2))
+    assert "week 2 comes before the last release, week 3 (week3)" in message and "Nothing was changed" in message
+    assert snapshot(repo) == before
+    assert release(course, 1) is None  # an earlier week already out: nothing to do
+    assert snapshot(repo) == before
+
+
+def test_dry_run_prints_what_would_be_committed_and_changes_nothing(course, capsys):
+    release(course, 1)
+    repo = course / "student-repo"
+    before = snapshot(repo)
+    capsys.readouterr()
+    assert release(course, 3, dry=True) is None
+    out = capsys.readouterr().out
+    assert "dry run, nothing changed" in out and "add    modules/03_gamma/gamma.ipynb" in out
+    assert "add    solutions/01_alpha/alpha.ipynb" in out and "update SCHEDULE.md" in out and "tag: week3 (new)" in out
+    assert snapshot(repo) == before
+
+
+def test_hand_edits_are_reported_and_never_overwritten_silently(course, capsys):
+    release(course, 1)
+    repo = course / "student-repo"
+    (repo / "SCHEDULE.md").write_text("edited by a TA\n")
+    (repo / "NOTES.md").write_text("office hours\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "TA notes")
+    before = snapshot(repo)
+    message = failed_message(release(course, 2))
+    assert "hand edits in the student repository would be overwritten" in message and "SCHEDULE.md (by " in message and "TA notes" in message
+    assert "force=1" in message and snapshot(repo) == before
+    assert release(course, 2, force=True) is None
+    assert "kept hand edits since the last release: NOTES.md" in capsys.readouterr().err
+    assert (repo / "NOTES.md").read_text() == "office hours\n" and "edited by a TA" not in (repo / "SCHEDULE.md").read_text()
+
+
+def test_the_readme_is_the_same_every_week(course):
+    release(course, 1)
+    repo = course / "student-repo"
+    readme = (repo / "README.md").read_bytes()
+    release(course, 2)
+    release(course, 3)
+    assert (repo / "README.md").read_bytes() == readme
+    assert git(repo, "log", "--format=%s", "--", "README.md").count("\n") == 0  # written once
+
+
+def test_a_module_removed_after_its_release_warns(course, capsys):
+    release(course, 3, confirm=True)
+    config = course / "course.yaml"
+    text = config.read_text()
+    config.write_text(text[: text.index("  - name: gamma")])
+    capsys.readouterr()
+    assert release(course, 4) is None
+    err = capsys.readouterr().err
+    assert "modules/03_gamma/ was released, but no module in course.yaml has that folder any more" in err
+    assert "(no solutions, no errata)" in err
+
+
+def with_remote(course: Path, remote: str) -> None:
+    config = course / "course.yaml"
+    config.write_text(config.read_text().replace("course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {remote}\n"))
+
+
+def test_a_relative_remote_resolves_from_the_course_root_and_a_fresh_bare_remote_gets_a_head(course, tmp_path):
+    remote = course.parent / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "master", str(remote)], check=True)  # HEAD -> a branch we never push
+    with_remote(course, "../remote.git")
+    assert release(course, 1) is None
+    assert release(course, 2) is None
+    assert git(remote, "tag").split() == ["week1", "week2"]  # every release tag, not only the current one
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(remote), str(clone)], check=True, capture_output=True)
+    assert (clone / "modules/01_alpha/alpha.ipynb").is_file() and git(clone, "symbolic-ref", "HEAD") == "refs/heads/main"
+
+
+def test_errata_with_a_remote_reach_students_without_moving_a_published_tag(course, tmp_path):
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    with_remote(course, str(remote))
+    release(course, 1)
+    release(course, 2)
+    week2 = git(remote, "rev-parse", "week2")
+    source = course / "modules/01_alpha/alpha.py"
+    source.write_text(source.read_text().replace("assert double(2) == 4", "assert double(2) == 4\n    assert double(0) == 0"))
+    assert run_doit(course).returncode == 0
+    message = failed_message(release(course, 2, force=True))  # moving a tag students have: refused, with advice
+    assert "already on" in message and "errata=1" in message
+    assert release(course, 2, errata=True) is None  # the advice works
+    assert git(remote, "rev-parse", "week2") == week2
+    assert git(remote, "rev-parse", "week2-errata1^{commit}") == git(remote, "rev-parse", "main")
+    assert "double(0) == 0" in git(remote, "show", "main:modules/01_alpha/alpha.v2.ipynb")
+
+
+def test_a_corrected_solution_after_its_release_reaches_students(course, capsys):
+    release(course, 2, confirm=True)  # alpha's solutions are out
+    repo = course / "student-repo"
+    source = course / "modules/01_alpha/alpha.py"
+    source.write_text(source.read_text().replace("alpha_doubled = np.asarray(x) * 2", "alpha_doubled = np.multiply(np.asarray(x), 2)  # corrected"))
+    assert run_doit(course).returncode == 0
+    message = failed_message(release(course, 2))  # never silently left behind
+    assert "solutions/01_alpha/alpha.ipynb" in message and "errata=1" in message
+    assert release(course, 2, errata=True) is None
+    assert "corrected" in (repo / "solutions/01_alpha/alpha.ipynb").read_text()
+    assert "updated solutions for alpha" in git(repo, "log", "-1", "--format=%s")
+    assert git(repo, "tag").split() == ["week2", "week2-errata1"]
+
+
+def test_release_waits_for_check_student_and_never_publishes_a_broken_student_notebook(course):
+    source = course / "modules/01_alpha/alpha.py"
+    source.write_text(source.read_text() + '\n# %%\nprint(alpha_instructor_reference)  # the student version has no such name\n')
+    result = run_doit(course, "release", "week=1")
+    assert result.returncode != 0 and "the student version of module 'alpha' is broken beyond its stubs" in result.output, result.output
+    assert not (course / "student-repo").exists()
+    result = run_doit(course, "deploy_student:alpha")
+    assert result.returncode != 0 and not (course / "student-repo").exists()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["week=1", "erata=1"], "unknown argument 'erata=1' for `doit release`; did you mean 'errata=1'?"),
+    (["week=\u00b2"], "is not a week number"),
+    (["week=1", "dry=maybe"], "dry='maybe' is not a yes/no value"),
+])
+def test_bad_release_arguments_are_errors(course, args, says):
+    result = run_doit(course, "release", *args)
+    assert result.returncode != 0 and says in result.output and "Traceback" not in result.output, result.output
+    assert not (course / "student-repo").exists()
+
+
+def test_python_only_outputs_give_students_a_working_export(course, tmp_path):
+    import sys
+
+    config = course / "course.yaml"
+    config.write_text(config.read_text().replace("outputs: [notebook, python]", "outputs: [python]"))
+    release(course, 2, confirm=True)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(course / "student-repo"), str(clone)], check=True)
+    assert not list(clone.glob("modules/*/*.ipynb"))
+    for args in (["--solution", "01_alpha"], ["02_beta"]):
+        done = subprocess.run([sys.executable, "tools/export.py", *args], cwd=clone, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+    check = subprocess.run([sys.executable, "-c", "from tinytorch.core.alpha import double; assert double(3) == 6"], cwd=clone, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+
+
+def test_a_built_file_changed_after_the_build_is_refused_with_advice_that_fixes_it(course):
+    """Issue 13: the release-time guard must not say "fix the markers" or "the artifact was not kept"."""
+    notebook = course / "build/student/01_alpha/alpha.py"
+    notebook.write_text(notebook.read_text() + "\nalpha_doubled = np.asarray(x) * 2\n")
+    message = failed_message(release(course, 1))
+    assert "LEAK: instructor-only text from modules/01_alpha/alpha.py:" in message
+    assert "This built file was changed after `doit student:alpha` wrote it" in message
+    assert "Rebuild it with `doit -a student:alpha`, then release again." in message
+    assert "fix the markers" not in message and "was not kept" not in message
+    assert not (course / "student-repo").exists()
+    assert run_doit(course, "-a", "student:alpha").returncode == 0
+    assert not isinstance(release(course, 1), TaskFailed)

@@ -36,7 +36,7 @@ def f(x):
 
 def file_line(text: str, line: str) -> int:
     """1-based number of the only line of `text` equal to `line`."""
-    numbers = [n for n, l in enumerate(text.split("\n"), 1) if l == line]
+    numbers = [n for n, each in enumerate(text.split("\n"), 1) if each == line]
     assert len(numbers) == 1, (line, numbers)
     return numbers[0]
 

@@ -5,6 +5,21 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where something is, formatted one way everywhere: `file:line` in a text source, `file (cell N, line M)`
+    in a notebook source (`cell` set), or just `file`."""
+
+    file: str
+    line: int | None = None
+    cell: int | None = None
+
+    def __str__(self) -> str:
+        if self.cell is not None:
+            return f"{self.file} (cell {self.cell}, line {self.line})" if self.line else f"{self.file} (cell {self.cell})"
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem at one place: `file:line: message`, or `file (cell N, line M): message` for notebooks."""
 
@@ -16,9 +31,7 @@ class Finding:
 
     @property
     def where(self) -> str:
-        if self.cell is not None:
-            return f"{self.file} (cell {self.cell}, line {self.line})" if self.line else f"{self.file} (cell {self.cell})"
-        return f"{self.file}:{self.line}" if self.line else self.file
+        return str(Location(self.file, self.line, self.cell))
 
     def __str__(self) -> str:
         label = "" if self.severity == "error" else f"{self.severity}: "

@@ -9,6 +9,7 @@ is re-implemented here.
 - `build.py`     deploy / release / module release, validate, status
 - `system.py`    doctor, system health, system info
 - `nbgrader_rules.py`  `tito module validate --nbgrader`: built notebooks against nbgrader's schema and rules
+- `grade.py`     grade / module grade: collected submissions graded on Dask into the gradebook (tasks/grade/)
 - `grading_edges.py`  collect (submissions), grades (reports, hand scores), nbgrader export
 
 A command module has `def register(subparsers) -> None`; each subcommand does `set_defaults(func=handler)`

@@ -9,6 +9,7 @@ import sys
 COMMANDS = [
     "tasks.cli.build",
     "tasks.cli.system",
+    "tasks.cli.grade",
     "tasks.cli.grading_edges",
 ]
 

@@ -2,7 +2,7 @@
 
 Importing PyYAML and validating course.yaml was a quarter of what a no-op `doit` adds to doit's own cost.
 The cache is used only when loading course.yaml again would give the same Course: it is keyed by
-course.yaml's bytes, the code that reads it (config.py), the root and the Python version; the checks
+course.yaml's bytes, the code that reads it (config.py, model.py, checks.py, release_settings.py), the root and the Python version; the checks
 that look at the file system (sources exist, paths stay in the repository) run again on every use, and
 if one fails, course.yaml is loaded afresh, which reports the problem with its line. A missing,
 unreadable or stale cache is only a slower start; failing to write it is ignored.
@@ -14,18 +14,20 @@ import pickle
 import sys
 from pathlib import Path
 
-from . import config
+from . import checks, config, model, release_settings
 from .config import COURSE_FILE, Course, load_course
 from ..base.errors import CourseError
 from ..base.fsutil import write_atomic
 from .paths import course_cache_file
+
+READERS = (config, model, checks, release_settings)  # their code decides what a course.yaml becomes
 
 
 def load_course_cached(root: Path) -> Course:
     root = Path(root).resolve()
     key = cache_key(root)
     course = read_cache(course_cache_file(root), key) if key else None
-    if course is None or config.file_system_changed(course):
+    if course is None or checks.file_system_changed(course):
         course = load_course(root)
         if key:
             write_cache(course_cache_file(root), key, course)
@@ -35,7 +37,8 @@ def load_course_cached(root: Path) -> Course:
 def cache_key(root: Path) -> str | None:
     try:
         digest = hashlib.sha256((root / COURSE_FILE).read_bytes())
-        digest.update(Path(config.__file__).read_bytes())
+        for reader in READERS:
+            digest.update(Path(reader.__file__).read_bytes())
     except OSError:
         return None  # load_course says what is wrong with course.yaml
     digest.update(f"{root}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}".encode())

@@ -1,7 +1,7 @@
 """course.yaml: the only description of the course, validated on load with `course.yaml:LINE` errors.
 
 The file is composed into YAML nodes (which keep their line numbers), checked against a small schema,
-then turned into frozen dataclasses. Every problem found is reported, not just the first. PyYAML is
+then turned into the frozen dataclasses of model.py and checked as a whole (checks.py). Every problem found is reported, not just the first. PyYAML is
 imported only to do that: a doit start with an unchanged course.yaml gets its Course from
 course_cache.py and never imports it.
 """
@@ -9,109 +9,17 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from ..base.errors import CourseError, Finding
+from .checks import check_course, file_system_changed, inside, line_of, path_problems, within  # noqa: F401 (re-exported)
+from .model import (  # noqa: F401 (re-exported: callers name the model through config)
+    ARCHIVES, COURSE_FILE, NAME_RE, OUTPUTS, Author, Course, Execution, Grading, Module, StudentRepo, UnknownModule,
+)
 
-COURSE_FILE = "course.yaml"
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-OUTPUTS = ("notebook", "python")
-ARCHIVES = ("zip", "tar.gz")
-
-
-@dataclass(frozen=True)
-class Module:
-    name: str
-    folder: str
-    source: str
-    release: int
-    solutions: int
-    depends_on: tuple[str, ...]
-    line: int = field(default=0, compare=False)
-
-    @property
-    def slug(self) -> str:
-        """The folder's own name, e.g. `01_tensor`: names every build directory of the module."""
-        return Path(self.folder).name
-
-    def as_dict(self) -> dict:
-        data = asdict(self)
-        data.pop("line")
-        data["depends_on"] = list(self.depends_on)
-        return data
-
-
-@dataclass(frozen=True)
-class Author:
-    name: str
-    email: str
-
-
-@dataclass(frozen=True)
-class StudentRepo:
-    path: str
-    branch: str
-    tag: str
-    remote: str | None
-    author: Author
-
-
-@dataclass(frozen=True)
-class Execution:
-    kernel: str
-    timeout: int
-
-
-@dataclass(frozen=True)
-class Grading:
-    """course.yaml `grading:`: where and how submissions are graded, who the students are, and when each
-    module is due (deadlines are timezone-aware; a deadline written without a zone is UTC)."""
-
-    scheduler: str | None = None        # tcp://HOST:8786: an existing Dask cluster; None: an embedded one
-    workers: int | None = None          # workers of the embedded cluster (None: one per core)
-    timeout: int = 30                   # seconds per cell of a submission
-    memory: int = 1024                  # MB a submission's process may allocate
-    roster: str | None = None           # CSV: id, name, repository (path or URL), relative to the root
-    submitted: str | None = None        # a folder in nbgrader's submitted/<student>/<module>/ layout
-    deadlines: tuple[tuple[str, datetime], ...] = ()
-
-    def deadline(self, module: str) -> datetime | None:
-        return dict(self.deadlines).get(module)
-
-
-@dataclass(frozen=True)
-class Course:
-    name: str
-    outputs: tuple[str, ...]
-    archive: str
-    execution: Execution
-    student_repo: StudentRepo
-    modules: tuple[Module, ...]
-    root: Path = field(compare=False)
-    grading: Grading = Grading()
-
-    def module(self, name: str) -> Module:
-        for module in self.modules:
-            if module.name == name:
-                return module
-        raise KeyError(name)
-
-    def dependencies(self, module: Module) -> list[Module]:
-        """Every module `module` depends on, directly or through others, in course order."""
-        wanted: set[str] = set()
-        stack = list(module.depends_on)
-        while stack:
-            name = stack.pop()
-            if name not in wanted:
-                wanted.add(name)
-                stack.extend(self.module(name).depends_on)
-        return [m for m in self.modules if m.name in wanted]
-
-
-# --- the schema -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Key:
@@ -322,7 +230,7 @@ COURSE = {
     "course": Key(text, required=True),
     "outputs": Key(list_of(one_of(OUTPUTS), allow_empty=False), default=[("notebook", None)]),
     "archive": Key(one_of(ARCHIVES), default="zip"),
-    "execution": Key(section(EXECUTION), default={"kernel": "python3", "timeout": 120}),
+    "execution": Key(section(EXECUTION), default={key: spec.default for key, spec in EXECUTION.items()}),
     "student_repo": Key(section(STUDENT_REPO), default=None),
     "grading": Key(section(GRADING), default=None),
     "modules": Key(list_of(section(MODULE), allow_empty=False), required=True),
@@ -410,147 +318,3 @@ def build_grading(values: dict | None) -> Grading:
     deadlines = tuple((name, when) for name, when, _ in values["deadlines"] if when is not None)
     keys = ("scheduler", "workers", "timeout", "memory", "roster", "submitted")
     return Grading(**{key: values[key] for key in keys}, deadlines=deadlines)
-
-
-def line_of(node) -> int:
-    return node.start_mark.line + 1
-
-
-def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
-    """The checks that need the whole course: names, weeks, dependencies, paths."""
-    findings: list[Finding] = []
-
-    def fail(node, message):
-        findings.append(Finding(filename, line_of(node) if node is not None else 1, message))
-
-    repo_node = (values["student_repo"] or {}).get("__node__")
-    repo_keys = {k.value: v for k, v in repo_node.value} if repo_node is not None else {}
-    if "{week}" not in course.student_repo.tag:
-        fail(repo_keys.get("tag", repo_node), f"student_repo.tag: '{course.student_repo.tag}' must contain {{week}}, e.g. 'week{{week}}'")
-    if not inside(course.root, course.student_repo.path):
-        fail(repo_keys.get("path", repo_node), f"student_repo.path: '{course.student_repo.path}' leaves the repository; use a path inside it such as 'student-repo'")
-    seen: dict[str, int] = {}
-    folders: dict[str, str] = {}
-    for index, ((raw, node), module) in enumerate(zip(values["modules"], course.modules)):
-        where = f"modules[{index}]"
-        keys = {k.value: v for k, v in node.value}
-        if not NAME_RE.match(module.name):
-            fail(keys["name"], f"{where}.name: '{module.name}' must be lower case letters, digits and _ (it names tasks and files)")
-        if module.name in seen:
-            fail(keys["name"], f"{where}.name: duplicate module name '{module.name}' (first on line {seen[module.name]}); rename one")
-        seen.setdefault(module.name, line_of(keys["name"]))
-        if module.slug in folders:
-            fail(keys["folder"], f"{where}.folder: '{module.slug}' is already the folder of module '{folders[module.slug]}'; each module needs its own folder")
-        folders.setdefault(module.slug, module.name)
-        if module.solutions < module.release:
-            fail(keys["solutions"], f"{where}.solutions: week {module.solutions} is before the release week {module.release}; solutions must come out in or after the release week")
-        check_paths(course.root, module, keys, where, fail)
-    check_dependencies(course, values["modules"], fail)
-    check_grading(course, values["grading"], fail)
-    return findings
-
-
-def check_grading(course: Course, values: dict | None, fail) -> None:
-    """Deadlines name modules of the course; the roster and submitted folder stay in the repository."""
-    if values is None:
-        return
-    keys = {k.value: v for k, v in values["__node__"].value}
-    names = [m.name for m in course.modules]
-    seen: dict[str, int] = {}
-    for name, _, node in values["deadlines"]:
-        if name not in names:
-            close = difflib.get_close_matches(str(name), names, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known modules: {', '.join(names)}"
-            fail(node, f"grading.deadlines: '{name}' is not a module of this course; {hint}")
-        elif name in seen:
-            fail(node, f"grading.deadlines: duplicate deadline for '{name}' (first on line {seen[name]}); keep one")
-        seen.setdefault(name, line_of(node))
-    for key in ("roster", "submitted"):
-        relative = getattr(course.grading, key)
-        if relative is not None and not inside(course.root, relative):
-            fail(keys[key], f"grading.{key}: '{relative}' leaves the repository; use a path inside it such as 'grading/{key}'")
-
-
-def within(root: Path, path: Path) -> bool:
-    resolved = path.resolve()
-    return resolved == root or root in resolved.parents
-
-
-def inside(root: Path, relative: str) -> bool:
-    return not Path(relative).is_absolute() and within(root, root / relative)
-
-
-def check_paths(root: Path, module: Module, keys: dict, where: str, fail) -> None:
-    for key, problem in path_problems(root, module):
-        fail(keys[key], f"{where}.{key}: {problem}")
-
-
-def path_problems(root: Path, module: Module) -> list[tuple[str, str]]:
-    """(key, problem) for a module's folder and source: they must stay in the repository and exist."""
-    if not inside(root, module.folder):
-        return [("folder", f"'{module.folder}' leaves the repository; use a relative path such as 'modules/01_tensor'")]
-    if "/" in module.source or "\\" in module.source or module.source in (".", ".."):
-        return [("source", f"'{module.source}' must be a file name inside the module folder '{module.folder}'")]
-    path = root / module.folder / module.source
-    if path.suffix not in (".py", ".ipynb"):
-        return [("source", f"'{module.source}' must be a .py (jupytext percent) or .ipynb file")]
-    if path.is_symlink() and not within(root, path):
-        return [("source", f"'{module.folder}/{module.source}' is a symlink out of the repository; copy the file in instead")]
-    if not path.exists():
-        return [("source", f"'{module.folder}/{module.source}' does not exist; create it or fix the name")]
-    if not path.is_file():
-        return [("source", f"'{module.folder}/{module.source}' is not a file (a directory?); point source at the module's .py or .ipynb file")]
-    return []
-
-
-def file_system_changed(course: Course) -> bool:
-    """Would loading course.yaml now find a problem in the file system that it did not find before?
-    (A cached Course is only used when not: course_cache.py.)"""
-    return not inside(course.root, course.student_repo.path) or any(path_problems(course.root, m) for m in course.modules)
-
-
-def check_dependencies(course: Course, entries: list, fail) -> None:
-    order = {m.name: i for i, m in enumerate(course.modules)}
-    names = [m.name for m in course.modules]
-    if len(set(names)) != len(names):
-        return  # duplicate names are reported; dependencies on them cannot be judged until they are fixed
-    cycle = find_cycle(course)
-    for index, ((raw, node), module) in enumerate(zip(entries, course.modules)):
-        for (dep, dep_node) in raw["depends_on"]:
-            where = f"modules[{index}].depends_on"
-            if dep not in order:
-                close = difflib.get_close_matches(dep, list(order), n=1)
-                hint = f" did you mean '{close[0]}'?" if close else f" Known modules: {', '.join(order)}."
-                fail(dep_node, f"{where}: '{dep}' is not a module of this course.{hint}")
-            elif cycle and module.name in cycle and dep in cycle:
-                fail(dep_node, f"{where}: dependency cycle {' -> '.join(cycle)}; a module can only depend on earlier ones")
-            elif order[dep] >= order[module.name]:
-                fail(dep_node, f"{where}: '{dep}' comes later in the course than '{module.name}'; a module can only depend on earlier modules (reorder the list)")
-            elif course.module(dep).release > module.release:
-                fail(dep_node, f"{where}: '{dep}' is released in week {course.module(dep).release}, after '{module.name}' (week {module.release}); students would lack it: release '{dep}' in week {module.release} or earlier, or '{module.name}' later")
-
-
-def find_cycle(course: Course) -> list[str] | None:
-    known = {m.name: m for m in course.modules}
-    state: dict[str, int] = {}
-
-    def visit(name: str, trail: list[str]):
-        state[name] = 1
-        for dep in known[name].depends_on:
-            if dep not in known:
-                continue
-            if state.get(dep) == 1:
-                return trail[trail.index(dep):] + [dep] if dep in trail else [name, dep]
-            if dep not in state:
-                found = visit(dep, trail + [dep])
-                if found:
-                    return found
-        state[name] = 2
-        return None
-
-    for module in course.modules:
-        if module.name not in state:
-            found = visit(module.name, [module.name])
-            if found:
-                return found
-    return None

@@ -1,4 +1,5 @@
-"""The course being built: loaded once per process, shared by task creators and actions."""
+"""The course at a root: parsed once per version of its course.yaml (and per process), handed out as
+immutable values. There is no current course: callers pass the root (actions) or (course, paths) (creators)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -7,18 +8,6 @@ from pathlib import Path
 from .config import COURSE_FILE, Course
 from .cache import load_course_cached
 from .paths import Paths
-
-_root: list[Path] = []
-
-
-def set_root(root: Path) -> None:
-    _root[:] = [Path(root).resolve()]
-
-
-def root() -> Path:
-    if not _root:
-        raise RuntimeError("coursebuild: set_root() was not called (dodo.py does it)")
-    return _root[0]
 
 
 def load(root_dir: str) -> tuple[Course, Paths]:
@@ -35,7 +24,3 @@ def load(root_dir: str) -> tuple[Course, Paths]:
 def _load(root_dir: str, version) -> tuple[Course, Paths]:
     course = load_course_cached(Path(root_dir))
     return course, Paths(course)
-
-
-def current() -> tuple[Course, Paths]:
-    return load(str(root()))

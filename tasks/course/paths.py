@@ -44,6 +44,13 @@ class Paths:
         return text[len(prefix):] if text.startswith(prefix) else text
 
     # sources
+    def unlisted_module_folders(self) -> list[Path]:
+        """Folders under modules/ that course.yaml does not list (they are not built)."""
+        listed = {(self.root / m.folder).resolve() for m in self.course.modules}
+        folder = self.root / "modules"
+        found = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) if folder.is_dir() else []
+        return [p for p in found if p.resolve() not in listed]
+
     def source(self, module: Module) -> Path:
         return self.root / module.folder / module.source
 
@@ -62,11 +69,10 @@ class Paths:
                     found.append(path)
         return sorted(found)
 
-    # build outputs
-    VERSION_DIRS = {"student": "student", "solution": "solution", "public_solution": "public-solution"}
-
-    def version_file(self, module: Module, version: str, suffix: str) -> Path:
-        return self.build / self.VERSION_DIRS[version] / module.slug / f"{module.name}{suffix}"
+    # build outputs. `folder` is a build variant's folder (versions/variants.VARIANTS[name].folder): this
+    # layer does not know the variants, only where a folder of build/ is.
+    def version_file(self, module: Module, folder: str, suffix: str) -> Path:
+        return self.build / folder / module.slug / f"{module.name}{suffix}"
 
     def student_notebook(self, module: Module) -> Path:
         return self.version_file(module, "student", ".ipynb")
@@ -80,16 +86,19 @@ class Paths:
     def solution_python(self, module: Module) -> Path:
         return self.version_file(module, "solution", ".py")
 
-    def version_files(self, module: Module, version: str) -> list[Path]:
-        """The files of a version (`student`, `solution`, or `public_solution`: the solution as released to
-        students, without hidden tests and instructor cells), per the course's output formats."""
+    def version_files(self, module: Module, folder: str) -> list[Path]:
+        """The files of a build variant in build/`folder`/, per the course's output formats."""
         suffixes = {"notebook": ".ipynb", "python": ".py"}
-        return [self.version_file(module, version, suffixes[fmt]) for fmt in ("notebook", "python") if fmt in self.course.outputs]
+        return [self.version_file(module, folder, suffixes[fmt]) for fmt in ("notebook", "python") if fmt in self.course.outputs]
 
-    def output_dirs(self) -> list[Path]:
+    def output_dir(self, name: str) -> Path:
+        """An output folder named in the task-kind registry (graph/kinds.py): `package` is tinytorch/, any
+        other name a folder of build/."""
+        return self.package if name == "package" else self.build / name
+
+    def output_dirs(self, names) -> list[Path]:
         """The folders the build writes into (and nothing else under build/, e.g. the benchmark's venv)."""
-        names = list(self.VERSION_DIRS.values()) + ["digests", "executed", "checks", "archives"]
-        return [self.build / name for name in names] + [self.package]
+        return [self.output_dir(name) for name in names]
 
     def code_digest(self, module: Module, version: str) -> Path:
         """The code cells of a version, hashed: what execution and export are keyed on."""
@@ -173,9 +182,14 @@ class Paths:
 
     # the student repository (paths inside it are relative, POSIX)
     @staticmethod
+    def repo_dir(module: Module, top: str) -> PurePosixPath:
+        """A module's folder under `top` (a variant's repo_dir) in the student repository."""
+        return PurePosixPath(top) / module.slug
+
+    @staticmethod
     def repo_module_dir(module: Module) -> PurePosixPath:
-        return PurePosixPath("modules") / module.slug
+        return Paths.repo_dir(module, "modules")
 
     @staticmethod
     def repo_solution_dir(module: Module) -> PurePosixPath:
-        return PurePosixPath("solutions") / module.slug
+        return Paths.repo_dir(module, "solutions")

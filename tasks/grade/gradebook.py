@@ -63,11 +63,10 @@ def open_gradebook(path: Path) -> sqlite3.Connection:
 
 
 def check_version(db: sqlite3.Connection, path: Path) -> None:
+    with db:  # two processes may create the same new gradebook at once: the first one's row wins
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
     row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-    if row is None:
-        with db:
-            db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-    elif row["value"] != str(SCHEMA_VERSION):
+    if row["value"] != str(SCHEMA_VERSION):
         raise CourseError.at(path, None, f"was written by gradebook schema {row['value']}, this is {SCHEMA_VERSION}; move it aside and run `tito grade` again")
 
 

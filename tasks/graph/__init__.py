@@ -1,3 +1,4 @@
 """The doit task graph: the only layer that imports doit. `boot` prepares a run (lock, signals, config),
-`task_*` are the task creators dodo.py exposes, `engine` tracks which engine files each task depends on,
+`kinds` is the registry of task kinds (creator, output folders, default) that dodo.py,
+boot and prune read, `task_*` are the creators (each takes (course, paths)), `engine` tracks which engine files each task depends on,
 `reporter` prints a run, `doitutil` holds the shared task helpers."""

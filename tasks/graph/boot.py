@@ -1,42 +1,66 @@
 """What dodo.py does before doit looks at any task: load course.yaml (or stop with its errors), take the
-build lock, make SIGTERM save doit's state, and return DOIT_CONFIG."""
+build lock, make SIGTERM save doit's state, and return DOIT_CONFIG with the course and its paths.
+
+The doit arguments come from the caller (dodo.py passes doit's command line; a program driving doit passes
+the ones it runs): nothing here looks at sys.argv."""
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
-from ..course.context import current, set_root
+from ..course.context import load
 from ..base.errors import CourseError
 from ..base.fsutil import sweep_temp_files
+from .kinds import default_tasks, output_folders
 from .reporter import CourseReporter
+from .variables import variables_help
 
 DOIT_COMMANDS = {"help", "run", "list", "info", "clean", "forget", "ignore", "dumpdb", "strace", "tabcompletion", "reset-dep"}
 READ_ONLY_COMMANDS = {"list", "info", "help", "tabcompletion", "dumpdb"}
-DEFAULT_TASKS = ["lint", "student", "solution", "export", "validate", "check_student", "archive"]
 _lock_handle = []
+_main_pid: list[int] = []
 
 
-def boot(root: Path, argv: list[str] | None = None) -> dict:
-    set_root(root)
+class Booted(NamedTuple):
+    config: dict   # DOIT_CONFIG
+    course: object  # course.config.Course
+    paths: object   # course.paths.Paths
+
+
+def boot(root: Path, args: list[str]) -> Booted:
+    """Load the course at `root` and prepare a doit run with the doit arguments `args` (its command and
+    options, e.g. ['list'] or ['-n', '2']): given by the caller, never read from sys.argv here."""
     try:
-        course, paths = current()
+        course, paths = load(str(Path(root).resolve()))
     except CourseError as error:
         print(f"coursebuild: course.yaml has problems, nothing was built:\n{error}", file=sys.stderr)
         raise SystemExit(2)
-    if doit_command(sys.argv[1:] if argv is None else argv) not in READ_ONLY_COMMANDS:
+    for folder in paths.unlisted_module_folders():
+        print(f"coursebuild: warning: {paths.rel(folder)} is not in course.yaml, so it is not built (add it under `modules:`)", file=sys.stderr)
+    if doit_command(args) == "help":
+        explain_variables(args)
+    if doit_command(args) not in READ_ONLY_COMMANDS:
         take_lock(paths.lock_file)
-        for folder in paths.output_dirs():
+        for folder in paths.output_dirs(output_folders()):
             sweep_temp_files(folder)
     signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, interrupted)
+    _main_pid[:] = [os.getpid()]
+    return Booted(doit_config(args), course, paths)
+
+
+def doit_config(args=()) -> dict:
     return {
         "dep_file": ".doit.db",
         "backend": "sqlite3",
         "check_file_uptodate": "md5",
         "continue": True,
-        "default_tasks": DEFAULT_TASKS,
-        "reporter": CourseReporter,
+        "default_tasks": default_tasks(),
+        "reporter": reporter_for(list(args)),
     }
 
 
@@ -48,9 +72,32 @@ def doit_command(args: list[str]) -> str:
     return "run"
 
 
+def explain_variables(args: list[str]) -> None:
+    """`doit help release`: after doit's one line, the command-line variables the task reads (week=, ...)."""
+    words = [arg for arg in args if not arg.startswith("-")]
+    text = variables_help(words[1]) if len(words) > 1 else ""
+    if text:
+        atexit.register(lambda: print(text, end="", flush=True))
+
+
+def reporter_for(args: list[str]) -> type:
+    """The reporter class; with -v/--verbosity it also lists up-to-date tasks."""
+    if any(arg.startswith(("-v", "--verbosity")) for arg in args):
+        return type("VerboseCourseReporter", (CourseReporter,), {"verbose": True})
+    return CourseReporter
+
+
 def terminate(signum, frame):
     """SIGTERM as SystemExit, so doit's `finally` saves the state of the tasks that finished."""
     raise SystemExit(128 + signum)
+
+
+def interrupted(signum, frame):
+    """Ctrl-C: one line instead of a traceback; SystemExit lets doit's `finally` save the finished tasks."""
+    if _main_pid and os.getpid() == _main_pid[0]:
+        print("\ncoursebuild: interrupted (Ctrl-C); every task that finished is saved: run doit again to go on",
+              file=sys.stderr, flush=True)
+    raise SystemExit(130)
 
 
 def take_lock(lock_file: Path) -> None:

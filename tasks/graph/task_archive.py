@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 from ..package.archive import archive_bytes
-from ..course.context import current, load
+from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
 from ..base.fsutil import write_atomic
 from ..notebook.source import read_source
 from ..versions.leakguard import guard
+from ..versions.variants import VARIANTS
+
+ARCHIVED = VARIANTS["student"]
 
 
 def archive_entries(paths, module) -> dict[str, bytes]:
     """Archive name -> content: `NN_name/<student files>` and `NN_name/<data files, relative>`."""
     folder = paths.root / module.folder
-    entries = {f"{module.slug}/{p.name}": p.read_bytes() for p in paths.version_files(module, "student")}
+    entries = {f"{module.slug}/{p.name}": p.read_bytes() for p in paths.version_files(module, ARCHIVED.folder)}
     entries.update({f"{module.slug}/{p.relative_to(folder).as_posix()}": p.read_bytes() for p in paths.data_files(module)})
     return entries
 
@@ -25,16 +28,15 @@ def archive_action(root: str, name: str) -> None:
     data = archive_bytes(archive_entries(paths, module), course.archive)
     target = paths.archive(module)
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    guard(source, {paths.rel(target): data})
+    guard(source, {paths.rel(target): data}, ARCHIVED.name)
     write_atomic(target, data)
 
 
-def task_archive():
+def task_archive(course, paths):
     """Per-module student archives (.zip or .tar.gz per course.yaml), byte-identical when unchanged."""
-    course, paths = current()
     engine = engine_files(__name__)
     for module in course.modules:
-        inputs = paths.version_files(module, "student") + paths.data_files(module)
+        inputs = paths.version_files(module, ARCHIVED.folder) + paths.data_files(module)
         yield {
             "name": module.name,
             "actions": [(archive_action, [str(course.root), module.name])],

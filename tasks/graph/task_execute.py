@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 
-from ..course.context import current, load
+from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
 from ..base.errors import CourseError, Finding
 from ..kernel.execute import ExecutionFailed, failures, run
+from ..kernel.report import cell_place, explained
 from ..notebook.outputs import code_cell_labels, merged, record_text, recorded_outputs
 from ..base.fsutil import write_atomic
 from ..versions.pipeline import build_version, code_digest
 from ..notebook.render import kernel_metadata, render_ipynb
-from ..notebook.source import read_source
+from ..notebook.source import cell_index, read_source
+from ..versions.origins import origin_line
 from .task_export import export_targets
-from ..versions.transforms import STUB_SIGNATURE
-
-STUB_RE = re.compile(r"raise NotImplementedError\(\"(?P<what>.+?) \(module [^)]*\) " + STUB_SIGNATURE)
+from ..versions.stubs import stub_failure, stubs
 
 
 def prepared(paths, module, version: str, kernel: str):
@@ -31,11 +30,12 @@ def prepared(paths, module, version: str, kernel: str):
     return source, nb
 
 
-def source_line(source, nb, cell_number: int) -> str:
-    """'file:line' in the module source of cell `cell_number` (1-based) of a built notebook."""
-    index = int(nb.cells[cell_number - 1].id.split("-")[-1])
-    file, line, cell = source.location(index, 0)
-    return f"{file}:{line}" if cell is None else f"{file} (cell {cell})"
+def stopped(source, failure: ExecutionFailed) -> tuple[object, str]:
+    """(where in the module source, what happened) for a run that stopped: an error, a timeout, a dead kernel."""
+    if failure.failure is not None:
+        return explained(source, failure.nb, failure.failure)
+    index = failure.cell if failure.cell is not None else 0
+    return cell_place(source, failure.nb, index), str(failure)
 
 
 def execute(course, paths, module, nb, allow_errors: bool):
@@ -54,19 +54,29 @@ def validate_action(root: str, name: str) -> None:
         executed = execute(course, paths, module, nb, allow_errors=False)
     except ExecutionFailed as failure:
         write_atomic(target, render_ipynb(failure.nb, course.execution.kernel))
-        raise CourseError(Finding(source.file, None, f"validation of module '{name}' failed: the reference solution does not pass its own tests.\n    {failure}\n    The executed notebook is in {paths.rel(target)}; fix the source and run `doit validate:{name}` again."))
+        where, what = stopped(source, failure)
+        raise CourseError(Finding(where.file, where.line, f"validation of module '{name}' failed: {what}\n    The executed notebook is {paths.rel(target)}; fix the source and run `doit validate:{name}` again.", cell=where.cell))
     record = recorded_outputs(executed, code_digest(pristine))
     write_atomic(paths.executed_outputs(module), record_text(record))
     write_atomic(target, render_ipynb(merged(pristine, record), course.execution.kernel))
     print(f"validate:{name}: all {sum(c.cell_type == 'code' for c in nb.cells)} code cells ran without error")
 
 
-def stubbed_functions(nb) -> list[str]:
-    return [m["what"] for cell in nb.cells if cell.cell_type == "code" for m in STUB_RE.finditer(cell.source)]
+def stub_places(source, nb) -> list[str]:
+    """'what (file:line)' for each stub of a built student notebook."""
+    return [f"{stub.what} ({source.at(cell_index(nb.cells[stub.cell]), origin_line(nb.cells[stub.cell], stub.line))})"
+            for stub in stubs(nb)]
 
 
-def is_stub_failure(failure) -> bool:
-    return failure.ename == "NotImplementedError" and STUB_SIGNATURE in failure.evalue
+def broken_cells(source, nb, broken, name: str) -> CourseError:
+    """check_student's failure: each cell that fails other than at a stub, at its source line."""
+    findings = []
+    for failure in broken:
+        where, what = explained(source, nb, failure)
+        findings.append(Finding(where.file, where.line, f"the student version of module '{name}' is broken beyond its stubs here: {what}", cell=where.cell))
+    todo = "; ".join(stub_places(source, nb)) or "none"
+    findings[-1] = Finding(findings[-1].file, findings[-1].line, findings[-1].message + f"\n    A student could not get past this by implementing the exercises (stubs: {todo}). Fix the scaffolding: only a stub's NotImplementedError may stop a cell.", cell=findings[-1].cell)
+    return CourseError(findings)
 
 
 def free_points(executed) -> list[tuple[int, str, float]]:
@@ -82,8 +92,7 @@ def free_points(executed) -> list[tuple[int, str, float]]:
 
 
 def free_points_finding(source, nb, number: int, grade_id: str, points) -> Finding:
-    index = int(nb.cells[number - 1].id.split("-")[-1])
-    file, line, cell = source.location(index, None)  # the cell's header: where its "grade" flag is
+    file, line, cell = source.location(cell_index(nb.cells[number - 1]), None)  # the cell's header: where its "grade" flag is
     return Finding(file, line, f"graded test cell '{grade_id}' ({points} point{'' if points == 1 else 's'}) passes on the untouched student version: free points. "
                    "Make the test call what the student implements (so it fails at their stub), or set \"grade\": false "
                    "(and drop \"points\") on a cell that only demonstrates", cell=cell)
@@ -97,31 +106,33 @@ def check_student_action(root: str, name: str) -> None:
     try:
         executed = execute(course, paths, module, nb, allow_errors=True)
     except ExecutionFailed as failure:
-        raise CourseError(Finding(source.file, None, f"check_student of module '{name}': {failure}"))
+        where, what = stopped(source, failure)
+        raise CourseError(Finding(where.file, where.line, f"the student version of module '{name}': {what}", cell=where.cell))
     found = failures(executed)
-    broken = [f for f in found if not is_stub_failure(f)]
+    broken = [f for f in found if stub_failure(executed, f.ename, f.evalue) is None]
     if broken:
-        lines = "\n".join(f"  {source_line(source, executed, f.cell)}: {f.describe()}" for f in broken)
-        raise CourseError(Finding(source.file, None, f"the student version of module '{name}' is broken beyond its stubs (a student could not get past these cells by implementing the exercises):\n{lines}\n  Fix the scaffolding: a stub may only make cells fail with its NotImplementedError."))
+        raise broken_cells(source, executed, broken, name)
     free = free_points(executed)
     if free:
         raise CourseError([free_points_finding(source, executed, *cell) for cell in free])
-    stubs = stubbed_functions(nb)
+    todo = stub_places(source, nb)
     labels = {number: label for number, label in zip([i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code"], code_cell_labels(nb))}
-    report = {"module": name, "stubs": stubs, "cells_stopping_at_a_stub": [labels.get(f.cell, f"cell {f.cell}") for f in found],
+    report = {"module": name, "stubs": [stub.what for stub in stubs(nb)], "cells_stopping_at_a_stub": [labels.get(f.cell, f"cell {f.cell}") for f in found],
               "code_cells": sum(c.cell_type == "code" for c in nb.cells)}
     write_atomic(paths.student_check(module), json.dumps(report, indent=1, sort_keys=True) + "\n")
-    print(f"check_student:{name}: {len(stubs)} function(s) for students to implement: {', '.join(stubs) or 'none'}; "
+    print(f"check_student:{name}: {len(todo)} function(s) for students to implement: {', '.join(todo) or 'none'}; "
           f"{len(found)} cell(s) stop at a stub, every other cell runs")
 
 
 def execution_inputs(course, paths, module, version: str, exported: dict[str, str]) -> tuple[list[str], list[str]]:
     """(file_dep, task_dep): the version's code hash, the exports of every module it builds on, data files.
 
-    `exported` maps each module with a readable export target to its export file (relative).
+    `exported` maps each module with a readable export target to its export file (relative). Each of those
+    modules must pass its own validation first (a task_dep: it orders and blocks, without rerunning this
+    task when that one reran): a module whose solution fails is never what later modules run against.
     """
     file_dep = [paths.rel(paths.code_digest(module, version))]
-    task_dep = []
+    task_dep = [f"validate:{dep.name}" for dep in course.dependencies(module)]
     for dep in course.dependencies(module):
         if dep.name in exported:
             file_dep.append(exported[dep.name])
@@ -131,8 +142,20 @@ def execution_inputs(course, paths, module, version: str, exported: dict[str, st
     return file_dep + engine_files(__name__), task_dep
 
 
-def execution_tasks(version: str, action, target_of):
-    course, paths = current()
+DOCS = {
+    "solution": "run the solution of {folder} in a kernel{deps}: every cell must pass -> {target}",
+    "student": "run the student version of {folder}{deps}: only its stubs may fail -> {target}",
+}
+
+
+def task_doc(course, paths, module, version: str, target) -> str:
+    """The `doit list --all` line of an execution subtask."""
+    deps = [m.name for m in course.dependencies(module)]
+    against = f" against the validated exports of {', '.join(deps)}" if deps else ""
+    return DOCS[version].format(folder=module.folder, deps=against, target=paths.rel(target))
+
+
+def execution_tasks(course, paths, version: str, action, target_of):
     targets, _ = export_targets(course, paths)
     exported = {name: paths.rel(paths.export_file(target)) for name, target in targets.items()}
     settings = {"kernel": course.execution.kernel, "timeout": course.execution.timeout}
@@ -147,14 +170,15 @@ def execution_tasks(version: str, action, target_of):
             "uptodate": [config_changed_for({"module": module.name, **settings})],
             "clean": True,
             "verbosity": 2,
+            "doc": task_doc(course, paths, module, version, target_of(paths, module)[0]),
         }
 
 
-def task_validate():
+def task_validate(course, paths):
     """Run each solution in a real kernel against the exported code of earlier modules; fail on any error."""
-    yield from execution_tasks("solution", validate_action, lambda paths, m: [paths.executed_notebook(m), paths.executed_outputs(m)])
+    yield from execution_tasks(course, paths, "solution", validate_action, lambda paths, m: [paths.executed_notebook(m), paths.executed_outputs(m)])
 
 
-def task_check_student():
+def task_check_student(course, paths):
     """Run each student notebook: every failing cell must fail at a stub's NotImplementedError."""
-    yield from execution_tasks("student", check_student_action, lambda paths, m: [paths.student_check(m)])
+    yield from execution_tasks(course, paths, "student", check_student_action, lambda paths, m: [paths.student_check(m)])

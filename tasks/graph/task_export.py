@@ -1,7 +1,7 @@
 """doit tasks `export:NAME`: a module's `#| export` cells into tinytorch/<default_exp>.py (read-only)."""
 from __future__ import annotations
 
-from ..course.context import current, load
+from ..course.context import load
 from .doitutil import config_changed_for, failing_task, reports_user_errors
 from .engine import engine_files
 from ..base.errors import CourseError
@@ -44,9 +44,8 @@ def export_action(root: str, name: str) -> None:
     write_atomic(target_file, text, mode=READ_ONLY)
 
 
-def task_export():
+def task_export(course, paths):
     """Export each module's #| export cells to the tinytorch package (read-only files)."""
-    course, paths = current()
     targets, problems = export_targets(course, paths)
     engine = engine_files(__name__)
     for module in course.modules:

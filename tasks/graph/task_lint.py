@@ -1,7 +1,7 @@
 """doit tasks `lint:NAME`: check one module's source; errors stop that module, warnings are printed."""
 from __future__ import annotations
 
-from ..course.context import current, load
+from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors, warn
 from .engine import engine_files
 from ..base.errors import CourseError
@@ -39,9 +39,8 @@ def lint_action(root: str, name: str) -> None:
         raise CourseError(errors)
 
 
-def task_lint():
+def task_lint(course, paths):
     """Lint module sources: markers, nbgrader metadata, grade ids, tests, imports vs depends_on."""
-    course, paths = current()
     engine = engine_files(__name__)
     owners, unknown = export_owners(course, paths)
     for module in course.modules:

@@ -6,8 +6,8 @@ commit, after the modules involved passed `validate` and `check_student`.
 from __future__ import annotations
 
 from ..base.errors import CourseError
-from ..course.context import current, load
-from ..release.offers import offers
+from ..course.context import load
+from ..release.offers import offers, shipped
 from ..release.publish import publish
 from ..release.request import Request, parse_week, release_flags
 from .doitutil import failing_task, reports_user_errors
@@ -55,13 +55,12 @@ def offered(course, paths, request: Request):
 
 def proven(module, kind: str) -> list[str]:
     """The tasks a module must have passed before its `kind` files may leave the building."""
-    built = f"student:{module.name}" if kind == "exercises" else f"solution:{module.name}"
+    built = f"{shipped(kind).task}:{module.name}"
     return [built, f"validate:{module.name}", f"check_student:{module.name}"]
 
 
-def task_release():
+def task_release(course, paths):
     """Release a week to the student repo: `doit release week=N [errata=1] [dry=1] [confirm=1] [force=1]`."""
-    course, paths = current()
     given = command_line_vars()
     try:
         week = parse_week(given.get("week"))
@@ -77,10 +76,9 @@ def task_release():
     }
 
 
-def deploy_tasks(kind: str, basename: str, doc: str):
+def deploy_tasks(course, kind: str, basename: str, doc: str):
     from doit.task import Task
 
-    course, paths = current()
     errata = str(command_line_vars().get("errata", "")).strip().lower() in {"1", "true", "yes", "on"}
     for module in course.modules:
         yield {
@@ -96,9 +94,9 @@ def deploy_tasks(kind: str, basename: str, doc: str):
                doc=doc, has_subtask=True, verbosity=2)
 
 
-def task_deploy_student():
-    yield from deploy_tasks("exercises", "deploy_student", "Deploy every module's student notebooks now, in ONE commit (make deploy-all)")
+def task_deploy_student(course, paths):
+    yield from deploy_tasks(course, "exercises", "deploy_student", "Deploy every module's student notebooks now, in ONE commit (make deploy-all)")
 
 
-def task_deploy_solutions():
-    yield from deploy_tasks("solutions", "deploy_solutions", "Deploy every module's solutions now, in ONE commit")
+def task_deploy_solutions(course, paths):
+    yield from deploy_tasks(course, "solutions", "deploy_solutions", "Deploy every module's solutions now, in ONE commit")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 
 from ..base.errors import CourseError
-from ..course.context import current, load
+from ..course.context import load
 from ..release.student_repo import GitFailed, StudentRepo
 from .doitutil import failing_task, reports_user_errors
 
@@ -57,11 +57,10 @@ def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
         print(f"{shown}: pushed {settings.branch} and {tag} to {settings.remote}")
 
 
-def task_tag_release():
+def task_tag_release(course, paths):
     """Tag what was deployed to the student repo: `doit tag_release tag=NAME message=TEXT [dry=1]` (tito release --tag)."""
     from doit import get_var
 
-    course, _ = current()
     tag, message = get_var("tag", None), get_var("message", None)
     if not tag or not message:
         return {"actions": [(failing_task, [USAGE])], "verbosity": 2}

@@ -4,15 +4,21 @@ nbclient is imported inside the functions: it costs seconds, and `doit list` mus
 """
 from __future__ import annotations
 
+import json
 import os
+import signal
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-OUTPUT_LIMIT = 100_000  # characters kept per stream output in the executed notebook
+from ..base.errors import CourseError
+
+OUTPUT_LIMIT = 100_000  # characters kept per text output (stream, value, error) in the executed notebook
+BINARY_LIMIT = 2_000_000  # characters of an image or other binary output (base64) kept
 CELL_OUTPUT_MAX = 1_000_000  # characters of output one cell may print before validation calls it a problem
 HEAD_LINES = 4
+ASSERT_VALUES = Path(__file__).with_name("assertvalues.py")
 
 
 @dataclass
@@ -21,6 +27,7 @@ class CellFailure:
     head: str  # the first lines of the cell
     ename: str
     evalue: str
+    traceback: tuple = ()  # the kernel's (coloured) traceback lines
 
     def describe(self) -> str:
         return f"cell {self.cell} raised {self.ename}: {self.evalue}\n    cell {self.cell} begins:\n" + "\n".join(
@@ -29,9 +36,16 @@ class CellFailure:
 
 
 class ExecutionFailed(Exception):
-    def __init__(self, message: str, nb):
+    """What stopped a run: `message` (what happened), the notebook as far as it ran, the 0-based index of the
+    cell, and for an error raised by the code the CellFailure (with its traceback)."""
+
+    def __init__(self, message: str, nb, cell: int | None = None, failure: CellFailure | None = None):
         super().__init__(message)
-        self.nb = nb
+        self.nb, self.cell, self.failure = nb, cell, failure
+
+
+def indented(text: str, prefix: str = "      ") -> str:
+    return "\n".join(prefix + line for line in text.split("\n"))
 
 
 def kernel_env(root: Path) -> dict:
@@ -40,6 +54,11 @@ def kernel_env(root: Path) -> dict:
     env.setdefault("MPLBACKEND", "Agg")
     env["PYTHONHASHSEED"] = "0"
     return env
+
+
+def kernel_arguments() -> list[str]:
+    """Kernel command-line options: pytest-style values for bare asserts (tasks/kernel/assertvalues.py)."""
+    return [f"--IPKernelApp.exec_lines=import runpy as _cb; _cb.run_path({str(ASSERT_VALUES)!r}); del _cb"]
 
 
 def head(cell) -> str:
@@ -54,55 +73,103 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
     the main thread (they only stop the kernel), and Ctrl-C or SIGTERM must stop the whole build instead.
     """
     outcome: dict = {}
+    current = {"index": 0}
 
     def work():
         try:
-            outcome["nb"] = run_here(nb, cwd=cwd, root=root, kernel=kernel, timeout=timeout, allow_errors=allow_errors)
+            outcome["nb"] = run_here(nb, cwd=cwd, root=root, kernel=kernel, timeout=timeout, allow_errors=allow_errors, current=current)
         except BaseException as error:  # handed to the calling thread
             outcome["error"] = error
 
     worker = threading.Thread(target=work, name="coursebuild-kernel", daemon=True)
     worker.start()
-    while worker.is_alive():
-        worker.join(0.2)
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except BaseException:  # Ctrl-C or SIGTERM: the kernel and what it started go too
+        kill_group(current.get("pgid"))
+        raise
     if "error" in outcome:
-        raise outcome["error"]
+        raise translated(outcome["error"], kernel)
     return outcome["nb"]
 
 
-def run_here(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool):
+def translated(error: BaseException, kernel: str) -> BaseException:
+    """The kernel adapter's boundary: a kernel that cannot be found or started is the course's to fix (a
+    CourseError naming execution.kernel); ExecutionFailed and anything else pass through unchanged."""
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    if isinstance(error, NoSuchKernel):
+        return CourseError.at("course.yaml", None, f"execution.kernel: no Jupyter kernel named '{kernel}' is installed here; "
+                              "`jupyter kernelspec list` shows the installed ones (python3 is the default)")
+    if isinstance(error, (RuntimeError, TimeoutError, OSError)) and not isinstance(error, ExecutionFailed):
+        return CourseError.at("course.yaml", None, f"execution.kernel: the kernel '{kernel}' could not be started ({error}); "
+                              "check that it runs with `jupyter console --kernel {kernel}`")
+    return error
+
+
+def run_here(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool, current: dict | None = None):
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
-    current = {"index": 0}
+    current = {"index": 0} if current is None else current
 
     def on_cell_start(cell, cell_index):
         current["index"] = cell_index
+
+    def on_notebook_start(notebook):
+        current["pgid"] = getattr(manager.provisioner, "pgid", None)
 
     with tempfile.TemporaryDirectory(prefix="coursebuild-kernel-") as sockets:
         manager = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets, "kernel"))
         client = NotebookClient(
             nb, km=manager, timeout=timeout, startup_timeout=120, kernel_name=kernel, allow_errors=allow_errors,
             record_timing=False, resources={"metadata": {"path": str(cwd)}}, on_cell_start=on_cell_start,
+            extra_arguments=kernel_arguments(), on_notebook_start=on_notebook_start,
         )
-        return execute_with(client, nb, root, timeout, current)
+        current["log"] = Path(sockets) / "kernel.log"
+        try:
+            return execute_with(client, nb, root, timeout, current)
+        finally:
+            kill_group(current.get("pgid"))
+
+
+def kill_group(pgid: int | None) -> None:
+    """Kill whatever the notebook left running: the kernel starts its own session, so every process it
+    started (a daemon, a server, a pool) is in its process group, unless it made a new session itself."""
+    if pgid and pgid != os.getpgrp():
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def execute_with(client, nb, root: Path, timeout: int, current: dict):
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     try:
-        client.execute(env=kernel_env(root), cleanup_kc=True)
+        with open(current["log"], "w") as log:  # the kernel's own messages: shown only if it dies
+            client.execute(env=kernel_env(root), cleanup_kc=True, stderr=log)
     except CellTimeoutError:
-        cell = nb.cells[current["index"]]
-        raise ExecutionFailed(f"cell {current['index'] + 1} did not finish within the {timeout} s per-cell timeout (execution.timeout in course.yaml)\n    cell begins:\n      {head(cell)}", cap_outputs(nb))
-    except DeadKernelError as error:
-        raise ExecutionFailed(f"the kernel died while running cell {current['index'] + 1} ({error}); out of memory, or a crash in native code?\n    cell begins:\n      {head(nb.cells[current['index']])}", cap_outputs(nb))
+        index = current["index"]
+        raise ExecutionFailed(f"cell {index + 1} did not finish within the {timeout} s per-cell timeout (execution.timeout in course.yaml)\n    cell begins:\n{indented(head(nb.cells[index]))}", cap_outputs(nb), index)
+    except DeadKernelError:
+        index = current["index"]
+        raise ExecutionFailed(f"the kernel died while running cell {index + 1} (out of memory, os._exit, or a crash in native code?){last_words(current['log'])}\n    cell begins:\n{indented(head(nb.cells[index]))}", cap_outputs(nb), index)
     except CellExecutionError:
         failure = failures(nb)[0] if failures(nb) else CellFailure(current["index"] + 1, head(nb.cells[current["index"]]), "Error", "")
-        raise ExecutionFailed(failure.describe(), cap_outputs(nb))
+        raise ExecutionFailed(failure.describe(), cap_outputs(nb), failure.cell - 1, failure)
     check_output_size(nb)
     return cap_outputs(nb)
+
+
+def last_words(log: Path) -> str:
+    """The last lines a dead kernel wrote to stderr (a native crash says why), indented; else nothing."""
+    try:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-5:]
+    except OSError:
+        return ""
+    return "\n    the kernel's last words:\n" + indented("\n".join(lines)) if lines else ""
 
 
 def output_size(cell) -> int:
@@ -116,7 +183,7 @@ def check_output_size(nb) -> None:
     """A cell printing megabytes would freeze a student's browser: make it a clear failure."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and (size := output_size(cell)) > CELL_OUTPUT_MAX:
-            raise ExecutionFailed(f"cell {index + 1} printed {size:,} characters of output (at most {CELL_OUTPUT_MAX:,} allowed: a notebook that large freezes the browser); print a summary instead\n    cell begins:\n      {head(cell)}", cap_outputs(nb))
+            raise ExecutionFailed(f"cell {index + 1} printed {size:,} characters of output (at most {CELL_OUTPUT_MAX:,} allowed: a notebook that large freezes the browser); print a summary instead\n    cell begins:\n{indented(head(cell))}", cap_outputs(nb), index)
 
 
 def failures(nb) -> list[CellFailure]:
@@ -125,7 +192,8 @@ def failures(nb) -> list[CellFailure]:
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if output.get("output_type") == "error":
-                found.append(CellFailure(index + 1, head(cell), output.get("ename", ""), output.get("evalue", "")))
+                found.append(CellFailure(index + 1, head(cell), output.get("ename", ""), output.get("evalue", ""),
+                                         tuple(output.get("traceback", []))))
     return found
 
 
@@ -150,7 +218,29 @@ def cap_outputs(nb):
             cell.outputs = coalesce_streams(cell.get("outputs", []))
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            text = output.get("text")
-            if isinstance(text, str) and len(text) > OUTPUT_LIMIT:
-                output["text"] = text[:OUTPUT_LIMIT] + f"\n... [output cut by coursebuild: {len(text):,} characters in all]\n"
+            cap_output(output)
     return nb
+
+
+def cut(text: str) -> str:
+    return text[:OUTPUT_LIMIT] + f"\n... [output cut by coursebuild: {len(text):,} characters in all]\n"
+
+
+def cap_output(output) -> None:
+    """Every kind of output kept under the limit: streams, a cell's value or display (text cut; a huge image
+    or other binary replaced by a note) and errors (their message and traceback)."""
+    if isinstance(output.get("text"), str) and len(output["text"]) > OUTPUT_LIMIT:
+        output["text"] = cut(output["text"])
+    data = output.get("data") or {}
+    for mime, value in list(data.items()):
+        textual = mime.startswith("text/") or mime.endswith("json")
+        value = value if isinstance(value, str) else json.dumps(value) if textual else str(value)
+        if textual and len(value) > OUTPUT_LIMIT:
+            data[mime] = cut(value) if mime.startswith("text/") else {"coursebuild": f"{len(value):,} characters cut"}
+        elif not textual and len(value) > BINARY_LIMIT:
+            del data[mime]
+            data.setdefault("text/plain", f"[{mime} output of {len(value):,} characters removed by coursebuild]")
+    if isinstance(output.get("evalue"), str) and len(output["evalue"]) > OUTPUT_LIMIT:
+        output["evalue"] = cut(output["evalue"])
+    if isinstance(output.get("traceback"), list) and sum(len(line) for line in output["traceback"]) > OUTPUT_LIMIT:
+        output["traceback"] = [cut("\n".join(output["traceback"]))]

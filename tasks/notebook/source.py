@@ -5,21 +5,22 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from ..base.errors import CourseError
-from .nbnode import new_cell, new_notebook
+from ..base.errors import CourseError, Location
+from .nbnode import clone, new_cell, new_notebook
 from .percent import CANDIDATE_RE as HEADER_RE, reads_cells  # jupytext's cell-start lines; not `# %%time`
 
 QUOTES = ('"""', "'''")
 JUPYTEXT_CELL_KEYS = ("lines_to_next_cell",)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Source:
-    """A parsed module source: the notebook, plus where each cell starts in the file (for messages)."""
+    """A parsed module source: the notebook, plus where each cell starts in the file (for messages).
+    Frozen; read_source hands every caller its own copy of the notebook."""
 
     file: str
     nb: object
@@ -54,6 +55,21 @@ class Source:
         return self.file, start, None
 
 
+    def at(self, cell_index: int, line_index: int | None = 0) -> Location:
+        """`location` as the one Location type: what messages print."""
+        return Location(*self.location(cell_index, line_index))
+
+
+def cell_id(index: int) -> str:
+    """The id a source cell gets (deterministic, so built notebooks are reproducible)."""
+    return f"cell-{index:03d}"
+
+
+def cell_index(cell) -> int:
+    """The index in the source of a built notebook's cell (transforms keep each cell's id)."""
+    return int(cell["id"].rsplit("-", 1)[-1])
+
+
 def decode(data: bytes, file: str) -> tuple[str, bool]:
     try:
         text = data.decode("utf-8")
@@ -77,7 +93,7 @@ def reads_source(text: str, file: str, kind: str) -> Source:
         lines = text.split("\n")
         cell_lines = header_lines(lines, len(nb.cells))
     for index, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{index:03d}"
+        cell["id"] = cell_id(index)
         if "\r" in cell.source:  # a notebook cell written on Windows: `\r\n` line ends would hide its markup
             cell.source = cell.source.replace("\r\n", "\n").replace("\r", "\n")
         for key in JUPYTEXT_CELL_KEYS:
@@ -101,22 +117,16 @@ def reads_percent(text: str, file: str):
 
 
 def reads_percent_with_jupytext(text: str, file: str):
-    """jupytext's percent-format reader, with the notebook validated once instead of cell by cell.
+    """jupytext's percent-format reader, the notebook validated against the schema.
 
-    jupytext builds each cell with nbformat.v4.new_*_cell, which checks it against the JSON schema on its
-    own: half of the parse time. The cells it builds are well-formed by construction; the notebook as a
-    whole is still validated (once) below.
+    Only sources outside the plain subset of tasks/percent.py come here. jupytext checks each cell as it
+    builds it (half of its parse time); nbformat's check is not switched off for that: patching the
+    library would change it for every thread of the process.
     """
     import jupytext
     import nbformat
-    import nbformat.v4.nbbase as nbbase
 
-    check = nbbase.validate
-    nbbase.validate = lambda node, ref=None: None
-    try:
-        nb = jupytext.reads(text, fmt="py:percent")
-    finally:
-        nbbase.validate = check
+    nb = jupytext.reads(text, fmt="py:percent")
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as error:
@@ -196,11 +206,13 @@ def read_source(path: Path, file: str) -> Source:
     """Read a module source file; `file` is the name to use in messages (relative to the repo).
 
     Parsed once per process and version of the file (lint, student and solution of a module run in one
-    doit process); callers never change the Source they get (the transforms work on copies).
+    doit process). The cached Source is never handed out: each caller gets its own copy of the notebook,
+    so a caller (a Dask worker thread, a long-lived CLI) cannot change what the next one reads.
     """
     path = Path(path)
     stat = path.stat()
-    return _read_source(path, file, stat.st_mtime_ns, stat.st_size)
+    cached = _read_source(path, file, stat.st_mtime_ns, stat.st_size)
+    return replace(cached, nb=clone(cached.nb))
 
 
 @lru_cache(maxsize=64)
@@ -208,7 +220,4 @@ def _read_source(path: Path, file: str, mtime_ns: int, size: int) -> Source:
     if size > 20 * 1024 * 1024:
         raise CourseError.at(file, None, "is larger than 20 MB; a module source should be a few hundred KB (move data to separate files)")
     text, crlf = decode(path.read_bytes(), file)
-    source = reads_source(text, file, "ipynb" if path.suffix == ".ipynb" else "py")
-    source.crlf = crlf
-    source.size = size
-    return source
+    return replace(reads_source(text, file, "ipynb" if path.suffix == ".ipynb" else "py"), crlf=crlf, size=size)

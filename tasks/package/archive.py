@@ -7,14 +7,23 @@ import tarfile
 import zipfile
 from pathlib import PurePosixPath
 
+from ..base.errors import CourseError, Finding
+
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 FILE_MODE = 0o644
+
+
+class ArchiveNameError(CourseError, ValueError):
+    """A file that cannot go into an archive under its name: the user's to rename (still a ValueError)."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(Finding(name, None, message))
 
 
 def safe_name(name: str) -> str:
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in name:
-        raise ValueError(f"archive entry name {name!r} must be relative, without '..'")
+        raise ArchiveNameError(name, f"archive entry name {name!r} must be relative, without '..'")
     return str(path)
 
 
@@ -24,7 +33,7 @@ def safe_entries(entries: dict[str, bytes]) -> dict[str, bytes]:
     for name, data in entries.items():
         clean = safe_name(name)
         if clean in safe:
-            raise ValueError(f"archive entry name {name!r} is the entry {clean!r} a second time; give each file one name")
+            raise ArchiveNameError(name, f"archive entry name {name!r} is the entry {clean!r} a second time; give each file one name")
         safe[clean] = data
     return dict(sorted(safe.items()))
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from ..base.errors import CourseError
 from ..notebook.outputs import code_cell_labels
+from ..versions.default_exp import DOTTED_RE, declaration_problems  # noqa: F401 (DOTTED_RE: for callers)
 from ..versions.markers import directives
 
 DEFAULT_EXP_RE = re.compile(r"^#\|[ \t]*default_exp(?:[ \t]+(?P<target>\S*))?[ \t]*$")
 DEFAULT_EXP_LINE_RE = re.compile(DEFAULT_EXP_RE.pattern, re.M)
-DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
 def raw_cell_sources(path: Path, file: str | None = None) -> list[str]:
@@ -53,15 +53,11 @@ def _declared_targets(path: Path, file: str | None, mtime_ns: int, size: int) ->
 def declared_target(path: Path, file: str) -> str:
     """The one dotted export target of a source; CourseError when there is none, several, or a bad one."""
     targets = declared_targets(path, file)
-    if not targets:
-        raise CourseError.at(file, 1, "has no '#| default_exp' line, so its '#| export' cells have nowhere to go; add e.g. '#| default_exp core.tensor' to the first code cell")
-    if len(targets) > 1:
-        lines = ", ".join(str(line) for line, _ in targets)
-        raise CourseError.at(file, targets[1][0], f"has {len(targets)} '#| default_exp' lines (lines {lines}); keep exactly one")
-    line, target = targets[0]
-    if not DOTTED_RE.match(target):
-        raise CourseError.at(file, line, f"'#| default_exp {target}' is not a dotted module name; write e.g. '#| default_exp core.tensor'")
-    return target
+    problems = declaration_problems([(line, line, target) for line, target in targets])
+    if problems:
+        line, message = problems[0]
+        raise CourseError.at(file, 1 if line is None else line, message)
+    return targets[0][1]
 
 
 def target_clashes(targets: dict[str, str]) -> dict[str, str]:

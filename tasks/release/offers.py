@@ -4,9 +4,21 @@ from __future__ import annotations
 from ..base.errors import CourseError
 from ..notebook.source import read_source
 from ..versions.leakguard import guard
+from ..versions.variants import Variant, shipped_as
 from .plan import Offer
 
-KINDS = {"exercises": ("student", "student"), "solutions": ("public_solution", "solution")}  # version, task
+SHIPPED_TO = {"exercises": "modules", "solutions": "solutions"}  # release kind -> folder in the student repo
+
+
+def shipped(kind: str) -> Variant:
+    """The build variant a release kind ('exercises' or 'solutions') ships (variants.VARIANTS)."""
+    return shipped_as(SHIPPED_TO[kind])
+
+
+def tampered_advice(task: str, name: str) -> str:
+    """At release, a built file holding a secret was changed after the build (which guards what it writes)."""
+    return (f"This built file was changed after `doit {task}:{name}` wrote it (the build checks everything it writes); "
+            f"nothing was released. Rebuild it with `doit -a {task}:{name}`, then release again.")
 
 
 def offers(course, paths, modules, kind: str) -> list[Offer]:
@@ -15,15 +27,15 @@ def offers(course, paths, modules, kind: str) -> list[Offer]:
 
 
 def module_offer(paths, module, kind: str) -> Offer:
-    version, task = KINDS[kind]
-    built = paths.version_files(module, version)
+    variant = shipped(kind)
+    built = paths.version_files(module, variant.folder)
     missing = [paths.rel(p) for p in built if not p.exists()]
     if missing:
-        raise CourseError.at(missing[0], None, f"is missing; build it first with `doit {task}:{module.name}`")
-    folder = paths.repo_module_dir(module) if kind == "exercises" else paths.repo_solution_dir(module)
+        raise CourseError.at(missing[0], None, f"is missing; build it first with `doit {variant.task}:{module.name}`")
+    folder = paths.repo_dir(module, variant.repo_dir)
     files = {str(folder / p.name): p.read_bytes() for p in built}
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    guard(source, {paths.rel(p): p.read_bytes() for p in built}, version)
+    guard(source, {paths.rel(p): p.read_bytes() for p in built}, variant.name, advice=tampered_advice(variant.task, module.name))
     if kind == "exercises":
         data_root = paths.root / module.folder
         files.update({str(folder / p.relative_to(data_root).as_posix()): p.read_bytes() for p in paths.data_files(module)})

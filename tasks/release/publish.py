@@ -115,7 +115,7 @@ def preview(repo, paths, request, prepared: Prepared, shown: str) -> None:
             print(f"    {'update' if path in existing else 'add   '} {path}")
     if request.tag:
         tagged = repo.tag_target(request.tag) if repo else None
-        print(f"{shown}: tag: {request.tag}" + (f" exists already (a change would get its own errata tag with errata=1)" if tagged else " (new)"))
+        print(f"{shown}: tag: {request.tag}" + (" exists already (a change would get its own errata tag with errata=1)" if tagged else " (new)"))
     if paths.student_remote:
         print(f"{shown}: would push to {paths.student_remote}")
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..base.errors import CourseError
+from ..base.errors import CourseError, Finding
 from ..base.fsutil import write_atomic
 from .faults import checkpoint
 from .plan import blob_sha
@@ -130,7 +130,10 @@ class StudentRepo:
         git_dir = Path(self.repo.git_dir)
         check_no_operation(git_dir, self.shown)
         check_no_locks(git_dir, self.shown, self.branch)
-        current = self.git("symbolic-ref", "-q", "HEAD").strip()
+        try:
+            current = self.git("symbolic-ref", "-q", "HEAD").strip()
+        except GitFailed:
+            current = ""  # a detached HEAD
         if current != f"refs/heads/{self.branch}":
             raise CourseError.at(self.shown, None, f"is on '{current.removeprefix('refs/heads/') or 'a detached HEAD'}', not on the release branch '{self.branch}' (student_repo.branch in course.yaml); run `git -C {self.shown} checkout {self.branch}`")
         dirty = [describe_status(line) for line in self.git("status", "--porcelain", "--untracked-files=all").split("\n") if line.strip()]
@@ -298,10 +301,13 @@ def describe_status(line: str) -> str:
     return f"{word}: {path}"
 
 
-class GitFailed(Exception):
+class GitFailed(CourseError):
+    """A git command that failed: the git adapter's boundary. Callers that expect it catch it; one that
+    reaches the user is a CourseError naming the command and git's own reason."""
+
     def __init__(self, args, error):
         self.reason = (getattr(error, "stderr", "") or str(error)).strip().replace("\n", " ")[:400]
-        super().__init__(f"git {' '.join(args)}: {self.reason}")
+        super().__init__(Finding(f"git {' '.join(args)}", None, self.reason))
 
 
 def git_env_plain() -> dict:

@@ -11,13 +11,15 @@ import io
 import json
 import re
 import unicodedata
+from collections import Counter
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..base.errors import CourseError, Finding
+from ..base.errors import CourseError, Finding, Location
 from .definitions import kept_lines
+from .variants import ALL_SECRETS, VARIANTS
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
 LEADING_RE = re.compile(r"^[\s#]*")
@@ -40,9 +42,6 @@ class Secret:
     line: int  # index in the cell
     # visible source lines that contain this (long) secret: students may see those, so they are no leak
     visible_in: frozenset[str] = field(default=frozenset(), compare=False)
-
-
-ALL_SECRETS = frozenset({"solution", "hidden", "hide"})
 
 
 def key(line: str) -> str:
@@ -168,25 +167,26 @@ class SubstringFinder:
     """Which of many long strings occur inside a line, in time linear in the line's length.
 
     A string that occurs inside a line holds its inner words (word runs not at its ends) as whole words of
-    that line: each string is filed under its longest inner word, and only the strings filed under a word
-    of the line are compared. Strings of fewer than three word runs are compared with every line."""
+    that line: each string is filed under its rarest inner word (the longest of equally rare ones), and only
+    the strings filed under a word of the line are compared. Strings of fewer than three word runs are
+    compared with every line."""
 
     def __init__(self, texts: list[str]):
         self.by_word: dict[str, list[str]] = {}
         self.always: list[str] = []
-        for text in texts:
-            words = WORD_RE.findall(text)
-            inner = words[1:-1]
-            if inner:
-                self.by_word.setdefault(max(inner, key=len), []).append(text)
+        inner = {text: WORD_RE.findall(text)[1:-1] for text in texts}
+        counts = Counter(word for words in inner.values() for word in set(words))
+        for text, words in inner.items():
+            if words:
+                self.by_word.setdefault(min(words, key=lambda w: (counts[w], -len(w))), []).append(text)
             else:
                 self.always.append(text)
 
     def found_in(self, line: str) -> list[str]:
         found = [text for text in self.always if text in line]
         if self.by_word:
-            for word in set(WORD_RE.findall(line)):
-                found.extend(text for text in self.by_word.get(word, ()) if text in line)
+            for word in self.by_word.keys() & WORD_RE.findall(line):
+                found.extend(text for text in self.by_word[word] if text in line)
         return found
 
 
@@ -204,7 +204,10 @@ def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
     return [(name, data.decode("utf-8", errors="replace").split("\n"))]
 
 
-def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:
+BUILD_ADVICE = "The artifact was not kept; fix the markers around that line."  # what fixes a leak at build time
+
+
+def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where, advice: str = BUILD_ADVICE) -> list[Finding]:
     """Findings for every secret line present in the artifact `name` with content `data` (linear in its size)."""
     findings = []
     finder = SubstringFinder([s for s in secrets if len(s) >= LONG_ENOUGH_FOR_SUBSTRING])
@@ -214,14 +217,14 @@ def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where)
             hit = secrets.get(text) or next(
                 (secrets[s] for s in finder.found_in(text) if text not in secrets[s].visible_in), None)
             if hit:
-                findings.append(leak(place, number, hit, source_where))
+                findings.append(leak(place, number, hit, source_where, advice))
     return findings
 
 
-def leak(place: str, number: int, secret: Secret, source_where) -> Finding:
+def leak(place: str, number: int, secret: Secret, source_where, advice: str = BUILD_ADVICE) -> Finding:
     src_file, src_line, src_cell = source_where(secret.cell, secret.line)
-    origin = f"{src_file}:{src_line}" if src_cell is None else f"{src_file} (cell {src_cell}, line {src_line})"
-    return Finding(place, number, f"LEAK: instructor-only text from {origin} is in a student artifact: {secret.text[:80]!r}. The artifact was not kept; fix the markers around that line.")
+    origin = Location(src_file, src_line, src_cell)
+    return Finding(place, number, f"LEAK: instructor-only text from {origin} is in a student artifact: {secret.text[:80]!r}. {advice}")
 
 
 def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
@@ -232,28 +235,26 @@ def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
         return [(f"{path.name}/{m.name}", archive.extractfile(m).read()) for m in archive.getmembers() if m.isfile()]
 
 
-def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes, source_where) -> list[Finding]:
+def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes, source_where, advice: str = BUILD_ADVICE) -> list[Finding]:
     """Scan one artifact (notebook, .py, text, or a .zip/.tar.gz of them) before it is kept."""
     if name.endswith((".zip", ".tar.gz")):
         findings = []
         for member, content in archive_members(Path(name), data):
             if member.endswith((".ipynb", ".py", ".txt", ".md")):
-                findings.extend(scan_bytes(secrets, member, content, source_where))
+                findings.extend(scan_bytes(secrets, member, content, source_where, advice))
         return findings
-    return scan_bytes(secrets, name, data, source_where)
+    return scan_bytes(secrets, name, data, source_where, advice)
 
 
-GUARDED = {"student": ALL_SECRETS, "public_solution": frozenset({"hidden", "hide"})}
-
-
-def guard(source, artifacts: dict[str, bytes], version: str = "student") -> None:
+def guard(source, artifacts: dict[str, bytes], version: str = "student", advice: str = BUILD_ADVICE) -> None:
     """The leak guard: raise (so nothing is kept) if any secret line of `source` is in an artifact.
 
     `source` is a source.Source; `artifacts` maps the name to show to the exact bytes to be written;
     `version` says what must stay secret: everything for the student version, the hidden tests and
-    instructor cells for the solution released to students.
+    instructor cells for the solution released to students. `advice` ends each message: what fixes it
+    where the guard runs (at build time the markers; at release time, a built file changed since).
     """
-    secrets = secret_lines(source.nb, GUARDED[version])
-    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location)]
+    secrets = secret_lines(source.nb, VARIANTS[version].secrets)
+    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location, advice)]
     if findings:
         raise CourseError(findings)

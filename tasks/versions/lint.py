@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..base.errors import Finding
-from ..package.exports import DOTTED_RE
+from .default_exp import declaration_problems
 from .definitions import definition_stubs
 from .markers import (MarkerError, directive_near_miss, directive_near_miss_message, directives, find_regions,
                       literal_lines)
@@ -48,17 +48,14 @@ def unreadable_metadata(cell) -> bool:
 
 def check_default_exp(src: LintInput) -> Iterator[Finding]:
     """Exactly one well-formed `#| default_exp`, whose target no other module uses."""
-    found = [(index, number, arg or "") for index, cell in enumerate(src.source.nb.cells) if cell.cell_type == "code"
-             for number, name, arg in directives(cell.source.split("\n")) if name == "default_exp"]
-    if not found:
-        yield Finding(src.source.file, 1, "has no '#| default_exp' line, so its '#| export' cells have nowhere to go; add e.g. '#| default_exp core.tensor' to the first code cell")
+    found = [((index, number), src.source.location(index, number)[1], arg or "") for index, cell in enumerate(src.source.nb.cells)
+             if cell.cell_type == "code" for number, name, arg in directives(cell.source.split("\n")) if name == "default_exp"]
+    problems = declaration_problems(found)
+    for where, message in problems:
+        yield Finding(src.source.file, 1, message) if where is None else finding(src, *where, message)
+    if problems:
         return
-    for index, number, _ in found[1:]:
-        yield finding(src, index, number, f"has {len(found)} '#| default_exp' lines; keep exactly one (remove this one or the first)")
-    index, number, target = found[0]
-    if not DOTTED_RE.match(target):
-        yield finding(src, index, number, f"'#| default_exp {target}' is not a dotted module name; write e.g. '#| default_exp core.tensor'")
-        return
+    (index, number), _, target = found[0]
     for other_target, owner in src.exports.items():
         if owner == src.module:
             continue

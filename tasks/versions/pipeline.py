@@ -1,9 +1,11 @@
-"""The order of the transforms, in one place, and the two versions built from a source notebook."""
+"""The order of the transforms, in one place: the steps of each build variant (variants.VARIANTS)."""
 from __future__ import annotations
 
 import hashlib
+from types import MappingProxyType
 
 from . import transforms as t
+from .variants import VARIANTS
 from ..notebook.nbnode import clone
 
 STUDENT_STEPS = (
@@ -28,7 +30,12 @@ PUBLIC_SOLUTION_STEPS = (
     t.clear_outputs,
     t.normalize_nbgrader,
 )
-STEPS = {"student": STUDENT_STEPS, "solution": SOLUTION_STEPS, "public_solution": PUBLIC_SOLUTION_STEPS}
+
+# The steps of each build variant (variants.py holds the rest of what a variant is: kept apart so that the leak
+# guard and the archive, which read the registry, do not depend on the transforms' code).
+STEPS = MappingProxyType({"student": STUDENT_STEPS, "solution": SOLUTION_STEPS, "public_solution": PUBLIC_SOLUTION_STEPS})
+if set(STEPS) != set(VARIANTS):
+    raise ImportError(f"pipeline.STEPS names {sorted(STEPS)}, variants.VARIANTS {sorted(VARIANTS)}: give each variant its steps")
 
 
 def apply(nb, steps, ctx: t.StepContext):
@@ -40,7 +47,7 @@ def apply(nb, steps, ctx: t.StepContext):
 
 
 def build_version(nb, version: str, module_label: str):
-    """The `student`, `solution` or `public_solution` notebook of a source notebook."""
+    """The notebook of the variant named `version` (variants.VARIANTS) of a source notebook."""
     return apply(nb, STEPS[version], t.StepContext(module=module_label))
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from .definitions import definition_stubs, stubbed_definitions
 from .markers import find_regions, has_directive, without_directive
+from .origins import lines_of, set_lines
+from .stubs import record_stubs
 
 STUB_SIGNATURE = "is not implemented yet"
 DEF_RE = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
@@ -26,14 +28,6 @@ class StepContext:
 
 def code_cells(nb):
     return [cell for cell in nb.cells if cell.cell_type == "code"]
-
-
-def lines_of(cell) -> list[str]:
-    return cell.source.split("\n")
-
-
-def set_lines(cell, lines: list[str]) -> None:
-    cell.source = "\n".join(lines)
 
 
 # --- student steps ----------------------------------------------------------------------------------
@@ -57,27 +51,33 @@ def drop_hidden_tests(nb, ctx: StepContext):
 def stub_solutions(nb, ctx: StepContext):
     """Replace every solution region by a `raise NotImplementedError(...)` at the BEGIN line's indent."""
     for cell in code_cells(nb):
-        lines = lines_of(cell)
+        lines, made = lines_of(cell), []
         for region in reversed([r for r in find_regions(lines) if r.kind == "solution"]):
-            lines[region.begin : region.end + 1] = stub_region(lines, region, ctx, cell)
+            lines[region.begin : region.end + 1] = stub_region(lines, region, ctx, cell, made)
         set_lines(cell, lines)
+        record_stubs(cell, lines, made)
     return nb
 
 
-def stub_region(lines: list[str], region, ctx: StepContext, cell) -> list[str]:
+def stub_region(lines: list[str], region, ctx: StepContext, cell, made: list) -> list[str]:
     """One stub line; or, for a region of whole definitions outside any function (a class body, a cell's
-    top level), the definitions with their signatures and docstrings kept and each body stubbed."""
+    top level), the definitions with their signatures and docstrings kept and each body stubbed.
+    Each stub made is added to `made` as (line, what, message): recorded as data by stub_solutions."""
     stubs = definition_stubs(region.inner(lines))
     if stubs is None or enclosing_scope(lines, region.begin, len(region.indent.expandtabs()))[0] is not None:
-        return [stub_line(lines, region.begin, region.indent, ctx, cell)]
+        made.append(stub_for(lines, region.begin, region.indent, ctx, cell))
+        return [made[-1][0]]
     outer = enclosing_classes(lines, region.begin, len(region.indent.expandtabs()))
-    return stubbed_definitions(region.inner(lines), stubs, lambda stub: definition_stub_line(stub, outer, ctx))
+    return stubbed_definitions(region.inner(lines), stubs, lambda stub: definition_stub_line(stub, outer, ctx, made))
 
 
-def definition_stub_line(stub, outer: list[str], ctx: StepContext) -> str:
+def definition_stub_line(stub, outer: list[str], ctx: StepContext, made: list | None = None) -> str:
     what = ".".join([*outer, *stub.qual])
     message = f"{what} (module {ctx.module}) {STUB_SIGNATURE}: replace this line with your code. {todo_pointer(stub.docstring)}"
-    return f"{stub.indent}raise NotImplementedError({json.dumps(message)})"
+    line = f"{stub.indent}raise NotImplementedError({json.dumps(message)})"
+    if made is not None:
+        made.append((line, what, message))
+    return line
 
 
 def enclosing_classes(lines: list[str], begin: int, indent: int) -> list[str]:
@@ -98,6 +98,11 @@ def enclosing_classes(lines: list[str], begin: int, indent: int) -> list[str]:
 
 def stub_line(lines: list[str], begin: int, indent: str, ctx: StepContext, cell) -> str:
     """The stub for a region starting at `begin`: names the function, the module and where the TODO is."""
+    return stub_for(lines, begin, indent, ctx, cell)[0]
+
+
+def stub_for(lines: list[str], begin: int, indent: str, ctx: StepContext, cell) -> tuple[str, str, str]:
+    """(stub line, what students implement, the message it raises) for a region starting at `begin`."""
     scope, docstring = enclosing_scope(lines, begin, len(indent.expandtabs()))
     if scope:
         pointer = todo_pointer(docstring)
@@ -107,7 +112,7 @@ def stub_line(lines: list[str], begin: int, indent: str, ctx: StepContext, cell)
         what = f"The code in cell '{grade_id}'" if grade_id else "This cell's code"
         pointer = "See the instructions above this cell."
     message = f"{what} (module {ctx.module}) {STUB_SIGNATURE}: replace this line with your code. {pointer}"
-    return f"{indent}raise NotImplementedError({json.dumps(message)})"
+    return f"{indent}raise NotImplementedError({json.dumps(message)})", what, message
 
 
 def enclosing_scope(lines: list[str], begin: int, indent: int) -> tuple[str | None, str]:

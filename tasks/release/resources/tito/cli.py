@@ -196,7 +196,7 @@ def export_command(args) -> int:
 
 def solution_notebook(root: Path, module) -> Path:
     folder = root / "solutions" / module.slug
-    found = sorted(p for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+    found = (sorted(folder.glob("*.ipynb")) or sorted(folder.glob("*.py"))) if folder.is_dir() else []  # .py only: outputs: [python]
     if not found:
         raise Stop(f"the solutions of {module.slug} are not released yet (see SCHEDULE.md); `tito update` brings them when they are")
     return found[0]

@@ -58,6 +58,9 @@ class Module:
 
     def python_copy(self) -> Path | None:
         notebook = self.notebook()
+        if notebook is None:  # a course that ships only the percent .py (course.yaml `outputs: [python]`)
+            found = sorted(p for p in self.folder.glob("*.py") if not VERSION.search(p.name))
+            return found[0] if found else None
         copy = notebook.with_suffix(".py") if notebook else None
         return copy if copy and copy.exists() else None
 

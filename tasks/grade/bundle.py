@@ -1,0 +1,143 @@
+"""The module bundle a grading task carries: everything needed to grade one module, as plain data.
+
+Built once per module from the course source (the pristine instructor notebook: the solution version with
+its hidden tests), it travels to Dask workers inside each task, so workers need no shared file system:
+- the cells to grade with, each with its kind: `answer` (a solution cell: the student's code goes here),
+  `test` (a graded test cell, its points), `hand` (a written answer, graded by hand), or `fixed` (any
+  other cell: it runs as the course wrote it), and the text the student received for it;
+- the REFERENCE `tinytorch` exports of the modules it depends on (file bytes), so module N is graded
+  against correct earlier modules (or, on request, against the student's own: run.py swaps them);
+- `graded_hash`: what the gradebook key uses for "the module's graded source".
+`make_bundle` is pure (notebooks and strings in, Bundle out); `load_bundle` reads the course.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from ..versions.markers import find_regions, has_directive
+
+KINDS = ("answer", "test", "hand", "fixed")
+
+
+@dataclass(frozen=True)
+class Cell:
+    id: str
+    grade_id: str
+    cell_type: str
+    source: str          # the pristine source (tests with their hidden part, the reference answer)
+    released: str        # what the student received (the stub of an answer, the visible test); "" if not given
+    kind: str
+    points: float = 0.0
+
+
+@dataclass(frozen=True)
+class Bundle:
+    module: str
+    label: str                                   # the module's folder name, e.g. 01_tensor
+    cells: tuple[Cell, ...]
+    package: tuple[tuple[str, bytes], ...] = ()  # (path under the scratch dir, bytes): tinytorch/...
+    graded_hash: str = field(default="")
+
+    def graded(self) -> list[Cell]:
+        return [c for c in self.cells if c.kind in ("test", "hand")]
+
+    def answers(self) -> list[Cell]:
+        return [c for c in self.cells if c.kind in ("answer", "hand")]
+
+    def max_score(self) -> float:
+        return sum(c.points for c in self.graded())
+
+
+def nbgrader_meta(cell) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def kind_of(cell) -> str:
+    meta = nbgrader_meta(cell)
+    if meta.get("grade") and (meta.get("solution") or cell.get("cell_type") != "code"):
+        return "hand"
+    if meta.get("grade"):
+        return "test"
+    if meta.get("solution") or (cell.get("cell_type") == "code" and any(r.kind == "solution" for r in find_regions(cell.source.split("\n")))):
+        return "answer"
+    return "fixed"
+
+
+def make_bundle(source_nb, student_nb, solution_nb, module: str, label: str, package: dict[str, bytes]) -> Bundle:
+    """The bundle from the source notebook (for kinds), the student and solution versions (ids kept)."""
+    kinds = {c.id: kind_of(c) for c in source_nb.cells}
+    hidden = {c.id for c in source_nb.cells if c.cell_type == "code" and has_directive(c.source.split("\n"), "hide")}
+    released = {c.id: c.source for c in student_nb.cells}
+    cells = tuple(
+        Cell(id=c.id, grade_id=str(nbgrader_meta(c).get("grade_id", "")), cell_type=c.cell_type, source=c.source,
+             released=released.get(c.id, ""), kind=kinds[c.id], points=float(nbgrader_meta(c).get("points", 0) or 0))
+        for c in solution_nb.cells
+        if not (c.id in hidden and kinds[c.id] == "fixed")  # instructor-only cells that grade nothing are not run
+    )
+    return Bundle(module=module, label=label, cells=cells, package=tuple(sorted(package.items())),
+                  graded_hash=graded_hash(cells, package))
+
+
+def graded_hash(cells: tuple[Cell, ...], package: dict[str, bytes]) -> str:
+    """Of everything that decides a score: code cells, graded or answer cells, the package (explanations
+    in markdown can be reworded without regrading the class)."""
+    digest = hashlib.sha256()
+    for cell in cells:
+        if cell.cell_type != "code" and cell.kind == "fixed":
+            continue
+        for part in (cell.id, cell.grade_id, cell.cell_type, cell.kind, repr(cell.points), cell.source, cell.released):
+            digest.update(part.encode("utf-8") + b"\0")
+    for path, data in sorted(package.items()):
+        digest.update(path.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+# --- from the course ---------------------------------------------------------------------------------
+
+def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) -> Bundle:
+    """The bundle of `module`; `package` replaces the reference exports of its dependencies."""
+    from ..notebook.source import read_source
+    from ..versions.pipeline import build_version
+    source = read_source(paths.source(module), paths.rel(paths.source(module)))
+    student = build_version(source.nb, "student", module.slug)
+    solution = build_version(source.nb, "solution", module.slug)
+    if package is None:
+        package = reference_package(course, paths, module)
+    return make_bundle(source.nb, student, solution, module.name, module.slug, package)
+
+
+def reference_package(course, paths, module) -> dict[str, bytes]:
+    """tinytorch/... files of every module `module` depends on, exported from their solutions."""
+    return package_of(course, paths, {dep.name: None for dep in course.dependencies(module)})
+
+
+def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
+    """The package files for `modules` (name -> a solution notebook to export, or None for the reference)."""
+    from ..package.exports import declared_target, export_text, package_inits
+    from ..notebook.source import read_source
+    from ..versions.pipeline import build_version
+    files: dict[str, bytes] = {"tinytorch/__init__.py": init_text(paths)}
+    for name, notebook in modules.items():
+        dep = course.module(name)
+        path, file = paths.source(dep), paths.rel(paths.source(dep))
+        source = read_source(path, file)
+        nb = notebook if notebook is not None else build_version(source.nb, "solution", dep.slug)
+        target = paths.export_file(declared_target(path, file))
+        for init in package_inits(paths.package, target):
+            files.setdefault(relative(paths, init), INIT_BYTES)
+        files[relative(paths, target)] = export_text(nb, dep.name, file, source.location).encode("utf-8")
+    return files
+
+
+INIT_BYTES = b'"""Package marker (grading scratch copy)."""\n'
+
+
+def init_text(paths) -> bytes:
+    init = paths.package / "__init__.py"
+    return init.read_bytes() if init.is_file() else INIT_BYTES
+
+
+def relative(paths, path) -> str:
+    return path.relative_to(paths.root).as_posix()

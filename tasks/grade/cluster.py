@@ -1,0 +1,76 @@
+"""Dask distributed: an embedded LocalCluster by default, or an existing cluster by its scheduler address.
+
+The embedded cluster has one single-threaded worker process per core (or `grading.workers`), on
+loopback. A task carries everything it needs (the submission's answers and the module bundle, scattered
+once per module); with an existing cluster the grading code itself is uploaded to the workers too (a zip
+of the `tasks` package), so they need no shared file system, only the same Python and numpy. A worker
+that dies mid-task: the scheduler retries the task once on another worker, then the submission is
+recorded as a grading error (and graded again by the next run). Dask is imported only here, lazily.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import os
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..base.errors import CourseError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the `tasks` package
+
+
+@contextmanager
+def open_client(scheduler: str | None, workers: int | None):
+    """A distributed Client: on the cluster at `scheduler`, or on an embedded LocalCluster."""
+    import dask
+    from distributed import Client, LocalCluster
+    settings = {"distributed.scheduler.allowed-failures": 1, "distributed.admin.tick.limit": "1h",
+                "distributed.logging.distributed": "error"}
+    with dask.config.set(settings):
+        if scheduler:
+            client = connect(Client, scheduler)
+            try:
+                upload_code(client)
+                yield client
+            finally:
+                client.close()
+            return
+        n = workers or os.cpu_count() or 1
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=":0", silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            yield client
+
+
+def connect(Client, scheduler: str):
+    try:
+        return Client(scheduler, timeout="30s")
+    except (OSError, TimeoutError) as error:
+        raise CourseError.at("course.yaml", None, f"grading.scheduler: cannot reach the Dask scheduler at {scheduler} ({error}); start it with `dask scheduler` and workers with `dask worker {scheduler}`, or grade on this machine without --scheduler")
+
+
+def code_zip() -> bytes:
+    """The `tasks` package as a zip the workers import from (sources only)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(PACKAGE_ROOT.rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                archive.write(path, path.relative_to(PACKAGE_ROOT.parent).as_posix())
+    return buffer.getvalue()
+
+
+def upload_code(client) -> None:
+    """Send the grading code to every worker (and to workers that join later)."""
+    import hashlib
+    import tempfile
+    data = code_zip()
+    name = f"coursebuild-{hashlib.sha256(data).hexdigest()[:12]}.zip"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        client.upload_file(str(path), load=True)  # puts the zip on sys.path and imports `tasks` from it
+
+
+def worker_count(client) -> int:
+    return len(client.scheduler_info().get("workers", {}))

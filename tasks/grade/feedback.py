@@ -1,0 +1,104 @@
+"""Feedback per student and module: one self-contained HTML file, readable offline.
+
+Built only from what the student may see: the gradebook's results (each test passed or failed, the error
+type and message), the notes about their submission, and their own answer cells. No test source is put
+in, so hidden tests cannot appear by construction; the text is still run through the leak guard (hidden
+tests and instructor cells) before it is written, and a feedback file that would leak is not written.
+"""
+from __future__ import annotations
+
+import html
+
+from ..base.fsutil import write_atomic
+from ..versions.leakguard import scan_bytes, secret_lines
+from ..versions.variants import VARIANTS
+
+OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "not_attempted": "not attempted",
+                  "error": "not graded", "hand": "graded by hand"}
+STYLE = ("body{font-family:sans-serif;max-width:56em;margin:2em auto;padding:0 1em}"
+         "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}"
+         ".passed{background:#e6f4e6}.failed,.error{background:#fbe9e9}.not_attempted{background:#fff6dd}.hand{background:#eef}"
+         "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}")
+
+
+def feedback_model(student: str, label: str, submission: dict, results: list[dict], code: list[tuple[str, str]]) -> dict:
+    """Everything the feedback shows, as plain data (`code`: (answer cell, the student's source))."""
+    return {
+        "student": student, "module": label,
+        "score": sum(r["points"] if r["hand_points"] is None else r["hand_points"] for r in results),
+        "max_score": sum(r["max_points"] for r in results),
+        "message": submission.get("message", ""), "notes": list(submission.get("notes", [])),
+        "tests": [{"name": r["grade_id"], "outcome": r["outcome"], "points": r["points"] if r["hand_points"] is None else r["hand_points"],
+                   "max_points": r["max_points"], "error_type": r["error_type"], "message": r["message"]} for r in results],
+        "code": code,
+    }
+
+
+def model_text(model: dict) -> str:
+    """The model's visible text, line by line: what the leak guard scans."""
+    parts = [model["message"], *model["notes"]]
+    parts += [f"{t['name']} {t['error_type']}: {t['message']}" for t in model["tests"]]
+    parts += [source for _, source in model["code"]]
+    return "\n".join(parts)
+
+
+def render_html(model: dict) -> str:
+    e = html.escape
+    pending = any(t["outcome"] == "hand" for t in model["tests"])
+    rows = "".join(
+        f"<tr class='{e(t['outcome'])}'><td>{e(t['name'])}</td><td>{e(OUTCOME_LABELS.get(t['outcome'], t['outcome']))}</td>"
+        f"<td>{t['points']:g} / {t['max_points']:g}</td><td>{e(t['error_type'])}{': ' if t['error_type'] else ''}{e(t['message'])}</td></tr>"
+        for t in model["tests"])
+    notes = "".join(f"<li>{e(n)}</li>" for n in model["notes"])
+    code = "".join(f"<h3>{e(name)}</h3><pre>{e(source)}</pre>" for name, source in model["code"])
+    return (
+        f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{e(model['module'])}: feedback for {e(model['student'])}</title>"
+        f"<style>{STYLE}</style></head><body>\n<h1>{e(model['module'])}: feedback for {e(model['student'])}</h1>\n"
+        f"<p><strong>Score: {model['score']:g} / {model['max_score']:g}</strong>{' (written answers are still to be graded by hand)' if pending else ''}</p>\n"
+        + (f"<p class='error'>{e(model['message'])}</p>\n" if model["message"] else "")
+        + (f"<h2>About your submission</h2><ul>{notes}</ul>\n" if notes else "")
+        + f"<h2>Tests</h2><table><tr><th>test</th><th>result</th><th>points</th><th>error</th></tr>{rows}</table>\n"
+        + (f"<h2>Your code</h2>{code}\n" if code else "")
+        + "</body></html>\n"
+    )
+
+
+def guarded_html(model: dict, source) -> str:
+    """The HTML, after the leak guard found no hidden test or instructor line in its text."""
+    from ..base.errors import CourseError
+    secrets = secret_lines(source.nb, VARIANTS["public_solution"].secrets)
+    findings = scan_bytes(secrets, f"feedback for {model['student']} ({model['module']})", model_text(model).encode("utf-8"), source.location)
+    if findings:
+        raise CourseError(findings)
+    return render_html(model)
+
+
+def write_feedback(course, paths, module, db) -> list[str]:
+    """Feedback files for every graded student of `module`; returns the problems (one per student skipped)."""
+    from ..base.errors import CourseError
+    from ..notebook.source import read_source
+    from . import gradebook
+    from .bundle import load_bundle
+    from .submissions import read_submission
+    source = read_source(paths.source(module), paths.rel(paths.source(module)))
+    bundle = load_bundle(course, paths, module, package={})
+    results_by_student: dict[str, list[dict]] = {}
+    for row in gradebook.results(db, module.name):
+        results_by_student.setdefault(row["student"], []).append(row)
+    problems = []
+    for submission in gradebook.submissions(db, module.name):
+        student = submission["student"]
+        code = own_code(read_submission(paths.root / submission["path"], submission["path"], student, module.name, bundle), bundle)
+        model = feedback_model(student, module.slug, submission, results_by_student.get(student, []), code)
+        try:
+            write_atomic(paths.feedback_file(student, module), guarded_html(model, source))
+        except CourseError as error:
+            problems.append(f"feedback for {student} ({module.name}) not written: {error}")
+    return problems
+
+
+def own_code(submission, bundle) -> list[tuple[str, str]]:
+    if submission.answers is None:
+        return []
+    given = dict(submission.answers.cells)
+    return [(c.grade_id or c.id, given[c.id]) for c in bundle.answers() if given.get(c.id) is not None]

@@ -1,0 +1,137 @@
+"""A grading run: find submissions, skip what the gradebook already has, grade the rest on Dask, record.
+
+Per module: the bundle is built once (or per student, grading against the student's own package), each
+submission is read and keyed (answers + graded source + grader code); what the gradebook holds under the
+same key is skipped, so running again with nothing new grades nothing. The rest go to the cluster; each
+result is written to the gradebook as it arrives (one transaction each), so a kill mid-run loses only the
+submissions in flight.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..base.errors import CourseError
+from . import gradebook
+from .bundle import graded_hash, load_bundle, package_of
+from .rehydrate import extract_answers, rehydrate
+from .submissions import find_submissions, read_submission
+from .task import Limits, Submission, grade_submission, grading_failed, result_key
+
+GRADER_FILES = ("bundle.py", "rehydrate.py", "runner.py", "score.py", "task.py", "submissions.py")
+RETRY = "retry:"  # prefix of a key stored for a grading error: never matches, so the next run grades again
+
+
+@dataclass
+class Outcome:
+    graded: list = field(default_factory=list)    # GradeResults written this run
+    skipped: int = 0                              # already in the gradebook under the same key
+    failed: list = field(default_factory=list)    # GradeResults whose grading itself failed
+
+
+def grader_hash() -> str:
+    digest = hashlib.sha256()
+    for name in GRADER_FILES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
+
+
+def modules_to_grade(course, names: list[str] | None):
+    if not names:
+        return list(course.modules)
+    known = {m.name for m in course.modules}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise CourseError.at("course.yaml", None, f"no module named {', '.join(repr(n) for n in unknown)}; modules: {', '.join(sorted(known))}")
+    return [course.module(n) for n in names]
+
+
+def pending(course, paths, module, db, *, force: bool, own_package: bool) -> tuple[list, int]:
+    """[(submission, bundle, key)] still to grade for `module`, and how many are up to date."""
+    bundle = load_bundle(course, paths, module)
+    stored = gradebook.stored_keys(db)
+    grader, todo, skipped = grader_hash(), [], 0
+    for student, path in find_submissions(paths, module):
+        submission = read_submission(path, paths.rel(path), student, module.name, bundle)
+        mine = own_bundle(course, paths, module, bundle, student) if own_package else bundle
+        key = result_key(submission, mine, grader)
+        if not force and stored.get((student, module.name)) == key:
+            skipped += 1
+            continue
+        todo.append((submission, mine, key))
+    return todo, skipped
+
+
+def own_bundle(course, paths, module, bundle, student: str):
+    """The bundle with the package built from the student's own submissions of the modules it depends on
+    (a dependency the student did not submit, or that cannot be read, falls back to the reference)."""
+    notebooks = {}
+    for dep in course.dependencies(module):
+        dep_bundle = load_bundle(course, paths, dep, package={})
+        path = paths.submission_file(student, dep)
+        submission = read_submission(path, paths.rel(path), student, dep.name, dep_bundle) if path.is_file() else None
+        notebooks[dep.name] = own_notebook(dep_bundle, submission) if submission and submission.answers else None
+    package = package_of(course, paths, notebooks)
+    return replace(bundle, package=tuple(sorted(package.items())), graded_hash=graded_hash(bundle.cells, package))
+
+
+def own_notebook(bundle, submission: Submission):
+    from ..notebook.nbnode import new_cell, new_notebook
+    cells = [new_cell(c.cell_type, c.source, {}) for c in rehydrate(submission.answers, bundle)]
+    return new_notebook(cells)
+
+
+def grade(course, paths, names: list[str] | None = None, *, scheduler: str | None = None, workers: int | None = None,
+          force: bool = False, own_package: bool = False, stream=None, client=None) -> Outcome:
+    """Grade every collected submission of the modules `names` (all when empty) into the gradebook.
+
+    `client`: a distributed Client to use instead of opening one (tests share one cluster)."""
+    from .progress import Progress
+    stream = stream if stream is not None else sys.stderr
+    db = gradebook.open_gradebook(paths.gradebook)
+    outcome, todo = Outcome(), []
+    for module in modules_to_grade(course, names):
+        items, skipped = pending(course, paths, module, db, force=force, own_package=own_package)
+        todo.extend(items)
+        outcome.skipped += skipped
+    if not todo:
+        return outcome
+    limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory)
+    progress = Progress(len(todo), stream=stream)
+    for result in execute(todo, limits, scheduler or course.grading.scheduler, workers or course.grading.workers, client):
+        record(db, result, outcome)
+        progress.step()
+    return outcome
+
+
+def record(db, result, outcome: Outcome) -> None:
+    failed = result.status == "error" and result.key.startswith(RETRY)
+    gradebook.record(db, result.submission_row(), [c.as_row() for c in result.cells])
+    (outcome.failed if failed else outcome.graded).append(result)
+
+
+def execute(todo: list, limits: Limits, scheduler: str | None, workers: int | None, client=None):
+    """Yield each GradeResult as it completes on the cluster."""
+    from contextlib import nullcontext
+    from distributed import as_completed
+    from .cluster import open_client
+    with (nullcontext(client) if client is not None else open_client(scheduler, workers)) as client:
+        bundles, futures = {}, {}
+        for submission, bundle, key in todo:
+            if id(bundle) not in bundles:
+                bundles[id(bundle)] = client.scatter(bundle, broadcast=True, hash=False)
+            future = client.submit(grade_submission, submission, bundles[id(bundle)], limits, key, pure=False,
+                                   key=f"grade-{submission.module}-{submission.student}-{key[:12]}")
+            futures[future] = (submission, bundle, key)
+        for future in as_completed(futures):
+            yield collected(future, *futures.pop(future))
+
+
+def collected(future, submission, bundle, key):
+    try:
+        return future.result()
+    except Exception as error:  # noqa: BLE001 — a worker that died twice, or a bug: that submission only
+        reason = f"{submission.path}: grading failed ({type(error).__name__}: {str(error)[:300]}); it will be graded again by the next `tito grade`"
+        return grading_failed(submission, bundle, RETRY + key, reason)

@@ -1,0 +1,43 @@
+"""tasks/cli/grade.py: `tito grade` / `tito module grade` as a real subprocess: usage errors and a real run."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gradeclass import REPO, write_class, write_course
+
+
+def tito(root, *args):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-m", "tasks.cli.grade", "-C", str(root), *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ((), "name the modules to grade (e.g. `tito grade tensor`) or pass --all"),
+    (("vex",), "no module named 'vex'"),
+    (("vec", "--workers", "0"), "--workers 0: give at least 1"),
+    (("vec", "--scheduler", "tcp://127.0.0.1:9"), "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
+], ids=["no-module", "unknown-module", "zero-workers", "unreachable-scheduler"])
+def test_usage_problems_are_messages_not_tracebacks(tmp_path, args, fragment):
+    root = write_course(tmp_path / "course")
+    write_class(root, ["s01-correct"])
+    result = tito(root, *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_grade_all_with_feedback(tmp_path):
+    root = write_course(tmp_path / "course")
+    write_class(root, ["s01-correct", "s18-broken-json"])
+    result = tito(root, "--all", "--feedback", "--workers", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "graded 2 submission(s), 0 already up to date, 0 could not be graded" in result.stdout
+    assert "s18-broken-json/vec/vec.ipynb: is not valid JSON" in result.stdout
+    assert (root / "build/feedback/s01-correct/01_vec.html").is_file()
+    assert (root / "grades/gradebook.sqlite").is_file()
+    again = tito(root, "vec")
+    assert "graded 0 submission(s), 2 already up to date" in again.stdout and again.returncode == 0

@@ -1,0 +1,94 @@
+"""tasks/grade/cluster.py: grading on an existing Dask cluster (a real `dask scheduler` and two `dask worker`
+processes on loopback, started here in a folder without the course or its code), and clear errors."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+import io
+
+import pytest
+
+from tasks.base.errors import CourseError
+from tasks.course.config import load_course
+from tasks.course.paths import Paths
+from tasks.grade import gradebook
+from tasks.grade.cluster import code_zip, open_client, worker_count
+from tasks.grade.run import grade
+
+from gradeclass import write_class, write_course
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int) -> None:
+    """The scheduler listens (a loaded machine may take a while to start it)."""
+    for _ in range(1800):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    pytest.fail("the dask scheduler did not start listening")
+
+
+@pytest.fixture
+def external_cluster(tmp_path):
+    """`dask scheduler` + 2 `dask worker`s as real processes, in an empty folder, without PYTHONPATH."""
+    address = f"tcp://127.0.0.1:{free_port()}"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    dask = [sys.executable, "-m", "dask"]
+    procs = [subprocess.Popen(dask + ["scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+                              cwd=elsewhere, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
+    procs += [subprocess.Popen(dask + ["worker", address, "--nthreads", "1", "--no-dashboard", "--local-directory", str(elsewhere / f"w{i}")],
+                               cwd=elsewhere, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+              for i in range(2)]
+    try:
+        wait_for_port(int(address.rsplit(":", 1)[1]))
+        yield address
+    finally:
+        for proc in reversed(procs):
+            os.killpg(proc.pid, 9)
+            proc.wait()
+
+
+def test_grading_on_an_existing_cluster_of_two_workers(tmp_path, external_cluster):
+    root = write_course(tmp_path / "course")
+    expected = write_class(root, ["s01-correct", "s04-stubs", "s06-partial", "s17-syntax-error"])
+    course = load_course(root)
+    with open_client(external_cluster, None) as client:
+        for _ in range(1800):
+            if worker_count(client) == 2:
+                break
+            time.sleep(0.1)
+        assert worker_count(client) == 2
+        outcome = grade(course, Paths(course), ["vec"], client=client)
+        hosts = client.run(lambda: sys.path[:3])
+    assert len(outcome.graded) == 4 and not outcome.failed
+    db = gradebook.open_gradebook(Paths(course).gradebook)
+    found = {}
+    for row in gradebook.results(db):
+        found.setdefault(row["student"], []).append(row["points"])
+    assert found == {s: [float(p) for p in pts] for s, pts in expected.items()}
+    assert all(any(p.endswith(".zip") and "coursebuild-" in p for p in paths) for paths in hosts.values())  # code uploaded
+
+
+def test_the_code_zip_holds_the_tasks_package():
+    names = zipfile.ZipFile(io.BytesIO(code_zip())).namelist()
+    assert "tasks/grade/task.py" in names and "tasks/__init__.py" in names
+    assert not any("__pycache__" in n or not n.endswith(".py") for n in names)
+
+
+def test_an_unreachable_scheduler_is_a_clear_error():
+    address = f"tcp://127.0.0.1:{free_port()}"
+    with pytest.raises(CourseError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:\d+.*dask scheduler"):
+        with open_client(address, None):
+            pass

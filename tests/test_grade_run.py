@@ -1,0 +1,150 @@
+"""tasks/grade/run.py: a synthetic class graded end to end on an embedded 2-worker Dask cluster.
+
+The gradebook must equal the expected scores exactly; a second run grades nothing; a new submission or a
+changed test regrades exactly what it affects; grading against the student's own package; a run killed
+midway loses only the submissions in flight.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tasks.course.config import load_course
+from tasks.course.paths import Paths
+from tasks.grade import gradebook
+from tasks.grade.run import grade
+
+from gradeclass import CLASS, EXPECTED_OUTCOMES, MEAN, REPO, answer, correct, released, write_class, write_course
+
+
+@pytest.fixture(scope="module")
+def client():
+    from tasks.grade.cluster import open_client
+    with open_client(None, 2) as client:
+        yield client
+
+
+def points(db, module="vec"):
+    found = {}
+    for row in gradebook.results(db, module):
+        found.setdefault(row["student"], []).append(row["points"])
+    return found
+
+
+def outcomes(db, module="vec"):
+    found = {}
+    for row in gradebook.results(db, module):
+        found.setdefault(row["student"], []).append(row["outcome"])
+    return found
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory, client):
+    root = write_course(tmp_path_factory.mktemp("class") / "course")
+    expected = write_class(root)
+    course = load_course(root)
+    paths = Paths(course)
+    outcome = grade(course, paths, ["vec"], client=client)
+    return root, course, paths, expected, outcome
+
+
+def test_the_class_gradebook_equals_the_expected_scores_exactly(graded_class):
+    root, course, paths, expected, outcome = graded_class
+    assert len(CLASS) >= 20
+    assert (len(outcome.graded), outcome.skipped, outcome.failed) == (len(CLASS), 0, [])
+    db = gradebook.open_gradebook(paths.gradebook)
+    assert points(db) == {student: [float(p) for p in pts] for student, pts in expected.items()}
+    found = outcomes(db)
+    for student, wanted in EXPECTED_OUTCOMES.items():
+        assert found[student] == wanted, student
+    subs = {s["student"]: s for s in gradebook.submissions(db, "vec")}
+    assert subs["s18-broken-json"]["status"] == "error" and "s18-broken-json/vec/vec.ipynb: is not valid JSON" in subs["s18-broken-json"]["message"]
+    assert "longer than" in subs["s15-infinite-loop"]["message"]
+    assert "SIGSEGV" in subs["s16-crash"]["message"]
+    assert subs["s01-correct"]["score"] == 9 and subs["s01-correct"]["max_score"] == 10
+
+
+def test_nothing_new_grades_nothing(graded_class, client):
+    root, course, paths, expected, _ = graded_class
+    again = grade(course, paths, ["vec"], client=client)
+    assert (again.graded, again.skipped) == ([], len(CLASS))
+
+
+def test_a_new_submission_or_a_changed_test_regrades_exactly_what_it_affects(tmp_path, client):
+    root = write_course(tmp_path / "course")
+    write_class(root, ["s01-correct", "s04-stubs", "s07-wrong-add"])
+    for student, change in (("s01-correct", lambda nb: answer(nb, "stats-mean", MEAN)), ("s04-stubs", lambda nb: nb)):
+        target = root / "submissions" / student / "stats" / "stats.ipynb"
+        target.parent.mkdir(parents=True)
+        import json
+        target.write_text(json.dumps(change(released(root, "stats"))))
+    course = load_course(root)
+    paths = Paths(course)
+    first = grade(course, paths, [], client=client)
+    assert len(first.graded) == 5
+    db = gradebook.open_gradebook(paths.gradebook)
+    assert points(db, "stats") == {"s01-correct": [5.0], "s04-stubs": [0.0]}
+
+    import json
+    (root / "submissions/s04-stubs/vec/vec.ipynb").write_text(json.dumps(correct(released(root, "vec"))))
+    second = grade(course, paths, [], client=client)
+    assert [(r.student, r.module) for r in second.graded] == [("s04-stubs", "vec")] and second.skipped == 4
+    assert points(db)["s04-stubs"] == [2.0, 3.0, 4.0, 0.0]
+
+    source = root / "modules/02_stats/stats.py"
+    source.write_text(source.read_text().replace("== 4.0", "== 4.0\nassert mean([2]) == 2.0"))
+    third = grade(course, paths, [], client=client)
+    assert sorted((r.student, r.module) for r in third.graded) == [("s01-correct", "stats"), ("s04-stubs", "stats")]
+    assert third.skipped == 3
+
+
+def test_progressive_grading_uses_reference_exports_or_the_students_own(tmp_path, client):
+    import json
+    root = write_course(tmp_path / "course")
+    write_class(root, ["s07-wrong-add"])  # a broken `add` in vec ...
+    target = root / "submissions/s07-wrong-add/stats/stats.ipynb"
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps(answer(released(root, "stats"), "stats-mean", MEAN)))  # ... and a right `mean`
+    course = load_course(root)
+    paths = Paths(course)
+    grade(course, paths, ["stats"], client=client)
+    db = gradebook.open_gradebook(paths.gradebook)
+    assert points(db, "stats") == {"s07-wrong-add": [5.0]}  # graded against the reference `add`
+    own = grade(course, paths, ["stats"], client=client, own_package=True)
+    assert len(own.graded) == 1  # another package is another key
+    assert points(db, "stats") == {"s07-wrong-add": [0.0]}
+
+
+def test_a_run_killed_midway_loses_only_submissions_in_flight(tmp_path):
+    root = write_course(tmp_path / "course", timeout=2)
+    students = ["s01-correct", "s15-infinite-loop", "s02-correct", "s04-stubs", "s06-partial", "s03-correct", "s07-wrong-add"]
+    expected = write_class(root, students)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "tasks.cli.grade", "-C", str(root), "vec", "--workers", "1"]
+    log = open(tmp_path / "first-run.log", "w")
+    proc = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    gradebook_file = root / "grades/gradebook.sqlite"
+    try:
+        for _ in range(1200):
+            if proc.poll() is not None or gradebook_file.exists() and gradebook.submissions(gradebook.open_gradebook(gradebook_file)):
+                break
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+        log.close()
+    db = gradebook.open_gradebook(gradebook_file)
+    kept = gradebook.submissions(db)
+    assert 1 <= len(kept) < len(students), (tmp_path / "first-run.log").read_text()[-3000:]
+    rows = points(db)
+    assert all(rows[s["student"]] == [float(p) for p in expected[s["student"]]] for s in kept)  # nothing half-written
+
+    rerun = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"graded {len(students) - len(kept)} submission(s), {len(kept)} already up to date" in rerun.stdout
+    assert points(gradebook.open_gradebook(gradebook_file)) == {s: [float(p) for p in pts] for s, pts in expected.items()}
