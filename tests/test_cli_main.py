@@ -76,3 +76,24 @@ def test_modules_by_name_number_or_folder_with_did_you_mean(tmp_path):
     args = argparse.Namespace(modules=[], all=False)
     with pytest.raises(CourseError, match="which module"):
         common.chosen_modules(course, args)
+
+
+def test_the_makefile_checks_the_interpreter_first(tmp_path):
+    """An old or missing interpreter stops `make` before anything is created, with the fix; distclean needs no venv."""
+    from conftest import REPO
+    import shutil
+
+    for name in ("Makefile", "requirements.txt", "pyproject.toml"):
+        shutil.copy2(REPO / name, tmp_path / name)
+    old = tmp_path / "python3.10"
+    old.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Python 3.10.12'; exit 0; fi\nexec python3 -c 'import sys; print(\"\")'\n")
+    old.chmod(0o755)
+    done = subprocess.run(["make", "venv", f"PYTHON={old}"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "coursebuild needs Python 3.11 or newer" in done.stdout and "Python 3.10.12" in done.stdout and "make PYTHON=python3.11" in done.stdout
+    assert not (tmp_path / ".venv").exists()
+    (tmp_path / ".venv/bin").mkdir(parents=True)  # a broken venv: no python in it
+    (tmp_path / "build").mkdir()
+    done = subprocess.run(["make", "distclean"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (tmp_path / ".venv").exists() and not (tmp_path / "build").exists()

@@ -157,3 +157,43 @@ def test_system_health_names_each_fix(clone):
     done = tito(clone, "system", "health")
     assert "Python 3." in done.stdout and "virtual environment" in done.stdout
     assert "tinytorch package" in done.stdout and "Traceback" not in done.stderr
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_start_backs_up_and_serves_the_notebook_on_loopback(clone, tmp_path):
+    import re
+    import signal
+    import time
+    import urllib.request
+
+    notebook = clone / "modules/01_alpha/alpha.ipynb"
+    implement_double(notebook)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PYTHONPATH"))}
+    env.update(PYTHONPATH=str(clone), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
+    server = subprocess.Popen([sys.executable, "-m", "tito", "module", "start", "01", "--no-browser", "--port", str(port)],
+                              cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        seen = [server.stdout.readline() for _ in range(3)]
+        found = re.search(rf"http://127\.0\.0\.1:{port}/lab/tree/modules/01_alpha/alpha\.ipynb\?token=(\w+)", "".join(seen))
+        assert found, "".join(seen)
+        assert "backed up your work on 01_alpha (before starting)" in seen[0]
+        api = f"http://127.0.0.1:{port}/api/contents/modules/01_alpha/alpha.ipynb?token={found[1]}&content=0"
+        deadline, reply = time.monotonic() + 240, None
+        while reply is None and server.poll() is None and time.monotonic() < deadline:
+            try:
+                reply = json.loads(urllib.request.urlopen(api, timeout=10).read())
+            except OSError:
+                time.sleep(1)
+        assert reply is not None and reply["name"] == "alpha.ipynb", server.poll()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert list((clone / ".tito/backups/01_alpha").glob("*/alpha.ipynb"))

@@ -56,6 +56,7 @@ def register_release(subparsers) -> None:
     parser.add_argument("--errata", action="store_true", help="with --week: add name.v2.ipynb beside released notebooks whose source changed")
     parser.add_argument("--force", action="store_true", help="with --week: move an existing tag that points elsewhere (never force-pushed)")
     parser.add_argument("--confirm", action="store_true", help="with --week: publish several weeks in one release (refused without it)")
+    parser.add_argument("--confirm", action="store_true", help="with --week: go ahead although the release publishes more than one week")
     parser.add_argument("--dry-run", action="store_true", help="show what would be committed and tagged; change nothing")
     parser.add_argument("--target-repo", metavar="DIR", help="use this student repository instead of course.yaml's student_repo.path")
 
@@ -74,22 +75,8 @@ def release_handler(args) -> int:
 
 
 def release_week(args) -> int:
-    if args.dry_run:
-        return print_due(args)
-    extra = (["errata=1"] if args.errata else []) + (["force=1"] if args.force else []) + (["confirm=1"] if getattr(args, "confirm", False) else [])
-    return doit(args, ["release", f"week={args.week}", *extra], target_repo_env(args))
-
-
-def print_due(args) -> int:
-    """`release --week N --dry-run`: what the schedule in course.yaml makes due by week N (nothing runs)."""
-    course, _ = load_course(args)
-    exercises = [m.name for m in course.modules if m.release <= args.week]
-    solutions = [m.name for m in course.modules if m.solutions <= args.week]
-    print(f"release --week {args.week} would publish, in one commit tagged {course.student_repo.tag.format(week=args.week)}:")
-    print(f"  exercises: {', '.join(exercises) or 'none'}")
-    print(f"  solutions: {', '.join(solutions) or 'none'}")
-    print("(files already released are kept as they are; nothing was changed)")
-    return 0
+    flags = {"errata": args.errata, "force": args.force, "confirm": args.confirm, "dry": args.dry_run}
+    return doit(args, ["release", f"week={args.week}", *[f"{name}=1" for name, on in flags.items() if on]], target_repo_env(args))
 
 
 # --- tito module release / validate / status ----------------------------------------------------------

@@ -104,17 +104,34 @@ def open_in_jupyter(root: Path, module, args) -> int:
         raise Stop(f"modules/{module.slug} has no notebook; restore it with `tito module reset {module.short}`")
     if importlib.util.find_spec("jupyterlab") is None:
         raise Stop("Jupyter Lab is not installed in this Python; set up first: python3 -m tito setup, then source .venv/bin/activate")
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", "--ip=127.0.0.1",
-               *(["--no-browser"] if args.no_browser else []), *([f"--port={args.port}"] if args.port else []),
-               notebook.relative_to(root).as_posix()]
-    where = "open the URL Jupyter prints below" if args.no_browser else "your browser opens it"
-    print(f"opening {notebook.relative_to(root)} in Jupyter Lab: {where}. Stop it with Ctrl-C.", flush=True)
+    import secrets
+
+    port, token, path = args.port or free_port(), secrets.token_hex(24), notebook.relative_to(root).as_posix()
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", "--ip=127.0.0.1", f"--port={port}",
+               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               *(["--no-browser"] if args.no_browser else []), *(["--allow-root"] if getattr(os, "geteuid", lambda: 1)() == 0 else []), path]
+    print(f"opening {path} in Jupyter Lab{'' if args.no_browser else ' in your browser'}; stop it with Ctrl-C. Its address:\n"
+          f"    http://127.0.0.1:{port}/lab/tree/{path}?token={token}", flush=True)
     os.chdir(root)
     if sys.platform == "win32":
         import subprocess
 
         return subprocess.call(command)
     os.execv(sys.executable, command)  # Jupyter takes this process's place: Ctrl-C and signals reach it directly
+
+
+def free_port() -> int:
+    """8888 (Jupyter's usual port) when it is free, else any free port."""
+    import socket
+
+    for wanted in (8888, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", wanted))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise Stop("no free network port for Jupyter; pass one with --port")
 
 
 # --- complete / export ------------------------------------------------------------------------------
