@@ -56,7 +56,6 @@ def register_release(subparsers) -> None:
     parser.add_argument("--errata", action="store_true", help="with --week: add name.v2.ipynb beside released notebooks whose source changed")
     parser.add_argument("--force", action="store_true", help="with --week: move an existing tag that points elsewhere (never force-pushed)")
     parser.add_argument("--confirm", action="store_true", help="with --week: publish several weeks in one release (refused without it)")
-    parser.add_argument("--confirm", action="store_true", help="with --week: go ahead although the release publishes more than one week")
     parser.add_argument("--dry-run", action="store_true", help="show what would be committed and tagged; change nothing")
     parser.add_argument("--target-repo", metavar="DIR", help="use this student repository instead of course.yaml's student_repo.path")
 
