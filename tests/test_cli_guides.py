@@ -52,7 +52,7 @@ def test_the_instructor_guide_runs_in_order(tmp_path):
 
 def test_the_student_guide_runs_in_order(tmp_path):
     course = write_mini_course(tmp_path / "course", names=("tensor", "beta"))
-    released = subprocess.run([sys.executable, "-m", "doit", "release", "week=3"], cwd=course, capture_output=True, text=True)
+    released = subprocess.run([sys.executable, "-m", "doit", "release", "week=3", "confirm=1"], cwd=course, capture_output=True, text=True)
     assert released.returncode == 0, released.stdout + released.stderr
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(course / "student-repo"), str(clone)], check=True)
