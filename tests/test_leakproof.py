@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import os
+import functools
 import io
 import json
 import re
@@ -721,7 +722,7 @@ def test_markup_look_alikes_written_answers_and_class_body_regions(case):
         assert f'"""{doc}"""' in student_code
     for cell in student.cells:  # the class exists in the student version: its cell runs without error
         if cell.cell_type == "code" and "### BEGIN" not in cell.source and cell.source.startswith("class Cls"):
-            exec(compile(cell.source, "<student cell>", "exec"), {})
+            exec(compile(cell.source, "<student cell>", "exec"), {"functools": functools})  # the imports cell gives it
 
 
 # --- the history of a student repository after a term of generated modules ------------------------------
