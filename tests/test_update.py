@@ -71,6 +71,8 @@ def test_uncommitted_work_is_saved_and_the_new_week_merged_without_any_git_setti
     assert done.returncode == 0, done.stderr + done.stdout
     assert "Saved your uncommitted work" in done.stdout and "git does not know your name" in done.stdout
     assert "modules/02_beta/beta.py" in done.stdout and "nothing was lost" in done.stdout
+    got = next(line for line in done.stdout.splitlines() if line.startswith("Got the new material"))
+    assert got == "Got the new material from the course: 2 file(s) new or changed (SCHEDULE.md, modules/02_beta/beta.py)."
     assert (clone / "modules/01_alpha/alpha.py").read_text() == "def f(): return 42\n"
     assert (clone / "notes.txt").read_text() == "my notes\n" and (clone / "modules/02_beta/beta.py").exists()
     assert git(clone, "status", "--porcelain") == ""

@@ -149,8 +149,8 @@ def update(repo: Path) -> int:
         if has_head and git(repo, "merge-base", "--is-ancestor", theirs, "HEAD", check=False).returncode == 0:
             print("Already up to date: you have everything the course has released.")
             return 0
-        new = sorted(changed_files(repo, "HEAD", theirs)) if has_head else []
         base = git(repo, "merge-base", "HEAD", theirs, check=False).stdout.strip() if has_head else ""
+        new = sorted(changed_files(repo, base or "HEAD", theirs)) if has_head else []  # what the course changed, not you
         kept = keep_mine(repo, base, theirs, env) if base else {}
         merge(repo, theirs, env) if has_head else git(repo, "reset", "-q", "--keep", theirs)
         print(f"Got the new material from the course: {len(new)} file(s) new or changed" + (f" ({', '.join(new[:8])}{', ...' if len(new) > 8 else ''})." if new else "."))
