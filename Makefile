@@ -49,8 +49,9 @@ lint: $(STAMP) ## Lint every module source
 test: ruff ## Run ruff, then the test suite (both cores; a file's tests stay in one worker)
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
-ruff: $(STAMP) ## Lint the engine, tests and benchmark with ruff (rules in pyproject.toml; no formatting)
+ruff: $(STAMP) ## Lint and format-check the engine, tests and benchmark with ruff (rules in pyproject.toml)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 deploy-all: $(STAMP) ## Build and validate every module, deploy all student notebooks in one commit
 	$(DOIT) deploy_student

@@ -3,6 +3,7 @@
 Configuration lives in course.yaml; the engine in tasks/ (the task kinds: tasks/graph/kinds.py). This file
 only wires them together for doit's command line.
 """
+
 import sys
 from pathlib import Path
 

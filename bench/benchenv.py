@@ -2,6 +2,7 @@
 
 Created once and reused while bench/requirements.txt is unchanged (a stamp holds the file's hash).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,12 @@ def ensure(venv: Path, log=print) -> tuple[Path | None, str]:
     try:
         if not python.exists():
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, text=True)
-        proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                               "-r", str(REQUIREMENTS)], capture_output=True, text=True, timeout=1800)
+        proc = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
     except (subprocess.SubprocessError, OSError) as error:
         return None, f"could not create the bench venv: {error}"
     if proc.returncode != 0:

@@ -1,7 +1,8 @@
 """Draw docs/benchmarks.png from bench/run.py's results.json. Run with the bench venv's python (matplotlib).
 
-    build/bench/venv/bin/python bench/chart.py RESULTS.json OUT.png
+build/bench/venv/bin/python bench/chart.py RESULTS.json OUT.png
 """
+
 from __future__ import annotations
 
 import json
@@ -15,10 +16,19 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 OURS, OTHER = "#2b7bba", "#d95f02"
 PANELS = [
-    ("Generate student + solution versions", [("cold", "ours\nserial"), ("cold_parallel", "ours\n-n 2"),
-                                              ("nbgrader_fresh", "nbgrader\nfresh"), ("nbgrader_force", "nbgrader\n--force")]),
-    ("Nothing to do (no-op)", [("noop", "ours"), ("floor", "doit floor\nsame graph"),
-                               ("nbgrader_noop", "nbgrader\nskips all")]),
+    (
+        "Generate student + solution versions",
+        [
+            ("cold", "ours\nserial"),
+            ("cold_parallel", "ours\n-n 2"),
+            ("nbgrader_fresh", "nbgrader\nfresh"),
+            ("nbgrader_force", "nbgrader\n--force"),
+        ],
+    ),
+    (
+        "Nothing to do (no-op)",
+        [("noop", "ours"), ("floor", "doit floor\nsame graph"), ("nbgrader_noop", "nbgrader\nskips all")],
+    ),
     ("Incremental rebuild", [("edit_code", "code edit\n(1 module)"), ("edit_markdown", "markdown edit\n(1 module)")]),
     ("Validate all solutions in kernels", [("validate_serial", "serial"), ("validate_parallel", "-n 2")]),
 ]
@@ -39,8 +49,15 @@ def main() -> None:
         ax.set_title(title, fontsize=10)
         ax.set_ylabel("wall time, s (median, min-max)" if ax is axes[0] else "s")
         for x, (value, up) in enumerate(zip(medians, high)):
-            ax.annotate(f"{value:.2f} s" if value < 10 else f"{value:.1f} s", (x, value + up), ha="center",
-                        va="bottom", fontsize=8, xytext=(0, 3), textcoords="offset points")
+            ax.annotate(
+                f"{value:.2f} s" if value < 10 else f"{value:.1f} s",
+                (x, value + up),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                xytext=(0, 3),
+                textcoords="offset points",
+            )
         ax.margins(y=0.15)
     ax = axes[-1]
     keys = [("full", "full build"), ("validate_parallel", "validate -n 2"), ("nbgrader_fresh", "nbgrader fresh")]
@@ -58,9 +75,11 @@ def main() -> None:
     ax.legend(fontsize=8, loc="upper right")
     ax.set_ylim(0, 360)
     ax.margins(y=0.15)
-    fig.suptitle(f"coursebuild (blue) vs nbgrader and doit's floor (orange): {meta['modules']} modules, "
-                 f"{meta['machine']['cores']} cores, median of {meta['repeat']} runs after {meta['warmup']} warm-up",
-                 fontsize=11)
+    fig.suptitle(
+        f"coursebuild (blue) vs nbgrader and doit's floor (orange): {meta['modules']} modules, "
+        f"{meta['machine']['cores']} cores, median of {meta['repeat']} runs after {meta['warmup']} warm-up",
+        fontsize=11,
+    )
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=110)
 

@@ -7,6 +7,7 @@ engine's own overhead (course.yaml, imports, task creators).
     python bench/floor.py shape COURSE_DIR SHAPE.json   (run with the project's python, in any directory)
     python bench/floor.py write SHAPE.json FLOOR_DIR
 """
+
 from __future__ import annotations
 
 import json
@@ -88,8 +89,12 @@ def write_floor(shape: dict, floor_dir: Path) -> dict:
     floor_shape = {"config": shape["config"], "tasks": tasks}
     (floor_dir / "shape.json").write_text(json.dumps(floor_shape, indent=1) + "\n")
     (floor_dir / "dodo.py").write_text(FLOOR_DODO)
-    return {"tasks": len(tasks), "file_dep": sum(len(t["file_dep"]) for t in tasks), "distinct_files": len(deps),
-            "targets": len(targets)}
+    return {
+        "tasks": len(tasks),
+        "file_dep": sum(len(t["file_dep"]) for t in tasks),
+        "distinct_files": len(deps),
+        "targets": len(targets),
+    }
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ process of the tree that was waited for (doit, its `-n` workers, the kernels nbc
 wrapper also samples the summed PSS of the whole tree every 50 ms (`tree_peak_kb`): what was resident at once, with
 pages shared between processes (forked doit workers) split between them instead of counted in each.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,14 @@ def main() -> None:
         if sampler is not None:
             sampler.join()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = {"wall_s": wall, "maxrss_kb": usage.ru_maxrss, "user_s": usage.ru_utime, "sys_s": usage.ru_stime,
-              "returncode": returncode, "tree_peak_kb": peak[0] if args.tree else None}
+    result = {
+        "wall_s": wall,
+        "maxrss_kb": usage.ru_maxrss,
+        "user_s": usage.ru_utime,
+        "sys_s": usage.ru_stime,
+        "returncode": returncode,
+        "tree_peak_kb": peak[0] if args.tree else None,
+    }
     args.result.write_text(json.dumps(result) + "\n")
 
 

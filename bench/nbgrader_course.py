@@ -1,16 +1,17 @@
 """The same modules as an nbgrader course: source/<module>/<module>.ipynb (jupytext percent -> ipynb, one
 process, not timed) and nbgrader_config.py, so `nbgrader generate_assignment '*'` builds them all in one run.
 """
+
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-CONFIG = '''c = get_config()  # noqa: F821 (nbgrader provides it)
+CONFIG = """c = get_config()  # noqa: F821 (nbgrader provides it)
 c.CourseDirectory.course_id = "bench"
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.db_url = "sqlite:///{root}/gradebook.db"
-'''
+"""
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 

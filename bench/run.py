@@ -10,6 +10,7 @@ The report (a markdown table with ratios and targets) goes to OUT/benchmarks.md,
 OUT/benchmarks.png, raw figures to WORK/results.json. nbgrader and matplotlib live in the bench's own venv
 (build/bench/venv), created once and reused; without network the run still finishes, saying so.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,15 +85,26 @@ def log(message: str) -> None:
 def doit_env() -> dict:
     """The environment of every measured command: this one, less git/doit variables and
     PYTHONDONTWRITEBYTECODE (set on some CI machines), so later runs read .pyc files as on a normal machine."""
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("GIT_", "DOIT_")) and k != "PYTHONDONTWRITEBYTECODE"}
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "DOIT_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
 
 
 def measure(scenario: Scenario, scratch: Path) -> tuple[dict, Run]:
     scratch.mkdir(parents=True, exist_ok=True)
     result, out, err = scratch / "result.json", scratch / "stdout.txt", scratch / "stderr.txt"
-    wrapper = [sys.executable, str(HERE / "measure.py"), "--result", str(result), "--stdout", str(out),
-               "--stderr", str(err), "--cwd", str(scenario.cwd)] + (["--tree"] if scenario.tree else [])
+    wrapper = [
+        sys.executable,
+        str(HERE / "measure.py"),
+        "--result",
+        str(result),
+        "--stdout",
+        str(out),
+        "--stderr",
+        str(err),
+        "--cwd",
+        str(scenario.cwd),
+    ] + (["--tree"] if scenario.tree else [])
     subprocess.run(wrapper + ["--"] + scenario.argv, check=True, env=scenario.env or doit_env())
     figures = json.loads(result.read_text())
     figures["load"] = os.getloadavg()[0]
@@ -101,6 +113,7 @@ def measure(scenario: Scenario, scratch: Path) -> tuple[dict, Run]:
 
 
 # --- the course, its state and its checks ------------------------------------------------------------------
+
 
 def reset_state(course: Path) -> None:
     """A fresh build: no build/, no doit state, nothing exported."""
@@ -112,8 +125,13 @@ def reset_state(course: Path) -> None:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
-def expect(run: Run, wanted: list[str] | None = None, count: int | None = None, none: bool = False,
-           forbidden: tuple[str, ...] = ()) -> str | None:
+def expect(
+    run: Run,
+    wanted: list[str] | None = None,
+    count: int | None = None,
+    none: bool = False,
+    forbidden: tuple[str, ...] = (),
+) -> str | None:
     ran = run.ran
     if run.returncode != 0:
         return f"doit exited {run.returncode}: {(run.stderr or run.stdout).strip()[-600:]}"
@@ -138,7 +156,11 @@ def nbgrader_check(root: Path, modules: list[str], skipped: bool):
             return f"nbgrader exited {run.returncode}: {' | '.join(errors[-3:]) or text.strip()[-400:]}"
         if skipped:
             found = text.count("Skipping existing assignment")
-            return None if found == len(modules) else f"expected {len(modules)} 'Skipping existing assignment', found {found}"
+            return (
+                None
+                if found == len(modules)
+                else f"expected {len(modules)} 'Skipping existing assignment', found {found}"
+            )
         missing = [m for m in modules if not (root / "release" / m / f"{m}.ipynb").exists()]
         return f"nbgrader wrote no release/ notebook for {', '.join(missing)}" if missing else None
 
@@ -146,6 +168,7 @@ def nbgrader_check(root: Path, modules: list[str], skipped: bool):
 
 
 # --- versions and machine ------------------------------------------------------------------------------------
+
 
 def version(package: str) -> str:
     try:
@@ -157,9 +180,11 @@ def version(package: str) -> str:
 def bench_versions(python: Path | None) -> dict[str, str]:
     if python is None:
         return {p: "not installed" for p in BENCH_PACKAGES}
-    code = ("import json; from importlib import metadata as m\nout = {}\nfor p in %r:\n"
-            "    try: out[p] = m.version(p)\n    except m.PackageNotFoundError: out[p] = 'not installed'\n"
-            "print(json.dumps(out))") % (BENCH_PACKAGES,)
+    code = (
+        "import json; from importlib import metadata as m\nout = {}\nfor p in %r:\n"
+        "    try: out[p] = m.version(p)\n    except m.PackageNotFoundError: out[p] = 'not installed'\n"
+        "print(json.dumps(out))"
+    ) % (BENCH_PACKAGES,)
     proc = subprocess.run([str(python), "-c", code], capture_output=True, text=True)
     return json.loads(proc.stdout) if proc.returncode == 0 else {p: "unknown" for p in BENCH_PACKAGES}
 
@@ -175,17 +200,29 @@ def machine() -> dict:
         pass
     memory = "unknown"
     try:
-        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1])
+        kb = int(
+            next(
+                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+            ).split()[1]
+        )
         memory = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
-    return {"cores": os.cpu_count(), "cpu": cpu, "memory": memory, "os": f"{platform.system()} {platform.release()}",
-            "python": platform.python_version()}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
 
 
 # --- the scenarios -------------------------------------------------------------------------------------------
 
-def scenarios(args, course: Path, nbg: Path | None, floor_dir: Path, nbgrader_bin: Path | None, why_no_nbgrader: str) -> list[Scenario]:
+
+def scenarios(
+    args, course: Path, nbg: Path | None, floor_dir: Path, nbgrader_bin: Path | None, why_no_nbgrader: str
+) -> list[Scenario]:
     n, jobs = args.modules, args.jobs
     names = [synth.name_of(i) for i in range(1, n + 1)]
     last, middle = n, max(1, (n + 1) // 2)
@@ -194,32 +231,100 @@ def scenarios(args, course: Path, nbg: Path | None, floor_dir: Path, nbgrader_bi
     generated = [f"{v}:{m}" for v in ("student", "solution") for m in names]
     executions = ("validate:", "check_student:", "export:")
     found = [
-        Scenario("cold", f"1. cold generation, student + solution, {n} modules", "doit student solution",
-                 doit + ["student", "solution"], course, "generation", reset,
-                 lambda run: expect(run, generated)),
-        Scenario("cold_parallel", f"1b. cold generation with -n {jobs}", f"doit -n {jobs} student solution",
-                 doit + ["-n", str(jobs), "student", "solution"], course, "generation", reset,
-                 lambda run: expect(run, generated)),
-        Scenario("full", f"full build from scratch (all default tasks, {n} modules)", "doit",
-                 doit, course, "build", reset, lambda run: expect(run, count=7 * n), tree=True),
-        Scenario("noop", "2. no-op doit (everything up to date)", "doit", doit, course, "noop", None,
-                 lambda run: expect(run, none=True), samples=5),
-        Scenario("edit_code", f"3. code edit in one module (m{last:02d}, a solution line) -> rebuild", "doit",
-                 doit, course, "incremental", lambda r: synth.edit_code(course, last, r + 1),
-                 lambda run: expect(run, [f"validate:m{last:02d}", f"export:m{last:02d}"])),
-        Scenario("edit_markdown", f"4. markdown edit in one module (m{middle:02d}) -> rebuild", "doit",
-                 doit, course, "incremental", lambda r: synth.edit_markdown(course, middle, r + 1),
-                 lambda run: expect(run, [f"student:m{middle:02d}", f"solution:m{middle:02d}"], forbidden=executions)),
-        Scenario("validate_serial", f"5a. validation of {n} modules, serial", "doit validate",
-                 doit + ["validate"], course, "validation",
-                 lambda r: shutil.rmtree(course / "build" / "executed", ignore_errors=True),
-                 lambda run: expect(run, [f"validate:{m}" for m in names], count=n)),
-        Scenario("validate_parallel", f"5b. validation of {n} modules, -n {jobs}", f"doit -n {jobs} validate",
-                 doit + ["-n", str(jobs), "validate"], course, "validation",
-                 lambda r: shutil.rmtree(course / "build" / "executed", ignore_errors=True),
-                 lambda run: expect(run, [f"validate:{m}" for m in names], count=n), tree=True),
-        Scenario("floor", "7. doit's floor: same task graph, actions do nothing, no-op", "doit (floor dodo)",
-                 doit, floor_dir, "noop", None, lambda run: expect(run, none=True), samples=5),
+        Scenario(
+            "cold",
+            f"1. cold generation, student + solution, {n} modules",
+            "doit student solution",
+            doit + ["student", "solution"],
+            course,
+            "generation",
+            reset,
+            lambda run: expect(run, generated),
+        ),
+        Scenario(
+            "cold_parallel",
+            f"1b. cold generation with -n {jobs}",
+            f"doit -n {jobs} student solution",
+            doit + ["-n", str(jobs), "student", "solution"],
+            course,
+            "generation",
+            reset,
+            lambda run: expect(run, generated),
+        ),
+        Scenario(
+            "full",
+            f"full build from scratch (all default tasks, {n} modules)",
+            "doit",
+            doit,
+            course,
+            "build",
+            reset,
+            lambda run: expect(run, count=7 * n),
+            tree=True,
+        ),
+        Scenario(
+            "noop",
+            "2. no-op doit (everything up to date)",
+            "doit",
+            doit,
+            course,
+            "noop",
+            None,
+            lambda run: expect(run, none=True),
+            samples=5,
+        ),
+        Scenario(
+            "edit_code",
+            f"3. code edit in one module (m{last:02d}, a solution line) -> rebuild",
+            "doit",
+            doit,
+            course,
+            "incremental",
+            lambda r: synth.edit_code(course, last, r + 1),
+            lambda run: expect(run, [f"validate:m{last:02d}", f"export:m{last:02d}"]),
+        ),
+        Scenario(
+            "edit_markdown",
+            f"4. markdown edit in one module (m{middle:02d}) -> rebuild",
+            "doit",
+            doit,
+            course,
+            "incremental",
+            lambda r: synth.edit_markdown(course, middle, r + 1),
+            lambda run: expect(run, [f"student:m{middle:02d}", f"solution:m{middle:02d}"], forbidden=executions),
+        ),
+        Scenario(
+            "validate_serial",
+            f"5a. validation of {n} modules, serial",
+            "doit validate",
+            doit + ["validate"],
+            course,
+            "validation",
+            lambda r: shutil.rmtree(course / "build" / "executed", ignore_errors=True),
+            lambda run: expect(run, [f"validate:{m}" for m in names], count=n),
+        ),
+        Scenario(
+            "validate_parallel",
+            f"5b. validation of {n} modules, -n {jobs}",
+            f"doit -n {jobs} validate",
+            doit + ["-n", str(jobs), "validate"],
+            course,
+            "validation",
+            lambda r: shutil.rmtree(course / "build" / "executed", ignore_errors=True),
+            lambda run: expect(run, [f"validate:{m}" for m in names], count=n),
+            tree=True,
+        ),
+        Scenario(
+            "floor",
+            "7. doit's floor: same task graph, actions do nothing, no-op",
+            "doit (floor dodo)",
+            doit,
+            floor_dir,
+            "noop",
+            None,
+            lambda run: expect(run, none=True),
+            samples=5,
+        ),
     ]
     nbgrader = [
         ("nbgrader_fresh", f"6a. nbgrader generate_assignment, fresh, {n} modules", [], nbgrader_course.reset, False),
@@ -228,10 +333,16 @@ def scenarios(args, course: Path, nbg: Path | None, floor_dir: Path, nbgrader_bi
     ]
     for key, label, extra, prepare, skips in nbgrader:
         group = "noop" if key == "nbgrader_noop" else "generation"
-        scenario = Scenario(key, label, "nbgrader generate_assignment '*'" + "".join(" " + e for e in extra),
-                            [str(nbgrader_bin), "generate_assignment", "*"] + extra, nbg or course, group,
-                            (lambda r, p=prepare: p(nbg)) if prepare else None,
-                            nbgrader_check(nbg, names, skips) if nbg else None)
+        scenario = Scenario(
+            key,
+            label,
+            "nbgrader generate_assignment '*'" + "".join(" " + e for e in extra),
+            [str(nbgrader_bin), "generate_assignment", "*"] + extra,
+            nbg or course,
+            group,
+            (lambda r, p=prepare: p(nbg)) if prepare else None,
+            nbgrader_check(nbg, names, skips) if nbg else None,
+        )
         if nbgrader_bin is None or nbg is None:
             scenario.skipped = why_no_nbgrader
         else:
@@ -244,6 +355,7 @@ def scenarios(args, course: Path, nbg: Path | None, floor_dir: Path, nbgrader_bi
 
 # --- statistics and the report -------------------------------------------------------------------------------
 
+
 def stats(runs: list[dict], key: str) -> dict | None:
     values = [r[key] for r in runs if r.get(key) is not None]
     if not values:
@@ -252,11 +364,20 @@ def stats(runs: list[dict], key: str) -> dict | None:
 
 
 def summary(scenario: Scenario) -> dict:
-    return {"key": scenario.key, "label": scenario.label, "command": scenario.shown, "group": scenario.group,
-            "skipped": scenario.skipped, "problems": scenario.problems, "last_ran": scenario.last_ran,
-            "wall_s": stats(scenario.runs, "wall_s"), "maxrss_mb": stats([{"m": r["maxrss_kb"] / 1024} for r in scenario.runs], "m"),
-            "tree_peak_mb": stats([{"m": r["tree_peak_kb"] / 1024} for r in scenario.runs if r.get("tree_peak_kb")], "m"),
-            "load": stats(scenario.runs, "load"), "runs": scenario.runs}
+    return {
+        "key": scenario.key,
+        "label": scenario.label,
+        "command": scenario.shown,
+        "group": scenario.group,
+        "skipped": scenario.skipped,
+        "problems": scenario.problems,
+        "last_ran": scenario.last_ran,
+        "wall_s": stats(scenario.runs, "wall_s"),
+        "maxrss_mb": stats([{"m": r["maxrss_kb"] / 1024} for r in scenario.runs], "m"),
+        "tree_peak_mb": stats([{"m": r["tree_peak_kb"] / 1024} for r in scenario.runs if r.get("tree_peak_kb")], "m"),
+        "load": stats(scenario.runs, "load"),
+        "runs": scenario.runs,
+    }
 
 
 def seconds(value: float | None) -> str:
@@ -284,17 +405,36 @@ def ratios(results: dict) -> list[dict]:
         return x / y
 
     rows = [
-        ("ours / nbgrader", "cold generation / nbgrader generate_assignment fresh", r("cold", "nbgrader_fresh"),
-         f"<= {TARGETS['cold_vs_nbgrader']:.2f} (>= 10x faster)", lambda v: v <= TARGETS["cold_vs_nbgrader"]),
+        (
+            "ours / nbgrader",
+            "cold generation / nbgrader generate_assignment fresh",
+            r("cold", "nbgrader_fresh"),
+            f"<= {TARGETS['cold_vs_nbgrader']:.2f} (>= 10x faster)",
+            lambda v: v <= TARGETS["cold_vs_nbgrader"],
+        ),
         ("ours / nbgrader", "cold generation / nbgrader --force", r("cold", "nbgrader_force"), "", None),
         ("ours / nbgrader", "cold generation -n 2 / nbgrader fresh", r("cold_parallel", "nbgrader_fresh"), "", None),
-        ("ours / nbgrader", "no-op doit / nbgrader no-op (skips all)", r("noop", "nbgrader_noop"),
-         f"<= {1 / TARGETS['nbgrader_noop_vs_ours']:.3f} (>= 9x faster)",
-         lambda v: v <= 1 / TARGETS["nbgrader_noop_vs_ours"]),
-        ("ours / floor", "no-op doit / doit's floor, same task graph", r("noop", "floor"),
-         f"<= {TARGETS['noop_vs_floor']:.1f}", lambda v: v <= TARGETS["noop_vs_floor"]),
-        ("parallel / serial", "validation -n 2 / serial", r("validate_parallel", "validate_serial"),
-         f"<= {TARGETS['parallel_vs_serial']:.1f}", lambda v: v <= TARGETS["parallel_vs_serial"]),
+        (
+            "ours / nbgrader",
+            "no-op doit / nbgrader no-op (skips all)",
+            r("noop", "nbgrader_noop"),
+            f"<= {1 / TARGETS['nbgrader_noop_vs_ours']:.3f} (>= 9x faster)",
+            lambda v: v <= 1 / TARGETS["nbgrader_noop_vs_ours"],
+        ),
+        (
+            "ours / floor",
+            "no-op doit / doit's floor, same task graph",
+            r("noop", "floor"),
+            f"<= {TARGETS['noop_vs_floor']:.1f}",
+            lambda v: v <= TARGETS["noop_vs_floor"],
+        ),
+        (
+            "parallel / serial",
+            "validation -n 2 / serial",
+            r("validate_parallel", "validate_serial"),
+            f"<= {TARGETS['parallel_vs_serial']:.1f}",
+            lambda v: v <= TARGETS["parallel_vs_serial"],
+        ),
         ("parallel / serial", "cold generation -n 2 / serial", r("cold_parallel", "cold"), "", None),
     ]
     out = []
@@ -333,7 +473,7 @@ def write_report(out: Path, results: dict, meta: dict) -> str:
         f"{meta['warmup']} warm-up round(s) discarded, then {meta['repeat']} measured round(s), each round running every "
         "scenario once in the order below (the two sub-second no-ops five times), so load changes hit all scenarios alike. Peak RSS is "
         "`getrusage(RUSAGE_CHILDREN).ru_maxrss`: the largest single process of the tree, kernels included. "
-        "\"Tree peak\" (full build, parallel validation) is the summed PSS (shared pages split between the processes "
+        '"Tree peak" (full build, parallel validation) is the summed PSS (shared pages split between the processes '
         "sharing them, so forked workers are not counted twice) of all processes alive at once, sampled every 50 ms.",
         "",
         "## Scenarios",
@@ -351,24 +491,38 @@ def write_report(out: Path, results: dict, meta: dict) -> str:
             lines.append(f"| {item['label']}{flag} | `{item['command']}` | n/a | | | | | 0 | |")
             continue
         tree_text = f"{tree['max']:.0f}" if tree else ""
-        lines.append(f"| {item['label']}{flag} | `{item['command']}` | {seconds(wall['median'])} | {seconds(wall['min'])} | "
-                     f"{seconds(wall['max'])} | {rss['max']:.0f} | {tree_text} | {wall['n']} | {item['load']['median']:.1f} |")
-    lines += ["", "Peak RSS columns are the maximum over the measured runs. \"load\" is the machine's 1-minute load "
-              "average right after each run (median): above about 1, other processes were competing for the 2 cores, "
-              "which slows every figure and, most of all, what `-n 2` can gain.", "",
-              "## Ratios (medians) and targets", "",
-              "| ratio | what | value | target | verdict |", "|---|---|---:|---|---|"]
+        lines.append(
+            f"| {item['label']}{flag} | `{item['command']}` | {seconds(wall['median'])} | {seconds(wall['min'])} | "
+            f"{seconds(wall['max'])} | {rss['max']:.0f} | {tree_text} | {wall['n']} | {item['load']['median']:.1f} |"
+        )
+    lines += [
+        "",
+        'Peak RSS columns are the maximum over the measured runs. "load" is the machine\'s 1-minute load '
+        "average right after each run (median): above about 1, other processes were competing for the 2 cores, "
+        "which slows every figure and, most of all, what `-n 2` can gain.",
+        "",
+        "## Ratios (medians) and targets",
+        "",
+        "| ratio | what | value | target | verdict |",
+        "|---|---|---:|---|---|",
+    ]
     for row in meta["ratios"]:
-        lines.append(f"| {row['kind']} | {row['what']} | {ratio_text(row['value'])} | {row['goal']} | {row['verdict']} |")
+        lines.append(
+            f"| {row['kind']} | {row['what']} | {ratio_text(row['value'])} | {row['goal']} | {row['verdict']} |"
+        )
     md_verdict, md_ran = markdown_verdict(results)
-    lines.append(f"| executions | markdown-only edit: notebooks executed (`validate:`/`check_student:`/`export:` in doit's output) | "
-                 f"{'0' if md_verdict == 'met' else 'n/a' if md_verdict == 'not measured' else '>0'} | 0 | {md_verdict} |")
+    lines.append(
+        f"| executions | markdown-only edit: notebooks executed (`validate:`/`check_student:`/`export:` in doit's output) | "
+        f"{'0' if md_verdict == 'met' else 'n/a' if md_verdict == 'not measured' else '>0'} | 0 | {md_verdict} |"
+    )
     full = results.get("full")
     peak = full["maxrss_mb"]["max"] if full and full["maxrss_mb"] and not full["skipped"] else None
     tree = full["tree_peak_mb"]["max"] if full and full["tree_peak_mb"] else None
     verdict = "not measured" if peak is None else ("met" if peak <= TARGETS["peak_mb"] else "MISSED")
-    lines.append(f"| memory | full build, peak RSS of the largest process (MB) | {'n/a' if peak is None else f'{peak:.0f}'} | "
-                 f"<= {TARGETS['peak_mb']:.0f} | {verdict} |")
+    lines.append(
+        f"| memory | full build, peak RSS of the largest process (MB) | {'n/a' if peak is None else f'{peak:.0f}'} | "
+        f"<= {TARGETS['peak_mb']:.0f} | {verdict} |"
+    )
     if tree is not None:
         lines.append(f"| memory | full build, all processes at once (MB, for information) | {tree:.0f} | | |")
     lines += ["", "## What ran (doit's own output, last run of each scenario)", ""]
@@ -385,15 +539,21 @@ def write_report(out: Path, results: dict, meta: dict) -> str:
             text = ", ".join(ran) or "nothing"
         lines.append(f"- {item['label']}: doit ran {text}.")
     if md_verdict == "met":
-        lines.append("- Markdown-only edit: verified from doit's output in every run (warm-up included) that no "
-                     "`validate:`, `check_student:` or `export:` task ran: zero notebook executions.")
-    lines.append(f"- doit's floor: {meta['floor']['tasks']} tasks with {meta['floor']['file_dep']} file_deps "
-                 f"({meta['floor']['distinct_files']} distinct files), {meta['floor']['targets']} targets, the same "
-                 "task_deps, one config_changed each, the same doit backend (sqlite3) and md5 checker; actions do nothing.")
+        lines.append(
+            "- Markdown-only edit: verified from doit's output in every run (warm-up included) that no "
+            "`validate:`, `check_student:` or `export:` task ran: zero notebook executions."
+        )
+    lines.append(
+        f"- doit's floor: {meta['floor']['tasks']} tasks with {meta['floor']['file_dep']} file_deps "
+        f"({meta['floor']['distinct_files']} distinct files), {meta['floor']['targets']} targets, the same "
+        "task_deps, one config_changed each, the same doit backend (sqlite3) and md5 checker; actions do nothing."
+    )
     lines.append(f"- nbgrader: {meta['nbgrader']}")
-    lines.append("- To profile a scenario, run its command under py-spy or pyinstrument in the bench course, e.g. "
-                 "`py-spy record -o cold.svg -- python -m doit student solution` in build/bench/work/course "
-                 "(after `rm -rf build .doit.db`).")
+    lines.append(
+        "- To profile a scenario, run its command under py-spy or pyinstrument in the bench course, e.g. "
+        "`py-spy record -o cold.svg -- python -m doit student solution` in build/bench/work/course "
+        "(after `rm -rf build .doit.db`)."
+    )
     problems = [(item["label"], p) for item in results.values() for p in item["problems"]]
     if problems:
         lines += ["", "## Failures", ""] + [f"- {label}: {p}" for label, p in problems]
@@ -408,6 +568,7 @@ def write_report(out: Path, results: dict, meta: dict) -> str:
 
 
 # --- main ----------------------------------------------------------------------------------------------------
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -470,9 +631,11 @@ def main() -> int:
                     scenario.problems.append(f"{label}: {problem}")
                 if round_index >= args.warmup:
                     scenario.runs.append(figures)
-                log(f"  {scenario.key:<18} {figures['wall_s']:8.3f} s  {figures['maxrss_kb'] / 1024:7.1f} MB"
+                log(
+                    f"  {scenario.key:<18} {figures['wall_s']:8.3f} s  {figures['maxrss_kb'] / 1024:7.1f} MB"
                     + (f"  tree {figures['tree_peak_kb'] / 1024:7.1f} MB" if figures.get("tree_peak_kb") else "")
-                    + (f"  PROBLEM: {problem}" if problem else ""))
+                    + (f"  PROBLEM: {problem}" if problem else "")
+                )
 
     results = {s.key: summary(s) for s in found}
     versions = {p: version(p) for p in PROJECT_PACKAGES}
@@ -481,12 +644,19 @@ def main() -> int:
         versions.pop("nbgrader", None)
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(), "versions": versions, "modules": args.modules, "repeat": args.repeat,
-        "warmup": args.warmup, "load_start": load_start, "load_end": os.getloadavg()[0],
-        "cells": synth.module_text(1).count("\n# %%") + 1, "floor": floor_counts,
+        "machine": machine(),
+        "versions": versions,
+        "modules": args.modules,
+        "repeat": args.repeat,
+        "warmup": args.warmup,
+        "load_start": load_start,
+        "load_end": os.getloadavg()[0],
+        "cells": synth.module_text(1).count("\n# %%") + 1,
+        "floor": floor_counts,
         "nbgrader": "one `nbgrader generate_assignment '*'` process over all modules (source/<module>/<module>.ipynb "
-                    "converted from the same .py files with jupytext, untimed), in its own venv under build/."
-                    if nbgrader_bin else why,
+        "converted from the same .py files with jupytext, untimed), in its own venv under build/."
+        if nbgrader_bin
+        else why,
     }
     meta["ratios"] = ratios(results)
     (work / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str) + "\n")
@@ -495,8 +665,11 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     if not args.no_chart:
         if benchenv.has_module(bench_python, "matplotlib"):
-            proc = subprocess.run([str(bench_python), str(HERE / "chart.py"), str(work / "results.json"),
-                                   str(out / "benchmarks.png")], capture_output=True, text=True)
+            proc = subprocess.run(
+                [str(bench_python), str(HERE / "chart.py"), str(work / "results.json"), str(out / "benchmarks.png")],
+                capture_output=True,
+                text=True,
+            )
             if proc.returncode == 0:
                 chart = "benchmarks.png"
             else:
@@ -508,7 +681,7 @@ def main() -> int:
     meta["chart"], meta["no_chart"] = chart, no_chart
     text = write_report(out, results, meta)
     print()
-    print(text[text.index("## Scenarios"):])
+    print(text[text.index("## Scenarios") :])
     log(f"bench: wrote {out / 'benchmarks.md'}" + (f" and {out / chart}" if chart else ""))
     return 1 if any(item["problems"] for item in results.values()) else 0
 

@@ -7,6 +7,7 @@ previous module's export in the `#| export` imports cell, listed in depends_on.
 
     python bench/synth.py DIR [--modules N]   writes a buildable course (engine copied from this repo)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,13 @@ def folder_of(index: int) -> str:
 def header(kind: str, grade_id: str | None = None, points: int | None = None) -> str:
     if kind == "markdown":
         return "# %% [markdown]"
-    meta = {"grade": kind == "test", "grade_id": grade_id, "locked": kind == "test", "schema_version": 3,
-            "solution": kind == "solution"}
+    meta = {
+        "grade": kind == "test",
+        "grade_id": grade_id,
+        "locked": kind == "test",
+        "schema_version": 3,
+        "solution": kind == "solution",
+    }
     if kind == "test":
         meta["points"] = points
     return "# %% nbgrader=" + json.dumps(dict(sorted(meta.items())))
@@ -84,13 +90,17 @@ def imports(index: int) -> str:
 
 
 def hidden_cell(index: int) -> str:
-    return code("plain", f"{name_of(index)}-instructor", f"""
+    return code(
+        "plain",
+        f"{name_of(index)}-instructor",
+        f"""
         #| hide
         # Instructor note: reference values used when writing the tests of module {index:02d}.
         _reference = np.arange(5, dtype=np.float64)
         assert float(_reference.sum()) == 10.0
         print("instructor check of module {index:02d} passed")
-    """)
+    """,
+    )
 
 
 def explain(index: int, k: int) -> str:
@@ -129,7 +139,10 @@ def solution(index: int, k: int) -> str:
             work = "result = previous_op0(arr) + arr"
         else:
             work = f"result = arr * factor + {k}"
-        return code("solution", grade_id, f"""
+        return code(
+            "solution",
+            grade_id,
+            f"""
             #| export
             def op{k}(x, factor={k + 1}):
                 \"\"\"Apply operation {k} of module {index:02d} element-wise and return a new array.
@@ -143,8 +156,12 @@ def solution(index: int, k: int) -> str:
                 {work}
                 return result
                 ### END SOLUTION
-        """)
-    return code("solution", grade_id, f"""
+        """,
+        )
+    return code(
+        "solution",
+        grade_id,
+        f"""
         #| export
         class Op{k}:
             \"\"\"Operation {k} of module {index:02d}: a weight vector and a forward pass.\"\"\"
@@ -163,7 +180,8 @@ def solution(index: int, k: int) -> str:
                 total = float(self.weights.sum())
                 return np.asarray(x, dtype=np.float64) * total
                 ### END SOLUTION
-    """)
+    """,
+    )
 
 
 def test(index: int, k: int) -> str:
@@ -185,55 +203,72 @@ def test(index: int, k: int) -> str:
         '    assert np.array_equal(x, before), "the input was modified in place"',
     ]
     if k % 2 == 1 or k == 0:
-        lines += ["    ### BEGIN HIDDEN TESTS",
-                  f'    assert np.allclose({edge}, {edge_expected}), "hidden edge case of op{k} failed"',
-                  "    ### END HIDDEN TESTS"]
+        lines += [
+            "    ### BEGIN HIDDEN TESTS",
+            f'    assert np.allclose({edge}, {edge_expected}), "hidden edge case of op{k} failed"',
+            "    ### END HIDDEN TESTS",
+        ]
     lines += [f'    print("test_unit_op{k}: OK")', "", 'if __name__ == "__main__":', f"    test_unit_op{k}()"]
     return code("test", grade_id, "\n".join(lines), points=5)
 
 
 def module_text(index: int) -> str:
-    cells = [intro(index), imports(index),
-             markdown("""
+    cells = [
+        intro(index),
+        imports(index),
+        markdown("""
                  ## Instructor cell
 
                  The next cell is for the instructor only (`#| hide`); students do not see it.
              """),
-             hidden_cell(index)]
+        hidden_cell(index),
+    ]
     for k in range(REGIONS):
-        cells += [explain(index, k), solution(index, k),
-                  markdown(f"""
+        cells += [
+            explain(index, k),
+            solution(index, k),
+            markdown(f"""
                       ### Unit test: `op{k}`
 
                       Run the next cell. It checks values against NumPy, the output shape, and that the
                       input was not modified. Hidden tests may check more when your work is graded.
                   """),
-                  test(index, k)]
+            test(index, k),
+        ]
     unit_tests = "\n".join(f"    test_unit_op{k}()" for k in range(REGIONS))
-    cells += [markdown("""
+    cells += [
+        markdown("""
                   ## Putting it together
 
                   `test_module()` runs every unit test of this module in order. All of them must pass before
                   the next module, which imports `op0` from this one, can work.
               """),
-              code("test", f"test-{name_of(index)}-module",
-                   f'def test_module():\n    """Every unit test of module {index:02d}."""\n{unit_tests}\n'
-                   f'    print("Module {index:02d}: all tests passed")\n\nif __name__ == "__main__":\n    test_module()\n',
-                   points=10),
-              markdown(f"""
+        code(
+            "test",
+            f"test-{name_of(index)}-module",
+            f'def test_module():\n    """Every unit test of module {index:02d}."""\n{unit_tests}\n'
+            f'    print("Module {index:02d}: all tests passed")\n\nif __name__ == "__main__":\n    test_module()\n',
+            points=10,
+        ),
+        markdown(f"""
                   ## Systems note and demo
 
                   Each operation reads n floats and writes n new ones: memory traffic dominates, not arithmetic.
                   For a batch of 32 x 1024 float64 values that is 256 KiB in and 256 KiB out per call.
                   Module {index:02d} chains {REGIONS} such passes.
               """),
-              code("plain", f"{name_of(index)}-demo", f"""
+        code(
+            "plain",
+            f"{name_of(index)}-demo",
+            f"""
                   if __name__ == "__main__":
                       rng = np.random.default_rng(0)
                       batch = rng.standard_normal((4, 3))
                       out = Op1().forward(op0(batch))
                       print("demo of module {index:02d}: output shape", out.shape)
-              """)]
+              """,
+        ),
+    ]
     return "\n".join(cells)
 
 
@@ -241,8 +276,14 @@ def course_yaml(count: int) -> str:
     lines = ["course: Bench", "outputs: [notebook]", "execution: {kernel: python3, timeout: 120}", "modules:"]
     for index in range(1, count + 1):
         deps = f"[{name_of(index - 1)}]" if index > 1 else "[]"
-        lines += [f"  - name: {name_of(index)}", f"    folder: {folder_of(index)}", f"    source: {name_of(index)}.py",
-                  f"    release: {index}", f"    solutions: {index + 1}", f"    depends_on: {deps}"]
+        lines += [
+            f"  - name: {name_of(index)}",
+            f"    folder: {folder_of(index)}",
+            f"    source: {name_of(index)}.py",
+            f"    release: {index}",
+            f"    solutions: {index + 1}",
+            f"    depends_on: {deps}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,5 @@
 """Shared fixtures: a temp copy of the course (real files), doit run as a real subprocess, a mini course."""
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,9 @@ from hypothesis import settings
 # in CI (CI=true) derandomized and without a database, so a failure found once is found again on every run.
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("dev", print_blob=True)
-settings.load_profile("ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+settings.load_profile(
+    "ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else os.environ.get("HYPOTHESIS_PROFILE", "dev")
+)
 
 REPO = Path(__file__).resolve().parent.parent
 COPIED = ["course.yaml", "dodo.py", "tasks", "modules", "tinytorch/__init__.py"]
@@ -53,8 +56,9 @@ class DoitRun:
 
 def run_doit(root: Path, *args: str, timeout: int = 600) -> DoitRun:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "DOIT_"))}
-    proc = subprocess.run([sys.executable, "-m", "doit", *args], cwd=root, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "doit", *args], cwd=root, capture_output=True, text=True, timeout=timeout, env=env
+    )
     return DoitRun(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -128,18 +132,28 @@ def write_mini_course(root: Path, names=("alpha", "beta"), extra_yaml: str = "")
         deps = []
         if index > 1:
             previous = names[index - 2]
-            text = text.replace("import numpy as np", f"import numpy as np\nfrom tinytorch.core.{previous} import double as previous_double")
+            text = text.replace(
+                "import numpy as np",
+                f"import numpy as np\nfrom tinytorch.core.{previous} import double as previous_double",
+            )
             deps = [previous]
         (folder / f"{name}.py").write_text(text)
-        entries.append(textwrap.dedent(f"""\
+        entries.append(
+            textwrap.dedent(f"""\
           - name: {name}
             folder: modules/{index:02d}_{name}
             source: {name}.py
             release: {index}
             solutions: {index + 1}
-            depends_on: [{', '.join(deps)}]
-        """))
-    (root / "course.yaml").write_text("course: Mini\noutputs: [notebook, python]\n" + extra_yaml + "modules:\n" + "".join("  " + e.replace("\n", "\n  ").rstrip() + "\n" for e in entries))
+            depends_on: [{", ".join(deps)}]
+        """)
+        )
+    (root / "course.yaml").write_text(
+        "course: Mini\noutputs: [notebook, python]\n"
+        + extra_yaml
+        + "modules:\n"
+        + "".join("  " + e.replace("\n", "\n  ").rstrip() + "\n" for e in entries)
+    )
     return root
 
 

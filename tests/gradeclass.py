@@ -5,6 +5,7 @@ nbgrader's partial credit, a written answer worth 1) and `stats` (mean; depends 
 package). Each student of CLASS is a change to the released student notebook and the exact scores it
 must get: the gradebook of the whole class is compared with EXPECTED.
 """
+
 from __future__ import annotations
 
 import json
@@ -110,6 +111,7 @@ def released(root: Path, module: str) -> dict:
     from tasks.notebook.render import render_ipynb
     from tasks.notebook.source import read_source
     from tasks.versions.pipeline import build_version
+
     course = load_course(root)
     m = course.module(module)
     source = read_source(root / m.folder / m.source, m.source)
@@ -146,6 +148,7 @@ def delete(grade_id, then=correct):
         then(nb)
         nb["cells"] = [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != grade_id]
         return nb
+
     return change
 
 
@@ -160,7 +163,9 @@ def duplicate(nb):
 
 def reorder(nb):
     correct(nb)
-    answers = [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution") and c["cell_type"] == "code"]
+    answers = [
+        c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution") and c["cell_type"] == "code"
+    ]
     nb["cells"] = [c for c in nb["cells"] if c not in answers] + answers[::-1]
     return nb
 
@@ -175,8 +180,16 @@ def retype(nb):
 
 def added(nb):
     correct(nb)
-    nb["cells"].append({"cell_type": "code", "id": "mine", "metadata": {}, "execution_count": None, "outputs": [],
-                        "source": "add = lambda a, b: 'sabotage'\n"})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "id": "mine",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "add = lambda a, b: 'sabotage'\n",
+        }
+    )
     return nb
 
 

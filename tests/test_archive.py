@@ -1,4 +1,5 @@
 """tasks/archive.py: deterministic .zip and .tar.gz bytes: sorted, fixed times and permissions, safe names."""
+
 from __future__ import annotations
 
 import gzip
@@ -60,7 +61,14 @@ def test_tar_gz_entries_sorted_with_fixed_time_owner_and_permissions():
     assert contents == ENTRIES
     for member in members:
         assert member.isfile()
-        assert (member.mtime, member.mode, member.uid, member.gid, member.uname, member.gname) == (0, FILE_MODE, 0, 0, "", "")
+        assert (member.mtime, member.mode, member.uid, member.gid, member.uname, member.gname) == (
+            0,
+            FILE_MODE,
+            0,
+            0,
+            "",
+            "",
+        )
     with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
         handle.read()
         assert handle.mtime == 0

@@ -1,4 +1,5 @@
 """tasks/kernel/assertvalues.py: a bare two-value assert reports both values; nothing else changes."""
+
 from __future__ import annotations
 
 import ast

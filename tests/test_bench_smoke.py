@@ -3,6 +3,7 @@
 Timings are never asserted (they belong in docs/benchmarks.md, not in tests); only that every scenario
 ran, was verified, and has numbers in the report.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,20 +12,48 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SCENARIO_ROWS = ["1. cold generation", "1b. cold generation with -n 2", "full build from scratch", "2. no-op doit",
-                 "3. code edit in one module", "4. markdown edit in one module", "5a. validation of 2 modules, serial",
-                 "5b. validation of 2 modules, -n 2", "7. doit's floor"]
-NBGRADER_ROWS = ["6a. nbgrader generate_assignment, fresh", "6b. nbgrader generate_assignment, no-op",
-                 "6c. nbgrader generate_assignment --force"]
+SCENARIO_ROWS = [
+    "1. cold generation",
+    "1b. cold generation with -n 2",
+    "full build from scratch",
+    "2. no-op doit",
+    "3. code edit in one module",
+    "4. markdown edit in one module",
+    "5a. validation of 2 modules, serial",
+    "5b. validation of 2 modules, -n 2",
+    "7. doit's floor",
+]
+NBGRADER_ROWS = [
+    "6a. nbgrader generate_assignment, fresh",
+    "6b. nbgrader generate_assignment, no-op",
+    "6c. nbgrader generate_assignment --force",
+]
 NUMBER = r"\d+(?:\.\d+)?"
 
 
 def test_bench_runs_on_two_modules(tmp_path):
     out, work = tmp_path / "out", tmp_path / "work"
     proc = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "run.py"), "--modules", "2", "--repeat", "1", "--warmup", "0",
-         "--no-nbgrader", "--no-chart", "--out", str(out), "--work", str(work)],
-        capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            str(REPO / "bench" / "run.py"),
+            "--modules",
+            "2",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+            "--no-nbgrader",
+            "--no-chart",
+            "--out",
+            str(out),
+            "--work",
+            str(work),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = (out / "benchmarks.md").read_text()
     rows = {line.split(" | ")[0].lstrip("| "): line for line in report.splitlines() if line.startswith("| ")}

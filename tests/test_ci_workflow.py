@@ -1,6 +1,7 @@
 """The instructors' GitHub Actions workflow, run here as GitHub would (GitHub itself cannot be reached):
 its build steps' commands in a fresh clone, then again in another fresh clone at the same path with the
 cached paths restored: nothing reruns."""
+
 from __future__ import annotations
 
 import os
@@ -41,7 +42,14 @@ def sh(command: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_a_fresh_clone_with_the_restored_cache_reruns_nothing(tmp_path):
     origin = write_mini_course(tmp_path / "origin", names=("alpha", "beta"))
     shutil.copy2(REPO / ".gitignore", origin / ".gitignore")
-    env = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "I", "GIT_AUTHOR_EMAIL": "i@x.invalid", "GIT_COMMITTER_NAME": "I", "GIT_COMMITTER_EMAIL": "i@x.invalid", "PATH": os.environ["PATH"]}
+    env = {
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "I",
+        "GIT_AUTHOR_EMAIL": "i@x.invalid",
+        "GIT_COMMITTER_NAME": "I",
+        "GIT_COMMITTER_EMAIL": "i@x.invalid",
+        "PATH": os.environ["PATH"],
+    }
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "course"]):
         subprocess.run(["git", "-C", str(origin), *args], check=True, env=env)
     workspace, cache = tmp_path / "runner/work/course", tmp_path / "cache"

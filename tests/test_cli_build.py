@@ -1,4 +1,5 @@
 """tito's instructor commands, run for real: the console script, a mini course, real doit, a real student repo."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ def tito(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 def git(repo: Path, *args: str) -> str:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +51,20 @@ def test_deploy_to_a_target_repo_then_tag_what_was_deployed(course, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "deploy_student:alpha" in done.stdout and (target / "modules/01_alpha/alpha.ipynb").exists()
     assert not (course / "student-repo").exists()  # course.yaml's repo untouched by --target-repo
-    preview = tito(course, "release", "--tag", "week1-alpha", "--message", "Release alpha", "--dry-run", "--target-repo", str(target))
-    assert preview.returncode == 0 and "would tag" in preview.stdout and "modules/01_alpha/alpha.ipynb" in preview.stdout
+    preview = tito(
+        course,
+        "release",
+        "--tag",
+        "week1-alpha",
+        "--message",
+        "Release alpha",
+        "--dry-run",
+        "--target-repo",
+        str(target),
+    )
+    assert (
+        preview.returncode == 0 and "would tag" in preview.stdout and "modules/01_alpha/alpha.ipynb" in preview.stdout
+    )
     assert git(target, "tag", "--list") == ""
     tagged = tito(course, "release", "--tag", "week1-alpha", "--message", "Release alpha", "--target-repo", str(target))
     assert tagged.returncode == 0, tagged.stdout + tagged.stderr
@@ -109,11 +124,31 @@ def test_a_failing_task_fails_the_command_with_the_reporter_summary(course):
 
 def test_nbgrader_rules_on_notebook_json():
     def cell(grade_id, cell_type="code", **meta):
-        return {"cell_type": cell_type, "metadata": {"nbgrader": {"grade": False, "solution": False, "locked": False, "schema_version": 3, "grade_id": grade_id, **meta}}, "source": ""}
+        return {
+            "cell_type": cell_type,
+            "metadata": {
+                "nbgrader": {
+                    "grade": False,
+                    "solution": False,
+                    "locked": False,
+                    "schema_version": 3,
+                    "grade_id": grade_id,
+                    **meta,
+                }
+            },
+            "source": "",
+        }
 
     good = {"cells": [cell("sol", solution=True), cell("test", grade=True, locked=True, points=2)]}
     assert notebook_findings(good, "nb.ipynb") == []
-    bad = {"cells": [cell("sol", solution=True), cell("sol", solution=True), cell("t", grade=True, points=None), cell("x", schema_version=2)]}
+    bad = {
+        "cells": [
+            cell("sol", solution=True),
+            cell("sol", solution=True),
+            cell("t", grade=True, points=None),
+            cell("x", schema_version=2),
+        ]
+    }
     messages = [str(f) for f in notebook_findings(bad, "nb.ipynb")]
     assert "nb.ipynb (cell 2): grade_id 'sol' is used again (first in cell 1); nbgrader needs unique ids" in messages
     assert any("(cell 3)" in m and "needs points" in m for m in messages)

@@ -1,4 +1,5 @@
 """tasks/cli/grade.py: `tito grade` / `tito module grade` as a real subprocess: usage errors and a real run."""
+
 from __future__ import annotations
 
 import os
@@ -12,16 +13,26 @@ from gradeclass import REPO, write_class, write_course
 
 def tito(root, *args):
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "tasks.cli.grade", "-C", str(root), *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "tasks.cli.grade", "-C", str(root), *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
-@pytest.mark.parametrize("args, fragment", [
-    ((), "name the modules to grade (e.g. `tito grade tensor`) or pass --all"),
-    (("vex",), "no module named 'vex'"),
-    (("vec", "--workers", "0"), "--workers 0: give at least 1"),
-    (("vec", "--scheduler", "tcp://127.0.0.1:9"), "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
-], ids=["no-module", "unknown-module", "zero-workers", "unreachable-scheduler"])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        ((), "name the modules to grade (e.g. `tito grade tensor`) or pass --all"),
+        (("vex",), "no module named 'vex'"),
+        (("vec", "--workers", "0"), "--workers 0: give at least 1"),
+        (("vec", "--scheduler", "tcp://127.0.0.1:9"), "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
+    ],
+    ids=["no-module", "unknown-module", "zero-workers", "unreachable-scheduler"],
+)
 def test_usage_problems_are_messages_not_tracebacks(tmp_path, args, fragment):
     root = write_course(tmp_path / "course")
     write_class(root, ["s01-correct"])

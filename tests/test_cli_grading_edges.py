@@ -1,4 +1,5 @@
 """`tito collect`, `tito grades`, `tito nbgrader export` through tito's own main(): exit codes and messages."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,21 @@ import pytest
 from conftest import write_mini_course
 from tasks.cli import main as cli_main
 
-NOTEBOOK = {"cells": [{"cell_type": "code", "id": "a", "metadata": {"nbgrader": {"grade_id": "mini-double"}}, "source": "",
-                       "outputs": [], "execution_count": None}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "id": "a",
+            "metadata": {"nbgrader": {"grade_id": "mini-double"}},
+            "source": "",
+            "outputs": [],
+            "execution_count": None,
+        }
+    ],
+    "metadata": {},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
 
 
 def test_help_lists_the_grading_commands(capsys):

@@ -5,6 +5,7 @@ guide in a clone of that course's released student repository. Lines that need t
 (`git clone <...>`, `make venv`, `source`, `python3 -m tito setup`, `tito module start`) are covered by
 their own tests (test_cli_main, test_student_tito) and skipped here; every other command must succeed.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,13 @@ def commands(guide: Path) -> list[str]:
 
 def run(line: str, cwd: Path, tito: list[str]) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "DOIT_", "COURSEBUILD_"))}
-    env.update(GIT_AUTHOR_NAME="S", GIT_AUTHOR_EMAIL="s@example.invalid", GIT_COMMITTER_NAME="S", GIT_COMMITTER_EMAIL="s@example.invalid", PYTHONPATH=str(cwd))
+    env.update(
+        GIT_AUTHOR_NAME="S",
+        GIT_AUTHOR_EMAIL="s@example.invalid",
+        GIT_COMMITTER_NAME="S",
+        GIT_COMMITTER_EMAIL="s@example.invalid",
+        PYTHONPATH=str(cwd),
+    )
     results = []
     for part in line.split(" && "):
         words = shlex.split(part)
@@ -52,7 +59,9 @@ def test_the_instructor_guide_runs_in_order(tmp_path):
 
 def test_the_student_guide_runs_in_order(tmp_path):
     course = write_mini_course(tmp_path / "course", names=("tensor", "beta"))
-    released = subprocess.run([sys.executable, "-m", "doit", "release", "week=3", "confirm=1"], cwd=course, capture_output=True, text=True)
+    released = subprocess.run(
+        [sys.executable, "-m", "doit", "release", "week=3", "confirm=1"], cwd=course, capture_output=True, text=True
+    )
     assert released.returncode == 0, released.stdout + released.stderr
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(course / "student-repo"), str(clone)], check=True)
@@ -66,7 +75,9 @@ def test_the_student_guide_runs_in_order(tmp_path):
             continue  # checks the set-up this test skips (no .venv made here); its own test is in test_student_tito
         if line.startswith("git add"):  # the student's week of work
             notebook = clone / "modules/01_tensor/tensor.ipynb"
-            notebook.write_text(notebook.read_text().replace("A one-function module", "A one-function module (my notes)"))
+            notebook.write_text(
+                notebook.read_text().replace("A one-function module", "A one-function module (my notes)")
+            )
         done = run(line, clone, [sys.executable, "-m", "tito"])
         expected = 1 if line == "tito module complete 01" else 0  # the fresh notebook's tests reach stubs
         assert done.returncode == expected, (line, done.stdout[-3000:], done.stderr[-3000:])

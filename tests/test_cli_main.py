@@ -1,4 +1,5 @@
 """tito's front door: help lists every command, command modules plug in with register(), errors are messages."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,11 @@ def test_help_lists_every_command_and_group(capsys):
     top = capsys.readouterr().out
     for name in ("deploy", "release", "module", "doctor", "system"):
         assert f"    {name} " in top
-    for group, commands in {"module": ("release", "validate", "status"), "deploy": ("student", "solutions"), "system": ("health", "info")}.items():
+    for group, commands in {
+        "module": ("release", "validate", "status"),
+        "deploy": ("student", "solutions"),
+        "system": ("health", "info"),
+    }.items():
         with pytest.raises(SystemExit) as done:
             cli_main.main([group, "--help"])
         assert done.value.code == 0
@@ -33,7 +38,12 @@ def test_a_command_module_plugs_in_with_one_line(monkeypatch, capsys):
     plugin = types.ModuleType("tito_plugin_example")
 
     def register(subparsers):
-        example = common.command(common.group(subparsers, "module", "ignored: the group exists"), "example", "An example command", lambda args: print(f"graded {args.name}") or 3)
+        example = common.command(
+            common.group(subparsers, "module", "ignored: the group exists"),
+            "example",
+            "An example command",
+            lambda args: print(f"graded {args.name}") or 3,
+        )
         example.add_argument("name")
 
     plugin.register = register
@@ -86,11 +96,17 @@ def test_the_makefile_checks_the_interpreter_first(tmp_path):
     for name in ("Makefile", "requirements.txt", "pyproject.toml"):
         shutil.copy2(REPO / name, tmp_path / name)
     old = tmp_path / "python3.10"
-    old.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Python 3.10.12'; exit 0; fi\nexec python3 -c 'import sys; print(\"\")'\n")
+    old.write_text(
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Python 3.10.12'; exit 0; fi\nexec python3 -c 'import sys; print(\"\")'\n"
+    )
     old.chmod(0o755)
     done = subprocess.run(["make", "venv", f"PYTHON={old}"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode != 0
-    assert "coursebuild needs Python 3.11 or newer" in done.stdout and "Python 3.10.12" in done.stdout and "make PYTHON=python3.11" in done.stdout
+    assert (
+        "coursebuild needs Python 3.11 or newer" in done.stdout
+        and "Python 3.10.12" in done.stdout
+        and "make PYTHON=python3.11" in done.stdout
+    )
     assert not (tmp_path / ".venv").exists()
     (tmp_path / ".venv/bin").mkdir(parents=True)  # a broken venv: no python in it
     (tmp_path / "build").mkdir()

@@ -1,4 +1,5 @@
 """tasks/config.py: course.yaml is validated on load; every error names `course.yaml:LINE`, the key and a fix."""
+
 from __future__ import annotations
 
 import os
@@ -64,6 +65,7 @@ def assert_error(finding, line: int, *fragments: str):
 
 # --- the file itself ---------------------------------------------------------------------------------
 
+
 def test_missing_file_says_where_to_create_it(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(CourseError, match=r"^course\.yaml: not found; create course\.yaml"):
@@ -96,6 +98,7 @@ def test_top_level_list_is_rejected(tmp_path):
 
 # --- keys ----------------------------------------------------------------------------------------------
 
+
 def test_unknown_key_typo_suggests_the_right_key(tmp_path):
     root = make_course(tmp_path, BASE.replace("solutions: 2", "solutons: 2"))
     found = findings(root)
@@ -109,11 +112,13 @@ def test_unknown_key_typo_suggests_the_right_key(tmp_path):
 def test_a_missing_key_with_no_near_miss_is_still_reported(tmp_path):
     root = make_course(tmp_path, BASE.replace("    solutions: 2\n", "    colour: 2\n"))
     found = [f.message for f in findings(root)]
-    assert any("missing required key 'solutions'" in m for m in found) and any("unknown key 'colour'" in m for m in found)
+    assert any("missing required key 'solutions'" in m for m in found) and any(
+        "unknown key 'colour'" in m for m in found
+    )
 
 
 def test_a_duplicate_module_name_is_not_also_called_a_cycle(tmp_path):
-    text = BASE + BASE[BASE.index("  - name: tensor"):].replace("modules/01_tensor", "modules/02_copy")
+    text = BASE + BASE[BASE.index("  - name: tensor") :].replace("modules/01_tensor", "modules/02_copy")
     root = make_course(tmp_path, text)
     messages = [f.message for f in findings(root)]
     assert any("duplicate module name 'tensor'" in m for m in messages)
@@ -127,7 +132,9 @@ def test_unknown_key_with_no_close_match_lists_allowed_keys(tmp_path):
 
 def test_missing_required_key_names_the_mapping_and_key(tmp_path):
     root = make_course(tmp_path, BASE.replace("    release: 1\n", ""))
-    assert_error(only_finding(root), 3, "modules[0].release", "missing required key 'release'", "add it to this mapping")
+    assert_error(
+        only_finding(root), 3, "modules[0].release", "missing required key 'release'", "add it to this mapping"
+    )
 
 
 def test_missing_course_name(tmp_path):
@@ -166,7 +173,9 @@ def test_depends_on_not_a_list(tmp_path):
 
 
 def test_timeout_as_float_is_a_wrong_type(tmp_path):
-    root = make_course(tmp_path, BASE.replace("course: Demo\n", "course: Demo\nexecution:\n  kernel: python3\n  timeout: 1.5\n"))
+    root = make_course(
+        tmp_path, BASE.replace("course: Demo\n", "course: Demo\nexecution:\n  kernel: python3\n  timeout: 1.5\n")
+    )
     assert_error(only_finding(root), 4, "execution.timeout", "expected a whole number")
 
 
@@ -203,9 +212,12 @@ def test_every_problem_is_reported_in_line_order(tmp_path):
 
 # --- modules ---------------------------------------------------------------------------------------------
 
+
 def test_duplicate_module_name(tmp_path):
     root = make_course(tmp_path, BASE.replace("name: layers", "name: tensor").replace("[tensor]", "[]"))
-    assert_error(only_finding(root), 8, "modules[1].name", "duplicate module name 'tensor' (first on line 3)", "rename one")
+    assert_error(
+        only_finding(root), 8, "modules[1].name", "duplicate module name 'tensor' (first on line 3)", "rename one"
+    )
 
 
 def test_module_name_must_be_lower_case(tmp_path):
@@ -215,7 +227,13 @@ def test_module_name_must_be_lower_case(tmp_path):
 
 def test_depends_on_unknown_module_suggests_a_name(tmp_path):
     root = make_course(tmp_path, BASE.replace("[tensor]", "[tensr]"))
-    assert_error(only_finding(root), 13, "modules[1].depends_on", "'tensr' is not a module of this course", "did you mean 'tensor'?")
+    assert_error(
+        only_finding(root),
+        13,
+        "modules[1].depends_on",
+        "'tensr' is not a module of this course",
+        "did you mean 'tensor'?",
+    )
 
 
 def test_depends_on_unknown_module_without_close_name_lists_modules(tmp_path):
@@ -225,14 +243,24 @@ def test_depends_on_unknown_module_without_close_name_lists_modules(tmp_path):
 
 def test_depends_on_a_later_module(tmp_path):
     text = BASE.replace("[tensor]", "[]").replace("    solutions: 2\n", "    solutions: 2\n    depends_on: [layers]\n")
-    assert_error(only_finding(make_course(tmp_path, text)), 8, "modules[0].depends_on",
-                 "'layers' comes later in the course than 'tensor'", "reorder the list")
+    assert_error(
+        only_finding(make_course(tmp_path, text)),
+        8,
+        "modules[0].depends_on",
+        "'layers' comes later in the course than 'tensor'",
+        "reorder the list",
+    )
 
 
 def test_self_dependency_is_a_cycle(tmp_path):
     root = make_course(tmp_path, BASE.replace("[tensor]", "[layers]"))
-    assert_error(only_finding(root), 13, "modules[1].depends_on", "dependency cycle layers -> layers",
-                 "a module can only depend on earlier ones")
+    assert_error(
+        only_finding(root),
+        13,
+        "modules[1].depends_on",
+        "dependency cycle layers -> layers",
+        "a module can only depend on earlier ones",
+    )
 
 
 def test_two_module_cycle_is_reported_on_both_edges(tmp_path):
@@ -244,14 +272,24 @@ def test_two_module_cycle_is_reported_on_both_edges(tmp_path):
 
 def test_dependency_released_after_the_module(tmp_path):
     root = make_course(tmp_path, BASE.replace("release: 1", "release: 3").replace("solutions: 2", "solutions: 4"))
-    assert_error(only_finding(root), 13, "modules[1].depends_on", "'tensor' is released in week 3, after 'layers' (week 2)",
-                 "release 'tensor' in week 2 or earlier")
+    assert_error(
+        only_finding(root),
+        13,
+        "modules[1].depends_on",
+        "'tensor' is released in week 3, after 'layers' (week 2)",
+        "release 'tensor' in week 2 or earlier",
+    )
 
 
 def test_solutions_week_before_release_week(tmp_path):
     root = make_course(tmp_path, BASE.replace("release: 2", "release: 4"))
-    assert_error(only_finding(root), 12, "modules[1].solutions", "week 3 is before the release week 4",
-                 "solutions must come out in or after the release week")
+    assert_error(
+        only_finding(root),
+        12,
+        "modules[1].solutions",
+        "week 3 is before the release week 4",
+        "solutions must come out in or after the release week",
+    )
 
 
 def test_solutions_in_the_release_week_is_fine(tmp_path):
@@ -259,22 +297,34 @@ def test_solutions_in_the_release_week_is_fine(tmp_path):
 
 
 def test_two_modules_in_one_folder(tmp_path):
-    root = make_course(tmp_path, BASE.replace("modules/02_layers", "modules/01_tensor"),
-                       sources=("modules/01_tensor/tensor.py", "modules/01_tensor/layers.py"))
+    root = make_course(
+        tmp_path,
+        BASE.replace("modules/02_layers", "modules/01_tensor"),
+        sources=("modules/01_tensor/tensor.py", "modules/01_tensor/layers.py"),
+    )
     assert_error(only_finding(root), 9, "modules[1].folder", "already the folder of module 'tensor'")
 
 
 # --- paths -------------------------------------------------------------------------------------------------
 
+
 def test_source_file_missing(tmp_path):
     root = make_course(tmp_path, BASE.replace("tensor.py", "tensr.py"))
-    assert_error(only_finding(root), 5, "modules[0].source", "'modules/01_tensor/tensr.py' does not exist", "create it or fix the name")
+    assert_error(
+        only_finding(root),
+        5,
+        "modules[0].source",
+        "'modules/01_tensor/tensr.py' does not exist",
+        "create it or fix the name",
+    )
 
 
 def test_source_that_is_a_directory(tmp_path):
     root = make_course(tmp_path, BASE.replace("tensor.py", "sub.py"))
     (root / "modules/01_tensor/sub.py").mkdir()
-    assert_error(only_finding(root), 5, "modules[0].source", "'modules/01_tensor/sub.py' is not a file", "point source at")
+    assert_error(
+        only_finding(root), 5, "modules[0].source", "'modules/01_tensor/sub.py' is not a file", "point source at"
+    )
 
 
 def test_source_with_wrong_suffix(tmp_path):
@@ -284,7 +334,9 @@ def test_source_with_wrong_suffix(tmp_path):
 
 def test_source_with_a_path_is_not_a_file_name(tmp_path):
     root = make_course(tmp_path, BASE.replace("tensor.py", "../02_layers/layers.py"))
-    assert_error(only_finding(root), 5, "modules[0].source", "must be a file name inside the module folder 'modules/01_tensor'")
+    assert_error(
+        only_finding(root), 5, "modules[0].source", "must be a file name inside the module folder 'modules/01_tensor'"
+    )
 
 
 def test_source_symlink_pointing_outside_the_repo(tmp_path):
@@ -294,7 +346,9 @@ def test_source_symlink_pointing_outside_the_repo(tmp_path):
     link = root / "modules/01_tensor/tensor.py"
     link.unlink()
     os.symlink(outside, link)
-    assert_error(only_finding(root), 5, "modules[0].source", "is a symlink out of the repository", "copy the file in instead")
+    assert_error(
+        only_finding(root), 5, "modules[0].source", "is a symlink out of the repository", "copy the file in instead"
+    )
 
 
 def test_source_symlink_inside_the_repo_is_fine(tmp_path):
@@ -309,11 +363,15 @@ def test_source_symlink_inside_the_repo_is_fine(tmp_path):
 
 def test_folder_with_dotdot(tmp_path):
     root = make_course(tmp_path, BASE.replace("folder: modules/01_tensor", "folder: ../outside"))
-    assert_error(only_finding(root), 4, "modules[0].folder", "'../outside' leaves the repository", "use a relative path such as")
+    assert_error(
+        only_finding(root), 4, "modules[0].folder", "'../outside' leaves the repository", "use a relative path such as"
+    )
 
 
 def test_folder_with_absolute_path(tmp_path):
-    root = make_course(tmp_path, BASE.replace("folder: modules/01_tensor", f"folder: {tmp_path}/course/modules/01_tensor"))
+    root = make_course(
+        tmp_path, BASE.replace("folder: modules/01_tensor", f"folder: {tmp_path}/course/modules/01_tensor")
+    )
     assert_error(only_finding(root), 4, "modules[0].folder", "leaves the repository", "use a relative path such as")
 
 
@@ -322,8 +380,13 @@ REPO_SECTION = "course: Demo\nstudent_repo:\n  branch: main\n  path: {path}\n  t
 
 def test_student_repo_path_escaping(tmp_path):
     text = BASE.replace("course: Demo\n", REPO_SECTION.format(path="../elsewhere", tag="week{week}"))
-    assert_error(only_finding(make_course(tmp_path, text)), 4, "student_repo.path", "'../elsewhere' leaves the repository",
-                 "use a path inside it such as 'student-repo'")
+    assert_error(
+        only_finding(make_course(tmp_path, text)),
+        4,
+        "student_repo.path",
+        "'../elsewhere' leaves the repository",
+        "use a path inside it such as 'student-repo'",
+    )
 
 
 def test_student_repo_absolute_path(tmp_path):
@@ -331,27 +394,38 @@ def test_student_repo_absolute_path(tmp_path):
     assert_error(only_finding(make_course(tmp_path, text)), 4, "student_repo.path", "leaves the repository")
 
 
-@pytest.mark.parametrize("path, says", [
-    (".", "is the course repository itself"),
-    ("./", "is the course repository itself"),
-    ("modules/01_tensor", "is inside the module 'tensor' folder 'modules/01_tensor'"),
-    ("modules/01_tensor/students", "is inside the module 'tensor' folder"),
-    ("modules", "contains the module 'tensor' folder"),
-    ("build", "is inside the output folder 'build/'"),
-    ("build/student-repo", "is inside the output folder 'build/'"),
-    ("tinytorch/repo", "is inside the output folder 'tinytorch/'"),
-    ("grades", "is inside the grading folder 'grades/'"),
-    ("submissions/repo", "is inside the grading folder 'submissions/'"),
-])
+@pytest.mark.parametrize(
+    "path, says",
+    [
+        (".", "is the course repository itself"),
+        ("./", "is the course repository itself"),
+        ("modules/01_tensor", "is inside the module 'tensor' folder 'modules/01_tensor'"),
+        ("modules/01_tensor/students", "is inside the module 'tensor' folder"),
+        ("modules", "contains the module 'tensor' folder"),
+        ("build", "is inside the output folder 'build/'"),
+        ("build/student-repo", "is inside the output folder 'build/'"),
+        ("tinytorch/repo", "is inside the output folder 'tinytorch/'"),
+        ("grades", "is inside the grading folder 'grades/'"),
+        ("submissions/repo", "is inside the grading folder 'submissions/'"),
+    ],
+)
 def test_student_repo_path_that_the_build_owns_is_refused(tmp_path, path, says):
     """Issue 11 leak 5: the release would commit (and push) the course with its solutions, or prune/clean would
     delete the student repository with its history."""
     text = BASE.replace("course: Demo\n", REPO_SECTION.format(path=path, tag="week{week}"))
-    assert_error(only_finding(make_course(tmp_path, text)), 4, "student_repo.path", says, "use a folder of its own such as 'student-repo'")
+    assert_error(
+        only_finding(make_course(tmp_path, text)),
+        4,
+        "student_repo.path",
+        says,
+        "use a folder of its own such as 'student-repo'",
+    )
 
 
 def test_student_repo_path_through_a_symlink_into_a_module_folder_is_refused(tmp_path):
-    root = make_course(tmp_path, BASE.replace("course: Demo\n", REPO_SECTION.format(path="link/repo", tag="week{week}")))
+    root = make_course(
+        tmp_path, BASE.replace("course: Demo\n", REPO_SECTION.format(path="link/repo", tag="week{week}"))
+    )
     os.symlink(root / "modules/01_tensor", root / "link")
     assert_error(only_finding(root), 4, "student_repo.path", "is inside the module 'tensor' folder")
 
@@ -359,7 +433,12 @@ def test_student_repo_path_through_a_symlink_into_a_module_folder_is_refused(tmp
 @pytest.mark.parametrize("glob", ["../secret.txt", "/etc/passwd", "data/../../x", "C:/data"])
 def test_data_glob_leaving_the_module_folder_is_refused(tmp_path, glob):
     text = BASE.replace("    solutions: 2\n", f"    solutions: 2\n    data: ['{glob}']\n", 1)
-    assert_error(only_finding(make_course(tmp_path, text)), 8, "modules[0].data[0]", f"'{glob}' must be a glob inside the module folder")
+    assert_error(
+        only_finding(make_course(tmp_path, text)),
+        8,
+        "modules[0].data[0]",
+        f"'{glob}' must be a glob inside the module folder",
+    )
 
 
 def test_data_globs_load_in_order(tmp_path):
@@ -369,15 +448,24 @@ def test_data_globs_load_in_order(tmp_path):
 
 def test_tag_without_week(tmp_path):
     text = BASE.replace("course: Demo\n", REPO_SECTION.format(path="student-repo", tag="release"))
-    assert_error(only_finding(make_course(tmp_path, text)), 5, "student_repo.tag", "'release' must contain {week}", "e.g. 'week{week}'")
+    assert_error(
+        only_finding(make_course(tmp_path, text)),
+        5,
+        "student_repo.tag",
+        "'release' must contain {week}",
+        "e.g. 'week{week}'",
+    )
 
 
 def test_author_needs_name_and_email(tmp_path):
     text = BASE.replace("course: Demo\n", "course: Demo\nstudent_repo:\n  author:\n    name: Staff\n")
-    assert_error(only_finding(make_course(tmp_path, text)), 4, "student_repo.author.email", "missing required key 'email'")
+    assert_error(
+        only_finding(make_course(tmp_path, text)), 4, "student_repo.author.email", "missing required key 'email'"
+    )
 
 
 # --- a valid course ------------------------------------------------------------------------------------------
+
 
 def test_valid_course_loads_with_documented_defaults(tmp_path):
     course = load_course(make_course(tmp_path))
@@ -398,13 +486,20 @@ def test_valid_course_loads_with_documented_defaults(tmp_path):
     assert [m.line for m in course.modules] == [3, 8]
     assert course.modules[0].slug == "01_tensor"
     assert course.module("layers").as_dict() == {
-        "name": "layers", "folder": "modules/02_layers", "source": "layers.py", "release": 2, "solutions": 3,
-        "depends_on": ["tensor"], "data": [],
+        "name": "layers",
+        "folder": "modules/02_layers",
+        "source": "layers.py",
+        "release": 2,
+        "solutions": 3,
+        "depends_on": ["tensor"],
+        "data": [],
     }
 
 
 def test_valid_course_with_every_key(tmp_path):
-    text = BASE.replace("course: Demo\n", """\
+    text = BASE.replace(
+        "course: Demo\n",
+        """\
 course: Demo
 outputs: [notebook, python, notebook]
 archive: tar.gz
@@ -419,13 +514,15 @@ student_repo:
   author:
     name: Ada
     email: ada@example.org
-""")
+""",
+    )
     course = load_course(make_course(tmp_path, text))
     assert course.outputs == ("notebook", "python")  # duplicates collapse, order kept
     assert course.archive == "tar.gz"
     assert course.execution == Execution("python3", 30)
-    assert course.student_repo == StudentRepo("out/students", "release", "v{week}", "git@example.org:course/students.git",
-                                              Author("Ada", "ada@example.org"))
+    assert course.student_repo == StudentRepo(
+        "out/students", "release", "v{week}", "git@example.org:course/students.git", Author("Ada", "ada@example.org")
+    )
 
 
 def test_module_lookup_by_name(tmp_path):
@@ -457,12 +554,15 @@ def test_dependencies_are_transitive_in_course_order(tmp_path):
     assert names("e") == ["a", "b", "c", "d"]
 
 
-@pytest.mark.parametrize("value, create, says", [
-    ("../init.py", False, "leaves the repository"),
-    ("setup.txt", True, "must be a .py file"),
-    ("tinytorch/setup.py", True, "is inside tinytorch/"),
-    ("missing.py", False, "does not exist"),
-])
+@pytest.mark.parametrize(
+    "value, create, says",
+    [
+        ("../init.py", False, "leaves the repository"),
+        ("setup.txt", True, "must be a .py file"),
+        ("tinytorch/setup.py", True, "is inside tinytorch/"),
+        ("missing.py", False, "does not exist"),
+    ],
+)
 def test_package_init_must_be_a_python_file_of_the_repository_outside_the_package(tmp_path, value, create, says):
     root = make_course(tmp_path, BASE.replace("course: Demo\n", f"course: Demo\npackage_init: {value}\n"))
     if create:
@@ -479,7 +579,9 @@ def test_package_init_loads(tmp_path):
 
 # --- grading: ------------------------------------------------------------------------------------------
 
-GRADING = BASE + """\
+GRADING = (
+    BASE
+    + """\
 grading:
   scheduler: tcp://127.0.0.1:8786
   workers: 2
@@ -491,18 +593,27 @@ grading:
     tensor: 2026-12-07 23:59
     layers: 2026-12-14T23:59:00+01:00
 """
+)
 
 
 def test_grading_defaults_when_absent(tmp_path):
     from tasks.course.config import Grading
+
     grading = load_course(make_course(tmp_path)).grading
     assert grading == Grading()
-    assert (grading.scheduler, grading.workers, grading.timeout, grading.memory, grading.roster) == (None, None, 30, 1024, None)
+    assert (grading.scheduler, grading.workers, grading.timeout, grading.memory, grading.roster) == (
+        None,
+        None,
+        30,
+        1024,
+        None,
+    )
     assert grading.deadline("tensor") is None
 
 
 def test_grading_every_key(tmp_path):
     from datetime import datetime, timedelta, timezone
+
     grading = load_course(make_course(tmp_path, GRADING)).grading
     assert (grading.scheduler, grading.workers, grading.timeout, grading.memory) == ("tcp://127.0.0.1:8786", 2, 10, 512)
     assert (grading.roster, grading.submitted) == ("grading/roster.csv", "downloads/submitted")
@@ -511,17 +622,25 @@ def test_grading_every_key(tmp_path):
     assert grading.deadline("layers").utcoffset() == timedelta(hours=1)
 
 
-@pytest.mark.parametrize("old, new, line, fragments", [
-    ("scheduler: tcp://127.0.0.1:8786", "scheduler: localhost", 15, ("grading.scheduler", "tcp://HOST:8786")),
-    ("workers: 2", "workers: 0", 16, ("grading.workers", "at least 1")),
-    ("timeout: 10", "timeout: soon", 17, ("grading.timeout", "whole number")),
-    ("memory: 512", "memory: 10", 18, ("grading.memory", "at least 64")),
-    ("roster: grading/roster.csv", "roster: ../roster.csv", 19, ("grading.roster", "leaves the repository")),
-    ("tensor: 2026-12-07 23:59", "tensor: next monday", 22, ("grading.deadlines.tensor", "2026-12-07 23:59")),
-    ("tensor: 2026-12-07 23:59", "tensr: 2026-12-07 23:59", 22, ("'tensr' is not a module", "did you mean 'tensor'")),
-    ("tensor: 2026-12-07 23:59", "layers: 2026-12-07 23:59", 23, ("duplicate deadline for 'layers'",)),
-    ("  deadlines:\n", "  deadline:\n", 21, ("unknown key 'deadline'", "did you mean 'deadlines'")),
-])
+@pytest.mark.parametrize(
+    "old, new, line, fragments",
+    [
+        ("scheduler: tcp://127.0.0.1:8786", "scheduler: localhost", 15, ("grading.scheduler", "tcp://HOST:8786")),
+        ("workers: 2", "workers: 0", 16, ("grading.workers", "at least 1")),
+        ("timeout: 10", "timeout: soon", 17, ("grading.timeout", "whole number")),
+        ("memory: 512", "memory: 10", 18, ("grading.memory", "at least 64")),
+        ("roster: grading/roster.csv", "roster: ../roster.csv", 19, ("grading.roster", "leaves the repository")),
+        ("tensor: 2026-12-07 23:59", "tensor: next monday", 22, ("grading.deadlines.tensor", "2026-12-07 23:59")),
+        (
+            "tensor: 2026-12-07 23:59",
+            "tensr: 2026-12-07 23:59",
+            22,
+            ("'tensr' is not a module", "did you mean 'tensor'"),
+        ),
+        ("tensor: 2026-12-07 23:59", "layers: 2026-12-07 23:59", 23, ("duplicate deadline for 'layers'",)),
+        ("  deadlines:\n", "  deadline:\n", 21, ("unknown key 'deadline'", "did you mean 'deadlines'")),
+    ],
+)
 def test_grading_bad_values_name_their_line(tmp_path, old, new, line, fragments):
     assert old in GRADING
     assert_error(only_finding(make_course(tmp_path, GRADING.replace(old, new))), line, *fragments)

@@ -1,4 +1,5 @@
 """The real course in modules/: it builds, validates, and its student versions differ from solutions only at stubs."""
+
 from __future__ import annotations
 
 import copy
@@ -81,12 +82,20 @@ def test_student_version_with_solutions_put_back_passes_every_test(built_real_co
     student = build_version(source.nb, "student", module.slug)
     restored = put_back_solutions(source.nb, student)
     # the stubs are the only gap: put back, the student version is the solution minus hidden tests and instructor cells
-    solution_cells = {c.id: c.source for c in build_version(without_hidden_tests(source.nb), "solution", module.slug).cells}
+    solution_cells = {
+        c.id: c.source for c in build_version(without_hidden_tests(source.nb), "solution", module.slug).cells
+    }
     for cell in restored.cells:
         assert cell.source == solution_cells[cell.id], cell.id
     restored.metadata = kernel_metadata("python3")
-    executed = run(restored, cwd=built_real_course / module.folder, root=built_real_course, kernel="python3",
-                   timeout=120, allow_errors=True)
+    executed = run(
+        restored,
+        cwd=built_real_course / module.folder,
+        root=built_real_course,
+        kernel="python3",
+        timeout=120,
+        allow_errors=True,
+    )
     assert failures(executed) == []
 
 
@@ -94,9 +103,11 @@ def test_exports_import_on_a_fresh_copy(tmp_path):
     root = copy_course(tmp_path / "fresh")
     result = run_doit(root, "export")
     assert result.returncode == 0, result.output
-    code = ("from tinytorch.core.losses import CrossEntropyLoss, log_softmax\n"
-            "from tinytorch.core.dataloader import DataLoader\n"
-            "import tinytorch.core.autograd\nprint('ok')")
+    code = (
+        "from tinytorch.core.losses import CrossEntropyLoss, log_softmax\n"
+        "from tinytorch.core.dataloader import DataLoader\n"
+        "import tinytorch.core.autograd\nprint('ok')"
+    )
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
     exported = root / "tinytorch/core/tensor.py"

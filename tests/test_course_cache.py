@@ -1,4 +1,5 @@
 """tasks/course_cache.py: course.yaml parsed once per version, and never trusted when a fresh load would differ."""
+
 from __future__ import annotations
 
 import shutil
@@ -28,9 +29,11 @@ def test_the_first_load_writes_the_cache_and_gives_what_load_course_gives(course
 
 def test_a_cached_load_does_not_import_yaml(course_root):
     load_course_cached(course_root)
-    code = ("import sys\nfrom tasks.course.cache import load_course_cached\n"
-            f"course = load_course_cached({str(course_root)!r})\n"
-            "print(course.name, [m.name for m in course.modules], 'yaml' in sys.modules)")
+    code = (
+        "import sys\nfrom tasks.course.cache import load_course_cached\n"
+        f"course = load_course_cached({str(course_root)!r})\n"
+        "print(course.name, [m.name for m in course.modules], 'yaml' in sys.modules)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(course_root))
     assert proc.stdout.split() == ["Mini", "['alpha',", "'beta']", "False"], proc.stderr
 
@@ -53,7 +56,9 @@ def test_an_edited_course_yaml_with_an_error_reports_it(course_root):
 def test_a_source_deleted_after_caching_is_reported_with_its_course_yaml_line(course_root):
     load_course_cached(course_root)
     (course_root / "modules/02_beta/beta.py").unlink()
-    with pytest.raises(CourseError, match=r"course.yaml:\d+: modules\[1\].source: 'modules/02_beta/beta.py' does not exist"):
+    with pytest.raises(
+        CourseError, match=r"course.yaml:\d+: modules\[1\].source: 'modules/02_beta/beta.py' does not exist"
+    ):
         load_course_cached(course_root)
 
 

@@ -1,4 +1,5 @@
 """tasks/course/datafiles.py: the policy for what a module folder contributes to students."""
+
 from __future__ import annotations
 
 import os
@@ -8,9 +9,28 @@ import pytest
 from tasks.course.datafiles import file_problem, glob_regex, is_leftover, listed, ships
 
 
-@pytest.mark.parametrize("name", ["tensor.py~", "tensor.py.bak", "tensor.py.orig", "x.rej", "#tensor.py#", ".#tensor.py",
-                                  ".tensor.py.swp", "tensor.swp", "x.swo", "x.tmp", "x.pyc", "__pycache__",
-                                  ".ipynb_checkpoints", ".DS_Store", ".git", ".env", "Thumbs.db"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tensor.py~",
+        "tensor.py.bak",
+        "tensor.py.orig",
+        "x.rej",
+        "#tensor.py#",
+        ".#tensor.py",
+        ".tensor.py.swp",
+        "tensor.swp",
+        "x.swo",
+        "x.tmp",
+        "x.pyc",
+        "__pycache__",
+        ".ipynb_checkpoints",
+        ".DS_Store",
+        ".git",
+        ".env",
+        "Thumbs.db",
+    ],
+)
 def test_editor_vcs_and_temp_leftovers_are_recognised(name):
     assert is_leftover(name)
 
@@ -20,13 +40,24 @@ def test_ordinary_names_are_not_leftovers(name):
     assert not is_leftover(name)
 
 
-@pytest.mark.parametrize("glob, path, expected", [
-    ("*.csv", "x.csv", True), ("*.csv", "data/x.csv", False), ("**/*.csv", "data/deep/x.csv", True),
-    ("**/*.csv", "x.csv", True), ("data", "data/x.csv", True), ("data/", "data/deep/x.csv", True),
-    ("data", "database.csv", False), ("d?ta/*", "data/x", True), ("[ab].txt", "a.txt", True),
-    ("[!ab].txt", "a.txt", False), ("[!ab].txt", "c.txt", True), ("./README.md", "README.md", True),
-    ("a.b", "axb", False),
-])
+@pytest.mark.parametrize(
+    "glob, path, expected",
+    [
+        ("*.csv", "x.csv", True),
+        ("*.csv", "data/x.csv", False),
+        ("**/*.csv", "data/deep/x.csv", True),
+        ("**/*.csv", "x.csv", True),
+        ("data", "data/x.csv", True),
+        ("data/", "data/deep/x.csv", True),
+        ("data", "database.csv", False),
+        ("d?ta/*", "data/x", True),
+        ("[ab].txt", "a.txt", True),
+        ("[!ab].txt", "a.txt", False),
+        ("[!ab].txt", "c.txt", True),
+        ("./README.md", "README.md", True),
+        ("a.b", "axb", False),
+    ],
+)
 def test_glob_semantics(glob, path, expected):
     assert listed(path, (glob,)) is expected, glob_regex(glob).pattern
 
@@ -64,10 +95,28 @@ def test_file_problems(tmp_path):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-PLAIN = st.text(alphabet="abcxyz0123_-.", min_size=1, max_size=8).filter(lambda s: s not in (".", "..") and not is_leftover(s))
-LEFTOVER = st.sampled_from(["x.py~", "x.bak", "x.orig", "#x.py#", ".#x.py", ".x.py.swp", "__pycache__", ".ipynb_checkpoints",
-                            ".DS_Store", ".git", "x.pyc", "y.tmp"])
-GLOBS = st.lists(st.sampled_from(["*", "**", "**/*", "data", "*.csv", "**/*.py~", ".*", "**/.*", "#*#", "x.py", "*/*"]), max_size=4)
+PLAIN = st.text(alphabet="abcxyz0123_-.", min_size=1, max_size=8).filter(
+    lambda s: s not in (".", "..") and not is_leftover(s)
+)
+LEFTOVER = st.sampled_from(
+    [
+        "x.py~",
+        "x.bak",
+        "x.orig",
+        "#x.py#",
+        ".#x.py",
+        ".x.py.swp",
+        "__pycache__",
+        ".ipynb_checkpoints",
+        ".DS_Store",
+        ".git",
+        "x.pyc",
+        "y.tmp",
+    ]
+)
+GLOBS = st.lists(
+    st.sampled_from(["*", "**", "**/*", "data", "*.csv", "**/*.py~", ".*", "**/.*", "#*#", "x.py", "*/*"]), max_size=4
+)
 
 
 @settings(max_examples=300, deadline=None)

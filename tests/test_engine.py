@@ -1,5 +1,6 @@
 """tasks/graph/engine.py: every engine module's tracked files equal its transitive engine imports, found
 independently here with `ast` and importlib's own name resolution, across subpackages."""
+
 from __future__ import annotations
 
 import ast
@@ -34,7 +35,11 @@ def direct_imports(name: str) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom):
-            target = importlib.util.resolve_name("." * node.level + (node.module or ""), package) if node.level else node.module
+            target = (
+                importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+                if node.level
+                else node.module
+            )
             found.add(target)
             found.update(f"{target}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
@@ -74,7 +79,10 @@ def test_subpackage_imports_of_every_form_are_followed(tmp_path, monkeypatch):
         "b/__init__.py": "",
         "b/two.py": "import tasks.c.five\nfrom ..c.six import (\n    y,\n    z,\n)\n",
         "c/__init__.py": "",
-        "c/four.py": "", "c/five.py": "", "c/six.py": "", "c/unused.py": "",
+        "c/four.py": "",
+        "c/five.py": "",
+        "c/six.py": "",
+        "c/unused.py": "",
     }.items():
         (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
         (pkg / rel).write_text(text)
@@ -86,6 +94,18 @@ def test_subpackage_imports_of_every_form_are_followed(tmp_path, monkeypatch):
     finally:
         engine.local_imports.cache_clear()
         engine.engine_files.cache_clear()
-    assert files == [f"tasks/{p}" for p in (
-        "__init__.py", "a/__init__.py", "a/one.py", "a/three.py", "b/__init__.py", "b/two.py",
-        "c/__init__.py", "c/five.py", "c/four.py", "c/six.py")]
+    assert files == [
+        f"tasks/{p}"
+        for p in (
+            "__init__.py",
+            "a/__init__.py",
+            "a/one.py",
+            "a/three.py",
+            "b/__init__.py",
+            "b/two.py",
+            "c/__init__.py",
+            "c/five.py",
+            "c/four.py",
+            "c/six.py",
+        )
+    ]

@@ -1,4 +1,5 @@
 """tasks/errors.py: Finding formats `file:line: message` (or a notebook cell), CourseError carries findings."""
+
 from __future__ import annotations
 
 import pytest
@@ -64,6 +65,7 @@ def test_course_error_is_an_exception():
 
 # --- every adapter's errors are CourseErrors: no traceback reaches a user ------------------------------------------
 
+
 def test_an_unknown_module_name_is_a_course_error_with_a_suggestion(tmp_path):
     from conftest import write_mini_course
     from tasks.course.context import load
@@ -95,7 +97,11 @@ def test_a_failing_git_command_reaches_the_user_as_a_task_failure_with_git_s_rea
         repo.git("rev-parse", "--verify", "no-such-branch")
 
     failed = action()
-    assert failed is not None and "git rev-parse --verify no-such-branch: " in str(failed) and "Needed a single revision" in str(failed)
+    assert (
+        failed is not None
+        and "git rev-parse --verify no-such-branch: " in str(failed)
+        and "Needed a single revision" in str(failed)
+    )
 
 
 def test_a_missing_kernel_stops_validate_with_the_course_yaml_key_and_no_traceback(tmp_path):
@@ -106,5 +112,7 @@ def test_a_missing_kernel_stops_validate_with_the_course_yaml_key_and_no_traceba
     assert result.returncode != 0
     # course.yaml's own check names it first (course/release_settings.py); the kernel adapter's boundary
     # (kernel/execute.translated) says the same for a kernel removed after course.yaml was checked
-    assert "course.yaml:" in result.output and "execution.kernel: " in result.output and "no-such-kernel" in result.output
+    assert (
+        "course.yaml:" in result.output and "execution.kernel: " in result.output and "no-such-kernel" in result.output
+    )
     assert "Traceback" not in result.output

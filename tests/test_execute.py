@@ -1,4 +1,5 @@
 """tasks/kernel/execute.py: nothing a notebook starts outlives its run, and every kind of output is capped."""
+
 from __future__ import annotations
 
 import os
@@ -35,17 +36,23 @@ def test_a_50_mb_cell_value_fails_validation_and_is_cut_in_the_kept_notebook(tmp
     with pytest.raises(ExecutionFailed, match="printed 50,000,002 characters") as caught:
         run(nb, cwd=tmp_path, root=tmp_path, kernel="python3", timeout=60, allow_errors=False)
     data = caught.value.nb.cells[0].outputs[0]["data"]["text/plain"]
-    assert len(data) < OUTPUT_LIMIT + 200 and data.endswith("[output cut by coursebuild: 50,000,002 characters in all]\n")
+    assert len(data) < OUTPUT_LIMIT + 200 and data.endswith(
+        "[output cut by coursebuild: 50,000,002 characters in all]\n"
+    )
 
 
 def test_every_output_type_is_capped():
     huge = "y" * (OUTPUT_LIMIT * 3)
-    outputs = [{"output_type": "stream", "name": "stdout", "text": huge},
-               {"output_type": "display_data", "data": {"text/html": huge, "image/png": "A" * 3_000_000}, "metadata": {}},
-               {"output_type": "error", "ename": "E", "evalue": huge, "traceback": [huge, huge]}]
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": huge},
+        {"output_type": "display_data", "data": {"text/html": huge, "image/png": "A" * 3_000_000}, "metadata": {}},
+        {"output_type": "error", "ename": "E", "evalue": huge, "traceback": [huge, huge]},
+    ]
     for output in outputs:
         cap_output(output)
     assert len(outputs[0]["text"]) < OUTPUT_LIMIT + 200
     assert len(outputs[1]["data"]["text/html"]) < OUTPUT_LIMIT + 200 and "image/png" not in outputs[1]["data"]
     assert outputs[1]["data"]["text/plain"] == "[image/png output of 3,000,000 characters removed by coursebuild]"
-    assert len(outputs[2]["evalue"]) < OUTPUT_LIMIT + 200 and sum(map(len, outputs[2]["traceback"])) < OUTPUT_LIMIT + 200
+    assert (
+        len(outputs[2]["evalue"]) < OUTPUT_LIMIT + 200 and sum(map(len, outputs[2]["traceback"])) < OUTPUT_LIMIT + 200
+    )

@@ -1,4 +1,5 @@
 """Faults: interrupted builds, two builds at once, misbehaving kernels, a full or read-only build/."""
+
 from __future__ import annotations
 
 import contextlib
@@ -22,8 +23,15 @@ import filecmp
 
 def start_doit(root: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "doit", *args], cwd=root, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "doit", *args],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
 
 
 def wait_for_line(proc: subprocess.Popen, wanted: str, timeout: float = 60) -> list[str]:
@@ -63,12 +71,16 @@ def assert_matches_reference(root: Path, reference: Path) -> None:
         assert_same_tree(filecmp.dircmp(reference / folder, root / folder, ignore=[".cache"]))  # not outputs
 
 
-@pytest.mark.parametrize("sig, after, delay", [
-    (signal.SIGTERM, ".  student:beta", 0.0),  # while notebooks are being written
-    (signal.SIGTERM, ".  validate:alpha", 0.5),  # while a kernel runs
-    (signal.SIGKILL, ".  solution:alpha", 0.0),
-    (signal.SIGKILL, ".  validate:beta", 0.3),
-], ids=["SIGTERM-while-writing", "SIGTERM-during-execution", "SIGKILL-while-writing", "SIGKILL-during-execution"])
+@pytest.mark.parametrize(
+    "sig, after, delay",
+    [
+        (signal.SIGTERM, ".  student:beta", 0.0),  # while notebooks are being written
+        (signal.SIGTERM, ".  validate:alpha", 0.5),  # while a kernel runs
+        (signal.SIGKILL, ".  solution:alpha", 0.0),
+        (signal.SIGKILL, ".  validate:beta", 0.3),
+    ],
+    ids=["SIGTERM-while-writing", "SIGTERM-during-execution", "SIGKILL-while-writing", "SIGKILL-during-execution"],
+)
 def test_an_interrupted_build_is_completed_correctly_by_the_next_one(tmp_path, reference, sig, after, delay):
     root = write_mini_course(tmp_path / "mini")
     proc = start_doit(root)
@@ -106,11 +118,19 @@ def break_main_block(root: Path, extra: str) -> Path:
     return source
 
 
-@pytest.mark.parametrize("extra, expected, yaml", [
-    ("    import os; os._exit(3)\n", "the kernel died while running cell", ""),
-    ("    import time; time.sleep(60)\n", "did not finish within the 3 s per-cell timeout", "execution:\n  timeout: 3\n"),
-    ("    print('x' * 3_000_000)\n", "printed 3,000,001 characters of output", ""),
-], ids=["kernel-dies", "cell-hangs", "prints-megabytes"])
+@pytest.mark.parametrize(
+    "extra, expected, yaml",
+    [
+        ("    import os; os._exit(3)\n", "the kernel died while running cell", ""),
+        (
+            "    import time; time.sleep(60)\n",
+            "did not finish within the 3 s per-cell timeout",
+            "execution:\n  timeout: 3\n",
+        ),
+        ("    print('x' * 3_000_000)\n", "printed 3,000,001 characters of output", ""),
+    ],
+    ids=["kernel-dies", "cell-hangs", "prints-megabytes"],
+)
 def test_a_misbehaving_kernel_fails_validation_clearly_and_the_next_run_works(tmp_path, extra, expected, yaml):
     root = write_mini_course(tmp_path / "mini", extra_yaml=yaml)
     source = break_main_block(root, extra)
@@ -178,7 +198,9 @@ def test_ctrl_c_during_a_kernel_run_says_so_in_one_line_keeps_finished_tasks_and
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
-    assert err == "\ncoursebuild: interrupted (Ctrl-C); every task that finished is saved: run doit again to go on\n", err
+    assert err == "\ncoursebuild: interrupted (Ctrl-C); every task that finished is saved: run doit again to go on\n", (
+        err
+    )
     assert "Traceback" not in out + err
     kernels = subprocess.run(["pgrep", "-f", str(root / "tasks/kernel")], capture_output=True, text=True).stdout
     assert kernels == "", "a kernel outlived the interrupted build"

@@ -1,4 +1,5 @@
 """tasks/fsutil.py: atomic writes, and sweeping the temp files a killed run left behind."""
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,9 @@ except CourseError as error:
 
 def failing_write(target) -> subprocess.CompletedProcess:
     """write_atomic over `target` in a process whose file-size limit makes the write itself fail (any user)."""
-    return subprocess.run([sys.executable, "-c", FAILING_WRITE, str(REPO), str(target)], cwd=target.parent,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-c", FAILING_WRITE, str(REPO), str(target)], cwd=target.parent, capture_output=True, text=True
+    )
 
 
 def test_write_atomic_failure_names_the_file_and_keeps_the_old_content(tmp_path):
@@ -74,7 +76,12 @@ def test_write_atomic_into_a_path_through_a_file_names_it(tmp_path):
 def test_sweep_removes_only_temp_files_at_any_depth(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     stale = [tmp_path / ".x.ipynb.k3j2.tmp", tmp_path / "a" / "b" / ".y.py.0000.tmp"]
-    kept = [tmp_path / "x.ipynb", tmp_path / "a" / "notes.tmp", tmp_path / "a" / ".hidden", tmp_path / "a" / "b" / "y.py"]
+    kept = [
+        tmp_path / "x.ipynb",
+        tmp_path / "a" / "notes.tmp",
+        tmp_path / "a" / ".hidden",
+        tmp_path / "a" / "b" / "y.py",
+    ]
     for path in stale + kept:
         path.write_text("x")
     (tmp_path / "a" / ".dir.tmp").mkdir()  # a folder with a temp-like name is not a temp file

@@ -3,6 +3,7 @@
 The expected files are written only by `python tests/golden/regenerate.py` (by hand, then reviewed);
 this test never writes them, and a missing expected file is a failure.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -57,8 +58,10 @@ def built(builds: dict, case: str) -> dict[str, str]:
 def test_golden_output(builds, case, output):
     expected_path = GOLDEN / case / output
     if not expected_path.is_file():
-        pytest.fail(f"missing expected file {expected_path.relative_to(GOLDEN.parent.parent)}; "
-                    "run `python tests/golden/regenerate.py`, review what it wrote, and check it in")
+        pytest.fail(
+            f"missing expected file {expected_path.relative_to(GOLDEN.parent.parent)}; "
+            "run `python tests/golden/regenerate.py`, review what it wrote, and check it in"
+        )
     expected = expected_path.read_bytes()
     actual = built(builds, case)[output].encode("utf-8")
     assert actual == expected, f"{case}/{output} differs from the checked-in expected file"
@@ -72,7 +75,9 @@ def test_every_case_directory_is_tested():
 def test_ipynb_case_is_the_py_case_converted():
     py = jupytext.reads((GOLDEN / "01_tensor_py/source.py").read_text(encoding="utf-8"), fmt="py:percent")
     ipynb = jupytext.reads((GOLDEN / "03_tensor_ipynb/source.ipynb").read_text(encoding="utf-8"), fmt="ipynb")
-    assert [(c.cell_type, c.source, c.metadata) for c in ipynb.cells] == [(c.cell_type, c.source, c.metadata) for c in py.cells]
+    assert [(c.cell_type, c.source, c.metadata) for c in ipynb.cells] == [
+        (c.cell_type, c.source, c.metadata) for c in py.cells
+    ]
 
 
 @pytest.mark.parametrize("output", OUTPUTS)

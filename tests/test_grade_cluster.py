@@ -1,5 +1,6 @@
 """tasks/grade/cluster.py: grading on an existing Dask cluster (a real `dask scheduler` and two `dask worker`
 processes on loopback, started here in a folder without the course or its code), and clear errors."""
+
 from __future__ import annotations
 
 import os
@@ -46,11 +47,28 @@ def external_cluster(tmp_path):
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     dask = [sys.executable, "-m", "dask"]
-    procs = [subprocess.Popen(dask + ["scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
-                              cwd=elsewhere, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
-    procs += [subprocess.Popen(dask + ["worker", address, "--nthreads", "1", "--no-dashboard", "--local-directory", str(elsewhere / f"w{i}")],
-                               cwd=elsewhere, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-              for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            dask + ["scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+            cwd=elsewhere,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    ]
+    procs += [
+        subprocess.Popen(
+            dask
+            + ["worker", address, "--nthreads", "1", "--no-dashboard", "--local-directory", str(elsewhere / f"w{i}")],
+            cwd=elsewhere,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for i in range(2)
+    ]
     try:
         wait_for_port(int(address.rsplit(":", 1)[1]))
         yield address
@@ -78,7 +96,9 @@ def test_grading_on_an_existing_cluster_of_two_workers(tmp_path, external_cluste
     for row in gradebook.results(db):
         found.setdefault(row["student"], []).append(row["points"])
     assert found == {s: [float(p) for p in pts] for s, pts in expected.items()}
-    assert all(any(p.endswith(".zip") and "coursebuild-" in p for p in paths) for paths in hosts.values())  # code uploaded
+    assert all(
+        any(p.endswith(".zip") and "coursebuild-" in p for p in paths) for paths in hosts.values()
+    )  # code uploaded
 
 
 def test_the_code_zip_holds_the_tasks_package():

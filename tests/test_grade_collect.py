@@ -1,5 +1,6 @@
 """Collecting a class: real git repositories (local, made by the test) and an nbgrader-style folder; every bad
 submission is listed by student and file, and the good ones around it are collected."""
+
 import json
 import os
 import subprocess
@@ -14,13 +15,28 @@ from tasks.course.paths import Paths
 from tasks.grade.collect import collect, summary
 from tasks.grade.intake import MAX_BYTES
 
-GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "s", "GIT_AUTHOR_EMAIL": "s@x.invalid",
-           "GIT_COMMITTER_NAME": "s", "GIT_COMMITTER_EMAIL": "s@x.invalid"}
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "s",
+    "GIT_AUTHOR_EMAIL": "s@x.invalid",
+    "GIT_COMMITTER_NAME": "s",
+    "GIT_COMMITTER_EMAIL": "s@x.invalid",
+}
 
 
 def notebook(*grade_ids, answer="") -> bytes:
-    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {"nbgrader": {"grade_id": g}}, "source": answer,
-              "outputs": [], "execution_count": None} for i, g in enumerate(grade_ids)]
+    cells = [
+        {
+            "cell_type": "code",
+            "id": f"c{i}",
+            "metadata": {"nbgrader": {"grade_id": g}},
+            "source": answer,
+            "outputs": [],
+            "execution_count": None,
+        }
+        for i, g in enumerate(grade_ids)
+    ]
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
@@ -32,7 +48,12 @@ BETA = ("beta-imports", "beta-double", "test-beta")
 def course(tmp_path_factory):
     root = write_mini_course(tmp_path_factory.mktemp("collect") / "mini")
     beta = root / "modules/02_beta/beta.py"
-    beta.write_text(beta.read_text().replace("mini-imports", "beta-imports").replace("mini-double", "beta-double").replace("test-double", "test-beta"))
+    beta.write_text(
+        beta.read_text()
+        .replace("mini-imports", "beta-imports")
+        .replace("mini-double", "beta-double")
+        .replace("test-double", "test-beta")
+    )
     course = load_course(root)
     return course, Paths(course)
 
@@ -61,20 +82,31 @@ NB_PATH = "modules/01_alpha/alpha.ipynb"
 def test_collects_the_last_commit_before_the_deadline_and_lists_every_problem(course, tmp_path):
     course, paths = course
     early, late = "2026-11-01T10:00:00+00:00", "2026-11-20T10:00:00+00:00"
-    student_repo(tmp_path / "ada", [(early, {NB_PATH: notebook(*ALPHA, answer="early")}), (late, {NB_PATH: notebook(*ALPHA, answer="late")})])
+    student_repo(
+        tmp_path / "ada",
+        [(early, {NB_PATH: notebook(*ALPHA, answer="early")}), (late, {NB_PATH: notebook(*ALPHA, answer="late")})],
+    )
     student_repo(tmp_path / "bob", [(late, {NB_PATH: notebook(*ALPHA)})])
     student_repo(tmp_path / "cy", [(early, {NB_PATH: b'{"cells": ['})])
     student_repo(tmp_path / "dee", [(early, {NB_PATH: notebook(*BETA)})])
     student_repo(tmp_path / "eve", [(early, {"README.md": b"hello"})])
-    (tmp_path / "roster.csv").write_text("student,name,repository\nada,Ada,ada\nbob,Bob,bob\ncy,Cy,cy\ndee,Dee,dee\n"
-                                         "eve,Eve,eve\nfay,Fay,nowhere\ngus,Gus,ada\ngus,Gus 2,bob\n")
+    (tmp_path / "roster.csv").write_text(
+        "student,name,repository\nada,Ada,ada\nbob,Bob,bob\ncy,Cy,cy\ndee,Dee,dee\n"
+        "eve,Eve,eve\nfay,Fay,nowhere\ngus,Gus,ada\ngus,Gus 2,bob\n"
+    )
     results = collect(course, paths, [course.module("alpha")], roster=str(tmp_path / "roster.csv"), before="2026-11-10")
     status = {o.student: (o.status, o.message) for o in results["alpha"]}
     assert status["ada"][0] == "collected"
     assert b'"early"' in paths.submission_file("ada", course.module("alpha")).read_bytes()
     origin = json.loads(paths.submission_origin("ada", course.module("alpha")).read_text())
-    assert origin["committed"].startswith("2026-11-01T10:00:00") and len(origin["commit"]) == 40 and origin["path"] == NB_PATH
-    assert status["bob"][0] == "problem" and "no commit before the deadline 2026-11-10T00:00:00+00:00" in status["bob"][1]
+    assert (
+        origin["committed"].startswith("2026-11-01T10:00:00")
+        and len(origin["commit"]) == 40
+        and origin["path"] == NB_PATH
+    )
+    assert (
+        status["bob"][0] == "problem" and "no commit before the deadline 2026-11-10T00:00:00+00:00" in status["bob"][1]
+    )
     assert status["cy"][0] == "problem" and "cy at " in status["cy"][1] and "is not valid JSON" in status["cy"][1]
     assert status["dee"][0] == "problem" and "notebook of module 'beta', not of 'alpha'" in status["dee"][1]
     assert status["eve"] == ("missing", status["eve"][1]) and "no alpha.ipynb" in status["eve"][1]
@@ -88,7 +120,10 @@ def test_collects_the_last_commit_before_the_deadline_and_lists_every_problem(co
     assert {r["student"] for r in report} >= {"ada", "fay"}
     text = summary(results)
     print(text)
-    assert text.startswith("alpha: 1 collected, 1 missing, 6 with a problem") and "  fay: problem (repository nowhere" in text
+    assert (
+        text.startswith("alpha: 1 collected, 1 missing, 6 with a problem")
+        and "  fay: problem (repository nowhere" in text
+    )
 
     # without --before (no deadline configured): the latest commit
     again = collect(course, paths, [course.module("alpha")], roster=str(tmp_path / "roster.csv"))
@@ -149,4 +184,6 @@ def test_the_deadline_comes_from_course_yaml_and_before_overrides_it(tmp_path):
     course = load_course(root)
     assert deadline_of(course, course.module("alpha"), None) == datetime(2026, 11, 10, 12, tzinfo=timezone.utc)
     assert deadline_of(course, course.module("beta"), None) is None
-    assert deadline_of(course, course.module("alpha"), "2026-11-11T08:00+01:00").isoformat() == "2026-11-11T08:00:00+01:00"
+    assert (
+        deadline_of(course, course.module("alpha"), "2026-11-11T08:00+01:00").isoformat() == "2026-11-11T08:00:00+01:00"
+    )

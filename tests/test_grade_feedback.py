@@ -1,4 +1,5 @@
 """tasks/grade/feedback.py: per-student HTML from visible data only; the leak guard over it."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,7 +28,12 @@ def graded(tmp_path_factory):
     db = gradebook.open_gradebook(paths.gradebook)
     for student in ("s01-correct", "s07-wrong-add", "s10-deleted-answer", "s18-broken-json"):
         path = paths.submission_file(student, module)
-        result = grade_submission(read_submission(path, paths.rel(path), student, "vec", bundle), bundle, Limits(timeout=3, memory_mb=512), "k")
+        result = grade_submission(
+            read_submission(path, paths.rel(path), student, "vec", bundle),
+            bundle,
+            Limits(timeout=3, memory_mb=512),
+            "k",
+        )
         gradebook.record(db, result.submission_row(), [c.as_row() for c in result.cells])
     assert write_feedback(course, paths, module, db) == []
     return root, course, paths, module
@@ -61,6 +67,12 @@ def test_feedback_never_contains_test_sources_or_hidden_tests(graded):
 def test_the_leak_guard_refuses_feedback_that_would_show_a_hidden_test(graded):
     root, course, paths, module = graded
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    model = feedback_model("eve", "01_vec", {"message": "", "notes": []}, [], [("vec-add", 'assert list(add([5], [-5])) == [0], "VEC_HIDDEN_CHECK"')])
+    model = feedback_model(
+        "eve",
+        "01_vec",
+        {"message": "", "notes": []},
+        [],
+        [("vec-add", 'assert list(add([5], [-5])) == [0], "VEC_HIDDEN_CHECK"')],
+    )
     with pytest.raises(CourseError, match="LEAK"):
         guarded_html(model, source)

@@ -1,4 +1,5 @@
 """tasks/grade/gradebook.py: the SQLite gradebook, its read API, one transaction per submission."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -10,13 +11,32 @@ from tasks.grade import gradebook as gb
 
 
 def submission(student="ada", module="tensor", key="k1", score=1.0, **extra):
-    return dict(student=student, module=module, path=f"submissions/{student}/{module}/{module}.ipynb", key=key,
-                status="graded", message="", score=score, max_score=3.0, notes=["cell added"], seconds=0.5, **extra)
+    return dict(
+        student=student,
+        module=module,
+        path=f"submissions/{student}/{module}/{module}.ipynb",
+        key=key,
+        status="graded",
+        message="",
+        score=score,
+        max_score=3.0,
+        notes=["cell added"],
+        seconds=0.5,
+        **extra,
+    )
 
 
 CELLS = [
     dict(grade_id="test_add", position=0, points=1.0, max_points=1.0, outcome="passed"),
-    dict(grade_id="test_mul", position=1, points=0.0, max_points=1.0, outcome="failed", message="wrong", error_type="AssertionError"),
+    dict(
+        grade_id="test_mul",
+        position=1,
+        points=0.0,
+        max_points=1.0,
+        outcome="failed",
+        message="wrong",
+        error_type="AssertionError",
+    ),
     dict(grade_id="explain", position=2, points=0.0, max_points=1.0, outcome="hand"),
 ]
 
@@ -26,11 +46,20 @@ def test_record_and_read_back(tmp_path):
     gb.record(db, submission(), CELLS)
     rows = gb.results(db)
     assert [(r["grade_id"], r["points"], r["outcome"]) for r in rows] == [
-        ("test_add", 1.0, "passed"), ("test_mul", 0.0, "failed"), ("explain", 0.0, "hand")]
+        ("test_add", 1.0, "passed"),
+        ("test_mul", 0.0, "failed"),
+        ("explain", 0.0, "hand"),
+    ]
     assert set(rows[0]) >= {"student", "module", "grade_id", "points", "max_points", "outcome", "message"}
     assert rows[1]["error_type"] == "AssertionError" and rows[1]["message"] == "wrong"
     (sub,) = gb.submissions(db)
-    assert (sub["student"], sub["module"], sub["score"], sub["notes"], sub["status"]) == ("ada", "tensor", 1.0, ["cell added"], "graded")
+    assert (sub["student"], sub["module"], sub["score"], sub["notes"], sub["status"]) == (
+        "ada",
+        "tensor",
+        1.0,
+        ["cell added"],
+        "graded",
+    )
     assert gb.stored_keys(db) == {("ada", "tensor"): "k1"}
 
 

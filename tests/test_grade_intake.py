@@ -1,4 +1,5 @@
 """Submitted files: each kind of bad file is rejected with what it is and what the student must do."""
+
 import json
 
 import pytest
@@ -7,8 +8,17 @@ from tasks.grade.intake import MAX_BYTES, Rejected, check_module, check_notebook
 
 
 def notebook(*grade_ids, version=4) -> bytes:
-    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {"nbgrader": {"grade_id": g}}, "source": "", "outputs": [],
-              "execution_count": None} for i, g in enumerate(grade_ids)]
+    cells = [
+        {
+            "cell_type": "code",
+            "id": f"c{i}",
+            "metadata": {"nbgrader": {"grade_id": g}},
+            "source": "",
+            "outputs": [],
+            "execution_count": None,
+        }
+        for i, g in enumerate(grade_ids)
+    ]
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": version, "nbformat_minor": 5}).encode()
 
 
@@ -22,15 +32,18 @@ def test_a_good_notebook_is_accepted_with_its_bytes():
     check_module(accepted, "tensor", GRADE_IDS)
 
 
-@pytest.mark.parametrize("name, data, says", [
-    ("tensor.ipynb", b"", "is empty"),
-    ("tensor.ipynb", b'{"cells": [', "is not valid JSON (line 1"),
-    ("tensor.py", b"# %%\nimport numpy\n", "is a Python file"),
-    ("tensor.ipynb", b"import numpy as np\n", "is a Python file"),
-    ("tensor.ipynb", notebook("x", version=3), "nbformat version 3"),
-    ("tensor.ipynb", b"[1, 2]", "not a notebook"),
-    ("tensor.ipynb", b"\xff\xfe\x00", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "name, data, says",
+    [
+        ("tensor.ipynb", b"", "is empty"),
+        ("tensor.ipynb", b'{"cells": [', "is not valid JSON (line 1"),
+        ("tensor.py", b"# %%\nimport numpy\n", "is a Python file"),
+        ("tensor.ipynb", b"import numpy as np\n", "is a Python file"),
+        ("tensor.ipynb", notebook("x", version=3), "nbformat version 3"),
+        ("tensor.ipynb", b"[1, 2]", "not a notebook"),
+        ("tensor.ipynb", b"\xff\xfe\x00", "not UTF-8"),
+    ],
+)
 def test_bad_files_are_rejected_with_the_reason(name, data, says):
     with pytest.raises(Rejected, match=None) as error:
         check_notebook(name, data)

@@ -3,6 +3,7 @@
 The interop test runs the real nbgrader (in the benchmark's own venv, build/bench/venv, as `make bench` makes
 it); it is skipped, saying why, only when nbgrader cannot be installed.
 """
+
 from __future__ import annotations
 
 import json
@@ -96,8 +97,15 @@ def kernel_here(folder: Path, nbgrader_bin: Path) -> dict:
     """A `python3` kernelspec running this venv's Python (numpy, ipykernel), found first through JUPYTER_PATH."""
     spec = folder / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                                                  "display_name": "Python 3", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        )
+    )
     path = os.pathsep.join([str(nbgrader_bin), os.environ.get("PATH", "")])  # nbgrader runs `alembic` from its venv
     return {**os.environ, "JUPYTER_PATH": str(folder), "PYTHONHASHSEED": "0", "PATH": path}
 
@@ -114,10 +122,16 @@ def test_nbgrader_autograde_on_the_export_gives_our_scores(built, nbgrader_bin, 
     assert "5 submission(s)" in export(course, paths, [beta], target)
     env = kernel_here(tmp_path / "jupyter", nbgrader_bin)
     for step in (["generate_assignment", "beta", "--force"], ["autograde", "beta", "--create"]):
-        proc = subprocess.run([str(nbgrader_bin / "nbgrader"), *step], cwd=target, env=env, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [str(nbgrader_bin / "nbgrader"), *step], cwd=target, env=env, capture_output=True, text=True, timeout=600
+        )
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    proc = subprocess.run([str(nbgrader_bin / "python"), "-c", SCORES, f"sqlite:///{target / 'gradebook.db'}", "beta"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [str(nbgrader_bin / "python"), "-c", SCORES, f"sqlite:///{target / 'gradebook.db'}", "beta"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(proc.stdout) == EXPECTED
     assert our_scores(course, paths, "beta") == EXPECTED  # `tito grade` on the same submissions agrees
 

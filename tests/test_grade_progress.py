@@ -1,4 +1,5 @@
 """tasks/grade/progress.py: done/total and ETA; a bar on a terminal, a line every tenth otherwise."""
+
 from __future__ import annotations
 
 import io
@@ -17,4 +18,18 @@ def test_without_a_terminal_it_prints_a_line_every_tenth_and_the_last():
     for _ in range(25):
         progress.step()
     lines = stream.getvalue().splitlines()
-    assert [line.split("] ")[1].split()[0] for line in lines] == ["1/25", "3/25", "5/25", "7/25", "9/25", "11/25", "13/25", "15/25", "17/25", "19/25", "21/25", "23/25", "25/25"]
+    assert [line.split("] ")[1].split()[0] for line in lines] == [
+        "1/25",
+        "3/25",
+        "5/25",
+        "7/25",
+        "9/25",
+        "11/25",
+        "13/25",
+        "15/25",
+        "17/25",
+        "19/25",
+        "21/25",
+        "23/25",
+        "25/25",
+    ]

@@ -1,4 +1,5 @@
 """tasks/grade/rehydrate.py: only answer cells come from a submission; notes for everything tampered with."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,16 +39,19 @@ def test_untouched_submission_runs_the_stubs(course):
     assert "is not implemented yet" in ran["vec-add"] and notes == ()
 
 
-@pytest.mark.parametrize("student, fragment", [
-    ("s08-tampered-test", "test 'test-add' was edited; the course's test was run"),
-    ("s09-deleted-test", "test 'test-scale' was deleted; the course's test was run"),
-    ("s10-deleted-answer", "answer cell 'vec-add' was deleted"),
-    ("s11-duplicated", "cell 'vec-add' appears 2 times; the first copy was graded"),
-    ("s12-reordered", "cells were moved; they were graded in the course's order"),
-    ("s13-retyped", "answer cell 'vec-scale' was changed from code to markdown; graded as code"),
-    ("s14-added-cell", "1 code cell(s) you added were not run"),
-    ("s22-empty", "answer cell 'vec-scale' was deleted"),
-])
+@pytest.mark.parametrize(
+    "student, fragment",
+    [
+        ("s08-tampered-test", "test 'test-add' was edited; the course's test was run"),
+        ("s09-deleted-test", "test 'test-scale' was deleted; the course's test was run"),
+        ("s10-deleted-answer", "answer cell 'vec-add' was deleted"),
+        ("s11-duplicated", "cell 'vec-add' appears 2 times; the first copy was graded"),
+        ("s12-reordered", "cells were moved; they were graded in the course's order"),
+        ("s13-retyped", "answer cell 'vec-scale' was changed from code to markdown; graded as code"),
+        ("s14-added-cell", "1 code cell(s) you added were not run"),
+        ("s22-empty", "answer cell 'vec-scale' was deleted"),
+    ],
+)
 def test_tampering_is_noted_and_tests_come_from_the_source(course, student, fragment):
     root, bundle = course
     nb = CLASS[student][0](released(root, "vec"))

@@ -1,4 +1,5 @@
 """Grade reports from gradebook rows: the wide and long CSVs, the summary, hand scores, the score plots."""
+
 import csv
 import io
 
@@ -13,13 +14,24 @@ from tasks.grade.report import effective, grades_command, long_csv, read_hand_sc
 
 
 def row(student, module, grade_id, points, max_points, outcome="passed", message="", hand_points=None):
-    return {"student": student, "module": module, "grade_id": grade_id, "points": points, "max_points": max_points,
-            "outcome": outcome, "message": message, "hand_points": hand_points}
+    return {
+        "student": student,
+        "module": module,
+        "grade_id": grade_id,
+        "points": points,
+        "max_points": max_points,
+        "outcome": outcome,
+        "message": message,
+        "hand_points": hand_points,
+    }
 
 
 ROWS = [
-    row("ada", "alpha", "test-a", 5, 5), row("ada", "alpha", "test-b", 10, 10), row("ada", "alpha", "essay", 0, 4, "hand"),
-    row("bob", "alpha", "test-a", 0, 5, "failed", "AssertionError: no"), row("bob", "alpha", "test-b", 2.5, 10, "failed"),
+    row("ada", "alpha", "test-a", 5, 5),
+    row("ada", "alpha", "test-b", 10, 10),
+    row("ada", "alpha", "essay", 0, 4, "hand"),
+    row("bob", "alpha", "test-a", 0, 5, "failed", "AssertionError: no"),
+    row("bob", "alpha", "test-b", 2.5, 10, "failed"),
     row("bob", "alpha", "essay", 0, 4, "hand"),
     row("ada", "beta", "test-c", 3, 3),
 ]
@@ -27,15 +39,26 @@ ROWS = [
 
 def test_wide_csv_has_one_row_per_student_one_column_per_module_and_totals():
     table = list(csv.reader(io.StringIO(wide_csv(ROWS, ["alpha", "beta"]))))
-    assert table == [["student", "alpha", "beta", "total"], ["(max)", "19", "3", "22"],
-                     ["ada", "15", "3", "18"], ["bob", "2.5", "", "2.5"]]
+    assert table == [
+        ["student", "alpha", "beta", "total"],
+        ["(max)", "19", "3", "22"],
+        ["ada", "15", "3", "18"],
+        ["bob", "2.5", "", "2.5"],
+    ]
 
 
 def test_long_csv_has_one_row_per_student_and_cell():
     table = list(csv.DictReader(io.StringIO(long_csv(ROWS))))
     assert len(table) == len(ROWS)
-    assert table[3] == {"student": "bob", "module": "alpha", "grade_id": "test-a", "points": "0", "max_points": "5",
-                        "outcome": "failed", "message": "AssertionError: no"}
+    assert table[3] == {
+        "student": "bob",
+        "module": "alpha",
+        "grade_id": "test-a",
+        "points": "0",
+        "max_points": "5",
+        "outcome": "failed",
+        "message": "AssertionError: no",
+    }
 
 
 def test_summary_counts_submissions_mean_median_and_failures_by_test():
@@ -48,18 +71,29 @@ def test_summary_counts_submissions_mean_median_and_failures_by_test():
 def test_hand_scores_are_checked_rows_and_count_in_place_of_points():
     hand = read_hand_scores("student,module,grade_id,points,comment\nada,alpha,essay,3.5,clear\n", "hand.csv", ROWS)
     assert hand == [{"student": "ada", "module": "alpha", "grade_id": "essay", "points": 3.5, "comment": "clear"}]
-    rows = effective([dict(r, hand_points=3.5) if r["student"] == "ada" and r["grade_id"] == "essay" else r for r in ROWS])
+    rows = effective(
+        [dict(r, hand_points=3.5) if r["student"] == "ada" and r["grade_id"] == "essay" else r for r in ROWS]
+    )
     assert "ada,18.5,3,21.5" in wide_csv(rows, ["alpha", "beta"])
     assert "1 answer(s) to grade by hand" in summary(rows, ["alpha"])
 
 
-@pytest.mark.parametrize("text, says", [
-    ("student,module,points\nada,alpha,1\n", "hand.csv:1: the hand-score file has no column grade_id"),
-    ("student,module,grade_id,points\nada,alpha,nope,1\n", "hand.csv:2: module 'alpha' has no graded cell 'nope'"),
-    ("student,module,grade_id,points\nzed,alpha,essay,1\n", "hand.csv:2: student 'zed' has no graded submission of module 'alpha'"),
-    ("student,module,grade_id,points\nada,alpha,essay,five\n", "hand.csv:2: points 'five' is not a number"),
-    ("student,module,grade_id,points\nada,alpha,essay,1\nbob,alpha,essay,9\n", "hand.csv:3: points 9 is outside 0..4"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("student,module,points\nada,alpha,1\n", "hand.csv:1: the hand-score file has no column grade_id"),
+        ("student,module,grade_id,points\nada,alpha,nope,1\n", "hand.csv:2: module 'alpha' has no graded cell 'nope'"),
+        (
+            "student,module,grade_id,points\nzed,alpha,essay,1\n",
+            "hand.csv:2: student 'zed' has no graded submission of module 'alpha'",
+        ),
+        ("student,module,grade_id,points\nada,alpha,essay,five\n", "hand.csv:2: points 'five' is not a number"),
+        (
+            "student,module,grade_id,points\nada,alpha,essay,1\nbob,alpha,essay,9\n",
+            "hand.csv:3: points 9 is outside 0..4",
+        ),
+    ],
+)
 def test_bad_hand_scores_name_file_and_line(text, says):
     with pytest.raises(CourseError) as error:
         read_hand_scores(text, "hand.csv", ROWS)
@@ -67,8 +101,11 @@ def test_bad_hand_scores_name_file_and_line(text, says):
 
 
 def graded(db, student, module, cells):
-    record(db, {"student": student, "module": module, "path": "x", "key": "k", "status": "graded", "score": 0, "max_score": 0},
-           [dict(grade_id=g, position=i, points=p, max_points=m, outcome=o) for i, (g, p, m, o) in enumerate(cells)])
+    record(
+        db,
+        {"student": student, "module": module, "path": "x", "key": "k", "status": "graded", "score": 0, "max_score": 0},
+        [dict(grade_id=g, position=i, points=p, max_points=m, outcome=o) for i, (g, p, m, o) in enumerate(cells)],
+    )
 
 
 def test_tito_grades_merges_hand_scores_into_the_gradebook_and_writes_csvs_and_a_png_per_module(tmp_path):
@@ -87,7 +124,10 @@ def test_tito_grades_merges_hand_scores_into_the_gradebook_and_writes_csvs_and_a
     plot = paths.score_plot(course.module("alpha")).read_bytes()
     assert plot.startswith(b"\x89PNG") and paths.score_plot(course.module("beta")).exists()
     db = open_gradebook(paths.gradebook)
-    assert [r["hand_points"] for r in results(db, "alpha") if r["grade_id"] == "essay"] == [None, 4.0]  # kept in the gradebook
+    assert [r["hand_points"] for r in results(db, "alpha") if r["grade_id"] == "essay"] == [
+        None,
+        4.0,
+    ]  # kept in the gradebook
     db.close()
     grades_command(course, paths)
     assert paths.score_plot(course.module("alpha")).read_bytes() == plot  # deterministic, hand score still merged

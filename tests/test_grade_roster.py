@@ -1,4 +1,5 @@
 """The roster CSV: columns found by their usual names, bad rows named by line, the rest kept."""
+
 import pytest
 
 from tasks.base.errors import CourseError
@@ -6,9 +7,13 @@ from tasks.grade.roster import read_roster
 
 
 def test_reads_students_with_github_classroom_headers():
-    students, problems = read_roster("identifier,Name,repo_url\nada,Ada L,https://example.invalid/ada.git\n", "roster.csv")
+    students, problems = read_roster(
+        "identifier,Name,repo_url\nada,Ada L,https://example.invalid/ada.git\n", "roster.csv"
+    )
     assert problems == []
-    assert [(s.student, s.name, s.repository, s.line) for s in students] == [("ada", "Ada L", "https://example.invalid/ada.git", 2)]
+    assert [(s.student, s.name, s.repository, s.line) for s in students] == [
+        ("ada", "Ada L", "https://example.invalid/ada.git", 2)
+    ]
 
 
 def test_missing_column_names_it():

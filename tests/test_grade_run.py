@@ -4,6 +4,7 @@ The gradebook must equal the expected scores exactly; a second run grades nothin
 changed test regrades exactly what it affects; grading against the student's own package; a run killed
 midway loses only the submissions in flight.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,6 +26,7 @@ from gradeclass import CLASS, EXPECTED_OUTCOMES, MEAN, REPO, answer, correct, re
 @pytest.fixture(scope="module")
 def client():
     from tasks.grade.cluster import open_client
+
     with open_client(None, 2) as client:
         yield client
 
@@ -63,7 +65,10 @@ def test_the_class_gradebook_equals_the_expected_scores_exactly(graded_class):
     for student, wanted in EXPECTED_OUTCOMES.items():
         assert found[student] == wanted, student
     subs = {s["student"]: s for s in gradebook.submissions(db, "vec")}
-    assert subs["s18-broken-json"]["status"] == "error" and "s18-broken-json/vec/vec.ipynb: is not valid JSON" in subs["s18-broken-json"]["message"]
+    assert (
+        subs["s18-broken-json"]["status"] == "error"
+        and "s18-broken-json/vec/vec.ipynb: is not valid JSON" in subs["s18-broken-json"]["message"]
+    )
     assert "longer than" in subs["s15-infinite-loop"]["message"]
     assert "SIGSEGV" in subs["s16-crash"]["message"]
     assert subs["s01-correct"]["score"] == 9 and subs["s01-correct"]["max_score"] == 10
@@ -82,6 +87,7 @@ def test_a_new_submission_or_a_changed_test_regrades_exactly_what_it_affects(tmp
         target = root / "submissions" / student / "stats" / "stats.ipynb"
         target.parent.mkdir(parents=True)
         import json
+
         target.write_text(json.dumps(change(released(root, "stats"))))
     course = load_course(root)
     paths = Paths(course)
@@ -91,6 +97,7 @@ def test_a_new_submission_or_a_changed_test_regrades_exactly_what_it_affects(tmp
     assert points(db, "stats") == {"s01-correct": [5.0], "s04-stubs": [0.0]}
 
     import json
+
     (root / "submissions/s04-stubs/vec/vec.ipynb").write_text(json.dumps(correct(released(root, "vec"))))
     second = grade(course, paths, [], client=client)
     assert [(r.student, r.module) for r in second.graded] == [("s04-stubs", "vec")] and second.skipped == 4
@@ -105,6 +112,7 @@ def test_a_new_submission_or_a_changed_test_regrades_exactly_what_it_affects(tmp
 
 def test_progressive_grading_uses_reference_exports_or_the_students_own(tmp_path, client):
     import json
+
     root = write_course(tmp_path / "course")
     write_class(root, ["s07-wrong-add"])  # a broken `add` in vec ...
     target = root / "submissions/s07-wrong-add/stats/stats.ipynb"
@@ -122,7 +130,15 @@ def test_progressive_grading_uses_reference_exports_or_the_students_own(tmp_path
 
 def test_a_run_killed_midway_loses_only_submissions_in_flight(tmp_path):
     root = write_course(tmp_path / "course", timeout=2)
-    students = ["s01-correct", "s15-infinite-loop", "s02-correct", "s04-stubs", "s06-partial", "s03-correct", "s07-wrong-add"]
+    students = [
+        "s01-correct",
+        "s15-infinite-loop",
+        "s02-correct",
+        "s04-stubs",
+        "s06-partial",
+        "s03-correct",
+        "s07-wrong-add",
+    ]
     expected = write_class(root, students)
     env = dict(os.environ, PYTHONPATH=str(REPO))
     command = [sys.executable, "-m", "tasks.cli.grade", "-C", str(root), "vec", "--workers", "1"]
@@ -131,7 +147,11 @@ def test_a_run_killed_midway_loses_only_submissions_in_flight(tmp_path):
     gradebook_file = root / "grades/gradebook.sqlite"
     try:
         for _ in range(1200):
-            if proc.poll() is not None or gradebook_file.exists() and gradebook.submissions(gradebook.open_gradebook(gradebook_file)):
+            if (
+                proc.poll() is not None
+                or gradebook_file.exists()
+                and gradebook.submissions(gradebook.open_gradebook(gradebook_file))
+            ):
                 break
             time.sleep(0.1)
         os.killpg(proc.pid, signal.SIGKILL)
@@ -147,4 +167,6 @@ def test_a_run_killed_midway_loses_only_submissions_in_flight(tmp_path):
     rerun = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert f"graded {len(students) - len(kept)} submission(s), {len(kept)} already up to date" in rerun.stdout
-    assert points(gradebook.open_gradebook(gradebook_file)) == {s: [float(p) for p in pts] for s, pts in expected.items()}
+    assert points(gradebook.open_gradebook(gradebook_file)) == {
+        s: [float(p) for p in pts] for s, pts in expected.items()
+    }

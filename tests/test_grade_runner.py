@@ -1,4 +1,5 @@
 """tasks/grade/runner.py: a fresh forked process per submission; timeouts, crashes, exits, output, memory."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,9 @@ from tasks.grade.runner import run_cells
 
 
 def cells(*sources):
-    return [RunCell(id=f"c{i}", grade_id=f"g{i}", kind="fixed", cell_type="code", source=s) for i, s in enumerate(sources)]
+    return [
+        RunCell(id=f"c{i}", grade_id=f"g{i}", kind="fixed", cell_type="code", source=s) for i, s in enumerate(sources)
+    ]
 
 
 def run(*sources, timeout=2, memory_mb=256, package=()):
@@ -41,11 +44,15 @@ def test_a_sleeping_cell_times_out_on_wall_time():
     assert [r.status for r in runs] == ["timeout", "not_run"] and "waited longer" in runs[0].evalue
 
 
-@pytest.mark.parametrize("source, fragment", [
-    ("import ctypes\nctypes.string_at(0)", "signal SIGSEGV"),
-    ("import os\nos._exit(3)", "exited (code 3"),
-    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "signal SIGKILL (out of memory?)"),
-], ids=["segfault", "os-exit", "killed"])
+@pytest.mark.parametrize(
+    "source, fragment",
+    [
+        ("import ctypes\nctypes.string_at(0)", "signal SIGSEGV"),
+        ("import os\nos._exit(3)", "exited (code 3"),
+        ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "signal SIGKILL (out of memory?)"),
+    ],
+    ids=["segfault", "os-exit", "killed"],
+)
 def test_a_dying_process_gives_the_reason_and_the_rest_is_not_run(source, fragment):
     runs = run("x = 1", source, "x")
     assert [r.status for r in runs] == ["ok", "died", "not_run"]
@@ -69,8 +76,14 @@ def test_the_memory_cap_is_a_memory_error():
 
 
 def test_runs_in_a_scratch_dir_with_the_package_and_leaves_nothing(tmp_path):
-    package = (("tinytorch/__init__.py", b""), ("tinytorch/core/__init__.py", b""), ("tinytorch/core/vec.py", b"ANSWER = 42\n"))
-    runs = run("import os\nfrom tinytorch.core.vec import ANSWER\nANSWER, os.path.basename(os.getcwd())[:11]", package=package)
+    package = (
+        ("tinytorch/__init__.py", b""),
+        ("tinytorch/core/__init__.py", b""),
+        ("tinytorch/core/vec.py", b"ANSWER = 42\n"),
+    )
+    runs = run(
+        "import os\nfrom tinytorch.core.vec import ANSWER\nANSWER, os.path.basename(os.getcwd())[:11]", package=package
+    )
     assert runs[0].value == "(42, 'tito-grade-')"
     assert not any(p.name.startswith("tito-grade-") for p in tmp_path.iterdir())
 
@@ -89,6 +102,7 @@ def test_children_of_the_submission_are_killed(tmp_path):
         if open(f"/proc/{pid}/stat").read().split(") ")[1].startswith("Z"):
             break
         import time
+
         time.sleep(0.05)
     else:
         pytest.fail("the submission's child process survived")

@@ -1,4 +1,5 @@
 """tasks/grade/submissions.py: finding submissions; every unreadable file a clear problem, never a crash."""
+
 from __future__ import annotations
 
 import json
@@ -21,14 +22,18 @@ def course(tmp_path_factory):
     return root, loaded, paths, load_bundle(loaded, paths, loaded.module("vec"), package={})
 
 
-@pytest.mark.parametrize("name, data, fragment", [
-    ("vec.ipynb", b"", "is empty"),
-    ("vec.ipynb", b"\xff\xfe\x00", "is not UTF-8"),
-    ("vec.ipynb", b'{"cells": [', "is not valid JSON (line 1"),
-    ("vec.ipynb", b'[1, 2]', "is JSON but not a notebook"),
-    ("vec.ipynb", json.dumps({"nbformat": 3, "worksheets": []}).encode(), "is an nbformat 3 notebook"),
-    ("vec.py", b"def add(a, b):\n    return a + b\n", "is not a notebook (.ipynb) but a .py"),
-], ids=["empty", "not-utf8", "broken-json", "not-a-notebook", "nbformat3", "python-file"])
+@pytest.mark.parametrize(
+    "name, data, fragment",
+    [
+        ("vec.ipynb", b"", "is empty"),
+        ("vec.ipynb", b"\xff\xfe\x00", "is not UTF-8"),
+        ("vec.ipynb", b'{"cells": [', "is not valid JSON (line 1"),
+        ("vec.ipynb", b"[1, 2]", "is JSON but not a notebook"),
+        ("vec.ipynb", json.dumps({"nbformat": 3, "worksheets": []}).encode(), "is an nbformat 3 notebook"),
+        ("vec.py", b"def add(a, b):\n    return a + b\n", "is not a notebook (.ipynb) but a .py"),
+    ],
+    ids=["empty", "not-utf8", "broken-json", "not-a-notebook", "nbformat3", "python-file"],
+)
 def test_bad_files_are_problems_naming_student_and_file(course, name, data, fragment):
     *_, bundle = course
     shown = f"submissions/ada/vec/{name}"
@@ -49,7 +54,12 @@ def test_a_huge_file_is_refused_unread(course, tmp_path):
 def test_find_submissions_by_student_prefers_the_module_notebook(course):
     root, loaded, paths, bundle = course
     module = loaded.module("vec")
-    for student, files in {"ada": ["vec.ipynb", "scratch.ipynb"], "bob": ["mine.ipynb"], "cy": ["vec.py"], "dee": []}.items():
+    for student, files in {
+        "ada": ["vec.ipynb", "scratch.ipynb"],
+        "bob": ["mine.ipynb"],
+        "cy": ["vec.py"],
+        "dee": [],
+    }.items():
         folder = root / "submissions" / student / "vec"
         folder.mkdir(parents=True)
         for name in files:

@@ -1,4 +1,5 @@
 """tasks/grade/task.py: the pure grading task and its key."""
+
 from __future__ import annotations
 
 import pickle
@@ -23,7 +24,9 @@ def bundle_and_root(tmp_path_factory):
 
 def test_grade_submission_is_data_in_data_out(bundle_and_root):
     bundle, root = bundle_and_root
-    submission = Submission("ada", "vec", "submissions/ada/vec/vec.ipynb", extract_answers(correct(released(root, "vec")), bundle))
+    submission = Submission(
+        "ada", "vec", "submissions/ada/vec/vec.ipynb", extract_answers(correct(released(root, "vec")), bundle)
+    )
     result = grade_submission(submission, bundle, Limits(timeout=3, memory_mb=512), "key1")
     assert (result.status, result.score, result.max_score, result.key) == ("graded", 9.0, 10.0, "key1")
     assert pickle.loads(pickle.dumps(result)) == result

@@ -1,4 +1,5 @@
 """The doit graph on real files: full builds, the exact tasks an edit reruns, parallel = serial, CI cache."""
+
 from __future__ import annotations
 
 import filecmp
@@ -47,9 +48,15 @@ def test_full_build_then_noop(mini_course):
     first = run_doit(mini_course)
     assert first.returncode == 0, first.output
     assert first.ran == tasks_of("alpha", "beta")
-    for path in ["build/student/01_alpha/alpha.ipynb", "build/student/01_alpha/alpha.py",
-                 "build/solution/02_beta/beta.ipynb", "build/executed/02_beta/beta.ipynb",
-                 "build/archives/01_alpha-student.zip", "tinytorch/core/alpha.py", "tinytorch/core/beta.py"]:
+    for path in [
+        "build/student/01_alpha/alpha.ipynb",
+        "build/student/01_alpha/alpha.py",
+        "build/solution/02_beta/beta.ipynb",
+        "build/executed/02_beta/beta.ipynb",
+        "build/archives/01_alpha-student.zip",
+        "tinytorch/core/alpha.py",
+        "tinytorch/core/beta.py",
+    ]:
         assert (mini_course / path).is_file(), path
     again = run_doit(mini_course)
     assert again.returncode == 0 and again.ran == set(), again.output
@@ -57,12 +64,18 @@ def test_full_build_then_noop(mini_course):
 
 def test_solution_code_edit_reruns_module_export_and_dependents_validation(built_mini):
     mini_course = built_mini
-    edit(mini_course / "modules/01_alpha/alpha.py", "doubled = np.asarray(x) * 2", "doubled = np.asarray(x) + np.asarray(x)")
+    edit(
+        mini_course / "modules/01_alpha/alpha.py",
+        "doubled = np.asarray(x) * 2",
+        "doubled = np.asarray(x) + np.asarray(x)",
+    )
     result = run_doit(mini_course)
     assert result.returncode == 0, result.output
     # the student version is byte-identical (the edit is inside a solution region): no student check, no archive
     assert result.ran == tasks_of("alpha", kinds=("lint", "student", "solution", "export", "validate")) | {
-        "validate:beta", "check_student:beta"}
+        "validate:beta",
+        "check_student:beta",
+    }
 
 
 def test_visible_code_edit_reruns_the_module_only_when_its_export_is_unchanged(built_mini):
@@ -75,7 +88,11 @@ def test_visible_code_edit_reruns_the_module_only_when_its_export_is_unchanged(b
 
 def test_markdown_edit_rebuilds_notebooks_but_executes_and_exports_nothing(built_mini):
     mini_course = built_mini
-    edit(mini_course / "modules/01_alpha/alpha.py", "A one-function module for fast tests.", "A one-function module, now better explained.")
+    edit(
+        mini_course / "modules/01_alpha/alpha.py",
+        "A one-function module for fast tests.",
+        "A one-function module, now better explained.",
+    )
     result = run_doit(mini_course)
     assert result.returncode == 0, result.output
     assert result.ran == {"lint:alpha", "student:alpha", "solution:alpha", "archive:alpha"}
@@ -95,7 +112,9 @@ def test_engine_edit_reruns_what_the_edited_code_produces(built_mini):
         handle.write("\n# an edit to the transforms\n")
     result = run_doit(mini_course)
     # every task whose output goes through the transforms; unchanged outputs then stop the chain (md5)
-    assert result.ran == tasks_of("alpha", "beta", kinds=("lint", "student", "solution", "export", "validate", "check_student"))
+    assert result.ran == tasks_of(
+        "alpha", "beta", kinds=("lint", "student", "solution", "export", "validate", "check_student")
+    )
 
 
 def test_config_slice_change_reruns_only_its_tasks(built_mini):
@@ -154,7 +173,10 @@ def test_check_student_flags_a_graded_test_that_passes_on_the_student_version(bu
     result = run_doit(built_mini, "check_student:alpha")
     assert result.returncode != 0
     header = next(n for n, line in enumerate(source.read_text().split("\n"), 1) if '"grade_id": "test-double"' in line)
-    assert f"modules/01_alpha/alpha.py:{header}: graded test cell 'test-double' (1 point) passes on the untouched student version: free points" in result.output
+    assert (
+        f"modules/01_alpha/alpha.py:{header}: graded test cell 'test-double' (1 point) passes on the untouched student version: free points"
+        in result.output
+    )
     assert "Traceback" not in result.output
     edit(source, "    assert callable(double)\n", "    assert double(2) == 4\n")
     assert run_doit(built_mini, "check_student:alpha").returncode == 0
@@ -181,8 +203,11 @@ def test_leak_guard_stops_a_transform_bug(mini_course):
 def test_build_time_guard_of_the_public_solution_stops_a_transform_bug(mini_course):
     """Issue 17 item 4, layer 2: instructor cells and hidden tests kept in the public solution by a planted bug are
     refused when `solution:` builds it, before the release: nothing of the task is written."""
-    edit(mini_course / "tasks/versions/pipeline.py", "PUBLIC_SOLUTION_STEPS = (\n    t.drop_hidden_cells,\n    t.drop_hidden_tests,\n",
-         "PUBLIC_SOLUTION_STEPS = (\n")
+    edit(
+        mini_course / "tasks/versions/pipeline.py",
+        "PUBLIC_SOLUTION_STEPS = (\n    t.drop_hidden_cells,\n    t.drop_hidden_tests,\n",
+        "PUBLIC_SOLUTION_STEPS = (\n",
+    )
     result = run_doit(mini_course, "solution:alpha")
     assert result.returncode != 0 and "Traceback" not in result.output
     assert "build/public-solution/01_alpha/alpha.ipynb" in result.output and "LEAK" in result.output
@@ -203,15 +228,23 @@ def test_archive_guard_catches_a_leak_the_student_build_let_through(built_mini):
     assert (built_mini / "build/archives/01_alpha-student.zip").read_bytes() == before
 
 
-@pytest.mark.parametrize("built_file, week, secret", [
-    ("build/student/01_alpha/alpha.ipynb", 1, "alpha_doubled = np.asarray(x) * 2"),
-    ("build/public-solution/01_alpha/alpha.py", 2, 'assert (double(np.arange(3)) == np.array([0, 2, 4])).all(), "alpha hidden"'),
-])
+@pytest.mark.parametrize(
+    "built_file, week, secret",
+    [
+        ("build/student/01_alpha/alpha.ipynb", 1, "alpha_doubled = np.asarray(x) * 2"),
+        (
+            "build/public-solution/01_alpha/alpha.py",
+            2,
+            'assert (double(np.arange(3)) == np.array([0, 2, 4])).all(), "alpha hidden"',
+        ),
+    ],
+)
 def test_release_guard_catches_a_leak_every_build_time_guard_let_through(built_mini, built_file, week, secret):
     """Layer 4: the release scans again what it commits (student and public-solution files): nothing is committed."""
     path = built_mini / built_file
     if path.suffix == ".ipynb":
         import json
+
         nb = json.loads(path.read_text())
         nb["cells"][-1]["source"] = [secret]
         path.write_text(json.dumps(nb))
@@ -242,7 +275,9 @@ def test_package_init_is_generated_from_course_yaml_and_never_overwrites_or_clea
     (mini_course / "tinytorch/core").mkdir()
     (mini_course / "tinytorch/core/alpha.py").write_text("HAND_WRITTEN = 1\n")
     result = run_doit(mini_course, "export")
-    assert result.returncode != 0 and "tinytorch/core/alpha.py: exists and was not written by coursebuild" in result.output
+    assert (
+        result.returncode != 0 and "tinytorch/core/alpha.py: exists and was not written by coursebuild" in result.output
+    )
     init = (mini_course / "tinytorch/__init__.py").read_text()
     assert init.startswith("# Generated by coursebuild from setup_package.py") and init.endswith("\nENABLED = True\n")
     assert run_doit(mini_course, "clean", "export").returncode == 0
@@ -288,7 +323,12 @@ def test_a_module_folder_not_in_course_yaml_is_warned_about_once(mini_course):
     (mini_course / "modules/09_spatial").mkdir()
     result = run_doit(mini_course, "-n", "2", "lint")
     assert result.returncode == 0, result.output
-    assert result.stderr.count("coursebuild: warning: modules/09_spatial is not in course.yaml, so it is not built (add it under `modules:`)\n") == 1, result.stderr
+    assert (
+        result.stderr.count(
+            "coursebuild: warning: modules/09_spatial is not in course.yaml, so it is not built (add it under `modules:`)\n"
+        )
+        == 1
+    ), result.stderr
 
 
 def test_doit_k_from_inside_a_module_folder_finds_the_course_root(mini_course):

@@ -1,5 +1,6 @@
 """tasks/graph/kinds.py: one registry of task kinds read by dodo.py, boot, prune and the output folders; and
 the build variants (versions/pipeline.VARIANTS) as the version tasks, the leak guard and releases see them."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,7 +44,15 @@ def test_dodo_defines_one_creator_per_kind_with_its_doc(tmp_path):
 
 
 def test_default_tasks_are_the_default_kinds_in_order():
-    assert doit_config()["default_tasks"] == ["lint", "student", "solution", "export", "validate", "check_student", "archive"]
+    assert doit_config()["default_tasks"] == [
+        "lint",
+        "student",
+        "solution",
+        "export",
+        "validate",
+        "check_student",
+        "archive",
+    ]
     assert kinds.default_tasks() == [k.name for k in kinds.KINDS if k.default]
 
 

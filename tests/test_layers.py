@@ -5,6 +5,7 @@ own layer and the layers before it. grade/ may use everything below graph/; cli/
 and cli/ import doit; only cli/ reads the command line; nothing below graph/ prints (graph's task actions
 print into doit, which captures it, and its reporter shows it).
 """
+
 from __future__ import annotations
 
 import ast
@@ -38,7 +39,11 @@ def imports(path: Path, root: Path = TASKS) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
-            name = importlib.util.resolve_name("." * node.level + (node.module or ""), package) if node.level else node.module
+            name = (
+                importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+                if node.level
+                else node.module
+            )
             found += [(node.lineno, name)] + [(node.lineno, f"{name}.{a.name}") for a in node.names if name == "tasks"]
         elif isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
@@ -55,8 +60,11 @@ def test_the_layers_exist_and_each_names_what_it_owns():
 @pytest.mark.parametrize("path", engine_modules(), ids=lambda p: p.relative_to(TASKS).as_posix())
 def test_imports_point_down_the_layers(path):
     layer = layer_of(path)
-    wrong = [f"{path.name}:{line} imports {name}" for line, name in imports(path)
-             if name.startswith("tasks.") and name.split(".")[1] not in ALLOWED[layer]]
+    wrong = [
+        f"{path.name}:{line} imports {name}"
+        for line, name in imports(path)
+        if name.startswith("tasks.") and name.split(".")[1] not in ALLOWED[layer]
+    ]
     assert not wrong, f"{layer}/ may import only {sorted(ALLOWED[layer])}"
 
 
@@ -70,15 +78,29 @@ def test_only_graph_and_cli_import_doit_and_only_cli_reads_the_command_line(path
         assert "argparse" not in names
         tree = ast.parse(path.read_text(encoding="utf-8"))
         # reading the command line (setting it for a child program, as grade's runner does, is not reading it)
-        assert not [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "argv" and isinstance(n.ctx, ast.Load)]
+        assert not [
+            n.lineno
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and n.attr == "argv" and isinstance(n.ctx, ast.Load)
+        ]
 
 
-@pytest.mark.parametrize("path", [p for p in engine_modules() if layer_of(p) not in {"graph", "cli"}
-                                  and p.relative_to(TASKS).as_posix() not in PRINTS_FOR_NOW],
-                         ids=lambda p: p.relative_to(TASKS).as_posix())
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for p in engine_modules()
+        if layer_of(p) not in {"graph", "cli"} and p.relative_to(TASKS).as_posix() not in PRINTS_FOR_NOW
+    ],
+    ids=lambda p: p.relative_to(TASKS).as_posix(),
+)
 def test_nothing_below_graph_prints(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    calls = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"]
+    calls = [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
+    ]
     assert not calls, f"{path.name} prints at lines {calls}: raise a CourseError or return what to show"
 
 
@@ -86,7 +108,9 @@ def test_the_known_exceptions_still_exist():
     """An exception that was fixed leaves the list, so it cannot come back unnoticed."""
     for name in PRINTS_FOR_NOW:
         tree = ast.parse((TASKS / name).read_text(encoding="utf-8"))
-        assert any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print" for n in ast.walk(tree)), name
+        assert any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print" for n in ast.walk(tree)
+        ), name
 
 
 def test_the_rules_catch_an_upward_import(tmp_path):

@@ -1,4 +1,5 @@
 """tasks/leakguard.py: no solution, hidden-test or instructor line may reach a student artifact."""
+
 from __future__ import annotations
 
 import json
@@ -68,6 +69,7 @@ def scan(name: str, data: bytes, src=None):
 
 # --- which lines are secret ------------------------------------------------------------------------------
 
+
 def test_secret_lines_are_region_and_hidden_cell_lines():
     secrets = secret_lines(source().nb)
     assert set(secrets) == {
@@ -91,15 +93,18 @@ def test_trivial_lines_and_directives_are_not_secret():
 
 
 def test_markdown_lines_count_as_visible():
-    nb = new_notebook(cells=[
-        new_markdown_cell("Try `y = x * 2` first."),
-        new_markdown_cell("y = x * 2"),
-        new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    y = x * 2\n    return y\n    ### END SOLUTION"),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("Try `y = x * 2` first."),
+            new_markdown_cell("y = x * 2"),
+            new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    y = x * 2\n    return y\n    ### END SOLUTION"),
+        ]
+    )
     assert set(secret_lines(nb)) == {"return y"}
 
 
 # --- finding leaks --------------------------------------------------------------------------------------
+
 
 def test_clean_student_artifacts_have_no_leaks():
     src = source()
@@ -173,7 +178,10 @@ def test_solution_line_inside_a_tar_gz():
 def test_clean_archive_has_no_leaks():
     src = source()
     student = build_version(src.nb, "student", "01_tensor")
-    entries = {"01_tensor/tensor.ipynb": render_ipynb(student, "python3").encode(), "01_tensor/tensor.py": render_py(student).encode()}
+    entries = {
+        "01_tensor/tensor.ipynb": render_ipynb(student, "python3").encode(),
+        "01_tensor/tensor.py": render_py(student).encode(),
+    }
     assert scan("a.zip", zip_bytes(entries), src) == []
     assert scan("a.tar.gz", tar_gz_bytes(entries), src) == []
 
@@ -187,6 +195,7 @@ def test_leak_from_an_ipynb_source_names_its_cell():
 
 # --- guard: what stays secret per version ----------------------------------------------------------------
 
+
 def test_secret_kinds_for_the_public_solution():
     secrets = secret_lines(source().nb, frozenset({"hidden", "hide"}))
     assert set(secrets) == {"assert Tensor([1]).add(2).data[0] == 3", "INSTRUCTOR_REFERENCE = [3, 5, 8]"}
@@ -194,7 +203,10 @@ def test_secret_kinds_for_the_public_solution():
 
 def test_guard_keeps_nothing_when_a_student_artifact_leaks():
     with pytest.raises(CourseError) as caught:
-        guard(source(), {"a.py": b"ok = 1\n", "b.py": b"total = np.add(self.data, other)\nINSTRUCTOR_REFERENCE = [3, 5, 8]\n"})
+        guard(
+            source(),
+            {"a.py": b"ok = 1\n", "b.py": b"total = np.add(self.data, other)\nINSTRUCTOR_REFERENCE = [3, 5, 8]\n"},
+        )
     assert [(f.file, f.line) for f in caught.value.findings] == [("b.py", 1), ("b.py", 2)]
 
 
@@ -213,6 +225,7 @@ def test_guard_passes_a_clean_student_build():
 
 # --- the guard's own reading of the markup ------------------------------------------------------------------
 
+
 def test_the_guard_does_not_use_the_recogniser_it_checks():
     import tasks.versions.leakguard as leakguard
 
@@ -221,33 +234,46 @@ def test_the_guard_does_not_use_the_recogniser_it_checks():
     assert not hasattr(leakguard, "marker") and not hasattr(leakguard, "has_directive")
 
 
-@pytest.mark.parametrize("begin, end", [
-    ("###\u00a0BEGIN SOLUTION", "###\u00a0END SOLUTION"),
-    ("### begin solution", "### end solution"),
-    ("### BEGIN SOLUTON", "### END SOLUTON"),
-    ("#BEGIN  SOLUTION ##", "#END SOLUTION"),
-    ("### BEGIN SOLUTION\r", "### END SOLUTION\r"),
-])
+@pytest.mark.parametrize(
+    "begin, end",
+    [
+        ("###\u00a0BEGIN SOLUTION", "###\u00a0END SOLUTION"),
+        ("### begin solution", "### end solution"),
+        ("### BEGIN SOLUTON", "### END SOLUTON"),
+        ("#BEGIN  SOLUTION ##", "#END SOLUTION"),
+        ("### BEGIN SOLUTION\r", "### END SOLUTION\r"),
+    ],
+)
 def test_the_guard_treats_marker_look_alikes_as_regions(begin, end):
     """The build refuses these (lint); were that check gone, the guard alone still holds the line back."""
     nb = new_notebook(cells=[new_code_cell(f"def f(x):\n    {begin}\n    secret_value = x * 42\n    {end}")])
     assert set(secret_lines(nb)) == {"secret_value = x * 42"}
 
 
-@pytest.mark.parametrize("directive", ["#| hide", "#hide", "# | hide", "#| Hide", "# hide", "    #| hide", "#|\u00a0hide"])
+@pytest.mark.parametrize(
+    "directive", ["#| hide", "#hide", "# | hide", "#| Hide", "# hide", "    #| hide", "#|\u00a0hide"]
+)
 def test_the_guard_treats_hide_look_alikes_as_instructor_cells(directive):
     nb = new_notebook(cells=[new_code_cell(f"{directive}\nANSWER_KEY = [1, 2, 3]")])
     assert set(secret_lines(nb)) == {"ANSWER_KEY = [1, 2, 3]"}
 
 
 def test_marker_text_inside_a_docstring_is_not_a_region_for_the_guard_either():
-    nb = new_notebook(cells=[new_code_cell('def f():\n    """Like this:\n    ### BEGIN SOLUTION\n    shown_line = 1\n    ### END SOLUTION\n    """')])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                'def f():\n    """Like this:\n    ### BEGIN SOLUTION\n    shown_line = 1\n    ### END SOLUTION\n    """'
+            )
+        ]
+    )
     assert secret_lines(nb) == {}
 
 
 def test_kept_signatures_of_a_class_body_region_are_visible_and_the_bodies_secret():
-    code = ('class StepLR:\n    ### BEGIN SOLUTION\n    def rate(self, epoch):\n        """The rate."""\n'
-            '        return self.lr * 0.5 ** epoch\n    ### END SOLUTION')
+    code = (
+        'class StepLR:\n    ### BEGIN SOLUTION\n    def rate(self, epoch):\n        """The rate."""\n'
+        "        return self.lr * 0.5 ** epoch\n    ### END SOLUTION"
+    )
     nb = new_notebook(cells=[new_code_cell(code, metadata={"nbgrader": {"solution": True, "grade_id": "a"}})])
     assert set(secret_lines(nb)) == {"return self.lr * 0.5 ** epoch"}
     student = build_version(nb, "student", "06_optimizers")
@@ -255,23 +281,30 @@ def test_kept_signatures_of_a_class_body_region_are_visible_and_the_bodies_secre
 
 
 def test_the_same_region_inside_a_method_keeps_nothing():
-    code = ('class A:\n    def f(self):\n        ### BEGIN SOLUTION\n        def rate(self, epoch):\n'
-            '            return 2\n        ### END SOLUTION')
+    code = (
+        "class A:\n    def f(self):\n        ### BEGIN SOLUTION\n        def rate(self, epoch):\n"
+        "            return 2\n        ### END SOLUTION"
+    )
     assert set(secret_lines(new_notebook(cells=[new_code_cell(code)]))) == {"def rate(self, epoch):", "return 2"}
 
 
 def test_written_answers_are_secret():
-    nb = new_notebook(cells=[
-        new_markdown_cell("Why does it vanish?"),
-        new_markdown_cell("Because sigmoid saturates.", metadata={"nbgrader": {"solution": True, "grade_id": "w"}}),
-        new_markdown_cell("Explain:\n### BEGIN SOLUTION\nThe product of small factors.\n### END SOLUTION"),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("Why does it vanish?"),
+            new_markdown_cell("Because sigmoid saturates.", metadata={"nbgrader": {"solution": True, "grade_id": "w"}}),
+            new_markdown_cell("Explain:\n### BEGIN SOLUTION\nThe product of small factors.\n### END SOLUTION"),
+        ]
+    )
     assert set(secret_lines(nb)) == {"Because sigmoid saturates.", "The product of small factors."}
     assert set(secret_lines(nb, frozenset({"hidden", "hide"}))) == set()
     student = build_version(nb, "student", "05_autograd")
     guard(SimpleSource(nb), {"x.ipynb": render_ipynb(student, "python3").encode(), "x.py": render_py(student).encode()})
     with pytest.raises(CourseError, match="LEAK"):
-        guard(SimpleSource(nb), {"x.ipynb": render_ipynb(build_version(nb, "solution", "05_autograd"), "python3").encode()})
+        guard(
+            SimpleSource(nb),
+            {"x.ipynb": render_ipynb(build_version(nb, "solution", "05_autograd"), "python3").encode()},
+        )
 
 
 def test_a_commented_out_solution_line_is_a_leak_in_every_format():
@@ -288,8 +321,14 @@ def test_a_markdown_line_quoting_a_long_solution_line_has_one_verdict_for_every_
     text = SOURCE.replace("The reference uses", "# The reference uses")
     src = reads_source(text.replace('"""\n# Tensor', '"""\n# Tensor', 1), FILE, "py")
     student = build_version(src.nb, "student", "01_tensor")
-    src2 = reads_source(SOURCE.replace('"""\n# Tensor\nThe reference uses `np.add(self.data, other)` under the hood.\n"""',
-                                       "# # Tensor\n# Quoted: total = np.add(self.data, other) is the whole trick."), FILE, "py")
+    src2 = reads_source(
+        SOURCE.replace(
+            '"""\n# Tensor\nThe reference uses `np.add(self.data, other)` under the hood.\n"""',
+            "# # Tensor\n# Quoted: total = np.add(self.data, other) is the whole trick.",
+        ),
+        FILE,
+        "py",
+    )
     for s in (src, src2):
         student = build_version(s.nb, "student", "01_tensor")
         assert scan("s.ipynb", render_ipynb(student, "python3").encode(), s) == []
@@ -319,10 +358,15 @@ class SimpleSource:
 
 # --- every byte that reaches a student: members of any type, binary files, attachments ------------------------
 
-@pytest.mark.parametrize("member", ["01_tensor/answers.csv", "01_tensor/key", "01_tensor/tensor.py~", "01_tensor/data/report.json"])
+
+@pytest.mark.parametrize(
+    "member", ["01_tensor/answers.csv", "01_tensor/key", "01_tensor/tensor.py~", "01_tensor/data/report.json"]
+)
 @pytest.mark.parametrize("pack", [zip_bytes, tar_gz_bytes])
 def test_every_archive_member_is_scanned_whatever_its_name(member, pack):
-    [finding] = scan("a.zip" if pack is zip_bytes else "a.tar.gz", pack({member: b"id,value\n  total = np.add(self.data, other)\n"}))
+    [finding] = scan(
+        "a.zip" if pack is zip_bytes else "a.tar.gz", pack({member: b"id,value\n  total = np.add(self.data, other)\n"})
+    )
     assert finding.file.endswith(member) and finding.line == 2 and "LEAK" in finding.message
 
 
@@ -358,7 +402,10 @@ def test_notebook_attachments_are_scanned():
 
     nb = new_notebook(cells=[new_markdown_cell("![x](attachment:notes.txt)")])
     secret = base64.b64encode(b"intro\nINSTRUCTOR_REFERENCE = [3, 5, 8]\n").decode()
-    nb.cells[0]["attachments"] = {"notes.txt": {"text/plain": secret}, "pic.png": {"image/png": base64.b64encode(b"\x89PNG\x00").decode()}}
+    nb.cells[0]["attachments"] = {
+        "notes.txt": {"text/plain": secret},
+        "pic.png": {"image/png": base64.b64encode(b"\x89PNG\x00").decode()},
+    }
     [finding] = scan("s.ipynb", json.dumps(nb).encode())
     assert (finding.file, finding.line) == ("s.ipynb (cell 1 attachment notes.txt)", 2)
     nb.cells[0]["attachments"] = {"pic.png": {"image/png": base64.b64encode(b"\x89PNG\x00").decode()}}

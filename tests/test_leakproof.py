@@ -21,6 +21,7 @@ The history scan (no solution before its week, no hidden test or executed notebo
 repository after a simulated term) is tests/test_term.py's `assert_history_is_clean`; here it runs once on
 a small generated course (`test_a_term_of_generated_modules_leaves_a_clean_history`).
 """
+
 from __future__ import annotations
 
 import copy
@@ -51,7 +52,14 @@ from test_course import put_back_solutions
 MODULE = "07_gen"  # the module label the stubs name
 # line tags: what the line is in the source
 VISIBLE, SOLUTION, HIDDEN, MARK_SOLUTION, MARK_HIDDEN, HIDE_DIRECTIVE, INSTRUCTOR = (
-    "visible", "solution", "hidden", "mark-solution", "mark-hidden", "hide-directive", "instructor")
+    "visible",
+    "solution",
+    "hidden",
+    "mark-solution",
+    "mark-hidden",
+    "hide-directive",
+    "instructor",
+)
 SOLUTION_META = '{"grade": false, "grade_id": "%s", "locked": false, "schema_version": 3, "solution": true}'
 CODE_META = '{"grade": false, "grade_id": "%s", "locked": false, "schema_version": 3, "solution": false}'
 TEST_META = '{"grade": true, "grade_id": "%s", "locked": true, "points": %d, "schema_version": 3, "solution": false}'
@@ -61,6 +69,7 @@ HIDE_RE = re.compile(r"^#\|[ \t]*hide[ \t]*$")
 
 
 # --- the model of a generated module ----------------------------------------------------------------------
+
 
 @dataclass
 class Region:
@@ -100,7 +109,9 @@ class Cell:
 class Module:
     cells: list[Cell] = field(default_factory=list)
     regions: list[Region] = field(default_factory=list)
-    tokens: dict[str, set[str]] = field(default_factory=lambda: {"vis": set(), "sol": set(), "hid": set(), "ins": set()})
+    tokens: dict[str, set[str]] = field(
+        default_factory=lambda: {"vis": set(), "sol": set(), "hid": set(), "ins": set()}
+    )
 
     def text(self) -> str:
         return "\n\n".join(cell.text() for cell in self.cells) + "\n"
@@ -174,7 +185,10 @@ class Writer:
 
     def region(self, cell: Cell, indent: str, kind: str, qual: str, def_line: int | None) -> None:
         marker_kind, tag, mark_tag, token_kind = (
-            ("SOLUTION", SOLUTION, MARK_SOLUTION, "sol") if kind == "solution" else ("HIDDEN TESTS", HIDDEN, MARK_HIDDEN, "hid"))
+            ("SOLUTION", SOLUTION, MARK_SOLUTION, "sol")
+            if kind == "solution"
+            else ("HIDDEN TESTS", HIDDEN, MARK_HIDDEN, "hid")
+        )
         hashes = self.pick(["###", "###", "##", "#", "####"])
         space = self.pick([" ", " ", ""])
         trailing = self.pick(["", "", " "])
@@ -196,8 +210,11 @@ class Writer:
 
     def docstring(self, cell: Cell, indent: str) -> None:
         todo, hint = self.chance(), self.chance()
-        words = [f"Compute the {self.token('vis')}."] + ([f"TODO: return the {self.token('vis')}."] if todo else []) + (
-            [f"HINT: use `{self.token('vis')}`."] if hint else [])
+        words = (
+            [f"Compute the {self.token('vis')}."]
+            + ([f"TODO: return the {self.token('vis')}."] if todo else [])
+            + ([f"HINT: use `{self.token('vis')}`."] if hint else [])
+        )
         if self.chance():
             cell.add(f'{indent}"""{" ".join(words)}"""')
         else:
@@ -210,7 +227,9 @@ class Writer:
     # --- functions, classes ---
 
     def function(self, cell: Cell, indent: str, scopes: list[str], method: bool, depth: int) -> None:
-        decorator = self.pick(["", "", "", "@staticmethod", "@property"]) if method else self.pick(["", "", "@functools.cache"])
+        decorator = (
+            self.pick(["", "", "", "@staticmethod", "@property"]) if method else self.pick(["", "", "@functools.cache"])
+        )
         if self.executable:
             decorator = ""
         name = self.token("vis")
@@ -224,8 +243,11 @@ class Writer:
         self.docstring(cell, body)
         if decorator == "@property" or self.executable:
             cell.add(f"{body}arg = 1")
-        pieces = self.draw(st.lists(st.sampled_from(["region", "region", "visible", "if", "for", "try", "nested"]),
-                                    min_size=1, max_size=3))
+        pieces = self.draw(
+            st.lists(
+                st.sampled_from(["region", "region", "visible", "if", "for", "try", "nested"]), min_size=1, max_size=3
+            )
+        )
         for piece in pieces:
             if piece == "region":
                 self.region(cell, body, "solution", qual, def_line)
@@ -269,8 +291,11 @@ class Writer:
         for _ in range(self.draw(st.integers(1, 3))):
             if self.chance():
                 cell.add("")
-            cell.add(self.pick(["Prose about {} and {}.", "- a point on `{}` ({})", "The math: $y = {} + {}$"]).format(
-                self.token("vis"), self.token("vis")))
+            cell.add(
+                self.pick(["Prose about {} and {}.", "- a point on `{}` ({})", "The math: $y = {} + {}$"]).format(
+                    self.token("vis"), self.token("vis")
+                )
+            )
         return cell
 
     def solution_cell(self) -> Cell:
@@ -295,7 +320,9 @@ class Writer:
         for call in calls:  # executable modules: the test exercises the student code first
             cell.add(f"{body}assert {call} is not None")
         cell.add(f"{body}assert {self.quoted('vis')}, {self.quoted('vis')}")  # a visible statement first
-        for piece in self.draw(st.lists(st.sampled_from(["hidden", "hidden", "block", "visible"]), min_size=1, max_size=3)):
+        for piece in self.draw(
+            st.lists(st.sampled_from(["hidden", "hidden", "block", "visible"]), min_size=1, max_size=3)
+        ):
             if piece == "hidden":
                 self.region(cell, body, "hidden", name, def_line)
             elif piece == "block":
@@ -345,20 +372,31 @@ class Writer:
 
 
 @st.composite
-def modules(draw, executable: bool = False, target: str = "core.gen", extra_import: str = "", namespace: str = "") -> Module:
+def modules(
+    draw, executable: bool = False, target: str = "core.gen", extra_import: str = "", namespace: str = ""
+) -> Module:
     """A whole module source in the real format, with its tagged model (tokens unique within `namespace`)."""
     unit = draw(st.sampled_from(["    ", "    ", "  ", "   ", "        ", "\t"]))
     w = Writer(draw, unit, executable, namespace)
     intro = w.markdown()
-    body = [draw(st.sampled_from(["markdown", "solution", "test", "plain", "hide"])) for _ in range(draw(st.integers(2, 7)))]
+    body = [
+        draw(st.sampled_from(["markdown", "solution", "test", "plain", "hide"])) for _ in range(draw(st.integers(2, 7)))
+    ]
     body += ["solution", "test", "hide"]  # at least one of each, at a random place
     order = draw(st.permutations(body))
     cells = [intro, w.imports_cell(target, extra_import)]
     for kind in order:
         if kind == "test" and executable:
             continue  # written below, after every solution cell, calling them
-        cells.append({"markdown": w.markdown, "solution": w.solution_cell, "test": w.test_cell,
-                      "plain": w.plain_cell, "hide": w.hide_cell}[kind]())
+        cells.append(
+            {
+                "markdown": w.markdown,
+                "solution": w.solution_cell,
+                "test": w.test_cell,
+                "plain": w.plain_cell,
+                "hide": w.hide_cell,
+            }[kind]()
+        )
     while not any(r.kind == "solution" for r in w.module.regions):  # a solution cell may hold no region: add one
         cells.append(w.solution_cell())
     if executable:
@@ -370,6 +408,7 @@ def modules(draw, executable: bool = False, target: str = "core.gen", extra_impo
 
 
 # --- the versions, from the model ------------------------------------------------------------------------
+
 
 def expected_solution(cell: Cell) -> str:
     return cell.code(lambda tag: tag not in (MARK_SOLUTION, MARK_HIDDEN, HIDE_DIRECTIVE))
@@ -395,7 +434,7 @@ def expected_student(model: Module, cell: Cell) -> list[str | Region]:
 def stub_message(line: str, indent: str) -> str:
     prefix = f"{indent}raise NotImplementedError("
     assert line.startswith(prefix) and line.endswith(")"), repr(line)
-    return json.loads(line[len(prefix):-1])
+    return json.loads(line[len(prefix) : -1])
 
 
 def artifact_texts(nb, name: str, archives: bool = True) -> tuple[dict[str, str], dict[str, bytes]]:
@@ -403,8 +442,11 @@ def artifact_texts(nb, name: str, archives: bool = True) -> tuple[dict[str, str]
     both files again from inside a zip and a tar.gz archive (opened, not searched as compressed bytes); and the
     artifacts' bytes as the build would write them."""
     ipynb, py = render_ipynb(nb, "python3"), render_py(nb)
-    texts = {f"{name}.ipynb": ipynb, f"{name}.py": py,
-             f"{name}.ipynb (cells)": "\n".join("".join(c["source"]) for c in json.loads(ipynb)["cells"])}
+    texts = {
+        f"{name}.ipynb": ipynb,
+        f"{name}.py": py,
+        f"{name}.ipynb (cells)": "\n".join("".join(c["source"]) for c in json.loads(ipynb)["cells"]),
+    }
     files = {f"{name}.ipynb": ipynb.encode("utf-8"), f"{name}.py": py.encode("utf-8")}
     if archives:
         entries = {f"{MODULE}/{name}.ipynb": ipynb.encode("utf-8"), f"{MODULE}/{name}.py": py.encode("utf-8")}
@@ -426,7 +468,9 @@ def leaked(texts: dict[str, str], tokens: set[str]) -> list[tuple[str, str]]:
 
 # --- the properties --------------------------------------------------------------------------------------
 
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 @PROPERTY
@@ -455,16 +499,26 @@ def test_generated_modules_never_leak_and_their_versions_are_exact(model, data):
     public_texts, public_files = artifact_texts(public, "gen", archives=False)
     assert not leaked(public_texts, model.tokens["hid"] | model.tokens["ins"])
     # ... while every visible token reaches the student
-    assert {t for t in model.tokens["vis"] if t not in student_texts["gen.py"] or t not in student_texts["gen.ipynb (cells)"]} == set()
+    assert {
+        t
+        for t in model.tokens["vis"]
+        if t not in student_texts["gen.py"] or t not in student_texts["gen.ipynb (cells)"]
+    } == set()
 
     # 2. solution version == source minus the marker lines and the `#| hide` directive lines
-    assert [c.source for c in solution.cells] == [expected_solution(c) if c.kind == "code" else c.code() for c in model.cells]
+    assert [c.source for c in solution.cells] == [
+        expected_solution(c) if c.kind == "code" else c.code() for c in model.cells
+    ]
     for cell, original in zip(solution.cells, source.nb.cells):  # the same, said with a regex on the parsed source
         if cell.cell_type == "code":
-            assert cell.source == "\n".join(l for l in original.source.split("\n") if not MARKER_RE.match(l) and not HIDE_RE.match(l))
+            assert cell.source == "\n".join(
+                l for l in original.source.split("\n") if not MARKER_RE.match(l) and not HIDE_RE.match(l)
+            )
 
     # 3. public solution == source minus instructor cells, hidden-test regions and markers
-    assert [c.source for c in public.cells] == [expected_public_solution(c) if c.kind == "code" else c.code() for c in kept]
+    assert [c.source for c in public.cells] == [
+        expected_public_solution(c) if c.kind == "code" else c.code() for c in kept
+    ]
 
     # 4. student version == the visible lines, one stub per solution region at the BEGIN line's indentation,
     #    naming the function and pointing at its TODO/HINT; every cell still compiles
@@ -503,28 +557,41 @@ def test_generated_modules_never_leak_and_their_versions_are_exact(model, data):
 
 def expected_stub_message(region: Region) -> str:
     found = [word for word, present in (("TODO", region.todo), ("HINT", region.hint)) if present]
-    pointer = f"See the {' and '.join(found)} in its docstring." if found else "See its docstring and the explanation above."
+    pointer = (
+        f"See the {' and '.join(found)} in its docstring." if found else "See its docstring and the explanation above."
+    )
     return f"{region.qual} (module {MODULE}) {STUB_SIGNATURE}: replace this line with your code. {pointer}"
 
 
 def assert_guard_catches_a_planted_line(source, student, model: Module, data) -> None:
     """Plant one secret line (at any indentation) in any cell of a student artifact, markdown cells of a .py
     (written as `# `-comments or in a triple-quoted string) included: the guard must refuse it."""
-    secret = [text for cell in model.cells for text, tag, _ in cell.lines if tag in (SOLUTION, HIDDEN, INSTRUCTOR) and text.strip()]
+    secret = [
+        text
+        for cell in model.cells
+        for text, tag, _ in cell.lines
+        if tag in (SOLUTION, HIDDEN, INSTRUCTOR) and text.strip()
+    ]
     planted = data.draw(st.sampled_from(secret), label="planted").strip()
     kind = data.draw(st.sampled_from(["ipynb", "py"]), label="leaky file")
     nb = copy.deepcopy(student)
     cell = nb.cells[data.draw(st.integers(0, len(nb.cells) - 1), label="cell")]
     lines = cell.source.split("\n")
-    lines.insert(data.draw(st.integers(0, len(lines)), label="line"), data.draw(st.sampled_from(["", "    ", "\t", "  "])) + planted)
+    lines.insert(
+        data.draw(st.integers(0, len(lines)), label="line"),
+        data.draw(st.sampled_from(["", "    ", "\t", "  "])) + planted,
+    )
     cell.source = "\n".join(lines)
     leaky = render_ipynb(nb, "python3") if kind == "ipynb" else render_py(nb)
     container = data.draw(st.sampled_from(["file", "zip", "tar.gz"]), label="artifact")
     if container == "file":
         artifacts = {f"gen.{kind}": leaky.encode("utf-8")}
     else:  # an archive holding the leaky file beside a clean one
-        entries = {f"{MODULE}/gen.ipynb": render_ipynb(student, "python3").encode("utf-8"),
-                   f"{MODULE}/gen.py": render_py(student).encode("utf-8"), f"{MODULE}/gen.{kind}": leaky.encode("utf-8")}
+        entries = {
+            f"{MODULE}/gen.ipynb": render_ipynb(student, "python3").encode("utf-8"),
+            f"{MODULE}/gen.py": render_py(student).encode("utf-8"),
+            f"{MODULE}/gen.{kind}": leaky.encode("utf-8"),
+        }
         artifacts = {f"gen.{container}": archive_bytes(entries, container)}
     with pytest.raises(CourseError, match="LEAK"):
         guard(source, artifacts, "student")
@@ -536,7 +603,7 @@ def test_the_leak_guard_sees_secret_lines_in_the_markdown_of_a_py_file():
     without its comment signs (leakguard.key), so a short solution line inside a commented markdown cell,
     `# total = a + b`, is caught in a .py-only course (`outputs: [python]`) as it is in the .ipynb."""
     text = (
-        '# %% [markdown]\n# Intro\n\n'
+        "# %% [markdown]\n# Intro\n\n"
         '# %% nbgrader={"grade": false, "grade_id": "impl", "locked": false, "schema_version": 3, "solution": true}\n'
         'def add(a, b):\n    """TODO: add."""\n    ### BEGIN SOLUTION\n    total = a + b\n    return total\n    ### END SOLUTION\n'
     )
@@ -564,7 +631,12 @@ def marker_look_alike(line: str, draw) -> str:
     if how == "space":
         return re.sub(r"(BEGIN|END) ", lambda m: m[1] + draw(st.sampled_from(ODD_SPACES), label="space"), line, count=1)
     if how == "case":
-        return line.replace("BEGIN", "Begin").replace("END", "End").replace("SOLUTION", "Solution").replace("HIDDEN TESTS", "hidden tests")
+        return (
+            line.replace("BEGIN", "Begin")
+            .replace("END", "End")
+            .replace("SOLUTION", "Solution")
+            .replace("HIDDEN TESTS", "hidden tests")
+        )
     if how == "typo":
         return line.replace("SOLUTION", "SOLUTON").replace("HIDDEN TESTS", "HIDDEN TEST")
     return re.sub(r"(BEGIN|END) ", r"\1  ", line, count=1)
@@ -609,7 +681,9 @@ def written_answer_cells(w: Writer) -> list[Cell]:
     with a solution region (the answer inside the question's text)."""
     question = Cell("markdown", "# %% [markdown]", style=w.pick(['"""', "#"]))
     question.add(f"Why does the {w.token('vis')} vanish?")
-    flagged = Cell("markdown", "# %% [markdown] nbgrader=" + WRITTEN_META % w.grade_id("answer"), style=w.pick(['"""', "#"]))
+    flagged = Cell(
+        "markdown", "# %% [markdown] nbgrader=" + WRITTEN_META % w.grade_id("answer"), style=w.pick(['"""', "#"])
+    )
     for _ in range(w.draw(st.integers(1, 3))):
         flagged.add(f"Because {w.token('sol')} saturates {w.token('sol')}.", SOLUTION)
     inline = Cell("markdown", "# %% [markdown]", style=w.pick(['"""', "#"]))
@@ -631,18 +705,43 @@ def marked_up_modules(draw):
     w.module = model
     w.count = 500  # past the tokens modules() handed out
     refusals, methods = [], []
-    for change in draw(st.lists(st.sampled_from(["marker", "directive", "written", "class", "none"]), min_size=1, max_size=3)):
+    for change in draw(
+        st.lists(st.sampled_from(["marker", "directive", "written", "class", "none"]), min_size=1, max_size=3)
+    ):
         if change in ("marker", "directive") and refusals:
             continue  # one refusal per example, so the finding is known
         if change == "marker":
-            spots = [(c, i) for c, cell in enumerate(model.cells) for i, (_, tag, _) in enumerate(cell.lines) if tag in (MARK_SOLUTION, MARK_HIDDEN)]
+            spots = [
+                (c, i)
+                for c, cell in enumerate(model.cells)
+                for i, (_, tag, _) in enumerate(cell.lines)
+                if tag in (MARK_SOLUTION, MARK_HIDDEN)
+            ]
             c, i = draw(st.sampled_from(spots), label="marker line")
             text, tag, region = model.cells[c].lines[i]
             changed = marker_look_alike(text, draw)
             model.cells[c].lines[i] = (changed, tag, region)
-            refusals.append((c, i, "### " + ("BEGIN" if "egin" in changed or "EGIN" in changed else "END") + (" SOLUTION" if tag == MARK_SOLUTION else " HIDDEN TESTS")))
+            refusals.append(
+                (
+                    c,
+                    i,
+                    "### "
+                    + ("BEGIN" if "egin" in changed or "EGIN" in changed else "END")
+                    + (" SOLUTION" if tag == MARK_SOLUTION else " HIDDEN TESTS"),
+                )
+            )
         elif change == "directive":
-            c, i = draw(st.sampled_from([(c, i) for c, cell in enumerate(model.cells) for i, (_, tag, _) in enumerate(cell.lines) if tag == HIDE_DIRECTIVE]), label="hide line")
+            c, i = draw(
+                st.sampled_from(
+                    [
+                        (c, i)
+                        for c, cell in enumerate(model.cells)
+                        for i, (_, tag, _) in enumerate(cell.lines)
+                        if tag == HIDE_DIRECTIVE
+                    ]
+                ),
+                label="hide line",
+            )
             model.cells[c].lines[i] = (draw(st.sampled_from(HIDE_LOOK_ALIKES), label="directive"), HIDE_DIRECTIVE, None)
             refusals.append((c, i, "#| hide"))
         elif change == "written":
@@ -672,8 +771,12 @@ def guard_secret_keys(model: Module, cells: set[int]) -> set[str]:
     """The non-trivial secret lines of the given cells, as the guard compares them."""
     from tasks.versions.leakguard import key, trivial
 
-    return {key(text) for c in cells for text, tag, _ in model.cells[c].lines
-            if tag in (SOLUTION, HIDDEN, INSTRUCTOR) and not trivial(key(text), text)}
+    return {
+        key(text)
+        for c in cells
+        for text, tag, _ in model.cells[c].lines
+        if tag in (SOLUTION, HIDDEN, INSTRUCTOR) and not trivial(key(text), text)
+    }
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -691,7 +794,7 @@ def test_markup_look_alikes_written_answers_and_class_body_regions(case):
     source = reads_source(text, file, kind)
     errors = [f for f in lint(LintInput(source, "gen", (), {"core.gen": "gen"})) if f.severity == "error"]
     if refusals:
-        (cell, line, meant), = refusals
+        ((cell, line, meant),) = refusals
         assert errors, "a look-alike was not refused"
         assert any(f"write exactly '{meant}'" in f.message for f in errors), [str(f) for f in errors]
         where = source.location(cell, line)
@@ -727,18 +830,23 @@ def test_markup_look_alikes_written_answers_and_class_body_regions(case):
 
 # --- the history of a student repository after a term of generated modules ------------------------------
 
+
 def executable_course(root: Path, draw) -> None:
     """A two-module course of generated, executable modules (the second imports the first), in a mini course."""
     from conftest import write_mini_course
 
     write_mini_course(root, names=("alpha", "beta"), extra_yaml="")
     first = draw(modules(executable=True, target="core.alpha", namespace="a"))
-    second = draw(modules(executable=True, target="core.beta", extra_import="from tinytorch.core.alpha import *", namespace="b"))
+    second = draw(
+        modules(executable=True, target="core.beta", extra_import="from tinytorch.core.alpha import *", namespace="b")
+    )
     (root / "modules/01_alpha/alpha.py").write_text(first.text())
     (root / "modules/02_beta/beta.py").write_text(second.text())
 
 
-@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.generate], database=None)
+@settings(
+    max_examples=1, deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.generate], database=None
+)
 @given(st.data())
 def test_a_term_of_generated_modules_leaves_a_clean_history(tmp_path_factory, data):
     """Weeks 1-3 released to a bare remote: alpha out week 1 (solutions 2), beta week 2 (solutions 3)."""
@@ -760,20 +868,30 @@ def test_a_term_of_generated_modules_leaves_a_clean_history(tmp_path_factory, da
 
 # --- what a module folder contributes: leftovers, symlinks, files written while executing ------------------------
 
-LEFTOVERS = ("alpha.py~", "alpha.py.bak", "alpha.py.orig", "#alpha.py#", ".#alpha.py", ".alpha.py.swp", "data/weights.csv~")
-WRITES_AN_ANSWER_KEY = '''
+LEFTOVERS = (
+    "alpha.py~",
+    "alpha.py.bak",
+    "alpha.py.orig",
+    "#alpha.py#",
+    ".#alpha.py",
+    ".alpha.py.swp",
+    "data/weights.csv~",
+)
+WRITES_AN_ANSWER_KEY = """
 # %% nbgrader={"grade": false, "grade_id": "writes-files", "locked": false, "schema_version": 3, "solution": false}
 #| hide
 import pathlib
 pathlib.Path("answer_key.txt").write_text("alpha_instructor_reference = 'for the staff of alpha only'\\n")
 pathlib.Path("data").mkdir(exist_ok=True)
 pathlib.Path("data/results.txt").write_text("alpha_doubled = np.asarray(x) * 2\\n")
-'''
+"""
 
 
 def with_data(root: Path, module: str, globs: str) -> None:
     yaml = root / "course.yaml"
-    yaml.write_text(yaml.read_text().replace(f"    source: {module}.py\n", f"    source: {module}.py\n    data: {globs}\n", 1))
+    yaml.write_text(
+        yaml.read_text().replace(f"    source: {module}.py\n", f"    source: {module}.py\n    data: {globs}\n", 1)
+    )
 
 
 def folder_state(folder: Path) -> dict[str, bytes]:
@@ -810,8 +928,13 @@ def test_leftovers_and_files_written_while_validating_never_ship_and_archives_st
     assert folder_state(folder) == before, "an execution wrote into the module folder"
     archive = root / "build/archives/01_alpha-student.zip"
     contents = archive_contents(archive)
-    assert sorted(contents) == ["01_alpha/alpha.ipynb", "01_alpha/alpha.py", "01_alpha/data/weights.csv",
-                                "01_alpha/data/weights.npy", "01_alpha/notes.txt"]
+    assert sorted(contents) == [
+        "01_alpha/alpha.ipynb",
+        "01_alpha/alpha.py",
+        "01_alpha/data/weights.csv",
+        "01_alpha/data/weights.npy",
+        "01_alpha/notes.txt",
+    ]
     for secret in (b"alpha_doubled", b"alpha_instructor_reference", b"hidden"):
         assert not any(secret in data for data in contents.values()), secret
     first = archive.read_bytes()
@@ -824,19 +947,35 @@ def test_leftovers_and_files_written_while_validating_never_ship_and_archives_st
 
     released = run_doit(root, "release", "week=1")
     assert released.returncode == 0, released.output[-3000:]
-    tree = subprocess.run(["git", "-C", str(root / "student-repo"), "ls-tree", "-r", "--name-only", "HEAD", "modules/"],
-                          capture_output=True, text=True, check=True).stdout.split()
+    tree = subprocess.run(
+        ["git", "-C", str(root / "student-repo"), "ls-tree", "-r", "--name-only", "HEAD", "modules/"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert tree == [f"modules/{name}" for name in sorted(contents)]
 
 
-@pytest.mark.parametrize("case, setup, says", [
-    ("symlink-to-the-source", lambda f, t: os.symlink(f / "alpha.py", f / "copy.txt"),
-     "modules/01_alpha/copy.txt: is a symlink to the module's source (the solution)"),
-    ("symlink-out-of-the-repository", lambda f, t: (t / "outside.txt").write_text("x\n") and os.symlink(t / "outside.txt", f / "out.txt"),
-     "modules/01_alpha/out.txt: is a symlink to a file outside the repository"),
-    ("solution-line-in-a-data-file", lambda f, t: (f / "hint.txt").write_text("Hint:\n  alpha_doubled = np.asarray(x) * 2\n"),
-     "LEAK: instructor-only text from modules/01_alpha/alpha.py"),
-])
+@pytest.mark.parametrize(
+    "case, setup, says",
+    [
+        (
+            "symlink-to-the-source",
+            lambda f, t: os.symlink(f / "alpha.py", f / "copy.txt"),
+            "modules/01_alpha/copy.txt: is a symlink to the module's source (the solution)",
+        ),
+        (
+            "symlink-out-of-the-repository",
+            lambda f, t: (t / "outside.txt").write_text("x\n") and os.symlink(t / "outside.txt", f / "out.txt"),
+            "modules/01_alpha/out.txt: is a symlink to a file outside the repository",
+        ),
+        (
+            "solution-line-in-a-data-file",
+            lambda f, t: (f / "hint.txt").write_text("Hint:\n  alpha_doubled = np.asarray(x) * 2\n"),
+            "LEAK: instructor-only text from modules/01_alpha/alpha.py",
+        ),
+    ],
+)
 def test_data_files_that_would_leak_stop_the_archive_and_the_release(tmp_path, case, setup, says):
     from conftest import run_doit, write_mini_course
 
@@ -849,13 +988,13 @@ def test_data_files_that_would_leak_stop_the_archive_and_the_release(tmp_path, c
     assert not (root / "build/archives/01_alpha-student.zip").exists()
 
 
-NEEDS_A_HELPER = '''
+NEEDS_A_HELPER = """
 # %% nbgrader={"grade": false, "grade_id": "uses-helpers", "locked": false, "schema_version": 3, "solution": false}
 import alpha_helper
 
 # %% nbgrader={"grade": false, "grade_id": "uses-data", "locked": false, "schema_version": 3, "solution": false}
 print(open("tables/scale.csv").read())
-'''
+"""
 
 
 def test_check_student_runs_the_shipped_layout_and_names_a_helper_that_does_not_ship(tmp_path):

@@ -1,4 +1,5 @@
 """tasks/lint.py: every check finds its problem at the right file:line; a clean module has no findings."""
+
 from __future__ import annotations
 
 import jupytext
@@ -8,7 +9,9 @@ from tasks.versions.lint import CHECKS, LintInput, lint
 from tasks.notebook.source import reads_source
 
 FILE = "modules/02_layers/layers.py"
-IMPORTS = '# %% nbgrader={"grade": false, "grade_id": "imports", "locked": false, "schema_version": 3, "solution": false}'
+IMPORTS = (
+    '# %% nbgrader={"grade": false, "grade_id": "imports", "locked": false, "schema_version": 3, "solution": false}'
+)
 IMPL = '# %% nbgrader={"grade": false, "grade_id": "impl", "locked": false, "schema_version": 3, "solution": true}'
 TEST = '# %% nbgrader={"grade": true, "grade_id": "test-impl", "locked": true, "points": 5, "schema_version": 3, "solution": false}'
 PLAIN = '# %% nbgrader={"grade": false, "grade_id": "demo", "locked": false, "schema_version": 3, "solution": false}'
@@ -77,8 +80,17 @@ def test_clean_module_has_no_findings():
 
 def test_checks_are_listed_in_order():
     assert [c.__name__ for c in CHECKS] == [
-        "check_default_exp", "check_metadata", "check_markers", "check_grade_ids", "check_test_cells", "check_unmarked_solutions",
-        "check_directives", "check_imports", "check_region_placement", "check_student_compiles", "check_line_endings",
+        "check_default_exp",
+        "check_metadata",
+        "check_markers",
+        "check_grade_ids",
+        "check_test_cells",
+        "check_unmarked_solutions",
+        "check_directives",
+        "check_imports",
+        "check_region_placement",
+        "check_student_compiles",
+        "check_line_endings",
         "check_source_size",
     ]
 
@@ -89,15 +101,18 @@ def test_a_source_over_a_megabyte_is_a_warning_naming_its_size(tmp_path):
 
     path = tmp_path / "big.py"
     path.write_text(CLEAN + "\n# %% [markdown]\n# " + "x" * (1536 * 1024) + "\n")
-    findings = [f for f in lint(LintInput(read_source(path, "modules/01_big/big.py"), "demo", (), {})) if "MB" in f.message]
+    findings = [
+        f for f in lint(LintInput(read_source(path, "modules/01_big/big.py"), "demo", (), {})) if "MB" in f.message
+    ]
     assert len(findings) == 1 and findings[0].severity == "warning"
     assert str(findings[0]).startswith("modules/01_big/big.py:1: warning: is 1.5 MB")
 
 
 # --- metadata --------------------------------------------------------------------------------------------
 
+
 def test_invalid_json_metadata_on_the_header_line():
-    bad = "# %% nbgrader={\"grade\": false, 'grade_id': \"demo\"}"
+    bad = '# %% nbgrader={"grade": false, \'grade_id\': "demo"}'
     text = CLEAN.replace("\n" + PLAIN, "\n" + bad) + f"\n{bad}\nx = 1\n"
     finding = only(lint_text(text))
     assert finding.file == FILE
@@ -113,6 +128,7 @@ def test_nbgrader_metadata_that_is_not_an_object():
 
 
 # --- markers ------------------------------------------------------------------------------------------------
+
 
 def test_marker_in_a_triple_quoted_markdown_cell():
     text = CLEAN.replace("# Layers\n", "# Layers\n### BEGIN SOLUTION\n")
@@ -137,22 +153,46 @@ def test_solution_region_in_a_cell_not_flagged_solution():
 
 
 def test_hidden_tests_outside_a_test_cell():
-    text = CLEAN + f"\n{PLAIN}\ndef demo():\n    x = 1\n    ### BEGIN HIDDEN TESTS\n    assert x\n    ### END HIDDEN TESTS\n"
+    text = (
+        CLEAN
+        + f"\n{PLAIN}\ndef demo():\n    x = 1\n    ### BEGIN HIDDEN TESTS\n    assert x\n    ### END HIDDEN TESTS\n"
+    )
     finding = only(lint_text(text))
     assert finding.line == line(text, "    ### BEGIN HIDDEN TESTS", occurrence=1)
     assert "hidden-tests region outside a test cell" in finding.message
 
 
-@pytest.mark.parametrize("old, new, at, fragment", [
-    ("        return x @ self.weight + self.bias\n",
-     "        ### BEGIN SOLUTION\n        return x @ self.weight + self.bias\n",
-     ("        ### BEGIN SOLUTION", 1), "nested marker"),
-    ("        ### END SOLUTION\n", "", ("        ### BEGIN SOLUTION", 0), "is never closed"),
-    ("        ### BEGIN SOLUTION\n", "", ("        ### END SOLUTION", 0), "without a matching"),
-    ("        ### BEGIN SOLUTION\n", "        ### BEGIN SOLUTON\n", ("        ### BEGIN SOLUTON", 0), "write exactly '### BEGIN SOLUTION'"),
-    ("        ### END SOLUTION\n", "        ### end solution\n", ("        ### end solution", 0), "write exactly '### END SOLUTION'"),
-    ("    ### END HIDDEN TESTS\n", "    ### END SOLUTION\n", ("    ### END SOLUTION", 0), "use '### END HIDDEN TESTS'"),
-])
+@pytest.mark.parametrize(
+    "old, new, at, fragment",
+    [
+        (
+            "        return x @ self.weight + self.bias\n",
+            "        ### BEGIN SOLUTION\n        return x @ self.weight + self.bias\n",
+            ("        ### BEGIN SOLUTION", 1),
+            "nested marker",
+        ),
+        ("        ### END SOLUTION\n", "", ("        ### BEGIN SOLUTION", 0), "is never closed"),
+        ("        ### BEGIN SOLUTION\n", "", ("        ### END SOLUTION", 0), "without a matching"),
+        (
+            "        ### BEGIN SOLUTION\n",
+            "        ### BEGIN SOLUTON\n",
+            ("        ### BEGIN SOLUTON", 0),
+            "write exactly '### BEGIN SOLUTION'",
+        ),
+        (
+            "        ### END SOLUTION\n",
+            "        ### end solution\n",
+            ("        ### end solution", 0),
+            "write exactly '### END SOLUTION'",
+        ),
+        (
+            "    ### END HIDDEN TESTS\n",
+            "    ### END SOLUTION\n",
+            ("    ### END SOLUTION", 0),
+            "use '### END HIDDEN TESTS'",
+        ),
+    ],
+)
 def test_broken_markers_are_reported_at_their_line(old, new, at, fragment):
     text = CLEAN.replace(old, new, 1)
     # (without an exact BEGIN the cell also gets the unmarked-solution warning)
@@ -162,6 +202,7 @@ def test_broken_markers_are_reported_at_their_line(old, new, at, fragment):
 
 
 # --- grade ids and test cells ----------------------------------------------------------------------------
+
 
 def test_duplicate_grade_id_names_both_header_lines():
     text = CLEAN + f"\n{IMPL_AGAIN}\nx = 1\n"
@@ -192,7 +233,7 @@ def test_unlocked_test_cell():
     assert "test cell 'test-impl' is not locked" in finding.message and 'add "locked": true' in finding.message
 
 
-@pytest.mark.parametrize("points", ['"points": 0, ', '', '"points": true, ', '"points": "5", '])
+@pytest.mark.parametrize("points", ['"points": 0, ', "", '"points": true, ', '"points": "5", '])
 def test_test_cell_without_points(points):
     header = TEST.replace('"points": 5, ', points)
     text = CLEAN.replace(TEST, header)
@@ -202,8 +243,11 @@ def test_test_cell_without_points(points):
 
 
 def test_no_test_cell_at_all_is_a_warning():
-    text = CLEAN.replace(TEST, PLAIN.replace("demo", "tests")).replace("    ### BEGIN HIDDEN TESTS\n", "").replace(
-        "    ### END HIDDEN TESTS\n", "")
+    text = (
+        CLEAN.replace(TEST, PLAIN.replace("demo", "tests"))
+        .replace("    ### BEGIN HIDDEN TESTS\n", "")
+        .replace("    ### END HIDDEN TESTS\n", "")
+    )
     finding = only(lint_text(text), severity="warning")
     assert (finding.file, finding.line) == (FILE, 1)
     assert "the module has no graded test cell (fine for a capstone or a demo" in finding.message
@@ -220,6 +264,7 @@ def test_unmarked_solution_cell_is_only_a_warning():
 
 # --- directives --------------------------------------------------------------------------------------------
 
+
 def test_hide_and_export_in_one_cell():
     text = CLEAN.replace("#| hide\n", "#| export\n#| hide\n")
     finding = only(lint_text(text))
@@ -228,7 +273,9 @@ def test_hide_and_export_in_one_cell():
 
 
 def test_hidden_test_cell():
-    text = CLEAN.replace(TEST + "\n", TEST + "\n#| hide\n").replace("# %% nbgrader={\"grade\": false, \"grade_id\": \"note\"", "# %% nbgrader={\"grade\": false, \"grade_id\": \"note2\"")
+    text = CLEAN.replace(TEST + "\n", TEST + "\n#| hide\n").replace(
+        '# %% nbgrader={"grade": false, "grade_id": "note"', '# %% nbgrader={"grade": false, "grade_id": "note2"'
+    )
     finding = only(lint_text(text))
     assert finding.line == line(text, TEST)
     assert "a test cell cannot be '#| hide'" in finding.message
@@ -236,10 +283,13 @@ def test_hidden_test_cell():
 
 # --- imports -------------------------------------------------------------------------------------------------
 
+
 def test_import_of_a_module_not_in_depends_on():
     finding = only(lint_text(CLEAN, depends_on=()))
     assert finding.line == line(CLEAN, "from tinytorch.core.tensor import Tensor")
-    assert "imports tinytorch.core.tensor from module 'tensor', which is not in depends_on of 'layers'" in finding.message
+    assert (
+        "imports tinytorch.core.tensor from module 'tensor', which is not in depends_on of 'layers'" in finding.message
+    )
     assert "add it there" in finding.message
 
 
@@ -271,17 +321,21 @@ def test_imports_in_markdown_are_not_checked():
 
 # --- the student version ---------------------------------------------------------------------------------------
 
+
 def test_student_cell_that_no_longer_parses():
-    text = CLEAN.replace('''    assert Linear is not None
+    text = CLEAN.replace(
+        """    assert Linear is not None
     ### BEGIN HIDDEN TESTS
     assert hasattr(Linear, "forward")
     ### END HIDDEN TESTS
-''', '''    assert Linear is not None
+""",
+        """    assert Linear is not None
     if True:
         ### BEGIN HIDDEN TESTS
         assert hasattr(Linear, "forward")
         ### END HIDDEN TESTS
-''')
+""",
+    )
     finding = only(lint_text(text))
     assert finding.line == line(text, TEST)
     assert "no longer parses in the student version" in finding.message
@@ -305,6 +359,7 @@ def test_crlf_source_gets_a_warning_only(tmp_path):
 
 # --- .ipynb sources report cells ---------------------------------------------------------------------------------
 
+
 def test_findings_in_an_ipynb_source_name_cell_and_line():
     text = CLEAN.replace("        ### END SOLUTION\n", "        ### end solution\n")
     nb_text = jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="ipynb")
@@ -324,6 +379,7 @@ def test_duplicate_grade_id_in_an_ipynb_names_the_first_cell():
 
 # --- default_exp ----------------------------------------------------------------------------------------
 
+
 def test_a_module_without_default_exp():
     text = CLEAN.replace("#| default_exp core.layers\n", "")
     finding = only(lint_text(text))
@@ -333,7 +389,11 @@ def test_a_module_without_default_exp():
 def test_two_default_exp_lines_name_the_second():
     text = CLEAN.replace("#| export\nclass Linear", "#| default_exp core.other\n#| export\nclass Linear")
     finding = only(lint_text(text))
-    assert finding.line == line(text, "#| default_exp core.other") and "keep exactly one" in finding.message and "has 2" in finding.message
+    assert (
+        finding.line == line(text, "#| default_exp core.other")
+        and "keep exactly one" in finding.message
+        and "has 2" in finding.message
+    )
 
 
 def test_a_malformed_default_exp():
@@ -342,8 +402,9 @@ def test_a_malformed_default_exp():
     assert finding.line == line(text, "#| default_exp core/layers") and "not a dotted module name" in finding.message
 
 
-@pytest.mark.parametrize("owner_target, words", [("core.layers", "as module 'losses' does"),
-                                                 ("core.layers.dense", "one would be a package")])
+@pytest.mark.parametrize(
+    "owner_target, words", [("core.layers", "as module 'losses' does"), ("core.layers.dense", "one would be a package")]
+)
 def test_an_export_target_another_module_uses(owner_target, words):
     exports = {"core.tensor": "tensor", owner_target: "losses"}
     finding = only(lint_text(CLEAN, exports=exports))
@@ -357,7 +418,10 @@ def test_unreadable_metadata_is_reported_once_without_follow_on_findings():
 
 
 def test_import_of_a_later_module_says_it_comes_later():
-    text = CLEAN.replace("from tinytorch.core.tensor import Tensor", "from tinytorch.core.tensor import Tensor\nfrom tinytorch.core.losses import MSELoss")
+    text = CLEAN.replace(
+        "from tinytorch.core.tensor import Tensor",
+        "from tinytorch.core.tensor import Tensor\nfrom tinytorch.core.losses import MSELoss",
+    )
     source = reads_source(text, FILE, "py")
     findings = lint(LintInput(source, "layers", ("tensor",), EXPORTS, ("tensor", "layers", "losses")))
     finding = only(findings)
@@ -372,7 +436,9 @@ def test_import_of_a_module_from_its_package_is_checked():
 
 
 def test_an_import_over_several_lines_is_checked_at_its_first_line():
-    text = CLEAN.replace("import numpy as np\n", "import numpy as np\nfrom tinytorch.core.losses import (\n    mse,\n)\n")
+    text = CLEAN.replace(
+        "import numpy as np\n", "import numpy as np\nfrom tinytorch.core.losses import (\n    mse,\n)\n"
+    )
     finding = only(lint_text(text))
     assert finding.line == line(text, "from tinytorch.core.losses import (")
     assert "from module 'losses'" in finding.message
@@ -385,12 +451,15 @@ def test_a_name_from_the_package_that_no_module_exports_is_reported():
 
 
 def test_imports_in_a_cell_that_does_not_parse_are_read_line_by_line():
-    text = CLEAN.replace("import numpy as np\n", "import numpy as np\n%load_ext autoreload\nimport tinytorch.core.losses as L\n")
+    text = CLEAN.replace(
+        "import numpy as np\n", "import numpy as np\n%load_ext autoreload\nimport tinytorch.core.losses as L\n"
+    )
     finding = only(lint_text(text))
     assert finding.line == line(text, "import tinytorch.core.losses as L")
 
 
 # --- look-alikes, written answers, regions outside functions ---------------------------------------------------
+
 
 @pytest.mark.parametrize("look_alike", ["#hide", "# | hide", "#| Hide", "# hide", "  #| hide", "#|\u00a0hide"])
 def test_a_hide_look_alike_is_an_error_saying_what_to_write(look_alike):
@@ -401,12 +470,17 @@ def test_a_hide_look_alike_is_an_error_saying_what_to_write(look_alike):
 
 
 def test_look_alikes_in_an_ipynb_with_windows_line_ends_are_found():
-    text = CLEAN.replace("#| hide\nREFERENCE", "#hide\nREFERENCE").replace("        ### END SOLUTION", "        ###\u00a0END SOLUTION")
+    text = CLEAN.replace("#| hide\nREFERENCE", "#hide\nREFERENCE").replace(
+        "        ### END SOLUTION", "        ###\u00a0END SOLUTION"
+    )
     nb = jupytext.reads(text, fmt="py:percent")
     for cell in nb.cells:
         cell.source = cell.source.replace("\n", "\r\n")
     found = lint_text(jupytext.writes(nb, fmt="ipynb"), kind="ipynb", file="layers.ipynb")
-    assert sorted(f.message.split(";")[1].strip() for f in found) == ["write exactly '### END SOLUTION'", "write exactly '#| hide'"]
+    assert sorted(f.message.split(";")[1].strip() for f in found) == [
+        "write exactly '### END SOLUTION'",
+        "write exactly '#| hide'",
+    ]
     assert any("U+00A0 (NO-BREAK SPACE)" in f.message for f in found)
 
 
@@ -419,42 +493,56 @@ def test_a_written_answer_in_markdown_is_legal():
 def test_hidden_tests_in_markdown_are_an_error():
     text = CLEAN + "\n# %% [markdown]\n# ### BEGIN HIDDEN TESTS\n# assert x\n# ### END HIDDEN TESTS\n"
     finding = only(lint_text(text))
-    assert finding.line == line(text, "# ### BEGIN HIDDEN TESTS") and "hidden-tests region in a markdown cell" in finding.message
+    assert (
+        finding.line == line(text, "# ### BEGIN HIDDEN TESTS")
+        and "hidden-tests region in a markdown cell" in finding.message
+    )
 
 
 def test_marker_lines_in_a_docstring_are_text():
-    text = CLEAN.replace('"""TODO: return x @ W + b."""', '"""TODO: return x @ W + b.\n\n        ### BEGIN SOLUTION\n        marks the part you write\n        """')
+    text = CLEAN.replace(
+        '"""TODO: return x @ W + b."""',
+        '"""TODO: return x @ W + b.\n\n        ### BEGIN SOLUTION\n        marks the part you write\n        """',
+    )
     assert lint_text(text) == []
 
 
 def test_a_region_of_whole_methods_in_a_class_body_is_legal():
-    text = CLEAN.replace('''    def forward(self, x):
+    text = CLEAN.replace(
+        '''    def forward(self, x):
         """TODO: return x @ W + b."""
         ### BEGIN SOLUTION
         return x @ self.weight + self.bias
-        ### END SOLUTION''', '''    ### BEGIN SOLUTION
+        ### END SOLUTION''',
+        '''    ### BEGIN SOLUTION
     def forward(self, x):
         """TODO: return x @ W + b."""
         return x @ self.weight + self.bias
-    ### END SOLUTION''')
+    ### END SOLUTION''',
+    )
     assert lint_text(text) == []
 
 
 def test_a_class_body_region_holding_an_assignment_is_an_error_naming_the_class():
-    text = CLEAN.replace('''        ### BEGIN SOLUTION
+    text = CLEAN.replace(
+        """        ### BEGIN SOLUTION
         return x @ self.weight + self.bias
-        ### END SOLUTION''', '''        return x @ self.weight + self.bias
+        ### END SOLUTION""",
+        """        return x @ self.weight + self.bias
 
     ### BEGIN SOLUTION
     scale = 2.0
-    ### END SOLUTION''')
+    ### END SOLUTION""",
+    )
     finding = only(lint_text(text))
     assert finding.line == line(text, "    ### BEGIN SOLUTION")
     assert "directly in the body of class Linear" in finding.message and "keep only whole methods" in finding.message
 
 
 def test_a_top_level_region_whose_name_a_later_cell_uses_is_an_error():
-    text = CLEAN.replace("#| export\nclass Linear:", "#| export\n### BEGIN SOLUTION\nSCALE = 2.0\n### END SOLUTION\n\nclass Linear:")
+    text = CLEAN.replace(
+        "#| export\nclass Linear:", "#| export\n### BEGIN SOLUTION\nSCALE = 2.0\n### END SOLUTION\n\nclass Linear:"
+    )
     text = text.replace("    assert Linear is not None\n", "    assert Linear is not None and SCALE\n")
     finding = only(lint_text(text))
     assert finding.line == line(text, "### BEGIN SOLUTION")
@@ -462,7 +550,9 @@ def test_a_top_level_region_whose_name_a_later_cell_uses_is_an_error():
 
 
 def test_a_top_level_region_whose_names_nobody_uses_is_legal():
-    text = CLEAN.replace("#| export\nclass Linear:", "#| export\n### BEGIN SOLUTION\nSCALE = 2.0\n### END SOLUTION\n\nclass Linear:")
+    text = CLEAN.replace(
+        "#| export\nclass Linear:", "#| export\n### BEGIN SOLUTION\nSCALE = 2.0\n### END SOLUTION\n\nclass Linear:"
+    )
     assert lint_text(text) == []
 
 
@@ -474,20 +564,27 @@ def test_an_optional_import_need_not_be_in_depends_on():
 
 
 def test_a_tab_indented_marker_among_spaces_is_named_as_the_cause():
-    text = CLEAN.replace("        ### BEGIN SOLUTION", "\t\t### BEGIN SOLUTION").replace("        ### END SOLUTION", "\t\t### END SOLUTION")
+    text = CLEAN.replace("        ### BEGIN SOLUTION", "\t\t### BEGIN SOLUTION").replace(
+        "        ### END SOLUTION", "\t\t### END SOLUTION"
+    )
     findings = [f for f in lint_text(text) if "no longer parses" in f.message]
     assert len(findings) == 1 and findings[0].line == line(text, "\t\t### BEGIN SOLUTION")
     assert "indented with a tab while the code in its region is indented with spaces" in findings[0].message
 
 
 def test_a_region_inside_brackets_is_named_as_the_cause():
-    text = CLEAN.replace('''        ### BEGIN SOLUTION
+    text = CLEAN.replace(
+        """        ### BEGIN SOLUTION
         return x @ self.weight + self.bias
-        ### END SOLUTION''', '''        return sum([
+        ### END SOLUTION""",
+        """        return sum([
             ### BEGIN SOLUTION
             x @ self.weight, self.bias,
             ### END SOLUTION
-        ])''')
+        ])""",
+    )
     finding = only(lint_text(text))
     assert finding.line == line(text, "            ### BEGIN SOLUTION")
-    assert "begins inside brackets" in finding.message and "put the whole statement inside the region" in finding.message
+    assert (
+        "begins inside brackets" in finding.message and "put the whole statement inside the region" in finding.message
+    )

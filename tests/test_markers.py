@@ -1,4 +1,5 @@
 """tasks/markers.py: solution/hidden-test regions and `#|` directives, on plain lists of lines."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,52 +26,65 @@ def lines(text: str) -> list[str]:
 
 # --- single lines -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("line, expected", [
-    ("### BEGIN SOLUTION", ("BEGIN", "solution", "")),
-    ("    ### END SOLUTION", ("END", "solution", "    ")),
-    ("\t### BEGIN HIDDEN TESTS", ("BEGIN", "hidden", "\t")),
-    ("        ### END HIDDEN TESTS   ", ("END", "hidden", "        ")),
-    ("# BEGIN SOLUTION", ("BEGIN", "solution", "")),
-    ("##BEGIN SOLUTION", ("BEGIN", "solution", "")),
-])
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("### BEGIN SOLUTION", ("BEGIN", "solution", "")),
+        ("    ### END SOLUTION", ("END", "solution", "    ")),
+        ("\t### BEGIN HIDDEN TESTS", ("BEGIN", "hidden", "\t")),
+        ("        ### END HIDDEN TESTS   ", ("END", "hidden", "        ")),
+        ("# BEGIN SOLUTION", ("BEGIN", "solution", "")),
+        ("##BEGIN SOLUTION", ("BEGIN", "solution", "")),
+    ],
+)
 def test_marker_lines(line, expected):
     assert marker(line) == expected
 
 
-@pytest.mark.parametrize("line", [
-    "x = 1",
-    "### BEGIN SOLUTON",
-    "### begin solution",
-    "### BEGIN SOLUTION here",
-    "x = 1  ### BEGIN SOLUTION",
-    "### BEGIN  SOLUTION",
-    "",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "x = 1",
+        "### BEGIN SOLUTON",
+        "### begin solution",
+        "### BEGIN SOLUTION here",
+        "x = 1  ### BEGIN SOLUTION",
+        "### BEGIN  SOLUTION",
+        "",
+    ],
+)
 def test_not_marker_lines(line):
     assert marker(line) is None
 
 
-@pytest.mark.parametrize("line, meant", [
-    ("### BEGIN SOLUTON", "### BEGIN SOLUTION"),
-    ("    ### begin solution", "### BEGIN SOLUTION"),
-    ("### End Solution", "### END SOLUTION"),
-    ("### END SOLUTIONS", "### END SOLUTION"),
-    ("### BEGIN HIDDEN TEST", "### BEGIN HIDDEN TESTS"),
-    ("### begin hidden tests", "### BEGIN HIDDEN TESTS"),
-    ("### BEGIN  SOLUTION", "### BEGIN SOLUTION"),
-])
+@pytest.mark.parametrize(
+    "line, meant",
+    [
+        ("### BEGIN SOLUTON", "### BEGIN SOLUTION"),
+        ("    ### begin solution", "### BEGIN SOLUTION"),
+        ("### End Solution", "### END SOLUTION"),
+        ("### END SOLUTIONS", "### END SOLUTION"),
+        ("### BEGIN HIDDEN TEST", "### BEGIN HIDDEN TESTS"),
+        ("### begin hidden tests", "### BEGIN HIDDEN TESTS"),
+        ("### BEGIN  SOLUTION", "### BEGIN SOLUTION"),
+    ],
+)
 def test_near_misses_say_what_was_meant(line, meant):
     assert near_miss(line) == meant
     assert has_marker_text(line)
 
 
-@pytest.mark.parametrize("line", [
-    "### BEGIN SOLUTION",  # an exact marker is not a near miss
-    "# Begin with the simplest case",
-    "# end of the loop",
-    "x = begin_solution()",
-    "# BEGIN",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "### BEGIN SOLUTION",  # an exact marker is not a near miss
+        "# Begin with the simplest case",
+        "# end of the loop",
+        "x = begin_solution()",
+        "# BEGIN",
+    ],
+)
 def test_not_near_misses(line):
     assert near_miss(line) is None
 
@@ -81,6 +95,7 @@ def test_has_marker_text_for_exact_markers():
 
 
 # --- regions ---------------------------------------------------------------------------------------------
+
 
 def test_find_regions_of_both_kinds_in_order():
     cell = lines("""def f():
@@ -172,8 +187,11 @@ def test_lowercase_marker_raises_at_its_line():
 
 # --- directives ---------------------------------------------------------------------------------------------
 
+
 def test_directives_with_and_without_arguments():
-    cell = lines("#| default_exp core.tensor\n#| export\n#|hide\nimport numpy as np\n# | not a directive\nx = 1  #| nor this")
+    cell = lines(
+        "#| default_exp core.tensor\n#| export\n#|hide\nimport numpy as np\n# | not a directive\nx = 1  #| nor this"
+    )
     assert directives(cell) == [(0, "default_exp", "core.tensor"), (1, "export", None), (2, "hide", None)]
 
 
@@ -192,13 +210,17 @@ def test_without_directive_removes_only_that_directive():
 
 # --- look-alikes: Unicode spaces, directives, markup shown in strings -----------------------------------------
 
-@pytest.mark.parametrize("line, odd", [
-    ("###\u00a0BEGIN SOLUTION", "U+00A0 (NO-BREAK SPACE)"),
-    ("    ### END\u2003SOLUTION", "U+2003 (EM SPACE)"),
-    ("### BEGIN\u200b SOLUTION", "U+200B (ZERO WIDTH SPACE)"),
-    ("### BEGIN HIDDEN\u00a0TESTS", "U+00A0 (NO-BREAK SPACE)"),
-    ("### END SOLUTION\r", "U+000D (control character)"),
-])
+
+@pytest.mark.parametrize(
+    "line, odd",
+    [
+        ("###\u00a0BEGIN SOLUTION", "U+00A0 (NO-BREAK SPACE)"),
+        ("    ### END\u2003SOLUTION", "U+2003 (EM SPACE)"),
+        ("### BEGIN\u200b SOLUTION", "U+200B (ZERO WIDTH SPACE)"),
+        ("### BEGIN HIDDEN\u00a0TESTS", "U+00A0 (NO-BREAK SPACE)"),
+        ("### END SOLUTION\r", "U+000D (control character)"),
+    ],
+)
 def test_a_marker_with_an_odd_space_is_an_error_naming_the_character(line, odd):
     assert marker(line) is None
     with pytest.raises(MarkerError) as error:
@@ -207,32 +229,48 @@ def test_a_marker_with_an_odd_space_is_an_error_naming_the_character(line, odd):
     assert "write exactly '### " in str(error.value)
 
 
-@pytest.mark.parametrize("line, meant", [
-    ("#hide", "#| hide"),
-    ("# | hide", "#| hide"),
-    ("#| Hide", "#| hide"),
-    ("# hide", "#| hide"),
-    ("#| HIDE", "#| hide"),
-    ("  #| hide", "#| hide"),
-    ("\t#| hide", "#| hide"),
-    ("#|\u00a0hide", "#| hide"),
-    ("#| hide\r", "#| hide"),
-    ("#export", "#| export"),
-    ("# | export", "#| export"),
-    ("#| Export", "#| export"),
-    ("#| expor", "#| export"),
-    ("# default_exp core.tensor", "#| default_exp core.tensor"),
-    ("#| default-exp core.tensor", "#| default_exp core.tensor"),
-])
+@pytest.mark.parametrize(
+    "line, meant",
+    [
+        ("#hide", "#| hide"),
+        ("# | hide", "#| hide"),
+        ("#| Hide", "#| hide"),
+        ("# hide", "#| hide"),
+        ("#| HIDE", "#| hide"),
+        ("  #| hide", "#| hide"),
+        ("\t#| hide", "#| hide"),
+        ("#|\u00a0hide", "#| hide"),
+        ("#| hide\r", "#| hide"),
+        ("#export", "#| export"),
+        ("# | export", "#| export"),
+        ("#| Export", "#| export"),
+        ("#| expor", "#| export"),
+        ("# default_exp core.tensor", "#| default_exp core.tensor"),
+        ("#| default-exp core.tensor", "#| default_exp core.tensor"),
+    ],
+)
 def test_directive_look_alikes_say_what_to_write(line, meant):
     assert directive_near_miss(line) == meant
 
 
-@pytest.mark.parametrize("line", [
-    "#| hide", "#|hide", "#| export", "#| export   ", "#| default_exp core.tensor", "#|default_exp core.tensor",
-    "# hide the answer from view", "# exports", "# hidden layer", "# Export the weights below", "x = 1  # hide",
-    "#| eval: false", "# Hide and seek: a game",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "#| hide",
+        "#|hide",
+        "#| export",
+        "#| export   ",
+        "#| default_exp core.tensor",
+        "#|default_exp core.tensor",
+        "# hide the answer from view",
+        "# exports",
+        "# hidden layer",
+        "# Export the weights below",
+        "x = 1  # hide",
+        "#| eval: false",
+        "# Hide and seek: a game",
+    ],
+)
 def test_directives_and_ordinary_comments_are_not_look_alikes(line):
     assert directive_near_miss(line) is None
 
@@ -244,7 +282,9 @@ def test_directive_look_alike_messages_name_the_cause():
 
 
 def test_marker_lines_inside_a_docstring_are_text_not_a_region():
-    cell = lines('def explain():\n    """Mark the answer like this:\n\n    ### BEGIN SOLUTION\n    x = 1\n    ### END SOLUTION\n    """\n    return 1')
+    cell = lines(
+        'def explain():\n    """Mark the answer like this:\n\n    ### BEGIN SOLUTION\n    x = 1\n    ### END SOLUTION\n    """\n    return 1'
+    )
     assert find_regions(cell) == []
     assert literal_lines(cell) == frozenset(range(1, 7))
 
@@ -254,9 +294,13 @@ def test_a_look_alike_inside_a_string_is_text_too():
 
 
 def test_a_real_region_after_a_docstring_showing_markup_is_found():
-    cell = lines('def f():\n    """Shows:\n    ### BEGIN SOLUTION\n    """\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION')
+    cell = lines(
+        'def f():\n    """Shows:\n    ### BEGIN SOLUTION\n    """\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION'
+    )
     assert find_regions(cell) == [Region("solution", 4, 6, "    ")]
 
 
 def test_markdown_regions_skip_the_string_check():
-    assert find_regions(lines("Answer:\n### BEGIN SOLUTION\nIt's \"quoted\n### END SOLUTION"), code=False) == [Region("solution", 1, 3, "")]
+    assert find_regions(lines("Answer:\n### BEGIN SOLUTION\nIt's \"quoted\n### END SOLUTION"), code=False) == [
+        Region("solution", 1, 3, "")
+    ]

@@ -1,4 +1,5 @@
 """tasks/nbnode.py: notebooks as dicts with attribute access, copied fast and deeply."""
+
 from __future__ import annotations
 
 import copy
@@ -43,8 +44,13 @@ def test_new_cells_have_the_shape_nbformat_gives_them():
     for index, cell in enumerate(cells):
         cell.id = f"cell-{index:03d}"
     nb = new_notebook(cells)
-    reference = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_markdown_cell("# T")])
-    assert set(nb) == set(reference) and (nb.nbformat, nb.nbformat_minor) == (reference.nbformat, reference.nbformat_minor)
+    reference = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_markdown_cell("# T")]
+    )
+    assert set(nb) == set(reference) and (nb.nbformat, nb.nbformat_minor) == (
+        reference.nbformat,
+        reference.nbformat_minor,
+    )
     assert [set(c) for c in nb.cells] == [set(c) for c in reference.cells]
     nbformat.validate(nbformat.from_dict(nb))
 

@@ -1,4 +1,5 @@
 """tasks/versions/origins.py: every line of a built cell maps back to the source line it came from."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """tasks/paths.py: every path of the build, computed from course.yaml."""
+
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
@@ -59,7 +60,9 @@ def test_module_paths(tmp_path):
     assert paths.repo_solution_dir(module) == PurePosixPath("solutions/01_tensor")
 
 
-@pytest.mark.parametrize("outputs, suffixes", [("notebook", [".ipynb"]), ("python", [".py"]), ("python, notebook", [".ipynb", ".py"])])
+@pytest.mark.parametrize(
+    "outputs, suffixes", [("notebook", [".ipynb"]), ("python", [".py"]), ("python, notebook", [".ipynb", ".py"])]
+)
 def test_version_files_follow_the_outputs(tmp_path, outputs, suffixes):
     paths = make(tmp_path, outputs=outputs)
     module = paths.course.module("tensor")
@@ -111,10 +114,31 @@ def test_data_globs_choose_the_files_and_leftovers_never_ship(tmp_path):
     """Issue 11 leak 1: editor backups, swap files, VCS and OS leftovers, caches and the source itself never ship."""
     paths = make_with_data(tmp_path, "['data', '*.md', '**/*.csv', 'helper.py', '*']")
     folder = paths.root / "modules/01_tensor"
-    write_files(folder, ["data/weights.csv", "data/deep/more.csv", "README.md", "helper.py", "notes.ipynb", "__pycache__/x.pyc",
-                         ".ipynb_checkpoints/tensor-checkpoint.ipynb", ".secret/answers.txt", ".hidden.txt", "data/.DS_Store",
-                         "tensor.py~", "tensor.py.bak", "tensor.py.orig", "#tensor.py#", ".#tensor.py", ".tensor.py.swp",
-                         "tensor.py.swp", "data/weights.csv~", ".git/config", "build.tmp"])
+    write_files(
+        folder,
+        [
+            "data/weights.csv",
+            "data/deep/more.csv",
+            "README.md",
+            "helper.py",
+            "notes.ipynb",
+            "__pycache__/x.pyc",
+            ".ipynb_checkpoints/tensor-checkpoint.ipynb",
+            ".secret/answers.txt",
+            ".hidden.txt",
+            "data/.DS_Store",
+            "tensor.py~",
+            "tensor.py.bak",
+            "tensor.py.orig",
+            "#tensor.py#",
+            ".#tensor.py",
+            ".tensor.py.swp",
+            "tensor.py.swp",
+            "data/weights.csv~",
+            ".git/config",
+            "build.tmp",
+        ],
+    )
     assert relative_data(paths) == ["README.md", "data/deep/more.csv", "data/weights.csv", "helper.py", "notes.ipynb"]
 
 
@@ -126,6 +150,7 @@ def test_glob_semantics_star_stays_in_its_folder(tmp_path):
 
 def test_symlinks_out_of_the_repository_or_to_the_source_are_refused(tmp_path):
     import os
+
     paths = make_with_data(tmp_path, "['*']")
     folder = paths.root / "modules/01_tensor"
     (tmp_path / "outside.txt").write_text("secret")

@@ -4,6 +4,7 @@ Every expectation here is jupytext itself: the real course's sources, the golden
 synthetic modules must take the fast path and read the same; generated sources full of the things that
 make jupytext's reader subtle must read the same or be declined.
 """
+
 from __future__ import annotations
 
 import sys
@@ -27,7 +28,9 @@ GOLDEN_SOURCES = sorted(p for p in (REPO / "tests/golden").rglob("*.py") if p.na
 
 def jupytext_cells(text: str) -> list[tuple[str, str, dict]]:
     nb = jupytext.reads(text, fmt="py:percent")
-    return [(c.cell_type, c.source, {k: v for k, v in c.metadata.items() if k != "lines_to_next_cell"}) for c in nb.cells]
+    return [
+        (c.cell_type, c.source, {k: v for k, v in c.metadata.items() if k != "lines_to_next_cell"}) for c in nb.cells
+    ]
 
 
 def same_as_jupytext_or_declined(text: str) -> bool:
@@ -55,27 +58,27 @@ def test_benchmark_modules_take_the_fast_path(index):
 # --- what it declines, and what the build then reads --------------------------------------------------------
 
 DECLINED = {
-    "a cell magic": '# %%\n%%time\nx = 1\n',
-    "a commented line magic": '# %%\n# %matplotlib inline\nx = 1\n',
-    "a shell command": '# %%\n!pip install numpy\n',
-    "a help query": '# %%\nnp.sum?\n',
-    "a commented shell word": '# %%\n# ls -la\nx = 1\n',
-    "an escaped light marker": '# %%\n# # +\nx = 1\n',
-    "a raw cell": '# %% [raw]\nraw text\n',
-    "an md cell": '# %% [md]\n# text\n',
-    "a cell title": '# %% Imports\nimport numpy\n',
+    "a cell magic": "# %%\n%%time\nx = 1\n",
+    "a commented line magic": "# %%\n# %matplotlib inline\nx = 1\n",
+    "a shell command": "# %%\n!pip install numpy\n",
+    "a help query": "# %%\nnp.sum?\n",
+    "a commented shell word": "# %%\n# ls -la\nx = 1\n",
+    "an escaped light marker": "# %%\n# # +\nx = 1\n",
+    "a raw cell": "# %% [raw]\nraw text\n",
+    "an md cell": "# %% [md]\n# text\n",
+    "a cell title": "# %% Imports\nimport numpy\n",
     "tags metadata": '# %% tags=["x"]\nx = 1\n',
-    "an indented header": '# %%\nx = 1\n  # %%\ny = 2\n',
+    "an indented header": "# %%\nx = 1\n  # %%\ny = 2\n",
     "a header inside a string": '# %%\ns = """\n# %%\n"""\n',
-    "a header inside a fenced block": '# %% [markdown]\n# ```\n# %%\n# ```\n',
+    "a header inside a fenced block": "# %% [markdown]\n# ```\n# %%\n# ```\n",
     "an equals sign in nbgrader JSON": '# %% nbgrader={"grade_id": "a=b"}\nx = 1\n',
-    "invalid nbgrader JSON": '# %% nbgrader={grade: 1}\nx = 1\n',
-    "text before the first header": 'import numpy\n\n# %%\nx = 1\n',
-    "a jupytext front matter": '# ---\n# jupyter:\n#   jupytext:\n#     formats: py:percent\n# ---\n\n# %%\nx = 1\n',
-    "a form feed": '# %%\nx = 1\x0c\n',
-    "an empty file": '',
-    "a spyder sub-cell": '# %%%\nx = 1\n',
-    "a codecell marker": '# %%\nx = 1\n# <codecell>\ny = 2\n',
+    "invalid nbgrader JSON": "# %% nbgrader={grade: 1}\nx = 1\n",
+    "text before the first header": "import numpy\n\n# %%\nx = 1\n",
+    "a jupytext front matter": "# ---\n# jupyter:\n#   jupytext:\n#     formats: py:percent\n# ---\n\n# %%\nx = 1\n",
+    "a form feed": "# %%\nx = 1\x0c\n",
+    "an empty file": "",
+    "a spyder sub-cell": "# %%%\nx = 1\n",
+    "a codecell marker": "# %%\nx = 1\n# <codecell>\ny = 2\n",
 }
 
 
@@ -93,12 +96,15 @@ def test_reads_the_markup_the_course_uses():
         '# %% [markdown]\n"""\n# Title\n\nProse.\n"""\n\n'
         '# %% nbgrader={"grade": false, "grade_id": "impl", "solution": true}\n#| export\ndef f():\n'
         '    """Doc."""\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n\n\n'
-        '# %% [markdown]\n# ## Comments\n#\n# as markdown\n\n# %%\nf()\n'
+        "# %% [markdown]\n# ## Comments\n#\n# as markdown\n\n# %%\nf()\n"
     )
     assert reads_cells(text) == [
         ("markdown", "# Title\n\nProse.", {"cell_marker": '"""'}),
-        ("code", '#| export\ndef f():\n    """Doc."""\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION',
-         {"nbgrader": {"grade": False, "grade_id": "impl", "solution": True}}),
+        (
+            "code",
+            '#| export\ndef f():\n    """Doc."""\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION',
+            {"nbgrader": {"grade": False, "grade_id": "impl", "solution": True}},
+        ),
         ("markdown", "## Comments\n\nas markdown", {}),
         ("code", "f()", {}),
     ]
@@ -109,29 +115,91 @@ def test_scan_quotes_follows_open_and_closed_triple_quotes():
     assert scan_quotes('x = """abc', None) == '"'
     assert scan_quotes('x = """abc"""', None) is None
     assert scan_quotes("end'''", "'") is None
-    assert scan_quotes('s = "\'\'\'"  # a triple quote in a string', None) is None
+    assert scan_quotes("s = \"'''\"  # a triple quote in a string", None) is None
     assert scan_quotes('# """ in a comment', None) is None
 
 
 # --- generated sources --------------------------------------------------------------------------------------
 
 HEADERS = [
-    "# %%", "# %% [markdown]", '# %% nbgrader={"grade": true, "grade_id": "t", "points": 2}',
-    '# %% [markdown] nbgrader={"grade": false}', "# %% ", "#%%", "  # %%", "# %%%", "# %% [raw]",
-    '# %% nbgrader={"a": "x=1"}', "# %% title", "# In[3]:",
+    "# %%",
+    "# %% [markdown]",
+    '# %% nbgrader={"grade": true, "grade_id": "t", "points": 2}',
+    '# %% [markdown] nbgrader={"grade": false}',
+    "# %% ",
+    "#%%",
+    "  # %%",
+    "# %%%",
+    "# %% [raw]",
+    '# %% nbgrader={"a": "x=1"}',
+    "# %% title",
+    "# In[3]:",
 ]
 LINES = [
-    "", " ", "  ", "x = 1", "    return x", "def f():", "class A:", "# a comment", "#| export", "#| hide",
-    "### BEGIN SOLUTION", "### END SOLUTION", '"""', "'''", 'r"""', '"""Docstring."""', "s = '''", "t = \"'''\"",
-    "u = '\"\"\"'", 'x = "a # b"', "# don't", "It's prose", "# %%", "# # %%", "```", "```python", "~~~", "# ```",
-    "# ~~~", "#", "# # Title", "##", "# %time", "%time x", "!ls", "# ls", "ls = 3", "cd", "x?", "# Why?",
-    "a = !pwd", "# +", "# -", "\\", 'x = "\\"', "café ☕", "\t# tab", "if x:  # %%",
+    "",
+    " ",
+    "  ",
+    "x = 1",
+    "    return x",
+    "def f():",
+    "class A:",
+    "# a comment",
+    "#| export",
+    "#| hide",
+    "### BEGIN SOLUTION",
+    "### END SOLUTION",
+    '"""',
+    "'''",
+    'r"""',
+    '"""Docstring."""',
+    "s = '''",
+    "t = \"'''\"",
+    'u = \'"""\'',
+    'x = "a # b"',
+    "# don't",
+    "It's prose",
+    "# %%",
+    "# # %%",
+    "```",
+    "```python",
+    "~~~",
+    "# ```",
+    "# ~~~",
+    "#",
+    "# # Title",
+    "##",
+    "# %time",
+    "%time x",
+    "!ls",
+    "# ls",
+    "ls = 3",
+    "cd",
+    "x?",
+    "# Why?",
+    "a = !pwd",
+    "# +",
+    "# -",
+    "\\",
+    'x = "\\"',
+    "café ☕",
+    "\t# tab",
+    "if x:  # %%",
 ]
 
 
 QUOTES = ['"""', "'''", 'r"""', 'R"""', "r'''"]
-TRICKY_QUOTE_LINES = ['s = """ \\""" still open', 'x = "\\""""', "y = ''' \\' '''", "z = \"'\"  \"\"\"", '"""a""" """',
-                      'f(""" # not a comment', '# """ a comment', 'x = "\\"""', "c = '\\''''", 'q = "\\\\"""']
+TRICKY_QUOTE_LINES = [
+    's = """ \\""" still open',
+    'x = "\\""""',
+    "y = ''' \\' '''",
+    'z = "\'"  """',
+    '"""a""" """',
+    'f(""" # not a comment',
+    '# """ a comment',
+    'x = "\\"""',
+    "c = '\\''''",
+    'q = "\\\\"""',
+]
 
 
 @st.composite
@@ -153,7 +221,9 @@ def blocks(draw, lines):
 
 @st.composite
 def percent_sources(draw, lines=LINES, headers=HEADERS):
-    cells = draw(st.lists(st.tuples(st.sampled_from(headers), st.lists(blocks(lines), max_size=3)), min_size=1, max_size=6))
+    cells = draw(
+        st.lists(st.tuples(st.sampled_from(headers), st.lists(blocks(lines), max_size=3)), min_size=1, max_size=6)
+    )
     text = "\n".join(header + "".join("\n" + line for block in body for line in block) for header, body in cells)
     return text + draw(st.sampled_from(["", "\n", "\n\n"]))
 
@@ -165,8 +235,25 @@ def test_generated_sources_read_as_jupytext_reads_them_or_are_declined(text):
 
 
 PLAIN_HEADERS = HEADERS[:4]
-PLAIN_LINES = [line for line in LINES if line not in ("# %%", "# # %%", "# %time", "%time x", "!ls", "# ls", "cd", "x?",
-                                                     "# Why?", "a = !pwd", "# +", "if x:  # %%")]
+PLAIN_LINES = [
+    line
+    for line in LINES
+    if line
+    not in (
+        "# %%",
+        "# # %%",
+        "# %time",
+        "%time x",
+        "!ls",
+        "# ls",
+        "cd",
+        "x?",
+        "# Why?",
+        "a = !pwd",
+        "# +",
+        "if x:  # %%",
+    )
+]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,5 @@
 """tasks/pipeline.py: step order, the student and solution versions of a source, and the code digest."""
+
 from __future__ import annotations
 
 import copy
@@ -50,7 +51,15 @@ def source_nb():
 
 
 def test_step_order():
-    assert STUDENT_STEPS == (t.drop_hidden_cells, t.drop_hidden_tests, t.stub_solutions, t.replace_written_answers, t.clear_outputs, t.normalize_nbgrader, t.lock_test_cells)
+    assert STUDENT_STEPS == (
+        t.drop_hidden_cells,
+        t.drop_hidden_tests,
+        t.stub_solutions,
+        t.replace_written_answers,
+        t.clear_outputs,
+        t.normalize_nbgrader,
+        t.lock_test_cells,
+    )
     assert SOLUTION_STEPS == (t.strip_hide_directives, t.strip_markers, t.clear_outputs, t.normalize_nbgrader)
     assert STEPS["student"] == STUDENT_STEPS
     assert STEPS["solution"] == SOLUTION_STEPS
@@ -97,7 +106,10 @@ def test_solution_is_the_source_minus_marker_lines():
 def test_public_solution_shows_solutions_but_no_hidden_tests_or_instructor_cells():
     public = build_version(source_nb(), "public_solution", "02_activations")
     assert [c.id for c in public.cells] == ["cell-000", "cell-001", "cell-002", "cell-003"]
-    assert public.cells[2].source == '#| export\ndef relu(x):\n    """TODO: zero the negatives."""\n    return np.maximum(0, x)'
+    assert (
+        public.cells[2].source
+        == '#| export\ndef relu(x):\n    """TODO: zero the negatives."""\n    return np.maximum(0, x)'
+    )
     assert public.cells[3].source == "def test_unit_relu():\n    assert relu(-1) == 0"
     assert "instructor" not in str(public)
 
@@ -108,7 +120,12 @@ def test_versions_keep_nbgrader_metadata():
         built = build_version(source, version, "02_activations")
         test_cell = next(c for c in built.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test-relu")
         assert test_cell.metadata["nbgrader"] == {
-            "grade": True, "grade_id": "test-relu", "locked": True, "points": 3, "schema_version": 3, "solution": False,
+            "grade": True,
+            "grade_id": "test-relu",
+            "locked": True,
+            "points": 3,
+            "schema_version": 3,
+            "solution": False,
         }
 
 
@@ -132,6 +149,7 @@ def test_apply_runs_steps_in_order_on_a_copy():
 
 # --- code digest ----------------------------------------------------------------------------------------------
 
+
 def digest_of(text: str) -> str:
     return code_digest(reads_source(text, "a.py", "py").nb)
 
@@ -145,7 +163,9 @@ def test_code_digest_changes_with_code_edits():
     base = digest_of(SOURCE)
     assert base != digest_of(SOURCE.replace("np.maximum(0, x)", "np.maximum(x, 0)"))
     assert base != digest_of(SOURCE + "\n# %%\nx = 1\n")
-    assert base != digest_of(SOURCE.replace("    ### END HIDDEN TESTS\n", "    assert relu(3) == 3\n    ### END HIDDEN TESTS\n"))
+    assert base != digest_of(
+        SOURCE.replace("    ### END HIDDEN TESTS\n", "    assert relu(3) == 3\n    ### END HIDDEN TESTS\n")
+    )
 
 
 def test_code_digest_ignores_outputs_and_sees_cell_boundaries():
@@ -166,7 +186,9 @@ def test_student_and_solution_digests_differ():
 def test_only_the_student_version_locks_test_cells():
     from nbformat.v4 import new_code_cell, new_notebook
 
-    test = new_code_cell("assert True", metadata={"nbgrader": {"grade": True, "grade_id": "t", "locked": True, "points": 1}})
+    test = new_code_cell(
+        "assert True", metadata={"nbgrader": {"grade": True, "grade_id": "t", "locked": True, "points": 1}}
+    )
     nb = new_notebook(cells=[test])
     assert build_version(nb, "student", "01_x").cells[0].metadata["editable"] is False
     assert build_version(nb, "student", "01_x").cells[0].metadata["deletable"] is False

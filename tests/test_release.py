@@ -1,4 +1,5 @@
 """Releases into a real student git repository: atomic, idempotent, append-only, no machine git config."""
+
 from __future__ import annotations
 
 import shutil
@@ -30,10 +31,20 @@ def course(built_course, tmp_path) -> Path:
 
 
 def git(repo: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          env={"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin",
-                               "GIT_AUTHOR_NAME": "Student", "GIT_AUTHOR_EMAIL": "s@example.invalid",
-                               "GIT_COMMITTER_NAME": "Student", "GIT_COMMITTER_EMAIL": "s@example.invalid"})
+    proc = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        env={
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "PATH": "/usr/bin:/bin",
+            "GIT_AUTHOR_NAME": "Student",
+            "GIT_AUTHOR_EMAIL": "s@example.invalid",
+            "GIT_COMMITTER_NAME": "Student",
+            "GIT_COMMITTER_EMAIL": "s@example.invalid",
+        },
+    )
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
@@ -47,8 +58,11 @@ def snapshot(repo: Path) -> dict:
         "head": git(repo, "symbolic-ref", "-q", "HEAD", check=False),
         "refs": git(repo, "show-ref", check=False),
         "index": git(repo, "ls-files", "-s", check=False),
-        "files": {str(p.relative_to(repo)): p.read_bytes() for p in sorted(repo.rglob("*"))
-                  if p.is_file() and ".git" not in p.relative_to(repo).parts},
+        "files": {
+            str(p.relative_to(repo)): p.read_bytes()
+            for p in sorted(repo.rglob("*"))
+            if p.is_file() and ".git" not in p.relative_to(repo).parts
+        },
     }
 
 
@@ -95,7 +109,13 @@ def test_first_release_creates_the_repo_with_one_commit_and_a_tag(course):
     assert git(repo, "tag") == "week1"
     assert git(repo, "cat-file", "-t", "week1") == "tag"  # annotated
     files = set(git(repo, "ls-files").split("\n"))
-    assert {"modules/01_alpha/alpha.ipynb", "modules/01_alpha/alpha.py", "README.md", "requirements.txt", "tools/export.py"} <= files
+    assert {
+        "modules/01_alpha/alpha.ipynb",
+        "modules/01_alpha/alpha.py",
+        "README.md",
+        "requirements.txt",
+        "tools/export.py",
+    } <= files
     assert not any(f.startswith(("solutions/", "modules/02_beta")) for f in files)
     assert git(repo, "log", "-1", "--format=%an <%ae>") == "TinyTorch Staff <staff@tinytorch.invalid>"
     assert git(repo, "status", "--porcelain") == ""
@@ -188,7 +208,9 @@ def test_a_released_notebook_is_never_rewritten_and_errata_adds_a_new_version(co
     repo = course / "student-repo"
     original = (repo / "modules/01_alpha/alpha.ipynb").read_bytes()
     source = course / "modules/01_alpha/alpha.py"
-    source.write_text(source.read_text().replace("assert double(2) == 4", "assert double(2) == 4\n    assert double(0) == 0"))
+    source.write_text(
+        source.read_text().replace("assert double(2) == 4", "assert double(2) == 4\n    assert double(0) == 0")
+    )
     assert run_doit(course).returncode == 0
     release(course, 2)
     assert (repo / "modules/01_alpha/alpha.ipynb").read_bytes() == original
@@ -238,7 +260,9 @@ def test_a_folder_that_is_not_a_repo_is_refused(course):
     assert "student-repo" in message and "not a git repository" in message
 
 
-@pytest.mark.parametrize("raw, expected", [(None, "needs the week"), ("abc", "not a week number"), ("0", "not a week number")])
+@pytest.mark.parametrize(
+    "raw, expected", [(None, "needs the week"), ("abc", "not a week number"), ("0", "not a week number")]
+)
 def test_bad_week_on_the_command_line(course, raw, expected):
     result = run_doit(course, "release", *([f"week={raw}"] if raw is not None else []))
     assert result.returncode != 0 and expected in result.output
@@ -247,7 +271,9 @@ def test_bad_week_on_the_command_line(course, raw, expected):
 
 def test_a_week_before_the_first_release_is_refused(course):
     config = course / "course.yaml"
-    config.write_text(config.read_text().replace("release: 1", "release: 2").replace("solutions: 2\n", "solutions: 3\n", 1))
+    config.write_text(
+        config.read_text().replace("release: 1", "release: 2").replace("solutions: 2\n", "solutions: 3\n", 1)
+    )
     message = failed_message(release(course, 1))
     assert "course.yaml:" in message and "before the first release (week 2, module 'alpha')" in message
 
@@ -265,7 +291,11 @@ def test_push_to_a_remote_and_a_failed_push_keeps_the_local_release(course, tmp_
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     config = course / "course.yaml"
-    config.write_text(config.read_text().replace("course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {tmp_path / 'missing.git'}\n"))
+    config.write_text(
+        config.read_text().replace(
+            "course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {tmp_path / 'missing.git'}\n"
+        )
+    )
     message = failed_message(release(course, 1))
     assert "complete locally" in message and "push --atomic" in message
     repo = course / "student-repo"
@@ -294,7 +324,10 @@ def test_deploy_group_is_one_commit_and_subtasks_one_each(course):
     assert git(repo, "log", "--format=%s") == "Deploy exercises: exercises for alpha, beta, gamma"
     assert run_doit(course, "deploy_solutions:alpha").returncode == 0
     assert run_doit(course, "deploy_solutions:beta").returncode == 0
-    assert git(repo, "log", "--format=%s").split("\n")[:2] == ["Deploy solutions: solutions for beta", "Deploy solutions: solutions for alpha"]
+    assert git(repo, "log", "--format=%s").split("\n")[:2] == [
+        "Deploy solutions: solutions for beta",
+        "Deploy solutions: solutions for alpha",
+    ]
     clone = course.parent / "clone"
     subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
     assert (clone / "modules/03_gamma/gamma.ipynb").is_file()
@@ -302,7 +335,10 @@ def test_deploy_group_is_one_commit_and_subtasks_one_each(course):
 
 def test_deploy_one_module_ignores_the_schedule_and_errata(course):
     assert deploy_action(str(course), "exercises", ["gamma"]) is None
-    assert git(course / "student-repo", "ls-files", "modules").split() == ["modules/03_gamma/gamma.ipynb", "modules/03_gamma/gamma.py"]
+    assert git(course / "student-repo", "ls-files", "modules").split() == [
+        "modules/03_gamma/gamma.ipynb",
+        "modules/03_gamma/gamma.py",
+    ]
 
 
 def test_students_export_their_work_and_catch_up_with_released_solutions(course, tmp_path):
@@ -328,9 +364,11 @@ def test_students_export_their_work_and_catch_up_with_released_solutions(course,
 
 # --- issue 12: preconditions, kills, order, errata, settings, hand edits, remotes -------------------------
 
+
 def in_progress(marker: str):
     def prepare(repo: Path) -> None:
         (repo / ".git" / marker).write_text(git(repo, "rev-parse", "HEAD") + "\n")
+
     return prepare
 
 
@@ -342,13 +380,17 @@ def detached(repo: Path) -> None:
     git(repo, "checkout", "-q", "--detach", "HEAD")
 
 
-@pytest.mark.parametrize("prepare, says", [
-    (locked, ("another git command is running", "student-repo/.git/index.lock", "delete")),
-    (in_progress("MERGE_HEAD"), ("in the middle of a merge", "merge --abort")),
-    (in_progress("CHERRY_PICK_HEAD"), ("in the middle of a cherry-pick", "cherry-pick --abort")),
-    (in_progress("BISECT_LOG"), ("in the middle of a bisect", "bisect reset")),
-    (detached, ("a detached HEAD", "checkout main")),
-], ids=["index-lock", "merge", "cherry-pick", "bisect", "detached-head"])
+@pytest.mark.parametrize(
+    "prepare, says",
+    [
+        (locked, ("another git command is running", "student-repo/.git/index.lock", "delete")),
+        (in_progress("MERGE_HEAD"), ("in the middle of a merge", "merge --abort")),
+        (in_progress("CHERRY_PICK_HEAD"), ("in the middle of a cherry-pick", "cherry-pick --abort")),
+        (in_progress("BISECT_LOG"), ("in the middle of a bisect", "bisect reset")),
+        (detached, ("a detached HEAD", "checkout main")),
+    ],
+    ids=["index-lock", "merge", "cherry-pick", "bisect", "detached-head"],
+)
 def test_preconditions_are_checked_before_anything_changes(course, prepare, says):
     release(course, 1)
     repo = course / "student-repo"
@@ -406,7 +448,9 @@ def test_sigkill_at_random_points_is_repaired_by_the_next_release(course, tmp_pa
                 (repo / ".git/index.lock").unlink()
             assert release(course, 2) is None, f"the release after a kill at checkpoint {at} works"
             assert snapshot(repo)["files"] == expected["files"] and git(repo, "tag").split() == ["week1", "week2"]
-            assert git(repo, "status", "--porcelain") == "" and git(repo, "fsck", "--no-progress", "--no-dangling") == ""
+            assert (
+                git(repo, "status", "--porcelain") == "" and git(repo, "fsck", "--no-progress", "--no-dangling") == ""
+            )
             git(repo, "tag", "-d", "week2")  # back to week 1 for the next kill
             git(repo, "reset", "-q", "--hard", "week1")
             git(repo, "clean", "-qfd")
@@ -446,11 +490,17 @@ def test_hand_edits_are_reported_and_never_overwritten_silently(course, capsys):
     git(repo, "commit", "-q", "-m", "TA notes")
     before = snapshot(repo)
     message = failed_message(release(course, 2))
-    assert "hand edits in the student repository would be overwritten" in message and "SCHEDULE.md (by " in message and "TA notes" in message
+    assert (
+        "hand edits in the student repository would be overwritten" in message
+        and "SCHEDULE.md (by " in message
+        and "TA notes" in message
+    )
     assert "force=1" in message and snapshot(repo) == before
     assert release(course, 2, force=True) is None
     assert "kept hand edits since the last release: NOTES.md" in capsys.readouterr().err
-    assert (repo / "NOTES.md").read_text() == "office hours\n" and "edited by a TA" not in (repo / "SCHEDULE.md").read_text()
+    assert (repo / "NOTES.md").read_text() == "office hours\n" and "edited by a TA" not in (
+        repo / "SCHEDULE.md"
+    ).read_text()
 
 
 def test_the_readme_is_the_same_every_week(course):
@@ -477,19 +527,25 @@ def test_a_module_removed_after_its_release_warns(course, capsys):
 
 def with_remote(course: Path, remote: str) -> None:
     config = course / "course.yaml"
-    config.write_text(config.read_text().replace("course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {remote}\n"))
+    config.write_text(
+        config.read_text().replace("course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {remote}\n")
+    )
 
 
 def test_a_relative_remote_resolves_from_the_course_root_and_a_fresh_bare_remote_gets_a_head(course, tmp_path):
     remote = course.parent / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "master", str(remote)], check=True)  # HEAD -> a branch we never push
+    subprocess.run(
+        ["git", "init", "-q", "--bare", "-b", "master", str(remote)], check=True
+    )  # HEAD -> a branch we never push
     with_remote(course, "../remote.git")
     assert release(course, 1) is None
     assert release(course, 2) is None
     assert git(remote, "tag").split() == ["week1", "week2"]  # every release tag, not only the current one
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(remote), str(clone)], check=True, capture_output=True)
-    assert (clone / "modules/01_alpha/alpha.ipynb").is_file() and git(clone, "symbolic-ref", "HEAD") == "refs/heads/main"
+    assert (clone / "modules/01_alpha/alpha.ipynb").is_file() and git(
+        clone, "symbolic-ref", "HEAD"
+    ) == "refs/heads/main"
 
 
 def test_errata_with_a_remote_reach_students_without_moving_a_published_tag(course, tmp_path):
@@ -500,7 +556,9 @@ def test_errata_with_a_remote_reach_students_without_moving_a_published_tag(cour
     release(course, 2)
     week2 = git(remote, "rev-parse", "week2")
     source = course / "modules/01_alpha/alpha.py"
-    source.write_text(source.read_text().replace("assert double(2) == 4", "assert double(2) == 4\n    assert double(0) == 0"))
+    source.write_text(
+        source.read_text().replace("assert double(2) == 4", "assert double(2) == 4\n    assert double(0) == 0")
+    )
     assert run_doit(course).returncode == 0
     message = failed_message(release(course, 2, force=True))  # moving a tag students have: refused, with advice
     assert "already on" in message and "errata=1" in message
@@ -514,7 +572,11 @@ def test_a_corrected_solution_after_its_release_reaches_students(course, capsys)
     release(course, 2, confirm=True)  # alpha's solutions are out
     repo = course / "student-repo"
     source = course / "modules/01_alpha/alpha.py"
-    source.write_text(source.read_text().replace("alpha_doubled = np.asarray(x) * 2", "alpha_doubled = np.multiply(np.asarray(x), 2)  # corrected"))
+    source.write_text(
+        source.read_text().replace(
+            "alpha_doubled = np.asarray(x) * 2", "alpha_doubled = np.multiply(np.asarray(x), 2)  # corrected"
+        )
+    )
     assert run_doit(course).returncode == 0
     message = failed_message(release(course, 2))  # never silently left behind
     assert "solutions/01_alpha/alpha.ipynb" in message and "errata=1" in message
@@ -526,19 +588,26 @@ def test_a_corrected_solution_after_its_release_reaches_students(course, capsys)
 
 def test_release_waits_for_check_student_and_never_publishes_a_broken_student_notebook(course):
     source = course / "modules/01_alpha/alpha.py"
-    source.write_text(source.read_text() + '\n# %%\nprint(alpha_instructor_reference)  # the student version has no such name\n')
+    source.write_text(
+        source.read_text() + "\n# %%\nprint(alpha_instructor_reference)  # the student version has no such name\n"
+    )
     result = run_doit(course, "release", "week=1")
-    assert result.returncode != 0 and "the student version of module 'alpha' is broken beyond its stubs" in result.output, result.output
+    assert (
+        result.returncode != 0 and "the student version of module 'alpha' is broken beyond its stubs" in result.output
+    ), result.output
     assert not (course / "student-repo").exists()
     result = run_doit(course, "deploy_student:alpha")
     assert result.returncode != 0 and not (course / "student-repo").exists()
 
 
-@pytest.mark.parametrize("args, says", [
-    (["week=1", "erata=1"], "unknown argument 'erata=1' for `doit release`; did you mean 'errata=1'?"),
-    (["week=\u00b2"], "is not a week number"),
-    (["week=1", "dry=maybe"], "dry='maybe' is not a yes/no value"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["week=1", "erata=1"], "unknown argument 'erata=1' for `doit release`; did you mean 'errata=1'?"),
+        (["week=\u00b2"], "is not a week number"),
+        (["week=1", "dry=maybe"], "dry='maybe' is not a yes/no value"),
+    ],
+)
 def test_bad_release_arguments_are_errors(course, args, says):
     result = run_doit(course, "release", *args)
     assert result.returncode != 0 and says in result.output and "Traceback" not in result.output, result.output
@@ -557,7 +626,12 @@ def test_python_only_outputs_give_students_a_working_export(course, tmp_path):
     for args in (["--solution", "01_alpha"], ["02_beta"]):
         done = subprocess.run([sys.executable, "tools/export.py", *args], cwd=clone, capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
-    check = subprocess.run([sys.executable, "-c", "from tinytorch.core.alpha import double; assert double(3) == 6"], cwd=clone, capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, "-c", "from tinytorch.core.alpha import double; assert double(3) == 6"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stderr
 
 

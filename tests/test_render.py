@@ -1,4 +1,5 @@
 """tasks/render.py: built notebooks to deterministic .ipynb JSON and percent-format .py text."""
+
 from __future__ import annotations
 
 import copy
@@ -15,12 +16,22 @@ NBGRADER = {"grade": False, "grade_id": "impl", "locked": False, "schema_version
 
 
 def sample():
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Title\nProse.", metadata={"cell_marker": '"""', "custom": 1}),
-        new_code_cell("x = 1", metadata={"nbgrader": NBGRADER, "lines_to_next_cell": 2, "tags": ["keep"],
-                                         "editable": False, "collapsed": True}),
-        new_code_cell("y = 2"),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Title\nProse.", metadata={"cell_marker": '"""', "custom": 1}),
+            new_code_cell(
+                "x = 1",
+                metadata={
+                    "nbgrader": NBGRADER,
+                    "lines_to_next_cell": 2,
+                    "tags": ["keep"],
+                    "editable": False,
+                    "collapsed": True,
+                },
+            ),
+            new_code_cell("y = 2"),
+        ]
+    )
     nb.metadata = {"jupytext": {"formats": "py:percent"}, "author": "someone"}
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index:03d}"
@@ -28,6 +39,7 @@ def sample():
 
 
 # --- .ipynb -------------------------------------------------------------------------------------------------
+
 
 def test_ipynb_is_valid_nbformat_4_5():
     text = render_ipynb(sample(), "python3")
@@ -72,21 +84,22 @@ def test_ipynb_keeps_non_ascii_text():
 
 # --- .py ------------------------------------------------------------------------------------------------------------
 
+
 def test_py_has_no_header_and_nbgrader_on_the_cell_line():
     text = render_py(sample())
     assert text == (
-        '# %% [markdown]\n'
+        "# %% [markdown]\n"
         '"""\n'
-        '# Title\n'
-        'Prose.\n'
+        "# Title\n"
+        "Prose.\n"
         '"""\n'
-        '\n'
+        "\n"
         '# %% nbgrader={"grade": false, "grade_id": "impl", "locked": false, "schema_version": 3, "solution": true}\n'
-        'x = 1\n'
-        '\n'
-        '\n'  # the cell asked jupytext for two blank lines (lines_to_next_cell); the key itself is not written
-        '# %%\n'
-        'y = 2\n'
+        "x = 1\n"
+        "\n"
+        "\n"  # the cell asked jupytext for two blank lines (lines_to_next_cell); the key itself is not written
+        "# %%\n"
+        "y = 2\n"
     )
 
 
@@ -116,20 +129,30 @@ def test_render_dispatches_on_format():
 
 # --- .ipynb without nbformat: the same bytes nbformat writes ------------------------------------------------
 
+
 def with_outputs():
     nb = sample()
     code = nb.cells[1]
     code.execution_count = 3
     code.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="line 1\nline 2\n"),
-        nbformat.v4.new_output("execute_result", execution_count=3, data={
-            "text/plain": "array([1,\n 2])", "text/html": "<b>x</b>\n<i>y</i>", "image/png": "iVBORw0KGgo=\n",
-            "application/json": {"a": [1, 2]}, "image/svg+xml": "<svg>\n</svg>", "application/javascript": "a;\nb;"}),
+        nbformat.v4.new_output(
+            "execute_result",
+            execution_count=3,
+            data={
+                "text/plain": "array([1,\n 2])",
+                "text/html": "<b>x</b>\n<i>y</i>",
+                "image/png": "iVBORw0KGgo=\n",
+                "application/json": {"a": [1, 2]},
+                "image/svg+xml": "<svg>\n</svg>",
+                "application/javascript": "a;\nb;",
+            },
+        ),
         nbformat.v4.new_output("display_data", data={"text/plain": "shown"}, metadata={"isolated": True}),
         nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=["Traceback", "line\nbreak"]),
     ]
     nb.cells[0]["attachments"] = {"a.png": {"image/png": "iVBOR\nw0=", "text/plain": "an\nimage"}}
-    nb.cells.append(nbformat.v4.new_markdown_cell("caf\u00e9 \u2014 \U0001F600 and a tab\there\r\nCRLF"))
+    nb.cells.append(nbformat.v4.new_markdown_cell("caf\u00e9 \u2014 \U0001f600 and a tab\there\r\nCRLF"))
     nb.cells[-1]["id"] = "cell-003"
     return nb
 
@@ -137,10 +160,12 @@ def with_outputs():
 def nbformat_text(nb, kernel):
     out = copy.deepcopy(nb)
     out.nbformat, out.nbformat_minor = 4, 5
-    out.metadata = nbformat.from_dict({
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": kernel},
-        "language_info": {"name": "python"},
-    })
+    out.metadata = nbformat.from_dict(
+        {
+            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": kernel},
+            "language_info": {"name": "python"},
+        }
+    )
     for cell in out.cells:
         cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k in IPYNB_CELL_KEYS})
     return nbformat.writes(out, version=4) + "\n"

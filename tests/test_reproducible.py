@@ -14,6 +14,7 @@
    previous format) linger in the incremental directory until `doit prune`: they are the only extra files
    allowed, they are listed, and after `doit prune` (which removes exactly them) the trees are equal.
 """
+
 from __future__ import annotations
 
 import filecmp
@@ -44,11 +45,16 @@ NUMBER_RE = re.compile(r" *\d+(\.\d+)?")  # with its padding: `{t:8.1f}` pads 6.
 
 # --- comparing trees -----------------------------------------------------------------------------------------
 
+
 def tree_files(root: Path) -> dict[str, Path]:
     """Build outputs: not caches (__pycache__, build/.cache, which holds the course's own root path)."""
-    return {str(p.relative_to(root)): p for folder in COMPARED if (root / folder).exists()
-            for p in sorted((root / folder).rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts and ".cache" not in p.parts}
+    return {
+        str(p.relative_to(root)): p
+        for folder in COMPARED
+        if (root / folder).exists()
+        for p in sorted((root / folder).rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and ".cache" not in p.parts
+    }
 
 
 def tree_diff(left: Path, right: Path) -> tuple[list[str], list[str], list[str]]:
@@ -65,11 +71,18 @@ def masked_timings(text: str) -> str:
 
 # --- two clean builds of the real course ---------------------------------------------------------------------
 
+
 def start_doit(root: Path, *args: str) -> subprocess.Popen:
     """`doit` in the background, with conftest.run_doit's environment: builds overlap (kernels mostly wait)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "DOIT_"))}
-    return subprocess.Popen([sys.executable, "-m", "doit", *args], cwd=root, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "doit", *args],
+        cwd=root,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def finish(proc: subprocess.Popen, timeout: int = 600) -> DoitRun:
@@ -114,7 +127,9 @@ def test_executed_notebooks_of_two_clean_builds_differ_only_in_printed_timings(t
     first, second = two_real_builds
     executed = [name for name in sorted(tree_files(first)) if name.startswith("build/executed/")]
     timed = {name.split("/")[2] for name in executed if TIMING_RE.search((first / name).read_text())}
-    assert timed <= set(TIMING_CELLS), f"new timing output in {sorted(timed - set(TIMING_CELLS))}: add it to TIMING_CELLS"
+    assert timed <= set(TIMING_CELLS), (
+        f"new timing output in {sorted(timed - set(TIMING_CELLS))}: add it to TIMING_CELLS"
+    )
     problems = []
     for name in executed:
         a, b = (first / name).read_text(), (second / name).read_text()
@@ -123,15 +138,22 @@ def test_executed_notebooks_of_two_clean_builds_differ_only_in_printed_timings(t
         if masked_timings(a) != masked_timings(b):
             module = name.split("/")[2]
             chunks = (a.count('"output_type": "stream"'), b.count('"output_type": "stream"'))
-            problems.append(f"{name}: differs beyond timing numbers (stream outputs: {chunks[0]} vs {chunks[1]}; "
-                            f"timing cell: {TIMING_CELLS.get(module, 'none')})")
+            problems.append(
+                f"{name}: differs beyond timing numbers (stream outputs: {chunks[0]} vs {chunks[1]}; "
+                f"timing cell: {TIMING_CELLS.get(module, 'none')})"
+            )
     assert problems == [], "\n".join(problems)
 
 
 # --- an incremental build after random edits == a clean build of the final sources --------------------------
 
 NAMES = ("alpha", "beta")
-SOLUTION_VARIANTS = ["np.asarray(x) * 2", "np.asarray(x) + np.asarray(x)", "2 * np.asarray(x)", "np.multiply(np.asarray(x), 2)"]
+SOLUTION_VARIANTS = [
+    "np.asarray(x) * 2",
+    "np.asarray(x) + np.asarray(x)",
+    "2 * np.asarray(x)",
+    "np.multiply(np.asarray(x), 2)",
+]
 
 
 def source_of(root: Path, name: str) -> Path:
@@ -197,7 +219,11 @@ def add_code_cell(root: Path, rng: random.Random, step: int) -> str:
     name = rng.choice(NAMES)
     meta = f'{{"grade": false, "grade_id": "extra-{step}", "locked": false, "schema_version": 3, "solution": false}}'
     export = rng.random() < 0.5
-    body = f"#| export\nextra_{step} = {step} * 2\n" if export else f'extra_{step} = {step} * 3\nprint("extra", extra_{step})\n'
+    body = (
+        f"#| export\nextra_{step} = {step} * 2\n"
+        if export
+        else f'extra_{step} = {step} * 3\nprint("extra", extra_{step})\n'
+    )
     cell = f"# %% nbgrader={meta}\n{body}"
     return f"new {'exported ' if export else ''}code cell in {name}, {insert_cell(source_of(root, name), cell, rng)}"
 
@@ -232,7 +258,16 @@ def touch(root: Path, rng: random.Random, step: int) -> str:
     return f"touch {path.relative_to(root)}"
 
 
-EDITS = (edit_markdown, edit_solution, edit_visible, add_markdown_cell, add_code_cell, toggle_outputs, toggle_archive, touch)
+EDITS = (
+    edit_markdown,
+    edit_solution,
+    edit_visible,
+    add_markdown_cell,
+    add_code_cell,
+    toggle_outputs,
+    toggle_archive,
+    touch,
+)
 
 
 def no_longer_produced(name: str, final_yaml: str) -> bool:
@@ -263,7 +298,10 @@ def play(root: Path, seed: int):
 
 
 def sources(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted([root / "course.yaml", *(root / "modules").rglob("*.py")])}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted([root / "course.yaml", *(root / "modules").rglob("*.py")])
+    }
 
 
 @pytest.mark.parametrize("seed", [41, 43])  # together: every kind of edit in EDITS
@@ -298,7 +336,10 @@ def test_an_incremental_build_after_random_edits_equals_a_clean_build(built_mini
     assert differing == [], f"incremental != clean build in {differing}\nafter:\n{history}"
     pruned = run_doit(root, "prune")
     assert pruned.returncode == 0, pruned.output
-    assert sorted(l.split("prune: removed ", 1)[1] for l in pruned.stdout.splitlines() if "prune: removed " in l) == lingering
+    assert (
+        sorted(l.split("prune: removed ", 1)[1] for l in pruned.stdout.splitlines() if "prune: removed " in l)
+        == lingering
+    )
     assert tree_diff(root, clean) == ([], [], []), "after `doit prune` the incremental build is the clean build"
     assert run_doit(root).ran == set(), "pruning removed nothing a task needs"
 
@@ -309,11 +350,14 @@ def test_a_markdown_only_edit_leaves_no_stale_output(built_mini, tmp_path):
     the digest leaves out (build/executed/NN/x.ipynb, build/checks/NN/student-check.json, tinytorch/<target>.py
     must not hold markdown text or count markdown cells). Were any of them to, the incremental build would
     differ from a clean build of the same sources, and this fails."""
+
     def edit(root: Path) -> None:
         path = source_of(root, "alpha")
         replace(path, r"(?<=# Mini\n)[^\n]*", "Prose rewritten, code untouched.")
         imports = '# %% nbgrader={"grade": false, "grade_id": "mini-imports"'
-        path.write_text(path.read_text().replace(imports, "# %% [markdown]\n# A new note before the code.\n\n" + imports, 1))
+        path.write_text(
+            path.read_text().replace(imports, "# %% [markdown]\n# A new note before the code.\n\n" + imports, 1)
+        )
 
     clean = write_mini_course(tmp_path / "clean", names=NAMES)
     edit(clean)
@@ -323,5 +367,10 @@ def test_a_markdown_only_edit_leaves_no_stale_output(built_mini, tmp_path):
     edit(root)
     result = run_doit(root, "-n", "2")
     assert finish(clean_run).returncode == 0
-    assert result.returncode == 0 and result.ran == {"lint:alpha", "student:alpha", "solution:alpha", "archive:alpha"}, result.output
+    assert result.returncode == 0 and result.ran == {
+        "lint:alpha",
+        "student:alpha",
+        "solution:alpha",
+        "archive:alpha",
+    }, result.output
     assert tree_diff(root, clean) == ([], [], [])

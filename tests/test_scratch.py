@@ -1,4 +1,5 @@
 """tasks/kernel/scratch.py: a fresh folder with exactly the given files, gone afterwards."""
+
 from __future__ import annotations
 
 from tasks.kernel.scratch import scratch_tree
@@ -10,12 +11,19 @@ def test_scratch_holds_exactly_the_files_and_leaves_no_trace(tmp_path):
     build = tmp_path / "build"
     (build / "scratch/01_x/student/stale").mkdir(parents=True)  # left by an interrupted run
     folder = build / "scratch/01_x/student"
-    with scratch_tree(folder, {"modules/01_x/a.txt": tmp_path / "src/a.txt", "tinytorch/__init__.py": tmp_path / "src/a.txt"}) as top:
+    with scratch_tree(
+        folder, {"modules/01_x/a.txt": tmp_path / "src/a.txt", "tinytorch/__init__.py": tmp_path / "src/a.txt"}
+    ) as top:
         assert top == folder
-        assert sorted(p.relative_to(top).as_posix() for p in top.rglob("*") if p.is_file()) == ["modules/01_x/a.txt", "tinytorch/__init__.py"]
+        assert sorted(p.relative_to(top).as_posix() for p in top.rglob("*") if p.is_file()) == [
+            "modules/01_x/a.txt",
+            "tinytorch/__init__.py",
+        ]
         (top / "modules/01_x/written.txt").write_text("a run wrote this")
     assert not (build / "scratch").exists() and build.is_dir()
-    assert (tmp_path / "src/a.txt").read_text() == "a" and sorted(p.name for p in (tmp_path / "src").iterdir()) == ["a.txt"]
+    assert (tmp_path / "src/a.txt").read_text() == "a" and sorted(p.name for p in (tmp_path / "src").iterdir()) == [
+        "a.txt"
+    ]
 
 
 def test_a_busy_parent_is_kept(tmp_path):

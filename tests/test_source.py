@@ -1,4 +1,5 @@
 """tasks/source.py: .py (jupytext percent) and .ipynb sources read into notebooks, with a map back to file lines."""
+
 from __future__ import annotations
 
 import json
@@ -137,6 +138,7 @@ def test_cell_header_quoted_inside_markdown_is_not_a_header():
 
 # --- .ipynb sources ------------------------------------------------------------------------------------
 
+
 def ipynb_text() -> str:
     return jupytext.writes(jupytext.reads(TEXT, fmt="py:percent"), fmt="ipynb")
 
@@ -179,6 +181,7 @@ def test_ipynb_that_is_not_a_notebook():
 
 
 # --- files ----------------------------------------------------------------------------------------------
+
 
 def test_read_source_py_file(tmp_path):
     path = tmp_path / "x.py"

@@ -1,4 +1,5 @@
 """tasks/versions/stubs.py: stubs recorded as data by the transform, and failures told apart with them."""
+
 from __future__ import annotations
 
 from tasks.notebook.source import reads_source
@@ -33,9 +34,16 @@ def student():
 def test_each_stub_is_recorded_with_what_its_message_and_its_line():
     nb = student()
     found = stubs(nb)
-    assert [(s.what, s.cell, s.line) for s in found] == [("Ops.add", 0, 3), ("Ops.neg", 0, 6), ("The code in cell 'setup'", 1, 0)]
+    assert [(s.what, s.cell, s.line) for s in found] == [
+        ("Ops.add", 0, 3),
+        ("Ops.neg", 0, 6),
+        ("The code in cell 'setup'", 1, 0),
+    ]
     for stub in found:
-        assert nb.cells[stub.cell].source.split("\n")[stub.line].strip() == f"raise NotImplementedError({__import__('json').dumps(stub.message)})"
+        assert (
+            nb.cells[stub.cell].source.split("\n")[stub.line].strip()
+            == f"raise NotImplementedError({__import__('json').dumps(stub.message)})"
+        )
 
 
 def test_a_failure_at_a_stub_is_told_from_any_other():

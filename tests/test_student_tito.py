@@ -1,5 +1,6 @@
 """The student's tito, run for real in a clone of a released student repo: a real kernel for `complete`,
 real git for `reset`, the real import hook for a module not exported yet."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,9 @@ NAMES = ("alpha", "beta")
 
 def git(repo: Path, *args: str) -> str:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +44,9 @@ def tito(clone: Path, *args: str, cwd: Path | None = None) -> subprocess.Complet
     """`python -m tito ...` in the clone, as a student runs it before (or instead of) the console script."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PYTHONPATH"))}
     env["PYTHONPATH"] = str(clone)  # what the editable install of the student repo provides
-    return subprocess.run([sys.executable, "-m", "tito", *args], cwd=cwd or clone, capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tito", *args], cwd=cwd or clone, capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def implement_double(notebook: Path, body: str = "return np.asarray(x) * 2") -> None:
@@ -49,7 +54,10 @@ def implement_double(notebook: Path, body: str = "return np.asarray(x) * 2") -> 
     for cell in data["cells"]:
         text = "".join(cell["source"])
         if "raise NotImplementedError" in text:
-            lines = [f"{line[: len(line) - len(line.lstrip())]}{body}" if "raise NotImplementedError" in line else line for line in text.split("\n")]
+            lines = [
+                f"{line[: len(line) - len(line.lstrip())]}{body}" if "raise NotImplementedError" in line else line
+                for line in text.split("\n")
+            ]
             cell["source"] = "\n".join(lines)
     notebook.write_text(json.dumps(data))
 
@@ -71,7 +79,9 @@ def test_complete_reports_stubs_then_passes_once_implemented(clone):
     assert "not implemented  test_unit_double: double" in first.stdout
     assert "0 of 1 tests pass; next: implement double" in first.stdout
     exported = clone / "tinytorch/core/alpha.py"
-    assert exported.read_text().startswith("# DO NOT EDIT: generated from modules/01_alpha/alpha.ipynb by `tito module complete 01`")
+    assert exported.read_text().startswith(
+        "# DO NOT EDIT: generated from modules/01_alpha/alpha.ipynb by `tito module complete 01`"
+    )
     assert not exported.stat().st_mode & stat.S_IWUSR
     notebook = clone / "modules/01_alpha/alpha.ipynb"
     implement_double(notebook)
@@ -81,6 +91,7 @@ def test_complete_reports_stubs_then_passes_once_implemented(clone):
     assert "return np.asarray(x) * 2" in exported.read_text()
     progress = json.loads((clone / ".tito/progress.json").read_text())["modules"]["01_alpha"]
     import hashlib
+
     assert progress["complete"] is True and progress["sha256"] == hashlib.sha256(notebook.read_bytes()).hexdigest()
     status = tito(clone, "module", "status")
     assert "01_alpha             complete (" in status.stdout and "(solutions available)" in status.stdout
@@ -90,7 +101,11 @@ def test_complete_reports_stubs_then_passes_once_implemented(clone):
 
 def test_a_wrong_answer_is_a_failure_with_its_message(clone):
     implement_double(clone / "modules/01_alpha/alpha.ipynb", "return x")
-    (clone / "modules/01_alpha/alpha.ipynb").write_text((clone / "modules/01_alpha/alpha.ipynb").read_text().replace("assert double(2) == 4", "assert double(2) == 4, 'double(2) should be 4'"))
+    (clone / "modules/01_alpha/alpha.ipynb").write_text(
+        (clone / "modules/01_alpha/alpha.ipynb")
+        .read_text()
+        .replace("assert double(2) == 4", "assert double(2) == 4, 'double(2) should be 4'")
+    )
     done = tito(clone, "module", "complete", "01", "--skip-export")
     assert done.returncode == 1
     assert "failed           test_unit_double: AssertionError: double(2) should be 4" in done.stdout
@@ -103,14 +118,30 @@ def test_a_later_module_first_says_which_to_complete(clone):
     assert done.returncode == 2
     assert "tinytorch.core.alpha is not exported yet: complete 01_alpha first (tito module complete 01)" in done.stderr
     env = {**os.environ, "PYTHONPATH": str(clone)}
-    hooked = subprocess.run([sys.executable, "-c", "from tinytorch.core.alpha import double"], cwd=clone / "modules/02_beta", capture_output=True, text=True, env=env)
-    assert "ModuleNotFoundError: No module named 'tinytorch.core.alpha': complete 01_alpha first (tito module complete 01)" in hooked.stderr
+    hooked = subprocess.run(
+        [sys.executable, "-c", "from tinytorch.core.alpha import double"],
+        cwd=clone / "modules/02_beta",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert (
+        "ModuleNotFoundError: No module named 'tinytorch.core.alpha': complete 01_alpha first (tito module complete 01)"
+        in hooked.stderr
+    )
 
 
 def test_the_py_copy_is_used_when_it_is_the_one_edited(clone):
     copy = clone / "modules/01_alpha/alpha.py"
     lines = copy.read_text().split("\n")
-    copy.write_text("\n".join(line[: len(line) - len(line.lstrip())] + "return np.asarray(x) * 2" if "raise NotImplementedError" in line else line for line in lines))
+    copy.write_text(
+        "\n".join(
+            line[: len(line) - len(line.lstrip())] + "return np.asarray(x) * 2"
+            if "raise NotImplementedError" in line
+            else line
+            for line in lines
+        )
+    )
     done = tito(clone, "module", "complete", "01")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "testing modules/01_alpha/alpha.py (you edited the .py copy, not the notebook)" in done.stdout
@@ -147,7 +178,13 @@ def test_names_numbers_typos_and_outside_the_repo(clone, tmp_path):
     assert typo.returncode == 2 and "no released module 'alpah'; did you mean 'alpha'?" in typo.stderr
     later = tito(clone, "module", "start", "03")
     assert later.returncode == 2 and "no released module '03'" in later.stderr
-    outside = subprocess.run([sys.executable, "-m", "tito", "module", "status"], cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(clone)})
+    outside = subprocess.run(
+        [sys.executable, "-m", "tito", "module", "status"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(clone)},
+    )
     assert outside.returncode == 2 and "is not inside your TinyTorch repository" in outside.stderr
     for args in (["--help"], ["module", "--help"], ["system", "health", "--help"]):
         assert tito(clone, *args).returncode == 0
@@ -177,12 +214,24 @@ def test_start_backs_up_and_serves_the_notebook_on_loopback(clone, tmp_path):
     implement_double(notebook)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PYTHONPATH"))}
-    env.update(PYTHONPATH=str(clone), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
-    server = subprocess.Popen([sys.executable, "-m", "tito", "module", "start", "01", "--no-browser", "--port", str(port)],
-                              cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    env.update(
+        PYTHONPATH=str(clone),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tito", "module", "start", "01", "--no-browser", "--port", str(port)],
+        cwd=clone,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     try:
         seen = [server.stdout.readline() for _ in range(3)]
-        found = re.search(rf"http://127\.0\.0\.1:{port}/lab/tree/modules/01_alpha/alpha\.ipynb\?token=(\w+)", "".join(seen))
+        found = re.search(
+            rf"http://127\.0\.0\.1:{port}/lab/tree/modules/01_alpha/alpha\.ipynb\?token=(\w+)", "".join(seen)
+        )
         assert found, "".join(seen)
         assert "backed up your work on 01_alpha (before starting)" in seen[0]
         api = f"http://127.0.0.1:{port}/api/contents/modules/01_alpha/alpha.ipynb?token={found[1]}&content=0"

@@ -1,4 +1,5 @@
 """tasks/graph/task_export.py: the export action writes the package module read-only, and replaces it again."""
+
 from __future__ import annotations
 
 import stat
@@ -18,6 +19,8 @@ def test_exported_files_are_read_only_and_replaced_on_the_next_export(tmp_path):
     assert mode(exported) == READ_ONLY == 0o444
     assert (root / "tinytorch/core/__init__.py").read_text() == INIT_TEXT
     source = root / "modules/01_alpha/alpha.py"
-    source.write_text(source.read_text().replace("alpha_doubled = np.asarray(x) * 2", "alpha_doubled = np.asarray(x) + x"))
+    source.write_text(
+        source.read_text().replace("alpha_doubled = np.asarray(x) * 2", "alpha_doubled = np.asarray(x) + x")
+    )
     assert export_action(str(root), "alpha") is None
     assert "np.asarray(x) + x" in exported.read_text() and mode(exported) == 0o444

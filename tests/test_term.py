@@ -1,6 +1,7 @@
 """A whole term, end to end: weekly `doit release week=N` (with errata) to a bare remote, and three students
 who get each week with `python -m tito.update`: one who commits, one who never does (and has no git
 identity), one who edits the schedule. Everyone's work survives, every tag names exactly its week."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,9 @@ def student_edit(notebook: Path, week: int) -> str:
     for cell in nb["cells"]:
         source = "".join(cell["source"])
         if cell["cell_type"] == "code" and "NotImplementedError" in source:
-            cell["source"] = source.replace("raise NotImplementedError(", f"{mark}\n    return 2 * x\n    raise NotImplementedError(", 1)
+            cell["source"] = source.replace(
+                "raise NotImplementedError(", f"{mark}\n    return 2 * x\n    raise NotImplementedError(", 1
+            )
             break
     notebook.write_text(json.dumps(nb, indent=1) + "\n")
     return mark
@@ -37,7 +40,9 @@ def student_edit(notebook: Path, week: int) -> str:
 def secrets_by_module(course_root: Path, kinds) -> dict[str, set[str]]:
     course = load_course(course_root)
     paths = Paths(course)
-    return {m.slug: set(secret_lines(read_source(paths.source(m), m.source).nb, frozenset(kinds))) for m in course.modules}
+    return {
+        m.slug: set(secret_lines(read_source(paths.source(m), m.source).nb, frozenset(kinds))) for m in course.modules
+    }
 
 
 class Student:
@@ -47,16 +52,35 @@ class Student:
         home.mkdir(parents=True)
 
     def env(self) -> dict:
-        env = {"PATH": os.environ["PATH"], "HOME": str(self.home), "GIT_CONFIG_GLOBAL": str(self.home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1"}
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(self.home),
+            "GIT_CONFIG_GLOBAL": str(self.home / ".gitconfig"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }
         if self.commits:
-            env.update({"GIT_AUTHOR_NAME": "S", "GIT_AUTHOR_EMAIL": "s@x.invalid", "GIT_COMMITTER_NAME": "S", "GIT_COMMITTER_EMAIL": "s@x.invalid"})
+            env.update(
+                {
+                    "GIT_AUTHOR_NAME": "S",
+                    "GIT_AUTHOR_EMAIL": "s@x.invalid",
+                    "GIT_COMMITTER_NAME": "S",
+                    "GIT_COMMITTER_EMAIL": "s@x.invalid",
+                }
+            )
         return env
 
     def get_week(self, remote: Path) -> None:
         if not self.repo.exists():
             subprocess.run(["git", "clone", "-q", str(remote), str(self.repo)], check=True, env=self.env())
             return
-        done = subprocess.run([sys.executable, "-m", "tito.update"], cwd=self.repo, capture_output=True, text=True, env=self.env(), stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [sys.executable, "-m", "tito.update"],
+            cwd=self.repo,
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            stdin=subprocess.DEVNULL,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "nothing was lost" in done.stdout or "Already up to date" in done.stdout
 
@@ -71,7 +95,11 @@ class Student:
             self.plans.append(week)
         if self.commits:
             subprocess.run(["git", "-C", str(self.repo), "add", "-A"], check=True, env=self.env())
-            subprocess.run(["git", "-C", str(self.repo), "commit", "-q", "--allow-empty", "-m", f"my work, week {week}"], check=True, env=self.env())
+            subprocess.run(
+                ["git", "-C", str(self.repo), "commit", "-q", "--allow-empty", "-m", f"my work, week {week}"],
+                check=True,
+                env=self.env(),
+            )
 
     def check(self) -> None:
         for path, mark in self.edits.items():  # every earlier edit survived every update
@@ -85,14 +113,19 @@ def test_a_whole_term(tmp_path):
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
     course = write_mini_course(tmp_path / "course", names=NAMES, extra_yaml="student_repo:\n  remote: ../remote.git\n")
-    students = [Student(tmp_path / "committer", True), Student(tmp_path / "never-commits", False),
-                Student(tmp_path / "edits-schedule", True, edits_schedule=True)]
+    students = [
+        Student(tmp_path / "committer", True),
+        Student(tmp_path / "never-commits", False),
+        Student(tmp_path / "edits-schedule", True, edits_schedule=True),
+    ]
     for week in WEEKS:
         result = run_doit(course, "release", f"week={week}")
         assert result.returncode == 0, result.output
         if week == 3:  # a correction to alpha's notebook, released two weeks ago, as errata of week 3
             source = course / "modules/01_alpha/alpha.py"
-            source.write_text(source.read_text().replace("assert double(2) == 4", "assert double(2) == 4\n    assert double(1) == 2"))
+            source.write_text(
+                source.read_text().replace("assert double(2) == 4", "assert double(2) == 4\n    assert double(1) == 2")
+            )
             result = run_doit(course, "release", f"week={week}", "errata=1")
             assert result.returncode == 0, result.output
         for student in students:
@@ -117,7 +150,9 @@ def assert_tags_name_their_weeks(course: Path, remote: Path) -> None:
         week = int(re.match(r"week(\d+)", tag)[1])
         files = git(remote, "ls-tree", "-r", "--name-only", tag).split("\n")
         folders = {"/".join(f.split("/")[:2]) for f in files if f.startswith(("modules/", "solutions/"))}
-        due = {f"modules/{m.slug}" for m in config.modules if m.release <= week} | {f"solutions/{m.slug}" for m in config.modules if m.solutions <= week}
+        due = {f"modules/{m.slug}" for m in config.modules if m.release <= week} | {
+            f"solutions/{m.slug}" for m in config.modules if m.solutions <= week
+        }
         assert folders == due, (tag, folders ^ due)
 
 

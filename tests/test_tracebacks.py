@@ -1,4 +1,5 @@
 """tasks/kernel/tracebacks.py: the notebook frames of a kernel's traceback."""
+
 from __future__ import annotations
 
 from tasks.kernel.tracebacks import cell_frames, plain

@@ -1,4 +1,5 @@
 """tasks/transforms.py: each notebook step on its own, on small inline cells."""
+
 from __future__ import annotations
 
 import json
@@ -29,10 +30,11 @@ def stubbed(text: str, meta=SOLUTION_META) -> str:
 
 def stub_message(line: str) -> str:
     """The message inside `raise NotImplementedError("...")`."""
-    return json.loads(line.strip()[len("raise NotImplementedError("):-1])
+    return json.loads(line.strip()[len("raise NotImplementedError(") : -1])
 
 
 # --- stub_solutions ----------------------------------------------------------------------------------
+
 
 def test_stub_in_a_method_names_class_method_module_and_todo_hint():
     result = stubbed('''
@@ -86,12 +88,12 @@ def test_stub_in_a_function_with_only_a_todo():
 
 
 def test_stub_without_todo_or_hint_points_at_the_docstring():
-    result = stubbed('''
+    result = stubbed("""
         def f(x):
             ### BEGIN SOLUTION
             return x
             ### END SOLUTION
-    ''')
+    """)
     assert stub_message(result.split("\n")[-1]).endswith("See its docstring and the explanation above.")
 
 
@@ -163,16 +165,16 @@ def test_region_after_a_nested_function_names_the_outer_method():
 
 
 def test_top_level_region_names_the_cell():
-    result = stubbed('''
+    result = stubbed("""
         import numpy as np
         ### BEGIN SOLUTION
         weights = np.zeros(3)
         ### END SOLUTION
-    ''')
+    """)
     assert result.split("\n") == [
         "import numpy as np",
         "raise NotImplementedError(\"The code in cell 'impl' (module 01_tensor) is not implemented yet: replace this "
-        "line with your code. See the instructions above this cell.\")",
+        'line with your code. See the instructions above this cell.")',
     ]
 
 
@@ -197,7 +199,7 @@ def test_top_level_region_in_a_cell_without_grade_id():
 
 
 def test_tab_indented_region_keeps_its_tab():
-    result = stubbed("def f(x):\n\t\"\"\"TODO: return x.\"\"\"\n\t### BEGIN SOLUTION\n\treturn x\n\t### END SOLUTION")
+    result = stubbed('def f(x):\n\t"""TODO: return x."""\n\t### BEGIN SOLUTION\n\treturn x\n\t### END SOLUTION')
     last = result.split("\n")[-1]
     assert last.startswith("\traise NotImplementedError(")
     assert stub_message(last).startswith("f (module 01_tensor)")
@@ -220,7 +222,7 @@ TODO: multiply (this docstring line is not indented).
 
 
 def test_two_regions_in_one_cell_get_their_own_stubs():
-    result = stubbed('''
+    result = stubbed("""
         def a():
             ### BEGIN SOLUTION
             return 1
@@ -230,7 +232,7 @@ def test_two_regions_in_one_cell_get_their_own_stubs():
             ### BEGIN SOLUTION
             return 2
             ### END SOLUTION
-    ''')
+    """)
     stubs = [stub_message(line) for line in result.split("\n") if "NotImplementedError" in line]
     assert [s.split(" ")[0] for s in stubs] == ["a", "b"]
     assert result.split("\n")[2:4] == ["", "def b():"]
@@ -245,16 +247,17 @@ def test_stub_solutions_leaves_hidden_tests_and_markdown_alone():
 
 
 def test_async_def_is_a_scope():
-    result = stubbed('''
+    result = stubbed("""
         async def fetch():
             ### BEGIN SOLUTION
             return 1
             ### END SOLUTION
-    ''')
+    """)
     assert stub_message(result.split("\n")[-1]).startswith("fetch (module 01_tensor)")
 
 
 # --- hidden cells and hidden tests ------------------------------------------------------------------------
+
 
 def test_drop_hidden_cells_removes_only_hide_code_cells():
     keep = code("x = 1")
@@ -265,14 +268,22 @@ def test_drop_hidden_cells_removes_only_hide_code_cells():
 
 
 def test_drop_hidden_tests_removes_region_and_markers():
-    cell = code('''
+    cell = code(
+        """
         def test_unit_add():
             assert add(1, 2) == 3
             ### BEGIN HIDDEN TESTS
             assert add(-1, 1) == 0
             ### END HIDDEN TESTS
             print("ok")
-    ''', grade=True, grade_id="t", locked=True, points=2, schema_version=3, solution=False)
+    """,
+        grade=True,
+        grade_id="t",
+        locked=True,
+        points=2,
+        schema_version=3,
+        solution=False,
+    )
     nb = t.drop_hidden_tests(notebook(cell), CTX)
     assert nb.cells[0].source == 'def test_unit_add():\n    assert add(1, 2) == 3\n    print("ok")'
 
@@ -283,11 +294,14 @@ def test_drop_hidden_tests_leaves_solution_regions():
 
 
 def test_drop_several_hidden_test_regions():
-    cell = code("a = 1\n### BEGIN HIDDEN TESTS\nb = 2\n### END HIDDEN TESTS\nc = 3\n### BEGIN HIDDEN TESTS\nd = 4\n### END HIDDEN TESTS")
+    cell = code(
+        "a = 1\n### BEGIN HIDDEN TESTS\nb = 2\n### END HIDDEN TESTS\nc = 3\n### BEGIN HIDDEN TESTS\nd = 4\n### END HIDDEN TESTS"
+    )
     assert t.drop_hidden_tests(notebook(cell), CTX).cells[0].source == "a = 1\nc = 3"
 
 
 # --- solution steps ----------------------------------------------------------------------------------------
+
 
 def test_strip_markers_keeps_the_code_between_them():
     cell = code('''
@@ -328,6 +342,7 @@ def test_strip_hide_directives_keeps_the_cell():
 
 # --- both versions -------------------------------------------------------------------------------------------
 
+
 def test_clear_outputs_and_execution_counts():
     cell = code("print(1)")
     cell.outputs = [new_output("stream", name="stdout", text="1\n")]
@@ -340,16 +355,27 @@ def test_clear_outputs_and_execution_counts():
 
 def test_normalize_nbgrader_fills_schema_3_defaults():
     partial = new_code_cell("x = 1", metadata={"nbgrader": {"grade_id": "a", "solution": True}})
-    test = new_code_cell("assert 1", metadata={"nbgrader": {"grade": True, "grade_id": "t", "locked": True,
-                                                            "points": 5, "schema_version": 2}})
+    test = new_code_cell(
+        "assert 1",
+        metadata={"nbgrader": {"grade": True, "grade_id": "t", "locked": True, "points": 5, "schema_version": 2}},
+    )
     plain = new_code_cell("y = 2", metadata={"tags": ["x"]})
     md = new_markdown_cell("text", metadata={"nbgrader": {"grade_id": "m"}})
     nb = t.normalize_nbgrader(notebook(partial, test, plain, md), CTX)
     assert nb.cells[0].metadata["nbgrader"] == {
-        "grade": False, "grade_id": "a", "locked": False, "schema_version": 3, "solution": True,
+        "grade": False,
+        "grade_id": "a",
+        "locked": False,
+        "schema_version": 3,
+        "solution": True,
     }
     assert nb.cells[1].metadata["nbgrader"] == {
-        "grade": True, "grade_id": "t", "locked": True, "points": 5, "schema_version": 3, "solution": False,
+        "grade": True,
+        "grade_id": "t",
+        "locked": True,
+        "points": 5,
+        "schema_version": 3,
+        "solution": False,
     }
     assert list(nb.cells[1].metadata["nbgrader"]) == sorted(nb.cells[1].metadata["nbgrader"])
     assert nb.cells[2].metadata == {"tags": ["x"]}
@@ -363,7 +389,9 @@ def test_normalize_nbgrader_ignores_metadata_that_is_not_a_mapping():
 
 def magic_cell_stub(text: str) -> str:
     """Stub a cell that does not parse as Python (it has a magic), so scopes come from indentation."""
-    nb = t.stub_solutions(notebook(new_code_cell(textwrap.dedent(text).strip("\n"), metadata={"nbgrader": SOLUTION_META})), CTX)
+    nb = t.stub_solutions(
+        notebook(new_code_cell(textwrap.dedent(text).strip("\n"), metadata={"nbgrader": SOLUTION_META})), CTX
+    )
     return stub_message(next(line for line in nb.cells[0].source.split("\n") if "NotImplementedError" in line))
 
 
@@ -383,7 +411,7 @@ def test_scope_of_a_cell_that_does_not_parse_comes_from_indentation():
 
 
 def test_top_level_block_in_a_cell_that_does_not_parse_names_the_cell():
-    assert magic_cell_stub('''
+    assert magic_cell_stub("""
         %time
         def helper():
             return 1
@@ -391,7 +419,7 @@ def test_top_level_block_in_a_cell_that_does_not_parse_names_the_cell():
             ### BEGIN SOLUTION
             total = helper()
             ### END SOLUTION
-    ''').startswith("The code in cell 'impl'")
+    """).startswith("The code in cell 'impl'")
 
 
 def test_empty_region_uses_the_indentation_of_its_lines():
@@ -408,14 +436,27 @@ def test_empty_region_uses_the_indentation_of_its_lines():
 
 def test_lock_test_cells_makes_graded_and_locked_cells_read_only_and_undeletable():
     test = code("assert f() == 1", grade=True, grade_id="t", locked=True, points=2, solution=False)
-    readonly = new_markdown_cell("Read this", metadata={"nbgrader": {"grade": False, "grade_id": "r", "locked": True, "solution": False}})
+    readonly = new_markdown_cell(
+        "Read this", metadata={"nbgrader": {"grade": False, "grade_id": "r", "locked": True, "solution": False}}
+    )
     answer = code("x = 1", grade=False, grade_id="a", locked=False, solution=True)
-    written = new_markdown_cell("YOUR ANSWER HERE", metadata={"nbgrader": {"grade": True, "grade_id": "w", "locked": False, "points": 1, "solution": True}})
+    written = new_markdown_cell(
+        "YOUR ANSWER HERE",
+        metadata={"nbgrader": {"grade": True, "grade_id": "w", "locked": False, "points": 1, "solution": True}},
+    )
     plain = code("y = 2")
     nb = t.lock_test_cells(notebook(test, readonly, answer, written, plain), CTX)
     assert [(c.metadata.get("editable"), c.metadata.get("deletable")) for c in nb.cells] == [
-        (False, False), (False, False), (None, None), (None, None), (None, None)]
+        (False, False),
+        (False, False),
+        (None, None),
+        (None, None),
+        (None, None),
+    ]
+
+
 # --- regions of whole definitions (a class body, a cell's top level) -----------------------------------------
+
 
 def test_a_region_of_methods_in_a_class_body_keeps_the_class_signatures_and_docstrings():
     result = stubbed('''
@@ -438,11 +479,19 @@ def test_a_region_of_methods_in_a_class_body_keeps_the_class_signatures_and_docs
             ### END SOLUTION
     ''')
     lines = result.split("\n")
-    assert lines[:6] == ['class StepLR:', '    """A learning-rate schedule."""', "", "    def __init__(self, lr):",
-                         "        self.lr = lr", ""]
+    assert lines[:6] == [
+        "class StepLR:",
+        '    """A learning-rate schedule."""',
+        "",
+        "    def __init__(self, lr):",
+        "        self.lr = lr",
+        "",
+    ]
     assert lines[6:9] == ["    @property", "    def rate(self):", '        """TODO: the current rate."""']
-    assert stub_message(lines[9]) == ("StepLR.rate (module 01_tensor) is not implemented yet: replace this line with your "
-                                      "code. See the TODO in its docstring.")
+    assert stub_message(lines[9]) == (
+        "StepLR.rate (module 01_tensor) is not implemented yet: replace this line with your "
+        "code. See the TODO in its docstring."
+    )
     assert lines[9].startswith("        raise NotImplementedError(")
     assert lines[10:13] == ["", "    def step(self,", "             epoch: int) -> float:"]
     assert stub_message(lines[13]).startswith("StepLR.step (module 01_tensor)")
@@ -483,28 +532,29 @@ def test_a_class_in_a_region_keeps_its_header_docstring_and_method_signatures():
 
 
 def test_a_class_body_region_with_an_assignment_is_one_stub_as_before():
-    result = stubbed('''
+    result = stubbed("""
         class Schedule:
             ### BEGIN SOLUTION
             rate = 0.1
             ### END SOLUTION
-    ''')
+    """)
     assert result.split("\n")[0] == "class Schedule:"
     assert "0.1" not in result
 
 
 def test_a_region_of_nested_functions_inside_a_function_is_one_stub():
-    result = stubbed('''
+    result = stubbed("""
         def outer():
             ### BEGIN SOLUTION
             def inner():
                 return 2
             ### END SOLUTION
-    ''')
+    """)
     assert len(result.split("\n")) == 2 and "inner" not in result.split("\n")[1].split("(", 1)[0]
 
 
 # --- written answers ---------------------------------------------------------------------------------------
+
 
 def test_a_markdown_cell_flagged_solution_becomes_your_answer_here():
     md = new_markdown_cell("The gradient vanishes because sigmoid saturates.", metadata={"nbgrader": SOLUTION_META})
@@ -513,7 +563,9 @@ def test_a_markdown_cell_flagged_solution_becomes_your_answer_here():
 
 
 def test_solution_regions_in_markdown_become_your_answer_here():
-    md = new_markdown_cell("**Why?**\n\n  ### BEGIN SOLUTION\nIt saturates.\nSo it vanishes.\n  ### END SOLUTION\n\nNext.")
+    md = new_markdown_cell(
+        "**Why?**\n\n  ### BEGIN SOLUTION\nIt saturates.\nSo it vanishes.\n  ### END SOLUTION\n\nNext."
+    )
     nb = t.replace_written_answers(notebook(md), CTX)
     assert nb.cells[0].source == f"**Why?**\n\n  {t.WRITTEN_ANSWER}\n\nNext."
 

@@ -1,4 +1,5 @@
 """tasks/graph/variables.py: `doit help TASK` lists the command-line variables the task reads."""
+
 from __future__ import annotations
 
 from conftest import run_doit

@@ -1,4 +1,5 @@
 """The one error type of the engine: every problem a user can cause names a file and, where there is one, a line."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +16,9 @@ class Location:
 
     def __str__(self) -> str:
         if self.cell is not None:
-            return f"{self.file} (cell {self.cell}, line {self.line})" if self.line else f"{self.file} (cell {self.cell})"
+            return (
+                f"{self.file} (cell {self.cell}, line {self.line})" if self.line else f"{self.file} (cell {self.cell})"
+            )
         return f"{self.file}:{self.line}" if self.line else self.file
 
 

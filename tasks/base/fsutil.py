@@ -1,4 +1,5 @@
 """Atomic file writes: a target is either its old content or its new content, never half of one."""
+
 from __future__ import annotations
 
 import errno
@@ -21,14 +22,22 @@ def write_atomic(path: Path, data: bytes | str, mode: int | None = None) -> None
     try:
         _write(path, payload, mode)
     except OSError as error:
-        raise CourseError.at(shown(path), None, f"could not be written: {os_error_hint(error)}. Nothing was half-written (the previous version, if any, is unchanged); free space or fix permissions and run again")
+        raise CourseError.at(
+            shown(path),
+            None,
+            f"could not be written: {os_error_hint(error)}. Nothing was half-written (the previous version, if any, is unchanged); free space or fix permissions and run again",
+        )
 
 
 def os_error_hint(error: OSError) -> str:
     """An OSError in words: the disk is full, read-only, permission denied, ..."""
-    return {errno.ENOSPC: "the disk is full", errno.EFBIG: "the file is larger than allowed (disk quota or ulimit)",
-            errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
-            errno.EPERM: "permission denied"}.get(error.errno, error.strerror or str(error))
+    return {
+        errno.ENOSPC: "the disk is full",
+        errno.EFBIG: "the file is larger than allowed (disk quota or ulimit)",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+    }.get(error.errno, error.strerror or str(error))
 
 
 def shown(path: Path) -> str:

@@ -3,6 +3,7 @@
 Each builds a doit command line and runs it (common.run_doit): doit's reporter prints, its exit status is
 tito's. `--target-repo DIR` reaches the release tasks as COURSEBUILD_STUDENT_REPO for that run only.
 """
+
 from __future__ import annotations
 
 from .common import chosen_modules, command, course_root, doit, group, load_course, target_repo_env
@@ -12,7 +13,13 @@ VALIDATE_STEPS = ["lint", "student", "validate", "check_student"]
 
 
 def register(subparsers) -> None:
-    register_deploy(group(subparsers, "deploy", "Deploy built notebooks to the student repository now, whatever the schedule (one commit)"))
+    register_deploy(
+        group(
+            subparsers,
+            "deploy",
+            "Deploy built notebooks to the student repository now, whatever the schedule (one commit)",
+        )
+    )
     register_release(subparsers)
     modules = group(subparsers, "module", "Build, validate, release and inspect modules")
     register_module_release(modules)
@@ -22,21 +29,43 @@ def register(subparsers) -> None:
 
 # --- tito deploy student|solutions --------------------------------------------------------------------
 
+
 def register_deploy(deploy) -> None:
-    for kind, task, what in (("student", "deploy_student", "exercises (student notebooks)"),
-                             ("solutions", "deploy_solutions", "solutions")):
-        parser = command(deploy, kind, f"Deploy {what} to the student repo, one commit (doit {task})",
-                         lambda args, task=task: deploy_handler(args, task))
+    for kind, task, what in (
+        ("student", "deploy_student", "exercises (student notebooks)"),
+        ("solutions", "deploy_solutions", "solutions"),
+    ):
+        parser = command(
+            deploy,
+            kind,
+            f"Deploy {what} to the student repo, one commit (doit {task})",
+            lambda args, task=task: deploy_handler(args, task),
+        )
         module_options(parser)
-        parser.add_argument("--target-repo", metavar="DIR", help="deploy to this student repository instead of course.yaml's student_repo.path")
-        parser.add_argument("--errata", action="store_true", help="add name.v2.ipynb beside released notebooks whose source changed")
+        parser.add_argument(
+            "--target-repo",
+            metavar="DIR",
+            help="deploy to this student repository instead of course.yaml's student_repo.path",
+        )
+        parser.add_argument(
+            "--errata", action="store_true", help="add name.v2.ipynb beside released notebooks whose source changed"
+        )
 
 
 def module_options(parser, positional: bool = False) -> None:
     if positional:
-        parser.add_argument("modules", nargs="*", metavar="MODULE", help="module name, number or folder (tensor, 01, 01_tensor)")
+        parser.add_argument(
+            "modules", nargs="*", metavar="MODULE", help="module name, number or folder (tensor, 01, 01_tensor)"
+        )
     else:
-        parser.add_argument("--module", "-m", dest="modules", action="append", metavar="MODULE", help="module name, number or folder (tensor, 01, 01_tensor); repeat for more")
+        parser.add_argument(
+            "--module",
+            "-m",
+            dest="modules",
+            action="append",
+            metavar="MODULE",
+            help="module name, number or folder (tensor, 01, 01_tensor); repeat for more",
+        )
     parser.add_argument("--all", action="store_true", help="every module in course.yaml")
 
 
@@ -48,23 +77,54 @@ def deploy_handler(args, task: str) -> int:
 
 # --- tito release -------------------------------------------------------------------------------------
 
+
 def register_release(subparsers) -> None:
-    parser = command(subparsers, "release", "Tag what was deployed (--tag, --message) or release the schedule up to a week (--week N)", release_handler)
-    parser.add_argument("--tag", help="tag the student repo's deployed state with this annotated tag, e.g. week5-tensor-solutions")
+    parser = command(
+        subparsers,
+        "release",
+        "Tag what was deployed (--tag, --message) or release the schedule up to a week (--week N)",
+        release_handler,
+    )
+    parser.add_argument(
+        "--tag", help="tag the student repo's deployed state with this annotated tag, e.g. week5-tensor-solutions"
+    )
     parser.add_argument("--message", "-M", help="the tag's message (with --tag)")
-    parser.add_argument("--week", type=int, metavar="N", help="release everything due by week N in one commit + tag (doit release week=N)")
-    parser.add_argument("--errata", action="store_true", help="with --week: add name.v2.ipynb beside released notebooks whose source changed")
-    parser.add_argument("--force", action="store_true", help="with --week: move an existing tag that points elsewhere (never force-pushed)")
-    parser.add_argument("--confirm", action="store_true", help="with --week: publish several weeks in one release (refused without it)")
-    parser.add_argument("--dry-run", action="store_true", help="show what would be committed and tagged; change nothing")
-    parser.add_argument("--target-repo", metavar="DIR", help="use this student repository instead of course.yaml's student_repo.path")
+    parser.add_argument(
+        "--week",
+        type=int,
+        metavar="N",
+        help="release everything due by week N in one commit + tag (doit release week=N)",
+    )
+    parser.add_argument(
+        "--errata",
+        action="store_true",
+        help="with --week: add name.v2.ipynb beside released notebooks whose source changed",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="with --week: move an existing tag that points elsewhere (never force-pushed)",
+    )
+    parser.add_argument(
+        "--confirm", action="store_true", help="with --week: publish several weeks in one release (refused without it)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would be committed and tagged; change nothing"
+    )
+    parser.add_argument(
+        "--target-repo", metavar="DIR", help="use this student repository instead of course.yaml's student_repo.path"
+    )
 
 
 def release_handler(args) -> int:
     from ..base.errors import CourseError
 
     if (args.tag is None) == (args.week is None):
-        raise CourseError.at("command line", None, "give --tag NAME --message TEXT (tag what was deployed) or --week N (release the schedule), not both and not neither")
+        raise CourseError.at(
+            "command line",
+            None,
+            "give --tag NAME --message TEXT (tag what was deployed) or --week N (release the schedule), not both and not neither",
+        )
     if args.week is not None:
         return release_week(args)
     if not args.message:
@@ -75,15 +135,27 @@ def release_handler(args) -> int:
 
 def release_week(args) -> int:
     flags = {"errata": args.errata, "force": args.force, "confirm": args.confirm, "dry": args.dry_run}
-    return doit(args, ["release", f"week={args.week}", *[f"{name}=1" for name, on in flags.items() if on]], target_repo_env(args))
+    return doit(
+        args,
+        ["release", f"week={args.week}", *[f"{name}=1" for name, on in flags.items() if on]],
+        target_repo_env(args),
+    )
 
 
 # --- tito module release / validate / status ----------------------------------------------------------
 
+
 def register_module_release(modules) -> None:
-    parser = command(modules, "release", "Build, validate, check and archive modules' student release, ready to deploy", module_release_handler)
+    parser = command(
+        modules,
+        "release",
+        "Build, validate, check and archive modules' student release, ready to deploy",
+        module_release_handler,
+    )
     module_options(parser, positional=True)
-    parser.add_argument("--student", action="store_true", help="the student release (the default; kept for TinyTorch's spelling)")
+    parser.add_argument(
+        "--student", action="store_true", help="the student release (the default; kept for TinyTorch's spelling)"
+    )
 
 
 def module_release_handler(args) -> int:
@@ -94,9 +166,16 @@ def module_release_handler(args) -> int:
 
 
 def register_module_validate(modules) -> None:
-    parser = command(modules, "validate", "Lint, build and run modules in a real kernel (solution passes, student fails only at stubs)", module_validate_handler)
+    parser = command(
+        modules,
+        "validate",
+        "Lint, build and run modules in a real kernel (solution passes, student fails only at stubs)",
+        module_validate_handler,
+    )
     module_options(parser, positional=True)
-    parser.add_argument("--nbgrader", action="store_true", help="also check the built notebooks against nbgrader's schema and rules")
+    parser.add_argument(
+        "--nbgrader", action="store_true", help="also check the built notebooks against nbgrader's schema and rules"
+    )
 
 
 def module_validate_handler(args) -> int:
@@ -111,7 +190,12 @@ def module_validate_handler(args) -> int:
 
 
 def register_module_status(modules) -> None:
-    parser = command(modules, "status", "Per module: built, validated, checked, archived, released, solutions released, week", module_status_handler)
+    parser = command(
+        modules,
+        "status",
+        "Per module: built, validated, checked, archived, released, solutions released, week",
+        module_status_handler,
+    )
     module_options(parser, positional=True)
 
 

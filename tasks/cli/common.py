@@ -1,4 +1,5 @@
 """What every tito command shares: command groups, finding the course, module names, running doit."""
+
 from __future__ import annotations
 
 import difflib
@@ -54,7 +55,11 @@ def course_root(args) -> Path:
     for folder in [start, *start.parents]:
         if (folder / COURSE_FILE).is_file() and (folder / "dodo.py").is_file():
             return folder
-    raise CourseError.at(str(start), None, "is not inside a course repository (no course.yaml and dodo.py here or above); cd into the course or pass -C DIR")
+    raise CourseError.at(
+        str(start),
+        None,
+        "is not inside a course repository (no course.yaml and dodo.py here or above); cd into the course or pass -C DIR",
+    )
 
 
 def load_course(args):
@@ -84,7 +89,9 @@ def find_module(course, text: str):
     close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.5)
     hint = f"did you mean '{close[0]}'? " if close else ""
     listing = ", ".join(f"{module_number(m) or '-'} {m.name}" for m in course.modules)
-    raise CourseError.at("course.yaml", None, f"no module '{text}'; {hint}(modules: {listing}; give a name, number or folder)")
+    raise CourseError.at(
+        "course.yaml", None, f"no module '{text}'; {hint}(modules: {listing}; give a name, number or folder)"
+    )
 
 
 def chosen_modules(course, args) -> list:
@@ -97,7 +104,11 @@ def chosen_modules(course, args) -> list:
             raise CourseError.at("command line", None, "give module names or --all, not both")
         return list(course.modules)
     if not names:
-        raise CourseError.at("command line", None, "which module? give one by name, number or folder (e.g. tensor, 01, 01_tensor), or --all")
+        raise CourseError.at(
+            "command line",
+            None,
+            "which module? give one by name, number or folder (e.g. tensor, 01, 01_tensor), or --all",
+        )
     return list(dict.fromkeys(find_module(course, name) for name in names))
 
 
@@ -107,7 +118,9 @@ def target_repo_env(args) -> dict:
     return {STUDENT_REPO_ENV: str(Path(target).resolve())} if target else {}
 
 
-def run_doit(root: Path, doit_args: list[str], env: dict | None = None, capture: bool = False) -> subprocess.CompletedProcess:
+def run_doit(
+    root: Path, doit_args: list[str], env: dict | None = None, capture: bool = False
+) -> subprocess.CompletedProcess:
     """Run `python -m doit ARGS` in the course: doit's own reporter prints, its exit status is returned.
 
     A subprocess, so each run takes the build lock, saves its state on SIGTERM and uses the course's engine.

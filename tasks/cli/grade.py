@@ -4,6 +4,7 @@ Grades every submission under submissions/<student>/<module>/ on Dask (an embedd
 `--scheduler tcp://HOST:8786` / course.yaml grading.scheduler), writes the gradebook
 (grades/gradebook.sqlite) and, with --feedback, each student's feedback under build/feedback/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,11 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    grade = subparsers.add_parser("grade", help="grade collected submissions into the gradebook (on Dask)",
-                                  description=__doc__.split("\n\n")[1].replace("\n", " "))
+    grade = subparsers.add_parser(
+        "grade",
+        help="grade collected submissions into the gradebook (on Dask)",
+        description=__doc__.split("\n\n")[1].replace("\n", " "),
+    )
     add_arguments(grade, several=True)
     modules = module_group(subparsers)
     single = modules.add_parser("grade", help="grade one module's collected submissions")
@@ -43,19 +47,32 @@ def add_arguments(parser, several: bool) -> None:
         parser.add_argument("modules", nargs=1, metavar="MODULE", help="the module to grade")
     parser.add_argument("--feedback", action="store_true", help="also write each student's feedback (build/feedback/)")
     parser.add_argument("--scheduler", metavar="tcp://HOST:8786", help="grade on this existing Dask cluster")
-    parser.add_argument("--workers", type=int, metavar="N", help="workers of the embedded cluster (default: one per core)")
-    parser.add_argument("--force", action="store_true", help="grade again even what the gradebook has under the same key")
-    parser.add_argument("--own-package", action="store_true", help="grade against the student's own earlier modules, not the reference ones")
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="workers of the embedded cluster (default: one per core)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="grade again even what the gradebook has under the same key"
+    )
+    parser.add_argument(
+        "--own-package",
+        action="store_true",
+        help="grade against the student's own earlier modules, not the reference ones",
+    )
     parser.set_defaults(func=handle)
 
 
 def course_root(args) -> Path:
     from ..base.errors import CourseError
+
     start = Path(getattr(args, "course", None) or os.getcwd()).resolve()
     for folder in [start, *start.parents]:
         if (folder / "course.yaml").is_file():
             return folder
-    raise CourseError.at(str(start), None, "is not inside a course repository (no course.yaml here or above); cd into the course or pass -C DIR")
+    raise CourseError.at(
+        str(start),
+        None,
+        "is not inside a course repository (no course.yaml here or above); cd into the course or pass -C DIR",
+    )
 
 
 def handle(args) -> int:
@@ -64,6 +81,7 @@ def handle(args) -> int:
     from ..grade import gradebook
     from ..grade.feedback import write_feedback
     from ..grade.run import grade, modules_to_grade
+
     if not args.modules and not getattr(args, "all", False):
         raise CourseError.at("tito grade", None, "name the modules to grade (e.g. `tito grade tensor`) or pass --all")
     if args.workers is not None and args.workers < 1:
@@ -71,7 +89,15 @@ def handle(args) -> int:
     course, paths = load(str(course_root(args)))
     stop_on_sigterm()
     names = [] if getattr(args, "all", False) else list(args.modules)
-    outcome = grade(course, paths, names, scheduler=args.scheduler, workers=args.workers, force=args.force, own_package=args.own_package)
+    outcome = grade(
+        course,
+        paths,
+        names,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        force=args.force,
+        own_package=args.own_package,
+    )
     print(summary(outcome, paths))
     problems = []
     if args.feedback:
@@ -96,7 +122,9 @@ def stop_on_sigterm() -> None:
 
 def summary(outcome, paths) -> str:
     unreadable = [r for r in outcome.graded if r.status == "error"]
-    lines = [f"graded {len(outcome.graded)} submission(s), {outcome.skipped} already up to date, {len(outcome.failed)} could not be graded"]
+    lines = [
+        f"graded {len(outcome.graded)} submission(s), {outcome.skipped} already up to date, {len(outcome.failed)} could not be graded"
+    ]
     lines += [f"  {r.message}" for r in unreadable]
     lines.append(f"gradebook: {paths.rel(paths.gradebook)}")
     return "\n".join(lines)
@@ -105,12 +133,13 @@ def summary(outcome, paths) -> str:
 def main(argv: list[str] | None = None) -> int:
     """`python -m tasks.cli.grade ...` (the same as `tito grade ...`)."""
     from ..base.errors import CourseError
+
     top = argparse.ArgumentParser(prog="tito")
     top.add_argument("-C", "--course", metavar="DIR", help="the course repository")
     register(top.add_subparsers(title="commands", metavar="COMMAND"))
     argv = list(sys.argv[1:] if argv is None else argv)
     lead = argv[:2] if argv[:1] in (["-C"], ["--course"]) else []
-    args = top.parse_args([*lead, "grade", *argv[len(lead):]])
+    args = top.parse_args([*lead, "grade", *argv[len(lead) :]])
     try:
         return args.func(args)
     except CourseError as error:

@@ -4,6 +4,7 @@ Thin: each handler loads the course, calls tasks/grade/ (collect.py, report.py, 
 what it returns. A student's bad submission is listed, not an error: `tito collect` exits 0 when it ran,
 whatever the students sent; the instructor's own mistakes (roster, dates, names) exit 2 with file:line.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,17 +13,49 @@ from .common import chosen_modules, command, group, load_course
 
 
 def register(subparsers) -> None:
-    collect = command(subparsers, "collect", "Gather submissions into submissions/<student>/<module>/ (roster repositories or an nbgrader folder)", collect_handler)
-    collect.add_argument("modules", nargs="*", metavar="MODULE", help="module name, number or folder (tensor, 01, 01_tensor)")
+    collect = command(
+        subparsers,
+        "collect",
+        "Gather submissions into submissions/<student>/<module>/ (roster repositories or an nbgrader folder)",
+        collect_handler,
+    )
+    collect.add_argument(
+        "modules", nargs="*", metavar="MODULE", help="module name, number or folder (tensor, 01, 01_tensor)"
+    )
     collect.add_argument("--all", action="store_true", help="every module in course.yaml")
-    collect.add_argument("--before", metavar="WHEN", help="take the last commit before this time (ISO, UTC unless a zone is given) instead of the module's deadline")
-    collect.add_argument("--from", dest="folder", metavar="DIR", help="collect from a folder in nbgrader's submitted/<student>/<module>/ layout instead of git")
+    collect.add_argument(
+        "--before",
+        metavar="WHEN",
+        help="take the last commit before this time (ISO, UTC unless a zone is given) instead of the module's deadline",
+    )
+    collect.add_argument(
+        "--from",
+        dest="folder",
+        metavar="DIR",
+        help="collect from a folder in nbgrader's submitted/<student>/<module>/ layout instead of git",
+    )
     collect.add_argument("--roster", metavar="CSV", help="the roster to use instead of course.yaml's grading.roster")
-    grades = command(subparsers, "grades", "Summarise the gradebook; write build/grades/grades.csv, the long CSV and score plots", grades_handler)
-    grades.add_argument("--hand", metavar="CSV", help="first store these hand scores (student,module,grade_id,points[,comment]) in the gradebook")
+    grades = command(
+        subparsers,
+        "grades",
+        "Summarise the gradebook; write build/grades/grades.csv, the long CSV and score plots",
+        grades_handler,
+    )
+    grades.add_argument(
+        "--hand",
+        metavar="CSV",
+        help="first store these hand scores (student,module,grade_id,points[,comment]) in the gradebook",
+    )
     nbgrader = group(subparsers, "nbgrader", "nbgrader interoperability")
-    export = command(nbgrader, "export", "Write an nbgrader course directory (source, release, submitted, nbgrader_config.py)", export_handler)
-    export.add_argument("modules", nargs="*", metavar="MODULE", help="module name, number or folder (tensor, 01, 01_tensor)")
+    export = command(
+        nbgrader,
+        "export",
+        "Write an nbgrader course directory (source, release, submitted, nbgrader_config.py)",
+        export_handler,
+    )
+    export.add_argument(
+        "modules", nargs="*", metavar="MODULE", help="module name, number or folder (tensor, 01, 01_tensor)"
+    )
     export.add_argument("--all", action="store_true", help="every module in course.yaml")
     export.add_argument("--to", metavar="DIR", help="the nbgrader course directory (default: nbgrader/)")
 
@@ -31,7 +64,14 @@ def collect_handler(args) -> int:
     from ..grade.collect import collect, summary
 
     course, paths = load_course(args)
-    results = collect(course, paths, chosen_modules(course, args), folder=args.folder, roster=args.roster and str(Path(args.roster).resolve()), before=args.before)
+    results = collect(
+        course,
+        paths,
+        chosen_modules(course, args),
+        folder=args.folder,
+        roster=args.roster and str(Path(args.roster).resolve()),
+        before=args.before,
+    )
     print(summary(results))
     return 0
 

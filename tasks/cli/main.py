@@ -1,4 +1,5 @@
 """`tito`: parse the command line, dispatch to a command module's handler, turn user errors into messages."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,17 @@ COMMANDS = [
 def parser() -> argparse.ArgumentParser:
     from .common import formatter
 
-    top = argparse.ArgumentParser(prog="tito", formatter_class=formatter, description="TinyTorch course tools: build, check and release the course (a layer over `doit`).")
-    top.add_argument("-C", "--course", metavar="DIR", help="the course repository (default: the folder holding course.yaml, from here upwards)")
+    top = argparse.ArgumentParser(
+        prog="tito",
+        formatter_class=formatter,
+        description="TinyTorch course tools: build, check and release the course (a layer over `doit`).",
+    )
+    top.add_argument(
+        "-C",
+        "--course",
+        metavar="DIR",
+        help="the course repository (default: the folder holding course.yaml, from here upwards)",
+    )
     subparsers = top.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(subparsers)
@@ -38,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tito: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001: only CourseError is the user's; anything else is re-raised
+    except Exception as error:  # only CourseError is the user's; anything else is re-raised
         from ..base.errors import CourseError
 
         if isinstance(error, CourseError):

@@ -9,6 +9,7 @@ The rules nbgrader enforces when it generates and autogrades an assignment:
 - every autograded solution (a code cell with solution: true) is followed by at least one test cell before
   the next solution cell or the notebook's end.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,12 +21,19 @@ BOOLEAN_KEYS = ("grade", "solution", "locked")
 
 def nbgrader_cells(nb: dict) -> list[tuple[int, dict, dict]]:
     """(cell number from 1, cell, its nbgrader metadata) for every cell that has some."""
-    return [(n, cell, cell["metadata"]["nbgrader"]) for n, cell in enumerate(nb.get("cells", []), 1)
-            if isinstance(cell.get("metadata", {}).get("nbgrader"), dict)]
+    return [
+        (n, cell, cell["metadata"]["nbgrader"])
+        for n, cell in enumerate(nb.get("cells", []), 1)
+        if isinstance(cell.get("metadata", {}).get("nbgrader"), dict)
+    ]
 
 
 def schema_problems(meta: dict) -> list[str]:
-    problems = [f"'{key}' must be true or false, found {meta.get(key)!r}" for key in BOOLEAN_KEYS if not isinstance(meta.get(key), bool)]
+    problems = [
+        f"'{key}' must be true or false, found {meta.get(key)!r}"
+        for key in BOOLEAN_KEYS
+        if not isinstance(meta.get(key), bool)
+    ]
     if meta.get("schema_version") != 3:
         problems.append(f"schema_version must be 3, found {meta.get('schema_version')!r}")
     if not isinstance(meta.get("grade_id"), str) or not meta.get("grade_id", "").strip():
@@ -69,10 +77,24 @@ def notebook_findings(nb: dict, file: str) -> list[Finding]:
             findings.append(Finding(file, None, f"cell '{meta.get('grade_id', '?')}': {problem}", cell=number))
         grade_id = meta.get("grade_id")
         if grade_id in seen:
-            findings.append(Finding(file, None, f"grade_id '{grade_id}' is used again (first in cell {seen[grade_id]}); nbgrader needs unique ids", cell=number))
+            findings.append(
+                Finding(
+                    file,
+                    None,
+                    f"grade_id '{grade_id}' is used again (first in cell {seen[grade_id]}); nbgrader needs unique ids",
+                    cell=number,
+                )
+            )
         seen.setdefault(grade_id, number)
     for number, grade_id in untested_solutions(cells):
-        findings.append(Finding(file, None, f"solution cell '{grade_id}' has no autograded test cell after it (before the next solution); add a graded, locked test cell with points", cell=number))
+        findings.append(
+            Finding(
+                file,
+                None,
+                f"solution cell '{grade_id}' has no autograded test cell after it (before the next solution); add a graded, locked test cell with points",
+                cell=number,
+            )
+        )
     return findings
 
 

@@ -1,4 +1,5 @@
 """`tito module status`: each module's state, from doit's own up-to-date check and the student repo's tree."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,13 @@ from pathlib import Path
 
 from .common import STUDENT_REPO_ENV, module_number, run_doit
 
-STEPS = [("built", "student"), ("exported", "export"), ("validated", "validate"), ("checked", "check_student"), ("archived", "archive")]
+STEPS = [
+    ("built", "student"),
+    ("exported", "export"),
+    ("validated", "validate"),
+    ("checked", "check_student"),
+    ("archived", "archive"),
+]
 
 
 def task_states(root: Path, env: dict) -> dict[str, str]:
@@ -16,7 +23,9 @@ def task_states(root: Path, env: dict) -> dict[str, str]:
     if result.returncode != 0:
         from ..base.errors import CourseError
 
-        raise CourseError.at("course.yaml", None, f"doit list failed: {(result.stderr or result.stdout).strip()[-800:]}")
+        raise CourseError.at(
+            "course.yaml", None, f"doit list failed: {(result.stderr or result.stdout).strip()[-800:]}"
+        )
     states = {}
     for line in result.stdout.splitlines():
         parts = line.split()
@@ -30,7 +39,9 @@ def released_files(repo: Path) -> set[str] | None:
     if not (repo / ".git").exists():
         return None
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
-    proc = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD"], capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD"], capture_output=True, text=True, env=env
+    )
     return set(proc.stdout.split()) if proc.returncode == 0 else set()
 
 
@@ -41,9 +52,13 @@ def word(state: str | None, output_exists: bool) -> str:
 
 
 def module_row(module, paths, states, present) -> list[str]:
-    outputs = {"student": paths.student_notebook(module), "export": paths.student_notebook(module),
-               "validate": paths.executed_notebook(module), "check_student": paths.student_check(module),
-               "archive": paths.archive(module)}
+    outputs = {
+        "student": paths.student_notebook(module),
+        "export": paths.student_notebook(module),
+        "validate": paths.executed_notebook(module),
+        "check_student": paths.student_check(module),
+        "archive": paths.archive(module),
+    }
     row = [module_number(module) or "-", module.name]
     row += [word(states.get(f"{task}:{module.name}"), outputs[task].exists()) for _, task in STEPS]
     exercises = present is not None and any(p.startswith(f"{paths.repo_module_dir(module)}/") for p in present)
@@ -62,6 +77,15 @@ def print_status(root: Path, course, paths, modules, env: dict) -> int:
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
     shown = paths.rel(repo)
-    print(f"\nweeks: exercises/solutions release week. stale: built once, but its inputs changed since (run `tito module release`).")
-    print(f"student repo {shown}: " + ("not created yet (the first deploy or release creates it)" if present is None else f"{len(present)} files on its branch"))
+    print(
+        f"\nweeks: exercises/solutions release week. stale: built once, but its inputs changed since (run `tito module release`)."
+    )
+    print(
+        f"student repo {shown}: "
+        + (
+            "not created yet (the first deploy or release creates it)"
+            if present is None
+            else f"{len(present)} files on its branch"
+        )
+    )
     return 0

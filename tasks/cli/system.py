@@ -1,4 +1,5 @@
 """`tito doctor` / `tito system health` / `tito system info`: is this machine ready to build the course?"""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,12 @@ MIN_PYTHON = (3, 11)
 
 
 def register(subparsers) -> None:
-    command(subparsers, "doctor", "Check this machine: Python, venv, packages, kernel, git, student repo, build lock", health_handler)
+    command(
+        subparsers,
+        "doctor",
+        "Check this machine: Python, venv, packages, kernel, git, student repo, build lock",
+        health_handler,
+    )
     system = group(subparsers, "system", "This machine and this course: health checks and versions")
     command(system, "health", "Check this machine (the same as `tito doctor`)", health_handler)
     command(system, "info", "Versions and paths: Python, doit, the course, the student repo", info_handler)
@@ -55,14 +61,20 @@ def load(args):
 
 def check_python(checks: Checks) -> None:
     version = ".".join(map(str, sys.version_info[:3]))
-    checks.report(sys.version_info >= MIN_PYTHON, f"Python {version} ({sys.executable})",
-                  "install Python 3.11 or newer and rebuild the venv: make distclean && make venv PYTHON=python3.11")
+    checks.report(
+        sys.version_info >= MIN_PYTHON,
+        f"Python {version} ({sys.executable})",
+        "install Python 3.11 or newer and rebuild the venv: make distclean && make venv PYTHON=python3.11",
+    )
 
 
 def check_venv(checks: Checks) -> None:
     inside = sys.prefix != sys.base_prefix
-    checks.report(inside, f"virtual environment: {sys.prefix if inside else 'none (system Python)'}",
-                  "run tito from the course's venv: make venv, then .venv/bin/tito (or activate .venv)")
+    checks.report(
+        inside,
+        f"virtual environment: {sys.prefix if inside else 'none (system Python)'}",
+        "run tito from the course's venv: make venv, then .venv/bin/tito (or activate .venv)",
+    )
 
 
 def pinned(requirements: Path) -> dict[str, str]:
@@ -86,16 +98,26 @@ def check_packages(checks: Checks, requirements: Path) -> None:
             have = None
         if have != version:
             wrong.append(f"{name} {have or 'missing'} (pinned {version})")
-    checks.report(not wrong, "packages match requirements.txt" if not wrong else f"packages differ from requirements.txt: {'; '.join(wrong[:8])}" + (f"; and {len(wrong) - 8} more" if len(wrong) > 8 else ""),
-                  "make venv (reinstalls the pins)")
+    checks.report(
+        not wrong,
+        "packages match requirements.txt"
+        if not wrong
+        else f"packages differ from requirements.txt: {'; '.join(wrong[:8])}"
+        + (f"; and {len(wrong) - 8} more" if len(wrong) > 8 else ""),
+        "make venv (reinstalls the pins)",
+    )
 
 
 def check_kernel(checks: Checks, kernel: str) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
 
     specs = KernelSpecManager().find_kernel_specs()
-    checks.report(kernel in specs, f"Jupyter kernel '{kernel}' (course.yaml execution.kernel)" + (f": {specs[kernel]}" if kernel in specs else f" not found; installed: {', '.join(sorted(specs)) or 'none'}"),
-                  f"{sys.executable} -m ipykernel install --user --name {kernel}, or set execution.kernel in course.yaml to an installed one")
+    checks.report(
+        kernel in specs,
+        f"Jupyter kernel '{kernel}' (course.yaml execution.kernel)"
+        + (f": {specs[kernel]}" if kernel in specs else f" not found; installed: {', '.join(sorted(specs)) or 'none'}"),
+        f"{sys.executable} -m ipykernel install --user --name {kernel}, or set execution.kernel in course.yaml to an installed one",
+    )
 
 
 def git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -110,7 +132,9 @@ def check_git(checks: Checks) -> None:
         return
     checks.report(True, version)
     name, email = git("config", "user.name").stdout.strip(), git("config", "user.email").stdout.strip()
-    checks.note(f"git identity: {name or '(no user.name)'} <{email or 'no user.email'}> (releases are authored as course.yaml's student_repo.author)")
+    checks.note(
+        f"git identity: {name or '(no user.name)'} <{email or 'no user.email'}> (releases are authored as course.yaml's student_repo.author)"
+    )
 
 
 def check_student_repo(checks: Checks, paths) -> None:
@@ -122,9 +146,11 @@ def check_student_repo(checks: Checks, paths) -> None:
     dirty = [line for line in git("status", "--porcelain", cwd=repo).stdout.splitlines() if line.strip()]
     tags = git("tag", "--list", "--sort=-creatordate", cwd=repo).stdout.split()
     wanted = paths.course.student_repo.branch
-    checks.report(branch == wanted and not dirty,
-                  f"student repo {shown}: on {branch}, {'clean' if not dirty else f'{len(dirty)} uncommitted change(s)'}, last tag {tags[0] if tags else 'none'}",
-                  f"git -C {shown} checkout {wanted}; commit or remove the changes (releases refuse a dirty repo)")
+    checks.report(
+        branch == wanted and not dirty,
+        f"student repo {shown}: on {branch}, {'clean' if not dirty else f'{len(dirty)} uncommitted change(s)'}, last tag {tags[0] if tags else 'none'}",
+        f"git -C {shown} checkout {wanted}; commit or remove the changes (releases refuse a dirty repo)",
+    )
 
 
 def check_lock(checks: Checks, lock_file: Path) -> None:
@@ -138,7 +164,9 @@ def check_lock(checks: Checks, lock_file: Path) -> None:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            checks.note(f"build lock: held by {handle.read().strip() or 'another process'} (a doit run is building; others wait for it)")
+            checks.note(
+                f"build lock: held by {handle.read().strip() or 'another process'} (a doit run is building; others wait for it)"
+            )
             return
         fcntl.flock(handle, fcntl.LOCK_UN)
     checks.note("build lock: free")
@@ -154,6 +182,8 @@ def info_handler(args) -> int:
     print(f"doit         {metadata.version('doit')}")
     print(f"course       {course.name} ({len(course.modules)} modules) at {root}")
     print(f"outputs      {', '.join(course.outputs)}; archive {course.archive}; kernel {course.execution.kernel}")
-    print(f"student repo {paths.rel(paths.student_repo)} (branch {course.student_repo.branch}, tags {course.student_repo.tag}, remote {course.student_repo.remote or 'none'})")
+    print(
+        f"student repo {paths.rel(paths.student_repo)} (branch {course.student_repo.branch}, tags {course.student_repo.tag}, remote {course.student_repo.remote or 'none'})"
+    )
     print(f"platform     {sys.platform}, {os.cpu_count()} cores")
     return 0

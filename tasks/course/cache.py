@@ -7,6 +7,7 @@ that look at the file system (sources exist, paths stay in the repository) run a
 if one fails, course.yaml is loaded afresh, which reports the problem with its line. A missing,
 unreadable or stale cache is only a slower start; failing to write it is ignored.
 """
+
 from __future__ import annotations
 
 import hashlib

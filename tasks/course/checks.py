@@ -2,6 +2,7 @@
 
 Pure functions of the built Course and the YAML nodes (for line numbers); config.py runs them on load and
 cache.py reruns the file-system ones (`file_system_changed`) on every use of a cached Course."""
+
 from __future__ import annotations
 
 import difflib
@@ -32,7 +33,11 @@ def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
         fail(repo_keys.get("path", repo_node), f"student_repo.path: '{course.student_repo.path}' {problem}")
     init_problem = package_init_problem(course)
     if init_problem:
-        key = next((k for k, _ in values["__top__"].value if k.value == "package_init"), None) if "__top__" in values else None
+        key = (
+            next((k for k, _ in values["__top__"].value if k.value == "package_init"), None)
+            if "__top__" in values
+            else None
+        )
         fail(key, f"package_init: '{course.package_init}' {init_problem}")
     seen: dict[str, int] = {}
     folders: dict[str, str] = {}
@@ -40,15 +45,27 @@ def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
         where = f"modules[{index}]"
         keys = {k.value: v for k, v in node.value}
         if not NAME_RE.match(module.name):
-            fail(keys["name"], f"{where}.name: '{module.name}' must be lower case letters, digits and _ (it names tasks and files)")
+            fail(
+                keys["name"],
+                f"{where}.name: '{module.name}' must be lower case letters, digits and _ (it names tasks and files)",
+            )
         if module.name in seen:
-            fail(keys["name"], f"{where}.name: duplicate module name '{module.name}' (first on line {seen[module.name]}); rename one")
+            fail(
+                keys["name"],
+                f"{where}.name: duplicate module name '{module.name}' (first on line {seen[module.name]}); rename one",
+            )
         seen.setdefault(module.name, line_of(keys["name"]))
         if module.slug in folders:
-            fail(keys["folder"], f"{where}.folder: '{module.slug}' is already the folder of module '{folders[module.slug]}'; each module needs its own folder")
+            fail(
+                keys["folder"],
+                f"{where}.folder: '{module.slug}' is already the folder of module '{folders[module.slug]}'; each module needs its own folder",
+            )
         folders.setdefault(module.slug, module.name)
         if module.solutions < module.release:
-            fail(keys["solutions"], f"{where}.solutions: week {module.solutions} is before the release week {module.release}; solutions must come out in or after the release week")
+            fail(
+                keys["solutions"],
+                f"{where}.solutions: week {module.solutions} is before the release week {module.release}; solutions must come out in or after the release week",
+            )
         check_paths(course.root, module, keys, where, fail)
         check_data_globs(raw["data"], where, fail)
     check_dependencies(course, values["modules"], fail)
@@ -74,7 +91,10 @@ def check_grading(course: Course, values: dict | None, fail) -> None:
     for key in ("roster", "submitted"):
         relative = getattr(course.grading, key)
         if relative is not None and not inside(course.root, relative):
-            fail(keys[key], f"grading.{key}: '{relative}' leaves the repository; use a path inside it such as 'grading/{key}'")
+            fail(
+                keys[key],
+                f"grading.{key}: '{relative}' leaves the repository; use a path inside it such as 'grading/{key}'",
+            )
 
 
 def within(root: Path, path: Path) -> bool:
@@ -149,25 +169,44 @@ def path_problems(root: Path, module: Module) -> list[tuple[str, str]]:
     if not inside(root, module.folder):
         return [("folder", f"'{module.folder}' leaves the repository; use a relative path such as 'modules/01_tensor'")]
     if (root / module.folder).resolve() == root.resolve():
-        return [("folder", f"'{module.folder}' is the repository root; give the module its own folder such as 'modules/01_tensor'")]
+        return [
+            (
+                "folder",
+                f"'{module.folder}' is the repository root; give the module its own folder such as 'modules/01_tensor'",
+            )
+        ]
     if "/" in module.source or "\\" in module.source or module.source in (".", ".."):
         return [("source", f"'{module.source}' must be a file name inside the module folder '{module.folder}'")]
     path = root / module.folder / module.source
     if path.suffix not in (".py", ".ipynb"):
         return [("source", f"'{module.source}' must be a .py (jupytext percent) or .ipynb file")]
     if path.is_symlink() and not within(root, path):
-        return [("source", f"'{module.folder}/{module.source}' is a symlink out of the repository; copy the file in instead")]
+        return [
+            (
+                "source",
+                f"'{module.folder}/{module.source}' is a symlink out of the repository; copy the file in instead",
+            )
+        ]
     if not path.exists():
         return [("source", f"'{module.folder}/{module.source}' does not exist; create it or fix the name")]
     if not path.is_file():
-        return [("source", f"'{module.folder}/{module.source}' is not a file (a directory?); point source at the module's .py or .ipynb file")]
+        return [
+            (
+                "source",
+                f"'{module.folder}/{module.source}' is not a file (a directory?); point source at the module's .py or .ipynb file",
+            )
+        ]
     return []
 
 
 def file_system_changed(course: Course) -> bool:
     """Would loading course.yaml now find a problem in the file system that it did not find before?
     (A cached Course is only used when not: course_cache.py.)"""
-    return student_repo_problem(course) is not None or package_init_problem(course) is not None or any(path_problems(course.root, m) for m in course.modules)
+    return (
+        student_repo_problem(course) is not None
+        or package_init_problem(course) is not None
+        or any(path_problems(course.root, m) for m in course.modules)
+    )
 
 
 def check_dependencies(course: Course, entries: list, fail) -> None:
@@ -177,18 +216,27 @@ def check_dependencies(course: Course, entries: list, fail) -> None:
         return  # duplicate names are reported; dependencies on them cannot be judged until they are fixed
     cycle = find_cycle(course)
     for index, ((raw, node), module) in enumerate(zip(entries, course.modules)):
-        for (dep, dep_node) in raw["depends_on"]:
+        for dep, dep_node in raw["depends_on"]:
             where = f"modules[{index}].depends_on"
             if dep not in order:
                 close = difflib.get_close_matches(dep, list(order), n=1)
                 hint = f" did you mean '{close[0]}'?" if close else f" Known modules: {', '.join(order)}."
                 fail(dep_node, f"{where}: '{dep}' is not a module of this course.{hint}")
             elif cycle and module.name in cycle and dep in cycle:
-                fail(dep_node, f"{where}: dependency cycle {' -> '.join(cycle)}; a module can only depend on earlier ones")
+                fail(
+                    dep_node,
+                    f"{where}: dependency cycle {' -> '.join(cycle)}; a module can only depend on earlier ones",
+                )
             elif order[dep] >= order[module.name]:
-                fail(dep_node, f"{where}: '{dep}' comes later in the course than '{module.name}'; a module can only depend on earlier modules (reorder the list)")
+                fail(
+                    dep_node,
+                    f"{where}: '{dep}' comes later in the course than '{module.name}'; a module can only depend on earlier modules (reorder the list)",
+                )
             elif course.module(dep).release > module.release:
-                fail(dep_node, f"{where}: '{dep}' is released in week {course.module(dep).release}, after '{module.name}' (week {module.release}); students would lack it: release '{dep}' in week {module.release} or earlier, or '{module.name}' later")
+                fail(
+                    dep_node,
+                    f"{where}: '{dep}' is released in week {course.module(dep).release}, after '{module.name}' (week {module.release}); students would lack it: release '{dep}' in week {module.release} or earlier, or '{module.name}' later",
+                )
 
 
 def find_cycle(course: Course) -> list[str] | None:
@@ -201,7 +249,7 @@ def find_cycle(course: Course) -> list[str] | None:
             if dep not in known:
                 continue
             if state.get(dep) == 1:
-                return trail[trail.index(dep):] + [dep] if dep in trail else [name, dep]
+                return trail[trail.index(dep) :] + [dep] if dep in trail else [name, dep]
             if dep not in state:
                 found = visit(dep, trail + [dep])
                 if found:

@@ -5,6 +5,7 @@ then turned into the frozen dataclasses of model.py and checked as a whole (chec
 imported only to do that: a doit start with an unchanged course.yaml gets its Course from
 course_cache.py and never imports it.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -17,7 +18,17 @@ from typing import Any, Callable
 from ..base.errors import CourseError, Finding
 from .checks import check_course, file_system_changed, inside, line_of, path_problems, within  # noqa: F401 (re-exported)
 from .model import (  # noqa: F401 (re-exported: callers name the model through config)
-    ARCHIVES, COURSE_FILE, NAME_RE, OUTPUTS, Author, Course, Execution, Grading, Module, StudentRepo, UnknownModule,
+    ARCHIVES,
+    COURSE_FILE,
+    NAME_RE,
+    OUTPUTS,
+    Author,
+    Course,
+    Execution,
+    Grading,
+    Module,
+    StudentRepo,
+    UnknownModule,
 )
 
 
@@ -43,6 +54,7 @@ class Reader:
 
     def mapping(self, node, path: str, keys: dict[str, Key]) -> dict | None:
         import yaml
+
         if not isinstance(node, yaml.MappingNode):
             self.fail(node, path, f"expected a mapping of keys ({', '.join(keys)}), found {describe(node)}")
             return None
@@ -73,6 +85,7 @@ class Reader:
 
 def describe(node) -> str:
     import yaml
+
     if node is None:
         return "nothing"
     if isinstance(node, yaml.MappingNode):
@@ -92,6 +105,7 @@ def scalar_type(node) -> str:
 
 def text(reader: Reader, node, path: str):
     import yaml
+
     if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str") and node.value.strip():
         return node.value
     reader.fail(node, path, f"expected non-empty text, found {describe(node)}")
@@ -100,6 +114,7 @@ def text(reader: Reader, node, path: str):
 
 def optional_text(reader: Reader, node, path: str):
     import yaml
+
     if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
         return None
     return text(reader, node, path)
@@ -108,6 +123,7 @@ def optional_text(reader: Reader, node, path: str):
 def whole_number(minimum: int) -> Callable:
     def check(reader: Reader, node, path: str):
         import yaml
+
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int"):
             value = yaml.SafeLoader("").construct_yaml_int(node)  # YAML's own reading: `01`, `1_000`, `0x10`
             if value >= minimum:
@@ -134,6 +150,7 @@ def one_of(choices: tuple[str, ...]) -> Callable:
 def list_of(item: Callable, allow_empty: bool = True) -> Callable:
     def check(reader: Reader, node, path: str):
         import yaml
+
         if not isinstance(node, yaml.SequenceNode):
             reader.fail(node, path, f"expected a list, found {describe(node)}")
             return None
@@ -158,6 +175,7 @@ def section(keys: dict[str, Key]) -> Callable:
 def moment(reader: Reader, node, path: str):
     """A deadline: a YAML timestamp or ISO 8601 text (`2026-12-07 23:59`, `2026-12-07T23:59:00+01:00`)."""
     import yaml
+
     if isinstance(node, yaml.ScalarNode) and (node.tag.endswith(":timestamp") or node.tag.endswith(":str")):
         try:
             value = datetime.fromisoformat(node.value.strip().replace("Z", "+00:00"))
@@ -165,14 +183,20 @@ def moment(reader: Reader, node, path: str):
             value = None
         if value is not None:
             return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    reader.fail(node, path, f"expected a date and time such as 2026-12-07 23:59 or 2026-12-07T23:59:00+01:00, found {describe(node)}")
+    reader.fail(
+        node,
+        path,
+        f"expected a date and time such as 2026-12-07 23:59 or 2026-12-07T23:59:00+01:00, found {describe(node)}",
+    )
     return None
 
 
 def mapping_of(value: Callable) -> Callable:
     """A mapping of names to values, e.g. grading.deadlines: {tensor: 2026-12-07 23:59}: [(name, value, node)]."""
+
     def check(reader: Reader, node, path: str):
         import yaml
+
         if not isinstance(node, yaml.MappingNode):
             reader.fail(node, path, f"expected a mapping of module names to values, found {describe(node)}")
             return None
@@ -184,7 +208,11 @@ def mapping_of(value: Callable) -> Callable:
 def scheduler_address(reader: Reader, node, path: str):
     value = optional_text(reader, node, path)
     if value is not None and not re.match(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$", value):
-        reader.fail(node, path, f"'{value}' is not a Dask scheduler address; write it as tcp://HOST:8786, or null for an embedded cluster")
+        reader.fail(
+            node,
+            path,
+            f"'{value}' is not a Dask scheduler address; write it as tcp://HOST:8786, or null for an embedded cluster",
+        )
         return None
     return value
 
@@ -192,6 +220,7 @@ def scheduler_address(reader: Reader, node, path: str):
 def optional_number(minimum: int) -> Callable:
     def check(reader: Reader, node, path: str):
         import yaml
+
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
             return None
         return whole_number(minimum)(reader, node, path)
@@ -241,6 +270,7 @@ COURSE = {
 
 # --- loading ------------------------------------------------------------------------------------------
 
+
 def load_course(root: Path, filename: str = COURSE_FILE) -> Course:
     """Read and validate `root/course.yaml`; raise CourseError naming every problem with its line."""
     root = Path(root).resolve()
@@ -260,6 +290,7 @@ def load_course(root: Path, filename: str = COURSE_FILE) -> Course:
 
 def compose(path: Path, filename: str):
     import yaml
+
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -270,7 +301,9 @@ def compose(path: Path, filename: str):
         line = data[: error.start].count(b"\n") + 1
         raise CourseError.at(filename, line, "is not valid UTF-8 text; save the file as UTF-8")
     try:
-        node = yaml.compose(content, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 10x faster, keeps line marks
+        node = yaml.compose(
+            content, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )  # libyaml: 10x faster, keeps line marks
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark else None

@@ -1,5 +1,6 @@
 """The course at a root: parsed once per version of its course.yaml (and per process), handed out as
 immutable values. There is no current course: callers pass the root (actions) or (course, paths) (creators)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -5,6 +5,7 @@ temp leftovers never ship even when a glob matches them, nor does the source its
 its place). Symlinks are refused when they leave the repository or lead to the source. Pure functions on
 relative POSIX paths; the file walk is Paths.data_files.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -16,8 +17,23 @@ from ..base.errors import CourseError, Finding
 
 # never shipped, whatever `data:` says: editor backups and swap files, merge leftovers, OS and tool caches,
 # and every hidden file or folder (VCS metadata, .env files, editor lock files `.#name`)
-LEFTOVERS = ("*~", "*.bak", "*.orig", "*.rej", "#*#", ".*", "*.swp", "*.swo", "*.tmp", "*.pyc",
-             "__pycache__", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db", "desktop.ini")
+LEFTOVERS = (
+    "*~",
+    "*.bak",
+    "*.orig",
+    "*.rej",
+    "#*#",
+    ".*",
+    "*.swp",
+    "*.swo",
+    "*.tmp",
+    "*.pyc",
+    "__pycache__",
+    ".ipynb_checkpoints",
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+)
 
 
 def is_leftover(name: str) -> bool:
@@ -43,9 +59,9 @@ def glob_regex(glob: str) -> re.Pattern:
         elif glob[i] == "?":
             out.append("[^/]")
             i += 1
-        elif glob[i] == "[" and "]" in glob[i + 2:]:
+        elif glob[i] == "[" and "]" in glob[i + 2 :]:
             end = glob.index("]", i + 2)
-            body = glob[i + 1:end]
+            body = glob[i + 1 : end]
             out.append("[" + ("^" + re.escape(body[1:]) if body.startswith("!") else re.escape(body)) + "]")
             i = end + 1
         else:
@@ -91,8 +107,12 @@ def refuse_unshippable(paths, module) -> None:
     """CourseError naming each file `data:` matches that cannot ship (a symlink out of the repository, ...)."""
     problems = paths.data_problems(module)
     if problems:
-        raise CourseError([Finding(paths.rel(path), None, f"{why} (listed by `data:` of module '{module.name}' in course.yaml)")
-                           for path, why in problems])
+        raise CourseError(
+            [
+                Finding(paths.rel(path), None, f"{why} (listed by `data:` of module '{module.name}' in course.yaml)")
+                for path, why in problems
+            ]
+        )
 
 
 def shipped_data(paths, module) -> dict[str, bytes]:

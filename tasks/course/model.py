@@ -1,5 +1,6 @@
 """The course as the engine sees it: frozen dataclasses built from course.yaml by config.py (and pickled by
 cache.py). No YAML here, and no checks: those are checks.py."""
+
 from __future__ import annotations
 
 import difflib
@@ -66,12 +67,12 @@ class Grading:
     """course.yaml `grading:`: where and how submissions are graded, who the students are, and when each
     module is due (deadlines are timezone-aware; a deadline written without a zone is UTC)."""
 
-    scheduler: str | None = None        # tcp://HOST:8786: an existing Dask cluster; None: an embedded one
-    workers: int | None = None          # workers of the embedded cluster (None: one per core)
-    timeout: int = 30                   # seconds per cell of a submission
-    memory: int = 1024                  # MB a submission's process may allocate
-    roster: str | None = None           # CSV: id, name, repository (path or URL), relative to the root
-    submitted: str | None = None        # a folder in nbgrader's submitted/<student>/<module>/ layout
+    scheduler: str | None = None  # tcp://HOST:8786: an existing Dask cluster; None: an embedded one
+    workers: int | None = None  # workers of the embedded cluster (None: one per core)
+    timeout: int = 30  # seconds per cell of a submission
+    memory: int = 1024  # MB a submission's process may allocate
+    roster: str | None = None  # CSV: id, name, repository (path or URL), relative to the root
+    submitted: str | None = None  # a folder in nbgrader's submitted/<student>/<module>/ layout
     deadlines: tuple[tuple[str, datetime], ...] = ()
 
     def deadline(self, module: str) -> datetime | None:

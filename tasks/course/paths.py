@@ -1,4 +1,5 @@
 """Every path the build reads or writes, computed in one place from course.yaml."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,9 @@ PACKAGE_DIR = "tinytorch"
 SUBMISSIONS_DIR, GRADES_DIR = "submissions", "grades"
 OUTPUT_FOLDERS = (BUILD_DIR, PACKAGE_DIR)  # what the build writes and `doit prune` / `make clean` empty
 PRIVATE_FOLDERS = (SUBMISSIONS_DIR, GRADES_DIR)  # students' work and grades: never in the student repository
-STUDENT_REPO_ENV = "COURSEBUILD_STUDENT_REPO"  # `tito deploy/release --target-repo DIR`: another student repo for one run
+STUDENT_REPO_ENV = (
+    "COURSEBUILD_STUDENT_REPO"  # `tito deploy/release --target-repo DIR`: another student repo for one run
+)
 
 
 def course_cache_file(root: Path) -> Path:
@@ -44,14 +47,18 @@ class Paths:
         """A path as the user sees it: relative to the repository root when inside it (a string operation:
         the task creators call it for every dependency on each `doit` start)."""
         text, prefix = str(path), f"{self.root}{os.sep}"
-        return text[len(prefix):] if text.startswith(prefix) else text
+        return text[len(prefix) :] if text.startswith(prefix) else text
 
     # sources
     def unlisted_module_folders(self) -> list[Path]:
         """Folders under modules/ that course.yaml does not list (they are not built)."""
         listed = {(self.root / m.folder).resolve() for m in self.course.modules}
         folder = self.root / "modules"
-        found = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) if folder.is_dir() else []
+        found = (
+            sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+            if folder.is_dir()
+            else []
+        )
         return [p for p in found if p.resolve() not in listed]
 
     def source(self, module: Module) -> Path:
@@ -89,7 +96,9 @@ class Paths:
         folder, found = self.root / module.folder, []
         for directory, folders, names in os.walk(folder):
             folders[:] = [f for f in folders if not is_leftover(f)]
-            found += [Path(directory, n) for n in names if not is_leftover(n) and os.path.isfile(os.path.join(directory, n))]
+            found += [
+                Path(directory, n) for n in names if not is_leftover(n) and os.path.isfile(os.path.join(directory, n))
+            ]
         return sorted(p for p in found if p != self.source(module))
 
     # build outputs. `folder` is a build variant's folder (versions/variants.VARIANTS[name].folder): this
@@ -112,7 +121,11 @@ class Paths:
     def version_files(self, module: Module, folder: str) -> list[Path]:
         """The files of a build variant in build/`folder`/, per the course's output formats."""
         suffixes = {"notebook": ".ipynb", "python": ".py"}
-        return [self.version_file(module, folder, suffixes[fmt]) for fmt in ("notebook", "python") if fmt in self.course.outputs]
+        return [
+            self.version_file(module, folder, suffixes[fmt])
+            for fmt in ("notebook", "python")
+            if fmt in self.course.outputs
+        ]
 
     def output_dir(self, name: str) -> Path:
         """An output folder named in the task-kind registry (graph/kinds.py): `package` is tinytorch/, any

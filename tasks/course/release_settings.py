@@ -3,6 +3,7 @@
 Git's own rules for names of refs (`git check-ref-format`), without starting git: a course.yaml with
 `tag: "week {week}"` or `branch: main..x` is refused when read, not in the middle of a release.
 """
+
 from __future__ import annotations
 
 import string
@@ -34,7 +35,9 @@ def tag_pattern_problem(pattern: str) -> str | None:
         return f"is not a valid pattern ({error}); write braces only around {{week}}"
     unknown = sorted({f for f in fields if f != "week"})
     if unknown:
-        return f"uses {', '.join('{' + f + '}' for f in unknown)}; the only placeholder is {{week}}, e.g. 'week{{week}}'"
+        return (
+            f"uses {', '.join('{' + f + '}' for f in unknown)}; the only placeholder is {{week}}, e.g. 'week{{week}}'"
+        )
     if "week" not in fields:
         return "must contain {week}, e.g. 'week{week}'"
     for name in (pattern.format(week=1), pattern.format(week=1) + "-errata1"):
@@ -62,7 +65,10 @@ def check_release_settings(course, repo_keys: dict, repo_node, execution_node, f
         fail(repo_keys.get("tag", repo_node), f"student_repo.tag: '{settings.tag}' {problem}")
     problem = ref_problem(settings.branch)
     if problem:
-        fail(repo_keys.get("branch", repo_node), f"student_repo.branch: '{settings.branch}' is not a valid git branch name: it {problem}")
+        fail(
+            repo_keys.get("branch", repo_node),
+            f"student_repo.branch: '{settings.branch}' is not a valid git branch name: it {problem}",
+        )
     problem = kernel_problem(course.execution.kernel)
     if problem:
         keys = {k.value: v for k, v in execution_node.value} if execution_node is not None else {}

@@ -10,6 +10,7 @@ its hidden tests), it travels to Dask workers inside each task, so workers need 
 - `graded_hash`: what the gradebook key uses for "the module's graded source".
 `make_bundle` is pure (notebooks and strings in, Bundle out); `load_bundle` reads the course.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,8 @@ class Cell:
     id: str
     grade_id: str
     cell_type: str
-    source: str          # the pristine source (tests with their hidden part, the reference answer)
-    released: str        # what the student received (the stub of an answer, the visible test); "" if not given
+    source: str  # the pristine source (tests with their hidden part, the reference answer)
+    released: str  # what the student received (the stub of an answer, the visible test); "" if not given
     kind: str
     points: float = 0.0
 
@@ -34,7 +35,7 @@ class Cell:
 @dataclass(frozen=True)
 class Bundle:
     module: str
-    label: str                                   # the module's folder name, e.g. 01_tensor
+    label: str  # the module's folder name, e.g. 01_tensor
     cells: tuple[Cell, ...]
     package: tuple[tuple[str, bytes], ...] = ()  # (path under the scratch dir, bytes): tinytorch/...
     graded_hash: str = field(default="")
@@ -60,7 +61,9 @@ def kind_of(cell) -> str:
         return "hand"
     if meta.get("grade"):
         return "test"
-    if meta.get("solution") or (cell.get("cell_type") == "code" and any(r.kind == "solution" for r in find_regions(cell.source.split("\n")))):
+    if meta.get("solution") or (
+        cell.get("cell_type") == "code" and any(r.kind == "solution" for r in find_regions(cell.source.split("\n")))
+    ):
         return "answer"
     return "fixed"
 
@@ -71,13 +74,25 @@ def make_bundle(source_nb, student_nb, solution_nb, module: str, label: str, pac
     hidden = {c.id for c in source_nb.cells if c.cell_type == "code" and has_directive(c.source.split("\n"), "hide")}
     released = {c.id: c.source for c in student_nb.cells}
     cells = tuple(
-        Cell(id=c.id, grade_id=str(nbgrader_meta(c).get("grade_id", "")), cell_type=c.cell_type, source=c.source,
-             released=released.get(c.id, ""), kind=kinds[c.id], points=float(nbgrader_meta(c).get("points", 0) or 0))
+        Cell(
+            id=c.id,
+            grade_id=str(nbgrader_meta(c).get("grade_id", "")),
+            cell_type=c.cell_type,
+            source=c.source,
+            released=released.get(c.id, ""),
+            kind=kinds[c.id],
+            points=float(nbgrader_meta(c).get("points", 0) or 0),
+        )
         for c in solution_nb.cells
         if not (c.id in hidden and kinds[c.id] == "fixed")  # instructor-only cells that grade nothing are not run
     )
-    return Bundle(module=module, label=label, cells=cells, package=tuple(sorted(package.items())),
-                  graded_hash=graded_hash(cells, package))
+    return Bundle(
+        module=module,
+        label=label,
+        cells=cells,
+        package=tuple(sorted(package.items())),
+        graded_hash=graded_hash(cells, package),
+    )
 
 
 def graded_hash(cells: tuple[Cell, ...], package: dict[str, bytes]) -> str:
@@ -96,10 +111,12 @@ def graded_hash(cells: tuple[Cell, ...], package: dict[str, bytes]) -> str:
 
 # --- from the course ---------------------------------------------------------------------------------
 
+
 def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) -> Bundle:
     """The bundle of `module`; `package` replaces the reference exports of its dependencies."""
     from ..notebook.source import read_source
     from ..versions.pipeline import build_version
+
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
     student = build_version(source.nb, "student", module.slug)
     solution = build_version(source.nb, "solution", module.slug)
@@ -118,6 +135,7 @@ def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
     from ..package.exports import declared_target, export_text, package_inits
     from ..notebook.source import read_source
     from ..versions.pipeline import build_version
+
     files: dict[str, bytes] = {"tinytorch/__init__.py": init_text(paths)}
     for name, notebook in modules.items():
         dep = course.module(name)

@@ -7,6 +7,7 @@ of the `tasks` package), so they need no shared file system, only the same Pytho
 that dies mid-task: the scheduler retries the task once on another worker, then the submission is
 recorded as a grading error (and graded again by the next run). Dask is imported only here, lazily.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,12 @@ def open_client(scheduler: str | None, workers: int | None):
     """A distributed Client: on the cluster at `scheduler`, or on an embedded LocalCluster."""
     import dask
     from distributed import Client, LocalCluster
-    settings = {"distributed.scheduler.allowed-failures": 1, "distributed.admin.tick.limit": "1h",
-                "distributed.logging.distributed": "error"}
+
+    settings = {
+        "distributed.scheduler.allowed-failures": 1,
+        "distributed.admin.tick.limit": "1h",
+        "distributed.logging.distributed": "error",
+    }
     with dask.config.set(settings):
         if scheduler:
             client = connect(Client, scheduler)
@@ -38,8 +43,17 @@ def open_client(scheduler: str | None, workers: int | None):
                 client.close()
             return
         n = workers or os.cpu_count() or 1
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=":0", silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             yield client
 
 
@@ -47,7 +61,11 @@ def connect(Client, scheduler: str):
     try:
         return Client(scheduler, timeout="30s")
     except (OSError, TimeoutError) as error:
-        raise CourseError.at("course.yaml", None, f"grading.scheduler: cannot reach the Dask scheduler at {scheduler} ({error}); start it with `dask scheduler` and workers with `dask worker {scheduler}`, or grade on this machine without --scheduler")
+        raise CourseError.at(
+            "course.yaml",
+            None,
+            f"grading.scheduler: cannot reach the Dask scheduler at {scheduler} ({error}); start it with `dask scheduler` and workers with `dask worker {scheduler}`, or grade on this machine without --scheduler",
+        )
 
 
 def code_zip() -> bytes:
@@ -64,6 +82,7 @@ def upload_code(client) -> None:
     """Send the grading code to every worker (and to workers that join later)."""
     import hashlib
     import tempfile
+
     data = code_zip()
     name = f"coursebuild-{hashlib.sha256(data).hexdigest()[:12]}.zip"
     with tempfile.TemporaryDirectory() as folder:

@@ -6,6 +6,7 @@ Every student's outcome is listed (collected, missing, or the problem with their
 build/grades/collect/<module>.json; no student's problem stops the others. Where each submission came from
 (repository and commit with its time, or the file) is kept beside it in origin.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,12 +39,15 @@ class Outcome:
 
 # --- settings ----------------------------------------------------------------------------------------
 
+
 def parse_time(text: str, what: str) -> datetime:
     """An ISO date or date-time; without a UTC offset it is UTC. A CourseError says what was wrong."""
     try:
         moment = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     except ValueError:
-        raise CourseError.at(what, None, f"'{text}' is not a date and time; write it as 2026-12-01T23:59 (UTC) or 2026-12-01T23:59+01:00") from None
+        raise CourseError.at(
+            what, None, f"'{text}' is not a date and time; write it as 2026-12-01T23:59 (UTC) or 2026-12-01T23:59+01:00"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -62,7 +66,9 @@ def load_roster(course: Course, roster: str | None) -> tuple[Path | None, list[S
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CourseError.at(shown, None, "the roster does not exist; fix grading.roster in course.yaml (or --roster)") from None
+        raise CourseError.at(
+            shown, None, "the roster does not exist; fix grading.roster in course.yaml (or --roster)"
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise CourseError.at(shown, None, f"the roster cannot be read ({error}); save it as a UTF-8 CSV file") from None
     students, problems = read_roster(text, shown)
@@ -77,12 +83,15 @@ def module_grade_ids(course: Course, paths: Paths) -> dict[str, frozenset[str]]:
     for module in course.modules:
         nb = read_source(paths.source(module), paths.rel(paths.source(module))).nb
         found[module.name] = frozenset(
-            c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-            if isinstance(c.metadata.get("nbgrader"), dict) and isinstance(c.metadata["nbgrader"].get("grade_id"), str))
+            c.metadata["nbgrader"]["grade_id"]
+            for c in nb.cells
+            if isinstance(c.metadata.get("nbgrader"), dict) and isinstance(c.metadata["nbgrader"].get("grade_id"), str)
+        )
     return found
 
 
 # --- storing -------------------------------------------------------------------------------------------
+
 
 def store(paths: Paths, student: str, module: Module, accepted: Accepted, origin: dict) -> None:
     write_atomic(paths.submission_file(student, module), accepted.data)
@@ -101,6 +110,7 @@ def problem(student: str, module: Module, where: str, reason: str) -> Outcome:
 
 # --- source (b): a folder in nbgrader's submitted/ layout ----------------------------------------------
 
+
 def folder_candidates(folder: Path, module: Module) -> Path | None:
     """The student's folder for this module: named as the module (`tensor`) or its folder (`01_tensor`)."""
     for name in (module.name, module.slug):
@@ -116,7 +126,9 @@ def pick_file(directory: Path, module: Module) -> Path | None:
     notebooks = sorted(p for p in directory.glob("*.ipynb") if p.is_file())
     if notebooks:
         return notebooks[0]
-    others = sorted(p for p in directory.iterdir() if p.is_file() and p.name != "timestamp.txt" and not p.name.startswith("."))
+    others = sorted(
+        p for p in directory.iterdir() if p.is_file() and p.name != "timestamp.txt" and not p.name.startswith(".")
+    )
     return others[0] if others else None
 
 
@@ -131,23 +143,35 @@ def collect_file(paths: Paths, folder: Path, student: str, module: Module, grade
     except Rejected as why:
         return problem(student, module, str(file), str(why))
     except OSError as error:
-        return problem(student, module, str(file), f"could not be read ({error.strerror}); check the file's permissions")
+        return problem(
+            student, module, str(file), f"could not be read ({error.strerror}); check the file's permissions"
+        )
     stamp = directory / "timestamp.txt"
-    origin = {"source": "folder", "file": str(file.resolve()),
-              "submitted": stamp.read_text(errors="replace").strip() if stamp.is_file() else None,
-              "modified": datetime.fromtimestamp(file.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")}
+    origin = {
+        "source": "folder",
+        "file": str(file.resolve()),
+        "submitted": stamp.read_text(errors="replace").strip() if stamp.is_file() else None,
+        "modified": datetime.fromtimestamp(file.stat().st_mtime, timezone.utc).isoformat(timespec="seconds"),
+    }
     store(paths, student, module, accepted, origin)
     return Outcome(student, module.name, "collected", str(file), origin)
 
 
 def collect_folder(paths: Paths, folder: Path, module: Module, roster: list[Student], grade_ids: dict) -> list[Outcome]:
     if not folder.is_dir():
-        raise CourseError.at(str(folder), None, "is not a folder; give the folder that holds one folder per student (nbgrader's submitted/)")
-    students = sorted({s.student for s in roster} | {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")})
+        raise CourseError.at(
+            str(folder),
+            None,
+            "is not a folder; give the folder that holds one folder per student (nbgrader's submitted/)",
+        )
+    students = sorted(
+        {s.student for s in roster} | {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    )
     return [collect_file(paths, folder, student, module, grade_ids) for student in students]
 
 
 # --- source (a): the roster's git repositories ---------------------------------------------------------
+
 
 def repository_url(student: Student, roster_file: Path) -> str:
     """A URL as given; a local path relative to the roster file's folder."""
@@ -174,7 +198,9 @@ def fetched(paths: Paths, student: Student, roster_file: Path, cache: dict) -> t
     return paths.fetched_repo(student.student), url
 
 
-def collect_repo(paths: Paths, student: Student, roster_file: Path, module: Module, deadline, grade_ids: dict, cache: dict) -> Outcome:
+def collect_repo(
+    paths: Paths, student: Student, roster_file: Path, module: Module, deadline, grade_ids: dict, cache: dict
+) -> Outcome:
     from . import repos
 
     where = f"repository {student.repository} (roster line {student.line})"
@@ -182,12 +208,22 @@ def collect_repo(paths: Paths, student: Student, roster_file: Path, module: Modu
         repo, url = fetched(paths, student, roster_file, cache)
         found = repos.commit_before(repo, deadline)
         if found is None:
-            return problem(student.student, module, where, f"has no commit before the deadline {deadline.isoformat()} (its first commit is from {repos.first_commit_time(repo)}); nothing to grade")
+            return problem(
+                student.student,
+                module,
+                where,
+                f"has no commit before the deadline {deadline.isoformat()} (its first commit is from {repos.first_commit_time(repo)}); nothing to grade",
+            )
         commit, when = found
         files = repos.files_named(repo, commit, f"{module.name}.ipynb")
         preferred = str(paths.repo_module_dir(module) / f"{module.name}.ipynb")
         if not files:
-            return Outcome(student.student, module.name, "missing", f"no {module.name}.ipynb in commit {commit[:10]} of {student.repository}")
+            return Outcome(
+                student.student,
+                module.name,
+                "missing",
+                f"no {module.name}.ipynb in commit {commit[:10]} of {student.repository}",
+            )
         path = preferred if preferred in files else files[0]
         where = f"{student.repository} at {commit[:10]}: {path}"
         check_size(repos.blob_size(repo, commit, path))
@@ -196,23 +232,41 @@ def collect_repo(paths: Paths, student: Student, roster_file: Path, module: Modu
         return problem(student.student, module, where, str(why))
     except repos.RepoProblem as why:
         return problem(student.student, module, where, f"could not be read: {why}")
-    origin = {"source": "git", "repository": url, "commit": commit, "committed": when, "path": path,
-              "deadline": deadline.isoformat() if deadline else None}
+    origin = {
+        "source": "git",
+        "repository": url,
+        "commit": commit,
+        "committed": when,
+        "path": path,
+        "deadline": deadline.isoformat() if deadline else None,
+    }
     store(paths, student.student, module, accepted, origin)
     return Outcome(student.student, module.name, "collected", f"commit {commit[:10]} of {when}", origin)
 
 
 # --- the command ------------------------------------------------------------------------------------------
 
-def collect(course: Course, paths: Paths, modules: list[Module], *, folder: str | None = None, roster: str | None = None,
-            before: str | None = None) -> dict[str, list[Outcome]]:
+
+def collect(
+    course: Course,
+    paths: Paths,
+    modules: list[Module],
+    *,
+    folder: str | None = None,
+    roster: str | None = None,
+    before: str | None = None,
+) -> dict[str, list[Outcome]]:
     """Collect `modules` from `folder` (nbgrader layout; default grading.submitted) or else from the roster's
     repositories; write each module's outcome list to build/grades/collect/<module>.json. Problems of students
     never raise. With a folder, the roster (if any) only adds the students who submitted nothing."""
     roster_file, students, roster_problems = load_roster(course, roster)
     folder = folder or (course.grading.submitted and str(course.root / course.grading.submitted))
     if folder is None and roster_file is None:
-        raise CourseError.at("course.yaml", None, "no roster to collect from: set grading.roster (a CSV of student,name,repository) or give --from FOLDER (nbgrader's submitted/ layout)")
+        raise CourseError.at(
+            "course.yaml",
+            None,
+            "no roster to collect from: set grading.roster (a CSV of student,name,repository) or give --from FOLDER (nbgrader's submitted/ layout)",
+        )
     grade_ids, cache, results = module_grade_ids(course, paths), {}, {}
     for module in modules:
         deadline = deadline_of(course, module, before)
@@ -230,6 +284,8 @@ def summary(results: dict[str, list[Outcome]]) -> str:
     lines = []
     for module, outcomes in results.items():
         counts = {s: sum(o.status == s for o in outcomes) for s in ("collected", "missing", "problem")}
-        lines.append(f"{module}: {counts['collected']} collected, {counts['missing']} missing, {counts['problem']} with a problem")
+        lines.append(
+            f"{module}: {counts['collected']} collected, {counts['missing']} missing, {counts['problem']} with a problem"
+        )
         lines += [o.line() for o in outcomes if o.status != "collected"]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ type and message), the notes about their submission, and their own answer cells.
 in, so hidden tests cannot appear by construction; the text is still run through the leak guard (hidden
 tests and instructor cells) before it is written, and a feedback file that would leak is not written.
 """
+
 from __future__ import annotations
 
 import html
@@ -13,23 +14,43 @@ from ..base.fsutil import write_atomic
 from ..versions.leakguard import scan_bytes, secret_lines
 from ..versions.variants import VARIANTS
 
-OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "not_attempted": "not attempted",
-                  "error": "not graded", "hand": "graded by hand"}
-STYLE = ("body{font-family:sans-serif;max-width:56em;margin:2em auto;padding:0 1em}"
-         "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}"
-         ".passed{background:#e6f4e6}.failed,.error{background:#fbe9e9}.not_attempted{background:#fff6dd}.hand{background:#eef}"
-         "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}")
+OUTCOME_LABELS = {
+    "passed": "passed",
+    "failed": "failed",
+    "not_attempted": "not attempted",
+    "error": "not graded",
+    "hand": "graded by hand",
+}
+STYLE = (
+    "body{font-family:sans-serif;max-width:56em;margin:2em auto;padding:0 1em}"
+    "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}"
+    ".passed{background:#e6f4e6}.failed,.error{background:#fbe9e9}.not_attempted{background:#fff6dd}.hand{background:#eef}"
+    "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}"
+)
 
 
-def feedback_model(student: str, label: str, submission: dict, results: list[dict], code: list[tuple[str, str]]) -> dict:
+def feedback_model(
+    student: str, label: str, submission: dict, results: list[dict], code: list[tuple[str, str]]
+) -> dict:
     """Everything the feedback shows, as plain data (`code`: (answer cell, the student's source))."""
     return {
-        "student": student, "module": label,
+        "student": student,
+        "module": label,
         "score": sum(r["points"] if r["hand_points"] is None else r["hand_points"] for r in results),
         "max_score": sum(r["max_points"] for r in results),
-        "message": submission.get("message", ""), "notes": list(submission.get("notes", [])),
-        "tests": [{"name": r["grade_id"], "outcome": r["outcome"], "points": r["points"] if r["hand_points"] is None else r["hand_points"],
-                   "max_points": r["max_points"], "error_type": r["error_type"], "message": r["message"]} for r in results],
+        "message": submission.get("message", ""),
+        "notes": list(submission.get("notes", [])),
+        "tests": [
+            {
+                "name": r["grade_id"],
+                "outcome": r["outcome"],
+                "points": r["points"] if r["hand_points"] is None else r["hand_points"],
+                "max_points": r["max_points"],
+                "error_type": r["error_type"],
+                "message": r["message"],
+            }
+            for r in results
+        ],
         "code": code,
     }
 
@@ -48,7 +69,8 @@ def render_html(model: dict) -> str:
     rows = "".join(
         f"<tr class='{e(t['outcome'])}'><td>{e(t['name'])}</td><td>{e(OUTCOME_LABELS.get(t['outcome'], t['outcome']))}</td>"
         f"<td>{t['points']:g} / {t['max_points']:g}</td><td>{e(t['error_type'])}{': ' if t['error_type'] else ''}{e(t['message'])}</td></tr>"
-        for t in model["tests"])
+        for t in model["tests"]
+    )
     notes = "".join(f"<li>{e(n)}</li>" for n in model["notes"])
     code = "".join(f"<h3>{e(name)}</h3><pre>{e(source)}</pre>" for name, source in model["code"])
     return (
@@ -66,8 +88,14 @@ def render_html(model: dict) -> str:
 def guarded_html(model: dict, source) -> str:
     """The HTML, after the leak guard found no hidden test or instructor line in its text."""
     from ..base.errors import CourseError
+
     secrets = secret_lines(source.nb, VARIANTS["public_solution"].secrets)
-    findings = scan_bytes(secrets, f"feedback for {model['student']} ({model['module']})", model_text(model).encode("utf-8"), source.location)
+    findings = scan_bytes(
+        secrets,
+        f"feedback for {model['student']} ({model['module']})",
+        model_text(model).encode("utf-8"),
+        source.location,
+    )
     if findings:
         raise CourseError(findings)
     return render_html(model)
@@ -80,6 +108,7 @@ def write_feedback(course, paths, module, db) -> list[str]:
     from . import gradebook
     from .bundle import load_bundle
     from .submissions import read_submission
+
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
     bundle = load_bundle(course, paths, module, package={})
     results_by_student: dict[str, list[dict]] = {}
@@ -88,7 +117,9 @@ def write_feedback(course, paths, module, db) -> list[str]:
     problems = []
     for submission in gradebook.submissions(db, module.name):
         student = submission["student"]
-        code = own_code(read_submission(paths.root / submission["path"], submission["path"], student, module.name, bundle), bundle)
+        code = own_code(
+            read_submission(paths.root / submission["path"], submission["path"], student, module.name, bundle), bundle
+        )
         model = feedback_model(student, module.slug, submission, results_by_student.get(student, []), code)
         try:
             write_atomic(paths.feedback_file(student, module), guarded_html(model, source))

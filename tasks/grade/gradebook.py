@@ -14,6 +14,7 @@ Read API (used by the summaries, CSV/PNG exports and feedback):
   ('graded' | 'error'), message, score, max_score, notes (list of text), graded_at (ISO UTC), seconds.
 Hand scores (written answers) are kept apart in `hand_scores`, so regrading never loses them.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,7 +59,11 @@ def open_gradebook(path: Path) -> sqlite3.Connection:
         db.executescript(SCHEMA)
         check_version(db, path)
     except sqlite3.DatabaseError as error:
-        raise CourseError.at(path, None, f"is not a gradebook this version can read ({error}); move it aside and run `tito grade` again to rebuild it")
+        raise CourseError.at(
+            path,
+            None,
+            f"is not a gradebook this version can read ({error}); move it aside and run `tito grade` again to rebuild it",
+        )
     return db
 
 
@@ -67,10 +72,15 @@ def check_version(db: sqlite3.Connection, path: Path) -> None:
         db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
     row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     if row["value"] != str(SCHEMA_VERSION):
-        raise CourseError.at(path, None, f"was written by gradebook schema {row['value']}, this is {SCHEMA_VERSION}; move it aside and run `tito grade` again")
+        raise CourseError.at(
+            path,
+            None,
+            f"was written by gradebook schema {row['value']}, this is {SCHEMA_VERSION}; move it aside and run `tito grade` again",
+        )
 
 
 # --- reading ---------------------------------------------------------------------------------------
+
 
 def results(db: sqlite3.Connection, module: str | None = None) -> list[dict]:
     """One dict per student x graded cell, in student, module, notebook order."""
@@ -97,25 +107,46 @@ def stored_keys(db: sqlite3.Connection) -> dict[tuple[str, str], str]:
 
 # --- writing ---------------------------------------------------------------------------------------
 
+
 def record(db: sqlite3.Connection, submission: dict, cells: list[dict]) -> None:
     """Replace the student's result for the module with this one, in one transaction.
 
     `submission`: student, module, path, key, status, message, score, max_score, notes, seconds.
     `cells`: grade_id, position, points, max_points, outcome, message, error_type.
     """
-    row = dict(submission, notes=json.dumps(list(submission.get("notes", ()))),
-               graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    row = dict(
+        submission,
+        notes=json.dumps(list(submission.get("notes", ()))),
+        graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
     row.setdefault("seconds", 0.0)
     row.setdefault("message", "")
     with db:
         db.execute("DELETE FROM submissions WHERE student = :student AND module = :module", row)
-        db.execute("""INSERT INTO submissions (student, module, path, key, status, message, score, max_score,
+        db.execute(
+            """INSERT INTO submissions (student, module, path, key, status, message, score, max_score,
                       notes, graded_at, seconds) VALUES (:student, :module, :path, :key, :status, :message,
-                      :score, :max_score, :notes, :graded_at, :seconds)""", row)
-        db.executemany("""INSERT INTO results (student, module, grade_id, position, points, max_points, outcome,
+                      :score, :max_score, :notes, :graded_at, :seconds)""",
+            row,
+        )
+        db.executemany(
+            """INSERT INTO results (student, module, grade_id, position, points, max_points, outcome,
                           message, error_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                       [(row["student"], row["module"], c["grade_id"], c["position"], c["points"], c["max_points"],
-                         c["outcome"], c.get("message", ""), c.get("error_type", "")) for c in cells])
+            [
+                (
+                    row["student"],
+                    row["module"],
+                    c["grade_id"],
+                    c["position"],
+                    c["points"],
+                    c["max_points"],
+                    c["outcome"],
+                    c.get("message", ""),
+                    c.get("error_type", ""),
+                )
+                for c in cells
+            ],
+        )
 
 
 def forget(db: sqlite3.Connection, student: str, module: str) -> None:
@@ -124,6 +155,10 @@ def forget(db: sqlite3.Connection, student: str, module: str) -> None:
         db.execute("DELETE FROM submissions WHERE student = ? AND module = ?", (student, module))
 
 
-def set_hand_score(db: sqlite3.Connection, student: str, module: str, grade_id: str, points: float, comment: str = "") -> None:
+def set_hand_score(
+    db: sqlite3.Connection, student: str, module: str, grade_id: str, points: float, comment: str = ""
+) -> None:
     with db:
-        db.execute("INSERT OR REPLACE INTO hand_scores VALUES (?, ?, ?, ?, ?)", (student, module, grade_id, points, comment))
+        db.execute(
+            "INSERT OR REPLACE INTO hand_scores VALUES (?, ?, ?, ?, ?)", (student, module, grade_id, points, comment)
+        )

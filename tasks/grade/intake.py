@@ -1,5 +1,6 @@
 """Is a submitted file a notebook for this module? Pure checks on a file's name, size and bytes, each problem
 said in words a student (and their instructor) can act on. Nothing here reads or writes files."""
+
 from __future__ import annotations
 
 import json
@@ -22,28 +23,38 @@ def check_size(size: int) -> None:
     if size == 0:
         raise Rejected("is empty (0 bytes); the student must save the notebook in Jupyter and submit it again")
     if size > MAX_BYTES:
-        raise Rejected(f"is {size / 1e6:.1f} MB, more than the {MAX_BYTES // 2**20} MB a submission may have (large outputs or embedded data?); "
-                       "the student must clear the outputs (Kernel > Restart & Clear Output), save and submit again")
+        raise Rejected(
+            f"is {size / 1e6:.1f} MB, more than the {MAX_BYTES // 2**20} MB a submission may have (large outputs or embedded data?); "
+            "the student must clear the outputs (Kernel > Restart & Clear Output), save and submit again"
+        )
 
 
 def check_notebook(name: str, data: bytes) -> Accepted:
     """The notebook's bytes if they are a readable nbformat-4 notebook; Rejected says what they are instead."""
     check_size(len(data))
     if name.endswith(".py") or looks_like_python(data):
-        raise Rejected("is a Python file, not a notebook; the student must submit the .ipynb file (File > Download in Jupyter)")
+        raise Rejected(
+            "is a Python file, not a notebook; the student must submit the .ipynb file (File > Download in Jupyter)"
+        )
     try:
         nb = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise Rejected("is not text (not UTF-8): not a notebook; the student must submit the .ipynb file") from None
     except json.JSONDecodeError as error:
-        raise Rejected(f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}): the notebook is damaged, "
-                       "e.g. edited in a text editor or cut off; the student must open it in Jupyter, save and submit again") from None
+        raise Rejected(
+            f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}): the notebook is damaged, "
+            "e.g. edited in a text editor or cut off; the student must open it in Jupyter, save and submit again"
+        ) from None
     return Accepted(data, frozenset(notebook_grade_ids(check_format(nb))))
 
 
 def looks_like_python(data: bytes) -> bool:
     head = data.lstrip()[:200]
-    return bool(head) and not head.startswith(b"{") and any(head.startswith(w) for w in (b"#", b"import ", b"from ", b"def ", b"class ", b"\"\"\""))
+    return (
+        bool(head)
+        and not head.startswith(b"{")
+        and any(head.startswith(w) for w in (b"#", b"import ", b"from ", b"def ", b"class ", b'"""'))
+    )
 
 
 def check_format(nb) -> dict:
@@ -51,11 +62,15 @@ def check_format(nb) -> dict:
         raise Rejected("is JSON but not a notebook (no list of cells); the student must submit the .ipynb file")
     version = nb.get("nbformat")
     if version != 4:
-        raise Rejected(f"is a notebook of nbformat version {version}, and grading reads version 4; "
-                       "the student must open it in a current Jupyter (which converts it), save and submit again")
+        raise Rejected(
+            f"is a notebook of nbformat version {version}, and grading reads version 4; "
+            "the student must open it in a current Jupyter (which converts it), save and submit again"
+        )
     for index, cell in enumerate(nb["cells"], 1):
         if not isinstance(cell, dict) or not isinstance(cell.get("source", ""), (str, list)):
-            raise Rejected(f"is not a valid notebook (cell {index} is malformed); the student must open it in Jupyter, save and submit again")
+            raise Rejected(
+                f"is not a valid notebook (cell {index} is malformed); the student must open it in Jupyter, save and submit again"
+            )
     return nb
 
 
@@ -73,7 +88,9 @@ def check_module(accepted: Accepted, module: str, grade_ids: dict[str, frozenset
     mine = len(accepted.grade_ids & grade_ids[module])
     best = max(grade_ids, key=lambda name: len(accepted.grade_ids & grade_ids[name]))
     if len(accepted.grade_ids & grade_ids[best]) > mine:
-        raise Rejected(f"is the notebook of module '{best}', not of '{module}' (its graded cells are {best}'s); "
-                       f"the student must submit their {module} notebook here")
+        raise Rejected(
+            f"is the notebook of module '{best}', not of '{module}' (its graded cells are {best}'s); "
+            f"the student must submit their {module} notebook here"
+        )
     if accepted.grade_ids and not mine:
         raise Rejected(f"has none of module '{module}''s graded cells (grade ids); it is not this module's notebook")

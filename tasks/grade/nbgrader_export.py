@@ -13,6 +13,7 @@ What it writes (each file atomically; nbgrader's own state there, gradebook.db a
 Same cells, same tests, same rule (a test cell earns its points when it runs without error): nbgrader's
 autograde gives the scores `tito grade` gives (tests/test_grade_nbgrader_export.py runs both).
 """
+
 from __future__ import annotations
 
 import json
@@ -61,14 +62,21 @@ def course_id_name(course: Course) -> str:
 def built_student(paths: Paths, module: Module) -> bytes:
     path = paths.student_notebook(module)
     if not path.is_file():
-        raise CourseError.at(paths.rel(path), None, f"the student notebook of '{module.name}' is not built; run `doit student:{module.name}` (or `make build`) first")
+        raise CourseError.at(
+            paths.rel(path),
+            None,
+            f"the student notebook of '{module.name}' is not built; run `doit student:{module.name}` (or `make build`) first",
+        )
     return path.read_bytes()
 
 
 def export_module(course: Course, paths: Paths, module: Module, target: Path) -> None:
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
     name = f"{module.name}.ipynb"
-    write_atomic(target / "source" / module.name / name, render_ipynb(nbgrader_source(source.nb, module), course.execution.kernel))
+    write_atomic(
+        target / "source" / module.name / name,
+        render_ipynb(nbgrader_source(source.nb, module), course.execution.kernel),
+    )
     write_atomic(target / "release" / module.name / name, built_student(paths, module))
     folder = course.root / module.folder
     for data in paths.data_files(module):
@@ -79,7 +87,9 @@ def export_module(course: Course, paths: Paths, module: Module, target: Path) ->
 
 def export_package(paths: Paths, target: Path) -> int:
     """Copy the reference package (its .py files) to target/tinytorch; the number of files."""
-    files = sorted(p for p in paths.package.rglob("*.py") if "__pycache__" not in p.parts) if paths.package.is_dir() else []
+    files = (
+        sorted(p for p in paths.package.rglob("*.py") if "__pycache__" not in p.parts) if paths.package.is_dir() else []
+    )
     for path in files:
         write_atomic(target / "tinytorch" / path.relative_to(paths.package), path.read_bytes())
     return len(files)
@@ -88,7 +98,9 @@ def export_package(paths: Paths, target: Path) -> int:
 def export_submissions(paths: Paths, module: Module, target: Path) -> int:
     """Copy `tito collect`'s submissions of `module` into nbgrader's submitted/ layout (with timestamp.txt)."""
     count = 0
-    for student_dir in sorted(p for p in paths.submissions.iterdir() if p.is_dir()) if paths.submissions.is_dir() else []:
+    for student_dir in (
+        sorted(p for p in paths.submissions.iterdir() if p.is_dir()) if paths.submissions.is_dir() else []
+    ):
         notebook = paths.submission_file(student_dir.name, module)
         if not notebook.is_file():
             continue
@@ -123,6 +135,8 @@ def export(course: Course, paths: Paths, modules: list[Module], target: Path | N
     packaged = export_package(paths, target)
     write_atomic(target / "nbgrader_config.py", config_text(course, target.resolve()))
     shutil.rmtree(target / "__pycache__", ignore_errors=True)
-    return (f"wrote the nbgrader course {paths.rel(target)}: {len(modules)} module(s) in source/ and release/, "
-            f"{submitted} submission(s) in submitted/, {packaged} file(s) of the reference package; then, in that folder: "
-            f"nbgrader generate_assignment MODULE --force (registers its cells), nbgrader autograde MODULE --create")
+    return (
+        f"wrote the nbgrader course {paths.rel(target)}: {len(modules)} module(s) in source/ and release/, "
+        f"{submitted} submission(s) in submitted/, {packaged} file(s) of the reference package; then, in that folder: "
+        f"nbgrader generate_assignment MODULE --force (registers its cells), nbgrader autograde MODULE --create"
+    )

@@ -1,4 +1,5 @@
 """A progress bar with done/total and ETA, on a terminal; plain lines every tenth otherwise (logs, CI)."""
+
 from __future__ import annotations
 
 import sys
@@ -29,7 +30,9 @@ class Progress:
 def bar_line(label: str, done: int, total: int, elapsed: float, width: int = 24) -> str:
     filled = int(width * done / total) if total else width
     eta = elapsed / done * (total - done) if done else 0.0
-    return f"{label} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}  ETA {clock(eta)}  elapsed {clock(elapsed)}"
+    return (
+        f"{label} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}  ETA {clock(eta)}  elapsed {clock(elapsed)}"
+    )
 
 
 def clock(seconds: float) -> str:

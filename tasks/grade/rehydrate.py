@@ -7,6 +7,7 @@ duplicated, reordered or added). `rehydrate` puts the answers into the pristine 
 test cell, hidden test and fixed cell comes from the course source. A deleted answer is graded as the stub
 the student received, i.e. as not attempted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,6 +44,7 @@ class RunCell:
 
 # --- reading a submission -------------------------------------------------------------------------
 
+
 def text_of(value) -> str:
     if isinstance(value, list):
         return "".join(str(part) for part in value)
@@ -58,8 +60,14 @@ def submitted_cells(submission) -> list[dict]:
             continue
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         meta = metadata.get("nbgrader") if isinstance(metadata.get("nbgrader"), dict) else {}
-        found.append({"grade_id": str(meta.get("grade_id") or ""), "id": str(cell.get("id") or ""),
-                      "cell_type": str(cell.get("cell_type") or ""), "source": text_of(cell.get("source"))})
+        found.append(
+            {
+                "grade_id": str(meta.get("grade_id") or ""),
+                "id": str(cell.get("id") or ""),
+                "cell_type": str(cell.get("cell_type") or ""),
+                "source": text_of(cell.get("source")),
+            }
+        )
     return found
 
 
@@ -90,9 +98,13 @@ def extract_answers(submission, bundle: Bundle) -> Answers:
         notes.extend(cell_notes(cell, [submitted[i] for i in hits]))
         if cell.kind in TAKEN:
             answers.append((cell.id, submitted[hits[0]]["source"] if hits else None))
-    added = sum(1 for i, s in enumerate(submitted) if i not in used and s["cell_type"] == "code" and s["source"].strip())
+    added = sum(
+        1 for i, s in enumerate(submitted) if i not in used and s["cell_type"] == "code" and s["source"].strip()
+    )
     if added:
-        notes.append(f"{added} code cell(s) you added were not run: only answer cells are graded (put helper code inside an answer cell)")
+        notes.append(
+            f"{added} code cell(s) you added were not run: only answer cells are graded (put helper code inside an answer cell)"
+        )
     if order != sorted(order):
         notes.append("cells were moved; they were graded in the course's order")
     return Answers(cells=tuple(answers), notes=tuple(notes))
@@ -106,7 +118,9 @@ def cell_notes(cell: Cell, hits: list[dict]) -> list[str]:
         if not hits:
             notes.append(f"answer cell {name(cell)} was deleted (or its metadata removed); graded as not attempted")
         elif hits[0]["cell_type"] != cell.cell_type:
-            notes.append(f"answer cell {name(cell)} was changed from {cell.cell_type} to {hits[0]['cell_type']}; graded as {cell.cell_type}")
+            notes.append(
+                f"answer cell {name(cell)} was changed from {cell.cell_type} to {hits[0]['cell_type']}; graded as {cell.cell_type}"
+            )
     elif cell.kind == "test":
         if not hits:
             notes.append(f"test {name(cell)} was deleted; the course's test was run")
@@ -117,12 +131,21 @@ def cell_notes(cell: Cell, hits: list[dict]) -> list[str]:
 
 # --- into the pristine notebook -------------------------------------------------------------------
 
+
 def rehydrate(answers: Answers, bundle: Bundle) -> list[RunCell]:
     """The cells to run, in the course's order: the student's answers, the course's everything else."""
     given = dict(answers.cells)
-    return [RunCell(id=c.id, grade_id=c.grade_id, kind=c.kind, cell_type=c.cell_type, points=c.points,
-                    source=answer_source(c, given) if c.kind in TAKEN else c.source)
-            for c in bundle.cells]
+    return [
+        RunCell(
+            id=c.id,
+            grade_id=c.grade_id,
+            kind=c.kind,
+            cell_type=c.cell_type,
+            points=c.points,
+            source=answer_source(c, given) if c.kind in TAKEN else c.source,
+        )
+        for c in bundle.cells
+    ]
 
 
 def answer_source(cell: Cell, given: dict) -> str:

@@ -6,6 +6,7 @@ the gradebook and stored in it first (its hand_scores table: regrading keeps the
 Rows are the gradebook's (gradebook.results): student, module, grade_id, points, max_points, outcome, message,
 hand_points. Tables and summaries are pure functions of rows; matplotlib (Agg) is imported only to draw.
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,6 +30,7 @@ def number(value) -> str:
 
 # --- hand scores ----------------------------------------------------------------------------------------
 
+
 def read_hand_scores(text: str, file: str, rows: list[dict]) -> list[dict]:
     """The hand-score CSV (student,module,grade_id,points[,comment]) checked against the gradebook's cells:
     one dict per row (student, module, grade_id, points, comment); every bad row named by line."""
@@ -36,7 +38,11 @@ def read_hand_scores(text: str, file: str, rows: list[dict]) -> list[dict]:
     header = [h.strip() for h in next(csv.reader(io.StringIO(text)), [])]
     missing = [c for c in HAND_COLUMNS if c not in header]
     if missing:
-        raise CourseError.at(file, 1, f"the hand-score file has no column {', '.join(missing)}; its header must be student,module,grade_id,points (comment optional)")
+        raise CourseError.at(
+            file,
+            1,
+            f"the hand-score file has no column {', '.join(missing)}; its header must be student,module,grade_id,points (comment optional)",
+        )
     maxima = {(r["module"], r["grade_id"]): float(r["max_points"]) for r in rows}
     students = {(r["student"], r["module"]) for r in rows}
     found, problems = [], []
@@ -46,8 +52,15 @@ def read_hand_scores(text: str, file: str, rows: list[dict]) -> list[dict]:
         if problem:
             problems.append(Finding(file, line, problem))
         else:
-            found.append({"student": entry["student"], "module": entry["module"], "grade_id": entry["grade_id"],
-                          "points": float(entry["points"]), "comment": entry.get("comment", "")})
+            found.append(
+                {
+                    "student": entry["student"],
+                    "module": entry["module"],
+                    "grade_id": entry["grade_id"],
+                    "points": float(entry["points"]),
+                    "comment": entry.get("comment", ""),
+                }
+            )
     if problems:
         raise CourseError(problems)
     return found
@@ -74,6 +87,7 @@ def effective(rows: list[dict]) -> list[dict]:
 
 
 # --- tables -----------------------------------------------------------------------------------------------
+
 
 def totals(rows: list[dict]) -> dict[tuple[str, str], float]:
     """(student, module) -> points earned."""
@@ -111,8 +125,21 @@ def wide_csv(rows: list[dict], modules: list[str]) -> str:
 
 
 def long_csv(rows: list[dict]) -> str:
-    return csv_text(LONG_COLUMNS, [[r["student"], r["module"], r["grade_id"], number(r["points"]), number(r["max_points"]),
-                                    r["outcome"], r.get("message") or ""] for r in rows])
+    return csv_text(
+        LONG_COLUMNS,
+        [
+            [
+                r["student"],
+                r["module"],
+                r["grade_id"],
+                number(r["points"]),
+                number(r["max_points"]),
+                r["outcome"],
+                r.get("message") or "",
+            ]
+            for r in rows
+        ],
+    )
 
 
 def module_summary(rows: list[dict], module: str) -> str:
@@ -127,8 +154,10 @@ def module_summary(rows: list[dict], module: str) -> str:
     failures = "; failed: " + ", ".join(f"{g} {n}" for g, n in ranked) if ranked else "; no test failed"
     by_hand = sum(r["outcome"] == "hand" and r.get("hand_points") is None for r in mine)
     failures += f"; {by_hand} answer(s) to grade by hand" if by_hand else ""
-    return (f"{module}: {len(scores)} submission(s), mean {number(round(statistics.mean(scores), 2))} / {number(module_maxima(mine)[module])}, "
-            f"median {number(statistics.median(scores))}{failures}")
+    return (
+        f"{module}: {len(scores)} submission(s), mean {number(round(statistics.mean(scores), 2))} / {number(module_maxima(mine)[module])}, "
+        f"median {number(statistics.median(scores))}{failures}"
+    )
 
 
 def summary(rows: list[dict], modules: list[str]) -> str:
@@ -136,6 +165,7 @@ def summary(rows: list[dict], modules: list[str]) -> str:
 
 
 # --- the picture -----------------------------------------------------------------------------------------
+
 
 def score_plot(scores: list[float], maximum: float, title: str) -> bytes:
     """A histogram of module scores as PNG bytes (no timestamp in it: same scores, same file)."""
@@ -146,7 +176,9 @@ def score_plot(scores: list[float], maximum: float, title: str) -> bytes:
 
     figure = Figure(figsize=(6, 3.5), dpi=100)
     axes = figure.subplots()
-    axes.hist(scores, bins=min(20, max(1, int(maximum) or 1)), range=(0, maximum or 1), color="#4C72B0", edgecolor="white")
+    axes.hist(
+        scores, bins=min(20, max(1, int(maximum) or 1)), range=(0, maximum or 1), color="#4C72B0", edgecolor="white"
+    )
     axes.set_title(title)
     axes.set_xlabel(f"points (of {number(maximum)})")
     axes.set_ylabel("students")
@@ -158,21 +190,29 @@ def score_plot(scores: list[float], maximum: float, title: str) -> bytes:
 
 # --- the command -------------------------------------------------------------------------------------------
 
+
 def write_reports(course, paths, rows: list[dict]) -> str:
     """Both CSVs and one PNG per graded module from gradebook rows (hand scores merged); the summary."""
     rows = effective(rows)
     graded = {r["module"] for r in rows}
     modules = [m for m in course.modules if m.name in graded]
     if not modules:
-        raise CourseError.at(paths.rel(paths.gradebook), None, "the gradebook has no results yet; run `tito grade MODULE` first")
+        raise CourseError.at(
+            paths.rel(paths.gradebook), None, "the gradebook has no results yet; run `tito grade MODULE` first"
+        )
     names = [m.name for m in modules]
     write_atomic(paths.grades_csv, wide_csv(rows, names))
     write_atomic(paths.grades_long_csv, long_csv(rows))
     scores, maxima = totals(rows), module_maxima(rows)
     for module in modules:
         mine = [points for (s, m), points in sorted(scores.items()) if m == module.name]
-        write_atomic(paths.score_plot(module), score_plot(mine, maxima[module.name], f"{module.name}: {len(mine)} submission(s)"))
-    return summary(rows, names) + f"\nwrote {paths.rel(paths.grades_csv)}, {paths.rel(paths.grades_long_csv)} and {len(modules)} score plot(s) in {paths.rel(paths.grades_dir)}/"
+        write_atomic(
+            paths.score_plot(module), score_plot(mine, maxima[module.name], f"{module.name}: {len(mine)} submission(s)")
+        )
+    return (
+        summary(rows, names)
+        + f"\nwrote {paths.rel(paths.grades_csv)}, {paths.rel(paths.grades_long_csv)} and {len(modules)} score plot(s) in {paths.rel(paths.grades_dir)}/"
+    )
 
 
 def import_hand_scores(db, hand_file: str) -> int:
@@ -182,7 +222,9 @@ def import_hand_scores(db, hand_file: str) -> int:
     try:
         text = Path(hand_file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise CourseError.at(hand_file, None, f"the hand-score file cannot be read ({error}); give a UTF-8 CSV file") from None
+        raise CourseError.at(
+            hand_file, None, f"the hand-score file cannot be read ({error}); give a UTF-8 CSV file"
+        ) from None
     scores = read_hand_scores(text, hand_file, results(db))
     for entry in scores:
         set_hand_score(db, entry["student"], entry["module"], entry["grade_id"], entry["points"], entry["comment"])
@@ -194,7 +236,9 @@ def grades_command(course, paths, hand_file: str | None = None) -> str:
     from .gradebook import open_gradebook, results
 
     if not paths.gradebook.exists():
-        raise CourseError.at(paths.rel(paths.gradebook), None, "there is no gradebook yet; run `tito grade MODULE` first")
+        raise CourseError.at(
+            paths.rel(paths.gradebook), None, "there is no gradebook yet; run `tito grade MODULE` first"
+        )
     db = open_gradebook(paths.gradebook)
     try:
         merged = f"merged {import_hand_scores(db, hand_file)} hand score(s) from {hand_file}\n" if hand_file else ""

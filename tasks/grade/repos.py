@@ -1,6 +1,7 @@
 """Students' git repositories through GitPython (imported lazily): fetch a bare copy without ever prompting
 for credentials, find the last commit before a deadline, read one file of it. Failures become RepoProblem
 with git's own reason; nothing here knows about modules or the roster."""
+
 from __future__ import annotations
 
 import shutil
@@ -17,18 +18,30 @@ class RepoProblem(Exception):
 
 
 def git_env() -> dict:
-    return {**git_env_plain(), "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=20", "GIT_ASKPASS": "/bin/false", "SSH_ASKPASS": "/bin/false"}
+    return {
+        **git_env_plain(),
+        "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=20",
+        "GIT_ASKPASS": "/bin/false",
+        "SSH_ASKPASS": "/bin/false",
+    }
 
 
 def run_git(directory: Path, *args: str, binary: bool = False, timeout: int = 120):
     import git
 
     try:
-        return git.Git(str(directory)).execute(["git", *args], env=git_env(), kill_after_timeout=timeout,
-                                               stdout_as_string=not binary, strip_newline_in_stdout=not binary)
+        return git.Git(str(directory)).execute(
+            ["git", *args],
+            env=git_env(),
+            kill_after_timeout=timeout,
+            stdout_as_string=not binary,
+            strip_newline_in_stdout=not binary,
+        )
     except git.GitCommandError as error:
         reason = (error.stderr or str(error)).strip().replace("\n", " ")
-        raise RepoProblem(reason.removeprefix("stderr: ").strip("' ")[:300] or f"git exited with {error.status}") from None
+        raise RepoProblem(
+            reason.removeprefix("stderr: ").strip("' ")[:300] or f"git exited with {error.status}"
+        ) from None
 
 
 def fetch(url: str, target: Path, timeout: int) -> None:
@@ -38,7 +51,18 @@ def fetch(url: str, target: Path, timeout: int) -> None:
         target.mkdir(parents=True)
         run_git(target, "init", "-q", "--bare")
     try:
-        run_git(target, "fetch", "-q", "--prune", "--force", "--no-tags", url, f"+HEAD:{HEAD_REF}", "+refs/heads/*:refs/heads/*", timeout=timeout)
+        run_git(
+            target,
+            "fetch",
+            "-q",
+            "--prune",
+            "--force",
+            "--no-tags",
+            url,
+            f"+HEAD:{HEAD_REF}",
+            "+refs/heads/*:refs/heads/*",
+            timeout=timeout,
+        )
     except RepoProblem as problem:
         if "couldn't find remote ref HEAD" in str(problem) or "does not have any commits" in str(problem):
             raise RepoProblem("has no commits yet") from None
@@ -62,7 +86,9 @@ def first_commit_time(repo: Path) -> str:
 def files_named(repo: Path, commit: str, name: str) -> list[str]:
     """Paths in `commit` whose file name is `name`, shortest first."""
     listing = run_git(repo, "ls-tree", "-r", "--name-only", "-z", commit)
-    return sorted((p for p in listing.split("\0") if p and PurePosixPath(p).name == name), key=lambda p: (p.count("/"), p))
+    return sorted(
+        (p for p in listing.split("\0") if p and PurePosixPath(p).name == name), key=lambda p: (p.count("/"), p)
+    )
 
 
 def blob_size(repo: Path, commit: str, path: str) -> int:

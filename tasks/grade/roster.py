@@ -1,5 +1,6 @@
 """The class roster (course.yaml `grading.roster`): one row per student with an id, a name and the path or URL
 of the student's git repository, as GitHub Classroom makes them. Pure parsing of the CSV text."""
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,11 @@ def column_indexes(header: list[str], file: str) -> dict[str, int]:
         else:
             found[field] = index
     if missing:
-        raise CourseError.at(file, 1, f"the roster has no column {' and no column '.join(missing)}; its first line must name the columns, e.g. student,name,repository")
+        raise CourseError.at(
+            file,
+            1,
+            f"the roster has no column {' and no column '.join(missing)}; its first line must name the columns, e.g. student,name,repository",
+        )
     return found
 
 
@@ -46,7 +51,9 @@ def read_roster(text: str, file: str) -> tuple[list[Student], list[Finding]]:
     a roster without the needed columns is a CourseError."""
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise CourseError.at(file, 1, "the roster is empty; write a header line (student,name,repository) and one line per student")
+        raise CourseError.at(
+            file, 1, "the roster is empty; write a header line (student,name,repository) and one line per student"
+        )
     columns = column_indexes(rows[0], file)
     entries = [row_student(row, columns, line) for line, row in enumerate(rows[1:], 2) if any(c.strip() for c in row)]
     lines: dict[str, list[int]] = {}

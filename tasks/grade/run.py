@@ -6,6 +6,7 @@ same key is skipped, so running again with nothing new grades nothing. The rest 
 result is written to the gradebook as it arrives (one transaction each), so a kill mid-run loses only the
 submissions in flight.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,9 +27,9 @@ RETRY = "retry:"  # prefix of a key stored for a grading error: never matches, s
 
 @dataclass
 class Outcome:
-    graded: list = field(default_factory=list)    # GradeResults written this run
-    skipped: int = 0                              # already in the gradebook under the same key
-    failed: list = field(default_factory=list)    # GradeResults whose grading itself failed
+    graded: list = field(default_factory=list)  # GradeResults written this run
+    skipped: int = 0  # already in the gradebook under the same key
+    failed: list = field(default_factory=list)  # GradeResults whose grading itself failed
 
 
 def grader_hash() -> str:
@@ -44,7 +45,11 @@ def modules_to_grade(course, names: list[str] | None):
     known = {m.name for m in course.modules}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise CourseError.at("course.yaml", None, f"no module named {', '.join(repr(n) for n in unknown)}; modules: {', '.join(sorted(known))}")
+        raise CourseError.at(
+            "course.yaml",
+            None,
+            f"no module named {', '.join(repr(n) for n in unknown)}; modules: {', '.join(sorted(known))}",
+        )
     return [course.module(n) for n in names]
 
 
@@ -79,16 +84,28 @@ def own_bundle(course, paths, module, bundle, student: str):
 
 def own_notebook(bundle, submission: Submission):
     from ..notebook.nbnode import new_cell, new_notebook
+
     cells = [new_cell(c.cell_type, c.source, {}) for c in rehydrate(submission.answers, bundle)]
     return new_notebook(cells)
 
 
-def grade(course, paths, names: list[str] | None = None, *, scheduler: str | None = None, workers: int | None = None,
-          force: bool = False, own_package: bool = False, stream=None, client=None) -> Outcome:
+def grade(
+    course,
+    paths,
+    names: list[str] | None = None,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    own_package: bool = False,
+    stream=None,
+    client=None,
+) -> Outcome:
     """Grade every collected submission of the modules `names` (all when empty) into the gradebook.
 
     `client`: a distributed Client to use instead of opening one (tests share one cluster)."""
     from .progress import Progress
+
     stream = stream if stream is not None else sys.stderr
     db = gradebook.open_gradebook(paths.gradebook)
     outcome, todo = Outcome(), []
@@ -100,7 +117,9 @@ def grade(course, paths, names: list[str] | None = None, *, scheduler: str | Non
         return outcome
     limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory)
     progress = Progress(len(todo), stream=stream)
-    for result in execute(todo, limits, scheduler or course.grading.scheduler, workers or course.grading.workers, client):
+    for result in execute(
+        todo, limits, scheduler or course.grading.scheduler, workers or course.grading.workers, client
+    ):
         record(db, result, outcome)
         progress.step()
     return outcome
@@ -117,13 +136,21 @@ def execute(todo: list, limits: Limits, scheduler: str | None, workers: int | No
     from contextlib import nullcontext
     from distributed import as_completed
     from .cluster import open_client
-    with (nullcontext(client) if client is not None else open_client(scheduler, workers)) as client:
+
+    with nullcontext(client) if client is not None else open_client(scheduler, workers) as client:
         bundles, futures = {}, {}
         for submission, bundle, key in todo:
             if id(bundle) not in bundles:
                 bundles[id(bundle)] = client.scatter(bundle, broadcast=True, hash=False)
-            future = client.submit(grade_submission, submission, bundles[id(bundle)], limits, key, pure=False,
-                                   key=f"grade-{submission.module}-{submission.student}-{key[:12]}")
+            future = client.submit(
+                grade_submission,
+                submission,
+                bundles[id(bundle)],
+                limits,
+                key,
+                pure=False,
+                key=f"grade-{submission.module}-{submission.student}-{key[:12]}",
+            )
             futures[future] = (submission, bundle, key)
         for future in as_completed(futures):
             yield collected(future, *futures.pop(future))

@@ -10,6 +10,7 @@ child, and four times that in wall time for a cell that sleeps), then kills the 
 An infinite loop, a crash, `sys.exit`/`os._exit`, huge outputs or a killed process only end that
 submission: the cell in progress gets the reason, the cells after it are "not run".
 """
+
 from __future__ import annotations
 
 import json
@@ -20,19 +21,19 @@ import sys
 import time
 from dataclasses import dataclass
 
-CAPTURED_OUTPUT = 4000   # characters of a cell's printed output kept for feedback
-MESSAGE_LIMIT = 2000     # characters of an error message or a value's repr
+CAPTURED_OUTPUT = 4000  # characters of a cell's printed output kept for feedback
+MESSAGE_LIMIT = 2000  # characters of an error message or a value's repr
 STATUSES = ("ok", "error", "timeout", "died", "not_run")
 
 
 @dataclass(frozen=True)
 class CellRun:
     id: str
-    status: str               # one of STATUSES
+    status: str  # one of STATUSES
     ename: str = ""
     evalue: str = ""
     value: str | None = None  # repr of the cell's last expression, as a notebook's execute_result shows it
-    output: str = ""          # what the cell printed (truncated)
+    output: str = ""  # what the cell printed (truncated)
 
 
 def warm() -> None:
@@ -47,6 +48,7 @@ def run_cells(cells, package, *, timeout: float, memory_mb: int, scratch_root: s
     """Run the code cells `cells` (RunCell-like: id, cell_type, source) in a fresh process."""
     import shutil
     import tempfile
+
     warm()
     code = [c for c in cells if c.cell_type == "code"]
     scratch = tempfile.mkdtemp(prefix="tito-grade-", dir=scratch_root)
@@ -66,6 +68,7 @@ def write_package(scratch: str, package) -> None:
 
 
 # --- the parent side ---------------------------------------------------------------------------------
+
 
 def supervise(code, scratch: str, timeout: float, memory_mb: int) -> list[CellRun]:
     read_end, write_end = os.pipe()
@@ -153,8 +156,14 @@ def death_reason(status: int) -> tuple[str, str]:
         number = os.WTERMSIG(status)
         name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
         hint = " (out of memory?)" if number == signal.SIGKILL else ""
-        return "died", f"the process running the notebook was killed by signal {name}{hint}; the cells after it were not run"
-    return "died", f"the process running the notebook exited (code {os.WEXITSTATUS(status)}, os._exit?); the cells after it were not run"
+        return (
+            "died",
+            f"the process running the notebook was killed by signal {name}{hint}; the cells after it were not run",
+        )
+    return (
+        "died",
+        f"the process running the notebook exited (code {os.WEXITSTATUS(status)}, os._exit?); the cells after it were not run",
+    )
 
 
 def finish(code, runs: dict, reason: tuple[str, str] | None) -> list[CellRun]:
@@ -163,8 +172,16 @@ def finish(code, runs: dict, reason: tuple[str, str] | None) -> list[CellRun]:
     for index, cell in enumerate(code):
         report = runs.get(index)
         if report is not None:
-            result.append(CellRun(cell.id, report["status"], str(report.get("ename", "")), str(report.get("evalue", "")),
-                                  report.get("value"), str(report.get("output", ""))))
+            result.append(
+                CellRun(
+                    cell.id,
+                    report["status"],
+                    str(report.get("ename", "")),
+                    str(report.get("evalue", "")),
+                    report.get("value"),
+                    str(report.get("output", "")),
+                )
+            )
         elif not stopped and reason is not None:
             result.append(CellRun(cell.id, reason[0], "Timeout" if reason[0] == "timeout" else "DeadKernel", reason[1]))
             stopped = True
@@ -174,6 +191,7 @@ def finish(code, runs: dict, reason: tuple[str, str] | None) -> list[CellRun]:
 
 
 # --- the child side ----------------------------------------------------------------------------------
+
 
 def child(code, scratch: str, fd: int, memory_mb: int) -> None:
     status = 0
@@ -194,6 +212,7 @@ def child(code, scratch: str, fd: int, memory_mb: int) -> None:
 def isolate(scratch: str, fd: int, memory_mb: int) -> None:
     """Own session, no parent descriptors but the report pipe, a memory cap, silent standard streams."""
     import resource
+
     os.setsid()
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(number, signal.SIG_DFL)
@@ -229,7 +248,8 @@ def reporter(fd: int):
     def report(message: dict) -> None:
         data = (json.dumps(message, default=str) + "\n").encode("utf-8", "replace")
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
+
     return report
 
 
@@ -262,6 +282,7 @@ class Capped:
 def run_one(cell, namespace: dict) -> dict:
     """Execute one cell like a notebook does: statements, then the value of a final expression."""
     import ast
+
     out = Capped()
     sys.stdout = sys.stderr = out
     name = f"<cell {getattr(cell, 'grade_id', '') or cell.id}>"
@@ -273,13 +294,19 @@ def run_one(cell, namespace: dict) -> dict:
         shown = None if value is None else clip(safe_repr(value))
         return {"status": "ok", "value": shown, "output": out.text()}
     except SystemExit as error:
-        return {"status": "error", "ename": "SystemExit", "evalue": clip(f"the cell called sys.exit({error.code!r}); do not exit in a notebook"), "output": out.text()}
+        return {
+            "status": "error",
+            "ename": "SystemExit",
+            "evalue": clip(f"the cell called sys.exit({error.code!r}); do not exit in a notebook"),
+            "output": out.text(),
+        }
     except BaseException as error:  # noqa: BLE001 — a student's exception is a result, whatever it is
         return {"status": "error", "ename": type(error).__name__, "evalue": clip(safe_str(error)), "output": out.text()}
 
 
 def parse_cell(source: str, name: str):
     import ast
+
     try:
         return ast.parse(source, filename=name)
     except SyntaxError:
@@ -292,7 +319,10 @@ def parse_cell(source: str, name: str):
 def without_magics(source: str) -> str:
     """IPython line magics and shell escapes (`%time`, `!pip ...`) do nothing here."""
     lines = source.split("\n")
-    return "\n".join(line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+    return "\n".join(
+        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in lines
+    )
 
 
 def safe_repr(value) -> str:

@@ -9,6 +9,7 @@
   process, not run) is `error` with the reason.
 - Written answers (and graded answer cells) are `hand`: 0 points until a hand score is merged.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ class CellResult:
     position: int
     points: float
     max_points: float
-    outcome: str          # passed | failed | not_attempted | error | hand
+    outcome: str  # passed | failed | not_attempted | error | hand
     message: str = ""
     error_type: str = ""
 
@@ -60,8 +61,14 @@ def score_test(cell, position: int, run) -> CellResult:
 
 
 def score_hand(cell, position: int) -> CellResult:
-    return CellResult(grade_id=cell.grade_id or cell.id, position=position, points=0.0, max_points=cell.points,
-                      outcome="hand", message="to grade by hand")
+    return CellResult(
+        grade_id=cell.grade_id or cell.id,
+        position=position,
+        points=0.0,
+        max_points=cell.points,
+        outcome="hand",
+        message="to grade by hand",
+    )
 
 
 def score_cells(cells, runs) -> list[CellResult]:
@@ -74,5 +81,15 @@ def score_cells(cells, runs) -> list[CellResult]:
 def unreadable(cells, problem: str) -> list[CellResult]:
     """Every graded cell of a submission that could not be read: 0 points, the problem as the reason."""
     graded = [c for c in cells if c.kind in ("test", "hand")]
-    return [CellResult(grade_id=c.grade_id or c.id, position=i, points=0.0, max_points=c.points, outcome="error",
-                       message=problem, error_type="UnreadableSubmission") for i, c in enumerate(graded)]
+    return [
+        CellResult(
+            grade_id=c.grade_id or c.id,
+            position=i,
+            points=0.0,
+            max_points=c.points,
+            outcome="error",
+            message=problem,
+            error_type="UnreadableSubmission",
+        )
+        for i, c in enumerate(graded)
+    ]

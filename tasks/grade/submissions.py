@@ -5,6 +5,7 @@ not UTF-8, not JSON, not a notebook, another nbformat version, too large), the S
 problem, naming the student and the file; grading then records every graded cell of it as 0 with that
 reason, and the run goes on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,7 +50,13 @@ def read_submission(path: Path, shown: str, student: str, module: str, bundle: B
     except OSError as error:
         return failed(student, module, shown, f"{shown}: cannot be read ({error.strerror}); collect it again", b"")
     if size > MAX_BYTES:
-        return failed(student, module, shown, f"{shown}: is {size / 1e6:.0f} MB, more than the {MAX_BYTES // 2**20} MB a submission may be (clear its outputs and submit again)", str(size).encode())
+        return failed(
+            student,
+            module,
+            shown,
+            f"{shown}: is {size / 1e6:.0f} MB, more than the {MAX_BYTES // 2**20} MB a submission may be (clear its outputs and submit again)",
+            str(size).encode(),
+        )
     return parse_submission(data, shown, student, module, bundle)
 
 
@@ -64,20 +71,34 @@ def notebook_problem(data: bytes, shown: str) -> tuple[str, dict | None]:
     if not data.strip():
         return "is empty; the student should submit the notebook again", None
     if not shown.endswith(".ipynb"):
-        return f"is not a notebook (.ipynb) but a {Path(shown).suffix or 'file without extension'}; submit the .ipynb file", None
+        return (
+            f"is not a notebook (.ipynb) but a {Path(shown).suffix or 'file without extension'}; submit the .ipynb file",
+            None,
+        )
     try:
         notebook = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         return "is not UTF-8 text, so not a notebook", None
     except ValueError as error:
-        return f"is not valid JSON (line {getattr(error, 'lineno', '?')}: {getattr(error, 'msg', error)}); the file was damaged, ask the student for it again", None
+        return (
+            f"is not valid JSON (line {getattr(error, 'lineno', '?')}: {getattr(error, 'msg', error)}); the file was damaged, ask the student for it again",
+            None,
+        )
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells", notebook.get("worksheets")), list):
         return "is JSON but not a notebook (it has no cells)", None
     if notebook.get("nbformat") != 4:
-        return f"is an nbformat {notebook.get('nbformat')} notebook; open it in Jupyter and save it to convert it to nbformat 4", None
+        return (
+            f"is an nbformat {notebook.get('nbformat')} notebook; open it in Jupyter and save it to convert it to nbformat 4",
+            None,
+        )
     return "", notebook
 
 
 def failed(student: str, module: str, shown: str, problem: str, data: bytes) -> Submission:
-    return Submission(student=student, module=module, path=shown, problem=problem,
-                      digest=hashlib.sha256(problem.encode("utf-8") + b"\0" + data).hexdigest())
+    return Submission(
+        student=student,
+        module=module,
+        path=shown,
+        problem=problem,
+        digest=hashlib.sha256(problem.encode("utf-8") + b"\0" + data).hexdigest(),
+    )

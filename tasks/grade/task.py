@@ -5,6 +5,7 @@ bundle with its package files, the limits), nothing is read from or written to a
 the result is a frozen record the client writes to the gradebook. The key a result is stored under is
 computed beforehand (`result_key`): the student's answers, the module's graded source, the grader's code.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +19,7 @@ from .score import CellResult, score_cells, unreadable
 
 @dataclass(frozen=True)
 class Limits:
-    timeout: float = 30.0   # seconds per cell
+    timeout: float = 30.0  # seconds per cell
     memory_mb: int = 1024
 
 
@@ -26,10 +27,10 @@ class Limits:
 class Submission:
     student: str
     module: str
-    path: str                       # as the instructor sees it, e.g. submissions/ada/tensor/tensor.ipynb
+    path: str  # as the instructor sees it, e.g. submissions/ada/tensor/tensor.ipynb
     answers: Answers | None = None  # None: the file could not be read (see problem)
     problem: str = ""
-    digest: str = ""                # of the answers, or of the unreadable file
+    digest: str = ""  # of the answers, or of the unreadable file
 
     @property
     def content_digest(self) -> str:
@@ -42,7 +43,7 @@ class GradeResult:
     module: str
     path: str
     key: str
-    status: str                     # graded | error
+    status: str  # graded | error
     message: str
     cells: tuple[CellResult, ...]
     notes: tuple[str, ...] = ()
@@ -58,9 +59,18 @@ class GradeResult:
         return sum(c.max_points for c in self.cells)
 
     def submission_row(self) -> dict:
-        return dict(student=self.student, module=self.module, path=self.path, key=self.key, status=self.status,
-                    message=self.message, score=self.score, max_score=self.max_score,
-                    notes=list(self.notes), seconds=self.seconds)
+        return dict(
+            student=self.student,
+            module=self.module,
+            path=self.path,
+            key=self.key,
+            status=self.status,
+            message=self.message,
+            score=self.score,
+            max_score=self.max_score,
+            notes=list(self.notes),
+            seconds=self.seconds,
+        )
 
 
 def result_key(submission: Submission, bundle: Bundle, grader: str) -> str:
@@ -70,28 +80,50 @@ def result_key(submission: Submission, bundle: Bundle, grader: str) -> str:
 
 def grade_submission(submission: Submission, bundle: Bundle, limits: Limits = Limits(), key: str = "") -> GradeResult:
     from .runner import run_cells
+
     started = time.monotonic()
     base = dict(student=submission.student, module=submission.module, path=submission.path, key=key)
     if submission.answers is None:
-        return GradeResult(**base, status="error", message=submission.problem,
-                           cells=tuple(unreadable(bundle.cells, submission.problem)))
+        return GradeResult(
+            **base,
+            status="error",
+            message=submission.problem,
+            cells=tuple(unreadable(bundle.cells, submission.problem)),
+        )
     cells = rehydrate(submission.answers, bundle)
     runs = run_cells(cells, bundle.package, timeout=limits.timeout, memory_mb=limits.memory_mb)
     errors = answer_errors(cells, runs)
     notes = submission.answers.notes + tuple(f"your cell '{c}' raised {e}: {m}" for c, e, m in errors)
     stopped = next((r.evalue for r in runs if r.status in ("timeout", "died")), "")
-    return GradeResult(**base, status="graded", message=stopped, cells=tuple(score_cells(cells, runs)), notes=notes,
-                       seconds=round(time.monotonic() - started, 3), answer_errors=errors)
+    return GradeResult(
+        **base,
+        status="graded",
+        message=stopped,
+        cells=tuple(score_cells(cells, runs)),
+        notes=notes,
+        seconds=round(time.monotonic() - started, 3),
+        answer_errors=errors,
+    )
 
 
 def answer_errors(cells, runs) -> tuple[tuple[str, str, str], ...]:
     """Errors raised by the student's own answer cells (shown in feedback: they explain failing tests)."""
     kinds = {c.id: c for c in cells}
-    return tuple((kinds[r.id].grade_id or r.id, r.ename, r.evalue[:300]) for r in runs
-                 if kinds[r.id].kind == "answer" and r.status == "error")
+    return tuple(
+        (kinds[r.id].grade_id or r.id, r.ename, r.evalue[:300])
+        for r in runs
+        if kinds[r.id].kind == "answer" and r.status == "error"
+    )
 
 
 def grading_failed(submission: Submission, bundle: Bundle, key: str, reason: str) -> GradeResult:
     """The result recorded when grading itself failed (a worker died twice): every graded cell 0, the reason."""
-    return GradeResult(student=submission.student, module=submission.module, path=submission.path, key=key,
-                       status="error", message=reason, cells=tuple(unreadable(bundle.cells, reason)))
+    return GradeResult(
+        student=submission.student,
+        module=submission.module,
+        path=submission.path,
+        key=key,
+        status="error",
+        message=reason,
+        cells=tuple(unreadable(bundle.cells, reason)),
+    )

@@ -3,6 +3,7 @@ build lock, make SIGTERM save doit's state, and return DOIT_CONFIG with the cour
 
 The doit arguments come from the caller (dodo.py passes doit's command line; a program driving doit passes
 the ones it runs): nothing here looks at sys.argv."""
+
 from __future__ import annotations
 
 import atexit
@@ -19,16 +20,28 @@ from .kinds import default_tasks, output_folders
 from .reporter import CourseReporter
 from .variables import variables_help
 
-DOIT_COMMANDS = {"help", "run", "list", "info", "clean", "forget", "ignore", "dumpdb", "strace", "tabcompletion", "reset-dep"}
+DOIT_COMMANDS = {
+    "help",
+    "run",
+    "list",
+    "info",
+    "clean",
+    "forget",
+    "ignore",
+    "dumpdb",
+    "strace",
+    "tabcompletion",
+    "reset-dep",
+}
 READ_ONLY_COMMANDS = {"list", "info", "help", "tabcompletion", "dumpdb"}
 _lock_handle = []
 _main_pid: list[int] = []
 
 
 class Booted(NamedTuple):
-    config: dict   # DOIT_CONFIG
+    config: dict  # DOIT_CONFIG
     course: object  # course.config.Course
-    paths: object   # course.paths.Paths
+    paths: object  # course.paths.Paths
 
 
 def boot(root: Path, args: list[str]) -> Booted:
@@ -40,7 +53,10 @@ def boot(root: Path, args: list[str]) -> Booted:
         print(f"coursebuild: course.yaml has problems, nothing was built:\n{error}", file=sys.stderr)
         raise SystemExit(2)
     for folder in paths.unlisted_module_folders():
-        print(f"coursebuild: warning: {paths.rel(folder)} is not in course.yaml, so it is not built (add it under `modules:`)", file=sys.stderr)
+        print(
+            f"coursebuild: warning: {paths.rel(folder)} is not in course.yaml, so it is not built (add it under `modules:`)",
+            file=sys.stderr,
+        )
     if doit_command(args) == "help":
         explain_variables(args)
     if doit_command(args) not in READ_ONLY_COMMANDS:
@@ -95,8 +111,11 @@ def terminate(signum, frame):
 def interrupted(signum, frame):
     """Ctrl-C: one line instead of a traceback; SystemExit lets doit's `finally` save the finished tasks."""
     if _main_pid and os.getpid() == _main_pid[0]:
-        print("\ncoursebuild: interrupted (Ctrl-C); every task that finished is saved: run doit again to go on",
-              file=sys.stderr, flush=True)
+        print(
+            "\ncoursebuild: interrupted (Ctrl-C); every task that finished is saved: run doit again to go on",
+            file=sys.stderr,
+            flush=True,
+        )
     raise SystemExit(130)
 
 
@@ -109,8 +128,12 @@ def take_lock(lock_file: Path) -> None:
     try:
         lock.acquire(blocking=False)
     except Timeout:
-        print(f"coursebuild: another doit run ({lock_holder(lock_file)}) is building this course; waiting for it to finish "
-              f"(Ctrl-C to stop; remove {lock_file.name} only if no doit is running)", file=sys.stderr, flush=True)
+        print(
+            f"coursebuild: another doit run ({lock_holder(lock_file)}) is building this course; waiting for it to finish "
+            f"(Ctrl-C to stop; remove {lock_file.name} only if no doit is running)",
+            file=sys.stderr,
+            flush=True,
+        )
         lock.acquire()
     try:
         lock_file.write_text(f"pid {os.getpid()}")

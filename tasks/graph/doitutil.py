@@ -1,4 +1,5 @@
 """Small helpers shared by the task files: user errors as clean task failures, and config slices."""
+
 from __future__ import annotations
 
 import functools

@@ -5,6 +5,7 @@ uses, found by following the package's own import statements (including lazy one
 `from .x import`, `from ..course.paths import`, `from . import a, b`, `from tasks.notebook import source`,
 `import tasks.course.paths`. Modules are named by their dotted path inside the package (`graph.task_lint`).
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE = PACKAGE_DIR.name
 
 # A line scan, not ast: this runs on every `doit` start, and parsing costs ~0.3 s. Any indentation counts.
-FROM_RE = re.compile(r"^[ \t]*from[ \t]+(?P<dots>\.*)(?P<path>[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^#\n]+)", re.M)
+FROM_RE = re.compile(
+    r"^[ \t]*from[ \t]+(?P<dots>\.*)(?P<path>[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^#\n]+)", re.M
+)
 IMPORT_RE = re.compile(r"^[ \t]*import[ \t]+(?P<names>[^#\n]+)", re.M)
 
 
@@ -32,7 +35,7 @@ def _absolute(importer: str, dots: str, path: str) -> str | None:
     """The engine-relative dotted name a `from <dots><path>` in module `importer` refers to, or None."""
     if not dots:
         if path == PACKAGE or path.startswith(PACKAGE + "."):
-            return path[len(PACKAGE) + 1:]
+            return path[len(PACKAGE) + 1 :]
         return None
     parts = importer.split(".")[:-1] if module_file(importer) and not _is_package(importer) else importer.split(".")
     up = len(dots) - 1
@@ -72,7 +75,7 @@ def local_imports(module: str) -> frozenset[str]:
     for match in IMPORT_RE.finditer(text):
         for name in _names(match["names"]):
             if name.startswith(PACKAGE + "."):
-                found.add(name[len(PACKAGE) + 1:])
+                found.add(name[len(PACKAGE) + 1 :])
     return frozenset(m for m in found if m != module and module_file(m))
 
 
@@ -83,7 +86,7 @@ def engine_files(*modules: str) -> list[str]:
     Modules are dotted names inside the package (`graph.task_lint`), or `__name__` (`tasks.graph.task_lint`).
     """
     seen: set[str] = set()
-    stack = [m[len(PACKAGE) + 1:] if m.startswith(PACKAGE + ".") else m for m in modules]
+    stack = [m[len(PACKAGE) + 1 :] if m.startswith(PACKAGE + ".") else m for m in modules]
     while stack:
         module = stack.pop()
         if module not in seen:

@@ -4,6 +4,7 @@ dodo.py defines its `task_*` creators from KINDS, boot() takes the default tasks
 exactly what the kinds with outputs declare as targets, and the temp-file sweep and prune look only in the
 output folders named here. Adding a task kind is one entry (see docs/architecture.md).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,10 +23,10 @@ from .task_versions import task_solution, task_student
 
 @dataclass(frozen=True)
 class TaskKind:
-    name: str                      # the doit task (and its group of subtasks `name:MODULE`)
-    creator: Callable              # (course, paths) -> the task dicts; its docstring is the `doit list` line
+    name: str  # the doit task (and its group of subtasks `name:MODULE`)
+    creator: Callable  # (course, paths) -> the task dicts; its docstring is the `doit list` line
     outputs: tuple[str, ...] = ()  # output folders its targets live in (Paths.output_dir names)
-    default: bool = False          # run by a bare `doit` (make build)
+    default: bool = False  # run by a bare `doit` (make build)
 
 
 def variant_outputs(task: str) -> tuple[str, ...]:
@@ -63,6 +64,7 @@ def producers() -> list[TaskKind]:
 
 def bound(kind: TaskKind, course, paths) -> Callable:
     """A doit task creator (a function without arguments, named task_<kind>) for this course."""
+
     def create():
         return kind.creator(course, paths)
 

@@ -1,6 +1,7 @@
 """doit's console reporter, made for people: each problem printed once, at the end, with the tasks it
 blocked on one line ("skipped: validate of beta, gamma (they import alpha, which failed)"); up-to-date tasks
 counted, not listed (a no-op says "nothing to do" once; `doit -v 2` lists them)."""
+
 from __future__ import annotations
 
 from doit.exceptions import UnmetDependency
@@ -46,9 +47,15 @@ class CourseReporter(ConsoleReporter):
 
 def summary(failures: list[dict], blocked: dict[str, list[str]]) -> str:
     failed = [result["task"].name for result in failures]
-    text = f"\ncoursebuild: {len(failures)} task(s) failed" + (f", {len(blocked)} skipped because of them" if blocked else "") + ":\n"
+    text = (
+        f"\ncoursebuild: {len(failures)} task(s) failed"
+        + (f", {len(blocked)} skipped because of them" if blocked else "")
+        + ":\n"
+    )
     for result in failures:
-        text += f"\n{result['task'].name} failed:\n{result['exception'].get_msg().strip()}\n" + captured_output(result["task"])
+        text += f"\n{result['task'].name} failed:\n{result['exception'].get_msg().strip()}\n" + captured_output(
+            result["task"]
+        )
     for roots, names in skipped_by_cause(failed, blocked).items():
         text += f"\nskipped: {tasks_in_words(names)} ({cause_in_words(roots)})\n"
     return text + "\nFix the problems above and run doit again; everything that succeeded is kept.\n"
@@ -84,12 +91,15 @@ def tasks_in_words(names: list[str]) -> str:
     for name in names:
         kind, _, module = name.partition(":")
         kinds.setdefault(kind, []).append(module or kind)
-    return "; ".join(f"{kind} of {', '.join(modules)}" if modules != [kind] else kind for kind, modules in kinds.items())
+    return "; ".join(
+        f"{kind} of {', '.join(modules)}" if modules != [kind] else kind for kind, modules in kinds.items()
+    )
 
 
 def cause_in_words(roots: tuple[str, ...]) -> str:
     validated = [r.partition(":")[2] for r in roots if r.startswith("validate:")]
     others = [r for r in roots if not r.startswith("validate:")]
-    parts = ([f"they import {' and '.join(validated)}, which failed validation"] if validated else []) + \
-            ([f"they need {' and '.join(others)}, which failed"] if others else [])
+    parts = ([f"they import {' and '.join(validated)}, which failed validation"] if validated else []) + (
+        [f"they need {' and '.join(others)}, which failed"] if others else []
+    )
     return "; ".join(parts) or "a task they need failed"

@@ -1,4 +1,5 @@
 """doit tasks `archive:NAME`: the student version and the module's data files, one deterministic archive."""
+
 from __future__ import annotations
 
 from ..package.archive import archive_bytes
@@ -28,7 +29,12 @@ def archive_action(root: str, name: str) -> None:
     data = archive_bytes(archive_entries(paths, module), course.archive)
     target = paths.archive(module)
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    guard(source, {paths.rel(target): data}, ARCHIVED.name, binary_ok={f"{module.slug}/{name}" for name in shipped_data(paths, module)})
+    guard(
+        source,
+        {paths.rel(target): data},
+        ARCHIVED.name,
+        binary_ok={f"{module.slug}/{name}" for name in shipped_data(paths, module)},
+    )
     write_atomic(target, data)
 
 

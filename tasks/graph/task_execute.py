@@ -1,6 +1,7 @@
 """doit tasks `validate:NAME` (the solution passes its own tests in a real kernel) and `check_student:NAME`
 (the student version fails only at its stubs). Both are keyed on the hash of the code cells, so a
 markdown-only edit executes nothing."""
+
 from __future__ import annotations
 
 import copy
@@ -46,8 +47,14 @@ def execute(course, paths, module, nb, version: str, allow_errors: bool):
     """Run `nb` in a scratch copy laid out as the student repository (never in the module's own folder)."""
     with scratch_tree(paths.scratch(module, version), execution_layout(course, paths, module, version)) as top:
         (top / paths.repo_module_dir(module)).mkdir(parents=True, exist_ok=True)
-        return run(nb, cwd=top / paths.repo_module_dir(module), root=top, kernel=course.execution.kernel,
-                   timeout=course.execution.timeout, allow_errors=allow_errors)
+        return run(
+            nb,
+            cwd=top / paths.repo_module_dir(module),
+            root=top,
+            kernel=course.execution.kernel,
+            timeout=course.execution.timeout,
+            allow_errors=allow_errors,
+        )
 
 
 def execution_layout(course, paths, module, version: str) -> dict[str, object]:
@@ -61,7 +68,9 @@ def execution_layout(course, paths, module, version: str) -> dict[str, object]:
     else:
         folder_files = paths.folder_files(module)
     folder = paths.root / module.folder
-    files = {f"{workdir}/{p.relative_to(folder).as_posix() if folder in p.parents else p.name}": p for p in folder_files}
+    files = {
+        f"{workdir}/{p.relative_to(folder).as_posix() if folder in p.parents else p.name}": p for p in folder_files
+    }
     return package_files(course, paths, module) | files
 
 
@@ -87,7 +96,14 @@ def validate_action(root: str, name: str) -> None:
     except ExecutionFailed as failure:
         write_atomic(target, render_ipynb(failure.nb, course.execution.kernel))
         where, what = stopped(source, failure)
-        raise CourseError(Finding(where.file, where.line, f"validation of module '{name}' failed: {what}\n    The executed notebook is {paths.rel(target)}; fix the source and run `doit validate:{name}` again.", cell=where.cell))
+        raise CourseError(
+            Finding(
+                where.file,
+                where.line,
+                f"validation of module '{name}' failed: {what}\n    The executed notebook is {paths.rel(target)}; fix the source and run `doit validate:{name}` again.",
+                cell=where.cell,
+            )
+        )
     record = recorded_outputs(executed, code_digest(pristine))
     write_atomic(paths.executed_outputs(module), record_text(record))
     write_atomic(target, render_ipynb(merged(pristine, record), course.execution.kernel))
@@ -112,14 +128,18 @@ def unshipped_hint(paths, module, failure) -> str:
     if found is None:
         return ""
     name = found.relative_to(folder).as_posix()
-    return (f"\n    {paths.rel(found)} is in the module folder but does not ship to students, so their notebook cannot "
-            f"use it: add '{name}{'/' if found.is_dir() else ''}' to `data:` of module '{module.name}' in course.yaml")
+    return (
+        f"\n    {paths.rel(found)} is in the module folder but does not ship to students, so their notebook cannot "
+        f"use it: add '{name}{'/' if found.is_dir() else ''}' to `data:` of module '{module.name}' in course.yaml"
+    )
 
 
 def stub_places(source, nb) -> list[str]:
     """'what (file:line)' for each stub of a built student notebook."""
-    return [f"{stub.what} ({source.at(cell_index(nb.cells[stub.cell]), origin_line(nb.cells[stub.cell], stub.line))})"
-            for stub in stubs(nb)]
+    return [
+        f"{stub.what} ({source.at(cell_index(nb.cells[stub.cell]), origin_line(nb.cells[stub.cell], stub.line))})"
+        for stub in stubs(nb)
+    ]
 
 
 def broken_cells(source, nb, broken, name: str, paths=None, module=None) -> CourseError:
@@ -128,9 +148,22 @@ def broken_cells(source, nb, broken, name: str, paths=None, module=None) -> Cour
     for failure in broken:
         where, what = explained(source, nb, failure)
         hint = unshipped_hint(paths, module, failure) if paths is not None else ""
-        findings.append(Finding(where.file, where.line, f"the student version of module '{name}' is broken beyond its stubs here: {what}{hint}", cell=where.cell))
+        findings.append(
+            Finding(
+                where.file,
+                where.line,
+                f"the student version of module '{name}' is broken beyond its stubs here: {what}{hint}",
+                cell=where.cell,
+            )
+        )
     todo = "; ".join(stub_places(source, nb)) or "none"
-    findings[-1] = Finding(findings[-1].file, findings[-1].line, findings[-1].message + f"\n    A student could not get past this by implementing the exercises (stubs: {todo}). Fix the scaffolding: only a stub's NotImplementedError may stop a cell.", cell=findings[-1].cell)
+    findings[-1] = Finding(
+        findings[-1].file,
+        findings[-1].line,
+        findings[-1].message
+        + f"\n    A student could not get past this by implementing the exercises (stubs: {todo}). Fix the scaffolding: only a stub's NotImplementedError may stop a cell.",
+        cell=findings[-1].cell,
+    )
     return CourseError(findings)
 
 
@@ -147,10 +180,17 @@ def free_points(executed) -> list[tuple[int, str, float]]:
 
 
 def free_points_finding(source, nb, number: int, grade_id: str, points) -> Finding:
-    file, line, cell = source.location(cell_index(nb.cells[number - 1]), None)  # the cell's header: where its "grade" flag is
-    return Finding(file, line, f"graded test cell '{grade_id}' ({points} point{'' if points == 1 else 's'}) passes on the untouched student version: free points. "
-                   "Make the test call what the student implements (so it fails at their stub), or set \"grade\": false "
-                   "(and drop \"points\") on a cell that only demonstrates", cell=cell)
+    file, line, cell = source.location(
+        cell_index(nb.cells[number - 1]), None
+    )  # the cell's header: where its "grade" flag is
+    return Finding(
+        file,
+        line,
+        f"graded test cell '{grade_id}' ({points} point{'' if points == 1 else 's'}) passes on the untouched student version: free points. "
+        'Make the test call what the student implements (so it fails at their stub), or set "grade": false '
+        '(and drop "points") on a cell that only demonstrates',
+        cell=cell,
+    )
 
 
 @reports_user_errors
@@ -162,7 +202,9 @@ def check_student_action(root: str, name: str) -> None:
         executed = execute(course, paths, module, nb, "student", allow_errors=True)
     except ExecutionFailed as failure:
         where, what = stopped(source, failure)
-        raise CourseError(Finding(where.file, where.line, f"the student version of module '{name}': {what}", cell=where.cell))
+        raise CourseError(
+            Finding(where.file, where.line, f"the student version of module '{name}': {what}", cell=where.cell)
+        )
     found = failures(executed)
     broken = [f for f in found if stub_failure(executed, f.ename, f.evalue) is None]
     if broken:
@@ -171,12 +213,21 @@ def check_student_action(root: str, name: str) -> None:
     if free:
         raise CourseError([free_points_finding(source, executed, *cell) for cell in free])
     todo = stub_places(source, nb)
-    labels = {number: label for number, label in zip([i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code"], code_cell_labels(nb))}
-    report = {"module": name, "stubs": [stub.what for stub in stubs(nb)], "cells_stopping_at_a_stub": [labels.get(f.cell, f"cell {f.cell}") for f in found],
-              "code_cells": sum(c.cell_type == "code" for c in nb.cells)}
+    labels = {
+        number: label
+        for number, label in zip([i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code"], code_cell_labels(nb))
+    }
+    report = {
+        "module": name,
+        "stubs": [stub.what for stub in stubs(nb)],
+        "cells_stopping_at_a_stub": [labels.get(f.cell, f"cell {f.cell}") for f in found],
+        "code_cells": sum(c.cell_type == "code" for c in nb.cells),
+    }
     write_atomic(paths.student_check(module), json.dumps(report, indent=1, sort_keys=True) + "\n")
-    print(f"check_student:{name}: {len(todo)} function(s) for students to implement: {', '.join(todo) or 'none'}; "
-          f"{len(found)} cell(s) stop at a stub, every other cell runs")
+    print(
+        f"check_student:{name}: {len(todo)} function(s) for students to implement: {', '.join(todo) or 'none'}; "
+        f"{len(found)} cell(s) stop at a stub, every other cell runs"
+    )
 
 
 def execution_inputs(course, paths, module, version: str, exported: dict[str, str]) -> tuple[list[str], list[str]]:
@@ -196,7 +247,9 @@ def execution_inputs(course, paths, module, version: str, exported: dict[str, st
             file_dep.append(exported[dep.name])
         else:
             task_dep.append(f"export:{dep.name}")
-    file_dep += [paths.rel(p) for p in (paths.data_files(module) if version == "student" else paths.folder_files(module))]
+    file_dep += [
+        paths.rel(p) for p in (paths.data_files(module) if version == "student" else paths.folder_files(module))
+    ]
     return file_dep + engine_files(__name__), task_dep
 
 
@@ -234,9 +287,17 @@ def execution_tasks(course, paths, version: str, action, target_of):
 
 def task_validate(course, paths):
     """Run each solution in a real kernel against the exported code of earlier modules; fail on any error."""
-    yield from execution_tasks(course, paths, "solution", validate_action, lambda paths, m: [paths.executed_notebook(m), paths.executed_outputs(m)])
+    yield from execution_tasks(
+        course,
+        paths,
+        "solution",
+        validate_action,
+        lambda paths, m: [paths.executed_notebook(m), paths.executed_outputs(m)],
+    )
 
 
 def task_check_student(course, paths):
     """Run each student notebook: every failing cell must fail at a stub's NotImplementedError."""
-    yield from execution_tasks(course, paths, "student", check_student_action, lambda paths, m: [paths.student_check(m)])
+    yield from execution_tasks(
+        course, paths, "student", check_student_action, lambda paths, m: [paths.student_check(m)]
+    )

@@ -1,4 +1,5 @@
 """doit tasks `lint:NAME`: check one module's source; errors stop that module, warnings are printed."""
+
 from __future__ import annotations
 
 from ..course.context import load
@@ -52,4 +53,3 @@ def task_lint(course, paths):
             "doc": f"lint {module.folder}/{module.source}",
             "verbosity": 2,
         }
-

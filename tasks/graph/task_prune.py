@@ -6,6 +6,7 @@ never used (archives, releases and imports name their files), but they confuse w
 What is kept is exactly the targets the task creators declare now, so this file never restates a path.
 In tinytorch/, only files the export wrote (its header, or its package marker) are ever removed.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,12 @@ def produced_files(course, paths, targets: dict[str, str]) -> set[Path]:
     """Every file the build makes now: the targets of the task kinds with outputs, and the export's package markers."""
     from .kinds import producers  # the registry imports this module
 
-    files = {paths.root / target for kind in producers() for task in kind.creator(course, paths) for target in task.get("targets", [])}
+    files = {
+        paths.root / target
+        for kind in producers()
+        for task in kind.creator(course, paths)
+        for target in task.get("targets", [])
+    }
     for target in targets.values():
         files.update(package_inits(paths.package, paths.export_file(target)))
     return files | {paths.package / "__init__.py"}
@@ -59,8 +65,12 @@ def prune_action(root: str) -> None:
     course, paths = load(root)
     targets, problems = export_targets(course, paths)
     if problems:
-        raise CourseError.at(paths.rel(paths.build), None, "nothing was pruned: which exports are stale cannot be told while "
-                             "a module's export target is unknown. Fix these, then prune again:\n" + "\n".join(problems.values()))
+        raise CourseError.at(
+            paths.rel(paths.build),
+            None,
+            "nothing was pruned: which exports are stale cannot be told while "
+            "a module's export target is unknown. Fix these, then prune again:\n" + "\n".join(problems.values()),
+        )
     stale = stale_files(paths, produced_files(course, paths, targets))
     for path in stale:
         path.unlink()

@@ -3,6 +3,7 @@
 Thin: the release itself is tasks/release/ (request, offers, course files, publish). Each publishes in ONE
 commit, after the modules involved passed `validate` and `check_student`.
 """
+
 from __future__ import annotations
 
 from ..base.errors import CourseError
@@ -24,10 +25,19 @@ def week_request(course, week: int, flags: dict) -> Request:
     first = min(m.release for m in course.modules)
     if week < first:
         earliest = min(course.modules, key=lambda m: m.release)
-        raise CourseError.at("course.yaml", earliest.line, f"week {week} is before the first release (week {first}, module '{earliest.name}'); nothing to release: release week {first} or later, or give a module an earlier release week")
-    return Request(f"Week {week}", tuple(m.name for m in course.modules if m.release <= week),
-                   tuple(m.name for m in course.modules if m.solutions <= week), week=week,
-                   tag=course.student_repo.tag.format(week=week), **flags)
+        raise CourseError.at(
+            "course.yaml",
+            earliest.line,
+            f"week {week} is before the first release (week {first}, module '{earliest.name}'); nothing to release: release week {first} or later, or give a module an earlier release week",
+        )
+    return Request(
+        f"Week {week}",
+        tuple(m.name for m in course.modules if m.release <= week),
+        tuple(m.name for m in course.modules if m.solutions <= week),
+        week=week,
+        tag=course.student_repo.tag.format(week=week),
+        **flags,
+    )
 
 
 @reports_user_errors
@@ -42,7 +52,9 @@ def release_action(root: str, week: int, **flags) -> None:
 def deploy_action(root: str, kind: str, names: list[str], errata: bool = False) -> None:
     course, paths = load(root)
     modules = tuple(names)
-    request = Request(f"Deploy {kind}", modules if kind == "exercises" else (), modules if kind == "solutions" else (), errata=errata)
+    request = Request(
+        f"Deploy {kind}", modules if kind == "exercises" else (), modules if kind == "solutions" else (), errata=errata
+    )
     publish(course, paths, request, lambda: offered(course, paths, request))
 
 
@@ -52,6 +64,7 @@ def offered(course, paths, request: Request):
 
 
 # --- tasks ----------------------------------------------------------------------------------------
+
 
 def proven(module, kind: str) -> list[str]:
     """The tasks a module must have passed before its `kind` files may leave the building."""
@@ -90,13 +103,26 @@ def deploy_tasks(course, kind: str, basename: str, doc: str):
         }
     everything = [t for m in course.modules for t in proven(m, kind)]
     names = [m.name for m in course.modules]
-    yield Task(basename, actions=[(deploy_action, [str(course.root), kind, names, errata])], task_dep=everything,
-               doc=doc, has_subtask=True, verbosity=2)
+    yield Task(
+        basename,
+        actions=[(deploy_action, [str(course.root), kind, names, errata])],
+        task_dep=everything,
+        doc=doc,
+        has_subtask=True,
+        verbosity=2,
+    )
 
 
 def task_deploy_student(course, paths):
-    yield from deploy_tasks(course, "exercises", "deploy_student", "Deploy every module's student notebooks now, in ONE commit (make deploy-all)")
+    yield from deploy_tasks(
+        course,
+        "exercises",
+        "deploy_student",
+        "Deploy every module's student notebooks now, in ONE commit (make deploy-all)",
+    )
 
 
 def task_deploy_solutions(course, paths):
-    yield from deploy_tasks(course, "solutions", "deploy_solutions", "Deploy every module's solutions now, in ONE commit")
+    yield from deploy_tasks(
+        course, "solutions", "deploy_solutions", "Deploy every module's solutions now, in ONE commit"
+    )

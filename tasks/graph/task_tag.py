@@ -3,6 +3,7 @@
 `deploy_student` / `deploy_solutions` commit; this names the deployed state with the instructor's own tag
 (TinyTorch's `tito release --tag week5-tensor-solutions --message ...`), and pushes it when a remote is set.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -12,12 +13,16 @@ from ..course.context import load
 from ..release.student_repo import GitFailed, StudentRepo
 from .doitutil import failing_task, reports_user_errors
 
-USAGE = "tag_release needs the tag and its message: `doit tag_release tag=week5-tensor-solutions message=\"Release tensor solutions\"` (tito release --tag NAME --message TEXT)"
+USAGE = 'tag_release needs the tag and its message: `doit tag_release tag=week5-tensor-solutions message="Release tensor solutions"` (tito release --tag NAME --message TEXT)'
 
 
 def check_tag_name(tag: str) -> None:
     if subprocess.run(["git", "check-ref-format", f"refs/tags/{tag}"], capture_output=True).returncode != 0:
-        raise CourseError.at("command line", None, f"'{tag}' is not a valid git tag name (no spaces, '..', '~', '^', ':' or trailing '.lock'); choose another, e.g. week5-tensor-solutions")
+        raise CourseError.at(
+            "command line",
+            None,
+            f"'{tag}' is not a valid git tag name (no spaces, '..', '~', '^', ':' or trailing '.lock'); choose another, e.g. week5-tensor-solutions",
+        )
 
 
 def changes_since_last_tag(repo: StudentRepo, head: str) -> str:
@@ -36,7 +41,11 @@ def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
     settings, shown = course.student_repo, paths.rel(paths.student_repo)
     check_tag_name(tag)
     if not (paths.student_repo / ".git").exists():
-        raise CourseError.at(shown, None, "has nothing deployed yet, so there is nothing to tag: deploy first (tito deploy student --all)")
+        raise CourseError.at(
+            shown,
+            None,
+            "has nothing deployed yet, so there is nothing to tag: deploy first (tito deploy student --all)",
+        )
     repo = StudentRepo(paths.student_repo, settings.branch, settings.author, shown)
     repo.check_ready(settings.tag)
     head = repo.head()
@@ -45,10 +54,16 @@ def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
         print(f"{shown}: {tag} already tags {head[:10]}; nothing to do")
         return
     if existing:
-        raise CourseError.at(shown, None, f"tag '{tag}' already exists at {existing[:10]}, not at the deployed commit {head[:10]}; choose another tag name (published tags are never moved)")
+        raise CourseError.at(
+            shown,
+            None,
+            f"tag '{tag}' already exists at {existing[:10]}, not at the deployed commit {head[:10]}; choose another tag name (published tags are never moved)",
+        )
     subject = repo.git("log", "-1", "--format=%s", head).strip()
     if dry:
-        print(f"{shown}: would tag {head[:10]} ({subject}) as {tag}: {message}\n{changes_since_last_tag(repo, head)}\n(dry run: nothing was changed)")
+        print(
+            f"{shown}: would tag {head[:10]} ({subject}) as {tag}: {message}\n{changes_since_last_tag(repo, head)}\n(dry run: nothing was changed)"
+        )
         return
     repo.tag_only(head, {tag: message}, False)
     print(f"{shown}: tagged {head[:10]} ({subject}) as {tag}")

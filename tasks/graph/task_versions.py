@@ -1,4 +1,5 @@
 """doit tasks `student:NAME` and `solution:NAME`: the two versions of a module, with the leak guard."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +27,10 @@ def rendered_version(course, paths, module, version: str, source=None) -> tuple[
     """The version's notebook and the text of each of its files (not written yet, leak-guarded)."""
     source = source or module_source(paths, module)
     nb = build_version(source.nb, version, module.slug)
-    files = {path: render(nb, FORMAT_OF_SUFFIX[path.suffix], course.execution.kernel) for path in paths.version_files(module, VARIANTS[version].folder)}
+    files = {
+        path: render(nb, FORMAT_OF_SUFFIX[path.suffix], course.execution.kernel)
+        for path in paths.version_files(module, VARIANTS[version].folder)
+    }
     if VARIANTS[version].guarded:
         guard(source, {paths.rel(p): text.encode("utf-8") for p, text in files.items()}, version)
     return nb, files
@@ -65,7 +69,8 @@ def version_tasks(course, paths, task: str):
             "actions": [(version_action, [str(course.root), module.name, task])],
             "file_dep": [paths.rel(paths.source(module))] + engine,
             "task_dep": [f"lint:{module.name}"],
-            "targets": [paths.rel(p) for v in variants_of_task(task) for p in paths.version_files(module, v.folder)] + [paths.rel(paths.code_digest(module, task))],
+            "targets": [paths.rel(p) for v in variants_of_task(task) for p in paths.version_files(module, v.folder)]
+            + [paths.rel(paths.code_digest(module, task))],
             "uptodate": [config_changed_for({"module": module.as_dict(), **settings})],
             "clean": True,
             "doc": f"{task} version of {module.folder} -> {paths.rel(paths.version_files(module, VARIANTS[task].folder)[0].parent)}/",

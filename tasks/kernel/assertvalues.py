@@ -6,15 +6,26 @@ values and has no message so that, when it fails, the message shows both values 
 assert's line. The cell's source text (and so the executed notebook) is as written. The kernel runs this
 file with runpy, so it leaves no names in the notebook's namespace.
 """
+
 import ast
 
-OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Is: "is",
-       ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
-TEMPLATE = '''\
+OPS = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+TEMPLATE = """\
 _coursebuild_left = ({left})
 _coursebuild_right = ({right})
 assert _coursebuild_left {op} _coursebuild_right, "\\n".join(["assert " + repr(_coursebuild_left)[:200] + " {op} " + repr(_coursebuild_right)[:200]] + [f"  where {{v!r:.200}} = {{s}}" for v, s in ((_coursebuild_left, {left_text!r}), (_coursebuild_right, {right_text!r})) if repr(v) != s])
-'''
+"""
 
 
 def rewritten(node: ast.Assert) -> list[ast.stmt]:

@@ -2,6 +2,7 @@
 
 nbclient is imported inside the functions: it costs seconds, and `doit list` must not pay for it.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,7 +78,9 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
 
     def work():
         try:
-            outcome["nb"] = run_here(nb, cwd=cwd, root=root, kernel=kernel, timeout=timeout, allow_errors=allow_errors, current=current)
+            outcome["nb"] = run_here(
+                nb, cwd=cwd, root=root, kernel=kernel, timeout=timeout, allow_errors=allow_errors, current=current
+            )
         except BaseException as error:  # handed to the calling thread
             outcome["error"] = error
 
@@ -100,11 +103,19 @@ def translated(error: BaseException, kernel: str) -> BaseException:
     from jupyter_client.kernelspec import NoSuchKernel
 
     if isinstance(error, NoSuchKernel):
-        return CourseError.at("course.yaml", None, f"execution.kernel: no Jupyter kernel named '{kernel}' is installed here; "
-                              "`jupyter kernelspec list` shows the installed ones (python3 is the default)")
+        return CourseError.at(
+            "course.yaml",
+            None,
+            f"execution.kernel: no Jupyter kernel named '{kernel}' is installed here; "
+            "`jupyter kernelspec list` shows the installed ones (python3 is the default)",
+        )
     if isinstance(error, (RuntimeError, TimeoutError, OSError)) and not isinstance(error, ExecutionFailed):
-        return CourseError.at("course.yaml", None, f"execution.kernel: the kernel '{kernel}' could not be started ({error}); "
-                              "check that it runs with `jupyter console --kernel {kernel}`")
+        return CourseError.at(
+            "course.yaml",
+            None,
+            f"execution.kernel: the kernel '{kernel}' could not be started ({error}); "
+            "check that it runs with `jupyter console --kernel {kernel}`",
+        )
     return error
 
 
@@ -123,9 +134,17 @@ def run_here(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_erro
     with tempfile.TemporaryDirectory(prefix="coursebuild-kernel-") as sockets:
         manager = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets, "kernel"))
         client = NotebookClient(
-            nb, km=manager, timeout=timeout, startup_timeout=120, kernel_name=kernel, allow_errors=allow_errors,
-            record_timing=False, resources={"metadata": {"path": str(cwd)}}, on_cell_start=on_cell_start,
-            extra_arguments=kernel_arguments(), on_notebook_start=on_notebook_start,
+            nb,
+            km=manager,
+            timeout=timeout,
+            startup_timeout=120,
+            kernel_name=kernel,
+            allow_errors=allow_errors,
+            record_timing=False,
+            resources={"metadata": {"path": str(cwd)}},
+            on_cell_start=on_cell_start,
+            extra_arguments=kernel_arguments(),
+            on_notebook_start=on_notebook_start,
         )
         current["log"] = Path(sockets) / "kernel.log"
         try:
@@ -152,12 +171,24 @@ def execute_with(client, nb, root: Path, timeout: int, current: dict):
             client.execute(env=kernel_env(root), cleanup_kc=True, stderr=log)
     except CellTimeoutError:
         index = current["index"]
-        raise ExecutionFailed(f"cell {index + 1} did not finish within the {timeout} s per-cell timeout (execution.timeout in course.yaml)\n    cell begins:\n{indented(head(nb.cells[index]))}", cap_outputs(nb), index)
+        raise ExecutionFailed(
+            f"cell {index + 1} did not finish within the {timeout} s per-cell timeout (execution.timeout in course.yaml)\n    cell begins:\n{indented(head(nb.cells[index]))}",
+            cap_outputs(nb),
+            index,
+        )
     except DeadKernelError:
         index = current["index"]
-        raise ExecutionFailed(f"the kernel died while running cell {index + 1} (out of memory, os._exit, or a crash in native code?){last_words(current['log'])}\n    cell begins:\n{indented(head(nb.cells[index]))}", cap_outputs(nb), index)
+        raise ExecutionFailed(
+            f"the kernel died while running cell {index + 1} (out of memory, os._exit, or a crash in native code?){last_words(current['log'])}\n    cell begins:\n{indented(head(nb.cells[index]))}",
+            cap_outputs(nb),
+            index,
+        )
     except CellExecutionError:
-        failure = failures(nb)[0] if failures(nb) else CellFailure(current["index"] + 1, head(nb.cells[current["index"]]), "Error", "")
+        failure = (
+            failures(nb)[0]
+            if failures(nb)
+            else CellFailure(current["index"] + 1, head(nb.cells[current["index"]]), "Error", "")
+        )
         raise ExecutionFailed(failure.describe(), cap_outputs(nb), failure.cell - 1, failure)
     check_output_size(nb)
     return cap_outputs(nb)
@@ -183,7 +214,11 @@ def check_output_size(nb) -> None:
     """A cell printing megabytes would freeze a student's browser: make it a clear failure."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and (size := output_size(cell)) > CELL_OUTPUT_MAX:
-            raise ExecutionFailed(f"cell {index + 1} printed {size:,} characters of output (at most {CELL_OUTPUT_MAX:,} allowed: a notebook that large freezes the browser); print a summary instead\n    cell begins:\n{indented(head(cell))}", cap_outputs(nb), index)
+            raise ExecutionFailed(
+                f"cell {index + 1} printed {size:,} characters of output (at most {CELL_OUTPUT_MAX:,} allowed: a notebook that large freezes the browser); print a summary instead\n    cell begins:\n{indented(head(cell))}",
+                cap_outputs(nb),
+                index,
+            )
 
 
 def failures(nb) -> list[CellFailure]:
@@ -192,8 +227,15 @@ def failures(nb) -> list[CellFailure]:
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if output.get("output_type") == "error":
-                found.append(CellFailure(index + 1, head(cell), output.get("ename", ""), output.get("evalue", ""),
-                                         tuple(output.get("traceback", []))))
+                found.append(
+                    CellFailure(
+                        index + 1,
+                        head(cell),
+                        output.get("ename", ""),
+                        output.get("evalue", ""),
+                        tuple(output.get("traceback", [])),
+                    )
+                )
     return found
 
 
@@ -203,8 +245,12 @@ def coalesce_streams(outputs: list) -> list:
     merged: list = []
     for output in outputs:
         previous = merged[-1] if merged else None
-        if (output.get("output_type") == "stream" and previous is not None and previous.get("output_type") == "stream"
-                and previous.get("name") == output.get("name")):
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
             previous["text"] = previous.get("text", "") + output.get("text", "")
         else:
             merged.append(output)

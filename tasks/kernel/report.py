@@ -3,6 +3,7 @@ built-cell -> source-line map), the failing statement, the cause, and where it w
 
 Pure: a failure, the executed notebook and the Source in; a Finding (or text) out.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ class Place:
 
 def cell_of_count(nb, count: int) -> int | None:
     """Index of the cell that ran as `In[count]`."""
-    return next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.get("execution_count") == count), None)
+    return next(
+        (i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.get("execution_count") == count), None
+    )
 
 
 def place(source, nb, index: int, line: int) -> Place:

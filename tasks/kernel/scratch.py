@@ -3,6 +3,7 @@
 Executions never run in the instructor's module folder: whatever a notebook writes lands in the scratch
 copy and is gone when the run ends, so it can neither ship nor change an archive.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -26,8 +27,12 @@ def scratch_tree(folder: Path, files: dict[str, Path], levels: int = 2):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(original, target)
         except OSError as error:
-            raise CourseError.at(shown(folder), None, f"the scratch copy to run the notebook in could not be made: "
-                                 f"{os_error_hint(error)}. Nothing else was written; free space or fix permissions and run again")
+            raise CourseError.at(
+                shown(folder),
+                None,
+                f"the scratch copy to run the notebook in could not be made: "
+                f"{os_error_hint(error)}. Nothing else was written; free space or fix permissions and run again",
+            )
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)

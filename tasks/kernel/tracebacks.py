@@ -1,11 +1,15 @@
 """Where in the notebook an error happened, from the traceback the kernel reports (the only form IPython
 gives it in): the frames that are notebook cells, as (execution count, 1-based line in that cell)."""
+
 from __future__ import annotations
 
 import re
 
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-CELL_FRAME_RE = re.compile(r"^(?:Cell In\[(?P<count>\d+)\], line (?P<line>\d+)|\s*File <ipython-input-(?P<old>\d+)-\w+>:(?P<oldline>\d+))", re.M)
+CELL_FRAME_RE = re.compile(
+    r"^(?:Cell In\[(?P<count>\d+)\], line (?P<line>\d+)|\s*File <ipython-input-(?P<old>\d+)-\w+>:(?P<oldline>\d+))",
+    re.M,
+)
 SYNTAX_RE = re.compile(r"^\s*Cell In\[(?P<count>\d+)\], line (?P<line>\d+)\s*$", re.M)
 
 

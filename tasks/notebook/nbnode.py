@@ -5,6 +5,7 @@ jsonschema) costs more than building a module. `Node` behaves like NotebookNode 
 engine does (`cell.source`, `nb.cells`, dict methods); code that hands a notebook to nbformat or
 nbclient converts it with `nbformat.from_dict`.
 """
+
 from __future__ import annotations
 
 NBFORMAT, NBFORMAT_MINOR = 4, 5

@@ -5,6 +5,7 @@ executed notebook shows the markdown too. Validate records the outputs of each c
 code digest; whenever the solution is rebuilt with the same code, its executed notebook is merged anew from
 those outputs. Incremental and clean builds then give the same file. Pure functions plus thin file I/O.
 """
+
 from __future__ import annotations
 
 import copy
@@ -18,15 +19,22 @@ def code_cell_labels(nb) -> list[str]:
     for cell in nb.cells:
         if cell.cell_type == "code":
             count += 1
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id") if isinstance(cell.metadata.get("nbgrader"), dict) else None
+            grade_id = (
+                cell.metadata.get("nbgrader", {}).get("grade_id")
+                if isinstance(cell.metadata.get("nbgrader"), dict)
+                else None
+            )
             labels.append(grade_id or f"code cell {count}")
     return labels
 
 
 def recorded_outputs(executed_nb, digest: str) -> dict:
     """What validate keeps: the code digest and, per code cell in order, its outputs and execution count."""
-    cells = [{"execution_count": c.get("execution_count"), "outputs": c.get("outputs", [])}
-             for c in executed_nb.cells if c.cell_type == "code"]
+    cells = [
+        {"execution_count": c.get("execution_count"), "outputs": c.get("outputs", [])}
+        for c in executed_nb.cells
+        if c.cell_type == "code"
+    ]
     return {"code_digest": digest, "cells": cells}
 
 

@@ -16,6 +16,7 @@ not, so each rule keeps only what can be decided exactly. The subset:
 tests/test_percent.py holds this to jupytext on the course's sources and on generated ones.
 The parsing rules ported here follow jupytext 1.19 (cell_reader.py, stringparser.py; MIT licence).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,14 +29,16 @@ HEADER_RE = re.compile(r"^# %%( \[markdown\])?(?: nbgrader=(\{[^=]*\}))?$")
 # Everything jupytext's uncomment_magic and unescape_code_start would change (jupytext/magics.py),
 # searched over the whole text at once: a superset of their line-by-line matches.
 MAGIC_RE = re.compile(
-    "|".join([
-        r"^\s*(?:# |#)*(?:%|%%|%%%)[a-zA-Z]",  # line and cell magics, possibly commented
-        r"^\s*(?:(?:# |#)+\s*)?(?:\?|!)\s*[A-Za-z\.\~\$\\\/\{\}]",  # shell and help commands
-        r"^(?:# |#)*\s*[a-zA-Z_][a-zA-Z_$0-9]*\s*=\s*(?:%|%%|%%%|!)[a-zA-Z]",  # x = !ls
-        r"^\s*(?:# )*[^\s]*\?\s*$",  # obj?
-        r"^(?:# |#)*(?:cat|cd|cp|mv|rm|rmdir|mkdir|copy|ddir|echo|ls|ldir|ren)(?:$|\s$|\s[^=,])",
-        r"^(?:# |#)*(?:#|# )\+",  # an escaped `# +` cell marker
-    ]),
+    "|".join(
+        [
+            r"^\s*(?:# |#)*(?:%|%%|%%%)[a-zA-Z]",  # line and cell magics, possibly commented
+            r"^\s*(?:(?:# |#)+\s*)?(?:\?|!)\s*[A-Za-z\.\~\$\\\/\{\}]",  # shell and help commands
+            r"^(?:# |#)*\s*[a-zA-Z_][a-zA-Z_$0-9]*\s*=\s*(?:%|%%|%%%|!)[a-zA-Z]",  # x = !ls
+            r"^\s*(?:# )*[^\s]*\?\s*$",  # obj?
+            r"^(?:# |#)*(?:cat|cd|cp|mv|rm|rmdir|mkdir|copy|ddir|echo|ls|ldir|ren)(?:$|\s$|\s[^=,])",
+            r"^(?:# |#)*(?:#|# )\+",  # an escaped `# +` cell marker
+        ]
+    ),
     re.MULTILINE,
 )
 UNUSUAL_BREAK_RE = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -82,7 +85,7 @@ def read_cell(lines: list[str], start: int, end: int, last: bool) -> tuple[str, 
     chunk = lines[start:end]
     if not last and not ends_outside_strings_and_fences(chunk, markdown):
         return None
-    body = chunk[1:content_end(chunk)]
+    body = chunk[1 : content_end(chunk)]
     if not markdown:
         return "code", "\n".join(body), metadata
     return "markdown", "\n".join(markdown_content(body, metadata)), metadata
@@ -180,4 +183,6 @@ def opening_fence(text: str) -> tuple[str, int] | None:
 
 def closes_fence(text: str, fence: tuple[str, int]) -> bool:
     match = FENCE_RE.match(text)
-    return bool(match) and match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1] and not match.group(2).strip()
+    return (
+        bool(match) and match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1] and not match.group(2).strip()
+    )

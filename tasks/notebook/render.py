@@ -1,4 +1,5 @@
 """Built notebooks to text: deterministic .ipynb JSON and percent-format .py. Pure: notebook in, text out."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,10 @@ def render_ipynb(nb, kernel: str) -> str:
         "nbformat": NBFORMAT,
         "nbformat_minor": NBFORMAT_MINOR,
     }
-    return json.dumps(out, sort_keys=True, indent=1, separators=(",", ": "), ensure_ascii=False, default=ascii_bytes) + "\n"
+    return (
+        json.dumps(out, sort_keys=True, indent=1, separators=(",", ": "), ensure_ascii=False, default=ascii_bytes)
+        + "\n"
+    )
 
 
 def ipynb_cell(cell) -> dict:
@@ -55,8 +59,12 @@ def split_output(output) -> dict:
 
 
 def split_mimebundle(data) -> dict:
-    return {key: value.splitlines(True) if isinstance(value, str) and (key.startswith("text/") or key in SPLIT_MIMES) else value
-            for key, value in data.items()}
+    return {
+        key: value.splitlines(True)
+        if isinstance(value, str) and (key.startswith("text/") or key in SPLIT_MIMES)
+        else value
+        for key, value in data.items()
+    }
 
 
 def ascii_bytes(value):

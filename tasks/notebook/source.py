@@ -3,6 +3,7 @@
 `reads_source` is pure (text in, Source out); `read_source` is the thin file wrapper. Heavy imports
 (jupytext, nbformat) happen here, inside functions, so `doit list` never pays for them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -39,7 +40,9 @@ class Source:
             return (self.file, start, None) if start is not None else (self.file, None, cell_index + 1)
         if start is None:
             return self.file, line_index + 1, cell_index + 1
-        wanted = self.nb.cells[cell_index].source.split("\n")[line_index].strip() if self.nb.cells[cell_index].source else ""
+        wanted = (
+            self.nb.cells[cell_index].source.split("\n")[line_index].strip() if self.nb.cells[cell_index].source else ""
+        )
         end = self.cell_lines[cell_index + 1] if cell_index + 1 < len(self.cell_lines) else len(self.text_lines) + 1
 
         def same(number: int, exact: bool) -> bool:
@@ -53,7 +56,6 @@ class Source:
                 if same(number, exact):
                     return self.file, number, None
         return self.file, start, None
-
 
     def at(self, cell_index: int, line_index: int | None = 0) -> Location:
         """`location` as the one Location type: what messages print."""
@@ -75,7 +77,9 @@ def decode(data: bytes, file: str) -> tuple[str, bool]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise CourseError.at(file, line, f"contains bytes that are not UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8")
+        raise CourseError.at(
+            file, line, f"contains bytes that are not UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     crlf = "\r\n" in text
@@ -143,16 +147,28 @@ def reads_ipynb(text: str, file: str):
         data = json.loads(text)
     except ValueError as error:
         line = getattr(error, "lineno", None)
-        raise CourseError.at(file, line, f"is not a valid Jupyter notebook (invalid JSON: {getattr(error, 'msg', error)}); open and re-save it in Jupyter, or fix the JSON")
+        raise CourseError.at(
+            file,
+            line,
+            f"is not a valid Jupyter notebook (invalid JSON: {getattr(error, 'msg', error)}); open and re-save it in Jupyter, or fix the JSON",
+        )
     if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
-        raise CourseError.at(file, 1, "is not a valid Jupyter notebook: no \"nbformat\" version at the top level; export it from Jupyter, or use a jupytext .py source")
+        raise CourseError.at(
+            file,
+            1,
+            'is not a valid Jupyter notebook: no "nbformat" version at the top level; export it from Jupyter, or use a jupytext .py source',
+        )
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except nbformat.ValidationError as error:
         raise CourseError.at(file, None, schema_problem(error), cell=cell_of(error))
     except Exception as error:  # nbformat raises several types: versions, conversions
-        raise CourseError.at(file, None, f"is not a valid Jupyter notebook ({str(error).splitlines()[0][:200]}); open and re-save it in Jupyter")
+        raise CourseError.at(
+            file,
+            None,
+            f"is not a valid Jupyter notebook ({str(error).splitlines()[0][:200]}); open and re-save it in Jupyter",
+        )
     return nb
 
 
@@ -182,7 +198,7 @@ def header_lines(lines: list[str], cell_count: int) -> list[int | None]:
         index += 1
     if len(headers) < cell_count:
         headers = [1] * (cell_count - len(headers)) + headers
-    return headers[len(headers) - cell_count:] if cell_count else []
+    return headers[len(headers) - cell_count :] if cell_count else []
 
 
 def end_of_quoted_markdown(lines: list[str], header: int) -> int:
@@ -218,6 +234,8 @@ def read_source(path: Path, file: str) -> Source:
 @lru_cache(maxsize=64)
 def _read_source(path: Path, file: str, mtime_ns: int, size: int) -> Source:
     if size > 20 * 1024 * 1024:
-        raise CourseError.at(file, None, "is larger than 20 MB; a module source should be a few hundred KB (move data to separate files)")
+        raise CourseError.at(
+            file, None, "is larger than 20 MB; a module source should be a few hundred KB (move data to separate files)"
+        )
     text, crlf = decode(path.read_bytes(), file)
     return replace(reads_source(text, file, "ipynb" if path.suffix == ".ipynb" else "py"), crlf=crlf, size=size)

@@ -1,4 +1,5 @@
 """Deterministic archives: sorted entries, fixed timestamps, owners and permissions. Pure: bytes out."""
+
 from __future__ import annotations
 
 import gzip
@@ -33,7 +34,9 @@ def safe_entries(entries: dict[str, bytes]) -> dict[str, bytes]:
     for name, data in entries.items():
         clean = safe_name(name)
         if clean in safe:
-            raise ArchiveNameError(name, f"archive entry name {name!r} is the entry {clean!r} a second time; give each file one name")
+            raise ArchiveNameError(
+                name, f"archive entry name {name!r} is the entry {clean!r} a second time; give each file one name"
+            )
         safe[clean] = data
     return dict(sorted(safe.items()))
 

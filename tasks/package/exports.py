@@ -3,6 +3,7 @@
 `declared_target` scans a source's raw text cheaply (no jupytext), so task creators can name the
 export's target file without parsing notebooks.
 """
+
 from __future__ import annotations
 
 import ast
@@ -28,7 +29,11 @@ def raw_cell_sources(path: Path, file: str | None = None) -> list[str]:
             return ["".join(c.get("source", "")) for c in json.loads(text).get("cells", [])]
         except (ValueError, AttributeError, TypeError) as error:
             line = getattr(error, "lineno", None)
-            raise CourseError.at(file or str(path), line, "cannot be read as a notebook, so its export target is unknown; fix the file (lint names the problem)")
+            raise CourseError.at(
+                file or str(path),
+                line,
+                "cannot be read as a notebook, so its export target is unknown; fix the file (lint names the problem)",
+            )
     return [text.replace("\r\n", "\n")]
 
 
@@ -69,9 +74,13 @@ def target_clashes(targets: dict[str, str]) -> dict[str, str]:
             if other == name:
                 continue
             if target == other_target:
-                clashes[name] = f"exports to tinytorch.{target}, as module '{other}' does; give each module its own '#| default_exp'"
+                clashes[name] = (
+                    f"exports to tinytorch.{target}, as module '{other}' does; give each module its own '#| default_exp'"
+                )
             elif other_target.startswith(target + "."):
-                clashes[name] = f"exports to tinytorch.{target}, which module '{other}' needs as a package (tinytorch.{other_target}); rename one"
+                clashes[name] = (
+                    f"exports to tinytorch.{target}, which module '{other}' needs as a package (tinytorch.{other_target}); rename one"
+                )
     return clashes
 
 
@@ -118,13 +127,17 @@ def export_text(nb, module_name: str, source_file: str, where) -> str:
     """The generated package module for the `#| export` cells of a solution notebook."""
     cells = export_cells(nb)
     if not cells:
-        raise CourseError.at(source_file, 1, "has no '#| export' cell; mark the cells whose code belongs in the package with '#| export'")
+        raise CourseError.at(
+            source_file, 1, "has no '#| export' cell; mark the cells whose code belongs in the package with '#| export'"
+        )
     for index, code in cells:
         try:
             ast.parse(code)
         except SyntaxError as error:
             file, line, cell = where(index, 0)
-            raise CourseError.at(file, line, f"exported cell does not parse: {error.msg} (line {error.lineno} of the cell)", cell=cell)
+            raise CourseError.at(
+                file, line, f"exported cell does not parse: {error.msg} (line {error.lineno} of the cell)", cell=cell
+            )
     check_importable(nb, cells, where)
     names = public_names("\n\n".join(code for _, code in cells))
     header = [
@@ -139,7 +152,16 @@ def export_text(nb, module_name: str, source_file: str, where) -> str:
     return "\n".join(header) + "".join(body)
 
 
-MODULE_GLOBALS = {"__name__", "__file__", "__doc__", "__spec__", "__loader__", "__package__", "__builtins__", "__path__"}
+MODULE_GLOBALS = {
+    "__name__",
+    "__file__",
+    "__doc__",
+    "__spec__",
+    "__loader__",
+    "__package__",
+    "__builtins__",
+    "__path__",
+}
 
 
 def unbound_globals(code: str) -> set[str]:
@@ -148,7 +170,10 @@ def unbound_globals(code: str) -> set[str]:
     import builtins
     import symtable
 
-    if any(isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names) for node in ast.walk(ast.parse(code))):
+    if any(
+        isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+        for node in ast.walk(ast.parse(code))
+    ):
         return set()
     top = symtable.symtable(code, "<export>", "exec")
     bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
@@ -192,13 +217,20 @@ def check_importable(nb, cells: list[tuple[int, str]], where) -> None:
     for name in sorted(defined_by):
         user = next(index for index, code in cells if name in names_read(code))
         file, line, cell = where(user, first_use(nb.cells[user].source, name))
-        raise CourseError.at(file, line, f"exported cell '{labels[user]}' uses '{name}', which only the cell '{labels[defined_by[name]]}' "
-                             f"defines, and that cell is not exported: the generated package module would fail with NameError. "
-                             f"Add '#| export' to '{labels[defined_by[name]]}', or define '{name}' in an exported cell", cell=cell)
+        raise CourseError.at(
+            file,
+            line,
+            f"exported cell '{labels[user]}' uses '{name}', which only the cell '{labels[defined_by[name]]}' "
+            f"defines, and that cell is not exported: the generated package module would fail with NameError. "
+            f"Add '#| export' to '{labels[defined_by[name]]}', or define '{name}' in an exported cell",
+            cell=cell,
+        )
 
 
 def names_read(code: str) -> set[str]:
-    return {node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return {
+        node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
 
 
 def first_use(source: str, name: str) -> int:
@@ -207,7 +239,11 @@ def first_use(source: str, name: str) -> int:
         tree = ast.parse(directive_free(source))
     except SyntaxError:
         return 0
-    lines = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)]
+    lines = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
+    ]
     return min(lines) - 1 if lines else 0
 
 

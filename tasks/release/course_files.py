@@ -3,6 +3,7 @@
 The README never changes from week to week (students may add notes to it); what changes weekly, the
 schedule, lives in SCHEDULE.md, a file students have no reason to edit.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,7 +62,10 @@ def status(paths, module, present: set[str]) -> str:
 
 def schedule(course, paths, present: set[str]) -> bytes:
     """SCHEDULE.md: every module, its weeks, and what is out (`present`: the paths the repo will hold)."""
-    rows = [f"| {m.slug} | {m.name} | week {m.release} | week {m.solutions} | {status(paths, m, present)} |" for m in course.modules]
+    rows = [
+        f"| {m.slug} | {m.name} | week {m.release} | week {m.solutions} | {status(paths, m, present)} |"
+        for m in course.modules
+    ]
     head = f"# {course.name}: schedule\n\nUpdated by the course staff with each release; `tito update` brings it.\n\n"
     table = "| folder | module | exercises | solutions | status |\n|---|---|---|---|---|\n"
     return (head + table + "\n".join(rows) + "\n").encode("utf-8")
@@ -70,8 +74,11 @@ def schedule(course, paths, present: set[str]) -> bytes:
 def tito_package() -> dict[str, bytes]:
     """The student-side `tito` package (standard library only), shipped as the top-level folder `tito/`."""
     base = RESOURCES / "tito"
-    return {f"tito/{p.relative_to(base).as_posix()}": p.read_bytes() for p in sorted(base.rglob("*.py"))
-            if "__pycache__" not in p.parts}
+    return {
+        f"tito/{p.relative_to(base).as_posix()}": p.read_bytes()
+        for p in sorted(base.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
 
 
 # the generated files that carry course text (names, schedule, package_init code); the others are the engine's
@@ -86,7 +93,9 @@ def package_init(course) -> bytes:
     if not course.package_init:
         return base
     code = (course.root / course.package_init).read_text(encoding="utf-8")
-    return base + f"\n# The course's package set-up (course.yaml package_init: {course.package_init})\n{code}".encode("utf-8")
+    return base + f"\n# The course's package set-up (course.yaml package_init: {course.package_init})\n{code}".encode(
+        "utf-8"
+    )
 
 
 def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
@@ -96,7 +105,10 @@ def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
     files = {
         "README.md": README.format(name=course.name).encode("utf-8"),
         SCHEDULE: schedule(course, paths, present),
-        "requirements.txt": (STUDENT / "requirements.txt").read_text().format(numpy=numpy, jupyterlab=JUPYTERLAB).encode(),
+        "requirements.txt": (STUDENT / "requirements.txt")
+        .read_text()
+        .format(numpy=numpy, jupyterlab=JUPYTERLAB)
+        .encode(),
         "pyproject.toml": (STUDENT / "pyproject.toml").read_bytes(),
         ".gitignore": (STUDENT / "gitignore").read_bytes(),
         "tinytorch/__init__.py": package_init(course),

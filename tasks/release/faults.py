@@ -3,6 +3,7 @@
 Tests replace `hook` to fail (or SIGKILL the process) at any chosen checkpoint, so no signature carries
 a test-only argument. In normal use `hook` is None and a checkpoint costs one attribute lookup.
 """
+
 from __future__ import annotations
 
 from typing import Callable

@@ -1,4 +1,5 @@
 """What each module offers a release: its built files (leak-guarded again) under their student-repo paths."""
+
 from __future__ import annotations
 
 from ..base.errors import CourseError
@@ -18,8 +19,10 @@ def shipped(kind: str) -> Variant:
 
 def tampered_advice(task: str, name: str) -> str:
     """At release, a built file holding a secret was changed after the build (which guards what it writes)."""
-    return (f"This built file was changed after `doit {task}:{name}` wrote it (the build checks everything it writes); "
-            f"nothing was released. Rebuild it with `doit -a {task}:{name}`, then release again.")
+    return (
+        f"This built file was changed after `doit {task}:{name}` wrote it (the build checks everything it writes); "
+        f"nothing was released. Rebuild it with `doit -a {task}:{name}`, then release again."
+    )
 
 
 def offers(course, paths, modules, kind: str) -> list[Offer]:
@@ -41,6 +44,11 @@ def module_offer(paths, module, kind: str) -> Offer:
         files.update({str(folder / name): content for name, content in data.items()})
         shown.update({f"{module.folder}/{name}": content for name, content in data.items()})
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    guard(source, shown, variant.name, advice=tampered_advice(variant.task, module.name),
-          binary_ok=set(shown) - {paths.rel(p) for p in built})  # every file the repo gets, data files too
+    guard(
+        source,
+        shown,
+        variant.name,
+        advice=tampered_advice(variant.task, module.name),
+        binary_ok=set(shown) - {paths.rel(p) for p in built},
+    )  # every file the repo gets, data files too
     return Offer(module.name, kind, files)

@@ -4,6 +4,7 @@ Student files are append-only: once released, a path is never rewritten (student
 `git pull` would conflict). A changed source is reported; with errata it is added beside the old file
 as `name.v2.ipynb`. Solutions live in their own folder and are replaced when they change.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,7 +68,9 @@ def plan_exercise_file(plan: Plan, existing: dict[str, str], module: str, path: 
         plan.writes[new] = data
         plan.errata.append(new)
     else:
-        plan.stale.append(f"{path} ({module}) changed since it was released; students keep their copy. Run the release again with errata=1 to add {PurePosixPath(versioned(path, len(versions) + 1)).name} beside it.")
+        plan.stale.append(
+            f"{path} ({module}) changed since it was released; students keep their copy. Run the release again with errata=1 to add {PurePosixPath(versioned(path, len(versions) + 1)).name} beside it."
+        )
 
 
 def plan_solution_file(plan: Plan, existing: dict[str, str], module: str, path: str, data: bytes) -> None:

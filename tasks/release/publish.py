@@ -2,6 +2,7 @@
 
 Every check runs before the first change (`prepare`); `dry` stops after printing what would happen.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -72,17 +73,28 @@ def prepare(repo, course, paths, request, offered, last) -> Prepared:
     plan = plan_release(existing, offered, course_files(course, paths, present), request.errata)
     notes = list(plan.stale) + removed_modules(course, paths, existing)
     if repo is not None:
-        notes += check_hand_edits(hand_edits(repo, last_release_commit(repo, last.commit)), set(plan.writes), shown, request.force)
+        notes += check_hand_edits(
+            hand_edits(repo, last_release_commit(repo, last.commit)), set(plan.writes), shown, request.force
+        )
     if plan.empty and old is None:
-        raise CourseError.at(shown, None, f"{request.title}: nothing to release yet (no module is due); check the weeks in course.yaml")
+        raise CourseError.at(
+            shown, None, f"{request.title}: nothing to release yet (no module is due); check the weeks in course.yaml"
+        )
     return Prepared(plan, commit_message(request.title, plan), old, notes)
 
 
 def removed_modules(course, paths, existing: dict[str, str]) -> list[str]:
     """Warnings for module folders in the repo that no module of course.yaml has any more."""
-    known = {str(paths.repo_module_dir(m)) for m in course.modules} | {str(paths.repo_solution_dir(m)) for m in course.modules}
-    gone = sorted({"/".join(PurePosixPath(p).parts[:2]) for p in existing if p.startswith(("modules/", "solutions/"))} - known)
-    return [f"warning: {folder}/ was released, but no module in course.yaml has that folder any more: its files stay in the student repository, nothing of it will be released again (no solutions, no errata) and it is left out of SCHEDULE.md. Put the module back in course.yaml to release its solutions" for folder in gone]
+    known = {str(paths.repo_module_dir(m)) for m in course.modules} | {
+        str(paths.repo_solution_dir(m)) for m in course.modules
+    }
+    gone = sorted(
+        {"/".join(PurePosixPath(p).parts[:2]) for p in existing if p.startswith(("modules/", "solutions/"))} - known
+    )
+    return [
+        f"warning: {folder}/ was released, but no module in course.yaml has that folder any more: its files stay in the student repository, nothing of it will be released again (no solutions, no errata) and it is left out of SCHEDULE.md. Put the module back in course.yaml to release its solutions"
+        for folder in gone
+    ]
 
 
 def commit_and_tag(repo, paths, request, prepared: Prepared) -> tuple[str, dict[str, str]]:
@@ -109,13 +121,16 @@ def preview(repo, paths, request, prepared: Prepared, shown: str) -> None:
     if plan.empty:
         print(f"{shown}: dry run, nothing changed: {request.title} would commit nothing new")
     else:
-        print(f"{shown}: dry run, nothing changed: would commit \"{prepared.message.splitlines()[0]}\"")
+        print(f'{shown}: dry run, nothing changed: would commit "{prepared.message.splitlines()[0]}"')
         existing = repo.tree_files(prepared.old) if repo else {}
         for path in sorted(plan.writes):
             print(f"    {'update' if path in existing else 'add   '} {path}")
     if request.tag:
         tagged = repo.tag_target(request.tag) if repo else None
-        print(f"{shown}: tag: {request.tag}" + (" exists already (a change would get its own errata tag with errata=1)" if tagged else " (new)"))
+        print(
+            f"{shown}: tag: {request.tag}"
+            + (" exists already (a change would get its own errata tag with errata=1)" if tagged else " (new)")
+        )
     if paths.student_remote:
         print(f"{shown}: would push to {paths.student_remote}")
 

@@ -3,6 +3,7 @@
 `doit release week=N [errata=1] [force=1] [dry=1] [confirm=1]`: unknown or misspelled arguments are
 errors (an ignored `erata=1` would publish without the errata), and so are values that are not flags.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -36,7 +37,9 @@ def parse_week(raw) -> int:
         raise CourseError.at("command line", None, f"release needs the week: {USAGE}")
     text = str(raw).strip()
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise CourseError.at("command line", None, f"week={raw!r} is not a week number; use a whole number such as week=5")
+        raise CourseError.at(
+            "command line", None, f"week={raw!r} is not a week number; use a whole number such as week=5"
+        )
     return int(text)
 
 
@@ -53,7 +56,11 @@ def check_arguments(given: dict, allowed: tuple[str, ...], command: str) -> None
         if name not in allowed:
             close = difflib.get_close_matches(name, allowed, n=1)
             hint = f"did you mean '{close[0]}={given[name]}'?" if close else f"it takes: {', '.join(allowed)}"
-            raise CourseError.at("command line", None, f"unknown argument '{name}={given[name]}' for `doit {command}`; {hint} Nothing was changed.")
+            raise CourseError.at(
+                "command line",
+                None,
+                f"unknown argument '{name}={given[name]}' for `doit {command}`; {hint} Nothing was changed.",
+            )
 
 
 def release_flags(given: dict) -> dict[str, bool]:

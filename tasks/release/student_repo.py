@@ -7,6 +7,7 @@ index, working tree and tags back exactly as they were; a SIGKILL leaves the jou
 rolls the switch back from it (`repair`) before doing anything else. The machine's git configuration is
 never read (CI has none; a user's may sign commits or hook them).
 """
+
 from __future__ import annotations
 
 import io
@@ -61,10 +62,18 @@ class StudentRepo:
         """The repo at `path`, or None when there is none yet (a missing or empty folder): changes nothing."""
         path = Path(path)
         if path.exists() and not path.is_dir():
-            raise CourseError.at(shown, None, "is a file, not a folder; move it away (the student repository will be created there) or set student_repo.path in course.yaml")
+            raise CourseError.at(
+                shown,
+                None,
+                "is a file, not a folder; move it away (the student repository will be created there) or set student_repo.path in course.yaml",
+            )
         if not (path / ".git").exists():
             if path.exists() and any(path.iterdir()):
-                raise CourseError.at(shown, None, "exists but is not a git repository; move it away (it will be created) or set student_repo.path in course.yaml")
+                raise CourseError.at(
+                    shown,
+                    None,
+                    "exists but is not a git repository; move it away (it will be created) or set student_repo.path in course.yaml",
+                )
             return None
         return cls(path, branch, author, shown)
 
@@ -135,16 +144,32 @@ class StudentRepo:
         except GitFailed:
             current = ""  # a detached HEAD
         if current != f"refs/heads/{self.branch}":
-            raise CourseError.at(self.shown, None, f"is on '{current.removeprefix('refs/heads/') or 'a detached HEAD'}', not on the release branch '{self.branch}' (student_repo.branch in course.yaml); run `git -C {self.shown} checkout {self.branch}`")
-        dirty = [describe_status(line) for line in self.git("status", "--porcelain", "--untracked-files=all").split("\n") if line.strip()]
+            raise CourseError.at(
+                self.shown,
+                None,
+                f"is on '{current.removeprefix('refs/heads/') or 'a detached HEAD'}', not on the release branch '{self.branch}' (student_repo.branch in course.yaml); run `git -C {self.shown} checkout {self.branch}`",
+            )
+        dirty = [
+            describe_status(line)
+            for line in self.git("status", "--porcelain", "--untracked-files=all").split("\n")
+            if line.strip()
+        ]
         if dirty:
             shown = "; ".join(dirty[:10]) + (f"; and {len(dirty) - 10} more" if len(dirty) > 10 else "")
-            raise CourseError.at(self.shown, None, f"has uncommitted changes ({shown}); commit or remove them first, nothing was released")
+            raise CourseError.at(
+                self.shown,
+                None,
+                f"has uncommitted changes ({shown}); commit or remove them first, nothing was released",
+            )
         last = self.last_release(tag_pattern)
         head = self.head()
         if last and head and not self.is_ancestor(last[1], head):
             missing = self.git("log", "--oneline", "--no-decorate", f"{head}..{last[1]}").strip().replace("\n", "; ")
-            raise CourseError.at(self.shown, None, f"branch '{self.branch}' does not descend from the last release tag '{last[0]}': it lacks {missing}. Restore the branch (`git -C {self.shown} reset --keep {last[0]}`) before releasing")
+            raise CourseError.at(
+                self.shown,
+                None,
+                f"branch '{self.branch}' does not descend from the last release tag '{last[0]}': it lacks {missing}. Restore the branch (`git -C {self.shown} reset --keep {last[0]}`) before releasing",
+            )
 
     def last_release(self, tag_pattern: str) -> tuple[str, str] | None:
         """(tag, commit) of the highest-week tag matching the pattern, or None."""
@@ -221,12 +246,20 @@ class StudentRepo:
         old, new = record["old"], record["new"]
         for tag, before in record["tags"].items():
             if self.tag_ref(tag) != before:
-                self.git("update-ref", f"refs/tags/{tag}", before) if before else self.git("update-ref", "-d", f"refs/tags/{tag}")
+                self.git("update-ref", f"refs/tags/{tag}", before) if before else self.git(
+                    "update-ref", "-d", f"refs/tags/{tag}"
+                )
         head = self.head()
         if head not in (old, new):
-            raise CourseError.at(self.shown, None, f"an interrupted release left branch '{self.branch}' at {head}, which is neither the commit before it ({old}) nor the one it made ({new}); restore the branch by hand (`git -C {self.shown} reset --keep {old or 'HEAD'}`) and delete {self.journal}")
+            raise CourseError.at(
+                self.shown,
+                None,
+                f"an interrupted release left branch '{self.branch}' at {head}, which is neither the commit before it ({old}) nor the one it made ({new}); restore the branch by hand (`git -C {self.shown} reset --keep {old or 'HEAD'}`) and delete {self.journal}",
+            )
         if head == new:
-            self.git("update-ref", f"refs/heads/{self.branch}", old, new) if old else self.git("update-ref", "-d", f"refs/heads/{self.branch}")
+            self.git("update-ref", f"refs/heads/{self.branch}", old, new) if old else self.git(
+                "update-ref", "-d", f"refs/heads/{self.branch}"
+            )
         self.git("read-tree", "--reset", "-u", old) if old else self.git("read-tree", "--empty")
         self.remove_added_files(old, new)
         self.journal.unlink(missing_ok=True)
@@ -264,7 +297,11 @@ class StudentRepo:
             self.git("push", "--atomic", "--quiet", remote, *refs)
         except GitFailed as error:
             command = f"git -C {self.shown} push --atomic {remote} {' '.join(refs)}"
-            raise CourseError.at(self.shown, None, f"the release is complete locally, but pushing to {remote} failed ({error.reason}). Nothing was force-pushed. When the remote is reachable, retry with:\n    {command}\n  or run the same release again.")
+            raise CourseError.at(
+                self.shown,
+                None,
+                f"the release is complete locally, but pushing to {remote} failed ({error.reason}). Nothing was force-pushed. When the remote is reachable, retry with:\n    {command}\n  or run the same release again.",
+            )
         set_remote_head(remote, self.branch)
 
 
@@ -334,5 +371,3 @@ def signals_held():
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-

@@ -4,6 +4,7 @@ A tag only ever names a commit whose content is exactly its week's schedule: wee
 earlier week after a later one is refused, and corrections to a week already out (errata, corrected
 solutions) get their own tag (`week4-errata1`), so that no tag students may have fetched ever moves.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,16 @@ def check_order(request, last: Last, tag_exists: bool, shown: str) -> None:
         return
     if tag_exists and not request.errata:
         return
-    fix = f"To correct what students have, run `doit release week={last.week} errata=1`." if request.errata or tag_exists else f"Release weeks in order; week {request.week}'s material is already out in {last.tag}."
-    raise CourseError.at(shown, None, f"week {request.week} comes before the last release, week {last.week} ({last.tag}), which already holds everything due by week {request.week}; a tag '{request.tag}' now could not name exactly week {request.week}'s content. {fix} Nothing was changed")
+    fix = (
+        f"To correct what students have, run `doit release week={last.week} errata=1`."
+        if request.errata or tag_exists
+        else f"Release weeks in order; week {request.week}'s material is already out in {last.tag}."
+    )
+    raise CourseError.at(
+        shown,
+        None,
+        f"week {request.week} comes before the last release, week {last.week} ({last.tag}), which already holds everything due by week {request.week}; a tag '{request.tag}' now could not name exactly week {request.week}'s content. {fix} Nothing was changed",
+    )
 
 
 def weeks_due(course, after: int, upto: int) -> list[int]:
@@ -48,7 +57,11 @@ def check_many_weeks(course, request, last: Last, shown: str) -> None:
     due = weeks_due(course, last.week, request.week or 0)
     if request.week is None or len(due) < 2 or request.confirm or request.dry:
         return
-    raise CourseError.at(shown, None, f"week={request.week} would publish {len(due)} weeks at once (weeks {', '.join(map(str, due))}; the last release was {last.tag or 'none'}). See what it would do with `doit release week={request.week} dry=1`, then add confirm=1 to publish them together, or release one week at a time. Nothing was changed")
+    raise CourseError.at(
+        shown,
+        None,
+        f"week={request.week} would publish {len(due)} weeks at once (weeks {', '.join(map(str, due))}; the last release was {last.tag or 'none'}). See what it would do with `doit release week={request.week} dry=1`, then add confirm=1 to publish them together, or release one week at a time. Nothing was changed",
+    )
 
 
 def errata_tag(repo, tag: str) -> str:
@@ -57,7 +70,9 @@ def errata_tag(repo, tag: str) -> str:
     return next(f"{tag}-errata{n}" for n in range(1, 10_000) if f"{tag}-errata{n}" not in taken)
 
 
-def tags_to_set(repo, request, remote: str | None, new: str, old: str | None, nothing_new: bool, shown: str, writes) -> dict[str, str]:
+def tags_to_set(
+    repo, request, remote: str | None, new: str, old: str | None, nothing_new: bool, shown: str, writes
+) -> dict[str, str]:
     """{tag: why} this release sets on `new`: its week's tag, an errata tag, or nothing."""
     if not request.tag:
         return {}
@@ -72,9 +87,17 @@ def tags_to_set(repo, request, remote: str | None, new: str, old: str | None, no
         check_not_published(repo, remote, request.tag, shown)
         return {request.tag: "moved"}
     changes = ", ".join(sorted(writes)[:6]) + (", ..." if len(writes) > 6 else "")
-    raise CourseError.at(shown, None, f"tag '{request.tag}' already exists at {tagged[:10]}, not at the commit this release makes{f' (it would add or change: {changes})' if changes else ''}; nothing was changed. To bring the changes to students without moving a tag they may have fetched, run `doit release week={request.week} errata=1` (tagged {errata_tag(repo, request.tag)}); if '{request.tag}' was made by mistake and never pushed, re-run with force=1 to move it")
+    raise CourseError.at(
+        shown,
+        None,
+        f"tag '{request.tag}' already exists at {tagged[:10]}, not at the commit this release makes{f' (it would add or change: {changes})' if changes else ''}; nothing was changed. To bring the changes to students without moving a tag they may have fetched, run `doit release week={request.week} errata=1` (tagged {errata_tag(repo, request.tag)}); if '{request.tag}' was made by mistake and never pushed, re-run with force=1 to move it",
+    )
 
 
 def check_not_published(repo, remote: str | None, tag: str, shown: str) -> None:
     if remote and repo.remote_tag(remote, tag):
-        raise CourseError.at(shown, None, f"tag '{tag}' is already on {remote}: students may have fetched it, and a moved tag is never force-pushed. Publish the change with `errata=1` instead (it gets its own tag). Nothing was changed")
+        raise CourseError.at(
+            shown,
+            None,
+            f"tag '{tag}' is already on {remote}: students may have fetched it, and a moved tag is never force-pushed. Publish the change with `errata=1` instead (it gets its own tag). Nothing was changed",
+        )

@@ -1,5 +1,6 @@
 """The `#| default_exp` rule, stated once: lint and the export both judge a module's declarations with
 `declaration_problems`, so they accept the same sources and say the same words."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,13 @@ def declaration_problems(found: list[tuple[object, int, str]]) -> list[tuple[obj
         return [(None, MISSING)]
     if len(found) > 1:
         lines = ", ".join(str(line) for _, line, _ in found)
-        return [(where, f"has {len(found)} '#| default_exp' lines (lines {lines}); keep exactly one") for where, _, _ in found[1:]]
+        return [
+            (where, f"has {len(found)} '#| default_exp' lines (lines {lines}); keep exactly one")
+            for where, _, _ in found[1:]
+        ]
     where, _, target = found[0]
     if not DOTTED_RE.match(target):
-        return [(where, f"'#| default_exp {target}' is not a dotted module name; write e.g. '#| default_exp core.tensor'")]
+        return [
+            (where, f"'#| default_exp {target}' is not a dotted module name; write e.g. '#| default_exp core.tensor'")
+        ]
     return []

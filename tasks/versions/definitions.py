@@ -7,6 +7,7 @@ signature and docstring, and its body becomes a stub. Both the transform (transf
 and the leak guard (which must know the kept lines are meant to ship) read the kept lines from here.
 Pure functions on the region's inner lines; None when the region is not made of definitions only.
 """
+
 from __future__ import annotations
 
 import ast
@@ -59,7 +60,12 @@ def collect(body: list[ast.stmt], inner: list[str], scope: tuple[str, ...], stub
             doc = docstring_node(node)
             passes = tuple(n.lineno - 1 for n in node.body if isinstance(n, ast.Pass))
             stubs.append(Stub(header_lines(node, inner) + passes, "", (), ""))
-            if not collect([n for n in node.body if n is not doc and not isinstance(n, ast.Pass)], inner, (*scope, node.name), stubs):
+            if not collect(
+                [n for n in node.body if n is not doc and not isinstance(n, ast.Pass)],
+                inner,
+                (*scope, node.name),
+                stubs,
+            ):
                 return False
         else:
             return False
@@ -68,7 +74,11 @@ def collect(body: list[ast.stmt], inner: list[str], scope: tuple[str, ...], stub
 
 def docstring_node(node) -> ast.Expr | None:
     first = node.body[0] if node.body else None
-    return first if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str) else None
+    return (
+        first
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+        else None
+    )
 
 
 def header_lines(node, inner: list[str]) -> tuple[int, ...]:
@@ -83,7 +93,9 @@ def stub_of(node, inner: list[str], scope: tuple[str, ...]) -> Stub:
     """A function's kept lines; its stub goes at the indentation of its first statement."""
     doc = docstring_node(node)
     first = node.body[1] if doc and len(node.body) > 1 else node.body[0]
-    return Stub(header_lines(node, inner), leading(inner[first.lineno - 1]), (*scope, node.name), ast.get_docstring(node) or "")
+    return Stub(
+        header_lines(node, inner), leading(inner[first.lineno - 1]), (*scope, node.name), ast.get_docstring(node) or ""
+    )
 
 
 def leading(line: str) -> str:

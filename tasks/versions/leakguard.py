@@ -3,6 +3,7 @@
 It re-reads the source markup itself (a plain line scan, independent of the transforms) and searches
 each written artifact: notebooks cell by cell, .py files line by line, archives member by member.
 """
+
 from __future__ import annotations
 
 import ast
@@ -24,8 +25,25 @@ from .variants import ALL_SECRETS, VARIANTS
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
 LEADING_RE = re.compile(r"^[\s#]*")
 WORD_RE = re.compile(r"\w+")
-TRIVIAL = {"pass", "else:", "try:", "finally:", "return", "break", "continue", "return None", "return self",
-           "return result", "return out", "return x", "return output", "yield", "raise", "else", "end"}
+TRIVIAL = {
+    "pass",
+    "else:",
+    "try:",
+    "finally:",
+    "return",
+    "break",
+    "continue",
+    "return None",
+    "return self",
+    "return result",
+    "return out",
+    "return x",
+    "return output",
+    "yield",
+    "raise",
+    "else",
+    "end",
+}
 LONG_ENOUGH_FOR_SUBSTRING = 24
 
 # The guard's own markup recogniser, deliberately broader than tasks/versions/markers.py (it never uses it,
@@ -48,7 +66,10 @@ def key(line: str) -> str:
     """How the guard compares lines, the same for every output format: a markdown line is `# text` in a
     .py and `text` in a notebook, a commented-out line is still its text; Unicode spaces are spaces."""
     if not line.isascii():
-        line = "".join(" " if ch.isspace() or unicodedata.category(ch) == "Cf" else ch for ch in unicodedata.normalize("NFKC", line))
+        line = "".join(
+            " " if ch.isspace() or unicodedata.category(ch) == "Cf" else ch
+            for ch in unicodedata.normalize("NFKC", line)
+        )
     return LEADING_RE.sub("", line).strip()
 
 
@@ -81,8 +102,12 @@ def in_literals(code: str) -> frozenset[int]:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
         return frozenset()
-    return frozenset(i for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                     and node.end_lineno > node.lineno for i in range(node.lineno - 1, node.end_lineno))
+    return frozenset(
+        i
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.end_lineno > node.lineno
+        for i in range(node.lineno - 1, node.end_lineno)
+    )
 
 
 def inside_function(lines: list[str], begin: int) -> bool:
@@ -198,7 +223,10 @@ def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
         for index, cell in enumerate(nb.get("cells", []), 1):
             pieces.append((f"{name} (cell {index})", "".join(cell.get("source", "")).split("\n")))
             for attachment, bundle in (cell.get("attachments") or {}).items():
-                pieces.extend((f"{name} (cell {index} attachment {attachment})", text.split("\n")) for text in attachment_texts(bundle))
+                pieces.extend(
+                    (f"{name} (cell {index} attachment {attachment})", text.split("\n"))
+                    for text in attachment_texts(bundle)
+                )
             for output in cell.get("outputs", []):
                 text = "".join(output.get("text", "")) + json.dumps(output.get("data", {}))
                 pieces.append((f"{name} (cell {index} output)", text.split("\n")))
@@ -239,7 +267,9 @@ def is_binary(data: bytes) -> bool:
 BUILD_ADVICE = "The artifact was not kept; fix the markers around that line."  # what fixes a leak at build time
 
 
-def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where, advice: str = BUILD_ADVICE) -> list[Finding]:
+def scan_bytes(
+    secrets: dict[str, Secret], name: str, data: bytes, source_where, advice: str = BUILD_ADVICE
+) -> list[Finding]:
     """Findings for every secret line present in the artifact `name` with content `data` (linear in its size)."""
     findings = []
     finder = SubstringFinder([s for s in secrets if len(s) >= LONG_ENOUGH_FOR_SUBSTRING])
@@ -247,7 +277,8 @@ def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where,
         for number, line in enumerate(lines, 1):
             text = key(line)
             hit = secrets.get(text) or next(
-                (secrets[s] for s in finder.found_in(text) if text not in secrets[s].visible_in), None)
+                (secrets[s] for s in finder.found_in(text) if text not in secrets[s].visible_in), None
+            )
             if hit:
                 findings.append(leak(place, number, hit, source_where, advice))
     return findings
@@ -256,7 +287,11 @@ def scan_bytes(secrets: dict[str, Secret], name: str, data: bytes, source_where,
 def leak(place: str, number: int, secret: Secret, source_where, advice: str = BUILD_ADVICE) -> Finding:
     src_file, src_line, src_cell = source_where(secret.cell, secret.line)
     origin = Location(src_file, src_line, src_cell)
-    return Finding(place, number, f"LEAK: instructor-only text from {origin} is in a student artifact: {secret.text[:80]!r}. {advice}")
+    return Finding(
+        place,
+        number,
+        f"LEAK: instructor-only text from {origin} is in a student artifact: {secret.text[:80]!r}. {advice}",
+    )
 
 
 def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
@@ -274,31 +309,49 @@ def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
         return members
 
 
-def scan_artifact(secrets: dict[str, Secret], name: str, data: bytes | None, source_where,
-                  binary_ok: frozenset[str] = frozenset(), entry: str | None = None, advice: str = BUILD_ADVICE) -> list[Finding]:
+def scan_artifact(
+    secrets: dict[str, Secret],
+    name: str,
+    data: bytes | None,
+    source_where,
+    binary_ok: frozenset[str] = frozenset(),
+    entry: str | None = None,
+    advice: str = BUILD_ADVICE,
+) -> list[Finding]:
     """Scan one artifact (notebook, .py, any text, or a .zip/.tar.gz of them: every member) before it is kept.
 
     Bytes that cannot be read as text cannot be scanned: they pass only when their name (the archive entry
     name for a member) is in `binary_ok` (the module's `data:` files)."""
     if data is None:
-        return [Finding(name, None, "is a link or special file inside an archive; only regular files may reach students")]
+        return [
+            Finding(name, None, "is a link or special file inside an archive; only regular files may reach students")
+        ]
     if name.endswith((".zip", ".tar.gz")) and (entry or name) not in binary_ok:
         findings = []
         for member, content in archive_members(Path(name), data):
-            findings.extend(scan_artifact(secrets, f"{Path(name).name}/{member}", content, source_where, binary_ok, member, advice))
+            findings.extend(
+                scan_artifact(secrets, f"{Path(name).name}/{member}", content, source_where, binary_ok, member, advice)
+            )
         return findings
     if is_binary(data):
         if (entry or name) in binary_ok:
             return []
-        return [Finding(name, None, "is not UTF-8 text, so the leak guard cannot scan it; a binary file reaches students only when the module's `data:` in course.yaml lists it")]
+        return [
+            Finding(
+                name,
+                None,
+                "is not UTF-8 text, so the leak guard cannot scan it; a binary file reaches students only when the module's `data:` in course.yaml lists it",
+            )
+        ]
     try:
         return scan_bytes(secrets, name, data, source_where, advice)
     except ValueError as error:  # a .ipynb that is not JSON
         return [Finding(name, None, f"cannot be read to scan it for leaks ({error}); nothing was kept")]
 
 
-
-def guard(source, artifacts: dict[str, bytes], version: str = "student", advice: str = BUILD_ADVICE, binary_ok=frozenset()) -> None:
+def guard(
+    source, artifacts: dict[str, bytes], version: str = "student", advice: str = BUILD_ADVICE, binary_ok=frozenset()
+) -> None:
     """The leak guard: raise (so nothing is kept) if any secret line of `source` is in an artifact.
 
     `source` is a source.Source; `artifacts` maps the name to show to the exact bytes to be written;
@@ -308,6 +361,10 @@ def guard(source, artifacts: dict[str, bytes], version: str = "student", advice:
     """
     secrets = secret_lines(source.nb, VARIANTS[version].secrets)
     binary_ok = frozenset(binary_ok)  # names (or archive entries) that may be binary: the module's `data:` files
-    findings = [f for name, data in artifacts.items() for f in scan_artifact(secrets, name, data, source.location, binary_ok, advice=advice)]
+    findings = [
+        f
+        for name, data in artifacts.items()
+        for f in scan_artifact(secrets, name, data, source.location, binary_ok, advice=advice)
+    ]
     if findings:
         raise CourseError(findings)

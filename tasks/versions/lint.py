@@ -2,6 +2,7 @@
 
 Each check is a small function `(LintInput) -> iterator of Finding`; CHECKS lists them in order.
 """
+
 from __future__ import annotations
 
 import ast
@@ -13,11 +14,19 @@ from typing import Iterator
 from ..base.errors import Finding
 from .default_exp import declaration_problems
 from .definitions import definition_stubs
-from .markers import (MarkerError, directive_near_miss, directive_near_miss_message, directives, find_regions,
-                      literal_lines)
+from .markers import (
+    MarkerError,
+    directive_near_miss,
+    directive_near_miss_message,
+    directives,
+    find_regions,
+    literal_lines,
+)
 
 GRADE_ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")
-TINYTORCH_IMPORT_RE = re.compile(r"^\s*(?:from\s+tinytorch\.(?P<from>[\w.]+)\s+import|import\s+tinytorch\.(?P<imp>[\w.]+))")
+TINYTORCH_IMPORT_RE = re.compile(
+    r"^\s*(?:from\s+tinytorch\.(?P<from>[\w.]+)\s+import|import\s+tinytorch\.(?P<imp>[\w.]+))"
+)
 MAGIC_RE = re.compile(r"^\s*[%!]")
 
 
@@ -48,8 +57,13 @@ def unreadable_metadata(cell) -> bool:
 
 def check_default_exp(src: LintInput) -> Iterator[Finding]:
     """Exactly one well-formed `#| default_exp`, whose target no other module uses."""
-    found = [((index, number), src.source.location(index, number)[1], arg or "") for index, cell in enumerate(src.source.nb.cells)
-             if cell.cell_type == "code" for number, name, arg in directives(cell.source.split("\n")) if name == "default_exp"]
+    found = [
+        ((index, number), src.source.location(index, number)[1], arg or "")
+        for index, cell in enumerate(src.source.nb.cells)
+        if cell.cell_type == "code"
+        for number, name, arg in directives(cell.source.split("\n"))
+        if name == "default_exp"
+    ]
     problems = declaration_problems(found)
     for where, message in problems:
         yield Finding(src.source.file, 1, message) if where is None else finding(src, *where, message)
@@ -60,18 +74,35 @@ def check_default_exp(src: LintInput) -> Iterator[Finding]:
         if owner == src.module:
             continue
         if other_target == target:
-            yield finding(src, index, number, f"exports to tinytorch.{target}, as module '{owner}' does; give each module its own '#| default_exp'")
+            yield finding(
+                src,
+                index,
+                number,
+                f"exports to tinytorch.{target}, as module '{owner}' does; give each module its own '#| default_exp'",
+            )
         elif other_target.startswith(target + ".") or target.startswith(other_target + "."):
-            yield finding(src, index, number, f"exports to tinytorch.{target}, which clashes with module '{owner}' exporting tinytorch.{other_target} (one would be a package, the other a module); rename one")
+            yield finding(
+                src,
+                index,
+                number,
+                f"exports to tinytorch.{target}, which clashes with module '{owner}' exporting tinytorch.{other_target} (one would be a package, the other a module); rename one",
+            )
 
 
 def check_metadata(src: LintInput) -> Iterator[Finding]:
     for index, cell in enumerate(src.source.nb.cells):
         bad = cell.metadata.get("incorrectly_encoded_metadata")
         if bad is not None:
-            yield finding(src, index, None, f"the metadata on this cell's '# %%' line is not valid JSON ({bad[:60]!r}); write it as nbgrader={{\"grade\": false, ...}} with double quotes")
+            yield finding(
+                src,
+                index,
+                None,
+                f"the metadata on this cell's '# %%' line is not valid JSON ({bad[:60]!r}); write it as nbgrader={{\"grade\": false, ...}} with double quotes",
+            )
         if "nbgrader" in cell.metadata and not isinstance(cell.metadata["nbgrader"], dict):
-            yield finding(src, index, None, "nbgrader metadata must be a JSON object like {\"grade\": false, \"grade_id\": \"...\"}")
+            yield finding(
+                src, index, None, 'nbgrader metadata must be a JSON object like {"grade": false, "grade_id": "..."}'
+            )
 
 
 def check_markers(src: LintInput) -> Iterator[Finding]:
@@ -85,16 +116,31 @@ def check_markers(src: LintInput) -> Iterator[Finding]:
         if cell.cell_type != "code":
             for region in regions:
                 if region.kind == "hidden":
-                    yield finding(src, index, region.begin, "hidden-tests region in a markdown cell; hidden tests are code: move them into a test cell (a solution region in markdown is a written answer)")
+                    yield finding(
+                        src,
+                        index,
+                        region.begin,
+                        "hidden-tests region in a markdown cell; hidden tests are code: move them into a test cell (a solution region in markdown is a written answer)",
+                    )
             continue
         if unreadable_metadata(cell):
             continue  # check_metadata reports it; what the cell is flagged as is unknown
         meta = nbgrader(cell)
         for region in regions:
             if region.kind == "solution" and not meta.get("solution"):
-                yield finding(src, index, region.begin, "solution region in a cell not flagged as a solution cell; add \"solution\": true to its nbgrader metadata")
+                yield finding(
+                    src,
+                    index,
+                    region.begin,
+                    'solution region in a cell not flagged as a solution cell; add "solution": true to its nbgrader metadata',
+                )
             if region.kind == "hidden" and not meta.get("grade"):
-                yield finding(src, index, region.begin, "hidden-tests region outside a test cell; hidden tests belong in a cell with \"grade\": true, \"locked\": true")
+                yield finding(
+                    src,
+                    index,
+                    region.begin,
+                    'hidden-tests region outside a test cell; hidden tests belong in a cell with "grade": true, "locked": true',
+                )
 
 
 def check_grade_ids(src: LintInput) -> Iterator[Finding]:
@@ -105,12 +151,19 @@ def check_grade_ids(src: LintInput) -> Iterator[Finding]:
             continue
         grade_id = meta.get("grade_id")
         if not isinstance(grade_id, str) or not GRADE_ID_RE.match(grade_id):
-            yield finding(src, index, None, f"grade_id {grade_id!r} is missing or invalid; use letters, digits, '-' and '_'")
+            yield finding(
+                src, index, None, f"grade_id {grade_id!r} is missing or invalid; use letters, digits, '-' and '_'"
+            )
             continue
         if grade_id in first_seen:
             _, line, cell_no = src.source.location(first_seen[grade_id], None)
             first = f"line {line}" if cell_no is None else f"cell {cell_no}"
-            yield finding(src, index, None, f"duplicate grade_id '{grade_id}' (first used at {first}); every graded or solution cell needs its own id")
+            yield finding(
+                src,
+                index,
+                None,
+                f"duplicate grade_id '{grade_id}' (first used at {first}); every graded or solution cell needs its own id",
+            )
         first_seen.setdefault(grade_id, index)
 
 
@@ -122,18 +175,34 @@ def check_test_cells(src: LintInput) -> Iterator[Finding]:
             continue
         tests += 1
         if not meta.get("locked"):
-            yield finding(src, index, None, f"test cell '{meta.get('grade_id')}' is not locked; add \"locked\": true so students cannot edit the tests")
+            yield finding(
+                src,
+                index,
+                None,
+                f"test cell '{meta.get('grade_id')}' is not locked; add \"locked\": true so students cannot edit the tests",
+            )
         points = meta.get("points")
         if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
             yield finding(src, index, None, f"test cell '{meta.get('grade_id')}' has no points; add e.g. \"points\": 5")
     if tests == 0:
-        yield Finding(src.source.file, 1, "the module has no graded test cell (fine for a capstone or a demo: it still builds and validates); to grade it, add a code cell with nbgrader={\"grade\": true, \"locked\": true, \"points\": N, ...} that runs its unit tests", "warning")
+        yield Finding(
+            src.source.file,
+            1,
+            'the module has no graded test cell (fine for a capstone or a demo: it still builds and validates); to grade it, add a code cell with nbgrader={"grade": true, "locked": true, "points": N, ...} that runs its unit tests',
+            "warning",
+        )
 
 
 def check_unmarked_solutions(src: LintInput) -> Iterator[Finding]:
     for index, cell in enumerate(src.source.nb.cells):
         if cell.cell_type == "code" and nbgrader(cell).get("solution") and "BEGIN SOLUTION" not in cell.source:
-            yield finding(src, index, None, "cell is flagged \"solution\": true but has no ### BEGIN SOLUTION region; it is given to students unchanged (set \"solution\": false, or mark the part students write)", "warning")
+            yield finding(
+                src,
+                index,
+                None,
+                'cell is flagged "solution": true but has no ### BEGIN SOLUTION region; it is given to students unchanged (set "solution": false, or mark the part students write)',
+                "warning",
+            )
 
 
 def check_directives(src: LintInput) -> Iterator[Finding]:
@@ -148,9 +217,19 @@ def check_directives(src: LintInput) -> Iterator[Finding]:
         names = {name for _, name, _ in found}
         if "hide" in names and "export" in names:
             line = next(i for i, name, _ in found if name == "hide")
-            yield finding(src, index, line, "a '#| hide' cell cannot also be '#| export': students would import code they never saw; split the cell")
+            yield finding(
+                src,
+                index,
+                line,
+                "a '#| hide' cell cannot also be '#| export': students would import code they never saw; split the cell",
+            )
         if "hide" in names and nbgrader(cell).get("grade"):
-            yield finding(src, index, None, "a test cell cannot be '#| hide'; hide individual assertions with ### BEGIN HIDDEN TESTS instead")
+            yield finding(
+                src,
+                index,
+                None,
+                "a test cell cannot be '#| hide'; hide individual assertions with ### BEGIN HIDDEN TESTS instead",
+            )
 
 
 def check_imports(src: LintInput) -> Iterator[Finding]:
@@ -164,15 +243,35 @@ def check_imports(src: LintInput) -> Iterator[Finding]:
             if number in optional and target not in own:
                 continue  # `try: import ... except ImportError:` is an optional feature, not a dependency
             if target in own:
-                yield finding(src, index, number, f"imports its own export tinytorch.{target}; use the names defined in this module directly")
+                yield finding(
+                    src,
+                    index,
+                    number,
+                    f"imports its own export tinytorch.{target}; use the names defined in this module directly",
+                )
             elif owner is None and any(dep in src.unknown_exports for dep in src.depends_on):
                 continue  # probably the export of a dependency whose own source is broken: reported there
             elif owner is None:
-                yield finding(src, index, number, f"imports tinytorch.{target}, which no module of course.yaml exports (known: {', '.join(sorted(src.exports)) or 'none'})")
+                yield finding(
+                    src,
+                    index,
+                    number,
+                    f"imports tinytorch.{target}, which no module of course.yaml exports (known: {', '.join(sorted(src.exports)) or 'none'})",
+                )
             elif owner not in src.depends_on and comes_later(src, owner):
-                yield finding(src, index, number, f"imports tinytorch.{target} from module '{owner}', which comes later in the course than '{src.module}'; a module can only import earlier modules")
+                yield finding(
+                    src,
+                    index,
+                    number,
+                    f"imports tinytorch.{target} from module '{owner}', which comes later in the course than '{src.module}'; a module can only import earlier modules",
+                )
             elif owner not in src.depends_on:
-                yield finding(src, index, number, f"imports tinytorch.{target} from module '{owner}', which is not in depends_on of '{src.module}' in course.yaml; add it there")
+                yield finding(
+                    src,
+                    index,
+                    number,
+                    f"imports tinytorch.{target} from module '{owner}', which is not in depends_on of '{src.module}' in course.yaml; add it there",
+                )
 
 
 def tinytorch_imports(code: str, exports) -> list[tuple[int, str]]:
@@ -182,13 +281,19 @@ def tinytorch_imports(code: str, exports) -> list[tuple[int, str]]:
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
-        return [(n, m["from"] or m["imp"]) for n, line in enumerate(code.split("\n")) if (m := TINYTORCH_IMPORT_RE.match(line))]
+        return [
+            (n, m["from"] or m["imp"])
+            for n, line in enumerate(code.split("\n"))
+            if (m := TINYTORCH_IMPORT_RE.match(line))
+        ]
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update((node.lineno - 1, a.name[len("tinytorch."):]) for a in node.names if a.name.startswith("tinytorch."))
+            found.update(
+                (node.lineno - 1, a.name[len("tinytorch.") :]) for a in node.names if a.name.startswith("tinytorch.")
+            )
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "tinytorch":
-            package = node.module[len("tinytorch."):]
+            package = node.module[len("tinytorch.") :]
             for alias in node.names:
                 submodule = f"{package}.{alias.name}" if package else alias.name
                 target = submodule if submodule in exports else package
@@ -209,8 +314,12 @@ def optional_import_lines(code: str) -> set[int]:
     lines = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Try) and any(catches_import_error(h.type) for h in node.handlers):
-            lines.update(inner.lineno - 1 for statement in node.body for inner in ast.walk(statement)
-                         if isinstance(inner, (ast.Import, ast.ImportFrom)))
+            lines.update(
+                inner.lineno - 1
+                for statement in node.body
+                for inner in ast.walk(statement)
+                if isinstance(inner, (ast.Import, ast.ImportFrom))
+            )
     return lines
 
 
@@ -246,7 +355,12 @@ def check_region_placement(src: LintInput) -> Iterator[Finding]:
                 continue
             classes = enclosing_classes(lines, region.begin, depth)
             if classes:
-                yield finding(src, index, region.begin, f"this solution region is directly in the body of class {'.'.join(classes)} and holds more than whole method definitions, so its stub (a raise) would run when the class is defined and the class would not exist for the cells after it; keep only whole methods (each body on its own lines) in the region, or put the region inside a method")
+                yield finding(
+                    src,
+                    index,
+                    region.begin,
+                    f"this solution region is directly in the body of class {'.'.join(classes)} and holds more than whole method definitions, so its stub (a raise) would run when the class is defined and the class would not exist for the cells after it; keep only whole methods (each body on its own lines) in the region, or put the region inside a method",
+                )
                 continue
             yield from used_after(src, index, lines, region)
 
@@ -254,10 +368,17 @@ def check_region_placement(src: LintInput) -> Iterator[Finding]:
 def used_after(src: LintInput, index: int, lines: list[str], region) -> Iterator[Finding]:
     """Names assigned in a top-level region that the rest of the cell or a later code cell reads."""
     bound = sorted(bound_names("\n".join(line.strip() for line in region.inner(lines))))
-    later = ["\n".join(lines[region.end + 1 :])] + [c.source for c in src.source.nb.cells[index + 1 :] if c.cell_type == "code"]
+    later = ["\n".join(lines[region.end + 1 :])] + [
+        c.source for c in src.source.nb.cells[index + 1 :] if c.cell_type == "code"
+    ]
     for name in bound:
         if any(reads_name(code, name) for code in later):
-            yield finding(src, index, region.begin, f"this solution region is at the top level of the cell and assigns '{name}', which code after it uses; in the student version the region is a raise, so '{name}' would be undefined there (NameError instead of a stub). Put the region inside a function, or assign '{name}' outside the region")
+            yield finding(
+                src,
+                index,
+                region.begin,
+                f"this solution region is at the top level of the cell and assigns '{name}', which code after it uses; in the student version the region is a raise, so '{name}' would be undefined there (NameError instead of a stub). Put the region inside a function, or assign '{name}' outside the region",
+            )
             return
 
 
@@ -268,7 +389,12 @@ def bound_names(code: str) -> set[str]:
         return set()
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     names.update(n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
-    names.update((a.asname or a.name).split(".")[0] for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names)
+    names.update(
+        (a.asname or a.name).split(".")[0]
+        for n in tree.body
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        for a in n.names
+    )
     return names
 
 
@@ -290,7 +416,11 @@ def check_student_compiles(src: LintInput) -> Iterator[Finding]:
     by_id = {cell.id: index for index, cell in enumerate(src.source.nb.cells)}
     for cell in student.cells:
         original = src.source.nb.cells[by_id[cell.id]]
-        if cell.cell_type != "code" or cell.source == original.source or any(MAGIC_RE.match(l) for l in cell.source.split("\n")):
+        if (
+            cell.cell_type != "code"
+            or cell.source == original.source
+            or any(MAGIC_RE.match(l) for l in cell.source.split("\n"))
+        ):
             continue
         if not parses(cell.source) and parses(original.source):
             line, cause = why_student_breaks(original.source.split("\n"))
@@ -303,11 +433,20 @@ def why_student_breaks(lines: list[str]) -> tuple[int | None, str]:
     depth = bracket_depths(lines)
     for region in find_regions(lines):
         if depth.get(region.begin, 0) > 0:
-            return region.begin, f"the {'solution' if region.kind == 'solution' else 'hidden-tests'} region begins inside brackets (a list, dict or call spanning several lines), where its {'stub (a raise statement)' if region.kind == 'solution' else 'removal'} cannot stand; put the whole statement inside the region"
+            return (
+                region.begin,
+                f"the {'solution' if region.kind == 'solution' else 'hidden-tests'} region begins inside brackets (a list, dict or call spanning several lines), where its {'stub (a raise statement)' if region.kind == 'solution' else 'removal'} cannot stand; put the whole statement inside the region",
+            )
         code = next((l for l in region.inner(lines) if l.strip()), "")
         if region.indent and code and (("\t" in region.indent) != ("\t" in code[: len(code) - len(code.lstrip())])):
-            return region.begin, "the marker is indented with a tab while the code in its region is indented with spaces (or the reverse), and the stub takes the marker's indentation; indent the marker exactly like the code"
-    return None, "a hidden-tests region was probably the only statement of a block; keep a visible statement in that block"
+            return (
+                region.begin,
+                "the marker is indented with a tab while the code in its region is indented with spaces (or the reverse), and the stub takes the marker's indentation; indent the marker exactly like the code",
+            )
+    return (
+        None,
+        "a hidden-tests region was probably the only statement of a block; keep a visible statement in that block",
+    )
 
 
 def bracket_depths(lines: list[str]) -> dict[int, int]:
@@ -338,7 +477,12 @@ def parses(code: str) -> bool:
 
 def check_line_endings(src: LintInput) -> Iterator[Finding]:
     if getattr(src.source, "crlf", False):
-        yield Finding(src.source.file, 1, "uses Windows (CRLF) line endings; they are read as LF and built outputs use LF", "warning")
+        yield Finding(
+            src.source.file,
+            1,
+            "uses Windows (CRLF) line endings; they are read as LF and built outputs use LF",
+            "warning",
+        )
 
 
 LARGE_SOURCE = 1024 * 1024
@@ -347,7 +491,12 @@ LARGE_SOURCE = 1024 * 1024
 def check_source_size(src: LintInput) -> Iterator[Finding]:
     size = getattr(src.source, "size", 0)
     if size > LARGE_SOURCE:
-        yield Finding(src.source.file, 1, f"is {size / 1024 / 1024:.1f} MB; a module source is normally well under 1 MB, and every build and every student's notebook pays for its size (move data into files in the module folder: they ship with the student version)", "warning")
+        yield Finding(
+            src.source.file,
+            1,
+            f"is {size / 1024 / 1024:.1f} MB; a module source is normally well under 1 MB, and every build and every student's notebook pays for its size (move data into files in the module folder: they ship with the student version)",
+            "warning",
+        )
 
 
 CHECKS = (

@@ -3,6 +3,7 @@
 Pure functions on lists of lines. `find_regions` raises MarkerError for unbalanced, nested or
 misspelled markers; callers turn it into a CourseError with the file line.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -92,17 +93,29 @@ def find_regions(lines: list[str], code: bool = True) -> list[Region]:
         edge, kind, indent = found
         if edge == "BEGIN":
             if open_at is not None:
-                raise MarkerError(index, f"nested marker: a {describe(kind)} region begins inside the {describe(open_at[1])} region begun {index - open_at[0]} line(s) above; close that one first with '### END {upper(open_at[1])}'")
+                raise MarkerError(
+                    index,
+                    f"nested marker: a {describe(kind)} region begins inside the {describe(open_at[1])} region begun {index - open_at[0]} line(s) above; close that one first with '### END {upper(open_at[1])}'",
+                )
             open_at = (index, kind, indent)
         else:
             if open_at is None:
-                raise MarkerError(index, f"'### END {upper(kind)}' without a matching '### BEGIN {upper(kind)}' above it in this cell; add the BEGIN line where the region starts, or delete this line")
+                raise MarkerError(
+                    index,
+                    f"'### END {upper(kind)}' without a matching '### BEGIN {upper(kind)}' above it in this cell; add the BEGIN line where the region starts, or delete this line",
+                )
             if open_at[1] != kind:
-                raise MarkerError(index, f"'### END {upper(kind)}' closes a {describe(open_at[1])} region; use '### END {upper(open_at[1])}'")
+                raise MarkerError(
+                    index,
+                    f"'### END {upper(kind)}' closes a {describe(open_at[1])} region; use '### END {upper(open_at[1])}'",
+                )
             regions.append(Region(kind, open_at[0], index, open_at[2]))
             open_at = None
     if open_at is not None:
-        raise MarkerError(open_at[0], f"'### BEGIN {upper(open_at[1])}' is never closed in this cell; add '### END {upper(open_at[1])}' (regions cannot span cells)")
+        raise MarkerError(
+            open_at[0],
+            f"'### BEGIN {upper(open_at[1])}' is never closed in this cell; add '### END {upper(open_at[1])}' (regions cannot span cells)",
+        )
     return regions
 
 

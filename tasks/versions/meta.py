@@ -1,6 +1,7 @@
 """The engine's private cell metadata (`cell.metadata["coursebuild"]`): facts the transforms record for
 later stages (the line map, the stubs). Renderers keep only the metadata Jupyter uses, so none of it is
 ever written into an artifact."""
+
 from __future__ import annotations
 
 KEY = "coursebuild"

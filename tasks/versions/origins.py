@@ -6,6 +6,7 @@ moves keep it, and new lines (a stub) get none. `set_lines` stores the map in th
 (never rendered into an artifact), so a line of an executed notebook maps back to the file the instructor
 edits (`origin_line`). Cells that were never changed map line for line.
 """
+
 from __future__ import annotations
 
 from .meta import private

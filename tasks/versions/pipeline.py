@@ -1,4 +1,5 @@
 """The order of the transforms, in one place: the steps of each build variant (variants.VARIANTS)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,9 +34,13 @@ PUBLIC_SOLUTION_STEPS = (
 
 # The steps of each build variant (variants.py holds the rest of what a variant is: kept apart so that the leak
 # guard and the archive, which read the registry, do not depend on the transforms' code).
-STEPS = MappingProxyType({"student": STUDENT_STEPS, "solution": SOLUTION_STEPS, "public_solution": PUBLIC_SOLUTION_STEPS})
+STEPS = MappingProxyType(
+    {"student": STUDENT_STEPS, "solution": SOLUTION_STEPS, "public_solution": PUBLIC_SOLUTION_STEPS}
+)
 if set(STEPS) != set(VARIANTS):
-    raise ImportError(f"pipeline.STEPS names {sorted(STEPS)}, variants.VARIANTS {sorted(VARIANTS)}: give each variant its steps")
+    raise ImportError(
+        f"pipeline.STEPS names {sorted(STEPS)}, variants.VARIANTS {sorted(VARIANTS)}: give each variant its steps"
+    )
 
 
 def apply(nb, steps, ctx: t.StepContext):

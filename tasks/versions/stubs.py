@@ -5,6 +5,7 @@ each stub (never parsed back from the text).
 stopped at a stub ("not attempted") from any other failure ("wrong answer" or broken code): grading and
 check_student both decide with it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,11 @@ def record_stubs(cell, lines: list[str], made: list[tuple[str, str, str]]) -> No
 
 def stubs(nb) -> list[Stub]:
     """Every stub of a built notebook, in notebook order."""
-    return [Stub(s["what"], s["message"], index, s["line"])
-            for index, cell in enumerate(nb.cells) for s in private(cell).get(STUBS_KEY, [])]
+    return [
+        Stub(s["what"], s["message"], index, s["line"])
+        for index, cell in enumerate(nb.cells)
+        for s in private(cell).get(STUBS_KEY, [])
+    ]
 
 
 def stub_failure(nb, ename: str, evalue: str) -> Stub | None:

@@ -3,6 +3,7 @@
 Each step takes a notebook it may change (the pipeline hands it a private copy) and a StepContext,
 and returns the notebook. No step reads or writes files. The order of the steps lives in pipeline.py.
 """
+
 from __future__ import annotations
 
 import ast
@@ -31,6 +32,7 @@ def code_cells(nb):
 
 
 # --- student steps ----------------------------------------------------------------------------------
+
 
 def drop_hidden_cells(nb, ctx: StepContext):
     """Remove instructor-only cells (`#| hide`)."""
@@ -139,8 +141,12 @@ def scope_from_syntax(lines: list[str], begin: int) -> tuple[str | None, str] | 
     except (SyntaxError, ValueError):
         return None
     scopes = sorted(
-        (node for node in ast.walk(tree)
-         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.lineno <= first < node.end_lineno),
+        (
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.lineno <= first < node.end_lineno
+        ),
         key=lambda node: node.lineno,
     )
     defs = [node for node in scopes if not isinstance(node, ast.ClassDef)]
@@ -219,6 +225,7 @@ def solution_flagged(cell) -> bool:
 
 # --- solution steps ---------------------------------------------------------------------------------
 
+
 def strip_markers(nb, ctx: StepContext):
     """Remove the marker lines themselves (of code and markdown cells); the text between them stays."""
     for cell in nb.cells:
@@ -237,6 +244,7 @@ def strip_hide_directives(nb, ctx: StepContext):
 
 
 # --- both -------------------------------------------------------------------------------------------
+
 
 def clear_outputs(nb, ctx: StepContext):
     """No outputs or execution counts in a built notebook."""

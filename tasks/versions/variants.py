@@ -4,6 +4,7 @@ One entry says everything about a variant but its transforms (pipeline.STEPS, ch
 variants): its build folder, what the leak guard keeps out of it, where it goes in the student repository,
 and the doit task that builds it. The version tasks, the leak guard, archives and releases all read it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,11 +15,11 @@ from types import MappingProxyType
 class Variant:
     """One build variant of a module: everything the engine knows about it, in one entry of VARIANTS."""
 
-    name: str                  # what callers name it: build_version(nb, "student", ...); its steps: pipeline.STEPS[name]
-    folder: str                # build/<folder>/<module slug>/ (Paths.version_files)
-    secrets: frozenset[str]    # what the leak guard keeps out of it ("solution", "hidden", "hide"); empty: not guarded
-    repo_dir: str | None       # where it goes in the student repository (modules/, solutions/); None: never shipped
-    task: str                  # the doit task that builds it (also names its code digest)
+    name: str  # what callers name it: build_version(nb, "student", ...); its steps: pipeline.STEPS[name]
+    folder: str  # build/<folder>/<module slug>/ (Paths.version_files)
+    secrets: frozenset[str]  # what the leak guard keeps out of it ("solution", "hidden", "hide"); empty: not guarded
+    repo_dir: str | None  # where it goes in the student repository (modules/, solutions/); None: never shipped
+    task: str  # the doit task that builds it (also names its code digest)
 
     @property
     def guarded(self) -> bool:
@@ -26,11 +27,16 @@ class Variant:
 
 
 ALL_SECRETS = frozenset({"solution", "hidden", "hide"})
-VARIANTS = MappingProxyType({v.name: v for v in (
-    Variant("student", "student", ALL_SECRETS, "modules", "student"),
-    Variant("solution", "solution", frozenset(), None, "solution"),
-    Variant("public_solution", "public-solution", frozenset({"hidden", "hide"}), "solutions", "solution"),
-)})
+VARIANTS = MappingProxyType(
+    {
+        v.name: v
+        for v in (
+            Variant("student", "student", ALL_SECRETS, "modules", "student"),
+            Variant("solution", "solution", frozenset(), None, "solution"),
+            Variant("public_solution", "public-solution", frozenset({"hidden", "hide"}), "solutions", "solution"),
+        )
+    }
+)
 
 
 def variants_of_task(task: str) -> tuple[Variant, ...]:

@@ -1,8 +1,9 @@
 """Kept for earlier instructions: `python tools/export.py 01_tensor` is now `tito module export 01_tensor`.
 
-    tito module complete 01          # test your work on module 01, then export it
-    tito module export --solution 01  # catch up: export the released solution instead
+tito module complete 01          # test your work on module 01, then export it
+tito module export --solution 01  # catch up: export the released solution instead
 """
+
 import sys
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Your TinyTorch package: `tito module complete NN` fills it from your notebooks."""
+
 try:  # a module you have not exported yet says which one to complete first
     from tito.hints import install as _install
 

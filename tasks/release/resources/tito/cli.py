@@ -2,6 +2,7 @@
 
 Standard library only (Jupyter is needed to open notebooks and run tests). Run `tito --help`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,36 +37,60 @@ def add(subparsers, name: str, help: str, func):
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="tito", description="TinyTorch for students: work through the modules, test and export them, get each week's update.")
+    top = argparse.ArgumentParser(
+        prog="tito",
+        description="TinyTorch for students: work through the modules, test and export them, get each week's update.",
+    )
     top.set_defaults(func=None, parser=top)
     commands = top.add_subparsers(title="commands", metavar="COMMAND")
     module = add(commands, "module", "Start, complete, check and reset modules", None)
     sub = module.add_subparsers(title="commands", metavar="COMMAND")
-    for name, help, func in (("start", "Open a module's notebook in Jupyter Lab (backs up earlier work first)", start),
-                             ("resume", "Open a module's notebook in Jupyter Lab again, as you left it", resume)):
+    for name, help, func in (
+        ("start", "Open a module's notebook in Jupyter Lab (backs up earlier work first)", start),
+        ("resume", "Open a module's notebook in Jupyter Lab again, as you left it", resume),
+    ):
         one = add(sub, name, help, func)
         one.add_argument("module", help="number, name or folder: 01, tensor, 01_tensor")
         one.add_argument("--no-browser", action="store_true", help="do not open a browser; print the URL to open")
         one.add_argument("--port", type=int, help="the port Jupyter listens on (default: 8888 or the next free one)")
-    done = add(sub, "complete", "Test a module in a real kernel, export it into your tinytorch, record your progress", complete)
+    done = add(
+        sub, "complete", "Test a module in a real kernel, export it into your tinytorch, record your progress", complete
+    )
     done.add_argument("module", help="number, name or folder: 01, tensor, 01_tensor")
     done.add_argument("--skip-tests", action="store_true", help="export without running the tests")
     done.add_argument("--skip-export", action="store_true", help="run the tests only")
     done.add_argument("--timeout", type=float, default=120, help="seconds a cell may run (default 120)")
-    export_parser = add(sub, "export", "Export modules into your tinytorch without testing (--solution: the released solution)", export_command)
-    export_parser.add_argument("modules", nargs="*", help="numbers, names, folders or notebook paths (default: every released module)")
-    export_parser.add_argument("--solution", action="store_true", help="export the released solution instead of your work (to catch up)")
+    export_parser = add(
+        sub,
+        "export",
+        "Export modules into your tinytorch without testing (--solution: the released solution)",
+        export_command,
+    )
+    export_parser.add_argument(
+        "modules", nargs="*", help="numbers, names, folders or notebook paths (default: every released module)"
+    )
+    export_parser.add_argument(
+        "--solution", action="store_true", help="export the released solution instead of your work (to catch up)"
+    )
     add(sub, "status", "Released modules, completed ones with dates, what is next, solutions available", status)
-    reset_parser = add(sub, "reset", "Back up your notebook, restore the released one, remove its export and progress", reset)
+    reset_parser = add(
+        sub, "reset", "Back up your notebook, restore the released one, remove its export and progress", reset
+    )
     reset_parser.add_argument("module", help="number, name or folder: 01, tensor, 01_tensor")
     add(commands, "update", "Get the new week's material (keeps all your work)", update)
     system = add(commands, "system", "Check your set-up", None)
-    add(system.add_subparsers(title="commands", metavar="COMMAND"), "health", "Python version, virtual environment, Jupyter, your tinytorch importable", health)
+    add(
+        system.add_subparsers(title="commands", metavar="COMMAND"),
+        "health",
+        "Python version, virtual environment, Jupyter, your tinytorch importable",
+        health,
+    )
     add(commands, "setup", "Create .venv and install everything (run once: python3 -m tito setup)", setup)
     return top
 
 
 # --- backups ----------------------------------------------------------------------------------------
+
 
 def backup(root: Path, module, why: str) -> Path | None:
     """Copy the module's notebook (and .py copy) under .tito/backups/<module>/<time>/ if you changed them."""
@@ -83,6 +108,7 @@ def backup(root: Path, module, why: str) -> Path | None:
 
 
 # --- start / resume ---------------------------------------------------------------------------------
+
 
 def start(args) -> int:
     root = find_root()
@@ -103,15 +129,30 @@ def open_in_jupyter(root: Path, module, args) -> int:
     if notebook is None:
         raise Stop(f"modules/{module.slug} has no notebook; restore it with `tito module reset {module.short}`")
     if importlib.util.find_spec("jupyterlab") is None:
-        raise Stop("Jupyter Lab is not installed in this Python; set up first: python3 -m tito setup, then source .venv/bin/activate")
+        raise Stop(
+            "Jupyter Lab is not installed in this Python; set up first: python3 -m tito setup, then source .venv/bin/activate"
+        )
     import secrets
 
     port, token, path = args.port or free_port(), secrets.token_hex(24), notebook.relative_to(root).as_posix()
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", "--ip=127.0.0.1", f"--port={port}",
-               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               *(["--no-browser"] if args.no_browser else []), *(["--allow-root"] if getattr(os, "geteuid", lambda: 1)() == 0 else []), path]
-    print(f"opening {path} in Jupyter Lab{'' if args.no_browser else ' in your browser'}; stop it with Ctrl-C. Its address:\n"
-          f"    http://127.0.0.1:{port}/lab/tree/{path}?token={token}", flush=True)
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={root}",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        *(["--no-browser"] if args.no_browser else []),
+        *(["--allow-root"] if getattr(os, "geteuid", lambda: 1)() == 0 else []),
+        path,
+    ]
+    print(
+        f"opening {path} in Jupyter Lab{'' if args.no_browser else ' in your browser'}; stop it with Ctrl-C. Its address:\n"
+        f"    http://127.0.0.1:{port}/lab/tree/{path}?token={token}",
+        flush=True,
+    )
     os.chdir(root)
     if sys.platform == "win32":
         import subprocess
@@ -135,6 +176,7 @@ def free_port() -> int:
 
 
 # --- complete / export ------------------------------------------------------------------------------
+
 
 def complete(args) -> int:
     from . import progress
@@ -170,9 +212,12 @@ def run_module_tests(root: Path, module, source: Path, why: str, cells, timeout:
     for problem in run.broken:
         print(f"  error outside the tests, {problem}")
     print(run.summary())
-    entry["tests"] = {"passed": run.passed, "total": len(run.results),
-                      "not_implemented": [r.detail for r in run.results if r.status == "not implemented"],
-                      "failed": [f"{r.name}: {r.detail}" for r in run.results if r.status == "failed"]}
+    entry["tests"] = {
+        "passed": run.passed,
+        "total": len(run.results),
+        "not_implemented": [r.detail for r in run.results if r.status == "not implemented"],
+        "failed": [f"{r.name}: {r.detail}" for r in run.results if r.status == "failed"],
+    }
     entry["complete"] = bool(run.results) and run.passed == len(run.results) and not run.broken
     return 0 if entry["complete"] else 1
 
@@ -196,13 +241,18 @@ def export_command(args) -> int:
 
 def solution_notebook(root: Path, module) -> Path:
     folder = root / "solutions" / module.slug
-    found = (sorted(folder.glob("*.ipynb")) or sorted(folder.glob("*.py"))) if folder.is_dir() else []  # .py only: outputs: [python]
+    found = (
+        (sorted(folder.glob("*.ipynb")) or sorted(folder.glob("*.py"))) if folder.is_dir() else []
+    )  # .py only: outputs: [python]
     if not found:
-        raise Stop(f"the solutions of {module.slug} are not released yet (see SCHEDULE.md); `tito update` brings them when they are")
+        raise Stop(
+            f"the solutions of {module.slug} are not released yet (see SCHEDULE.md); `tito update` brings them when they are"
+        )
     return found[0]
 
 
 # --- status / reset ---------------------------------------------------------------------------------
+
 
 def status(args) -> int:
     from . import progress
@@ -218,7 +268,9 @@ def status(args) -> int:
         print(f"  {module.slug:<20} {describe(root, module, entry)}{solutions}")
         if upcoming is None and not (entry and entry.get("complete")):
             upcoming = module
-    print(f"next: {'tito module start ' + upcoming.short + ' (' + upcoming.slug + ')' if upcoming else 'all released modules are complete; `tito update` brings new ones when they are out'}")
+    print(
+        f"next: {'tito module start ' + upcoming.short + ' (' + upcoming.slug + ')' if upcoming else 'all released modules are complete; `tito update` brings new ones when they are out'}"
+    )
     return 0
 
 
@@ -226,7 +278,13 @@ def describe(root: Path, module, entry: dict | None) -> str:
     if not entry:
         return "not completed yet"
     tests = entry.get("tests")
-    state = "complete" if entry.get("complete") else f"{tests['passed']} of {tests['total']} tests pass" if tests else "exported, not tested"
+    state = (
+        "complete"
+        if entry.get("complete")
+        else f"{tests['passed']} of {tests['total']} tests pass"
+        if tests
+        else "exported, not tested"
+    )
     changed = ""
     source = root / entry.get("notebook", "")
     if source.is_file() and sha256(source) != entry.get("sha256"):
@@ -245,16 +303,23 @@ def reset(args) -> int:
     for path in [p for p in (module.notebook(), module.python_copy()) if p]:
         original = released_bytes(root, path)
         if original is None:
-            raise Stop(f"{path.relative_to(root)}: git has no released version of it, so it cannot be restored (is this your clone of the course repository?)")
+            raise Stop(
+                f"{path.relative_to(root)}: git has no released version of it, so it cannot be restored (is this your clone of the course repository?)"
+            )
         path.write_bytes(original)
         restored.append(path.relative_to(root).as_posix())
     removed = remove_export(root, module.notebook()) if module.notebook() else None
     forgot = progress.forget(root, module.slug)
-    print(f"restored {', '.join(restored)} as released" + (f"; removed {removed.relative_to(root)}" if removed else "") + ("; forgot its progress" if forgot else ""))
+    print(
+        f"restored {', '.join(restored)} as released"
+        + (f"; removed {removed.relative_to(root)}" if removed else "")
+        + ("; forgot its progress" if forgot else "")
+    )
     return 0
 
 
 # --- update / health / setup ------------------------------------------------------------------------
+
 
 def update(args) -> int:
     try:

@@ -4,6 +4,7 @@ The cells of the copy you work in (the notebook, or its `.py` twin if that is th
 written, in order, to the module named by `#| default_exp`, with a DO NOT EDIT header; the file is made
 read-only so edits go where they belong: the notebook.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 `tinytorch/__init__.py` installs `MissingModuleHint` at the end of the import machinery: it is asked only
 about `tinytorch.*` modules nothing else found, i.e. ones you have not exported yet.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,16 @@ def exported_by(root: Path, dotted: str) -> Module | None:
     target = dotted.removeprefix("tinytorch.")
     for module in modules(root):
         notebook = module.notebook() or module.python_copy()
-        exports = [value for cell in read_cells(notebook) for name, value in directives(cell.source) if name == "default_exp" and value] if notebook else []
+        exports = (
+            [
+                value
+                for cell in read_cells(notebook)
+                for name, value in directives(cell.source)
+                if name == "default_exp" and value
+            ]
+            if notebook
+            else []
+        )
         if any(value == target or value.startswith(f"{target}.") for value in exports):
             return module
     return None
@@ -45,7 +55,11 @@ def missing_dependencies(root: Path, sources: list[str], own: str | None) -> lis
     missing = []
     for dotted in imported_packages(sources):
         target = dotted.removeprefix("tinytorch.")
-        if target != own and not package_file(root, target).exists() and not (root / "tinytorch" / Path(*target.split("."))).is_dir():
+        if (
+            target != own
+            and not package_file(root, target).exists()
+            and not (root / "tinytorch" / Path(*target.split("."))).is_dir()
+        ):
             missing.append(f"{dotted} is not exported yet: {advice(root, dotted)}")
     return missing
 
@@ -70,12 +84,15 @@ class MissingModuleHint:
             return spec
         raise ModuleNotFoundError(f"No module named '{name}': {advice(self.root, name)}", name=name)
 
-
     def is_package(self, name: str) -> bool:
         module = exported_by(self.root, name)
         target = name.removeprefix("tinytorch.")
-        return module is not None and not any(value == target for cell in read_cells(module.notebook() or module.python_copy())
-                                               for key, value in directives(cell.source) if key == "default_exp")
+        return module is not None and not any(
+            value == target
+            for cell in read_cells(module.notebook() or module.python_copy())
+            for key, value in directives(cell.source)
+            if key == "default_exp"
+        )
 
 
 def install(package_dir: str) -> None:

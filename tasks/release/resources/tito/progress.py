@@ -1,4 +1,5 @@
 """`.tito/progress.json`: what `tito module complete` found, per module, with the hash of what it tested."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,9 @@ def load(root: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except ValueError:
-        raise Stop(f"{path.relative_to(root)} is damaged (not JSON); delete it and run `tito module complete` again for your modules") from None
+        raise Stop(
+            f"{path.relative_to(root)} is damaged (not JSON); delete it and run `tito module complete` again for your modules"
+        ) from None
     return data.get("modules", {}) if isinstance(data, dict) else {}
 
 

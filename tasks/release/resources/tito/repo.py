@@ -1,4 +1,5 @@
 """Your repository as tito sees it: where it is, its modules, their notebooks, and git's view of them."""
+
 from __future__ import annotations
 
 import difflib
@@ -25,7 +26,9 @@ def find_root(start: Path | None = None) -> Path:
     for folder in [here, *here.parents]:
         if (folder / "modules").is_dir() and (folder / "tito").is_dir():
             return folder
-    raise Stop(f"{here} is not inside your TinyTorch repository (no modules/ and tito/ folders here or above); cd into your clone first")
+    raise Stop(
+        f"{here} is not inside your TinyTorch repository (no modules/ and tito/ folders here or above); cd into your clone first"
+    )
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,11 @@ class Module:
 
 def modules(root: Path) -> list[Module]:
     base = root / "modules"
-    return [Module(root, p.name) for p in sorted(base.iterdir()) if p.is_dir() and not p.name.startswith(".")] if base.is_dir() else []
+    return (
+        [Module(root, p.name) for p in sorted(base.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+        if base.is_dir()
+        else []
+    )
 
 
 def find_module(root: Path, text: str) -> Module:
@@ -86,6 +93,7 @@ def find_module(root: Path, text: str) -> Module:
 
 
 # --- git -------------------------------------------------------------------------------------------
+
 
 def git(root: Path, *args: str, check: bool = False, binary: bool = False) -> subprocess.CompletedProcess:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
@@ -120,6 +128,7 @@ def sha256(path: Path) -> str:
 
 # --- cells, from a notebook or its percent-format .py copy -------------------------------------------
 
+
 @dataclass
 class Cell:
     kind: str  # "code" or "markdown"
@@ -142,8 +151,10 @@ def notebook_cells(path: Path) -> list[Cell]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise Stop(f"{path}: cannot be read as a notebook ({error}); restore it with `tito module reset`") from None
-    return [Cell(c.get("cell_type", ""), "".join(c.get("source", "")), c.get("metadata", {}).get("nbgrader") or {})
-            for c in data.get("cells", [])]
+    return [
+        Cell(c.get("cell_type", ""), "".join(c.get("source", "")), c.get("metadata", {}).get("nbgrader") or {})
+        for c in data.get("cells", [])
+    ]
 
 
 def percent_cells(path: Path) -> list[Cell]:
@@ -153,7 +164,12 @@ def percent_cells(path: Path) -> list[Cell]:
         header = CELL_HEADER.match(line)
         if header:
             lines = []
-            cells.append((Cell("markdown" if "[markdown]" in header["rest"] else "code", "", header_metadata(header["rest"])), lines))
+            cells.append(
+                (
+                    Cell("markdown" if "[markdown]" in header["rest"] else "code", "", header_metadata(header["rest"])),
+                    lines,
+                )
+            )
         elif cells:  # lines before the first cell are the file's jupytext header
             lines.append(line)
     for cell, body in cells:

@@ -4,6 +4,7 @@ A test cell passes when it runs without error; it is "not implemented yet" when 
 course's stubs (a NotImplementedError saying "... is not implemented yet", or the one line a test prints
 when it meets a stub in Jupyter); anything else is a failure, with its message.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,7 +74,9 @@ def start_kernel(root: Path, folder: Path):
     try:
         from jupyter_client.manager import start_new_kernel
     except ImportError:
-        raise Stop("running the tests needs Jupyter, which is not installed here; set up first: python3 -m tito setup") from None
+        raise Stop(
+            "running the tests needs Jupyter, which is not installed here; set up first: python3 -m tito setup"
+        ) from None
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     return start_new_kernel(kernel_name="python3", cwd=str(folder), env=env)
 
@@ -90,9 +93,14 @@ def execute(client, code: str, timeout: float) -> tuple[dict | None, str]:
             error.append(content)
 
     try:
-        reply = client.execute_interactive(code, timeout=timeout, output_hook=hook, allow_stdin=False, stop_on_error=False)
+        reply = client.execute_interactive(
+            code, timeout=timeout, output_hook=hook, allow_stdin=False, stop_on_error=False
+        )
     except TimeoutError:
-        return {"ename": "TimeoutError", "evalue": f"the cell ran longer than {timeout:.0f} s (an endless loop?)"}, "".join(printed)
+        return {
+            "ename": "TimeoutError",
+            "evalue": f"the cell ran longer than {timeout:.0f} s (an endless loop?)",
+        }, "".join(printed)
     if reply["content"].get("status") == "error" and not error:
         error.append(reply["content"])
     return (error[0] if error else None), "".join(printed)
@@ -112,7 +120,9 @@ def run_tests(root: Path, folder: Path, cells: list[Cell], timeout: float = 120,
                 run.results.append(result)
                 say(f"  {result.status:<16} {result.name}" + (f": {result.detail}" if result.detail else ""))
             elif error and error.get("ename") != "NotImplementedError":
-                run.broken.append(f"cell {number}{f' ({cell.grade_id})' if cell.grade_id else ''}: {error.get('ename')}: {error.get('evalue')}")
+                run.broken.append(
+                    f"cell {number}{f' ({cell.grade_id})' if cell.grade_id else ''}: {error.get('ename')}: {error.get('evalue')}"
+                )
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)

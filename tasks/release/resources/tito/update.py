@@ -6,6 +6,7 @@ the course's version takes the file's place and yours is kept beside it as NAME.
 it did, and stops with a clear message (changing nothing) when it cannot go on.
 Standard library only; written by coursebuild, the course staff keep it up to date.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,13 @@ import sys
 from pathlib import Path, PurePosixPath
 
 FALLBACK_NAME, FALLBACK_EMAIL = "TinyTorch student", "student@tinytorch.invalid"
-IN_PROGRESS = {"MERGE_HEAD": "a merge", "rebase-merge": "a rebase", "rebase-apply": "a rebase",
-               "CHERRY_PICK_HEAD": "a cherry-pick", "REVERT_HEAD": "a revert"}
+IN_PROGRESS = {
+    "MERGE_HEAD": "a merge",
+    "rebase-merge": "a rebase",
+    "rebase-apply": "a rebase",
+    "CHERRY_PICK_HEAD": "a cherry-pick",
+    "REVERT_HEAD": "a revert",
+}
 
 
 class Stop(Exception):
@@ -23,8 +29,12 @@ class Stop(Exception):
 
 
 def git(repo: Path, *args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          env={**os.environ, "GIT_EDITOR": "true", "GIT_MERGE_AUTOEDIT": "no", "GIT_TERMINAL_PROMPT": "0", **(env or {})})
+    proc = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_EDITOR": "true", "GIT_MERGE_AUTOEDIT": "no", "GIT_TERMINAL_PROMPT": "0", **(env or {})},
+    )
     if check and proc.returncode != 0:
         raise Stop(f"`git {' '.join(args)}` failed: {(proc.stderr or proc.stdout).strip()}")
     return proc
@@ -32,12 +42,21 @@ def git(repo: Path, *args: str, env: dict | None = None, check: bool = True) -> 
 
 def identity(repo: Path) -> dict:
     """Environment for commits: nothing when git knows who you are, else a stand-in name (said aloud)."""
-    if git(repo, "var", "GIT_COMMITTER_IDENT", check=False).returncode == 0 and git(repo, "var", "GIT_AUTHOR_IDENT", check=False).returncode == 0:
+    if (
+        git(repo, "var", "GIT_COMMITTER_IDENT", check=False).returncode == 0
+        and git(repo, "var", "GIT_AUTHOR_IDENT", check=False).returncode == 0
+    ):
         return {}
-    print(f"note: git does not know your name; commits are made as '{FALLBACK_NAME}' "
-          f"(set yours with: git config --global user.name \"Your Name\"; git config --global user.email you@example.com)")
-    return {"GIT_AUTHOR_NAME": FALLBACK_NAME, "GIT_AUTHOR_EMAIL": FALLBACK_EMAIL,
-            "GIT_COMMITTER_NAME": FALLBACK_NAME, "GIT_COMMITTER_EMAIL": FALLBACK_EMAIL}
+    print(
+        f"note: git does not know your name; commits are made as '{FALLBACK_NAME}' "
+        f'(set yours with: git config --global user.name "Your Name"; git config --global user.email you@example.com)'
+    )
+    return {
+        "GIT_AUTHOR_NAME": FALLBACK_NAME,
+        "GIT_AUTHOR_EMAIL": FALLBACK_EMAIL,
+        "GIT_COMMITTER_NAME": FALLBACK_NAME,
+        "GIT_COMMITTER_EMAIL": FALLBACK_EMAIL,
+    }
 
 
 def check_ready(repo: Path) -> str:
@@ -47,30 +66,52 @@ def check_ready(repo: Path) -> str:
     git_dir = Path(git(repo, "rev-parse", "--absolute-git-dir").stdout.strip())
     for marker, what in IN_PROGRESS.items():
         if (git_dir / marker).exists():
-            raise Stop(f"git is in the middle of {what} here; finish it (or undo it with `git {what.split()[-1]} --abort`), then run the update again")
+            raise Stop(
+                f"git is in the middle of {what} here; finish it (or undo it with `git {what.split()[-1]} --abort`), then run the update again"
+            )
     if (git_dir / "index.lock").exists():
-        raise Stop(f"another git command is running here (or crashed and left {git_dir / 'index.lock'}); if none is running, delete that file and run the update again")
+        raise Stop(
+            f"another git command is running here (or crashed and left {git_dir / 'index.lock'}); if none is running, delete that file and run the update again"
+        )
     branch = git(repo, "symbolic-ref", "-q", "--short", "HEAD", check=False).stdout.strip()
     if not branch:
-        raise Stop("you are not on a branch (a 'detached HEAD'); run `git switch main` first (your commits stay reachable), then the update")
+        raise Stop(
+            "you are not on a branch (a 'detached HEAD'); run `git switch main` first (your commits stay reachable), then the update"
+        )
     return branch
 
 
 def upstream(repo: Path, branch: str) -> tuple[str, str]:
     """(remote, remote branch) to update from: the branch's upstream, else origin/<branch>."""
     remote = git(repo, "config", f"branch.{branch}.remote", check=False).stdout.strip() or "origin"
-    merge = git(repo, "config", f"branch.{branch}.merge", check=False).stdout.strip().removeprefix("refs/heads/") or branch
+    merge = (
+        git(repo, "config", f"branch.{branch}.merge", check=False).stdout.strip().removeprefix("refs/heads/") or branch
+    )
     if git(repo, "remote", "get-url", remote, check=False).returncode != 0:
-        raise Stop(f"this repository has no remote '{remote}' to get the course from; clone the course repository again, or add it with `git remote add origin URL`")
+        raise Stop(
+            f"this repository has no remote '{remote}' to get the course from; clone the course repository again, or add it with `git remote add origin URL`"
+        )
     return remote, merge
 
 
 def save_work(repo: Path, env: dict) -> list[str]:
     """Commit every uncommitted change (new files too, not ignored ones); return the files saved."""
-    changed = [line[3:] for line in git(repo, "status", "--porcelain", "--untracked-files=all").stdout.splitlines() if line.strip()]
+    changed = [
+        line[3:]
+        for line in git(repo, "status", "--porcelain", "--untracked-files=all").stdout.splitlines()
+        if line.strip()
+    ]
     if changed:
         git(repo, "add", "-A")
-        git(repo, "commit", "-q", "--no-verify", "-m", "My work (saved by tito update before getting the new week)", env=env)
+        git(
+            repo,
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            "My work (saved by tito update before getting the new week)",
+            env=env,
+        )
     return changed
 
 
@@ -108,13 +149,32 @@ def keep_mine(repo: Path, base: str, theirs: str, env: dict) -> dict[str, str]:
     if kept:
         git(repo, "add", "--", *kept.values())
         if git(repo, "diff", "--cached", "--quiet", check=False).returncode != 0:
-            git(repo, "commit", "-q", "--no-verify", "-m", "Keep my versions of files the course changed too (tito update)", env=env)
+            git(
+                repo,
+                "commit",
+                "-q",
+                "--no-verify",
+                "-m",
+                "Keep my versions of files the course changed too (tito update)",
+                env=env,
+            )
     return kept
 
 
 def merge(repo: Path, theirs: str, env: dict) -> None:
     """Merge the course in; on the files both sides changed the course's version wins (yours is kept)."""
-    done = git(repo, "merge", "--no-edit", "-X", "theirs", "-m", "Get the new week from the course (tito update)", theirs, env=env, check=False)
+    done = git(
+        repo,
+        "merge",
+        "--no-edit",
+        "-X",
+        "theirs",
+        "-m",
+        "Get the new week from the course (tito update)",
+        theirs,
+        env=env,
+        check=False,
+    )
     if done.returncode == 0:
         return
     unmerged = sorted(set(git(repo, "diff", "--name-only", "--diff-filter=U").stdout.splitlines()))
@@ -137,25 +197,36 @@ def update(repo: Path) -> int:
         remote, remote_branch = upstream(repo, branch)
         fetched = git(repo, "fetch", "--quiet", "--tags", "--force", remote, check=False)
         if fetched.returncode != 0:
-            raise Stop(f"could not reach the course repository ({remote}): {fetched.stderr.strip()}. Nothing was changed; try again when you are online")
+            raise Stop(
+                f"could not reach the course repository ({remote}): {fetched.stderr.strip()}. Nothing was changed; try again when you are online"
+            )
         theirs = f"refs/remotes/{remote}/{remote_branch}"
         if git(repo, "rev-parse", "--verify", "-q", theirs, check=False).returncode != 0:
             raise Stop(f"the course repository has no branch '{remote_branch}' yet; nothing to update")
         env = identity(repo)
         saved = save_work(repo, env)
         if saved:
-            print(f"Saved your uncommitted work in a commit ({len(saved)} file(s): {', '.join(saved[:5])}{', ...' if len(saved) > 5 else ''}).")
+            print(
+                f"Saved your uncommitted work in a commit ({len(saved)} file(s): {', '.join(saved[:5])}{', ...' if len(saved) > 5 else ''})."
+            )
         has_head = git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
         if has_head and git(repo, "merge-base", "--is-ancestor", theirs, "HEAD", check=False).returncode == 0:
             print("Already up to date: you have everything the course has released.")
             return 0
         base = git(repo, "merge-base", "HEAD", theirs, check=False).stdout.strip() if has_head else ""
-        new = sorted(changed_files(repo, base or "HEAD", theirs)) if has_head else []  # what the course changed, not you
+        new = (
+            sorted(changed_files(repo, base or "HEAD", theirs)) if has_head else []
+        )  # what the course changed, not you
         kept = keep_mine(repo, base, theirs, env) if base else {}
         merge(repo, theirs, env) if has_head else git(repo, "reset", "-q", "--keep", theirs)
-        print(f"Got the new material from the course: {len(new)} file(s) new or changed" + (f" ({', '.join(new[:8])}{', ...' if len(new) > 8 else ''})." if new else "."))
+        print(
+            f"Got the new material from the course: {len(new)} file(s) new or changed"
+            + (f" ({', '.join(new[:8])}{', ...' if len(new) > 8 else ''})." if new else ".")
+        )
         for path, copy in kept.items():
-            print(f"The course changed {path}, which you had changed too: the course's version is now {path}; yours is kept as {copy}.")
+            print(
+                f"The course changed {path}, which you had changed too: the course's version is now {path}; yours is kept as {copy}."
+            )
         print("All your work is in your commits; nothing was lost.")
         return 0
     except Stop as stop:
