@@ -110,7 +110,7 @@ def released(root: Path, module: str) -> dict:
     from tasks.course.config import load_course
     from tasks.notebook.render import render_ipynb
     from tasks.notebook.source import read_source
-    from tasks.versions.pipeline import build_version
+    from tasks.variants.pipeline import build_version
 
     course = load_course(root)
     m = course.module(module)

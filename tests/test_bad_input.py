@@ -714,7 +714,7 @@ def test_a_5_mb_source_warns_naming_the_file_and_its_size(built: Path, tmp_path:
 
 def test_invalid_json_metadata_is_reported_alone(built: Path):
     """src-invalid-json-metadata, stricter (in-process, same lint the doit run uses): no invented follow-on error."""
-    from tasks.versions.lint import LintInput, lint
+    from tasks.variants.lint import LintInput, lint
     from tasks.notebook.source import reads_source
 
     text = (

@@ -11,12 +11,12 @@ import pytest
 from conftest import REPO, copy_course, run_doit
 from tasks.course.config import load_course
 from tasks.kernel.execute import failures, run
-from tasks.versions.markers import find_regions
+from tasks.variants.markers import find_regions
 from tasks.course.paths import Paths
-from tasks.versions.pipeline import build_version
+from tasks.variants.pipeline import build_version
 from tasks.notebook.render import kernel_metadata, render_ipynb, render_py
 from tasks.notebook.source import read_source
-from tasks.versions.transforms import STUB_SIGNATURE
+from tasks.variants.transforms import STUB_SIGNATURE
 
 COURSE = load_course(REPO)
 MODULES = [m.name for m in COURSE.modules]
@@ -132,7 +132,7 @@ def test_an_ipynb_source_builds_identically(tmp_path):
 
 
 def test_the_course_lints_without_errors():
-    from tasks.versions.lint import LintInput, lint
+    from tasks.variants.lint import LintInput, lint
     from tasks.graph.task_lint import export_owners
 
     paths = Paths(COURSE)

@@ -18,7 +18,7 @@ from tasks.package.exports import (
     public_names,
     target_clashes,
 )
-from tasks.versions.pipeline import build_version
+from tasks.variants.pipeline import build_version
 from tasks.notebook.source import reads_source
 
 FILE = "modules/01_tensor/tensor.py"

@@ -11,8 +11,8 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from tasks.versions.leakguard import scan_artifact, secret_lines
-from tasks.versions.pipeline import build_version
+from tasks.variants.leakguard import scan_artifact, secret_lines
+from tasks.variants.pipeline import build_version
 from tasks.notebook.render import render_ipynb, render_py
 from tasks.notebook.source import reads_source
 

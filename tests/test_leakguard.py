@@ -10,8 +10,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from tasks.package.archive import tar_gz_bytes, zip_bytes
 from tasks.base.errors import CourseError
-from tasks.versions.leakguard import Secret, guard, scan_artifact, secret_lines
-from tasks.versions.pipeline import build_version
+from tasks.variants.leakguard import Secret, guard, scan_artifact, secret_lines
+from tasks.variants.pipeline import build_version
 from tasks.notebook.render import render_ipynb, render_py
 from tasks.notebook.source import reads_source
 
@@ -227,7 +227,7 @@ def test_guard_passes_a_clean_student_build():
 
 
 def test_the_guard_does_not_use_the_recogniser_it_checks():
-    import tasks.versions.leakguard as leakguard
+    import tasks.variants.leakguard as leakguard
 
     text = open(leakguard.__file__).read()
     assert "markers" not in text.split('"""', 2)[2].split("\n# The guard's own")[0]  # no import of markers.py
@@ -336,7 +336,7 @@ def test_a_markdown_line_quoting_a_long_solution_line_has_one_verdict_for_every_
 
 
 def test_the_substring_finder_finds_exactly_the_contained_strings():
-    from tasks.versions.leakguard import SubstringFinder
+    from tasks.variants.leakguard import SubstringFinder
 
     texts = ["total = np.add(self.data, other)", "a_very_long_identifier_without_inner_words", "x.y.z(1, 2) + q"]
     finder = SubstringFinder(texts)

@@ -42,11 +42,11 @@ from hypothesis import strategies as st
 
 from tasks.package.archive import archive_bytes
 from tasks.base.errors import CourseError
-from tasks.versions.leakguard import guard
-from tasks.versions.pipeline import build_version
+from tasks.variants.leakguard import guard
+from tasks.variants.pipeline import build_version
 from tasks.notebook.render import render_ipynb, render_py
 from tasks.notebook.source import reads_source
-from tasks.versions.transforms import STUB_SIGNATURE
+from tasks.variants.transforms import STUB_SIGNATURE
 from test_course import put_back_solutions
 
 MODULE = "07_gen"  # the module label the stubs name
@@ -769,7 +769,7 @@ def marked_up_modules(draw):
 
 def guard_secret_keys(model: Module, cells: set[int]) -> set[str]:
     """The non-trivial secret lines of the given cells, as the guard compares them."""
-    from tasks.versions.leakguard import key, trivial
+    from tasks.variants.leakguard import key, trivial
 
     return {
         key(text)
@@ -785,9 +785,9 @@ def test_markup_look_alikes_written_answers_and_class_body_regions(case):
     """Refused with the line and what to write (and the guard still holds back every secret line of the cell
     whose markup was mistyped), or built with no secret token in any student artifact: written answers become
     YOUR ANSWER HERE, class-body methods keep signature and docstring with a stub, and the class exists."""
-    from tasks.versions.leakguard import secret_lines
-    from tasks.versions.lint import LintInput, lint
-    from tasks.versions.transforms import WRITTEN_ANSWER
+    from tasks.variants.leakguard import secret_lines
+    from tasks.variants.lint import LintInput, lint
+    from tasks.variants.transforms import WRITTEN_ANSWER
 
     model, text, kind, refusals, methods = case
     file = f"modules/07_gen/gen.{kind}"

@@ -1,12 +1,12 @@
-"""tasks/versions/origins.py: every line of a built cell maps back to the source line it came from."""
+"""tasks/variants/origins.py: every line of a built cell maps back to the source line it came from."""
 
 from __future__ import annotations
 
 import pytest
 
 from tasks.notebook.source import cell_index, reads_source
-from tasks.versions.origins import Line, lines_of, origin_line, set_lines
-from tasks.versions.pipeline import build_version
+from tasks.variants.origins import Line, lines_of, origin_line, set_lines
+from tasks.variants.pipeline import build_version
 
 SOURCE = '''\
 # %% [markdown]

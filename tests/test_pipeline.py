@@ -6,9 +6,9 @@ import copy
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tasks.versions import transforms as t
-from tasks.versions.markers import marker
-from tasks.versions.pipeline import SOLUTION_STEPS, STEPS, STUDENT_STEPS, apply, build_version, code_digest
+from tasks.variants import transforms as t
+from tasks.variants.markers import marker
+from tasks.variants.pipeline import SOLUTION_STEPS, STEPS, STUDENT_STEPS, apply, build_version, code_digest
 from tasks.notebook.source import reads_source
 
 SOURCE = '''\

@@ -1,10 +1,10 @@
-"""tasks/versions/stubs.py: stubs recorded as data by the transform, and failures told apart with them."""
+"""tasks/variants/stubs.py: stubs recorded as data by the transform, and failures told apart with them."""
 
 from __future__ import annotations
 
 from tasks.notebook.source import reads_source
-from tasks.versions.pipeline import build_version
-from tasks.versions.stubs import Stub, stub_failure, stubs
+from tasks.variants.pipeline import build_version
+from tasks.variants.stubs import Stub, stub_failure, stubs
 
 SOURCE = '''\
 # %% nbgrader={"grade": false, "grade_id": "ops", "locked": false, "schema_version": 3, "solution": true}

@@ -101,7 +101,7 @@ class Paths:
             ]
         return sorted(p for p in found if p != self.source(module))
 
-    # build outputs. `folder` is a build variant's folder (versions/variants.VARIANTS[name].folder): this
+    # build outputs. `folder` is a build variant's folder (variants/registry.VARIANTS[name].folder): this
     # layer does not know the variants, only where a folder of build/ is.
     def version_file(self, module: Module, folder: str, suffix: str) -> Path:
         return self.build / folder / module.slug / f"{module.name}{suffix}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from ..versions.markers import find_regions, has_directive
+from ..variants.markers import find_regions, has_directive
 
 KINDS = ("answer", "test", "hand", "fixed")
 
@@ -115,7 +115,7 @@ def graded_hash(cells: tuple[Cell, ...], package: dict[str, bytes]) -> str:
 def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) -> Bundle:
     """The bundle of `module`; `package` replaces the reference exports of its dependencies."""
     from ..notebook.source import read_source
-    from ..versions.pipeline import build_version
+    from ..variants.pipeline import build_version
 
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
     student = build_version(source.nb, "student", module.slug)
@@ -134,7 +134,7 @@ def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
     """The package files for `modules` (name -> a solution notebook to export, or None for the reference)."""
     from ..package.exports import declared_target, export_text, package_inits
     from ..notebook.source import read_source
-    from ..versions.pipeline import build_version
+    from ..variants.pipeline import build_version
 
     files: dict[str, bytes] = {"tinytorch/__init__.py": init_text(paths)}
     for name, notebook in modules.items():

@@ -9,8 +9,8 @@ from .engine import engine_files
 from ..course.datafiles import shipped_data
 from ..base.fsutil import write_atomic
 from ..notebook.source import read_source
-from ..versions.leakguard import guard
-from ..versions.variants import VARIANTS
+from ..variants.leakguard import guard
+from ..variants.registry import VARIANTS
 
 ARCHIVED = VARIANTS["student"]
 

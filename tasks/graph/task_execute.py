@@ -16,15 +16,15 @@ from ..kernel.execute import ExecutionFailed, failures, run
 from ..kernel.report import cell_place, explained
 from ..notebook.outputs import code_cell_labels, merged, record_text, recorded_outputs
 from ..base.fsutil import write_atomic
-from ..versions.pipeline import build_version, code_digest
+from ..variants.pipeline import build_version, code_digest
 from ..notebook.render import kernel_metadata, render_ipynb
 from ..notebook.source import cell_index, read_source
-from ..versions.origins import origin_line
+from ..variants.origins import origin_line
 from .task_export import export_targets
 from ..kernel.scratch import scratch_tree
 from ..course.datafiles import refuse_unshippable
 from ..package.exports import package_inits
-from ..versions.stubs import stub_failure, stubs
+from ..variants.stubs import stub_failure, stubs
 
 
 def prepared(paths, module, version: str, kernel: str):

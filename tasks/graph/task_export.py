@@ -8,7 +8,7 @@ from .engine import engine_files
 from ..base.errors import CourseError
 from ..package.exports import declared_target, export_text, package_inits, target_clashes
 from ..base.fsutil import write_atomic
-from ..versions.pipeline import build_version
+from ..variants.pipeline import build_version
 from ..notebook.source import read_source
 
 READ_ONLY = 0o444

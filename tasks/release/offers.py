@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..base.errors import CourseError
 from ..course.datafiles import shipped_data
 from ..notebook.source import read_source
-from ..versions.leakguard import guard
-from ..versions.variants import Variant, shipped_as
+from ..variants.leakguard import guard
+from ..variants.registry import Variant, shipped_as
 from .plan import Offer
 
 SHIPPED_TO = {"exercises": "modules", "solutions": "solutions"}  # release kind -> folder in the student repo

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..base.errors import CourseError, Finding, Location
 from .definitions import kept_lines
-from .variants import ALL_SECRETS, VARIANTS
+from .registry import ALL_SECRETS, VARIANTS
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
 LEADING_RE = re.compile(r"^[\s#]*")
@@ -46,7 +46,7 @@ TRIVIAL = {
 }
 LONG_ENOUGH_FOR_SUBSTRING = 24
 
-# The guard's own markup recogniser, deliberately broader than tasks/versions/markers.py (it never uses it,
+# The guard's own markup recogniser, deliberately broader than tasks/variants/markers.py (it never uses it,
 # so one mistake cannot blind both): any case, any Unicode space, any number of `#`, a misspelled kind.
 GUARD_MARKER_RE = re.compile(r"^#+\s*(?P<edge>begin|end)\b\s*(?P<rest>[a-z][a-z\s]*?)\s*#*$", re.IGNORECASE)
 GUARD_HIDE_RE = re.compile(r"^#\s*\|?\s*hide\s*$", re.IGNORECASE)

@@ -6,7 +6,7 @@ import hashlib
 from types import MappingProxyType
 
 from . import transforms as t
-from .variants import VARIANTS
+from .registry import VARIANTS
 from ..notebook.nbnode import clone
 
 STUDENT_STEPS = (

@@ -9,9 +9,9 @@ from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
 from ..notebook.outputs import merged, read_record
 from ..base.fsutil import write_atomic
-from ..versions.leakguard import guard
-from ..versions.pipeline import build_version, code_digest
-from ..versions.variants import VARIANTS, variants_of_task
+from ..variants.leakguard import guard
+from ..variants.pipeline import build_version, code_digest
+from ..variants.registry import VARIANTS, variants_of_task
 from ..notebook.render import render
 from ..notebook.source import read_source
 
