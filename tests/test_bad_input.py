@@ -186,7 +186,7 @@ def change(file: str, old: str, new: str, point: str | None = None, occurrence: 
         assert old in text, f"{old!r} not in {file}"
         text = text.replace(old, new, count)
         path.write_text(text)
-        needle = point if point is not None else next(l for l in new.split("\n") if l.strip()).strip()
+        needle = point if point is not None else next(text for text in new.split("\n") if text.strip()).strip()
         return at(file, line_of(text, needle, occurrence))
 
     return edit

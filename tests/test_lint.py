@@ -64,7 +64,7 @@ def lint_text(text: str, depends_on=("tensor",), exports=EXPORTS, kind="py", fil
 
 
 def line(text: str, exact: str, occurrence: int = 0) -> int:
-    numbers = [n for n, l in enumerate(text.split("\n"), 1) if l == exact]
+    numbers = [n for n, got in enumerate(text.split("\n"), 1) if got == exact]
     return numbers[occurrence]
 
 

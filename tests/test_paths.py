@@ -66,8 +66,8 @@ def test_module_paths(tmp_path):
 def test_version_files_follow_the_outputs(tmp_path, outputs, suffixes):
     paths = make(tmp_path, outputs=outputs)
     module = paths.course.module("tensor")
-    assert [p.suffix for p in paths.version_files(module, "student")] == suffixes
-    assert all(p.parent == paths.build / "solution/01_tensor" for p in paths.version_files(module, "solution"))
+    assert [p.suffix for p in paths.variant_files(module, "student")] == suffixes
+    assert all(p.parent == paths.build / "solution/01_tensor" for p in paths.variant_files(module, "solution"))
 
 
 def test_tar_gz_archive_name(tmp_path):

@@ -118,7 +118,7 @@ class Paths:
     def solution_python(self, module: Module) -> Path:
         return self.version_file(module, "solution", ".py")
 
-    def version_files(self, module: Module, folder: str) -> list[Path]:
+    def variant_files(self, module: Module, folder: str) -> list[Path]:
         """The files of a build variant in build/`folder`/, per the course's output formats."""
         suffixes = {"notebook": ".ipynb", "python": ".py"}
         return [

@@ -32,7 +32,7 @@ def offers(course, paths, modules, kind: str) -> list[Offer]:
 
 def module_offer(paths, module, kind: str) -> Offer:
     variant = shipped(kind)
-    built = paths.version_files(module, variant.folder)
+    built = paths.variant_files(module, variant.folder)
     missing = [paths.rel(p) for p in built if not p.exists()]
     if missing:
         raise CourseError.at(missing[0], None, f"is missing; build it first with `doit {variant.task}:{module.name}`")

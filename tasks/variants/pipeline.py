@@ -51,7 +51,7 @@ def apply(nb, steps, ctx: t.StepContext):
     return result
 
 
-def build_version(nb, version: str, module_label: str):
+def build_variant(nb, version: str, module_label: str):
     """The notebook of the variant named `version` (variants.VARIANTS) of a source notebook."""
     return apply(nb, STEPS[version], t.StepContext(module=module_label))
 
