@@ -20,9 +20,6 @@ ALLOWED = {layer: set(ORDER[: i + 1]) for i, layer in enumerate(ORDER)}
 ALLOWED["grade"] = set(ORDER[:-1]) | {"grade"}
 ALLOWED["cli"] = set(ORDER) | {"grade", "cli"}
 SHIPPED = TASKS / "release" / "resources"  # files copied into the student repository, not engine code
-# Known exceptions, to be removed (the list only shrinks): publish reports a release as it goes; it should return
-# what it did for the caller (graph/, cli/) to print.
-PRINTS_FOR_NOW = {"release/publish.py"}
 
 
 def engine_modules() -> list[Path]:
@@ -87,11 +84,7 @@ def test_only_graph_and_cli_import_doit_and_only_cli_reads_the_command_line(path
 
 @pytest.mark.parametrize(
     "path",
-    [
-        p
-        for p in engine_modules()
-        if layer_of(p) not in {"graph", "cli"} and p.relative_to(TASKS).as_posix() not in PRINTS_FOR_NOW
-    ],
+    [p for p in engine_modules() if layer_of(p) not in {"graph", "cli"}],
     ids=lambda p: p.relative_to(TASKS).as_posix(),
 )
 def test_nothing_below_graph_prints(path):
@@ -102,15 +95,6 @@ def test_nothing_below_graph_prints(path):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
     ]
     assert not calls, f"{path.name} prints at lines {calls}: raise a CourseError or return what to show"
-
-
-def test_the_known_exceptions_still_exist():
-    """An exception that was fixed leaves the list, so it cannot come back unnoticed."""
-    for name in PRINTS_FOR_NOW:
-        tree = ast.parse((TASKS / name).read_text(encoding="utf-8"))
-        assert any(
-            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print" for n in ast.walk(tree)
-        ), name
 
 
 def test_the_rules_catch_an_upward_import(tmp_path):
