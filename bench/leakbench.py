@@ -3,8 +3,8 @@
     python bench/leakbench.py DIR MB [ENGINE]   prints {"inner_s", "inner_peak_mb", "source_mb", "notebook_mb"}
 
 The source is the bench course's module 1 grown until its built student notebook is about MB megabytes (more solution regions and tests, each
-with its own grade id); the student notebook is built from it as the build does (tasks/versions/pipeline.py),
-then tasks/versions/leakguard.guard is timed on it alone (best of three), and run once more under tracemalloc
+with its own grade id); the student notebook is built from it as the build does (tasks/variants/pipeline.py),
+then tasks/variants/leakguard.guard is timed on it alone (best of three), and run once more under tracemalloc
 for its peak of Python memory.
 """
 
@@ -40,8 +40,8 @@ def main() -> None:
     sys.path.insert(0, str(Path(sys.argv[3]) if len(sys.argv) > 3 else HERE.parent))
     from tasks.notebook.render import render_ipynb
     from tasks.notebook.source import read_source
-    from tasks.versions.leakguard import guard
-    from tasks.versions.pipeline import build_version
+    from tasks.variants.leakguard import guard
+    from tasks.variants.pipeline import build_variant
 
     folder.mkdir(parents=True, exist_ok=True)
     source_mb = megabytes
@@ -49,7 +49,7 @@ def main() -> None:
         path = folder / f"big_{megabytes:g}_{attempt}.py"
         path.write_text(big_source(source_mb), encoding="utf-8")
         source = read_source(path, path.name)
-        built = render_ipynb(build_version(source.nb, "student", "m01"), "python3").encode("utf-8")
+        built = render_ipynb(build_variant(source.nb, "student", "m01"), "python3").encode("utf-8")
         source_mb *= megabytes / (len(built) / 1024 / 1024)
     times = []
     for _ in range(3):
