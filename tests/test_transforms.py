@@ -7,7 +7,7 @@ import textwrap
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tasks.versions import transforms as t
+from tasks.variants import transforms as t
 
 CTX = t.StepContext(module="01_tensor")
 SOLUTION_META = {"grade": False, "grade_id": "impl", "locked": False, "schema_version": 3, "solution": True}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..versions.transforms import STUB_SIGNATURE
+from ..variants.transforms import STUB_SIGNATURE
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..notebook.source import read_source
-from ..versions.leakguard import guard
+from ..variants.leakguard import guard
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 SCHEDULE = "SCHEDULE.md"
