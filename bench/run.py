@@ -454,6 +454,20 @@ def issue14_scenarios(args, setup: dict) -> list[Scenario]:
         )
         scenario.skipped = None if grading else setup["grading_note"]
         found.append(scenario)
+    correct = sorted(k for k, kind in setup.get("kinds", {}).items() if kind == "correct")
+    profiled = next((k for k in correct if k.endswith("/" + names[-1])), correct[0] if correct else "")
+    profile = Scenario(
+        "grade_profile",
+        f"10d. one correct submission ({profiled}) in a warm parent: grade_submission, median of 10",
+        "python bench/gradeprofile.py COURSE MODULE STUDENT",
+        [sys.executable, str(HERE / "gradeprofile.py"), str(grading or course), *reversed(profiled.split("/")), "10"],
+        grading or course,
+        "grading",
+        verify=exit_zero("the grading profile"),
+        inner=True,
+    )
+    profile.skipped = None if grading and profiled else (setup["grading_note"] or "not run: no correct submission")
+    found.append(profile)
     nbg = setup.get("autograde_dir")
     autograde = Scenario(
         "nbgrader_autograde",
@@ -710,6 +724,30 @@ def throughput(results: dict, key: str, total: int) -> str:
     return "n/a" if not seconds_ else f"{total / seconds_:.2f}"
 
 
+PROFILE_PARTS = [
+    ("read_s", "read + extract answers"),
+    ("rehydrate_s", "rehydrate"),
+    ("package_s", "scratch tinytorch written + removed"),
+    ("fork_s", "a bare fork + wait"),
+    ("cells_s", "the cells' own work in the forked child"),
+    ("supervise_s", "supervise (fork, isolation, cells, reports, kill)"),
+]
+
+
+def profile_line(results: dict) -> str:
+    """One submission's costs (medians over the runs of 10d), in milliseconds."""
+    item = results.get("grade_profile")
+    if not item or item["skipped"] or item["problems"] or not item["runs"]:
+        return "- One submission's costs: not measured."
+    part = lambda key: statistics.median(r[key] for r in item["runs"]) * 1000  # noqa: E731
+    text = ", ".join(f"{label} {part(key):.1f} ms" for key, label in PROFILE_PARTS)
+    cells = item["runs"][-1].get("code_cells")
+    return (
+        f"- One submission's costs in a warm worker ({cells} code cells; bench/gradeprofile.py): {text}; "
+        f"grade_submission in all {item['wall_s']['median'] * 1000:.1f} ms."
+    )
+
+
 def issue14_details(results: dict, meta: dict) -> list[str]:
     """Grading throughput and score agreement, the leak guard's sizes and memory, the old engine, the big course."""
     g = meta.get("grading", {})
@@ -724,6 +762,7 @@ def issue14_details(results: dict, meta: dict) -> list[str]:
             f"{throughput(results, 'grade_2', total)}, nbgrader autograde {throughput(results, 'nbgrader_autograde', total)}."
         )
         lines.append(f"- Scores, tito grade vs nbgrader autograde: {g.get('agreement', 'not compared')}.")
+        lines.append(profile_line(results))
     else:
         lines.append(f"- Grading: {g.get('note', 'not run')}.")
     leaks = [(size, results.get(f"leak_{size:g}")) for size in LEAK_SIZES]
