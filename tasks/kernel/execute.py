@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.errors import CourseError
-from .pool import kill_group
+from .pool import kill_group, prestart
 
 OUTPUT_LIMIT = 100_000  # characters kept per text output (stream, value, error) in the executed notebook
 BINARY_LIMIT = 2_000_000  # characters of an image or other binary output (base64) kept
@@ -71,9 +71,10 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
 
     The kernel runs from a worker thread: nbclient installs its own SIGINT/SIGTERM handlers when it runs in
     the main thread (they only stop the kernel), and Ctrl-C or SIGTERM must stop the whole build instead.
+    Once this notebook's kernel is up, this thread starts the next notebook's (tasks/kernel/pool.py).
     """
     outcome: dict = {}
-    current = {"index": 0}
+    current = {"index": 0, "up": threading.Event()}
 
     def work():
         try:
@@ -86,14 +87,23 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
     worker = threading.Thread(target=work, name="coursebuild-kernel", daemon=True)
     worker.start()
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        wait_for(worker, current["up"], lambda: prestart(kernel, kernel_arguments(), kernel_env))
     except BaseException:  # Ctrl-C or SIGTERM: the kernel and what it started go too
         kill_group(current.get("pgid"))
         raise
     if "error" in outcome:
         raise translated(outcome["error"], kernel)
     return outcome["nb"]
+
+
+def wait_for(worker: threading.Thread, up: threading.Event, then) -> None:
+    """Wait for `worker` to end, calling `then()` once as soon as `up` is set (in this thread)."""
+    while not up.is_set() and worker.is_alive():
+        up.wait(0.2)
+    if up.is_set():
+        then()
+    while worker.is_alive():
+        worker.join(0.2)
 
 
 def translated(error: BaseException, kernel: str) -> BaseException:
@@ -143,9 +153,9 @@ def run_in(taken, nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow
     it started are killed right after the last cell (no graceful shutdown to wait for)."""
     import atexit
 
-    from nbclient import NotebookClient
-
     from .pool import discard, hand_over
+
+    NotebookClient = nbclient_class()
 
     current["pgid"], current["log"] = taken.pgid, taken.log
 
@@ -155,6 +165,8 @@ def run_in(taken, nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow
     async def on_notebook_start(notebook):
         await hand_over(client, taken, cwd, root, kernel_env(root))
         current["ready"] = True
+        if "up" in current:
+            current["up"].set()
 
     client = NotebookClient(
         nb,
@@ -173,6 +185,24 @@ def run_in(taken, nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow
     finally:
         atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when the kernel never came up
         discard(taken, client.kc)
+
+
+def nbclient_class() -> type:
+    """nbclient's NotebookClient, imported without jsonschema's optional IRI format check: nbclient imports
+    nbformat, which imports jsonschema, which imports `rfc3987_syntax` when installed (a jupyter_events
+    dependency) and builds its grammar at import: 2.5 s of CPU in every process that runs a notebook, for a
+    format check nothing here uses. Only that import is skipped; later ones (elsewhere) work as usual."""
+    import sys
+
+    blocked = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError, which jsonschema expects
+    try:
+        from nbclient import NotebookClient
+    finally:
+        if blocked:
+            del sys.modules["rfc3987_syntax"]
+    return NotebookClient
 
 
 def execute_with(client, nb, timeout: int, current: dict):

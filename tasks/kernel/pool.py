@@ -97,7 +97,7 @@ def start(kernel: str, arguments: list[str], env_for) -> Kernel:
 
 
 def take(kernel: str, arguments: list[str], env_for) -> Kernel:
-    """A fresh, live kernel for this key (the waiting one, else one started now); the next one starts."""
+    """A fresh, live kernel for this key: the waiting one, else one started now."""
     waiting = own_pool()
     key = pool_key(kernel, arguments)
     ready = waiting.pop(key, None)
@@ -108,12 +108,19 @@ def take(kernel: str, arguments: list[str], env_for) -> Kernel:
         ready = None
     if ready is not None:
         ready.waited = True
-    taken = ready if ready is not None else start(kernel, arguments, env_for)
-    try:
-        waiting[key] = start(kernel, arguments, env_for)
-    except Exception:  # the next notebook starts its own kernel, and reports what stops it
-        pass
-    return taken
+    return ready if ready is not None else start(kernel, arguments, env_for)
+
+
+def prestart(kernel: str, arguments: list[str], env_for) -> None:
+    """Start the next notebook's kernel now, unless one waits already (called once the current notebook's
+    kernel is up, so the two boots do not compete for the CPU)."""
+    waiting = own_pool()
+    key = pool_key(kernel, arguments)
+    if key not in waiting:
+        try:
+            waiting[key] = start(kernel, arguments, env_for)
+        except Exception:  # the next notebook starts its own kernel, and reports what stops it
+            pass
 
 
 def own_pool() -> dict:
