@@ -487,7 +487,7 @@ def issue14_scenarios(args, setup: dict) -> list[Scenario]:
     for size in LEAK_SIZES:
         leak = Scenario(
             f"leak_{size:g}",
-            f"11. leak guard on a {size:g} MB source's student notebook (guard only, best of 3)",
+            f"11. leak guard on a {size:g} MB built student notebook (guard only, best of 5)",
             f"python bench/leakbench.py DIR {size:g}",
             [sys.executable, str(HERE / "leakbench.py"), str(args.work.resolve() / "leak"), f"{size:g}", str(course)],
             course,
