@@ -637,7 +637,12 @@ def verdict(value: float | None, rule: tuple[str, float] | None) -> str:
     missed = value > target if sign == "<=" else value < target
     if not missed:
         return "met"
-    return f"MISSED by {abs(value - target) / target * 100:.0f}% ({ratio_text(value)} vs {sign} {target:.3g})"
+    percent = abs(value - target) / target * 100
+    return (
+        f"MISSED by {percent:.0f}% ({value:.3g} vs {sign} {target:.3g})"
+        if percent >= 1
+        else (f"MISSED by {percent:.1f}% ({value:.4g} vs {sign} {target:.3g})")
+    )
 
 
 def leak_per_mb(results: dict, size: float) -> float | None:
