@@ -74,6 +74,10 @@ def test_the_student_repo_ships_tito_and_a_working_setup(clone):
 
 
 def test_complete_reports_stubs_then_passes_once_implemented(clone):
+    # the notebook opens with the Run All cell and tito/runall.py imports in the kernel (PYTHONPATH): its
+    # TITO_STRICT alone keeps the stub a "not implemented" test here (test_runall.py: Run All in Jupyter)
+    cells = json.loads((clone / "modules/01_alpha/alpha.ipynb").read_text())["cells"]
+    assert "import tito.runall" in "".join(cells[1]["source"]) and (clone / "tito/runall.py").is_file()
     first = tito(clone, "module", "complete", "01")
     assert first.returncode == 1, first.stdout + first.stderr
     assert "not implemented  test_unit_double: double" in first.stdout

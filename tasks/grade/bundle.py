@@ -7,7 +7,9 @@ its hidden tests), it travels to Dask workers inside each task, so workers need 
   other cell: it runs as the course wrote it), and the text the student received for it;
 - the REFERENCE `tinytorch` exports of the modules it depends on (file bytes), so module N is graded
   against correct earlier modules (or, on request, against the student's own: run.py swaps them);
-- `graded_hash`: what the gradebook key uses for "the module's graded source".
+- `graded_hash`: what the gradebook key uses for "the module's graded source";
+- `stubs`: the stubs of the student version (versions/stubs.py), so a test that stopped at one is "not
+  attempted" (score.py), decided from data, not from the message's wording.
 `make_bundle` is pure (notebooks and strings in, Bundle out); `load_bundle` reads the course.
 """
 
@@ -17,6 +19,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from ..versions.markers import find_regions, has_directive
+from ..versions.stubs import Stub, stubs
 
 KINDS = ("answer", "test", "hand", "fixed")
 
@@ -39,6 +42,7 @@ class Bundle:
     cells: tuple[Cell, ...]
     package: tuple[tuple[str, bytes], ...] = ()  # (path under the scratch dir, bytes): tinytorch/...
     graded_hash: str = field(default="")
+    stubs: tuple[Stub, ...] = ()  # of the student version: what a test that is "not attempted" stopped at
 
     def graded(self) -> list[Cell]:
         return [c for c in self.cells if c.kind in ("test", "hand")]
@@ -92,6 +96,7 @@ def make_bundle(source_nb, student_nb, solution_nb, module: str, label: str, pac
         cells=cells,
         package=tuple(sorted(package.items())),
         graded_hash=graded_hash(cells, package),
+        stubs=tuple(stubs(student_nb)),
     )
 
 
