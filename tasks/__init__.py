@@ -3,7 +3,7 @@
 - `base/`      the error type and atomic writes
 - `course/`    course.yaml, paths, the course in this process
 - `notebook/`  reading and rendering notebooks
-- `versions/`  student/solution versions: markers, transforms (where stubs are made), pipeline, leak guard, lint
+- `variants/`  the build variants (student, solution, ...): markers, transforms (where stubs are made), pipeline, leak guard, lint
 - `package/`   exports into tinytorch/, archives
 - `kernel/`    execution in a Jupyter kernel
 - `release/`   releases to the student git repository

@@ -110,12 +110,12 @@ def released(root: Path, module: str) -> dict:
     from tasks.course.config import load_course
     from tasks.notebook.render import render_ipynb
     from tasks.notebook.source import read_source
-    from tasks.versions.pipeline import build_version
+    from tasks.variants.pipeline import build_variant
 
     course = load_course(root)
     m = course.module(module)
     source = read_source(root / m.folder / m.source, m.source)
-    return json.loads(render_ipynb(build_version(source.nb, "student", m.slug), "python3"))
+    return json.loads(render_ipynb(build_variant(source.nb, "student", m.slug), "python3"))
 
 
 def cell(nb: dict, grade_id: str) -> dict:

@@ -186,7 +186,7 @@ def change(file: str, old: str, new: str, point: str | None = None, occurrence: 
         assert old in text, f"{old!r} not in {file}"
         text = text.replace(old, new, count)
         path.write_text(text)
-        needle = point if point is not None else next(l for l in new.split("\n") if l.strip()).strip()
+        needle = point if point is not None else next(text for text in new.split("\n") if text.strip()).strip()
         return at(file, line_of(text, needle, occurrence))
 
     return edit
@@ -714,7 +714,7 @@ def test_a_5_mb_source_warns_naming_the_file_and_its_size(built: Path, tmp_path:
 
 def test_invalid_json_metadata_is_reported_alone(built: Path):
     """src-invalid-json-metadata, stricter (in-process, same lint the doit run uses): no invented follow-on error."""
-    from tasks.versions.lint import LintInput, lint
+    from tasks.variants.lint import LintInput, lint
     from tasks.notebook.source import reads_source
 
     text = (

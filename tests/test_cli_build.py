@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -72,6 +71,17 @@ def test_deploy_to_a_target_repo_then_tag_what_was_deployed(course, tmp_path):
     assert git(target, "tag", "-l", "--format=%(contents:subject)", "week1-alpha") == "Release alpha"
     again = tito(course, "release", "--tag", "week1-alpha", "--message", "Release alpha", "--target-repo", str(target))
     assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+@pytest.mark.parametrize("target", [".", "modules/01_alpha"])
+def test_a_target_repo_inside_the_course_is_refused_before_anything_runs(course, target):
+    """`--target-repo .` would commit every solution: refused with course.yaml's rules, nothing written."""
+    before = sorted(p.relative_to(course) for p in course.rglob("*"))
+    refused = tito(course, "deploy", "student", "--module", "01", "--target-repo", target)
+    assert refused.returncode != 0
+    assert "--target-repo" in refused.stderr and "use a folder of its own" in refused.stderr
+    assert "Traceback" not in refused.stdout + refused.stderr
+    assert sorted(p.relative_to(course) for p in course.rglob("*")) == before
 
 
 def test_deploy_all_solutions_and_release_a_week(course):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.course.config import Author, Course, Execution, Module, StudentRepo, load_course
+from tasks.course.config import Author, Course, Execution, Module, StudentRepoSettings, load_course
 from tasks.base.errors import CourseError
 
 # Line numbers matter: the tests below assert them.
@@ -520,7 +520,7 @@ student_repo:
     assert course.outputs == ("notebook", "python")  # duplicates collapse, order kept
     assert course.archive == "tar.gz"
     assert course.execution == Execution("python3", 30)
-    assert course.student_repo == StudentRepo(
+    assert course.student_repo == StudentRepoSettings(
         "out/students", "release", "v{week}", "git@example.org:course/students.git", Author("Ada", "ada@example.org")
     )
 

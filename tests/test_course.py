@@ -11,12 +11,12 @@ import pytest
 from conftest import REPO, copy_course, run_doit
 from tasks.course.config import load_course
 from tasks.kernel.execute import failures, run
-from tasks.versions.markers import find_regions
+from tasks.variants.markers import find_regions
 from tasks.course.paths import Paths
-from tasks.versions.pipeline import build_version
+from tasks.variants.pipeline import build_variant
 from tasks.notebook.render import kernel_metadata, render_ipynb, render_py
 from tasks.notebook.source import read_source
-from tasks.versions.transforms import STUB_SIGNATURE
+from tasks.variants.transforms import STUB_SIGNATURE
 
 COURSE = load_course(REPO)
 MODULES = [m.name for m in COURSE.modules]
@@ -79,11 +79,11 @@ def test_student_version_with_solutions_put_back_passes_every_test(built_real_co
     module = COURSE.module(name)
     paths = Paths(load_course(built_real_course))
     source = read_source(paths.source(module), module.source)
-    student = build_version(source.nb, "student", module.slug)
+    student = build_variant(source.nb, "student", module.slug)
     restored = put_back_solutions(source.nb, student)
     # the stubs are the only gap: put back, the student version is the solution minus hidden tests and instructor cells
     solution_cells = {
-        c.id: c.source for c in build_version(without_hidden_tests(source.nb), "solution", module.slug).cells
+        c.id: c.source for c in build_variant(without_hidden_tests(source.nb), "solution", module.slug).cells
     }
     for cell in restored.cells:
         assert cell.source == solution_cells[cell.id], cell.id
@@ -126,13 +126,13 @@ def test_an_ipynb_source_builds_identically(tmp_path):
     from_py = read_source(REPO / module.folder / module.source, "tensor")
     from_nb = read_source(notebook_path, "tensor")
     for version in ("student", "solution"):
-        a, b = build_version(from_py.nb, version, module.slug), build_version(from_nb.nb, version, module.slug)
+        a, b = build_variant(from_py.nb, version, module.slug), build_variant(from_nb.nb, version, module.slug)
         assert render_ipynb(a, "python3") == render_ipynb(b, "python3")
         assert render_py(a) == render_py(b)
 
 
 def test_the_course_lints_without_errors():
-    from tasks.versions.lint import LintInput, lint
+    from tasks.variants.lint import LintInput, lint
     from tasks.graph.task_lint import export_owners
 
     paths = Paths(COURSE)

@@ -18,7 +18,7 @@ from tasks.package.exports import (
     public_names,
     target_clashes,
 )
-from tasks.versions.pipeline import build_version
+from tasks.variants.pipeline import build_variant
 from tasks.notebook.source import reads_source
 
 FILE = "modules/01_tensor/tensor.py"
@@ -69,7 +69,7 @@ if __name__ == "__main__":
 
 def solution():
     src = reads_source(SOURCE, FILE, "py")
-    return src, build_version(src.nb, "solution", "01_tensor")
+    return src, build_variant(src.nb, "solution", "01_tensor")
 
 
 # --- public names -------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_doit, write_mini_course
-from test_graph import assert_same_tree, tasks_of
+from test_graph import assert_same_tree
 
 import filecmp
 

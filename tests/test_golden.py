@@ -11,8 +11,8 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from tasks.versions.leakguard import scan_artifact, secret_lines
-from tasks.versions.pipeline import build_version
+from tasks.variants.leakguard import scan_artifact, secret_lines
+from tasks.variants.pipeline import build_variant
 from tasks.notebook.render import render_ipynb, render_py
 from tasks.notebook.source import reads_source
 
@@ -36,7 +36,7 @@ def build_case(case_dir: Path) -> dict[str, str]:
     src = reads_source(text, f"{case_dir.name}/{path.name}", path.suffix.lstrip("."))
     built = {}
     for version in ("student", "solution"):
-        nb = build_version(src.nb, version, MODULE_LABEL)
+        nb = build_variant(src.nb, version, MODULE_LABEL)
         built[f"{version}.ipynb"] = render_ipynb(nb, KERNEL)
         built[f"{version}.py"] = render_py(nb)
     return built

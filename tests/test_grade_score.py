@@ -7,7 +7,7 @@ import pytest
 from tasks.grade.rehydrate import RunCell
 from tasks.grade.runner import CellRun
 from tasks.grade.score import partial_credit, score_cells, unreadable
-from tasks.versions.stubs import Stub
+from tasks.variants.stubs import Stub
 
 TEST = RunCell(id="t", grade_id="test-x", kind="test", cell_type="code", source="", points=4.0)
 HAND = RunCell(id="h", grade_id="explain", kind="hand", cell_type="markdown", source="", points=1.0)

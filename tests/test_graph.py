@@ -108,7 +108,7 @@ def test_engine_edit_reruns_what_the_edited_code_produces(built_mini):
     with open(mini_course / "tasks/kernel/execute.py", "a") as handle:
         handle.write("\n# an edit to the kernel runner\n")
     assert run_doit(mini_course).ran == tasks_of("alpha", "beta", kinds=("validate", "check_student"))
-    with open(mini_course / "tasks/versions/transforms.py", "a") as handle:
+    with open(mini_course / "tasks/variants/transforms.py", "a") as handle:
         handle.write("\n# an edit to the transforms\n")
     result = run_doit(mini_course)
     # every task whose output goes through the transforms; unchanged outputs then stop the chain (md5)
@@ -192,8 +192,8 @@ def test_bad_course_yaml_stops_with_file_and_line(mini_course):
 
 def test_leak_guard_stops_a_transform_bug(mini_course):
     """A real bug planted in the engine copy (regions no longer stubbed) is caught; nothing is kept."""
-    edit(mini_course / "tasks/versions/pipeline.py", "    t.stub_solutions,\n", "")
-    edit(mini_course / "tasks/versions/pipeline.py", "STUDENT_STEPS = (\n", "STUDENT_STEPS = (\n    t.strip_markers,\n")
+    edit(mini_course / "tasks/variants/pipeline.py", "    t.stub_solutions,\n", "")
+    edit(mini_course / "tasks/variants/pipeline.py", "STUDENT_STEPS = (\n", "STUDENT_STEPS = (\n    t.strip_markers,\n")
     result = run_doit(mini_course, "student:alpha")
     assert result.returncode != 0
     assert "LEAK" in result.output and "modules/01_alpha/alpha.py:" in result.output
@@ -204,7 +204,7 @@ def test_build_time_guard_of_the_public_solution_stops_a_transform_bug(mini_cour
     """Issue 17 item 4, layer 2: instructor cells and hidden tests kept in the public solution by a planted bug are
     refused when `solution:` builds it, before the release: nothing of the task is written."""
     edit(
-        mini_course / "tasks/versions/pipeline.py",
+        mini_course / "tasks/variants/pipeline.py",
         "PUBLIC_SOLUTION_STEPS = (\n    t.drop_hidden_cells,\n    t.drop_hidden_tests,\n",
         "PUBLIC_SOLUTION_STEPS = (\n",
     )

@@ -1,5 +1,5 @@
 """tasks/graph/kinds.py: one registry of task kinds read by dodo.py, boot, prune and the output folders; and
-the build variants (versions/pipeline.VARIANTS) as the version tasks, the leak guard and releases see them."""
+the build variants (variants/registry.VARIANTS) as the variant tasks, the leak guard and releases see them."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from conftest import write_mini_course
 from tasks.course.context import load
 from tasks.graph import kinds
 from tasks.graph.boot import doit_config
-from tasks.versions.pipeline import STEPS
-from tasks.versions.variants import VARIANTS, variants_of_task
+from tasks.variants.pipeline import STEPS
+from tasks.variants.registry import VARIANTS, variants_of_task
 
 
 def loaded(root: Path):

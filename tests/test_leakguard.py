@@ -10,8 +10,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from tasks.package.archive import tar_gz_bytes, zip_bytes
 from tasks.base.errors import CourseError
-from tasks.versions.leakguard import Secret, guard, scan_artifact, secret_lines
-from tasks.versions.pipeline import build_version
+from tasks.variants.leakguard import Secret, guard, scan_artifact, secret_lines
+from tasks.variants.pipeline import build_variant
 from tasks.notebook.render import render_ipynb, render_py
 from tasks.notebook.source import reads_source
 
@@ -59,7 +59,7 @@ def source():
 
 
 def file_line(exact: str) -> int:
-    return next(n for n, l in enumerate(SOURCE.split("\n"), 1) if l == exact)
+    return next(n for n, text in enumerate(SOURCE.split("\n"), 1) if text == exact)
 
 
 def scan(name: str, data: bytes, src=None):
@@ -108,14 +108,14 @@ def test_markdown_lines_count_as_visible():
 
 def test_clean_student_artifacts_have_no_leaks():
     src = source()
-    student = build_version(src.nb, "student", "01_tensor")
+    student = build_variant(src.nb, "student", "01_tensor")
     assert scan("student.ipynb", render_ipynb(student, "python3").encode(), src) == []
     assert scan("student.py", render_py(student).encode(), src) == []
 
 
 def test_solution_line_planted_in_a_notebook():
     src = source()
-    student = build_version(src.nb, "student", "01_tensor")
+    student = build_variant(src.nb, "student", "01_tensor")
     student.cells[1].source += "\n        total = np.add(self.data, other)"
     data = render_ipynb(student, "python3").encode()
     findings = scan("build/student/01_tensor/tensor.ipynb", data, src)
@@ -177,7 +177,7 @@ def test_solution_line_inside_a_tar_gz():
 
 def test_clean_archive_has_no_leaks():
     src = source()
-    student = build_version(src.nb, "student", "01_tensor")
+    student = build_variant(src.nb, "student", "01_tensor")
     entries = {
         "01_tensor/tensor.ipynb": render_ipynb(student, "python3").encode(),
         "01_tensor/tensor.py": render_py(student).encode(),
@@ -219,7 +219,7 @@ def test_guard_of_the_public_solution_allows_solutions_but_not_hidden_tests():
 
 def test_guard_passes_a_clean_student_build():
     src = source()
-    student = build_version(src.nb, "student", "01_tensor")
+    student = build_variant(src.nb, "student", "01_tensor")
     guard(src, {"s.ipynb": render_ipynb(student, "python3").encode(), "s.py": render_py(student).encode()})
 
 
@@ -227,7 +227,7 @@ def test_guard_passes_a_clean_student_build():
 
 
 def test_the_guard_does_not_use_the_recogniser_it_checks():
-    import tasks.versions.leakguard as leakguard
+    import tasks.variants.leakguard as leakguard
 
     text = open(leakguard.__file__).read()
     assert "markers" not in text.split('"""', 2)[2].split("\n# The guard's own")[0]  # no import of markers.py
@@ -276,7 +276,7 @@ def test_kept_signatures_of_a_class_body_region_are_visible_and_the_bodies_secre
     )
     nb = new_notebook(cells=[new_code_cell(code, metadata={"nbgrader": {"solution": True, "grade_id": "a"}})])
     assert set(secret_lines(nb)) == {"return self.lr * 0.5 ** epoch"}
-    student = build_version(nb, "student", "06_optimizers")
+    student = build_variant(nb, "student", "06_optimizers")
     guard(SimpleSource(nb), {"x.ipynb": render_ipynb(student, "python3").encode(), "x.py": render_py(student).encode()})
 
 
@@ -298,18 +298,18 @@ def test_written_answers_are_secret():
     )
     assert set(secret_lines(nb)) == {"Because sigmoid saturates.", "The product of small factors."}
     assert set(secret_lines(nb, frozenset({"hidden", "hide"}))) == set()
-    student = build_version(nb, "student", "05_autograd")
+    student = build_variant(nb, "student", "05_autograd")
     guard(SimpleSource(nb), {"x.ipynb": render_ipynb(student, "python3").encode(), "x.py": render_py(student).encode()})
     with pytest.raises(CourseError, match="LEAK"):
         guard(
             SimpleSource(nb),
-            {"x.ipynb": render_ipynb(build_version(nb, "solution", "05_autograd"), "python3").encode()},
+            {"x.ipynb": render_ipynb(build_variant(nb, "solution", "05_autograd"), "python3").encode()},
         )
 
 
 def test_a_commented_out_solution_line_is_a_leak_in_every_format():
     src = source()
-    student = build_version(src.nb, "student", "01_tensor")
+    student = build_variant(src.nb, "student", "01_tensor")
     student.cells[1].source += "\n# total = np.add(self.data, other)"
     for rendered, name in ((render_ipynb(student, "python3"), "s.ipynb"), (render_py(student), "s.py")):
         assert scan(name, rendered.encode(), src), name
@@ -320,7 +320,7 @@ def test_a_markdown_line_quoting_a_long_solution_line_has_one_verdict_for_every_
     .ipynb and the .py (where it is a `# ` comment); neither is a leak."""
     text = SOURCE.replace("The reference uses", "# The reference uses")
     src = reads_source(text.replace('"""\n# Tensor', '"""\n# Tensor', 1), FILE, "py")
-    student = build_version(src.nb, "student", "01_tensor")
+    student = build_variant(src.nb, "student", "01_tensor")
     src2 = reads_source(
         SOURCE.replace(
             '"""\n# Tensor\nThe reference uses `np.add(self.data, other)` under the hood.\n"""',
@@ -330,13 +330,13 @@ def test_a_markdown_line_quoting_a_long_solution_line_has_one_verdict_for_every_
         "py",
     )
     for s in (src, src2):
-        student = build_version(s.nb, "student", "01_tensor")
+        student = build_variant(s.nb, "student", "01_tensor")
         assert scan("s.ipynb", render_ipynb(student, "python3").encode(), s) == []
         assert scan("s.py", render_py(student).encode(), s) == []
 
 
 def test_the_substring_finder_finds_exactly_the_contained_strings():
-    from tasks.versions.leakguard import SubstringFinder
+    from tasks.variants.leakguard import SubstringFinder
 
     texts = ["total = np.add(self.data, other)", "a_very_long_identifier_without_inner_words", "x.y.z(1, 2) + q"]
     finder = SubstringFinder(texts)

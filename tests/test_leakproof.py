@@ -42,11 +42,11 @@ from hypothesis import strategies as st
 
 from tasks.package.archive import archive_bytes
 from tasks.base.errors import CourseError
-from tasks.versions.leakguard import guard
-from tasks.versions.pipeline import build_version
+from tasks.variants.leakguard import guard
+from tasks.variants.pipeline import build_variant
 from tasks.notebook.render import render_ipynb, render_py
 from tasks.notebook.source import reads_source
-from tasks.versions.transforms import STUB_SIGNATURE
+from tasks.variants.transforms import STUB_SIGNATURE
 from test_course import put_back_solutions
 
 MODULE = "07_gen"  # the module label the stubs name
@@ -487,9 +487,9 @@ def test_generated_modules_never_leak_and_their_versions_are_exact(model, data):
         if want.kind == "code":
             compile(cell.source, "<source cell>", "exec")  # the generator writes valid Python
 
-    student = build_version(source.nb, "student", MODULE)
-    solution = build_version(source.nb, "solution", MODULE)
-    public = build_version(source.nb, "public_solution", MODULE)
+    student = build_variant(source.nb, "student", MODULE)
+    solution = build_variant(source.nb, "solution", MODULE)
+    public = build_variant(source.nb, "public_solution", MODULE)
     kept = [c for c in model.cells if not c.hide]
 
     # 1. no solution, hidden-test or instructor token in any student artifact (notebook, .py, zip, tar.gz) ...
@@ -512,7 +512,7 @@ def test_generated_modules_never_leak_and_their_versions_are_exact(model, data):
     for cell, original in zip(solution.cells, source.nb.cells):  # the same, said with a regex on the parsed source
         if cell.cell_type == "code":
             assert cell.source == "\n".join(
-                l for l in original.source.split("\n") if not MARKER_RE.match(l) and not HIDE_RE.match(l)
+                text for text in original.source.split("\n") if not MARKER_RE.match(text) and not HIDE_RE.match(text)
             )
 
     # 3. public solution == source minus instructor cells, hidden-test regions and markers
@@ -608,7 +608,7 @@ def test_the_leak_guard_sees_secret_lines_in_the_markdown_of_a_py_file():
         'def add(a, b):\n    """TODO: add."""\n    ### BEGIN SOLUTION\n    total = a + b\n    return total\n    ### END SOLUTION\n'
     )
     source = reads_source(text, "modules/07_gen/gen.py", "py")
-    student = build_version(source.nb, "student", MODULE)
+    student = build_variant(source.nb, "student", MODULE)
     student.cells[0].source += "\ntotal = a + b"  # what a transform bug moving a line into markdown would write
     with pytest.raises(CourseError, match="LEAK"):
         guard(source, {"gen.ipynb": render_ipynb(student, "python3").encode("utf-8")}, "student")
@@ -769,7 +769,7 @@ def marked_up_modules(draw):
 
 def guard_secret_keys(model: Module, cells: set[int]) -> set[str]:
     """The non-trivial secret lines of the given cells, as the guard compares them."""
-    from tasks.versions.leakguard import key, trivial
+    from tasks.variants.leakguard import key, trivial
 
     return {
         key(text)
@@ -785,9 +785,9 @@ def test_markup_look_alikes_written_answers_and_class_body_regions(case):
     """Refused with the line and what to write (and the guard still holds back every secret line of the cell
     whose markup was mistyped), or built with no secret token in any student artifact: written answers become
     YOUR ANSWER HERE, class-body methods keep signature and docstring with a stub, and the class exists."""
-    from tasks.versions.leakguard import secret_lines
-    from tasks.versions.lint import LintInput, lint
-    from tasks.versions.transforms import WRITTEN_ANSWER
+    from tasks.variants.leakguard import secret_lines
+    from tasks.variants.lint import LintInput, lint
+    from tasks.variants.transforms import WRITTEN_ANSWER
 
     model, text, kind, refusals, methods = case
     file = f"modules/07_gen/gen.{kind}"
@@ -802,9 +802,9 @@ def test_markup_look_alikes_written_answers_and_class_body_regions(case):
         assert guard_secret_keys(model, {cell}) <= set(secret_lines(source.nb)), "the guard was blinded too"
         return
     assert errors == [], [str(f) for f in errors]
-    student = build_version(source.nb, "student", MODULE)
-    solution = build_version(source.nb, "solution", MODULE)
-    public = build_version(source.nb, "public_solution", MODULE)
+    student = build_variant(source.nb, "student", MODULE)
+    solution = build_variant(source.nb, "solution", MODULE)
+    public = build_variant(source.nb, "public_solution", MODULE)
     student_texts, student_files = artifact_texts(student, "gen")
     assert not leaked(student_texts, model.tokens["sol"] | model.tokens["hid"] | model.tokens["ins"])
     assert not leaked(artifact_texts(public, "gen", archives=False)[0], model.tokens["hid"] | model.tokens["ins"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jupytext
 import pytest
 
-from tasks.versions.lint import CHECKS, LintInput, lint
+from tasks.variants.lint import CHECKS, LintInput, lint
 from tasks.notebook.source import reads_source
 
 FILE = "modules/02_layers/layers.py"
@@ -64,7 +64,7 @@ def lint_text(text: str, depends_on=("tensor",), exports=EXPORTS, kind="py", fil
 
 
 def line(text: str, exact: str, occurrence: int = 0) -> int:
-    numbers = [n for n, l in enumerate(text.split("\n"), 1) if l == exact]
+    numbers = [n for n, got in enumerate(text.split("\n"), 1) if got == exact]
     return numbers[occurrence]
 
 
@@ -96,7 +96,7 @@ def test_checks_are_listed_in_order():
 
 
 def test_a_source_over_a_megabyte_is_a_warning_naming_its_size(tmp_path):
-    from tasks.versions.lint import LintInput, lint
+    from tasks.variants.lint import LintInput, lint
     from tasks.notebook.source import read_source
 
     path = tmp_path / "big.py"

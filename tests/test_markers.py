@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.versions.markers import (
+from tasks.variants.markers import (
     MarkerError,
     Region,
     directive_near_miss,

@@ -1,12 +1,12 @@
-"""tasks/versions/origins.py: every line of a built cell maps back to the source line it came from."""
+"""tasks/variants/origins.py: every line of a built cell maps back to the source line it came from."""
 
 from __future__ import annotations
 
 import pytest
 
 from tasks.notebook.source import cell_index, reads_source
-from tasks.versions.origins import Line, lines_of, origin_line, set_lines
-from tasks.versions.pipeline import build_version
+from tasks.variants.origins import Line, lines_of, origin_line, set_lines
+from tasks.variants.pipeline import build_variant
 
 SOURCE = '''\
 # %% [markdown]
@@ -42,7 +42,7 @@ def file_line(text: str) -> int:
 @pytest.mark.parametrize("version", ["student", "solution", "public_solution"])
 def test_each_built_line_maps_to_the_source_line_it_came_from(version):
     source = reads_source(SOURCE, "modules/01_x/x.py", "py")
-    nb = build_version(source.nb, version, "01_x")
+    nb = build_variant(source.nb, version, "01_x")
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -73,6 +73,6 @@ def test_unchanged_cells_map_line_for_line_and_store_nothing():
 def test_the_map_is_never_rendered_into_an_artifact():
     from tasks.notebook.render import render_ipynb
 
-    nb = build_version(reads_source(SOURCE, "x.py", "py").nb, "student", "01_x")
+    nb = build_variant(reads_source(SOURCE, "x.py", "py").nb, "student", "01_x")
     assert "coursebuild" in nb.cells[1].metadata
     assert "coursebuild" not in render_ipynb(nb, "python3")

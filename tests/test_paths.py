@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from tasks.base.errors import CourseError
 from tasks.course.config import load_course
 from tasks.course.paths import Paths
 
@@ -66,8 +67,8 @@ def test_module_paths(tmp_path):
 def test_version_files_follow_the_outputs(tmp_path, outputs, suffixes):
     paths = make(tmp_path, outputs=outputs)
     module = paths.course.module("tensor")
-    assert [p.suffix for p in paths.version_files(module, "student")] == suffixes
-    assert all(p.parent == paths.build / "solution/01_tensor" for p in paths.version_files(module, "solution"))
+    assert [p.suffix for p in paths.variant_files(module, "student")] == suffixes
+    assert all(p.parent == paths.build / "solution/01_tensor" for p in paths.variant_files(module, "solution"))
 
 
 def test_tar_gz_archive_name(tmp_path):
@@ -188,3 +189,33 @@ def test_module_folders_not_in_course_yaml_are_found(tmp_path):
     (root / "modules/__pycache__").mkdir()
     course, paths = load(str(root))
     assert [paths.rel(p) for p in paths.unlisted_module_folders()] == ["modules/09_spatial"]
+
+
+def test_paths_are_immutable(tmp_path):
+    paths = make(tmp_path)
+    with pytest.raises(AttributeError, match="immutable"):
+        paths.student_repo = tmp_path / "elsewhere"
+
+
+def test_a_target_repo_for_one_run_replaces_the_student_repo(tmp_path):
+    course = make(tmp_path).course
+    elsewhere = tmp_path / "other-students"
+    assert Paths(course, str(elsewhere)).student_repo == elsewhere.resolve()
+
+
+@pytest.mark.parametrize(
+    "target, problem",
+    [
+        (".", "is the course repository itself"),
+        ("..", "contains the course repository"),
+        ("modules/01_tensor", "is inside the module 'tensor' folder"),
+        ("build/students", "is inside the output folder 'build/'"),
+        ("modules", "contains the module 'tensor' folder"),
+    ],
+)
+def test_a_target_repo_must_be_a_folder_of_its_own(tmp_path, target, problem):
+    """--target-repo gets course.yaml's student_repo.path rules: never the course, its modules or outputs."""
+    course = make(tmp_path).course
+    with pytest.raises(CourseError, match=problem) as caught:
+        Paths(course, target)
+    assert str(caught.value).startswith("--target-repo")

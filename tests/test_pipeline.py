@@ -6,9 +6,9 @@ import copy
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tasks.versions import transforms as t
-from tasks.versions.markers import marker
-from tasks.versions.pipeline import SOLUTION_STEPS, STEPS, STUDENT_STEPS, apply, build_version, code_digest
+from tasks.variants import transforms as t
+from tasks.variants.markers import marker
+from tasks.variants.pipeline import SOLUTION_STEPS, STEPS, STUDENT_STEPS, apply, build_variant, code_digest
 from tasks.notebook.source import reads_source
 
 SOURCE = '''\
@@ -69,13 +69,13 @@ def test_step_order():
 def test_build_version_never_changes_its_input():
     nb = source_nb()
     before = copy.deepcopy(nb)
-    build_version(nb, "student", "02_activations")
-    build_version(nb, "solution", "02_activations")
+    build_variant(nb, "student", "02_activations")
+    build_variant(nb, "solution", "02_activations")
     assert nb == before
 
 
 def test_student_version():
-    student = build_version(source_nb(), "student", "02_activations")
+    student = build_variant(source_nb(), "student", "02_activations")
     # the #| hide cell is gone; the Run All cell comes before the first code cell
     assert [c.id for c in student.cells] == ["cell-000", "tito-run-all", "cell-001", "cell-002", "cell-003"]
     relu = student.cells[3].source
@@ -95,7 +95,7 @@ def test_student_version():
 
 def test_solution_is_the_source_minus_marker_lines():
     source = source_nb()
-    solution = build_version(source, "solution", "02_activations")
+    solution = build_variant(source, "solution", "02_activations")
     assert [c.id for c in solution.cells] == [c.id for c in source.cells]
     for original, built in zip(source.cells, solution.cells):
         expected = [line for line in original.source.split("\n") if marker(line) is None and line != "#| hide"]
@@ -106,7 +106,7 @@ def test_solution_is_the_source_minus_marker_lines():
 
 
 def test_public_solution_shows_solutions_but_no_hidden_tests_or_instructor_cells():
-    public = build_version(source_nb(), "public_solution", "02_activations")
+    public = build_variant(source_nb(), "public_solution", "02_activations")
     assert [c.id for c in public.cells] == ["cell-000", "cell-001", "cell-002", "cell-003"]
     assert (
         public.cells[2].source
@@ -119,7 +119,7 @@ def test_public_solution_shows_solutions_but_no_hidden_tests_or_instructor_cells
 def test_versions_keep_nbgrader_metadata():
     source = source_nb()
     for version in STEPS:
-        built = build_version(source, version, "02_activations")
+        built = build_variant(source, version, "02_activations")
         test_cell = next(c for c in built.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test-relu")
         assert test_cell.metadata["nbgrader"] == {
             "grade": True,
@@ -182,7 +182,7 @@ def test_code_digest_ignores_outputs_and_sees_cell_boundaries():
 
 def test_student_and_solution_digests_differ():
     nb = source_nb()
-    assert code_digest(build_version(nb, "student", "m")) != code_digest(build_version(nb, "solution", "m"))
+    assert code_digest(build_variant(nb, "student", "m")) != code_digest(build_variant(nb, "solution", "m"))
 
 
 def test_only_the_student_version_locks_test_cells():
@@ -192,7 +192,7 @@ def test_only_the_student_version_locks_test_cells():
         "assert True", metadata={"nbgrader": {"grade": True, "grade_id": "t", "locked": True, "points": 1}}
     )
     nb = new_notebook(cells=[test])
-    assert build_version(nb, "student", "01_x").cells[0].metadata["editable"] is False
-    assert build_version(nb, "student", "01_x").cells[0].metadata["deletable"] is False
+    assert build_variant(nb, "student", "01_x").cells[0].metadata["editable"] is False
+    assert build_variant(nb, "student", "01_x").cells[0].metadata["deletable"] is False
     for version in ("solution", "public_solution"):
-        assert "editable" not in build_version(nb, version, "01_x").cells[0].metadata
+        assert "editable" not in build_variant(nb, version, "01_x").cells[0].metadata

@@ -408,6 +408,18 @@ def test_a_student_repo_path_that_is_a_file_is_refused(course):
     assert (course / "student-repo").read_text() == "not a folder\n"
 
 
+def test_a_student_repo_that_cannot_be_created_is_a_clear_error_and_leaves_nothing(course):
+    """A parent of student_repo.path is a file: mkdir fails. One line naming the folder, no traceback."""
+    yaml = (course / "course.yaml").read_text()
+    assert "student_repo" not in yaml
+    (course / "course.yaml").write_text(yaml + "student_repo:\n  path: blocker/students\n")
+    (course / "blocker").write_text("a file\n")
+    message = failed_message(release(course, 1))
+    assert "blocker/students: the student repository could not be created here" in message
+    assert "Traceback" not in message
+    assert (course / "blocker").read_text() == "a file\n"
+
+
 KILLER = """
 import os, signal, sys
 sys.path.insert(0, {root!r})

@@ -337,7 +337,7 @@ def test_an_incremental_build_after_random_edits_equals_a_clean_build(built_mini
     pruned = run_doit(root, "prune")
     assert pruned.returncode == 0, pruned.output
     assert (
-        sorted(l.split("prune: removed ", 1)[1] for l in pruned.stdout.splitlines() if "prune: removed " in l)
+        sorted(out.split("prune: removed ", 1)[1] for out in pruned.stdout.splitlines() if "prune: removed " in out)
         == lingering
     )
     assert tree_diff(root, clean) == ([], [], []), "after `doit prune` the incremental build is the clean build"

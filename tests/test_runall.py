@@ -21,8 +21,8 @@ import pytest
 from tasks.notebook.render import render_ipynb
 from tasks.notebook.source import reads_source
 from tasks.release.course_files import tito_package
-from tasks.versions.pipeline import build_version
-from tasks.versions.stubs import RUN_ALL_ID, stubs
+from tasks.variants.pipeline import build_variant
+from tasks.variants.stubs import RUN_ALL_ID, stubs
 
 SOURCE = '''\
 # %% [markdown]
@@ -77,7 +77,7 @@ def repo(tmp_path) -> tuple[Path, dict]:
     for name, data in tito_package().items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
-    nb = build_version(reads_source(SOURCE, "vec.py", "py").nb, "student", "01_vec")
+    nb = build_variant(reads_source(SOURCE, "vec.py", "py").nb, "student", "01_vec")
     (root / "modules/01_vec").mkdir(parents=True)
     (root / "modules/01_vec/vec.ipynb").write_text(render_ipynb(nb, "python3"))
     return root, {stub.what: stub for stub in stubs(nb)}

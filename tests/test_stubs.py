@@ -1,10 +1,10 @@
-"""tasks/versions/stubs.py: stubs recorded as data by the transform, and failures told apart with them."""
+"""tasks/variants/stubs.py: stubs recorded as data by the transform, and failures told apart with them."""
 
 from __future__ import annotations
 
 from tasks.notebook.source import reads_source
-from tasks.versions.pipeline import build_version
-from tasks.versions.stubs import RUN_ALL_ID, Stub, stub_failure, stub_matching, stubs
+from tasks.variants.pipeline import build_variant
+from tasks.variants.stubs import RUN_ALL_ID, Stub, stub_failure, stub_matching, stubs
 
 SOURCE = '''\
 # %% nbgrader={"grade": false, "grade_id": "ops", "locked": false, "schema_version": 3, "solution": true}
@@ -28,7 +28,7 @@ scale = 2
 
 
 def student():
-    return build_version(reads_source(SOURCE, "x.py", "py").nb, "student", "01_x")
+    return build_variant(reads_source(SOURCE, "x.py", "py").nb, "student", "01_x")
 
 
 def test_each_stub_is_recorded_with_what_its_message_and_its_line():
@@ -64,5 +64,5 @@ def test_stubs_kept_without_their_notebook_tell_failures_apart_the_same_way():
 
 
 def test_solution_versions_have_no_stubs():
-    assert stubs(build_version(reads_source(SOURCE, "x.py", "py").nb, "solution", "01_x")) == []
+    assert stubs(build_variant(reads_source(SOURCE, "x.py", "py").nb, "solution", "01_x")) == []
     assert isinstance(stubs(student())[0], Stub)

@@ -187,7 +187,7 @@ def test_check_student_runs_with_the_run_all_hook_yet_counts_stubs_as_stops(cata
     repository does: the kernel's TITO_STRICT alone keeps test-double stopping at its stub (the test above)."""
     from tasks.course.context import load
     from tasks.graph.task_execute import execution_layout, prepared
-    from tasks.versions.stubs import RUN_ALL_ID
+    from tasks.variants.stubs import RUN_ALL_ID
 
     root, texts, result = catalogue
     course, paths = load(root)

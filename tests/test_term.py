@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conftest import run_doit, write_mini_course
 from tasks.course.config import load_course
-from tasks.versions.leakguard import secret_lines
+from tasks.variants.leakguard import secret_lines
 from tasks.course.paths import Paths
 from tasks.notebook.source import read_source
 from test_release import git

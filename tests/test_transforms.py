@@ -7,8 +7,8 @@ import textwrap
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tasks.versions import transforms as t
-from tasks.versions.stubs import RUN_ALL_ID, RUN_ALL_SOURCE
+from tasks.variants import transforms as t
+from tasks.variants.stubs import RUN_ALL_ID, RUN_ALL_SOURCE
 
 CTX = t.StepContext(module="01_tensor")
 SOLUTION_META = {"grade": False, "grade_id": "impl", "locked": False, "schema_version": 3, "solution": True}

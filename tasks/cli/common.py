@@ -9,8 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..course.paths import STUDENT_REPO_ENV  # `--target-repo` for one doit run
+
 COURSE_FILE = "course.yaml"
-from ..course.paths import STUDENT_REPO_ENV  # noqa: E402  (`--target-repo` for one doit run)
 
 
 def formatter(prog):
@@ -114,8 +115,14 @@ def chosen_modules(course, args) -> list:
 
 def target_repo_env(args) -> dict:
     """`--target-repo DIR` as the environment of one doit run (an absolute path, resolved from here)."""
+    from ..course.paths import student_repo_folder
+
     target = getattr(args, "target_repo", None)
-    return {STUDENT_REPO_ENV: str(Path(target).resolve())} if target else {}
+    if not target:
+        return {}
+    course, _ = load_course(args)
+    student_repo_folder(course, str(Path(target).resolve()))  # refuses the course itself, its modules, build/...
+    return {STUDENT_REPO_ENV: str(Path(target).resolve())}
 
 
 def run_doit(

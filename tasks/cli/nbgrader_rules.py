@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from ..notebook.nbgrader import nbgrader_meta
 from ..base.errors import Finding
 
 BOOLEAN_KEYS = ("grade", "solution", "locked")
@@ -22,7 +23,7 @@ BOOLEAN_KEYS = ("grade", "solution", "locked")
 def nbgrader_cells(nb: dict) -> list[tuple[int, dict, dict]]:
     """(cell number from 1, cell, its nbgrader metadata) for every cell that has some."""
     return [
-        (n, cell, cell["metadata"]["nbgrader"])
+        (n, cell, nbgrader_meta(cell))
         for n, cell in enumerate(nb.get("cells", []), 1)
         if isinstance(cell.get("metadata", {}).get("nbgrader"), dict)
     ]

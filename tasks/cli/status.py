@@ -78,7 +78,7 @@ def print_status(root: Path, course, paths, modules, env: dict) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
     shown = paths.rel(repo)
     print(
-        f"\nweeks: exercises/solutions release week. stale: built once, but its inputs changed since (run `tito module release`)."
+        "\nweeks: exercises/solutions release week. stale: built once, but its inputs changed since (run `tito module release`)."
     )
     print(
         f"student repo {shown}: "

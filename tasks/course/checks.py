@@ -110,14 +110,22 @@ def student_repo_problem(course: Course) -> str | None:
     """Why `student_repo.path` cannot hold the student repository, or None. The release commits (and pushes)
     everything in it, and `doit prune`/`make clean` empty the output folders: so it must be its own folder,
     apart from the course repository, its module folders and the build's output folders."""
-    from .paths import OUTPUT_FOLDERS, PRIVATE_FOLDERS  # paths.py imports this module
-
     root, raw = course.root, course.student_repo.path
     if not inside(root, raw):
         return "leaves the repository; use a path inside it such as 'student-repo'"
-    repo = (root / raw).resolve()
+    return repo_folder_problem(course, (root / raw).resolve())
+
+
+def repo_folder_problem(course: Course, repo: Path) -> str | None:
+    """Why the folder `repo` (resolved; course.yaml's path or a `--target-repo` for one run) cannot hold the
+    student repository, or None."""
+    from .paths import OUTPUT_FOLDERS, PRIVATE_FOLDERS  # paths.py imports this module
+
+    root = course.root.resolve()
     if repo == root:
         return "is the course repository itself: releasing would commit (and push) every solution; use a folder of its own such as 'student-repo'"
+    if repo in root.parents:
+        return "contains the course repository: releasing would commit (and push) every solution; use a folder of its own such as 'student-repo'"
     owned = [(f"module '{m.name}' folder '{m.folder}'", root / m.folder) for m in course.modules]
     owned += [(f"output folder '{name}/'", root / name) for name in OUTPUT_FOLDERS]
     owned += [(f"grading folder '{name}/'", root / name) for name in PRIVATE_FOLDERS]

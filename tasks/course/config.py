@@ -27,7 +27,7 @@ from .model import (  # noqa: F401 (re-exported: callers name the model through 
     Execution,
     Grading,
     Module,
-    StudentRepo,
+    StudentRepoSettings,
     UnknownModule,
 )
 
@@ -336,7 +336,7 @@ def build_course(values: dict, root: Path) -> Course:
         outputs=tuple(dict.fromkeys(o for o, _ in values["outputs"])),
         archive=values["archive"],
         execution=Execution(kernel=execution["kernel"], timeout=execution["timeout"]),
-        student_repo=StudentRepo(
+        student_repo=StudentRepoSettings(
             path=repo["path"],
             branch=repo["branch"],
             tag=repo["tag"],

@@ -48,7 +48,7 @@ class Author:
 
 
 @dataclass(frozen=True)
-class StudentRepo:
+class StudentRepoSettings:
     path: str
     branch: str
     tag: str
@@ -97,7 +97,7 @@ class Course:
     outputs: tuple[str, ...]
     archive: str
     execution: Execution
-    student_repo: StudentRepo
+    student_repo: StudentRepoSettings
     modules: tuple[Module, ...]
     root: Path = field(compare=False)
     grading: Grading = Grading()

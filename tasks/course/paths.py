@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
+from ..base.errors import CourseError
+from .checks import repo_folder_problem
 from .config import Course, Module
 from .datafiles import is_leftover, ships, file_problem
 
@@ -31,17 +33,39 @@ def remote_location(root: Path, remote: str | None) -> str | None:
     return str(Path(remote) if Path(remote).is_absolute() else root / remote)
 
 
+def student_repo_folder(course: Course, override: str | None) -> Path:
+    """course.yaml's student repository, or the `--target-repo` of this run (COURSEBUILD_STUDENT_REPO), which
+    must be a folder of its own as much as course.yaml's (checks.repo_folder_problem)."""
+    if not override:
+        return course.root / course.student_repo.path
+    target = (course.root / override).resolve()
+    problem = repo_folder_problem(course, target)
+    if problem:
+        raise CourseError.at("--target-repo", None, f"{override} {problem}")
+    return target
+
+
 class Paths:
-    def __init__(self, course: Course):
-        self.course = course
-        self.root = course.root
-        self.build = self.root / BUILD_DIR
-        self.state_file = self.root / ".doit.db"
-        self.lock_file = self.root / ".doit.lock"
-        self.package = self.root / PACKAGE_DIR
-        self.student_repo = self.root / (os.environ.get(STUDENT_REPO_ENV) or course.student_repo.path)
-        self.release_lock = self.build / ".release.lock"
-        self.student_remote = remote_location(self.root, course.student_repo.remote)
+    """Every path of one course, computed once from it (and the run's `--target-repo`). Immutable: task
+    creators, the CLI and grading workers share one."""
+
+    def __init__(self, course: Course, student_repo_override: str | None = None):
+        override = student_repo_override or os.environ.get(STUDENT_REPO_ENV)
+        for name, value in {
+            "course": course,
+            "root": course.root,
+            "build": course.root / BUILD_DIR,
+            "state_file": course.root / ".doit.db",
+            "lock_file": course.root / ".doit.lock",
+            "package": course.root / PACKAGE_DIR,
+            "student_repo": student_repo_folder(course, override),
+            "release_lock": course.root / BUILD_DIR / ".release.lock",
+            "student_remote": remote_location(course.root, course.student_repo.remote),
+        }.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Paths is immutable: compute '{name}' in tasks/course/paths.py")
 
     def rel(self, path: Path) -> str:
         """A path as the user sees it: relative to the repository root when inside it (a string operation:
@@ -101,7 +125,7 @@ class Paths:
             ]
         return sorted(p for p in found if p != self.source(module))
 
-    # build outputs. `folder` is a build variant's folder (versions/variants.VARIANTS[name].folder): this
+    # build outputs. `folder` is a build variant's folder (variants/registry.VARIANTS[name].folder): this
     # layer does not know the variants, only where a folder of build/ is.
     def version_file(self, module: Module, folder: str, suffix: str) -> Path:
         return self.build / folder / module.slug / f"{module.name}{suffix}"
@@ -118,7 +142,7 @@ class Paths:
     def solution_python(self, module: Module) -> Path:
         return self.version_file(module, "solution", ".py")
 
-    def version_files(self, module: Module, folder: str) -> list[Path]:
+    def variant_files(self, module: Module, folder: str) -> list[Path]:
         """The files of a build variant in build/`folder`/, per the course's output formats."""
         suffixes = {"notebook": ".ipynb", "python": ".py"}
         return [

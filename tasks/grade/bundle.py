@@ -8,7 +8,7 @@ its hidden tests), it travels to Dask workers inside each task, so workers need 
 - the REFERENCE `tinytorch` exports of the modules it depends on (file bytes), so module N is graded
   against correct earlier modules (or, on request, against the student's own: run.py swaps them);
 - `graded_hash`: what the gradebook key uses for "the module's graded source";
-- `stubs`: the stubs of the student version (versions/stubs.py), so a test that stopped at one is "not
+- `stubs`: the stubs of the student version (variants/stubs.py), so a test that stopped at one is "not
   attempted" (score.py), decided from data, not from the message's wording.
 `make_bundle` is pure (notebooks and strings in, Bundle out); `load_bundle` reads the course.
 """
@@ -18,8 +18,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from ..versions.markers import find_regions, has_directive
-from ..versions.stubs import Stub, stubs
+from ..notebook.nbgrader import nbgrader_meta
+from ..variants.markers import find_regions, has_directive
+from ..variants.stubs import Stub, stubs
 
 KINDS = ("answer", "test", "hand", "fixed")
 
@@ -52,11 +53,6 @@ class Bundle:
 
     def max_score(self) -> float:
         return sum(c.points for c in self.graded())
-
-
-def nbgrader_meta(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta if isinstance(meta, dict) else {}
 
 
 def kind_of(cell) -> str:
@@ -120,11 +116,11 @@ def graded_hash(cells: tuple[Cell, ...], package: dict[str, bytes]) -> str:
 def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) -> Bundle:
     """The bundle of `module`; `package` replaces the reference exports of its dependencies."""
     from ..notebook.source import read_source
-    from ..versions.pipeline import build_version
+    from ..variants.pipeline import build_variant
 
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    student = build_version(source.nb, "student", module.slug)
-    solution = build_version(source.nb, "solution", module.slug)
+    student = build_variant(source.nb, "student", module.slug)
+    solution = build_variant(source.nb, "solution", module.slug)
     if package is None:
         package = reference_package(course, paths, module)
     return make_bundle(source.nb, student, solution, module.name, module.slug, package)
@@ -139,14 +135,14 @@ def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
     """The package files for `modules` (name -> a solution notebook to export, or None for the reference)."""
     from ..package.exports import declared_target, export_text, package_inits
     from ..notebook.source import read_source
-    from ..versions.pipeline import build_version
+    from ..variants.pipeline import build_variant
 
     files: dict[str, bytes] = {"tinytorch/__init__.py": init_text(paths)}
     for name, notebook in modules.items():
         dep = course.module(name)
         path, file = paths.source(dep), paths.rel(paths.source(dep))
         source = read_source(path, file)
-        nb = notebook if notebook is not None else build_version(source.nb, "solution", dep.slug)
+        nb = notebook if notebook is not None else build_variant(source.nb, "solution", dep.slug)
         target = paths.export_file(declared_target(path, file))
         for init in package_inits(paths.package, target):
             files.setdefault(relative(paths, init), INIT_BYTES)

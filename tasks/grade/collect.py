@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..notebook.nbgrader import grade_id
 from ..base.errors import CourseError
 from ..base.fsutil import write_atomic
 from ..course.config import Course, Module
@@ -82,11 +83,7 @@ def module_grade_ids(course: Course, paths: Paths) -> dict[str, frozenset[str]]:
     found = {}
     for module in course.modules:
         nb = read_source(paths.source(module), paths.rel(paths.source(module))).nb
-        found[module.name] = frozenset(
-            c.metadata["nbgrader"]["grade_id"]
-            for c in nb.cells
-            if isinstance(c.metadata.get("nbgrader"), dict) and isinstance(c.metadata["nbgrader"].get("grade_id"), str)
-        )
+        found[module.name] = frozenset(grade_id(c) for c in nb.cells if grade_id(c))
     return found
 
 

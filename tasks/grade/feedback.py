@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 
 from ..base.fsutil import write_atomic
-from ..versions.leakguard import scan_bytes, secret_lines
-from ..versions.variants import VARIANTS
+from ..variants.leakguard import scan_bytes, secret_lines
+from ..variants.registry import VARIANTS
 
 OUTCOME_LABELS = {
     "passed": "passed",

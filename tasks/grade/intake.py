@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..notebook.nbgrader import grade_id
+
 MAX_BYTES = 20 * 1024 * 1024  # a student notebook is well under 1 MB; megabytes of output freeze the grader too
 
 
@@ -75,12 +77,7 @@ def check_format(nb) -> dict:
 
 
 def notebook_grade_ids(nb: dict) -> list[str]:
-    ids = []
-    for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader") if isinstance(cell.get("metadata"), dict) else None
-        if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):
-            ids.append(meta["grade_id"])
-    return ids
+    return [grade_id(cell) for cell in nb["cells"] if grade_id(cell)]
 
 
 def check_module(accepted: Accepted, module: str, grade_ids: dict[str, frozenset[str]]) -> None:

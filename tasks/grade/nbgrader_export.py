@@ -26,8 +26,8 @@ from ..course.config import Course, Module
 from ..course.paths import Paths
 from ..notebook.render import render_ipynb
 from ..notebook.source import read_source
-from ..versions import transforms as t
-from ..versions.pipeline import apply
+from ..variants import transforms as t
+from ..variants.pipeline import apply
 
 SOURCE_STEPS = (t.drop_hidden_cells, t.clear_outputs, t.normalize_nbgrader)
 CONFIG = '''"""nbgrader configuration written by `tito nbgrader export` (coursebuild); regenerated on each export."""

@@ -14,7 +14,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from ..versions.stubs import RUN_ALL_ID
+from ..notebook.nbgrader import nbgrader_meta
+from ..variants.stubs import RUN_ALL_ID
 from .bundle import Bundle, Cell
 
 TAKEN = ("answer", "hand")  # cells whose content is the student's
@@ -59,8 +60,7 @@ def submitted_cells(submission) -> list[dict]:
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict):
             continue
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        meta = metadata.get("nbgrader") if isinstance(metadata.get("nbgrader"), dict) else {}
+        meta = nbgrader_meta(cell)
         found.append(
             {
                 "grade_id": str(meta.get("grade_id") or ""),

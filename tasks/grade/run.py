@@ -17,7 +17,7 @@ from pathlib import Path
 from ..base.errors import CourseError
 from . import gradebook
 from .bundle import graded_hash, load_bundle, package_of
-from .rehydrate import extract_answers, rehydrate
+from .rehydrate import rehydrate
 from .submissions import find_submissions, read_submission
 from .task import Limits, Submission, grade_submission, grading_failed, result_key
 

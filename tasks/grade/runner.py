@@ -89,7 +89,7 @@ def supervise(code, scratch: str, timeout: float, memory_mb: int) -> list[CellRu
 
 def collect(code, fd: int, pid: int, timeout: float) -> tuple[dict, tuple[str, str] | None]:
     """Read the child's reports until it is done, dies, or a cell overruns its time."""
-    runs, buffer, current = {}, b"", None
+    runs, buffer = {}, b""
     started, cpu_at_start = time.monotonic(), cpu_seconds(pid)
     while True:
         ready, _, _ = select.select([fd], [], [], 0.05)
@@ -104,7 +104,7 @@ def collect(code, fd: int, pid: int, timeout: float) -> tuple[dict, tuple[str, s
                 if report is None:
                     continue
                 if report.get("event") == "start":
-                    current, started, cpu_at_start = report.get("cell"), time.monotonic(), cpu_seconds(pid)
+                    started, cpu_at_start = time.monotonic(), cpu_seconds(pid)
                 elif report.get("event") == "done":
                     return runs, None
                 elif isinstance(report.get("cell"), int) and report.get("status") in ("ok", "error"):

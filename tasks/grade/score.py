@@ -4,7 +4,7 @@
   execute_result), that number is the score when it is above 0 and at most the cell's points (nbgrader's
   partial-credit convention; any other value, or a number <= 0, earns full points; above the points, the
   points: nbgrader refuses such a notebook instead).
-- A test that fails on a stub the student received (one of the bundle's stubs: versions/stubs.py) is
+- A test that fails on a stub the student received (one of the bundle's stubs: variants/stubs.py) is
   `not_attempted`; any other error is `failed` with its type and message; a cell the run never finished (timeout, a dead
   process, not run) is `error` with the reason.
 - Written answers (and graded answer cells) are `hand`: 0 points until a hand score is merged.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..versions.stubs import Stub, stub_matching
+from ..variants.stubs import Stub, stub_matching
 
 
 @dataclass(frozen=True)

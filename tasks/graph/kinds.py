@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..versions.variants import variants_of_task
+from ..variants.registry import variants_of_task
 from .task_archive import task_archive
 from .task_execute import task_check_student, task_validate
 from .task_export import task_export
@@ -18,7 +18,7 @@ from .task_lint import task_lint
 from .task_prune import task_prune
 from .task_release import task_deploy_solutions, task_deploy_student, task_release
 from .task_tag import task_tag_release
-from .task_versions import task_solution, task_student
+from .task_variants import task_solution, task_student
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,15 @@ from .engine import engine_files
 from ..course.datafiles import shipped_data
 from ..base.fsutil import write_atomic
 from ..notebook.source import read_source
-from ..versions.leakguard import guard
-from ..versions.variants import VARIANTS
+from ..variants.leakguard import guard
+from ..variants.registry import VARIANTS
 
 ARCHIVED = VARIANTS["student"]
 
 
 def archive_entries(paths, module) -> dict[str, bytes]:
     """Archive name -> content: `NN_name/<student files>` and `NN_name/<data files, relative>`."""
-    entries = {f"{module.slug}/{p.name}": p.read_bytes() for p in paths.version_files(module, ARCHIVED.folder)}
+    entries = {f"{module.slug}/{p.name}": p.read_bytes() for p in paths.variant_files(module, ARCHIVED.folder)}
     entries.update({f"{module.slug}/{name}": data for name, data in shipped_data(paths, module).items()})
     return entries
 
@@ -42,7 +42,7 @@ def task_archive(course, paths):
     """Per-module student archives (.zip or .tar.gz per course.yaml), byte-identical when unchanged."""
     engine = engine_files(__name__)
     for module in course.modules:
-        inputs = paths.version_files(module, ARCHIVED.folder) + paths.data_files(module)
+        inputs = paths.variant_files(module, ARCHIVED.folder) + paths.data_files(module)
         yield {
             "name": module.name,
             "actions": [(archive_action, [str(course.root), module.name])],

@@ -8,6 +8,7 @@ import copy
 import json
 import re
 
+from ..notebook.nbgrader import is_graded_test, nbgrader_meta
 from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
@@ -16,23 +17,23 @@ from ..kernel.execute import ExecutionFailed, failures, run
 from ..kernel.report import cell_place, explained
 from ..notebook.outputs import code_cell_labels, merged, record_text, recorded_outputs
 from ..base.fsutil import write_atomic
-from ..versions.pipeline import build_version, code_digest
+from ..variants.pipeline import build_variant, code_digest
 from ..notebook.render import kernel_metadata, render_ipynb
 from ..notebook.source import cell_index, read_source
-from ..versions.origins import origin_line
+from ..variants.origins import origin_line
 from .task_export import export_targets
 from ..kernel.scratch import scratch_tree
 from ..course.datafiles import refuse_unshippable
 from ..package.exports import package_inits
 from ..release.course_files import run_all_hook
 from .engine import PACKAGE_DIR
-from ..versions.stubs import stub_failure, stubs
+from ..variants.stubs import stub_failure, stubs
 
 
 def prepared(paths, module, version: str, kernel: str):
     path = paths.source(module)
     source = read_source(path, paths.rel(path))
-    nb = build_version(source.nb, version, module.slug)
+    nb = build_variant(source.nb, version, module.slug)
     nb.metadata = kernel_metadata(kernel)
     return source, nb
 
@@ -67,7 +68,7 @@ def execution_layout(course, paths, module, version: str) -> dict[str, object]:
     hook = {}
     if version == "student":
         refuse_unshippable(paths, module)
-        folder_files = paths.data_files(module) + [p for p in paths.version_files(module, "student") if p.exists()]
+        folder_files = paths.data_files(module) + [p for p in paths.variant_files(module, "student") if p.exists()]
         hook = run_all_hook()  # the Run All cell imports it; TITO_STRICT keeps it from softening anything here
     else:
         folder_files = paths.folder_files(module)
@@ -177,8 +178,8 @@ def free_points(executed) -> list[tuple[int, str, float]]:
     failed = {f.cell for f in failures(executed)}
     found = []
     for number, cell in enumerate(executed.cells, 1):
-        meta = cell.metadata.get("nbgrader") if cell.cell_type == "code" else None
-        if isinstance(meta, dict) and meta.get("grade") and not meta.get("solution") and number not in failed:
+        meta = nbgrader_meta(cell)
+        if is_graded_test(cell) and number not in failed:
             found.append((number, meta.get("grade_id", f"cell {number}"), meta.get("points", 0)))
     return found
 

@@ -8,7 +8,7 @@ from .engine import engine_files
 from ..base.errors import CourseError
 from ..package.exports import declared_target, export_text, package_inits, target_clashes
 from ..base.fsutil import write_atomic
-from ..versions.pipeline import build_version
+from ..variants.pipeline import build_variant
 from ..notebook.source import read_source
 
 READ_ONLY = 0o444
@@ -78,7 +78,7 @@ def export_action(root: str, name: str) -> None:
     file = paths.rel(path)
     target = declared_target(path, file)
     source = read_source(path, file)
-    solution = build_version(source.nb, "solution", module.slug)
+    solution = build_variant(source.nb, "solution", module.slug)
     text = export_text(solution, module.name, file, source.location)
     target_file = paths.export_file(target)
     refuse_foreign(paths, target_file)

@@ -7,7 +7,7 @@ from .doitutil import config_changed_for, reports_user_errors, warn
 from .engine import engine_files
 from ..base.errors import CourseError
 from ..package.exports import declared_targets
-from ..versions.lint import LintInput, lint
+from ..variants.lint import LintInput, lint
 from ..notebook.source import read_source
 
 

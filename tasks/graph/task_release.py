@@ -6,12 +6,19 @@ commit, after the modules involved passed `validate` and `check_student`.
 
 from __future__ import annotations
 
+import sys
+
 from ..base.errors import CourseError
 from ..course.context import load
 from ..release.offers import offers, shipped
 from ..release.publish import publish
 from ..release.request import Request, parse_week, release_flags
 from .doitutil import failing_task, reports_user_errors
+
+
+def tell(line: str, warning: bool = False) -> None:
+    """A line of the release's report: doit shows what a task action prints (warnings on stderr)."""
+    print(line, file=sys.stderr if warning else sys.stdout)
 
 
 def command_line_vars() -> dict:
@@ -45,7 +52,7 @@ def release_action(root: str, week: int, **flags) -> None:
     """`flags`: errata, force, dry, confirm (booleans)."""
     course, paths = load(root)
     request = week_request(course, week, flags)
-    publish(course, paths, request, lambda: offered(course, paths, request))
+    publish(course, paths, request, lambda: offered(course, paths, request), tell)
 
 
 @reports_user_errors
@@ -55,7 +62,7 @@ def deploy_action(root: str, kind: str, names: list[str], errata: bool = False) 
     request = Request(
         f"Deploy {kind}", modules if kind == "exercises" else (), modules if kind == "solutions" else (), errata=errata
     )
-    publish(course, paths, request, lambda: offered(course, paths, request))
+    publish(course, paths, request, lambda: offered(course, paths, request), tell)
 
 
 def offered(course, paths, request: Request):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.errors import CourseError
-from ..versions.stubs import STRICT_ENV
+from ..variants.stubs import STRICT_ENV
 
 OUTPUT_LIMIT = 100_000  # characters kept per text output (stream, value, error) in the executed notebook
 BINARY_LIMIT = 2_000_000  # characters of an image or other binary output (base64) kept

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..base.errors import Location
 from ..notebook.source import cell_index
-from ..versions.origins import origin_line
+from ..variants.origins import origin_line
 from .tracebacks import cell_frames
 
 

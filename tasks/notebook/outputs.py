@@ -12,6 +12,8 @@ import copy
 import json
 from pathlib import Path
 
+from .nbgrader import grade_id
+
 
 def code_cell_labels(nb) -> list[str]:
     """How a code cell is named independently of markdown around it: its grade_id, else `code cell K`."""
@@ -19,12 +21,7 @@ def code_cell_labels(nb) -> list[str]:
     for cell in nb.cells:
         if cell.cell_type == "code":
             count += 1
-            grade_id = (
-                cell.metadata.get("nbgrader", {}).get("grade_id")
-                if isinstance(cell.metadata.get("nbgrader"), dict)
-                else None
-            )
-            labels.append(grade_id or f"code cell {count}")
+            labels.append(grade_id(cell) or f"code cell {count}")
     return labels
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..base.errors import CourseError
 from ..notebook.outputs import code_cell_labels
-from ..versions.default_exp import DOTTED_RE, declaration_problems  # noqa: F401 (DOTTED_RE: for callers)
-from ..versions.markers import directives
+from ..variants.default_exp import DOTTED_RE, declaration_problems  # noqa: F401 (DOTTED_RE: for callers)
+from ..variants.markers import directives
 
 DEFAULT_EXP_RE = re.compile(r"^#\|[ \t]*default_exp(?:[ \t]+(?P<target>\S*))?[ \t]*$")
 DEFAULT_EXP_LINE_RE = re.compile(DEFAULT_EXP_RE.pattern, re.M)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..notebook.source import read_source
-from ..versions.leakguard import guard
+from ..variants.leakguard import guard
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 SCHEDULE = "SCHEDULE.md"
@@ -82,7 +82,7 @@ def tito_package() -> dict[str, bytes]:
 
 
 def run_all_hook() -> dict[str, Path]:
-    """The student repository's files the Run All cell of a student notebook imports (versions/stubs.py)."""
+    """The student repository's files the Run All cell of a student notebook imports (variants/stubs.py)."""
     return {name: RESOURCES / name for name in ("tito/__init__.py", "tito/runall.py")}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..base.errors import CourseError
 from ..course.datafiles import shipped_data
 from ..notebook.source import read_source
-from ..versions.leakguard import guard
-from ..versions.variants import Variant, shipped_as
+from ..variants.leakguard import guard
+from ..variants.registry import Variant, shipped_as
 from .plan import Offer
 
 SHIPPED_TO = {"exercises": "modules", "solutions": "solutions"}  # release kind -> folder in the student repo
@@ -32,7 +32,7 @@ def offers(course, paths, modules, kind: str) -> list[Offer]:
 
 def module_offer(paths, module, kind: str) -> Offer:
     variant = shipped(kind)
-    built = paths.version_files(module, variant.folder)
+    built = paths.variant_files(module, variant.folder)
     missing = [paths.rel(p) for p in built if not p.exists()]
     if missing:
         raise CourseError.at(missing[0], None, f"is missing; build it first with `doit {variant.task}:{module.name}`")

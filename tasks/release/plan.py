@@ -47,7 +47,7 @@ class Plan:
         return not self.writes
 
 
-def versioned(path: str, n: int) -> str:
+def errata_copy_name(path: str, n: int) -> str:
     """`modules/01_tensor/tensor.ipynb`, 2 -> `modules/01_tensor/tensor.v2.ipynb`."""
     p = PurePosixPath(path)
     suffix = "".join(p.suffixes[-1:])
@@ -60,16 +60,16 @@ def plan_exercise_file(plan: Plan, existing: dict[str, str], module: str, path: 
         plan.writes[path] = data
         plan.note("exercises for", module)
         return
-    versions = [path] + [versioned(path, n) for n in range(2, 1000) if versioned(path, n) in existing]
+    versions = [path] + [errata_copy_name(path, n) for n in range(2, 1000) if errata_copy_name(path, n) in existing]
     if any(existing[v] == sha for v in versions):
         return
     if errata:
-        new = versioned(path, len(versions) + 1)
+        new = errata_copy_name(path, len(versions) + 1)
         plan.writes[new] = data
         plan.errata.append(new)
     else:
         plan.stale.append(
-            f"{path} ({module}) changed since it was released; students keep their copy. Run the release again with errata=1 to add {PurePosixPath(versioned(path, len(versions) + 1)).name} beside it."
+            f"{path} ({module}) changed since it was released; students keep their copy. Run the release again with errata=1 to add {PurePosixPath(errata_copy_name(path, len(versions) + 1)).name} beside it."
         )
 
 

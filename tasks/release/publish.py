@@ -1,12 +1,13 @@
 """A release or deploy, start to end: check everything, plan, then commit + tag in one atomic step; push.
 
-Every check runs before the first change (`prepare`); `dry` stops after printing what would happen.
+Every check runs before the first change (`prepare`); `dry` stops after saying what would happen.
+Nothing here prints: every line goes through the caller's `tell(line, warning=False)` (graph/ and cli/ print).
 """
 
 from __future__ import annotations
 
 import shutil
-import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -29,7 +30,10 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
 
-def publish(course, paths, request, make_offers) -> None:
+Tell = Callable[..., None]  # tell(line, warning=False): the caller shows a line of the release's report
+
+
+def publish(course, paths, request, make_offers, tell: Tell) -> None:
     """Publish `request` (files from `make_offers()`) to the student repo, then push to the remote."""
     settings, shown = course.student_repo, paths.rel(paths.student_repo)
     with release_lock(paths.release_lock):
@@ -37,21 +41,21 @@ def publish(course, paths, request, make_offers) -> None:
         if repo is not None:
             repaired = repo.repair()
             if repaired:
-                print(f"{shown}: {repaired}", file=sys.stderr)
+                tell(f"{shown}: {repaired}", warning=True)
             repo.check_ready(settings.tag)
         last = last_release(repo, settings.tag)
         check_order(request, last, bool(repo and request.tag and repo.tag_target(request.tag)), shown)
         check_many_weeks(course, request, last, shown)
         prepared = prepare(repo, course, paths, request, make_offers(), last)
         if request.dry:
-            return preview(repo, paths, request, prepared, shown)
+            return preview(repo, paths, request, prepared, shown, tell)
         with removed_on_failure(paths.student_repo):
             repo = repo or StudentRepo.init(paths.student_repo, settings.branch, settings.author, shown)
-            new, tags = commit_and_tag(repo, paths, request, prepared)
-        say(shown, request.title, prepared, new, tags)
+            new, tags = commit_and_tag(repo, paths, request, prepared, tell)
+        say(shown, request.title, prepared, new, tags, tell)
         if paths.student_remote:
             repo.push(paths.student_remote, repo.release_tags(settings.tag))
-            print(f"{shown}: pushed {settings.branch} and every release tag to {course.student_repo.remote}")
+            tell(f"{shown}: pushed {settings.branch} and every release tag to {course.student_repo.remote}")
 
 
 @contextmanager
@@ -97,10 +101,10 @@ def removed_modules(course, paths, existing: dict[str, str]) -> list[str]:
     ]
 
 
-def commit_and_tag(repo, paths, request, prepared: Prepared) -> tuple[str, dict[str, str]]:
+def commit_and_tag(repo, paths, request, prepared: Prepared, tell: Tell) -> tuple[str, dict[str, str]]:
     """Write the commit's objects, then move branch, worktree and tags together. Returns (new head, tags set)."""
     for note in prepared.notes:
-        print(f"{paths.rel(paths.student_repo)}: {note}", file=sys.stderr)
+        tell(f"{paths.rel(paths.student_repo)}: {note}", warning=True)
     old, plan = prepared.old, prepared.plan
     new = repo.write_commit(old, plan.writes, prepared.message) if not plan.empty else old
     shown = paths.rel(paths.student_repo)
@@ -113,34 +117,34 @@ def commit_and_tag(repo, paths, request, prepared: Prepared) -> tuple[str, dict[
     return new, tags
 
 
-def preview(repo, paths, request, prepared: Prepared, shown: str) -> None:
-    """dry=1: print what the release would commit and tag; change nothing."""
+def preview(repo, paths, request, prepared: Prepared, shown: str, tell: Tell) -> None:
+    """dry=1: say what the release would commit and tag; change nothing."""
     plan = prepared.plan
     for note in prepared.notes:
-        print(f"{shown}: {note}")
+        tell(f"{shown}: {note}")
     if plan.empty:
-        print(f"{shown}: dry run, nothing changed: {request.title} would commit nothing new")
+        tell(f"{shown}: dry run, nothing changed: {request.title} would commit nothing new")
     else:
-        print(f'{shown}: dry run, nothing changed: would commit "{prepared.message.splitlines()[0]}"')
+        tell(f'{shown}: dry run, nothing changed: would commit "{prepared.message.splitlines()[0]}"')
         existing = repo.tree_files(prepared.old) if repo else {}
         for path in sorted(plan.writes):
-            print(f"    {'update' if path in existing else 'add   '} {path}")
+            tell(f"    {'update' if path in existing else 'add   '} {path}")
     if request.tag:
         tagged = repo.tag_target(request.tag) if repo else None
-        print(
+        tell(
             f"{shown}: tag: {request.tag}"
             + (" exists already (a change would get its own errata tag with errata=1)" if tagged else " (new)")
         )
     if paths.student_remote:
-        print(f"{shown}: would push to {paths.student_remote}")
+        tell(f"{shown}: would push to {paths.student_remote}")
 
 
-def say(shown: str, title: str, prepared: Prepared, new: str, tags: dict[str, str]) -> None:
+def say(shown: str, title: str, prepared: Prepared, new: str, tags: dict[str, str], tell: Tell) -> None:
     tagged = f", tag {', '.join(tags)}" if tags else ""
     if new == prepared.old:
-        print(f"{shown}: {title}: nothing new (already released){f'; tagged {tagged[6:]}' if tags else ''}")
+        tell(f"{shown}: {title}: nothing new (already released){f'; tagged {tagged[6:]}' if tags else ''}")
     else:
-        print(f"{shown}: {prepared.message.splitlines()[0]} [{new[:10]}]{tagged}")
+        tell(f"{shown}: {prepared.message.splitlines()[0]} [{new[:10]}]{tagged}")
 
 
 @contextmanager

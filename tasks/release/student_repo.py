@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.errors import CourseError, Finding
-from ..base.fsutil import write_atomic
+from ..base.fsutil import os_error_hint, write_atomic
 from .faults import checkpoint
 from .plan import blob_sha
 from .preflight import check_no_locks, check_no_operation
@@ -83,8 +83,18 @@ class StudentRepo:
         import git
 
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        git.Git(str(path)).execute(["git", "init", "-q", "-b", branch, str(path)], env=git_env_plain())
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CourseError.at(
+                shown,
+                None,
+                f"the student repository could not be created here: {os_error_hint(error)}; fix the folder (or student_repo.path in course.yaml) and release again",
+            ) from error
+        try:
+            git.Git(str(path)).execute(["git", "init", "-q", "-b", branch, str(path)], env=git_env_plain())
+        except git.GitCommandError as error:
+            raise GitFailed(("init", "-b", branch, shown), error) from error
         return cls(path, branch, author, shown)
 
     def git(self, *args, env: dict | None = None, stdin: bytes | None = None) -> str:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import ast
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator
 
+from ..notebook.nbgrader import nbgrader_meta
 from ..base.errors import Finding
 from .default_exp import declaration_problems
 from .definitions import definition_stubs
@@ -44,11 +44,6 @@ def finding(src, cell: int, line: int | None, message: str, severity: str = "err
     """A finding at line `line` of a cell, or (line None) at the cell itself: its `# %%` line in a .py source."""
     file, number, cell_number = src.source.location(cell, line)
     return Finding(file, number, message, severity=severity, cell=cell_number)
-
-
-def nbgrader(cell) -> dict:
-    meta = cell.metadata.get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
 
 
 def unreadable_metadata(cell) -> bool:
@@ -125,7 +120,7 @@ def check_markers(src: LintInput) -> Iterator[Finding]:
             continue
         if unreadable_metadata(cell):
             continue  # check_metadata reports it; what the cell is flagged as is unknown
-        meta = nbgrader(cell)
+        meta = nbgrader_meta(cell)
         for region in regions:
             if region.kind == "solution" and not meta.get("solution"):
                 yield finding(
@@ -146,7 +141,7 @@ def check_markers(src: LintInput) -> Iterator[Finding]:
 def check_grade_ids(src: LintInput) -> Iterator[Finding]:
     first_seen: dict[str, int] = {}
     for index, cell in enumerate(src.source.nb.cells):
-        meta = nbgrader(cell)
+        meta = nbgrader_meta(cell)
         if not meta:
             continue
         grade_id = meta.get("grade_id")
@@ -170,7 +165,7 @@ def check_grade_ids(src: LintInput) -> Iterator[Finding]:
 def check_test_cells(src: LintInput) -> Iterator[Finding]:
     tests = 0
     for index, cell in enumerate(src.source.nb.cells):
-        meta = nbgrader(cell)
+        meta = nbgrader_meta(cell)
         if not meta.get("grade") or cell.cell_type != "code":
             continue
         tests += 1
@@ -195,7 +190,7 @@ def check_test_cells(src: LintInput) -> Iterator[Finding]:
 
 def check_unmarked_solutions(src: LintInput) -> Iterator[Finding]:
     for index, cell in enumerate(src.source.nb.cells):
-        if cell.cell_type == "code" and nbgrader(cell).get("solution") and "BEGIN SOLUTION" not in cell.source:
+        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution") and "BEGIN SOLUTION" not in cell.source:
             yield finding(
                 src,
                 index,
@@ -223,7 +218,7 @@ def check_directives(src: LintInput) -> Iterator[Finding]:
                 line,
                 "a '#| hide' cell cannot also be '#| export': students would import code they never saw; split the cell",
             )
-        if "hide" in names and nbgrader(cell).get("grade"):
+        if "hide" in names and nbgrader_meta(cell).get("grade"):
             yield finding(
                 src,
                 index,
@@ -408,18 +403,18 @@ def reads_name(code: str, name: str) -> bool:
 
 def check_student_compiles(src: LintInput) -> Iterator[Finding]:
     """Cells that parse in the source must still parse once regions are stubbed and hidden tests removed."""
-    from .pipeline import build_version
+    from .pipeline import build_variant
 
     if any(f.severity == "error" for f in check_markers(src)):
         return
-    student = build_version(src.source.nb, "student", src.module)
+    student = build_variant(src.source.nb, "student", src.module)
     by_id = {cell.id: index for index, cell in enumerate(src.source.nb.cells)}
     for cell in [c for c in student.cells if c.id in by_id]:  # the Run All cell is the build's own
         original = src.source.nb.cells[by_id[cell.id]]
         if (
             cell.cell_type != "code"
             or cell.source == original.source
-            or any(MAGIC_RE.match(l) for l in cell.source.split("\n"))
+            or any(MAGIC_RE.match(text) for text in cell.source.split("\n"))
         ):
             continue
         if not parses(cell.source) and parses(original.source):
@@ -437,7 +432,7 @@ def why_student_breaks(lines: list[str]) -> tuple[int | None, str]:
                 region.begin,
                 f"the {'solution' if region.kind == 'solution' else 'hidden-tests'} region begins inside brackets (a list, dict or call spanning several lines), where its {'stub (a raise statement)' if region.kind == 'solution' else 'removal'} cannot stand; put the whole statement inside the region",
             )
-        code = next((l for l in region.inner(lines) if l.strip()), "")
+        code = next((text for text in region.inner(lines) if text.strip()), "")
         if region.indent and code and (("\t" in region.indent) != ("\t" in code[: len(code) - len(code.lstrip())])):
             return (
                 region.begin,

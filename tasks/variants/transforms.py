@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from ..notebook.nbgrader import grade_id, is_answer, is_test
 from .definitions import definition_stubs, stubbed_definitions
 from .markers import find_regions, has_directive, without_directive
 from .origins import lines_of, set_lines
@@ -111,8 +112,8 @@ def stub_for(lines: list[str], begin: int, indent: str, ctx: StepContext, cell) 
         pointer = todo_pointer(docstring)
         what = scope
     else:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        what = f"The code in cell '{grade_id}'" if grade_id else "This cell's code"
+        cell_id = grade_id(cell)
+        what = f"The code in cell '{cell_id}'" if cell_id else "This cell's code"
         pointer = "See the instructions above this cell."
     message = f"{what} (module {ctx.module}) {STUB_SIGNATURE}: replace this line with your code. {pointer}"
     return f"{indent}raise NotImplementedError({json.dumps(message)})", what, message
@@ -183,18 +184,10 @@ def todo_pointer(docstring: str) -> str:
     return "See its docstring and the explanation above."
 
 
-def is_test_cell(cell) -> bool:
-    """A cell nbgrader grades or keeps read-only: graded without being an answer, or locked."""
-    meta = cell.metadata.get("nbgrader")
-    if not isinstance(meta, dict) or meta.get("solution"):
-        return False
-    return bool(meta.get("grade") or meta.get("locked"))
-
-
 def lock_test_cells(nb, ctx: StepContext):
     """Test and read-only cells are neither editable nor deletable in Jupyter (what nbgrader's release does)."""
     for cell in nb.cells:
-        if is_test_cell(cell):
+        if is_test(cell):
             cell.metadata["editable"], cell.metadata["deletable"] = False, False
     return nb
 
@@ -222,18 +215,13 @@ def replace_written_answers(nb, ctx: StepContext):
             continue
         lines = lines_of(cell)
         regions = [r for r in find_regions(lines, code=False) if r.kind == "solution"]
-        if not regions and solution_flagged(cell):
+        if not regions and is_answer(cell):
             cell.source = WRITTEN_ANSWER
         for region in reversed(regions):
             lines[region.begin : region.end + 1] = [region.indent + WRITTEN_ANSWER]
         if regions:
             set_lines(cell, lines)
     return nb
-
-
-def solution_flagged(cell) -> bool:
-    meta = cell.metadata.get("nbgrader")
-    return isinstance(meta, dict) and meta.get("solution") is True
 
 
 # --- solution steps ---------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
 from ..notebook.outputs import merged, read_record
 from ..base.fsutil import write_atomic
-from ..versions.leakguard import guard
-from ..versions.pipeline import build_version, code_digest
-from ..versions.variants import VARIANTS, variants_of_task
+from ..variants.leakguard import guard
+from ..variants.pipeline import build_variant, code_digest
+from ..variants.registry import VARIANTS, variants_of_task
 from ..notebook.render import render
 from ..notebook.source import read_source
 
@@ -23,13 +23,13 @@ def module_source(paths, module):
     return read_source(path, paths.rel(path))
 
 
-def rendered_version(course, paths, module, version: str, source=None) -> tuple[object, dict[Path, str]]:
+def rendered_variant(course, paths, module, version: str, source=None) -> tuple[object, dict[Path, str]]:
     """The version's notebook and the text of each of its files (not written yet, leak-guarded)."""
     source = source or module_source(paths, module)
-    nb = build_version(source.nb, version, module.slug)
+    nb = build_variant(source.nb, version, module.slug)
     files = {
         path: render(nb, FORMAT_OF_SUFFIX[path.suffix], course.execution.kernel)
-        for path in paths.version_files(module, VARIANTS[version].folder)
+        for path in paths.variant_files(module, VARIANTS[version].folder)
     }
     if VARIANTS[version].guarded:
         guard(source, {paths.rel(p): text.encode("utf-8") for p, text in files.items()}, version)
@@ -37,12 +37,12 @@ def rendered_version(course, paths, module, version: str, source=None) -> tuple[
 
 
 @reports_user_errors
-def version_action(root: str, name: str, task: str) -> None:
+def variant_action(root: str, name: str, task: str) -> None:
     """Build every version a task makes (`student`; or `solution` and the public solution), then write them."""
     course, paths = load(root)
     module = course.module(name)
     source = module_source(paths, module)
-    built = [rendered_version(course, paths, module, variant.name, source) for variant in variants_of_task(task)]
+    built = [rendered_variant(course, paths, module, variant.name, source) for variant in variants_of_task(task)]
     for _, files in built:
         for path, text in files.items():
             write_atomic(path, text)
@@ -60,28 +60,28 @@ def refresh_executed(course, paths, module, solution_nb, digest: str) -> None:
         write_atomic(paths.executed_notebook(module), notebook)
 
 
-def version_tasks(course, paths, task: str):
+def variant_tasks(course, paths, task: str):
     engine = engine_files(__name__)
     settings = {"outputs": list(course.outputs), "kernel": course.execution.kernel}
     for module in course.modules:
         yield {
             "name": module.name,
-            "actions": [(version_action, [str(course.root), module.name, task])],
+            "actions": [(variant_action, [str(course.root), module.name, task])],
             "file_dep": [paths.rel(paths.source(module))] + engine,
             "task_dep": [f"lint:{module.name}"],
-            "targets": [paths.rel(p) for v in variants_of_task(task) for p in paths.version_files(module, v.folder)]
+            "targets": [paths.rel(p) for v in variants_of_task(task) for p in paths.variant_files(module, v.folder)]
             + [paths.rel(paths.code_digest(module, task))],
             "uptodate": [config_changed_for({"module": module.as_dict(), **settings})],
             "clean": True,
-            "doc": f"{task} version of {module.folder} -> {paths.rel(paths.version_files(module, VARIANTS[task].folder)[0].parent)}/",
+            "doc": f"{task} version of {module.folder} -> {paths.rel(paths.variant_files(module, VARIANTS[task].folder)[0].parent)}/",
         }
 
 
 def task_student(course, paths):
     """Student notebooks: solutions stubbed, hidden tests and instructor cells removed, leak-guarded."""
-    yield from version_tasks(course, paths, "student")
+    yield from variant_tasks(course, paths, "student")
 
 
 def task_solution(course, paths):
     """Solution notebooks: everything visible, markers stripped; plus the hidden-test-free copy students get."""
-    yield from version_tasks(course, paths, "solution")
+    yield from variant_tasks(course, paths, "solution")

@@ -18,9 +18,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..notebook.nbgrader import is_answer
 from ..base.errors import CourseError, Finding, Location
 from .definitions import kept_lines
-from .variants import ALL_SECRETS, VARIANTS
+from .registry import ALL_SECRETS, VARIANTS
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
 LEADING_RE = re.compile(r"^[\s#]*")
@@ -46,7 +47,7 @@ TRIVIAL = {
 }
 LONG_ENOUGH_FOR_SUBSTRING = 24
 
-# The guard's own markup recogniser, deliberately broader than tasks/versions/markers.py (it never uses it,
+# The guard's own markup recogniser, deliberately broader than tasks/variants/markers.py (it never uses it,
 # so one mistake cannot blind both): any case, any Unicode space, any number of `#`, a misspelled kind.
 GUARD_MARKER_RE = re.compile(r"^#+\s*(?P<edge>begin|end)\b\s*(?P<rest>[a-z][a-z\s]*?)\s*#*$", re.IGNORECASE)
 GUARD_HIDE_RE = re.compile(r"^#\s*\|?\s*hide\s*$", re.IGNORECASE)
@@ -142,7 +143,7 @@ def region_lines(cell, kinds: frozenset[str]) -> tuple[set[int], set[int]]:
             open_at = None
     if open_at is not None and open_at[1] in kinds:  # never closed: everything after it is secret
         secret.update(range(open_at[0] + 1, len(lines)))
-    if not code and not found and "solution" in kinds and written_answer(cell):
+    if not code and not found and "solution" in kinds and is_answer(cell):
         secret.update(range(len(lines)))
     return secret, markers
 
@@ -153,11 +154,6 @@ def region_secret(lines: list[str], begin: int, end: int, code: bool) -> set[int
         return set(inner)
     kept = kept_lines(lines[begin + 1 : end])  # definitions in a class body: signatures and docstrings ship
     return {i for i in inner if i - begin - 1 not in kept}
-
-
-def written_answer(cell) -> bool:
-    meta = cell.metadata.get("nbgrader")
-    return isinstance(meta, dict) and meta.get("solution") is True
 
 
 def secret_lines(nb, kinds: frozenset[str] = ALL_SECRETS) -> dict[str, Secret]:

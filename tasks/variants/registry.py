@@ -15,8 +15,8 @@ from types import MappingProxyType
 class Variant:
     """One build variant of a module: everything the engine knows about it, in one entry of VARIANTS."""
 
-    name: str  # what callers name it: build_version(nb, "student", ...); its steps: pipeline.STEPS[name]
-    folder: str  # build/<folder>/<module slug>/ (Paths.version_files)
+    name: str  # what callers name it: build_variant(nb, "student", ...); its steps: pipeline.STEPS[name]
+    folder: str  # build/<folder>/<module slug>/ (Paths.variant_files)
     secrets: frozenset[str]  # what the leak guard keeps out of it ("solution", "hidden", "hide"); empty: not guarded
     repo_dir: str | None  # where it goes in the student repository (modules/, solutions/); None: never shipped
     task: str  # the doit task that builds it (also names its code digest)

@@ -6,7 +6,7 @@ import hashlib
 from types import MappingProxyType
 
 from . import transforms as t
-from .variants import VARIANTS
+from .registry import VARIANTS
 from ..notebook.nbnode import clone
 
 STUDENT_STEPS = (
@@ -52,7 +52,7 @@ def apply(nb, steps, ctx: t.StepContext):
     return result
 
 
-def build_version(nb, version: str, module_label: str):
+def build_variant(nb, version: str, module_label: str):
     """The notebook of the variant named `version` (variants.VARIANTS) of a source notebook."""
     return apply(nb, STEPS[version], t.StepContext(module=module_label))
 
