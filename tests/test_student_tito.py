@@ -12,25 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_doit, write_mini_course
-
-NAMES = ("alpha", "beta")
-
 
 def git(repo: Path, *args: str) -> str:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
     return subprocess.run(
         ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env
     ).stdout.strip()
-
-
-@pytest.fixture(scope="session")
-def released_repo(tmp_path_factory) -> Path:
-    """A mini course built and released up to week 2: alpha's exercises and solutions, beta's exercises."""
-    root = write_mini_course(tmp_path_factory.mktemp("student") / "course", names=NAMES)
-    result = run_doit(root, "release", "week=2", "confirm=1")
-    assert result.returncode == 0, result.output
-    return root / "student-repo"
 
 
 @pytest.fixture
