@@ -59,7 +59,7 @@ deploy-all: $(STAMP) ## Build and validate every module, deploy all student note
 release: $(STAMP) ## Release the schedule up to WEEK: make release WEEK=5
 	$(DOIT) release week=$(WEEK)
 
-bench: $(STAMP) ## Benchmark the build against nbgrader and doit's floor (docs/benchmarks.md; BENCH_ARGS="--modules 5")
+bench: $(STAMP) ## Benchmark build, execution, grading vs nbgrader, the old engine and doit's floor (docs/benchmarks.md; BENCH_ARGS="--modules 5 --students 6 --big-modules 10 --skip-old --skip-nbgrader")
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean: $(STAMP) ## Remove build outputs (doit clean) and the dependency state

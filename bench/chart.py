@@ -30,24 +30,48 @@ PANELS = [
         [("noop", "ours"), ("floor", "doit floor\nsame graph"), ("nbgrader_noop", "nbgrader\nskips all")],
     ),
     ("Incremental rebuild", [("edit_code", "code edit\n(1 module)"), ("edit_markdown", "markdown edit\n(1 module)")]),
-    ("Validate all solutions in kernels", [("validate_serial", "serial"), ("validate_parallel", "-n 2")]),
+    (
+        "Execution vs its floor",
+        [
+            ("script_floor", "solutions as\nscripts"),
+            ("kernel_start", "one kernel\nstart"),
+            ("validate_serial", "validate\nserial"),
+            ("validate_parallel", "validate\n-n 2"),
+        ],
+    ),
+    ("Full build from scratch", [("full", "ours"), ("full_old", "pre-issue\nengine")]),
+    (
+        "Grade the class",
+        [
+            ("grade_1", "tito grade\n1 worker"),
+            ("grade_2", "tito grade\n2 workers"),
+            ("nbgrader_autograde", "nbgrader\nautograde"),
+        ],
+    ),
+    (
+        "Big course (100 modules by default)",
+        [("noop_big", "no-op"), ("floor_big", "doit floor"), ("edit_big", "code edit\n(1 module)")],
+    ),
 ]
 
 
 def main() -> None:
     data = json.loads(Path(sys.argv[1]).read_text())
     results, meta = data["results"], data["meta"]
-    fig, axes = plt.subplots(1, len(PANELS) + 1, figsize=(18, 5))
+    fig, axes = plt.subplots(2, (len(PANELS) + 2) // 2, figsize=(20, 9))
+    axes = list(axes.flat)
     for ax, (title, bars) in zip(axes, PANELS):
         shown = [(key, label) for key, label in bars if results.get(key) and results[key]["wall_s"]]
         medians = [results[k]["wall_s"]["median"] for k, _ in shown]
         low = [m - results[k]["wall_s"]["min"] for (k, _), m in zip(shown, medians)]
         high = [results[k]["wall_s"]["max"] - m for (k, _), m in zip(shown, medians)]
-        colors = [OTHER if k.startswith(("nbgrader", "floor")) else OURS for k, _ in shown]
+        colors = [
+            OTHER if k.startswith(("nbgrader", "floor", "full_old", "script", "kernel")) else OURS for k, _ in shown
+        ]
         ax.bar(range(len(shown)), medians, yerr=[low, high], color=colors, capsize=4)
         ax.set_xticks(range(len(shown)), [label for _, label in shown], fontsize=8)
         ax.set_title(title, fontsize=10)
-        ax.set_ylabel("wall time, s (median, min-max)" if ax is axes[0] else "s")
+        ax.set_ylabel("wall time, s (median, min-max)" if ax in (axes[0], axes[(len(PANELS) + 2) // 2]) else "s")
         for x, (value, up) in enumerate(zip(medians, high)):
             ax.annotate(
                 f"{value:.2f} s" if value < 10 else f"{value:.1f} s",
@@ -59,8 +83,16 @@ def main() -> None:
                 textcoords="offset points",
             )
         ax.margins(y=0.15)
-    ax = axes[-1]
-    keys = [("full", "full build"), ("validate_parallel", "validate -n 2"), ("nbgrader_fresh", "nbgrader fresh")]
+    for ax in axes[len(PANELS) + 1 :]:
+        ax.set_visible(False)
+    ax = axes[len(PANELS)]
+    keys = [
+        ("full", "full build"),
+        ("validate_parallel", "validate -n 2"),
+        ("grade_2", "grade\n2 workers"),
+        ("nbgrader_fresh", "nbgrader fresh"),
+        ("nbgrader_autograde", "nbgrader\nautograde"),
+    ]
     shown = [(k, label) for k, label in keys if results.get(k) and results[k]["maxrss_mb"]]
     largest = [results[k]["maxrss_mb"]["max"] for k, _ in shown]
     tree = [(results[k]["tree_peak_mb"] or {}).get("max", 0) for k, _ in shown]
@@ -76,7 +108,7 @@ def main() -> None:
     ax.set_ylim(0, 360)
     ax.margins(y=0.15)
     fig.suptitle(
-        f"coursebuild (blue) vs nbgrader and doit's floor (orange): {meta['modules']} modules, "
+        f"coursebuild (blue) vs nbgrader, doit's floor, the pre-issue engine and the script floor (orange): {meta['modules']} modules, "
         f"{meta['machine']['cores']} cores, median of {meta['repeat']} runs after {meta['warmup']} warm-up",
         fontsize=11,
     )

@@ -272,8 +272,10 @@ def module_text(index: int) -> str:
     return "\n".join(cells)
 
 
-def course_yaml(count: int) -> str:
-    lines = ["course: Bench", "outputs: [notebook]", "execution: {kernel: python3, timeout: 120}", "modules:"]
+def course_yaml(count: int, grading: str | None = None) -> str:
+    lines = ["course: Bench", "outputs: [notebook]", "execution: {kernel: python3, timeout: 120}"]
+    lines += [f"grading: {grading}"] if grading else []
+    lines.append("modules:")
     for index in range(1, count + 1):
         deps = f"[{name_of(index - 1)}]" if index > 1 else "[]"
         lines += [
@@ -287,8 +289,9 @@ def course_yaml(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_course(root: Path, count: int, engine_from: Path = REPO) -> Path:
-    """A fresh course of `count` modules at `root`, with this repository's dodo.py and tasks/."""
+def write_course(root: Path, count: int, engine_from: Path = REPO, grading: str | None = None) -> Path:
+    """A fresh course of `count` modules at `root`, with the dodo.py and tasks/ of `engine_from` (this
+    repository, or the old engine's tree) and, when given, course.yaml's `grading:` section (a YAML flow map)."""
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -303,7 +306,7 @@ def write_course(root: Path, count: int, engine_from: Path = REPO) -> Path:
         folder = root / folder_of(index)
         folder.mkdir(parents=True)
         (folder / f"{name_of(index)}.py").write_text(module_text(index), encoding="utf-8")
-    (root / "course.yaml").write_text(course_yaml(count), encoding="utf-8")
+    (root / "course.yaml").write_text(course_yaml(count, grading), encoding="utf-8")
     return root
 
 

@@ -40,8 +40,14 @@ def wait_for_port(port: int) -> None:
 
 
 @pytest.fixture
-def external_cluster(tmp_path):
-    """`dask scheduler` + 2 `dask worker`s as real processes, in an empty folder, without PYTHONPATH."""
+def external_cluster(cluster_processes):
+    yield cluster_processes[0]
+
+
+@pytest.fixture
+def cluster_processes(tmp_path):
+    """`dask scheduler` + 2 `dask worker`s as real processes, in an empty folder, without PYTHONPATH:
+    (address, [scheduler, worker, worker] Popen objects; each worker process group is its nanny and worker)."""
     address = f"tcp://127.0.0.1:{free_port()}"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -71,10 +77,11 @@ def external_cluster(tmp_path):
     ]
     try:
         wait_for_port(int(address.rsplit(":", 1)[1]))
-        yield address
+        yield address, procs
     finally:
         for proc in reversed(procs):
-            os.killpg(proc.pid, 9)
+            if proc.poll() is None:
+                os.killpg(proc.pid, 9)
             proc.wait()
 
 
@@ -112,3 +119,73 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(CourseError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:\d+.*dask scheduler"):
         with open_client(address, None):
             pass
+
+
+def stat(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return ["gone", "0"]
+
+
+def parent_of(pid: int) -> int:
+    return int(stat(pid)[1])
+
+
+def running(pid: int) -> bool:
+    return stat(pid)[0] not in ("gone", "Z")
+
+
+def all_pids() -> list[int]:
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+
+
+def test_a_worker_killed_mid_grading_loses_nothing(tmp_path, cluster_processes):
+    """SIGKILL a worker (and its nanny) while it grades a submission: Dask gives that submission to the other
+    worker, every score is right, and the killed worker's submission process does not run on."""
+    import threading
+
+    address, procs = cluster_processes
+    root = write_course(tmp_path / "course")
+    expected = write_class(root, ["s15-infinite-loop", "s01-correct", "s04-stubs", "s06-partial", "s07-wrong-add"])
+    course = load_course(root)
+    with open_client(address, None) as client:
+        for _ in range(1800):
+            if worker_count(client) == 2:
+                break
+            time.sleep(0.1)
+        done = {}
+        thread = threading.Thread(
+            target=lambda: done.update(outcome=grade(course, Paths(course), ["vec"], client=client)), daemon=True
+        )
+        thread.start()
+        victim = None
+        for _ in range(3000):  # the worker busy with the infinite loop (it runs for seconds: 3 s per cell)
+            busy = [w for w, keys in client.processing().items() if any("s15" in str(k) for k in keys)]
+            if busy:
+                victim = client.run(os.getpid, workers=busy[:1])[busy[0]]
+                break
+            time.sleep(0.05)
+        assert victim, "the infinite loop was never running on a worker"
+        nanny = next(p for p in procs[1:] if p.pid == parent_of(victim))
+        submission = []
+        for _ in range(600):  # the forked process running the submission, in its own session
+            submission = [pid for pid in all_pids() if parent_of(pid) == victim]
+            if submission:
+                break
+            time.sleep(0.05)
+        os.killpg(nanny.pid, 9)
+        thread.join(600)
+        assert not thread.is_alive()
+    for _ in range(600):
+        if not any(running(pid) for pid in submission):
+            break
+        time.sleep(0.1)
+    assert submission and not any(running(pid) for pid in submission), "the submission outlived its worker"
+    outcome = done["outcome"]
+    assert len(outcome.graded) == 5 and not outcome.failed
+    found = {}
+    for row in gradebook.results(gradebook.open_gradebook(Paths(course).gradebook)):
+        found.setdefault(row["student"], []).append(row["points"])
+    assert found == {s: [float(p) for p in pts] for s, pts in expected.items()}

@@ -116,3 +116,66 @@ def test_the_parent_descriptors_are_closed_in_the_child(tmp_path):
     finally:
         secret.close()
     assert (tmp_path / "gradebook.sqlite").read_text() == ""
+
+
+WORKER = """
+import sys
+sys.path.insert(0, {root!r})
+from tasks.grade.rehydrate import RunCell
+from tasks.grade.runner import run_cells
+run_cells([RunCell(id="c", grade_id="g", kind="fixed", cell_type="code", source="while True:\\n    pass")], (),
+          timeout=600, memory_mb=256)
+"""
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_submission_dies_with_its_grading_worker():
+    """SIGKILL of the worker (Dask losing a worker, the OOM killer) kills the submission it was running:
+    a student's infinite loop in its own session must not run on, orphaned, for ever."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    worker, running = subprocess.Popen([sys.executable, "-c", WORKER.format(root=root)]), []
+    try:
+        for _ in range(600):
+            running = children_of(worker.pid)
+            if running:
+                break
+            time.sleep(0.1)
+        assert running, "the submission never started"
+        worker.kill()
+        worker.wait()
+        for _ in range(600):
+            if not alive(running[0]):
+                break
+            time.sleep(0.1)
+        assert not alive(running[0]), "the submission outlived its worker"
+    finally:
+        worker.kill()
+        for pid in running:
+            if alive(pid):
+                os.kill(pid, 9)

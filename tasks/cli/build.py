@@ -42,14 +42,20 @@ def register_deploy(deploy) -> None:
             lambda args, task=task: deploy_handler(args, task),
         )
         module_options(parser)
-        parser.add_argument(
-            "--target-repo",
-            metavar="DIR",
-            help="deploy to this student repository instead of course.yaml's student_repo.path",
-        )
-        parser.add_argument(
-            "--errata", action="store_true", help="add name.v2.ipynb beside released notebooks whose source changed"
-        )
+        target_repo_option(parser)
+        errata_option(parser, "")
+
+
+def target_repo_option(parser) -> None:
+    parser.add_argument(
+        "--target-repo", metavar="DIR", help="use this student repository instead of course.yaml's student_repo.path"
+    )
+
+
+def errata_option(parser, when: str) -> None:
+    parser.add_argument(
+        "--errata", action="store_true", help=f"{when}add name.v2.ipynb beside released notebooks whose source changed"
+    )
 
 
 def module_options(parser, positional: bool = False) -> None:
@@ -95,11 +101,7 @@ def register_release(subparsers) -> None:
         metavar="N",
         help="release everything due by week N in one commit + tag (doit release week=N)",
     )
-    parser.add_argument(
-        "--errata",
-        action="store_true",
-        help="with --week: add name.v2.ipynb beside released notebooks whose source changed",
-    )
+    errata_option(parser, "with --week: ")
     parser.add_argument(
         "--force",
         action="store_true",
@@ -111,9 +113,7 @@ def register_release(subparsers) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="show what would be committed and tagged; change nothing"
     )
-    parser.add_argument(
-        "--target-repo", metavar="DIR", help="use this student repository instead of course.yaml's student_repo.path"
-    )
+    target_repo_option(parser)
 
 
 def release_handler(args) -> int:

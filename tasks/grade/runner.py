@@ -38,6 +38,8 @@ class CellRun:
 
 def warm() -> None:
     """Import what submissions import, once per parent process, so each fork starts warm."""
+    import ctypes  # noqa: F401  (die_with_parent, in the child)
+
     try:
         import numpy  # noqa: F401
     except ImportError:
@@ -72,10 +74,11 @@ def write_package(scratch: str, package) -> None:
 
 def supervise(code, scratch: str, timeout: float, memory_mb: int) -> list[CellRun]:
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child never returns
         os.close(read_end)
-        child(code, scratch, write_end, memory_mb)
+        child(code, scratch, write_end, memory_mb, parent)
     os.close(write_end)
     try:
         runs, reason = collect(code, read_end, pid, timeout)
@@ -193,9 +196,10 @@ def finish(code, runs: dict, reason: tuple[str, str] | None) -> list[CellRun]:
 # --- the child side ----------------------------------------------------------------------------------
 
 
-def child(code, scratch: str, fd: int, memory_mb: int) -> None:
+def child(code, scratch: str, fd: int, memory_mb: int, parent: int) -> None:
     status = 0
     try:
+        die_with_parent(parent)
         isolate(scratch, fd, memory_mb)
         report = reporter(fd)
         namespace = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -207,6 +211,20 @@ def child(code, scratch: str, fd: int, memory_mb: int) -> None:
         status = 70
     finally:
         os._exit(status)
+
+
+def die_with_parent(parent: int) -> None:
+    """The child lives in its own session (so its whole group can be killed); if the grading worker dies
+    (Dask loses it, the OOM killer), Linux kills the child too instead of leaving a student's infinite loop
+    running, orphaned. PR_SET_PDEATHSIG, then a check for a parent that died before it was set."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent's timeout still stops the child while the parent lives
+    if os.getppid() != parent:
+        os._exit(70)
 
 
 def isolate(scratch: str, fd: int, memory_mb: int) -> None:
