@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.errors import CourseError
+from .pool import kill_group
 from ..variants.stubs import STRICT_ENV
 
 OUTPUT_LIMIT = 100_000  # characters kept per text output (stream, value, error) in the executed notebook
@@ -122,55 +121,67 @@ def translated(error: BaseException, kernel: str) -> BaseException:
 
 
 def run_here(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool, current: dict | None = None):
-    from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
+    """Run `nb` in a fresh kernel taken from this process's pool (tasks/kernel/pool.py). A waiting kernel
+    that turns out dead before the first cell (killed while it waited) is replaced by one started now."""
+    from .pool import start, take
 
     current = {"index": 0} if current is None else current
+    taken = take(kernel, kernel_arguments(), kernel_env)
+    try:
+        return run_in(
+            taken, nb, cwd=cwd, root=root, kernel=kernel, timeout=timeout, allow_errors=allow_errors, current=current
+        )
+    except RuntimeError:
+        if current.get("ready") or not taken.waited:
+            raise
+    fresh = start(kernel, kernel_arguments(), kernel_env)
+    return run_in(
+        fresh, nb, cwd=cwd, root=root, kernel=kernel, timeout=timeout, allow_errors=allow_errors, current=current
+    )
+
+
+def run_in(taken, nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool, current: dict):
+    """Run `nb` in the started kernel `taken`, moved to `cwd` and `root` before any cell; the kernel and all
+    it started are killed right after the last cell (no graceful shutdown to wait for)."""
+    import atexit
+
+    from nbclient import NotebookClient
+
+    from .pool import discard, hand_over
+
+    current["pgid"], current["log"] = taken.pgid, taken.log
 
     def on_cell_start(cell, cell_index):
         current["index"] = cell_index
 
-    def on_notebook_start(notebook):
-        current["pgid"] = getattr(manager.provisioner, "pgid", None)
+    async def on_notebook_start(notebook):
+        await hand_over(client, taken, cwd, root, kernel_env(root))
+        current["ready"] = True
 
-    with tempfile.TemporaryDirectory(prefix="coursebuild-kernel-") as sockets:
-        manager = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets, "kernel"))
-        client = NotebookClient(
-            nb,
-            km=manager,
-            timeout=timeout,
-            startup_timeout=120,
-            kernel_name=kernel,
-            allow_errors=allow_errors,
-            record_timing=False,
-            resources={"metadata": {"path": str(cwd)}},
-            on_cell_start=on_cell_start,
-            extra_arguments=kernel_arguments(),
-            on_notebook_start=on_notebook_start,
-        )
-        current["log"] = Path(sockets) / "kernel.log"
-        try:
-            return execute_with(client, nb, root, timeout, current)
-        finally:
-            kill_group(current.get("pgid"))
+    client = NotebookClient(
+        nb,
+        km=taken.manager,
+        timeout=timeout,
+        startup_timeout=120,
+        kernel_name=kernel,
+        allow_errors=allow_errors,
+        record_timing=False,
+        resources={"metadata": {"path": str(cwd)}},
+        on_cell_start=on_cell_start,
+        on_notebook_start=on_notebook_start,
+    )
+    try:
+        return execute_with(client, nb, timeout, current)
+    finally:
+        atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when the kernel never came up
+        discard(taken, client.kc)
 
 
-def kill_group(pgid: int | None) -> None:
-    """Kill whatever the notebook left running: the kernel starts its own session, so every process it
-    started (a daemon, a server, a pool) is in its process group, unless it made a new session itself."""
-    if pgid and pgid != os.getpgrp():
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def execute_with(client, nb, root: Path, timeout: int, current: dict):
+def execute_with(client, nb, timeout: int, current: dict):
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     try:
-        with open(current["log"], "w") as log:  # the kernel's own messages: shown only if it dies
-            client.execute(env=kernel_env(root), cleanup_kc=True, stderr=log)
+        client.execute(cleanup_kc=False)  # the kernel is killed by the caller: nothing to wait for
     except CellTimeoutError:
         index = current["index"]
         raise ExecutionFailed(
@@ -179,6 +190,8 @@ def execute_with(client, nb, root: Path, timeout: int, current: dict):
             index,
         )
     except DeadKernelError:
+        if not current.get("ready"):  # before any cell: the kernel never came up
+            raise
         index = current["index"]
         raise ExecutionFailed(
             f"the kernel died while running cell {index + 1} (out of memory, os._exit, or a crash in native code?){last_words(current['log'])}\n    cell begins:\n{indented(head(nb.cells[index]))}",
