@@ -487,7 +487,7 @@ def issue14_scenarios(args, setup: dict) -> list[Scenario]:
     for size in LEAK_SIZES:
         leak = Scenario(
             f"leak_{size:g}",
-            f"11. leak guard on a {size:g} MB source's student notebook (guard only, best of 3)",
+            f"11. leak guard on a {size:g} MB built student notebook (guard only, best of 5)",
             f"python bench/leakbench.py DIR {size:g}",
             [sys.executable, str(HERE / "leakbench.py"), str(args.work.resolve() / "leak"), f"{size:g}", str(course)],
             course,
@@ -637,7 +637,12 @@ def verdict(value: float | None, rule: tuple[str, float] | None) -> str:
     missed = value > target if sign == "<=" else value < target
     if not missed:
         return "met"
-    return f"MISSED by {abs(value - target) / target * 100:.0f}% ({ratio_text(value)} vs {sign} {target:.3g})"
+    percent = abs(value - target) / target * 100
+    return (
+        f"MISSED by {percent:.0f}% ({value:.3g} vs {sign} {target:.3g})"
+        if percent >= 1
+        else (f"MISSED by {percent:.1f}% ({value:.4g} vs {sign} {target:.3g})")
+    )
 
 
 def leak_per_mb(results: dict, size: float) -> float | None:

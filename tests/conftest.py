@@ -160,3 +160,13 @@ def write_mini_course(root: Path, names=("alpha", "beta"), extra_yaml: str = "")
 @pytest.fixture
 def mini_course(tmp_path) -> Path:
     return write_mini_course(tmp_path / "mini")
+
+
+@pytest.fixture(scope="session")
+def released_repo(tmp_path_factory) -> Path:
+    """A mini course (alpha, beta) built and released up to week 2: alpha's exercises and solutions, beta's
+    exercises. The student repository to clone, shared by the student-side tests."""
+    root = write_mini_course(tmp_path_factory.mktemp("student") / "course", names=("alpha", "beta"))
+    result = run_doit(root, "release", "week=2", "confirm=1")
+    assert result.returncode == 0, result.output
+    return root / "student-repo"

@@ -22,7 +22,8 @@ def test_verdict_says_met_or_by_how_much_the_target_is_missed():
     assert verdict(0.4, ("<=", 0.5)) == "met"
     assert verdict(0.75, ("<=", 0.5)) == "MISSED by 50% (0.75 vs <= 0.5)"
     assert verdict(12.0, (">=", 10.0)) == "met"
-    assert verdict(8.0, (">=", 10.0)) == "MISSED by 20% (8.00 vs >= 10)"
+    assert verdict(8.0, (">=", 10.0)) == "MISSED by 20% (8 vs >= 10)"
+    assert verdict(0.5004, ("<=", 0.5)) == "MISSED by 0.1% (0.5004 vs <= 0.5)"
     assert verdict(None, ("<=", 1.0)) == "not measured"
     assert verdict(3.0, None) == ""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -43,12 +44,17 @@ def test_usage_problems_are_messages_not_tracebacks(tmp_path, args, fragment):
 
 def test_grade_all_with_feedback(tmp_path):
     root = write_course(tmp_path / "course")
-    write_class(root, ["s01-correct", "s18-broken-json"])
+    write_class(root, ["s01-correct", "s04-stubs", "s18-broken-json"])  # s04: the fresh student notebook, as released
     result = tito(root, "--all", "--feedback", "--workers", "1")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "graded 2 submission(s), 0 already up to date, 0 could not be graded" in result.stdout
+    assert "graded 3 submission(s), 0 already up to date, 0 could not be graded" in result.stdout
+    with sqlite3.connect(root / "grades/gradebook.sqlite") as db:
+        rows = db.execute("SELECT outcome FROM results WHERE student = 's04-stubs' ORDER BY position").fetchall()
+        notes = db.execute("SELECT notes FROM submissions WHERE student = 's04-stubs'").fetchone()[0]
+    assert [r[0] for r in rows] == ["not_attempted", "not_attempted", "not_attempted", "hand"]
+    assert notes == "[]"  # its Run All cell is no cell the student "added"
     assert "s18-broken-json/vec/vec.ipynb: is not valid JSON" in result.stdout
     assert (root / "build/feedback/s01-correct/01_vec.html").is_file()
     assert (root / "grades/gradebook.sqlite").is_file()
     again = tito(root, "vec")
-    assert "graded 0 submission(s), 2 already up to date" in again.stdout and again.returncode == 0
+    assert "graded 0 submission(s), 3 already up to date" in again.stdout and again.returncode == 0

@@ -35,8 +35,11 @@ def test_answers_go_into_the_pristine_notebook(course):
 
 def test_untouched_submission_runs_the_stubs(course):
     root, bundle = course
-    ran, notes = sources(released(root, "vec"), bundle)
+    nb = released(root, "vec")
+    assert nb["cells"][1]["id"] == "tito-run-all"  # the Run All cell is no cell the student added: no note
+    ran, notes = sources(nb, bundle)
     assert "is not implemented yet" in ran["vec-add"] and notes == ()
+    assert {s.what for s in bundle.stubs} == {"add", "scale"} and all(s.message in str(nb) for s in bundle.stubs)
 
 
 @pytest.mark.parametrize(

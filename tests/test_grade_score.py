@@ -7,10 +7,13 @@ import pytest
 from tasks.grade.rehydrate import RunCell
 from tasks.grade.runner import CellRun
 from tasks.grade.score import partial_credit, score_cells, unreadable
+from tasks.variants.stubs import Stub
 
 TEST = RunCell(id="t", grade_id="test-x", kind="test", cell_type="code", source="", points=4.0)
 HAND = RunCell(id="h", grade_id="explain", kind="hand", cell_type="markdown", source="", points=1.0)
 ANSWER = RunCell(id="a", grade_id="x", kind="answer", cell_type="code", source="")
+STUB = "Vec.add (module 01_vec) is not implemented yet: replace this line with your code. See its docstring."
+STUBS = (Stub("Vec.add", STUB, 0, 2),)  # the bundle's: the stubs of the student version
 
 
 @pytest.mark.parametrize(
@@ -38,11 +41,10 @@ def test_partial_credit_follows_nbgrader(value, points):
         (CellRun("t", "ok"), "passed", 4.0, ""),
         (CellRun("t", "ok", value="1"), "passed", 1.0, ""),
         (CellRun("t", "error", "AssertionError", "wrong"), "failed", 0.0, "AssertionError"),
-        (
-            CellRun(
-                "t", "error", "NotImplementedError", "Vec.add (module 01_vec) is not implemented yet: replace this line"
-            ),
-            "not_attempted",
+        (CellRun("t", "error", "NotImplementedError", STUB), "not_attempted", 0.0, "NotImplementedError"),
+        (  # worded as a stub, but not one of this notebook's (an earlier module's, or the student's own)
+            CellRun("t", "error", "NotImplementedError", STUB.replace("Vec.add", "Mat.mul")),
+            "failed",
             0.0,
             "NotImplementedError",
         ),
@@ -52,7 +54,7 @@ def test_partial_credit_follows_nbgrader(value, points):
     ],
 )
 def test_a_test_cell(run, outcome, points, error_type):
-    (result,) = score_cells([ANSWER, TEST], [CellRun("a", "ok"), run])
+    (result,) = score_cells([ANSWER, TEST], [CellRun("a", "ok"), run], STUBS)
     assert (result.outcome, result.points, result.max_points, result.error_type) == (outcome, points, 4.0, error_type)
     assert result.grade_id == "test-x"
 

@@ -59,6 +59,7 @@ def test_step_order():
         t.clear_outputs,
         t.normalize_nbgrader,
         t.lock_test_cells,
+        t.add_run_all_cell,
     )
     assert SOLUTION_STEPS == (t.strip_hide_directives, t.strip_markers, t.clear_outputs, t.normalize_nbgrader)
     assert STEPS["student"] == STUDENT_STEPS
@@ -75,17 +76,18 @@ def test_build_version_never_changes_its_input():
 
 def test_student_version():
     student = build_variant(source_nb(), "student", "02_activations")
-    assert [c.id for c in student.cells] == ["cell-000", "cell-001", "cell-002", "cell-003"]  # the #| hide cell is gone
-    relu = student.cells[2].source
+    # the #| hide cell is gone; the Run All cell comes before the first code cell
+    assert [c.id for c in student.cells] == ["cell-000", "tito-run-all", "cell-001", "cell-002", "cell-003"]
+    relu = student.cells[3].source
     assert relu.split("\n")[-1] == (
         '    raise NotImplementedError("relu (module 02_activations) is not implemented yet: replace this line with '
         'your code. See the TODO in its docstring.")'
     )
     assert "np.maximum" not in relu
-    assert student.cells[3].source == "def test_unit_relu():\n    assert relu(-1) == 0"
+    assert student.cells[4].source == "def test_unit_relu():\n    assert relu(-1) == 0"
     assert "instructor" not in str(student)
     for cell in student.cells:
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and cell.id != "tito-run-all":
             assert cell.outputs == [] and cell.execution_count is None
             assert cell.metadata["nbgrader"]["schema_version"] == 3
             assert not any(marker(line) for line in cell.source.split("\n"))

@@ -180,3 +180,19 @@ def test_a_student_version_failing_only_at_stubs_passes_and_names_them(catalogue
         f"check_student:value: 1 function(s) for students to implement: double ({where(texts, 'value', '    ### BEGIN SOLUTION')})"
         in result.output
     )
+
+
+def test_check_student_runs_with_the_run_all_hook_yet_counts_stubs_as_stops(catalogue):
+    """The student version opens with the Run All cell and its scratch copy holds tito/runall.py, as the student
+    repository does: the kernel's TITO_STRICT alone keeps test-double stopping at its stub (the test above)."""
+    from tasks.course.context import load
+    from tasks.graph.task_execute import execution_layout, prepared
+    from tasks.variants.stubs import RUN_ALL_ID
+
+    root, texts, result = catalogue
+    course, paths = load(root)
+    module = course.module("value")
+    assert {"tito/__init__.py", "tito/runall.py"} <= set(execution_layout(course, paths, module, "student"))
+    assert prepared(paths, module, "student", "python3")[1].cells[1].id == RUN_ALL_ID
+    report = json.loads((root / "build/checks/01_value/student-check.json").read_text())
+    assert report["cells_stopping_at_a_stub"] == ["test-double"]

@@ -8,6 +8,7 @@ import textwrap
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from tasks.variants import transforms as t
+from tasks.variants.stubs import RUN_ALL_ID, RUN_ALL_SOURCE
 
 CTX = t.StepContext(module="01_tensor")
 SOLUTION_META = {"grade": False, "grade_id": "impl", "locked": False, "schema_version": 3, "solution": True}
@@ -578,3 +579,23 @@ def test_a_flagged_markdown_cell_with_regions_keeps_the_text_around_them():
 def test_markdown_not_flagged_and_without_regions_is_left_alone():
     md = new_markdown_cell("### BEGIN with this", metadata={"nbgrader": {**SOLUTION_META, "solution": False}})
     assert t.replace_written_answers(notebook(md), CTX).cells[0].source == "### BEGIN with this"
+
+
+# --- add_run_all_cell --------------------------------------------------------------------------------------
+
+
+def test_a_notebook_with_stubs_opens_with_the_run_all_cell_before_its_first_code_cell():
+    body = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
+    nb = notebook(new_markdown_cell("# Title"), code("import numpy as np"), code(body, **SOLUTION_META))
+    nb = t.add_run_all_cell(t.stub_solutions(nb, CTX), CTX)
+    assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code", "code"]
+    run_all = nb.cells[1]
+    assert (run_all.id, run_all.source, run_all.outputs) == (RUN_ALL_ID, RUN_ALL_SOURCE, [])
+    assert (run_all.metadata["editable"], run_all.metadata["deletable"]) == (False, False)
+    assert "\nexcept ImportError:" in run_all.source  # a notebook opened without the set-up still runs
+    compile(run_all.source, "<run all>", "exec")
+
+
+def test_a_notebook_without_stubs_gets_no_run_all_cell():
+    nb = notebook(new_markdown_cell("# Title"), code("x = 1"))
+    assert [c.source for c in t.add_run_all_cell(nb, CTX).cells] == ["# Title", "x = 1"]

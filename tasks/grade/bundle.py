@@ -7,7 +7,9 @@ its hidden tests), it travels to Dask workers inside each task, so workers need 
   other cell: it runs as the course wrote it), and the text the student received for it;
 - the REFERENCE `tinytorch` exports of the modules it depends on (file bytes), so module N is graded
   against correct earlier modules (or, on request, against the student's own: run.py swaps them);
-- `graded_hash`: what the gradebook key uses for "the module's graded source".
+- `graded_hash`: what the gradebook key uses for "the module's graded source";
+- `stubs`: the stubs of the student version (variants/stubs.py), so a test that stopped at one is "not
+  attempted" (score.py), decided from data, not from the message's wording.
 `make_bundle` is pure (notebooks and strings in, Bundle out); `load_bundle` reads the course.
 """
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ..notebook.nbgrader import nbgrader_meta
 from ..variants.markers import find_regions, has_directive
+from ..variants.stubs import Stub, stubs
 
 KINDS = ("answer", "test", "hand", "fixed")
 
@@ -40,6 +43,7 @@ class Bundle:
     cells: tuple[Cell, ...]
     package: tuple[tuple[str, bytes], ...] = ()  # (path under the scratch dir, bytes): tinytorch/...
     graded_hash: str = field(default="")
+    stubs: tuple[Stub, ...] = ()  # of the student version: what a test that is "not attempted" stopped at
 
     def graded(self) -> list[Cell]:
         return [c for c in self.cells if c.kind in ("test", "hand")]
@@ -88,6 +92,7 @@ def make_bundle(source_nb, student_nb, solution_nb, module: str, label: str, pac
         cells=cells,
         package=tuple(sorted(package.items())),
         graded_hash=graded_hash(cells, package),
+        stubs=tuple(stubs(student_nb)),
     )
 
 

@@ -3,7 +3,7 @@
 `extract_answers` reads a submitted notebook (parsed JSON, whatever its shape) against the module bundle:
 each answer cell is matched by nbgrader grade_id, then by cell id; everything else the student sent is
 ignored, with a note when it was tampered with (a test edited or deleted, a cell type changed, cells
-duplicated, reordered or added). `rehydrate` puts the answers into the pristine instructor notebook: every
+duplicated, reordered or added; the Run All cell every student notebook opens with is not "added"). `rehydrate` puts the answers into the pristine instructor notebook: every
 test cell, hidden test and fixed cell comes from the course source. A deleted answer is graded as the stub
 the student received, i.e. as not attempted.
 """
@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 
 from ..notebook.nbgrader import nbgrader_meta
+from ..variants.stubs import RUN_ALL_ID
 from .bundle import Bundle, Cell
 
 TAKEN = ("answer", "hand")  # cells whose content is the student's
@@ -99,7 +100,9 @@ def extract_answers(submission, bundle: Bundle) -> Answers:
         if cell.kind in TAKEN:
             answers.append((cell.id, submitted[hits[0]]["source"] if hits else None))
     added = sum(
-        1 for i, s in enumerate(submitted) if i not in used and s["cell_type"] == "code" and s["source"].strip()
+        1
+        for i, s in enumerate(submitted)
+        if i not in used and s["cell_type"] == "code" and s["source"].strip() and s["id"] != RUN_ALL_ID
     )
     if added:
         notes.append(

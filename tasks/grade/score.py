@@ -4,8 +4,8 @@
   execute_result), that number is the score when it is above 0 and at most the cell's points (nbgrader's
   partial-credit convention; any other value, or a number <= 0, earns full points; above the points, the
   points: nbgrader refuses such a notebook instead).
-- A test that fails on the stub the student received ("... is not implemented yet") is `not_attempted`;
-  any other error is `failed` with its type and message; a cell the run never finished (timeout, a dead
+- A test that fails on a stub the student received (one of the bundle's stubs: variants/stubs.py) is
+  `not_attempted`; any other error is `failed` with its type and message; a cell the run never finished (timeout, a dead
   process, not run) is `error` with the reason.
 - Written answers (and graded answer cells) are `hand`: 0 points until a hand score is merged.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..variants.transforms import STUB_SIGNATURE
+from ..variants.stubs import Stub, stub_matching
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,7 @@ def partial_credit(value: str | None, max_points: float) -> float:
     return min(grade, max_points) if grade > 0 else max_points
 
 
-def is_stub_error(ename: str, evalue: str) -> bool:
-    return ename == "NotImplementedError" and STUB_SIGNATURE in evalue
-
-
-def score_test(cell, position: int, run) -> CellResult:
+def score_test(cell, position: int, run, stubs: tuple[Stub, ...] = ()) -> CellResult:
     """One graded test cell, from its CellRun (runner.py)."""
     base = dict(grade_id=cell.grade_id or cell.id, position=position, max_points=cell.points)
     if run is None:
@@ -55,7 +51,7 @@ def score_test(cell, position: int, run) -> CellResult:
         message = f"partial credit: {points:g} of {cell.points:g}" if points < cell.points else ""
         return CellResult(**base, points=points, outcome="passed", message=message)
     if run.status == "error":
-        outcome = "not_attempted" if is_stub_error(run.ename, run.evalue) else "failed"
+        outcome = "not_attempted" if stub_matching(stubs, run.ename, run.evalue) else "failed"
         return CellResult(**base, points=0.0, outcome=outcome, message=run.evalue, error_type=run.ename)
     return CellResult(**base, points=0.0, outcome="error", message=run.evalue, error_type=run.ename)
 
@@ -71,11 +67,14 @@ def score_hand(cell, position: int) -> CellResult:
     )
 
 
-def score_cells(cells, runs) -> list[CellResult]:
-    """Every graded cell of the rehydrated notebook (`cells`: RunCells in order), scored from `runs`."""
+def score_cells(cells, runs, stubs: tuple[Stub, ...] = ()) -> list[CellResult]:
+    """Every graded cell of the rehydrated notebook (`cells`: RunCells in order), scored from `runs`;
+    `stubs`: the student version's (Bundle.stubs)."""
     by_id = {run.id: run for run in runs}
     graded = [c for c in cells if c.kind in ("test", "hand")]
-    return [score_hand(c, i) if c.kind == "hand" else score_test(c, i, by_id.get(c.id)) for i, c in enumerate(graded)]
+    return [
+        score_hand(c, i) if c.kind == "hand" else score_test(c, i, by_id.get(c.id), stubs) for i, c in enumerate(graded)
+    ]
 
 
 def unreadable(cells, problem: str) -> list[CellResult]:

@@ -99,7 +99,7 @@ def grade_submission(submission: Submission, bundle: Bundle, limits: Limits = Li
         **base,
         status="graded",
         message=stopped,
-        cells=tuple(score_cells(cells, runs)),
+        cells=tuple(score_cells(cells, runs, bundle.stubs)),
         notes=notes,
         seconds=round(time.monotonic() - started, 3),
         answer_errors=errors,

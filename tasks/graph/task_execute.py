@@ -25,6 +25,8 @@ from .task_export import export_targets
 from ..kernel.scratch import scratch_tree
 from ..course.datafiles import refuse_unshippable
 from ..package.exports import package_inits
+from ..release.course_files import run_all_hook
+from .engine import PACKAGE_DIR
 from ..variants.stubs import stub_failure, stubs
 
 
@@ -63,16 +65,18 @@ def execution_layout(course, paths, module, version: str) -> dict[str, object]:
     modules this one builds on) and, in modules/NN_name/, the student version's files and shipped `data:`
     files (student), or every file of the instructor's folder (solution)."""
     workdir = paths.repo_module_dir(module)
+    hook = {}
     if version == "student":
         refuse_unshippable(paths, module)
         folder_files = paths.data_files(module) + [p for p in paths.variant_files(module, "student") if p.exists()]
+        hook = run_all_hook()  # the Run All cell imports it; TITO_STRICT keeps it from softening anything here
     else:
         folder_files = paths.folder_files(module)
     folder = paths.root / module.folder
     files = {
         f"{workdir}/{p.relative_to(folder).as_posix() if folder in p.parents else p.name}": p for p in folder_files
     }
-    return package_files(course, paths, module) | files
+    return package_files(course, paths, module) | hook | files
 
 
 def package_files(course, paths, module) -> dict[str, object]:
@@ -251,6 +255,8 @@ def execution_inputs(course, paths, module, version: str, exported: dict[str, st
     file_dep += [
         paths.rel(p) for p in (paths.data_files(module) if version == "student" else paths.folder_files(module))
     ]
+    if version == "student":
+        file_dep += [p.relative_to(PACKAGE_DIR.parent).as_posix() for p in run_all_hook().values()]
     return file_dep + engine_files(__name__), task_dep
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..base.errors import CourseError
 from .pool import kill_group, prestart
+from ..variants.stubs import STRICT_ENV
 
 OUTPUT_LIMIT = 100_000  # characters kept per text output (stream, value, error) in the executed notebook
 BINARY_LIMIT = 2_000_000  # characters of an image or other binary output (base64) kept
@@ -53,6 +54,7 @@ def kernel_env(root: Path) -> dict:
     env["PYTHONPATH"] = os.pathsep.join(p for p in [str(root), env.get("PYTHONPATH", "")] if p)
     env.setdefault("MPLBACKEND", "Agg")
     env["PYTHONHASHSEED"] = "0"
+    env[STRICT_ENV] = "1"  # the student notebook's Run All cell softens no stub error here (tito/runall.py)
     return env
 
 

@@ -81,6 +81,11 @@ def tito_package() -> dict[str, bytes]:
     }
 
 
+def run_all_hook() -> dict[str, Path]:
+    """The student repository's files the Run All cell of a student notebook imports (variants/stubs.py)."""
+    return {name: RESOURCES / name for name in ("tito/__init__.py", "tito/runall.py")}
+
+
 # the generated files that carry course text (names, schedule, package_init code); the others are the engine's
 # own student tools (tito/, tools/export.py, pyproject, .gitignore, requirements), the same for every course
 COURSE_CONTENT = ("README.md", SCHEDULE, "tinytorch/__init__.py")

@@ -17,6 +17,7 @@ STUDENT_STEPS = (
     t.clear_outputs,
     t.normalize_nbgrader,
     t.lock_test_cells,
+    t.add_run_all_cell,
 )
 SOLUTION_STEPS = (
     t.strip_hide_directives,

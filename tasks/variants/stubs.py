@@ -3,7 +3,11 @@ each stub (never parsed back from the text).
 
 `stubs(nb)` lists them for a built student notebook; `stub_failure(nb, ename, evalue)` tells a failure that
 stopped at a stub ("not attempted") from any other failure ("wrong answer" or broken code): grading and
-check_student both decide with it.
+check_student both decide with it (`stub_matching` for a list of stubs kept without their notebook).
+
+A student notebook with stubs opens with the Run All cell (RUN_ALL_SOURCE): it imports the student repository's
+`tito/runall.py`, which lets Jupyter's "Run All" go on past a cell stopped by a stub (one line instead of a
+traceback) unless TITO_STRICT is set, as every tool that counts tests sets it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,16 @@ from .meta import private
 
 STUBS_KEY = "stubs"
 STUB_ERROR = "NotImplementedError"
+STRICT_ENV = "TITO_STRICT"  # set in every kernel that counts tests: tito/runall.py then softens nothing
+RUN_ALL_ID = "tito-run-all"  # the Run All cell's id (the only built cell not made from a source cell)
+RUN_ALL_SOURCE = """\
+# Lets "Run All" go on past the exercises you have not written yet: a test that reaches one prints
+# "not implemented yet: ..." instead of stopping the notebook. It still counts as not passed
+# (tito module complete, grading). How it works: tito/runall.py in your repository.
+try:
+    import tito.runall
+except ImportError:  # not set up yet (python3 -m tito setup): Run All stops at the first exercise
+    pass"""
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,11 @@ def stubs(nb) -> list[Stub]:
 def stub_failure(nb, ename: str, evalue: str) -> Stub | None:
     """The stub an error (`ename: evalue`, as the kernel reports it) stopped at, or None when it is any other
     error: a student who has not attempted that exercise, as opposed to a wrong answer or broken code."""
+    return stub_matching(stubs(nb), ename, evalue)
+
+
+def stub_matching(known: list[Stub], ename: str, evalue: str) -> Stub | None:
+    """The stub of `known` that an error (`ename: evalue`) stopped at, or None."""
     if ename != STUB_ERROR:
         return None
-    return next((stub for stub in stubs(nb) if stub.message == evalue), None)
+    return next((stub for stub in known if stub.message == evalue), None)

@@ -9,6 +9,15 @@ multiplication and a reduction.
 $$y = xW + b$$
 """
 
+# %%
+# Lets "Run All" go on past the exercises you have not written yet: a test that reaches one prints
+# "not implemented yet: ..." instead of stopping the notebook. It still counts as not passed
+# (tito module complete, grading). How it works: tito/runall.py in your repository.
+try:
+    import tito.runall
+except ImportError:  # not set up yet (python3 -m tito setup): Run All stops at the first exercise
+    pass
+
 # %% nbgrader={"grade": false, "grade_id": "tensor-imports", "locked": false, "schema_version": 3, "solution": false}
 #| default_exp core.tensor
 #| export

@@ -1,8 +1,9 @@
 """Run a module's cells in a real Jupyter kernel and say, test by test, what passed.
 
 A test cell passes when it runs without error; it is "not implemented yet" when it reaches one of the
-course's stubs (a NotImplementedError saying "... is not implemented yet", or the one line a test prints
-when it meets a stub in Jupyter); anything else is a failure, with its message.
+course's stubs (a NotImplementedError saying "... is not implemented yet"); anything else is a failure, with
+its message. The kernel runs with TITO_STRICT=1, so the notebook's Run All cell (tito/runall.py) leaves
+every stub error an error here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 from .repo import Cell, Stop
 
 STUB_SIGNATURE = "is not implemented yet"
-PRINTED_STUB = re.compile(r"^not implemented yet: (?P<what>[^,\n]+)", re.M)
 TEST_NAME = re.compile(r"^def (test_\w+)", re.M)
 
 
@@ -63,14 +63,12 @@ def judge(cell: Cell, error: dict | None, stdout: str) -> Result:
         return Result(name, "not implemented", stub_function(error["evalue"]))
     if error:
         return Result(name, "failed", f"{error.get('ename')}: {error.get('evalue')}".strip())
-    printed = PRINTED_STUB.search(stdout)
-    if printed:
-        return Result(name, "not implemented", printed["what"].strip())
     return Result(name, "passed")
 
 
 def start_kernel(root: Path, folder: Path):
-    """A python3 kernel of this Python, running in the module folder, importing your tinytorch from `root`."""
+    """A python3 kernel of this Python, running in the module folder, importing your tinytorch from `root`,
+    strict about stubs."""
     try:
         from jupyter_client.manager import start_new_kernel
     except ImportError:
@@ -78,6 +76,7 @@ def start_kernel(root: Path, folder: Path):
             "running the tests needs Jupyter, which is not installed here; set up first: python3 -m tito setup"
         ) from None
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    env["TITO_STRICT"] = "1"  # tito/runall.py softens nothing: a stub error stays an error
     return start_new_kernel(kernel_name="python3", cwd=str(folder), env=env)
 
 
