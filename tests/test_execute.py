@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
@@ -56,3 +59,13 @@ def test_every_output_type_is_capped():
     assert (
         len(outputs[2]["evalue"]) < OUTPUT_LIMIT + 200 and sum(map(len, outputs[2]["traceback"])) < OUTPUT_LIMIT + 200
     )
+
+
+def test_nbclient_is_imported_without_building_the_iri_grammar_and_that_module_still_imports_later():
+    code = (
+        "import sys\nfrom tasks.kernel.execute import nbclient_class\nnbclient_class()\n"
+        "print('rfc3987_syntax' in sys.modules, 'jsonschema' in sys.modules)\nimport rfc3987_syntax\nprint('imports')"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "True", "imports"], done.stderr
