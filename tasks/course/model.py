@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import cached_property
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -104,18 +105,35 @@ class Course:
     package_init: str | None = None  # a file whose code becomes tinytorch/__init__.py (course and students)
 
     def module(self, name: str) -> Module:
-        for module in self.modules:
-            if module.name == name:
-                return module
-        raise UnknownModule(name, [m.name for m in self.modules])
+        found = self._by_name.get(name)
+        if found is None:
+            raise UnknownModule(name, [m.name for m in self.modules])
+        return found
 
     def dependencies(self, module: Module) -> list[Module]:
         """Every module `module` depends on, directly or through others, in course order."""
-        wanted: set[str] = set()
-        stack = list(module.depends_on)
-        while stack:
-            name = stack.pop()
-            if name not in wanted:
-                wanted.add(name)
-                stack.extend(self.module(name).depends_on)
-        return [m for m in self.modules if m.name in wanted]
+        return list(self._closure[module.name])
+
+    @cached_property
+    def _by_name(self) -> dict[str, Module]:
+        return {m.name: m for m in self.modules}
+
+    @cached_property
+    def _closure(self) -> dict[str, tuple[Module, ...]]:
+        """Each module's transitive dependencies, computed once: task creators ask for every module on
+        every `doit` start, and a chain of 100 modules made that quadratic in lookups."""
+        order = {m.name: i for i, m in enumerate(self.modules)}
+        closure: dict[str, set[str]] = {}
+
+        def names(name: str) -> set[str]:
+            if name not in closure:
+                closure[name] = set()  # a cycle (refused by the checks) cannot recurse for ever
+                found = set()
+                for dep in self.module(name).depends_on:
+                    found |= {dep} | names(dep)
+                closure[name] = found
+            return closure[name]
+
+        return {
+            m.name: tuple(self._by_name[n] for n in sorted(names(m.name), key=order.__getitem__)) for m in self.modules
+        }
