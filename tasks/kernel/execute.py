@@ -190,20 +190,12 @@ def run_in(taken, nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow
 
 
 def nbclient_class() -> type:
-    """nbclient's NotebookClient, imported without jsonschema's optional IRI format check: nbclient imports
-    nbformat, which imports jsonschema, which imports `rfc3987_syntax` when installed (a jupyter_events
-    dependency) and builds its grammar at import: 2.5 s of CPU in every process that runs a notebook, for a
-    format check nothing here uses. Only that import is skipped; later ones (elsewhere) work as usual."""
-    import sys
+    """nbclient's NotebookClient, imported without jsonschema's IRI grammar (notebook/lightimport.py)."""
+    from ..notebook.lightimport import light_jsonschema
 
-    blocked = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
-    if blocked:
-        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError, which jsonschema expects
-    try:
-        from nbclient import NotebookClient
-    finally:
-        if blocked:
-            del sys.modules["rfc3987_syntax"]
+    light_jsonschema()
+    from nbclient import NotebookClient
+
     return NotebookClient
 
 

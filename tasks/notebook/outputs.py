@@ -41,6 +41,9 @@ def merged(solution_nb, record: dict):
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     if len(code) != len(record["cells"]):
         raise ValueError("recorded outputs do not match the notebook's code cells")
+    from .lightimport import light_jsonschema
+
+    light_jsonschema()
     import nbformat
 
     for cell, recorded in zip(code, record["cells"]):

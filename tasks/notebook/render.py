@@ -75,6 +75,9 @@ def ascii_bytes(value):
 
 def render_py(nb) -> str:
     """jupytext percent format, no header, nbgrader metadata on the `# %%` lines."""
+    from .lightimport import light_jsonschema
+
+    light_jsonschema()
     import jupytext
     import nbformat
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from .lightimport import light_jsonschema
 from ..base.errors import CourseError, Location
 from .nbnode import clone, new_cell, new_notebook
 from .percent import CANDIDATE_RE as HEADER_RE, reads_cells  # jupytext's cell-start lines; not `# %%time`
@@ -127,6 +128,7 @@ def reads_percent_with_jupytext(text: str, file: str):
     builds it (half of its parse time); nbformat's check is not switched off for that: patching the
     library would change it for every thread of the process.
     """
+    light_jsonschema()
     import jupytext
     import nbformat
 
@@ -141,6 +143,7 @@ def reads_percent_with_jupytext(text: str, file: str):
 def reads_ipynb(text: str, file: str):
     import json
 
+    light_jsonschema()
     import nbformat
 
     try:
