@@ -39,6 +39,15 @@ def wait_for_port(port: int) -> None:
     pytest.fail("the dask scheduler did not start listening")
 
 
+def wait_for_workers(client, count: int) -> None:
+    """Both workers registered (a loaded machine may take a while to start them)."""
+    for _ in range(1800):
+        if worker_count(client) == count:
+            return
+        time.sleep(0.1)
+    assert worker_count(client) == count
+
+
 @pytest.fixture
 def external_cluster(cluster_processes):
     yield cluster_processes[0]
@@ -90,11 +99,7 @@ def test_grading_on_an_existing_cluster_of_two_workers(tmp_path, external_cluste
     expected = write_class(root, ["s01-correct", "s04-stubs", "s06-partial", "s17-syntax-error"])
     course = load_course(root)
     with open_client(external_cluster, None) as client:
-        for _ in range(1800):
-            if worker_count(client) == 2:
-                break
-            time.sleep(0.1)
-        assert worker_count(client) == 2
+        wait_for_workers(client, 2)
         outcome = grade(course, Paths(course), ["vec"], client=client)
         hosts = client.run(lambda: sys.path[:3])
     assert len(outcome.graded) == 4 and not outcome.failed
@@ -151,10 +156,7 @@ def test_a_worker_killed_mid_grading_loses_nothing(tmp_path, cluster_processes):
     expected = write_class(root, ["s15-infinite-loop", "s01-correct", "s04-stubs", "s06-partial", "s07-wrong-add"])
     course = load_course(root)
     with open_client(address, None) as client:
-        for _ in range(1800):
-            if worker_count(client) == 2:
-                break
-            time.sleep(0.1)
+        wait_for_workers(client, 2)
         done = {}
         thread = threading.Thread(
             target=lambda: done.update(outcome=grade(course, Paths(course), ["vec"], client=client)), daemon=True
