@@ -69,6 +69,7 @@ def test_complete_reports_stubs_then_passes_once_implemented(clone):
     assert first.returncode == 1, first.stdout + first.stderr
     assert "not implemented  test_unit_double: double" in first.stdout
     assert "0 of 1 tests pass; next: implement double" in first.stdout
+    assert "IPKernelApp" not in first.stderr  # local sockets: no "running over TCP without encryption" warning
     exported = clone / "tinytorch/core/alpha.py"
     assert exported.read_text().startswith(
         "# DO NOT EDIT: generated from modules/01_alpha/alpha.ipynb by `tito module complete 01`"

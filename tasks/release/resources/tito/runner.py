@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,14 +72,26 @@ def start_kernel(root: Path, folder: Path):
     """A python3 kernel of this Python, running in the module folder, importing your tinytorch from `root`,
     strict about stubs."""
     try:
-        from jupyter_client.manager import start_new_kernel
+        from jupyter_client.manager import KernelManager
     except ImportError:
         raise Stop(
             "running the tests needs Jupyter, which is not installed here; set up first: python3 -m tito setup"
         ) from None
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     env["TITO_STRICT"] = "1"  # tito/runall.py softens nothing: a stub error stays an error
-    return start_new_kernel(kernel_name="python3", cwd=str(folder), env=env)
+    sockets = tempfile.mkdtemp(prefix="tito-kernel-")  # local sockets: no TCP port, no "without encryption" warning
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+    manager.start_kernel(cwd=str(folder), env=env)
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+    except RuntimeError:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
+        raise Stop("the Jupyter kernel did not start; run `tito system health` to see what is missing") from None
+    return manager, client, sockets
 
 
 def execute(client, code: str, timeout: float) -> tuple[dict | None, str]:
@@ -107,7 +121,7 @@ def execute(client, code: str, timeout: float) -> tuple[dict | None, str]:
 
 def run_tests(root: Path, folder: Path, cells: list[Cell], timeout: float = 120, say=print) -> Run:
     """Execute every code cell in order in a fresh kernel; judge the test cells."""
-    manager, client = start_kernel(root, folder)
+    manager, client, sockets = start_kernel(root, folder)
     run = Run()
     try:
         for number, cell in enumerate(cells, 1):
@@ -125,4 +139,5 @@ def run_tests(root: Path, folder: Path, cells: list[Cell], timeout: float = 120,
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
     return run
