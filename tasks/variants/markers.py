@@ -12,6 +12,7 @@ import re
 import tokenize
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 MARKER_RE = re.compile(r"^(?P<indent>[ \t]*)#+[ \t]*(?P<edge>BEGIN|END) (?P<kind>SOLUTION|HIDDEN TESTS)[ \t]*$")
 NEAR_MARKER_RE = re.compile(r"^[ \t]*#+[ \t]*(?P<edge>begin|end)[ \t]+(?P<rest>\S.*?)[ \t#]*$", re.IGNORECASE)
@@ -78,7 +79,16 @@ def near_miss(line: str) -> str | None:
 
 
 def find_regions(lines: list[str], code: bool = True) -> list[Region]:
-    """The regions of a cell's lines (`code`: False for markdown, where no line is inside a string literal)."""
+    """The regions of a cell's lines (`code`: False for markdown, where no line is inside a string literal).
+
+    Lint, the transforms and the leak guard each ask for the same cells' regions (hundreds of calls per
+    module), and telling a marker from a line inside a string literal tokenizes the cell: the answer is
+    computed once per cell text (a MarkerError is raised again each time, never cached)."""
+    return list(regions_of(tuple(lines), code))
+
+
+@lru_cache(maxsize=4096)
+def regions_of(lines: tuple[str, ...], code: bool) -> tuple[Region, ...]:
     regions, open_at, literal = [], None, None if code else frozenset()
     for index, line in enumerate(lines):
         found = marker(line)
@@ -116,7 +126,7 @@ def find_regions(lines: list[str], code: bool = True) -> list[Region]:
             open_at[0],
             f"'### BEGIN {upper(open_at[1])}' is never closed in this cell; add '### END {upper(open_at[1])}' (regions cannot span cells)",
         )
-    return regions
+    return tuple(regions)
 
 
 def near_miss_message(line: str, meant: str) -> str:
