@@ -21,6 +21,7 @@ from tasks.grade.cluster import code_zip, open_client, worker_count
 from tasks.grade.run import grade
 
 from gradeclass import write_class, write_course
+from procfs import children_of, parent_of, running
 
 
 def free_port() -> int:
@@ -126,26 +127,6 @@ def test_an_unreachable_scheduler_is_a_clear_error():
             pass
 
 
-def stat(pid: int) -> list[str]:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return ["gone", "0"]
-
-
-def parent_of(pid: int) -> int:
-    return int(stat(pid)[1])
-
-
-def running(pid: int) -> bool:
-    return stat(pid)[0] not in ("gone", "Z")
-
-
-def all_pids() -> list[int]:
-    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
-
-
 def test_a_worker_killed_mid_grading_loses_nothing(tmp_path, cluster_processes):
     """SIGKILL a worker (and its nanny) while it grades a submission: Dask gives that submission to the other
     worker, every score is right, and the killed worker's submission process does not run on."""
@@ -173,7 +154,7 @@ def test_a_worker_killed_mid_grading_loses_nothing(tmp_path, cluster_processes):
         nanny = next(p for p in procs[1:] if p.pid == parent_of(victim))
         submission = []
         for _ in range(600):  # the forked process running the submission, in its own session
-            submission = [pid for pid in all_pids() if parent_of(pid) == victim]
+            submission = children_of(victim)
             if submission:
                 break
             time.sleep(0.05)

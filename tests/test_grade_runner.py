@@ -9,6 +9,8 @@ import pytest
 from tasks.grade.rehydrate import RunCell
 from tasks.grade.runner import run_cells
 
+from procfs import children_of, running
+
 
 def cells(*sources):
     return [
@@ -128,28 +130,6 @@ run_cells([RunCell(id="c", grade_id="g", kind="fixed", cell_type="code", source=
 """
 
 
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_a_submission_dies_with_its_grading_worker():
     """SIGKILL of the worker (Dask losing a worker, the OOM killer) kills the submission it was running:
     a student's infinite loop in its own session must not run on, orphaned, for ever."""
@@ -159,23 +139,23 @@ def test_a_submission_dies_with_its_grading_worker():
     from pathlib import Path
 
     root = str(Path(__file__).resolve().parents[1])
-    worker, running = subprocess.Popen([sys.executable, "-c", WORKER.format(root=root)]), []
+    worker, submission = subprocess.Popen([sys.executable, "-c", WORKER.format(root=root)]), []
     try:
         for _ in range(600):
-            running = children_of(worker.pid)
-            if running:
+            submission = children_of(worker.pid)
+            if submission:
                 break
             time.sleep(0.1)
-        assert running, "the submission never started"
+        assert submission, "the submission never started"
         worker.kill()
         worker.wait()
         for _ in range(600):
-            if not alive(running[0]):
+            if not running(submission[0]):
                 break
             time.sleep(0.1)
-        assert not alive(running[0]), "the submission outlived its worker"
+        assert not running(submission[0]), "the submission outlived its worker"
     finally:
         worker.kill()
-        for pid in running:
-            if alive(pid):
+        for pid in submission:
+            if running(pid):
                 os.kill(pid, 9)
