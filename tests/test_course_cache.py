@@ -27,15 +27,15 @@ def test_the_first_load_writes_the_cache_and_gives_what_load_course_gives(course
     assert load_course_cached(course_root) == course
 
 
-def test_a_cached_load_does_not_import_yaml(course_root):
+def test_a_cached_load_imports_neither_yaml_nor_the_yaml_reader(course_root):
     load_course_cached(course_root)
     code = (
         "import sys\nfrom tasks.course.cache import load_course_cached\n"
         f"course = load_course_cached({str(course_root)!r})\n"
-        "print(course.name, [m.name for m in course.modules], 'yaml' in sys.modules)"
+        "print(course.name, [m.name for m in course.modules], 'yaml' in sys.modules, 'tasks.course.config' in sys.modules)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(course_root))
-    assert proc.stdout.split() == ["Mini", "['alpha',", "'beta']", "False"], proc.stderr
+    assert proc.stdout.split() == ["Mini", "['alpha',", "'beta']", "False", "False"], proc.stderr
 
 
 def test_an_edited_course_yaml_is_read_again(course_root):

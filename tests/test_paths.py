@@ -187,8 +187,10 @@ def test_module_folders_not_in_course_yaml_are_found(tmp_path):
     root = write_mini_course(tmp_path / "mini")
     (root / "modules/09_spatial").mkdir()
     (root / "modules/__pycache__").mkdir()
+    (root / "modules/05_alias").symlink_to(root / "modules/01_alpha")  # a listed folder under another name
+    (root / "modules/06_link").symlink_to(root / "modules/09_spatial")
     course, paths = load(str(root))
-    assert [paths.rel(p) for p in paths.unlisted_module_folders()] == ["modules/09_spatial"]
+    assert [paths.rel(p) for p in paths.unlisted_module_folders()] == ["modules/06_link", "modules/09_spatial"]
 
 
 def test_paths_are_immutable(tmp_path):

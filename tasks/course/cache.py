@@ -15,13 +15,17 @@ import pickle
 import sys
 from pathlib import Path
 
-from . import checks, config, model, release_settings
-from .config import COURSE_FILE, Course, load_course
+from . import checks
+from .model import COURSE_FILE, Course
 from ..base.errors import CourseError
 from ..base.fsutil import write_atomic
 from .paths import course_cache_file
 
-READERS = (config, model, checks, release_settings)  # their code decides what a course.yaml becomes
+# The files whose code decides what a course.yaml becomes. config.py (the YAML reader and its schema) is
+# imported only when course.yaml is parsed: a start with a valid cache never runs it.
+READERS = tuple(
+    Path(__file__).with_name(name) for name in ("config.py", "model.py", "checks.py", "release_settings.py")
+)
 
 
 def load_course_cached(root: Path) -> Course:
@@ -29,6 +33,8 @@ def load_course_cached(root: Path) -> Course:
     key = cache_key(root)
     course = read_cache(course_cache_file(root), key) if key else None
     if course is None or checks.file_system_changed(course):
+        from .config import load_course
+
         course = load_course(root)
         if key:
             write_cache(course_cache_file(root), key, course)
@@ -39,7 +45,7 @@ def cache_key(root: Path) -> str | None:
     try:
         digest = hashlib.sha256((root / COURSE_FILE).read_bytes())
         for reader in READERS:
-            digest.update(Path(reader.__file__).read_bytes())
+            digest.update(reader.read_bytes())
     except OSError:
         return None  # load_course says what is wrong with course.yaml
     digest.update(f"{root}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}".encode())

@@ -174,9 +174,10 @@ def check_paths(root: Path, module: Module, keys: dict, where: str, fail) -> Non
 
 def path_problems(root: Path, module: Module) -> list[tuple[str, str]]:
     """(key, problem) for a module's folder and source: they must stay in the repository and exist."""
-    if not inside(root, module.folder):
+    folder = None if Path(module.folder).is_absolute() else (root / module.folder).resolve()  # once: every start
+    if folder is None or not (folder == root or root in folder.parents):  # inside(root, module.folder)
         return [("folder", f"'{module.folder}' leaves the repository; use a relative path such as 'modules/01_tensor'")]
-    if (root / module.folder).resolve() == root.resolve():
+    if folder == root.resolve():
         return [
             (
                 "folder",

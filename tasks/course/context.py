@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from .config import COURSE_FILE, Course
+from .model import COURSE_FILE, Course
 from .cache import load_course_cached
 from .paths import Paths
 

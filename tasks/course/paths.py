@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 
 from ..base.errors import CourseError
 from .checks import repo_folder_problem
-from .config import Course, Module
+from .model import Course, Module
 from .datafiles import is_leftover, ships, file_problem
 
 BUILD_DIR = "build"
@@ -75,15 +75,19 @@ class Paths:
 
     # sources
     def unlisted_module_folders(self) -> list[Path]:
-        """Folders under modules/ that course.yaml does not list (they are not built)."""
-        listed = {(self.root / m.folder).resolve() for m in self.course.modules}
+        """Folders under modules/ that course.yaml does not list (they are not built). Runs on every `doit`
+        start: a folder course.yaml names as it is found is listed without resolving it (links are compared
+        resolved)."""
         folder = self.root / "modules"
-        found = (
-            sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-            if folder.is_dir()
-            else []
-        )
-        return [p for p in found if p.resolve() not in listed]
+        try:
+            with os.scandir(folder) as entries:
+                found = sorted(Path(e.path) for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
+        except OSError:
+            return []
+        named = {os.path.normpath(self.root / m.folder) for m in self.course.modules}
+        unnamed = [p for p in found if os.path.normpath(p) not in named]
+        listed = {(self.root / m.folder).resolve() for m in self.course.modules} if unnamed else set()
+        return [p for p in unnamed if p.resolve() not in listed]
 
     def source(self, module: Module) -> Path:
         return self.root / module.folder / module.source

@@ -120,26 +120,59 @@ def interrupted(signum, frame):
 
 
 def take_lock(lock_file: Path) -> None:
-    """One doit run at a time per course; a second one waits, saying who holds the lock (filelock: the
-    same on Unix and Windows)."""
+    """One doit run at a time per course; a second one waits, saying who holds the lock. POSIX: `flock` on
+    the lock file, directly (filelock's import cost ~35 ms of every no-op); elsewhere filelock. Both are the
+    same `flock`, so `tito info` and filelock users see one lock."""
+    lock = _flock(lock_file) if os.name == "posix" else None
+    if lock is None:
+        lock = _filelock(lock_file)
+    try:
+        lock_file.write_text(f"pid {os.getpid()}")
+    except OSError:
+        pass  # where the lock file cannot be written while locked (Windows), the message just says less
+    _lock_handle.append(lock)
+
+
+def _waiting(lock_file: Path) -> None:
+    print(
+        f"coursebuild: another doit run ({lock_holder(lock_file)}) is building this course; waiting for it to finish "
+        f"(Ctrl-C to stop; remove {lock_file.name} only if no doit is running)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _flock(lock_file: Path):
+    """The open lock file, flock'ed (held until the process and its forked workers exit), or None where the
+    file system has no flock (filelock then takes over, with its fallback)."""
+    import fcntl
+
+    try:
+        handle = open(lock_file, "a+")
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            _waiting(lock_file)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def _filelock(lock_file: Path):
     from filelock import FileLock, Timeout
 
     lock = FileLock(str(lock_file))
     try:
         lock.acquire(blocking=False)
     except Timeout:
-        print(
-            f"coursebuild: another doit run ({lock_holder(lock_file)}) is building this course; waiting for it to finish "
-            f"(Ctrl-C to stop; remove {lock_file.name} only if no doit is running)",
-            file=sys.stderr,
-            flush=True,
-        )
+        _waiting(lock_file)
         lock.acquire()
-    try:
-        lock_file.write_text(f"pid {os.getpid()}")
-    except OSError:
-        pass  # where the lock file cannot be written while locked (Windows), the message just says less
-    _lock_handle.append(lock)
+    return lock
 
 
 def lock_holder(lock_file: Path) -> str:

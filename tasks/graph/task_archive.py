@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from ..package.archive import archive_bytes
 from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
 from ..course.datafiles import shipped_data
 from ..base.fsutil import write_atomic
-from ..notebook.source import read_source
-from ..variants.leakguard import guard
 from ..variants.registry import VARIANTS
 
 ARCHIVED = VARIANTS["student"]
@@ -24,6 +21,10 @@ def archive_entries(paths, module) -> dict[str, bytes]:
 
 @reports_user_errors
 def archive_action(root: str, name: str) -> None:
+    from ..notebook.source import read_source  # the action's imports are lazy: every `doit` start imports this file
+    from ..package.archive import archive_bytes
+    from ..variants.leakguard import guard
+
     course, paths = load(root)
     module = course.module(name)
     data = archive_bytes(archive_entries(paths, module), course.archive)

@@ -8,29 +8,30 @@ import copy
 import json
 import re
 
-from ..notebook.nbgrader import is_graded_test, nbgrader_meta
+from typing import TYPE_CHECKING
+
 from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
 from ..base.errors import CourseError, Finding
-from ..kernel.execute import ExecutionFailed, failures, run
-from ..kernel.report import cell_place, explained
-from ..notebook.outputs import code_cell_labels, merged, record_text, recorded_outputs
 from ..base.fsutil import write_atomic
-from ..variants.pipeline import build_variant, code_digest
-from ..notebook.render import kernel_metadata, render_ipynb
-from ..notebook.source import cell_index, read_source
-from ..variants.origins import origin_line
 from .task_export import export_targets
-from ..kernel.scratch import scratch_tree
 from ..course.datafiles import refuse_unshippable
 from ..package.exports import package_inits
 from ..release.course_files import run_all_hook
 from .engine import PACKAGE_DIR
-from ..variants.stubs import stub_failure, stubs
+
+# What only the actions use is imported inside them (kernels, the pipeline, notebooks): every `doit` start
+# imports this file, and a no-op runs no action.
+if TYPE_CHECKING:
+    from ..kernel.execute import ExecutionFailed
 
 
 def prepared(paths, module, version: str, kernel: str):
+    from ..notebook.render import kernel_metadata
+    from ..notebook.source import read_source
+    from ..variants.pipeline import build_variant
+
     path = paths.source(module)
     source = read_source(path, paths.rel(path))
     nb = build_variant(source.nb, version, module.slug)
@@ -40,6 +41,8 @@ def prepared(paths, module, version: str, kernel: str):
 
 def stopped(source, failure: ExecutionFailed) -> tuple[object, str]:
     """(where in the module source, what happened) for a run that stopped: an error, a timeout, a dead kernel."""
+    from ..kernel.report import cell_place, explained
+
     if failure.failure is not None:
         return explained(source, failure.nb, failure.failure)
     index = failure.cell if failure.cell is not None else 0
@@ -48,6 +51,9 @@ def stopped(source, failure: ExecutionFailed) -> tuple[object, str]:
 
 def execute(course, paths, module, nb, version: str, allow_errors: bool):
     """Run `nb` in a scratch copy laid out as the student repository (never in the module's own folder)."""
+    from ..kernel.execute import run
+    from ..kernel.scratch import scratch_tree
+
     with scratch_tree(paths.scratch(module, version), execution_layout(course, paths, module, version)) as top:
         (top / paths.repo_module_dir(module)).mkdir(parents=True, exist_ok=True)
         return run(
@@ -91,6 +97,11 @@ def package_files(course, paths, module) -> dict[str, object]:
 
 @reports_user_errors
 def validate_action(root: str, name: str) -> None:
+    from ..kernel.execute import ExecutionFailed
+    from ..notebook.outputs import merged, record_text, recorded_outputs
+    from ..notebook.render import render_ipynb
+    from ..variants.pipeline import code_digest
+
     course, paths = load(root)
     module = course.module(name)
     source, nb = prepared(paths, module, "solution", course.execution.kernel)
@@ -141,6 +152,10 @@ def unshipped_hint(paths, module, failure) -> str:
 
 def stub_places(source, nb) -> list[str]:
     """'what (file:line)' for each stub of a built student notebook."""
+    from ..notebook.source import cell_index
+    from ..variants.origins import origin_line
+    from ..variants.stubs import stubs
+
     return [
         f"{stub.what} ({source.at(cell_index(nb.cells[stub.cell]), origin_line(nb.cells[stub.cell], stub.line))})"
         for stub in stubs(nb)
@@ -149,6 +164,8 @@ def stub_places(source, nb) -> list[str]:
 
 def broken_cells(source, nb, broken, name: str, paths=None, module=None) -> CourseError:
     """check_student's failure: each cell that fails other than at a stub, at its source line."""
+    from ..kernel.report import explained
+
     findings = []
     for failure in broken:
         where, what = explained(source, nb, failure)
@@ -175,6 +192,9 @@ def broken_cells(source, nb, broken, name: str, paths=None, module=None) -> Cour
 def free_points(executed) -> list[tuple[int, str, float]]:
     """(cell number, grade_id, points) of each graded test cell that ran without error on the untouched student
     version: a student would earn its points for doing nothing."""
+    from ..kernel.execute import failures
+    from ..notebook.nbgrader import is_graded_test, nbgrader_meta
+
     failed = {f.cell for f in failures(executed)}
     found = []
     for number, cell in enumerate(executed.cells, 1):
@@ -185,6 +205,8 @@ def free_points(executed) -> list[tuple[int, str, float]]:
 
 
 def free_points_finding(source, nb, number: int, grade_id: str, points) -> Finding:
+    from ..notebook.source import cell_index
+
     file, line, cell = source.location(
         cell_index(nb.cells[number - 1]), None
     )  # the cell's header: where its "grade" flag is
@@ -200,6 +222,10 @@ def free_points_finding(source, nb, number: int, grade_id: str, points) -> Findi
 
 @reports_user_errors
 def check_student_action(root: str, name: str) -> None:
+    from ..kernel.execute import ExecutionFailed, failures
+    from ..notebook.outputs import code_cell_labels
+    from ..variants.stubs import stub_failure, stubs
+
     course, paths = load(root)
     module = course.module(name)
     source, nb = prepared(paths, module, "student", course.execution.kernel)

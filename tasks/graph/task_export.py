@@ -8,8 +8,6 @@ from .engine import engine_files
 from ..base.errors import CourseError
 from ..package.exports import declared_target, export_text, package_inits, target_clashes
 from ..base.fsutil import write_atomic
-from ..variants.pipeline import build_variant
-from ..notebook.source import read_source
 
 READ_ONLY = 0o444
 INIT_TEXT = (
@@ -72,6 +70,9 @@ def export_targets(course, paths) -> tuple[dict[str, str], dict[str, str]]:
 
 @reports_user_errors
 def export_action(root: str, name: str) -> None:
+    from ..notebook.source import read_source  # lazy: every `doit` start imports this file
+    from ..variants.pipeline import build_variant
+
     course, paths = load(root)
     module = course.module(name)
     path = paths.source(module)

@@ -7,8 +7,6 @@ from .doitutil import config_changed_for, reports_user_errors, warn
 from .engine import engine_files
 from ..base.errors import CourseError
 from ..package.exports import declared_targets
-from ..variants.lint import LintInput, lint
-from ..notebook.source import read_source
 
 
 def export_owners(course, paths) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -28,6 +26,9 @@ def export_owners(course, paths) -> tuple[dict[str, str], tuple[str, ...]]:
 
 @reports_user_errors
 def lint_action(root: str, name: str) -> None:
+    from ..notebook.source import read_source  # lazy: every `doit` start imports this file
+    from ..variants.lint import LintInput, lint
+
     course, paths = load(root)
     module = course.module(name)
     source = read_source(paths.source(module), paths.rel(paths.source(module)))

@@ -11,7 +11,6 @@ import sys
 from ..base.errors import CourseError
 from ..course.context import load
 from ..release.offers import offers, shipped
-from ..release.publish import publish
 from ..release.request import Request, parse_week, release_flags
 from .doitutil import failing_task, reports_user_errors
 
@@ -50,6 +49,8 @@ def week_request(course, week: int, flags: dict) -> Request:
 @reports_user_errors
 def release_action(root: str, week: int, **flags) -> None:
     """`flags`: errata, force, dry, confirm (booleans)."""
+    from ..release.publish import publish  # lazy: every `doit` start imports this file
+
     course, paths = load(root)
     request = week_request(course, week, flags)
     publish(course, paths, request, lambda: offered(course, paths, request), tell)
@@ -57,6 +58,8 @@ def release_action(root: str, week: int, **flags) -> None:
 
 @reports_user_errors
 def deploy_action(root: str, kind: str, names: list[str], errata: bool = False) -> None:
+    from ..release.publish import publish
+
     course, paths = load(root)
     modules = tuple(names)
     request = Request(

@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import subprocess
+from typing import TYPE_CHECKING
 
 from ..base.errors import CourseError
 from ..course.context import load
-from ..release.student_repo import GitFailed, StudentRepo
 from .doitutil import failing_task, reports_user_errors
+
+if TYPE_CHECKING:
+    from ..release.student_repo import StudentRepo
 
 USAGE = 'tag_release needs the tag and its message: `doit tag_release tag=week5-tensor-solutions message="Release tensor solutions"` (tito release --tag NAME --message TEXT)'
 
@@ -27,6 +30,8 @@ def check_tag_name(tag: str) -> None:
 
 def changes_since_last_tag(repo: StudentRepo, head: str) -> str:
     """`git diff --stat` from the newest tag reachable from HEAD (or every file, when nothing is tagged)."""
+    from ..release.student_repo import GitFailed
+
     try:
         previous = repo.git("describe", "--tags", "--abbrev=0", head).strip()
     except GitFailed:
@@ -37,6 +42,8 @@ def changes_since_last_tag(repo: StudentRepo, head: str) -> str:
 
 @reports_user_errors
 def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
+    from ..release.student_repo import StudentRepo  # lazy: every `doit` start imports this file
+
     course, paths = load(root)
     settings, shown = course.student_repo, paths.rel(paths.student_repo)
     check_tag_name(tag)

@@ -7,24 +7,27 @@ from pathlib import Path
 from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors
 from .engine import engine_files
-from ..notebook.outputs import merged, read_record
 from ..base.fsutil import write_atomic
-from ..variants.leakguard import guard
-from ..variants.pipeline import build_variant, code_digest
 from ..variants.registry import VARIANTS, variants_of_task
-from ..notebook.render import render
-from ..notebook.source import read_source
+
+# The actions' imports are inside them: every `doit` start imports this file, and a no-op runs no action.
 
 FORMAT_OF_SUFFIX = {".ipynb": "notebook", ".py": "python"}
 
 
 def module_source(paths, module):
+    from ..notebook.source import read_source
+
     path = paths.source(module)
     return read_source(path, paths.rel(path))
 
 
 def rendered_variant(course, paths, module, version: str, source=None) -> tuple[object, dict[Path, str]]:
     """The version's notebook and the text of each of its files (not written yet, leak-guarded)."""
+    from ..notebook.render import render
+    from ..variants.leakguard import guard
+    from ..variants.pipeline import build_variant
+
     source = source or module_source(paths, module)
     nb = build_variant(source.nb, version, module.slug)
     files = {
@@ -39,6 +42,8 @@ def rendered_variant(course, paths, module, version: str, source=None) -> tuple[
 @reports_user_errors
 def variant_action(root: str, name: str, task: str) -> None:
     """Build every version a task makes (`student`; or `solution` and the public solution), then write them."""
+    from ..variants.pipeline import code_digest
+
     course, paths = load(root)
     module = course.module(name)
     source = module_source(paths, module)
@@ -54,6 +59,9 @@ def variant_action(root: str, name: str, task: str) -> None:
 
 def refresh_executed(course, paths, module, solution_nb, digest: str) -> None:
     """Same code as last validated (a markdown edit): the executed notebook is merged anew, nothing runs."""
+    from ..notebook.outputs import merged, read_record
+    from ..notebook.render import render
+
     record = read_record(paths.executed_outputs(module))
     if record and record.get("code_digest") == digest:
         notebook = render(merged(solution_nb, record), "notebook", course.execution.kernel)

@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..base.errors import CourseError
-from ..notebook.outputs import code_cell_labels
 from ..variants.default_exp import DOTTED_RE, declaration_problems  # noqa: F401 (DOTTED_RE: for callers)
-from ..variants.markers import directives
+
+# What only an export action uses is imported inside it: task creators import this file on every `doit` start.
 
 DEFAULT_EXP_RE = re.compile(r"^#\|[ \t]*default_exp(?:[ \t]+(?P<target>\S*))?[ \t]*$")
 DEFAULT_EXP_LINE_RE = re.compile(DEFAULT_EXP_RE.pattern, re.M)
@@ -86,6 +86,8 @@ def target_clashes(targets: dict[str, str]) -> dict[str, str]:
 
 def export_cells(nb) -> list[tuple[int, str]]:
     """(cell index, code without `#|` directive lines) of each `#| export` code cell, in order."""
+    from ..variants.markers import directives
+
     cells = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -147,6 +149,8 @@ def export_text(nb, module_name: str, source_file: str, where) -> str:
         f"__all__ = {names!r}",
         "",
     ]
+    from ..notebook.outputs import code_cell_labels
+
     labels = dict(zip([i for i, c in enumerate(nb.cells) if c.cell_type == "code"], code_cell_labels(nb)))
     body = [f"\n# %% {source_file}: {labels[index]}\n{code}\n" for index, code in cells]
     return "\n".join(header) + "".join(body)
@@ -207,6 +211,8 @@ def check_importable(nb, cells: list[tuple[int, str]], where) -> None:
     missing = unbound_globals("\n\n".join(code for _, code in cells))
     if not missing:
         return
+    from ..notebook.outputs import code_cell_labels
+
     labels = dict(zip([i for i, c in enumerate(nb.cells) if c.cell_type == "code"], code_cell_labels(nb)))
     exported = {index for index, _ in cells}
     defined_by = {}

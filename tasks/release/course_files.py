@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..notebook.source import read_source
-from ..variants.leakguard import guard
-
 RESOURCES = Path(__file__).resolve().parent / "resources"
 SCHEDULE = "SCHEDULE.md"
 STUDENT = RESOURCES / "student"  # the student repo's set-up files (pyproject, requirements, .gitignore, ...)
@@ -105,6 +102,9 @@ def package_init(course) -> bytes:
 
 def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
     from importlib import metadata  # costs ~0.1 s: only when releasing
+
+    from ..notebook.source import read_source  # lazy: task creators import run_all_hook on every `doit` start
+    from ..variants.leakguard import guard
 
     numpy = metadata.version("numpy")
     files = {

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from ..base.errors import CourseError
 from ..course.datafiles import shipped_data
-from ..notebook.source import read_source
-from ..variants.leakguard import guard
 from ..variants.registry import Variant, shipped_as
 from .plan import Offer
 
@@ -31,6 +29,9 @@ def offers(course, paths, modules, kind: str) -> list[Offer]:
 
 
 def module_offer(paths, module, kind: str) -> Offer:
+    from ..notebook.source import read_source  # lazy: task creators import this module on every `doit` start
+    from ..variants.leakguard import guard
+
     variant = shipped(kind)
     built = paths.variant_files(module, variant.folder)
     missing = [paths.rel(p) for p in built if not p.exists()]
