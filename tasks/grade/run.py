@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,6 +31,7 @@ class Outcome:
     graded: list = field(default_factory=list)  # GradeResults written this run
     skipped: int = 0  # already in the gradebook under the same key
     failed: list = field(default_factory=list)  # GradeResults whose grading itself failed
+    seconds: float = 0.0  # from the cluster being ready to the last result: the grading itself, start excluded
 
 
 def grader_hash() -> str:
@@ -114,9 +116,11 @@ def grade(
         if todo:
             limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory)
             progress = Progress(len(todo), stream=stream if stream is not None else sys.stderr)
-            for result in execute(todo, limits, cluster.get()):
+            client, started = cluster.get(), time.monotonic()
+            for result in execute(todo, limits, client):
                 record(db, result, outcome)
                 progress.step()
+            outcome.seconds = time.monotonic() - started
     return outcome
 
 
