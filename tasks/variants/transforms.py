@@ -10,6 +10,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..notebook.nbgrader import grade_id, is_answer, is_test
 from .definitions import definition_stubs, stubbed_definitions
@@ -138,23 +139,30 @@ def scope_from_syntax(lines: list[str], begin: int) -> tuple[str | None, str] | 
     first = next((i for i in range(begin + 1, len(lines)) if is_code(lines[i])), None)
     if first is None or width(lines[first]) < width(lines[begin]):
         return None
-    try:
-        tree = ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError):
+    defined = scopes_of("\n".join(lines))
+    if defined is None:
         return None
-    scopes = sorted(
-        (
-            node
-            for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node.lineno <= first < node.end_lineno
-        ),
-        key=lambda node: node.lineno,
-    )
-    defs = [node for node in scopes if not isinstance(node, ast.ClassDef)]
+    scopes = sorted((scope for scope in defined if scope[0] <= first < scope[1]), key=lambda scope: scope[0])
+    defs = [scope for scope in scopes if not scope[3]]
     if not defs:
         return None, ""
-    return ".".join(node.name for node in scopes), "\n".join(lines[defs[-1].lineno : begin])
+    return ".".join(scope[2] for scope in scopes), "\n".join(lines[defs[-1][0] : begin])
+
+
+@lru_cache(maxsize=1024)
+def scopes_of(code: str) -> tuple[tuple[int, int, str, bool], ...] | None:
+    """(first line, last line, name, is a class) of every def and class of `code`, in ast.walk's order; None
+    when it does not parse. Cached per text: each region of a cell asks (twice), and lint builds the student
+    version again."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    return tuple(
+        (node.lineno, node.end_lineno, node.name, isinstance(node, ast.ClassDef))
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    )
 
 
 def scope_from_indentation(lines: list[str], begin: int, indent: int) -> tuple[str | None, str]:
