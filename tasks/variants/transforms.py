@@ -39,15 +39,18 @@ def code_cells(nb):
 
 def drop_hidden_cells(nb, ctx: StepContext):
     """Remove instructor-only cells (`#| hide`)."""
-    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and has_directive(lines_of(c), "hide"))]
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and has_directive(c.source.split("\n"), "hide"))]
     return nb
 
 
 def drop_hidden_tests(nb, ctx: StepContext):
     """Remove every `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` region, markers included."""
     for cell in code_cells(nb):
+        regions = [r for r in find_regions(cell.source.split("\n")) if r.kind == "hidden"]
+        if not regions:
+            continue  # lines_of/set_lines would leave it as it is
         lines = lines_of(cell)
-        for region in reversed([r for r in find_regions(lines) if r.kind == "hidden"]):
+        for region in reversed(regions):
             del lines[region.begin : region.end + 1]
         set_lines(cell, lines)
     return nb
@@ -56,8 +59,11 @@ def drop_hidden_tests(nb, ctx: StepContext):
 def stub_solutions(nb, ctx: StepContext):
     """Replace every solution region by a `raise NotImplementedError(...)` at the BEGIN line's indent."""
     for cell in code_cells(nb):
+        regions = [r for r in find_regions(cell.source.split("\n")) if r.kind == "solution"]
+        if not regions:
+            continue  # lines_of/set_lines would leave it as it is, and there is no stub to record
         lines, made = lines_of(cell), []
-        for region in reversed([r for r in find_regions(lines) if r.kind == "solution"]):
+        for region in reversed(regions):
             lines[region.begin : region.end + 1] = stub_region(lines, region, ctx, cell, made)
         set_lines(cell, lines)
         record_stubs(cell, lines, made)
@@ -221,8 +227,8 @@ def replace_written_answers(nb, ctx: StepContext):
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
-        lines = lines_of(cell)
-        regions = [r for r in find_regions(lines, code=False) if r.kind == "solution"]
+        regions = [r for r in find_regions(cell.source.split("\n"), code=False) if r.kind == "solution"]
+        lines = lines_of(cell) if regions else []
         if not regions and is_answer(cell):
             cell.source = WRITTEN_ANSWER
         for region in reversed(regions):
@@ -238,17 +244,18 @@ def replace_written_answers(nb, ctx: StepContext):
 def strip_markers(nb, ctx: StepContext):
     """Remove the marker lines themselves (of code and markdown cells); the text between them stays."""
     for cell in nb.cells:
-        lines = lines_of(cell)
-        drop = {i for r in find_regions(lines, code=cell.cell_type == "code") for i in (r.begin, r.end)}
+        regions = find_regions(cell.source.split("\n"), code=cell.cell_type == "code")
+        drop = {i for r in regions for i in (r.begin, r.end)}
         if drop:
-            set_lines(cell, [line for index, line in enumerate(lines) if index not in drop])
+            set_lines(cell, [line for index, line in enumerate(lines_of(cell)) if index not in drop])
     return nb
 
 
 def strip_hide_directives(nb, ctx: StepContext):
     """Remove the `#| hide` line of instructor cells; the cells stay."""
     for cell in code_cells(nb):
-        set_lines(cell, without_directive(lines_of(cell), "hide"))
+        if has_directive(cell.source.split("\n"), "hide"):  # set_lines would leave any other cell as it is
+            set_lines(cell, without_directive(lines_of(cell), "hide"))
     return nb
 
 
