@@ -4,8 +4,9 @@
 
 The source is the bench course's module 1 grown until its built student notebook is about MB megabytes (more solution regions and tests, each
 with its own grade id); the student notebook is built from it as the build does (tasks/variants/pipeline.py),
-then tasks/variants/leakguard.guard is timed on it alone (best of five), and run once more under tracemalloc
-for its peak of Python memory.
+then tasks/variants/leakguard.guard is timed on it alone (best of five, each with the guard's per-text caches
+emptied first: the first guard of a source in a process is timed), and run once more under tracemalloc for its
+peak of Python memory.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(sys.argv[3]) if len(sys.argv) > 3 else HERE.parent))
     from tasks.notebook.render import render_ipynb
     from tasks.notebook.source import read_source
+    from tasks.variants import leakguard
     from tasks.variants.leakguard import guard
     from tasks.variants.pipeline import build_variant
 
@@ -59,7 +61,10 @@ def main() -> None:
         built = render_ipynb(build_variant(source.nb, "student", "m01"), "python3").encode("utf-8")
         source_mb *= megabytes / (len(built) / 1024 / 1024)
     times = []
+    caches = [f for f in vars(leakguard).values() if callable(getattr(f, "cache_clear", None))]
     for _ in range(5):
+        for cached in caches:
+            cached.cache_clear()
         start = time.perf_counter()
         guard(source, {"big.ipynb": built})
         times.append(time.perf_counter() - start)

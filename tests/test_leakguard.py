@@ -346,6 +346,72 @@ def test_the_substring_finder_finds_exactly_the_contained_strings():
     assert sorted(finder.found_in("x.y.z(1, 2) + q; total = np.add(self.data, other)")) == sorted([texts[0], texts[2]])
 
 
+def test_the_substring_finder_tells_apart_strings_that_differ_only_at_their_ends():
+    """Strings whose inner words are all shared (filed under one word, told apart by their lengths and by the
+    line's text at the right offset), a string twice in one line (reported once), an accented word."""
+    from tasks.variants.leakguard import SubstringFinder
+
+    texts = [f"arr_{i} = np.asarray(x, dtype=np.float64)" for i in range(120)]
+    texts += [f"return np.asarray(x, dtype=np.float64) * total_{i}" for i in range(120)]
+    texts += ["résumé = np.asarray(x, dtype=np.float64)"]
+    finder = SubstringFinder(texts)
+    assert finder.found_in("    arr_7 = np.asarray(x, dtype=np.float64)") == [texts[7]]
+    twice = "xarr_70 = np.asarray(x, dtype=np.float64)  # arr_70 = np.asarray(x, dtype=np.float64)"
+    assert finder.found_in(twice) == [texts[70]]
+    assert finder.found_in("arr_120 = np.asarray(x, dtype=np.float64)") == []
+    found = finder.found_in("return np.asarray(x, dtype=np.float64) * total_119 + 1")
+    assert sorted(found) == [texts[120 + 1], texts[120 + 11], texts[120 + 119]]  # total_1 and total_11 are in it
+    assert finder.found_in("return np.asarray(x, dtype=np.float64) * total_") == []
+    assert finder.found_in("    résumé = np.asarray(x, dtype=np.float64)") == [texts[-1]]
+
+
+def test_the_substring_finder_agrees_with_a_plain_search():
+    """Random strings and lines over a small alphabet of words and separators: exactly the contained strings."""
+    import random
+
+    from tasks.variants.leakguard import SubstringFinder
+
+    rnd = random.Random(14)
+    pieces = ["a", "b", "x_1", "np", ".", " ", "(", ")", ", ", "=", "arr_", "1", "é", "\t"]
+    for _ in range(200):
+        texts = list({"".join(rnd.choices(pieces, k=rnd.randint(3, 12))) for _ in range(rnd.randint(1, 30))})
+        finder = SubstringFinder(texts)
+        for _ in range(30):
+            line = "".join(rnd.choices(pieces, k=rnd.randint(0, 30)))
+            at = rnd.randint(0, len(line))
+            line = line[:at] + rnd.choice(texts) + line[at:] if rnd.random() < 0.5 else line
+            assert sorted(finder.found_in(line)) == sorted(text for text in texts if text in line), (texts, line)
+
+
+@pytest.mark.parametrize(
+    "code, inside",
+    [
+        ('x = 1\ns = """a\n# BEGIN SOLUTION\nb"""\ny = 2', {1, 2, 3}),
+        ('@deco("""\n### BEGIN SOLUTION\n""")\ndef f(): pass', {0, 1, 2}),
+        ('def f():\n    return g(1, h("""\n    ### END SOLUTION\n    """))', {1, 2, 3}),
+        ('x = ("a"\n# BEGIN SOLUTION\n"b")', {0, 1, 2}),
+        ('x = f"""{1}\n# BEGIN SOLUTION\n"""', {0, 1, 2}),
+        ('class A:\n    """Doc\n    more."""\n    x = [1,\n        2]', {1, 2}),
+        ("x = 1\n# BEGIN SOLUTION\ny = 'one line'", set()),
+        ("def broken(:\n'''\n# BEGIN SOLUTION", set()),
+    ],
+)
+def test_the_guard_finds_every_line_inside_a_multi_line_string(code, inside):
+    """in_literals skips expressions written on one line; every multi-line string is still found (the same
+    lines as a walk of the whole tree)."""
+    import ast
+
+    from tasks.variants.leakguard import in_literals
+
+    assert in_literals(code) == inside
+    try:
+        nodes = list(ast.walk(ast.parse(code)))
+    except SyntaxError:
+        return
+    strings = [n for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.end_lineno > n.lineno]
+    assert inside == {i for n in strings for i in range(n.lineno - 1, n.end_lineno)}
+
+
 class SimpleSource:
     """What guard() needs of a Source: the notebook and where a cell line is."""
 

@@ -599,3 +599,13 @@ def test_a_notebook_with_stubs_opens_with_the_run_all_cell_before_its_first_code
 def test_a_notebook_without_stubs_gets_no_run_all_cell():
     nb = notebook(new_markdown_cell("# Title"), code("x = 1"))
     assert [c.source for c in t.add_run_all_cell(nb, CTX).cells] == ["# Title", "x = 1"]
+
+
+def test_scopes_of_lists_every_def_and_class_once_per_text():
+    """The syntax tree's scopes, computed once per cell text (each region asks; lint rebuilds the student version)."""
+    from tasks.variants.transforms import scopes_of
+
+    code = "class A:\n    def f(self):\n        return 1\n\n    async def g(self):\n        pass\n\nx = 1"
+    assert scopes_of(code) == ((1, 6, "A", True), (2, 3, "f", False), (5, 6, "g", False))
+    assert scopes_of(code) is scopes_of("\n".join(code.split("\n")))
+    assert scopes_of("%timeit f()\ndef f():\n    pass") is None

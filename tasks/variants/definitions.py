@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import lru_cache
 
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -39,7 +40,15 @@ def dedented(lines: list[str]) -> tuple[str, int]:
 def definition_stubs(inner: list[str]) -> list[Stub] | None:
     """The stubs of a region made only of function and class definitions (in a class: docstrings, `pass`
     and definitions), each function's body on lines of its own; None for any other region."""
-    text, cut = dedented(inner)
+    found = stubs_of(tuple(inner))
+    return None if found is None else list(found)
+
+
+@lru_cache(maxsize=2048)
+def stubs_of(inner: tuple[str, ...]) -> tuple[Stub, ...] | None:
+    """definition_stubs, parsed once per region text (the student version and the leak guard of both
+    versions, and lint's student build, ask for the same regions)."""
+    text, cut = dedented(list(inner))
     if cut < 0 or not text.strip():
         return None
     try:
@@ -47,7 +56,7 @@ def definition_stubs(inner: list[str]) -> list[Stub] | None:
     except (SyntaxError, ValueError):
         return None
     stubs: list[Stub] = []
-    return stubs if collect(tree.body, inner, (), stubs) and stubs else None
+    return tuple(stubs) if collect(tree.body, list(inner), (), stubs) and stubs else None
 
 
 def collect(body: list[ast.stmt], inner: list[str], scope: tuple[str, ...], stubs: list[Stub]) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import io
 import json
 import re
@@ -74,8 +75,10 @@ def key(line: str) -> str:
     return LEADING_RE.sub("", line).strip()
 
 
+@functools.lru_cache(maxsize=8192)
 def guard_marker(line: str) -> tuple[str, str] | None:
-    """('begin'|'end', 'solution'|'hidden') for anything that looks like a marker, exact or not."""
+    """('begin'|'end', 'solution'|'hidden') for anything that looks like a marker, exact or not (cached per
+    line: the same marker lines recur in every region, and difflib is slow)."""
     match = GUARD_MARKER_RE.match(key_spaces(line))
     if not match:
         return None
@@ -97,18 +100,37 @@ def guard_hidden_cell(cell) -> bool:
     return cell.cell_type == "code" and any(GUARD_HIDE_RE.match(key_spaces(line)) for line in cell.source.split("\n"))
 
 
+@functools.lru_cache(maxsize=4096)
 def in_literals(code: str) -> frozenset[int]:
-    """Line indexes inside a multi-line string constant, from the syntax tree (markers.py uses tokenize)."""
+    """Line indexes inside a multi-line string constant, from the syntax tree (markers.py uses tokenize).
+
+    Cached per cell text, apart from markers.py's cache (one mistake must not blind both): the guard reads the
+    same cells for the student and the solution variant of a module."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
         return frozenset()
     return frozenset(
-        i
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.end_lineno > node.lineno
-        for i in range(node.lineno - 1, node.end_lineno)
+        i for node in multiline_nodes(tree) if is_string(node) for i in range(node.lineno - 1, node.end_lineno)
     )
+
+
+def is_string(node) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def multiline_nodes(tree):
+    """Every node of `tree` except those inside an expression written on one line (which holds no multi-line
+    string): ast.walk, without visiting the bulk of a cell's nodes."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(
+            child
+            for child in ast.iter_child_nodes(node)
+            if not (isinstance(child, ast.expr) and child.end_lineno == child.lineno)
+        )
 
 
 def inside_function(lines: list[str], begin: int) -> bool:
@@ -188,27 +210,38 @@ class SubstringFinder:
     """Which of many long strings occur inside a line, in time linear in the line's length.
 
     A string that occurs inside a line holds its inner words (word runs not at its ends) as whole words of
-    that line: each string is filed under its rarest inner word (the longest of equally rare ones), and only
-    the strings filed under a word of the line are compared. Strings of fewer than three word runs are
-    compared with every line."""
+    that line, at the same offsets. Each string is filed under its rarest inner word (the longest of equally
+    rare ones), with that word's offset in the string and the string's length; for each occurrence in the line
+    of a word filed under, the piece of the line where such a string would be is looked up exactly (a set, not
+    a list of candidates: strings that differ only at their ends, `arr_1 = np.asarray(x)` ... `arr_99 = ...`,
+    cost one lookup per offset and length, however many there are). Strings of fewer than three word runs
+    are compared with every line."""
 
     def __init__(self, texts: list[str]):
-        self.by_word: dict[str, list[str]] = {}
+        self.by_word: dict[str, dict[tuple[int, int], set[str]]] = {}
         self.always: list[str] = []
-        inner = {text: WORD_RE.findall(text)[1:-1] for text in texts}
-        counts = Counter(word for words in inner.values() for word in set(words))
+        self.shortest = min(map(len, texts), default=0)
+        inner = {text: [(m.group(), m.start()) for m in WORD_RE.finditer(text)][1:-1] for text in texts}
+        counts = Counter(word for words in inner.values() for word in {word for word, _ in words})
         for text, words in inner.items():
-            if words:
-                self.by_word.setdefault(min(words, key=lambda w: (counts[w], -len(w))), []).append(text)
-            else:
+            if not words:
                 self.always.append(text)
+                continue
+            word, offset = min(words, key=lambda w: (counts[w[0]], -len(w[0])))
+            self.by_word.setdefault(word, {}).setdefault((offset, len(text)), set()).add(text)
 
     def found_in(self, line: str) -> list[str]:
+        if len(line) < self.shortest:
+            return []
         found = [text for text in self.always if text in line]
-        if self.by_word:
-            for word in self.by_word.keys() & WORD_RE.findall(line):
-                found.extend(text for text in self.by_word[word] if text in line)
-        return found
+        for word in self.by_word.keys() & WORD_RE.findall(line) if self.by_word else ():
+            shapes, at = self.by_word[word].items(), line.find(word)
+            while at >= 0:  # every occurrence (whole words among them): the lookup is exact anyway
+                for (offset, length), texts in shapes:
+                    if at >= offset and (piece := line[at - offset : at - offset + length]) in texts:
+                        found.append(piece)
+                at = line.find(word, at + 1)
+        return list(dict.fromkeys(found)) if len(found) > 1 else found
 
 
 def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:

@@ -10,6 +10,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..notebook.nbgrader import grade_id, is_answer, is_test
 from .definitions import definition_stubs, stubbed_definitions
@@ -38,15 +39,18 @@ def code_cells(nb):
 
 def drop_hidden_cells(nb, ctx: StepContext):
     """Remove instructor-only cells (`#| hide`)."""
-    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and has_directive(lines_of(c), "hide"))]
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and has_directive(c.source.split("\n"), "hide"))]
     return nb
 
 
 def drop_hidden_tests(nb, ctx: StepContext):
     """Remove every `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` region, markers included."""
     for cell in code_cells(nb):
+        regions = [r for r in find_regions(cell.source.split("\n")) if r.kind == "hidden"]
+        if not regions:
+            continue  # lines_of/set_lines would leave it as it is
         lines = lines_of(cell)
-        for region in reversed([r for r in find_regions(lines) if r.kind == "hidden"]):
+        for region in reversed(regions):
             del lines[region.begin : region.end + 1]
         set_lines(cell, lines)
     return nb
@@ -55,8 +59,11 @@ def drop_hidden_tests(nb, ctx: StepContext):
 def stub_solutions(nb, ctx: StepContext):
     """Replace every solution region by a `raise NotImplementedError(...)` at the BEGIN line's indent."""
     for cell in code_cells(nb):
+        regions = [r for r in find_regions(cell.source.split("\n")) if r.kind == "solution"]
+        if not regions:
+            continue  # lines_of/set_lines would leave it as it is, and there is no stub to record
         lines, made = lines_of(cell), []
-        for region in reversed([r for r in find_regions(lines) if r.kind == "solution"]):
+        for region in reversed(regions):
             lines[region.begin : region.end + 1] = stub_region(lines, region, ctx, cell, made)
         set_lines(cell, lines)
         record_stubs(cell, lines, made)
@@ -138,23 +145,30 @@ def scope_from_syntax(lines: list[str], begin: int) -> tuple[str | None, str] | 
     first = next((i for i in range(begin + 1, len(lines)) if is_code(lines[i])), None)
     if first is None or width(lines[first]) < width(lines[begin]):
         return None
-    try:
-        tree = ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError):
+    defined = scopes_of("\n".join(lines))
+    if defined is None:
         return None
-    scopes = sorted(
-        (
-            node
-            for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node.lineno <= first < node.end_lineno
-        ),
-        key=lambda node: node.lineno,
-    )
-    defs = [node for node in scopes if not isinstance(node, ast.ClassDef)]
+    scopes = sorted((scope for scope in defined if scope[0] <= first < scope[1]), key=lambda scope: scope[0])
+    defs = [scope for scope in scopes if not scope[3]]
     if not defs:
         return None, ""
-    return ".".join(node.name for node in scopes), "\n".join(lines[defs[-1].lineno : begin])
+    return ".".join(scope[2] for scope in scopes), "\n".join(lines[defs[-1][0] : begin])
+
+
+@lru_cache(maxsize=1024)
+def scopes_of(code: str) -> tuple[tuple[int, int, str, bool], ...] | None:
+    """(first line, last line, name, is a class) of every def and class of `code`, in ast.walk's order; None
+    when it does not parse. Cached per text: each region of a cell asks (twice), and lint builds the student
+    version again."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    return tuple(
+        (node.lineno, node.end_lineno, node.name, isinstance(node, ast.ClassDef))
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    )
 
 
 def scope_from_indentation(lines: list[str], begin: int, indent: int) -> tuple[str | None, str]:
@@ -213,8 +227,8 @@ def replace_written_answers(nb, ctx: StepContext):
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
-        lines = lines_of(cell)
-        regions = [r for r in find_regions(lines, code=False) if r.kind == "solution"]
+        regions = [r for r in find_regions(cell.source.split("\n"), code=False) if r.kind == "solution"]
+        lines = lines_of(cell) if regions else []
         if not regions and is_answer(cell):
             cell.source = WRITTEN_ANSWER
         for region in reversed(regions):
@@ -230,17 +244,18 @@ def replace_written_answers(nb, ctx: StepContext):
 def strip_markers(nb, ctx: StepContext):
     """Remove the marker lines themselves (of code and markdown cells); the text between them stays."""
     for cell in nb.cells:
-        lines = lines_of(cell)
-        drop = {i for r in find_regions(lines, code=cell.cell_type == "code") for i in (r.begin, r.end)}
+        regions = find_regions(cell.source.split("\n"), code=cell.cell_type == "code")
+        drop = {i for r in regions for i in (r.begin, r.end)}
         if drop:
-            set_lines(cell, [line for index, line in enumerate(lines) if index not in drop])
+            set_lines(cell, [line for index, line in enumerate(lines_of(cell)) if index not in drop])
     return nb
 
 
 def strip_hide_directives(nb, ctx: StepContext):
     """Remove the `#| hide` line of instructor cells; the cells stay."""
     for cell in code_cells(nb):
-        set_lines(cell, without_directive(lines_of(cell), "hide"))
+        if has_directive(cell.source.split("\n"), "hide"):  # set_lines would leave any other cell as it is
+            set_lines(cell, without_directive(lines_of(cell), "hide"))
     return nb
 
 
