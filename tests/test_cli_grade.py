@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -48,6 +49,7 @@ def test_grade_all_with_feedback(tmp_path):
     result = tito(root, "--all", "--feedback", "--workers", "1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "graded 3 submission(s), 0 already up to date, 0 could not be graded" in result.stdout
+    assert re.search(r"^grading took \d+\.\d s, \d+\.\d submissions a second \(start excluded\)$", result.stdout, re.M)
     with sqlite3.connect(root / "grades/gradebook.sqlite") as db:
         rows = db.execute("SELECT outcome FROM results WHERE student = 's04-stubs' ORDER BY position").fetchall()
         notes = db.execute("SELECT notes FROM submissions WHERE student = 's04-stubs'").fetchone()[0]
@@ -58,3 +60,4 @@ def test_grade_all_with_feedback(tmp_path):
     assert (root / "grades/gradebook.sqlite").is_file()
     again = tito(root, "vec")
     assert "graded 0 submission(s), 3 already up to date" in again.stdout and again.returncode == 0
+    assert "grading took" not in again.stdout  # nothing graded, no cluster started

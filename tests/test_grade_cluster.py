@@ -127,6 +127,17 @@ def test_an_unreachable_scheduler_is_a_clear_error():
             pass
 
 
+def test_a_cluster_that_cannot_be_reached_stops_the_run_and_records_nothing(tmp_path):
+    """The cluster is opened in the background while submissions are read: its error still reaches `tito
+    grade` (the CLI turns a CourseError into a message and exit 1), and the gradebook stays empty."""
+    root = write_course(tmp_path / "course")
+    write_class(root, ["s01-correct", "s04-stubs"])
+    course = load_course(root)
+    with pytest.raises(CourseError, match=r"cannot reach the Dask scheduler"):
+        grade(course, Paths(course), ["vec"], scheduler=f"tcp://127.0.0.1:{free_port()}")
+    assert gradebook.results(gradebook.open_gradebook(Paths(course).gradebook)) == []
+
+
 def test_a_worker_killed_mid_grading_loses_nothing(tmp_path, cluster_processes):
     """SIGKILL a worker (and its nanny) while it grades a submission: Dask gives that submission to the other
     worker, every score is right, and the killed worker's submission process does not run on."""

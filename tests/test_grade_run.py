@@ -80,6 +80,18 @@ def test_nothing_new_grades_nothing(graded_class, client):
     assert (again.graded, again.skipped) == ([], len(CLASS))
 
 
+def test_nothing_new_needs_no_cluster(graded_class):
+    """An up-to-date run contacts no cluster: here an unreachable scheduler would be an error."""
+    import socket
+
+    root, course, paths, expected, _ = graded_class
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        nowhere = f"tcp://127.0.0.1:{sock.getsockname()[1]}"
+    again = grade(course, paths, ["vec"], scheduler=nowhere)
+    assert (again.graded, again.skipped) == ([], len(CLASS))
+
+
 def test_a_new_submission_or_a_changed_test_regrades_exactly_what_it_affects(tmp_path, client):
     root = write_course(tmp_path / "course")
     write_class(root, ["s01-correct", "s04-stubs", "s07-wrong-add"])

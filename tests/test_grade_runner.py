@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
 from tasks.grade.rehydrate import RunCell
-from tasks.grade.runner import run_cells
+from tasks.grade.runner import run_cells, write_package
 
 from procfs import children_of, running
 
@@ -88,6 +90,39 @@ def test_runs_in_a_scratch_dir_with_the_package_and_leaves_nothing(tmp_path):
     )
     assert runs[0].value == "(42, 'tito-grade-')"
     assert not any(p.name.startswith("tito-grade-") for p in tmp_path.iterdir())
+
+
+PACKAGE = (
+    ("tinytorch/__init__.py", b""),
+    ("tinytorch/core/__init__.py", b""),
+    ("tinytorch/core/vec.py", b"ANSWER = 42\n"),
+)
+
+
+def python_in(folder, code: str, *flags: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # nothing compiled here is written: only what we wrote
+    return subprocess.run([sys.executable, *flags, "-c", code], cwd=folder, env=env, capture_output=True, text=True)
+
+
+def test_the_package_is_written_with_bytecode_that_its_import_uses(tmp_path):
+    write_package(str(tmp_path), PACKAGE)
+    proc = python_in(tmp_path, "import tinytorch.core.vec as v; print(v.ANSWER, v.__file__)", "-v")
+    assert proc.stdout.split() == ["42", str(tmp_path / "tinytorch/core/vec.py")]  # its own path, not the compiler's
+    assert f"code object from '{tmp_path}/tinytorch/core/__pycache__/vec." in proc.stderr
+
+
+def test_bytecode_of_another_source_is_never_run(tmp_path):
+    write_package(str(tmp_path), PACKAGE)
+    (tmp_path / "tinytorch/core/vec.py").write_bytes(b"ANSWER = 43\n")  # same size: only the hash tells
+    assert python_in(tmp_path, "from tinytorch.core.vec import ANSWER; print(ANSWER)").stdout.strip() == "43"
+
+
+def test_a_package_file_that_does_not_compile_fails_at_its_import_as_before(tmp_path):
+    package = PACKAGE[:2] + (("tinytorch/core/vec.py", b"def broken(:\n"),)
+    write_package(str(tmp_path), package)
+    assert [p.name.split(".")[0] for p in (tmp_path / "tinytorch/core/__pycache__").iterdir()] == ["__init__"]
+    runs = run("from tinytorch.core.vec import broken", package=package)
+    assert (runs[0].status, runs[0].ename) == ("error", "SyntaxError") and "vec.py" in runs[0].evalue
 
 
 def test_children_of_the_submission_are_killed(tmp_path):

@@ -126,6 +126,11 @@ def summary(outcome, paths) -> str:
         f"graded {len(outcome.graded)} submission(s), {outcome.skipped} already up to date, {len(outcome.failed)} could not be graded"
     ]
     lines += [f"  {r.message}" for r in unreadable]
+    done = len(outcome.graded) + len(outcome.failed)
+    if done and outcome.seconds > 0:
+        lines.append(
+            f"grading took {outcome.seconds:.1f} s, {done / outcome.seconds:.1f} submissions a second (start excluded)"
+        )
     lines.append(f"gradebook: {paths.rel(paths.gradebook)}")
     return "\n".join(lines)
 

@@ -1,7 +1,8 @@
 """Dask distributed: an embedded LocalCluster by default, or an existing cluster by its scheduler address.
 
 The embedded cluster has one single-threaded worker process per core (or `grading.workers`), on
-loopback. A task carries everything it needs (the submission's answers and the module bundle, scattered
+loopback, forked from a server process that imported Dask once; it starts in the background while the
+submissions are read (`EarlyClient`). A task carries everything it needs (the submission's answers and the module bundle, scattered
 once per module); with an existing cluster the grading code itself is uploaded to the workers too (a zip
 of the `tasks` package), so they need no shared file system, only the same Python and numpy. A worker
 that dies mid-task: the scheduler retries the task once on another worker, then the submission is
@@ -13,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import threading
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +34,9 @@ def open_client(scheduler: str | None, workers: int | None):
         "distributed.scheduler.allowed-failures": 1,
         "distributed.admin.tick.limit": "1h",
         "distributed.logging.distributed": "error",
+        # workers forked from one server that imported Dask once, not each a new interpreter importing it:
+        # on 2 cores the second worker's start no longer competes with the first one's and with grading
+        "distributed.worker.multiprocessing-method": "forkserver",
     }
     with dask.config.set(settings):
         if scheduler:
@@ -55,6 +60,56 @@ def open_client(scheduler: str | None, workers: int | None):
             Client(cluster) as client,
         ):
             yield client
+
+
+class EarlyClient:
+    """A client opened in a background thread from `start()` on, while the caller goes on reading
+    submissions: the embedded cluster's workers (each a new interpreter importing Dask, ~1 s) start during
+    that work instead of after it. `get()` waits for it (raising what opening raised); `close()` closes it,
+    in the thread that opened it (Dask's client is bound to that thread's context). With `client` given
+    (tests sharing a cluster) it is that client, neither opened nor closed here."""
+
+    def __init__(self, scheduler: str | None, workers: int | None, client=None):
+        self.scheduler, self.workers, self.client = scheduler, workers, client
+        self.thread, self.error = None, None
+        self.ready, self.closing = threading.Event(), threading.Event()
+
+    def start(self) -> None:
+        if self.client is None and self.thread is None:
+            self.thread = threading.Thread(target=self.hold, name="tito-grade-cluster", daemon=True)
+            self.thread.start()
+
+    def hold(self) -> None:
+        """The thread: open the client, hand it over, keep it open until close()."""
+        try:
+            with open_client(self.scheduler, self.workers) as client:
+                self.client = client
+                self.ready.set()
+                self.closing.wait()
+        except BaseException as error:  # noqa: BLE001 — handed to the caller's thread by get() or close()
+            self.error = error
+        finally:
+            self.ready.set()
+
+    def get(self):
+        self.start()
+        if self.thread is not None:
+            self.ready.wait()
+        if self.error is not None:
+            raise self.error
+        return self.client
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.closing.set()
+            self.thread.join()
+            self.thread = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def connect(Client, scheduler: str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,6 +31,7 @@ class Outcome:
     graded: list = field(default_factory=list)  # GradeResults written this run
     skipped: int = 0  # already in the gradebook under the same key
     failed: list = field(default_factory=list)  # GradeResults whose grading itself failed
+    seconds: float = 0.0  # from the cluster being ready to the last result: the grading itself, start excluded
 
 
 def grader_hash() -> str:
@@ -104,25 +106,34 @@ def grade(
     """Grade every collected submission of the modules `names` (all when empty) into the gradebook.
 
     `client`: a distributed Client to use instead of opening one (tests share one cluster)."""
+    from .cluster import EarlyClient
     from .progress import Progress
 
-    stream = stream if stream is not None else sys.stderr
     db = gradebook.open_gradebook(paths.gradebook)
-    outcome, todo = Outcome(), []
-    for module in modules_to_grade(course, names):
+    outcome, modules = Outcome(), modules_to_grade(course, names)
+    with EarlyClient(scheduler or course.grading.scheduler, workers or course.grading.workers, client) as cluster:
+        todo = gather(course, paths, modules, db, outcome, cluster, force=force, own_package=own_package)
+        if todo:
+            limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory)
+            progress = Progress(len(todo), stream=stream if stream is not None else sys.stderr)
+            client, started = cluster.get(), time.monotonic()
+            for result in execute(todo, limits, client):
+                record(db, result, outcome)
+                progress.step()
+            outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def gather(course, paths, modules, db, outcome: Outcome, cluster, *, force: bool, own_package: bool) -> list:
+    """What `modules` have to grade (counting the rest as skipped); the cluster starts at the first one."""
+    todo = []
+    for module in modules:
         items, skipped = pending(course, paths, module, db, force=force, own_package=own_package)
+        if items:
+            cluster.start()  # its workers start while the other modules' submissions are read
         todo.extend(items)
         outcome.skipped += skipped
-    if not todo:
-        return outcome
-    limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory)
-    progress = Progress(len(todo), stream=stream)
-    for result in execute(
-        todo, limits, scheduler or course.grading.scheduler, workers or course.grading.workers, client
-    ):
-        record(db, result, outcome)
-        progress.step()
-    return outcome
+    return todo
 
 
 def record(db, result, outcome: Outcome) -> None:
@@ -131,29 +142,26 @@ def record(db, result, outcome: Outcome) -> None:
     (outcome.failed if failed else outcome.graded).append(result)
 
 
-def execute(todo: list, limits: Limits, scheduler: str | None, workers: int | None, client=None):
-    """Yield each GradeResult as it completes on the cluster."""
-    from contextlib import nullcontext
+def execute(todo: list, limits: Limits, client):
+    """Yield each GradeResult as it completes on the cluster of `client`."""
     from distributed import as_completed
-    from .cluster import open_client
 
-    with nullcontext(client) if client is not None else open_client(scheduler, workers) as client:
-        bundles, futures = {}, {}
-        for submission, bundle, key in todo:
-            if id(bundle) not in bundles:
-                bundles[id(bundle)] = client.scatter(bundle, broadcast=True, hash=False)
-            future = client.submit(
-                grade_submission,
-                submission,
-                bundles[id(bundle)],
-                limits,
-                key,
-                pure=False,
-                key=f"grade-{submission.module}-{submission.student}-{key[:12]}",
-            )
-            futures[future] = (submission, bundle, key)
-        for future in as_completed(futures):
-            yield collected(future, *futures.pop(future))
+    bundles, futures = {}, {}
+    for submission, bundle, key in todo:
+        if id(bundle) not in bundles:
+            bundles[id(bundle)] = client.scatter(bundle, broadcast=True, hash=False)
+        future = client.submit(
+            grade_submission,
+            submission,
+            bundles[id(bundle)],
+            limits,
+            key,
+            pure=False,
+            key=f"grade-{submission.module}-{submission.student}-{key[:12]}",
+        )
+        futures[future] = (submission, bundle, key)
+    for future in as_completed(futures):
+        yield collected(future, *futures.pop(future))
 
 
 def collected(future, submission, bundle, key):
