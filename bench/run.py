@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import re
 import os
 import platform
 import shutil
@@ -129,6 +130,9 @@ def measure(scenario: Scenario, scratch: Path) -> tuple[dict, Run]:
     figures = json.loads(result.read_text())
     figures["load"] = os.getloadavg()[0]
     run = Run(figures["returncode"], out.read_text(errors="replace"), err.read_text(errors="replace"))
+    grading = re.search(r"^grading took ([0-9.]+) s", run.stdout, re.M)
+    if grading:  # tito grade: the grading itself, the cluster's start excluded
+        figures["grading_s"] = float(grading[1])
     if scenario.inner and run.returncode == 0:
         inner = json.loads(run.stdout.strip().splitlines()[-1])
         figures["process_s"], figures["wall_s"] = figures["wall_s"], inner.pop("inner_s")
@@ -557,6 +561,7 @@ def summary(scenario: Scenario) -> dict:
         "problems": scenario.problems,
         "last_ran": scenario.last_ran,
         "wall_s": stats(scenario.runs, "wall_s"),
+        "grading_s": stats(scenario.runs, "grading_s"),
         "maxrss_mb": stats([{"m": r["maxrss_kb"] / 1024} for r in scenario.runs], "m"),
         "tree_peak_mb": stats([{"m": r["tree_peak_kb"] / 1024} for r in scenario.runs if r.get("tree_peak_kb")], "m"),
         "load": stats(scenario.runs, "load"),
@@ -576,14 +581,14 @@ def ratio_text(value: float | None) -> str:
 
 def median_of(results: dict, key: str, what: str = "wall_s") -> float | None:
     item = results.get(key)
-    if not item or item["skipped"] or item["problems"] or not item[what]:
+    if not item or item["skipped"] or item["problems"] or not item.get(what):
         return None
     return item[what]["median"]
 
 
 def ratios(results: dict) -> list[dict]:
-    def r(a, b):
-        x, y = median_of(results, a), median_of(results, b)
+    def r(a, b, what="wall_s"):
+        x, y = median_of(results, a, what), median_of(results, b, what)
         if x is None or y is None or y == 0:
             return None
         return x / y
@@ -696,6 +701,13 @@ def issue14_ratios(results: dict, r) -> list[tuple]:
             (">=", t["grading_2_vs_1"]),
         ),
         (
+            "parallel / serial",
+            "grading rate, the cluster's start excluded (`grading took` in tito's output): 2 workers / 1 worker",
+            r("grade_1", "grade_2", "grading_s"),
+            "",
+            None,
+        ),
+        (
             "linearity",
             f"leak guard: time per MB at {LEAK_SIZES[-1]:g} MB / at {LEAK_SIZES[0]:g} MB",
             linear,
@@ -724,8 +736,8 @@ def issue14_ratios(results: dict, r) -> list[tuple]:
     ]
 
 
-def throughput(results: dict, key: str, total: int) -> str:
-    seconds_ = median_of(results, key)
+def throughput(results: dict, key: str, total: int, what: str = "wall_s") -> str:
+    seconds_ = median_of(results, key, what)
     return "n/a" if not seconds_ else f"{total / seconds_:.2f}"
 
 
@@ -764,7 +776,9 @@ def issue14_details(results: dict, meta: dict) -> list[str]:
             f"(bench/synthclass.py; {', '.join(f'{k} {v}' for k, v in sorted(g['mix'].items()))}), "
             f"course.yaml `grading: {gradebench.GRADING}`. Throughput, submissions per second (median): "
             f"tito grade 1 worker {throughput(results, 'grade_1', total)}, 2 workers "
-            f"{throughput(results, 'grade_2', total)}, nbgrader autograde {throughput(results, 'nbgrader_autograde', total)}."
+            f"{throughput(results, 'grade_2', total)}, nbgrader autograde {throughput(results, 'nbgrader_autograde', total)}; "
+            f"the grading alone (tito's `grading took`, from the cluster being ready to the last result): 1 worker "
+            f"{throughput(results, 'grade_1', total, 'grading_s')}, 2 workers {throughput(results, 'grade_2', total, 'grading_s')}."
         )
         lines.append(f"- Scores, tito grade vs nbgrader autograde: {g.get('agreement', 'not compared')}.")
         lines.append(profile_line(results))

@@ -69,3 +69,19 @@ def test_nbclient_is_imported_without_building_the_iri_grammar_and_that_module_s
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["False", "True", "imports"], done.stderr
+
+
+def test_build_kernels_start_without_the_debugger_and_run_as_before(tmp_path):
+    """debugpy (a third of a kernel's start) is hidden from build kernels: ipykernel finds it unavailable."""
+    code = "import ipykernel.debugger as d\ntry:\n    import debugpy\nexcept ImportError as e:\n    print(e)\nd._is_debugpy_available, 6 * 7"
+    executed = run(
+        new_notebook(cells=[new_code_cell(code)]),
+        cwd=tmp_path,
+        root=tmp_path,
+        kernel="python3",
+        timeout=60,
+        allow_errors=False,
+    )
+    outputs = executed.cells[0].outputs
+    assert "debugpy is not available in coursebuild's execution kernels" in outputs[0]["text"]
+    assert outputs[1]["data"]["text/plain"] == "(False, 42)"

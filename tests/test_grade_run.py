@@ -92,6 +92,32 @@ def test_nothing_new_needs_no_cluster(graded_class):
     assert (again.graded, again.skipped) == ([], len(CLASS))
 
 
+def test_a_task_that_raises_on_the_worker_is_that_submissions_grading_error(graded_class, client):
+    """Grading itself failing (here a package path the worker cannot write) is recorded for that submission
+    only, under a key that makes the next run grade it again; the other submission is graded."""
+    from dataclasses import replace
+
+    from tasks.grade.bundle import load_bundle
+    from tasks.grade.run import RETRY, execute
+    from tasks.grade.submissions import read_submission
+    from tasks.grade.task import Limits
+
+    root, course, paths, expected, _ = graded_class
+    module = course.module("vec")
+    bundle = load_bundle(course, paths, module)
+    broken = replace(bundle, package=(("tinytorch/\0.py", b""),))
+    files = {s: paths.submission_file(s, module) for s in ("s01-correct", "s02-correct")}
+    todo = [
+        (read_submission(files[s], paths.rel(files[s]), s, "vec", bundle), b, f"k-{s}")
+        for s, b in (("s01-correct", broken), ("s02-correct", bundle))
+    ]
+    results = {r.student: r for r in execute(todo, Limits(timeout=3, memory_mb=256), client)}
+    failed, fine = results["s01-correct"], results["s02-correct"]
+    assert failed.status == "error" and failed.key == RETRY + "k-s01-correct", failed.message
+    assert "grading failed (ValueError: embedded null byte)" in failed.message and failed.score == 0
+    assert fine.status == "graded" and fine.score == 9
+
+
 def test_a_new_submission_or_a_changed_test_regrades_exactly_what_it_affects(tmp_path, client):
     root = write_course(tmp_path / "course")
     write_class(root, ["s01-correct", "s04-stubs", "s07-wrong-add"])

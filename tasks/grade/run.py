@@ -160,13 +160,15 @@ def execute(todo: list, limits: Limits, client):
             key=f"grade-{submission.module}-{submission.student}-{key[:12]}",
         )
         futures[future] = (submission, bundle, key)
-    for future in as_completed(futures):
-        yield collected(future, *futures.pop(future))
+    for future, value in as_completed(futures, with_results=True, raise_errors=False):
+        yield collected(future, value, *futures.pop(future))
 
 
-def collected(future, submission, bundle, key):
-    try:
-        return future.result()
-    except Exception as error:  # noqa: BLE001 — a worker that died twice, or a bug: that submission only
-        reason = f"{submission.path}: grading failed ({type(error).__name__}: {str(error)[:300]}); it will be graded again by the next `tito grade`"
-        return grading_failed(submission, bundle, RETRY + key, reason)
+def collected(future, value, submission, bundle, key):
+    """The GradeResult of a finished task, or a grading error for a task that raised or was lost (a worker
+    that died twice, or a bug): that submission only, graded again by the next run."""
+    if future.status == "finished":
+        return value
+    error = value[1] if isinstance(value, tuple) else value  # (type, exception, traceback), or CancelledError
+    reason = f"{submission.path}: grading failed ({type(error).__name__}: {str(error)[:300]}); it will be graded again by the next `tito grade`"
+    return grading_failed(submission, bundle, RETRY + key, reason)

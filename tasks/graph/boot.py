@@ -17,6 +17,7 @@ from ..course.context import load
 from ..base.errors import CourseError
 from ..base.fsutil import sweep_temp_files
 from .kinds import default_tasks, output_folders
+from .md5cache import MD5Checker
 from .reporter import CourseReporter
 from .variables import variables_help
 
@@ -73,7 +74,7 @@ def doit_config(args=()) -> dict:
     return {
         "dep_file": ".doit.db",
         "backend": "sqlite3",
-        "check_file_uptodate": "md5",
+        "check_file_uptodate": MD5Checker,  # doit's, hashing each file once per process (md5cache.py)
         "continue": True,
         "default_tasks": default_tasks(),
         "reporter": reporter_for(list(args)),

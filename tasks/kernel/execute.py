@@ -20,6 +20,7 @@ BINARY_LIMIT = 2_000_000  # characters of an image or other binary output (base6
 CELL_OUTPUT_MAX = 1_000_000  # characters of output one cell may print before validation calls it a problem
 HEAD_LINES = 4
 ASSERT_VALUES = Path(__file__).with_name("assertvalues.py")
+NO_DEBUGGER = Path(__file__).with_name("nodebugger")  # on the kernels' PYTHONPATH: ipykernel starts without debugpy
 
 
 @dataclass
@@ -51,7 +52,7 @@ def indented(text: str, prefix: str = "      ") -> str:
 
 def kernel_env(root: Path) -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(root), env.get("PYTHONPATH", "")] if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(root), env.get("PYTHONPATH", ""), str(NO_DEBUGGER)] if p)
     env.setdefault("MPLBACKEND", "Agg")
     env["PYTHONHASHSEED"] = "0"
     env[STRICT_ENV] = "1"  # the student notebook's Run All cell softens no stub error here (tito/runall.py)
