@@ -56,7 +56,8 @@ def transitive(name: str) -> set[str]:
         seen.add(module)
         stack.extend(direct_imports(module))
         parts = module.split(".")
-        stack.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # importing a.b.c runs a/__init__, a/b/__init__
+        parents = (".".join(parts[:i]) for i in range(1, len(parts)))  # importing a.b.c runs a/__init__, a/b/__init__
+        stack.extend(p for p in parents if module_path(p))  # a folder without __init__.py runs nothing
     return seen
 
 
