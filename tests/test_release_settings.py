@@ -24,12 +24,15 @@ def kernel_path(tmp_path, monkeypatch):
         (kernels / name).mkdir(parents=True)
         (kernels / name / "kernel.json").write_text(json.dumps({"argv": ["python"], "display_name": name}))
     (kernels / "empty").mkdir()
+    (kernels / "kernel.json").write_text("{}")  # a stray kernel.json: the folder itself is no kernel `.`
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share"))
     return kernels
 
 
 @pytest.mark.filterwarnings("ignore:Invalid kernelspec directory name")
-@pytest.mark.parametrize("name", ["mine", "Mixed", "mixed", "MINE", "bad name", "empty", "nosuch", "python3"])
+@pytest.mark.parametrize(
+    "name", ["mine", "Mixed", "mixed", "MINE", "bad name", "empty", "nosuch", "python3", ".", ".."]
+)
 def test_the_quick_check_agrees_with_jupyter_client(kernel_path, name):
     """A kernel the quick look at the kernel folders accepts is one jupyter_client lists; every verdict is
     the same as jupyter_client's."""
@@ -40,6 +43,7 @@ def test_the_quick_check_agrees_with_jupyter_client(kernel_path, name):
     assert (kernel_problem(name) is None) == listed
 
 
+@pytest.mark.filterwarnings("ignore:Invalid kernelspec directory name")
 def test_a_kernel_on_disk_is_accepted_without_importing_jupyter_client(kernel_path):
     code = (
         "import sys; from tasks.course.release_settings import kernel_problem; "

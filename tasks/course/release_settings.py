@@ -68,8 +68,10 @@ def kernelspec_on_disk(name: str) -> bool:
     native kernel, and the message listing what is installed)."""
     from jupyter_core.paths import jupyter_path
 
-    return bool(KERNEL_NAME_RE.fullmatch(name)) and any(
-        os.path.isfile(os.path.join(folder, name, "kernel.json")) for folder in jupyter_path("kernels")
+    return (
+        bool(KERNEL_NAME_RE.fullmatch(name))
+        and name not in (".", "..")
+        and any(os.path.isfile(os.path.join(folder, name, "kernel.json")) for folder in jupyter_path("kernels"))
     )
 
 
