@@ -5,7 +5,6 @@ cache.py reruns the file-system ones (`file_system_changed`) on every use of a c
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 
@@ -82,6 +81,8 @@ def check_grading(course: Course, values: dict | None, fail) -> None:
     seen: dict[str, int] = {}
     for name, _, node in values["deadlines"]:
         if name not in names:
+            import difflib  # only for a message: not at every start
+
             close = difflib.get_close_matches(str(name), names, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known modules: {', '.join(names)}"
             fail(node, f"grading.deadlines: '{name}' is not a module of this course; {hint}")
@@ -228,6 +229,8 @@ def check_dependencies(course: Course, entries: list, fail) -> None:
         for dep, dep_node in raw["depends_on"]:
             where = f"modules[{index}].depends_on"
             if dep not in order:
+                import difflib  # only for a message: not at every start
+
                 close = difflib.get_close_matches(dep, list(order), n=1)
                 hint = f" did you mean '{close[0]}'?" if close else f" Known modules: {', '.join(order)}."
                 fail(dep_node, f"{where}: '{dep}' is not a module of this course.{hint}")

@@ -3,7 +3,6 @@ cache.py). No YAML here, and no checks: those are checks.py."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import cached_property
 from dataclasses import asdict, dataclass, field
@@ -85,6 +84,8 @@ class UnknownModule(CourseError, KeyError):
     lookups, and a CourseError for the user."""
 
     def __init__(self, name: str, known: list[str]):
+        import difflib  # only for a message: not at every start
+
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"the modules are: {', '.join(known)}"
         super().__init__(Finding(COURSE_FILE, None, f"has no module named '{name}'; {hint}"))

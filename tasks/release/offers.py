@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..base.errors import CourseError
 from ..course.datafiles import shipped_data
 from ..variants.registry import Variant, shipped_as
-from .plan import Offer
+
+if TYPE_CHECKING:
+    from .plan import Offer
 
 SHIPPED_TO = {"exercises": "modules", "solutions": "solutions"}  # release kind -> folder in the student repo
 
@@ -31,6 +35,7 @@ def offers(course, paths, modules, kind: str) -> list[Offer]:
 def module_offer(paths, module, kind: str) -> Offer:
     from ..notebook.source import read_source  # lazy: task creators import this module on every `doit` start
     from ..variants.leakguard import guard
+    from .plan import Offer
 
     variant = shipped(kind)
     built = paths.variant_files(module, variant.folder)

@@ -6,7 +6,6 @@ errors (an ignored `erata=1` would publish without the errata), and so are value
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from ..base.errors import CourseError
@@ -54,6 +53,8 @@ def check_arguments(given: dict, allowed: tuple[str, ...], command: str) -> None
     """Refuse command-line variables this command does not know (with the closest known one)."""
     for name in given:
         if name not in allowed:
+            import difflib  # only for a message: not at every start
+
             close = difflib.get_close_matches(name, allowed, n=1)
             hint = f"did you mean '{close[0]}={given[name]}'?" if close else f"it takes: {', '.join(allowed)}"
             raise CourseError.at(
