@@ -64,7 +64,7 @@ def test_module_paths(tmp_path):
 @pytest.mark.parametrize(
     "outputs, suffixes", [("notebook", [".ipynb"]), ("python", [".py"]), ("python, notebook", [".ipynb", ".py"])]
 )
-def test_version_files_follow_the_outputs(tmp_path, outputs, suffixes):
+def test_variant_files_follow_the_outputs(tmp_path, outputs, suffixes):
     paths = make(tmp_path, outputs=outputs)
     module = paths.course.module("tensor")
     assert [p.suffix for p in paths.variant_files(module, "student")] == suffixes

@@ -131,26 +131,26 @@ class Paths:
 
     # build outputs. `folder` is a build variant's folder (variants/registry.VARIANTS[name].folder): this
     # layer does not know the variants, only where a folder of build/ is.
-    def version_file(self, module: Module, folder: str, suffix: str) -> Path:
+    def variant_file(self, module: Module, folder: str, suffix: str) -> Path:
         return self.build / folder / module.slug / f"{module.name}{suffix}"
 
     def student_notebook(self, module: Module) -> Path:
-        return self.version_file(module, "student", ".ipynb")
+        return self.variant_file(module, "student", ".ipynb")
 
     def student_python(self, module: Module) -> Path:
-        return self.version_file(module, "student", ".py")
+        return self.variant_file(module, "student", ".py")
 
     def solution_notebook(self, module: Module) -> Path:
-        return self.version_file(module, "solution", ".ipynb")
+        return self.variant_file(module, "solution", ".ipynb")
 
     def solution_python(self, module: Module) -> Path:
-        return self.version_file(module, "solution", ".py")
+        return self.variant_file(module, "solution", ".py")
 
     def variant_files(self, module: Module, folder: str) -> list[Path]:
         """The files of a build variant in build/`folder`/, per the course's output formats."""
         suffixes = {"notebook": ".ipynb", "python": ".py"}
         return [
-            self.version_file(module, folder, suffixes[fmt])
+            self.variant_file(module, folder, suffixes[fmt])
             for fmt in ("notebook", "python")
             if fmt in self.course.outputs
         ]
@@ -164,13 +164,13 @@ class Paths:
         """The folders the build writes into (and nothing else under build/, e.g. the benchmark's venv)."""
         return [self.output_dir(name) for name in names]
 
-    def code_digest(self, module: Module, version: str) -> Path:
-        """The code cells of a version, hashed: what execution and export are keyed on."""
-        return self.build / "digests" / module.slug / f"{version}.code.sha256"
+    def code_digest(self, module: Module, variant: str) -> Path:
+        """The code cells of a variant, hashed: what execution and export are keyed on."""
+        return self.build / "digests" / module.slug / f"{variant}.code.sha256"
 
-    def scratch(self, module: Module, version: str) -> Path:
-        """Where one execution of a version runs (emptied before, removed after): the student repository's layout."""
-        return self.build / "scratch" / module.slug / version
+    def scratch(self, module: Module, variant: str) -> Path:
+        """Where one execution of a variant runs (emptied before, removed after): the student repository's layout."""
+        return self.build / "scratch" / module.slug / variant
 
     def executed_notebook(self, module: Module) -> Path:
         return self.build / "executed" / module.slug / f"{module.name}.ipynb"

@@ -27,14 +27,14 @@ if TYPE_CHECKING:
     from ..kernel.execute import ExecutionFailed
 
 
-def prepared(paths, module, version: str, kernel: str):
+def prepared(paths, module, variant: str, kernel: str):
     from ..notebook.render import kernel_metadata
     from ..notebook.source import read_source
     from ..variants.pipeline import build_variant
 
     path = paths.source(module)
     source = read_source(path, paths.rel(path))
-    nb = build_variant(source.nb, version, module.slug)
+    nb = build_variant(source.nb, variant, module.slug)
     nb.metadata = kernel_metadata(kernel)
     return source, nb
 
@@ -49,12 +49,12 @@ def stopped(source, failure: ExecutionFailed) -> tuple[object, str]:
     return cell_place(source, failure.nb, index), str(failure)
 
 
-def execute(course, paths, module, nb, version: str, allow_errors: bool):
+def execute(course, paths, module, nb, variant: str, allow_errors: bool):
     """Run `nb` in a scratch copy laid out as the student repository (never in the module's own folder)."""
     from ..kernel.execute import run
     from ..kernel.scratch import scratch_tree
 
-    with scratch_tree(paths.scratch(module, version), execution_layout(course, paths, module, version)) as top:
+    with scratch_tree(paths.scratch(module, variant), execution_layout(course, paths, module, variant)) as top:
         (top / paths.repo_module_dir(module)).mkdir(parents=True, exist_ok=True)
         return run(
             nb,
@@ -66,13 +66,13 @@ def execute(course, paths, module, nb, version: str, allow_errors: bool):
         )
 
 
-def execution_layout(course, paths, module, version: str) -> dict[str, object]:
+def execution_layout(course, paths, module, variant: str) -> dict[str, object]:
     """Relative name -> file: the package a student has by then (tinytorch/__init__.py and the exports of the
     modules this one builds on) and, in modules/NN_name/, the student version's files and shipped `data:`
     files (student), or every file of the instructor's folder (solution)."""
     workdir = paths.repo_module_dir(module)
     hook = {}
-    if version == "student":
+    if variant == "student":
         refuse_unshippable(paths, module)
         folder_files = paths.data_files(module) + [p for p in paths.variant_files(module, "student") if p.exists()]
         hook = run_all_hook()  # the Run All cell imports it; TITO_STRICT keeps it from softening anything here
@@ -261,7 +261,7 @@ def check_student_action(root: str, name: str) -> None:
     )
 
 
-def execution_inputs(course, paths, module, version: str, exported: dict[str, str]) -> tuple[list[str], list[str]]:
+def execution_inputs(course, paths, module, variant: str, exported: dict[str, str]) -> tuple[list[str], list[str]]:
     """(file_dep, task_dep): the version's code hash, the exports of every module it builds on, the files of the
     module folder it runs with (the shipped `data:` files for the student version, all of them for the solution).
 
@@ -269,7 +269,7 @@ def execution_inputs(course, paths, module, version: str, exported: dict[str, st
     modules must pass its own validation first (a task_dep: it orders and blocks, without rerunning this
     task when that one reran): a module whose solution fails is never what later modules run against.
     """
-    file_dep = [paths.rel(paths.code_digest(module, version))]
+    file_dep = [paths.rel(paths.code_digest(module, variant))]
     if course.package_init or (paths.package / "__init__.py").is_file():  # what `import tinytorch` runs
         file_dep.append(paths.rel(paths.package / "__init__.py"))
     task_dep = [f"validate:{dep.name}" for dep in course.dependencies(module)]
@@ -279,9 +279,9 @@ def execution_inputs(course, paths, module, version: str, exported: dict[str, st
         else:
             task_dep.append(f"export:{dep.name}")
     file_dep += [
-        paths.rel(p) for p in (paths.data_files(module) if version == "student" else paths.folder_files(module))
+        paths.rel(p) for p in (paths.data_files(module) if variant == "student" else paths.folder_files(module))
     ]
-    if version == "student":
+    if variant == "student":
         file_dep += [p.relative_to(PACKAGE_DIR.parent).as_posix() for p in run_all_hook().values()]
     return file_dep + engine_files(__name__), task_dep
 
@@ -292,19 +292,19 @@ DOCS = {
 }
 
 
-def task_doc(course, paths, module, version: str, target) -> str:
+def task_doc(course, paths, module, variant: str, target) -> str:
     """The `doit list --all` line of an execution subtask."""
     deps = [m.name for m in course.dependencies(module)]
     against = f" against the validated exports of {', '.join(deps)}" if deps else ""
-    return DOCS[version].format(folder=module.folder, deps=against, target=paths.rel(target))
+    return DOCS[variant].format(folder=module.folder, deps=against, target=paths.rel(target))
 
 
-def execution_tasks(course, paths, version: str, action, target_of):
+def execution_tasks(course, paths, variant: str, action, target_of):
     targets, _ = export_targets(course, paths)
     exported = {name: paths.rel(paths.export_file(target)) for name, target in targets.items()}
     settings = {"kernel": course.execution.kernel, "timeout": course.execution.timeout}
     for module in course.modules:
-        file_dep, task_dep = execution_inputs(course, paths, module, version, exported)
+        file_dep, task_dep = execution_inputs(course, paths, module, variant, exported)
         yield {
             "name": module.name,
             "actions": [(action, [str(course.root), module.name])],
@@ -314,7 +314,7 @@ def execution_tasks(course, paths, version: str, action, target_of):
             "uptodate": [config_changed_for({"module": module.name, **settings})],
             "clean": True,
             "verbosity": 2,
-            "doc": task_doc(course, paths, module, version, target_of(paths, module)[0]),
+            "doc": task_doc(course, paths, module, variant, target_of(paths, module)[0]),
         }
 
 
