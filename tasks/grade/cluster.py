@@ -62,6 +62,18 @@ def open_client(scheduler: str | None, workers: int | None):
             yield client
 
 
+def start_forkserver() -> None:
+    """Start the process the embedded cluster's workers are forked from, now: it imports Dask, numpy and the
+    grading code on another core while this process imports Dask itself (Dask would start it only after,
+    from its first worker). Its workers then start with all of it imported."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    preload = ["distributed", "numpy", "numpy.random", f"{__package__}.task", f"{__package__}.runner"]
+    multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
+    forkserver.ensure_running()
+
+
 class EarlyClient:
     """A client opened in a background thread from `start()` on, while the caller goes on reading
     submissions: the embedded cluster's workers (each a new interpreter importing Dask, ~1 s) start during
@@ -76,6 +88,8 @@ class EarlyClient:
 
     def start(self) -> None:
         if self.client is None and self.thread is None:
+            if not self.scheduler:
+                start_forkserver()
             self.thread = threading.Thread(target=self.hold, name="tito-grade-cluster", daemon=True)
             self.thread.start()
 
