@@ -127,7 +127,10 @@ class EarlyClient:
 
 
 def connect(Client, scheduler: str):
+    """A client of the cluster at `scheduler`; a scheduler nothing listens at fails at once (a plain TCP
+    connect first), not after Dask's 30 s of retries."""
     try:
+        reachable(scheduler)
         return Client(scheduler, timeout="30s")
     except (OSError, TimeoutError) as error:
         raise CourseError.at(
@@ -135,6 +138,16 @@ def connect(Client, scheduler: str):
             None,
             f"grading.scheduler: cannot reach the Dask scheduler at {scheduler} ({error}); start it with `dask scheduler` and workers with `dask worker {scheduler}`, or grade on this machine without --scheduler",
         )
+
+
+def reachable(scheduler: str) -> None:
+    """Raise OSError when nothing accepts a TCP connection at a tcp:// scheduler address (others: no check)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(scheduler)
+    if parts.scheme == "tcp" and parts.hostname and parts.port:
+        socket.create_connection((parts.hostname, parts.port), timeout=10).close()
 
 
 def code_zip() -> bytes:
