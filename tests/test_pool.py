@@ -141,3 +141,37 @@ def test_no_kernel_outlives_a_build_stopped_by_sigterm(tmp_path):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) != 0
     assert kernels_of(root) == "", "a kernel outlived the stopped build"
+
+
+def test_a_kernel_info_reply_a_round_late_is_matched_with_its_idle_status(tmp_path):
+    """Under load a kernel_info reply can come after the next request was sent, and its IOPub idle status
+    may be read while waiting for the previous one: wait_for_ready must still return (it used to wait for a
+    status it had just read and thrown away, round after round, until "Kernel didn't respond")."""
+    from queue import Empty
+
+    kernel = pool.start("python3", kernel_arguments(), kernel_env)
+    client = kernel.manager.client()
+    client.start_channels()
+
+    async def late_reply_then_ready():
+        await client.wait_for_ready(timeout=60)
+        lost = client.kernel_info()  # its reply stays queued on shell; its idle status is read here, "lost"
+        while True:
+            msg = await client.iopub_channel.get_msg(timeout=30)
+            if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+                if msg["parent_header"].get("msg_id") == lost:
+                    break
+        try:
+            await client.wait_for_ready(timeout=8)  # takes the late reply first: one round behind
+        except RuntimeError as error:
+            return str(error)
+        try:
+            await client.shell_channel.get_msg(timeout=0.1)
+        except Empty:
+            pass
+        return "ready"
+
+    try:
+        assert pool.synchronously(late_reply_then_ready()) == "ready"
+    finally:
+        pool.discard(kernel, client)

@@ -226,9 +226,10 @@ def ready_client_class() -> type:
     class ReadyClient(AsyncKernelClient):
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            idle: set = set()  # requests whose idle status IOPub showed: a late reply finds its idle here
             while True:
                 reply = await answered_kernel_info(self)
-                if reply is not None and await idle_seen(self, reply["parent_header"].get("msg_id")):
+                if reply is not None and await idle_seen(self, reply["parent_header"].get("msg_id"), idle):
                     self._handle_kernel_info_reply(reply)
                     return
                 if not await self._async_is_alive():
@@ -251,21 +252,20 @@ async def answered_kernel_info(client, wait: float = 1.0):
     return reply if reply["msg_type"] == "kernel_info_reply" else None
 
 
-async def idle_seen(client, msg_id: str, wait: float = 1.0) -> bool:
+async def idle_seen(client, msg_id: str, idle: set, wait: float = 1.0) -> bool:
     """Whether the kernel's idle status for request `msg_id` arrives on IOPub within `wait` seconds (it is
-    the last message of that request: IOPub is connected, and nothing of it is left to read)."""
+    the last message of that request: IOPub is connected, and nothing of it is left to read). Every idle
+    status read goes into `idle`: under load a kernel_info reply can come a round late, and its idle status
+    may already have been read while waiting for the previous one (without `idle`, each round then waited
+    for a status it had just thrown away, until the start timed out)."""
     from queue import Empty
 
     deadline = time.monotonic() + wait
-    while (left := deadline - time.monotonic()) > 0:
+    while msg_id not in idle and (left := deadline - time.monotonic()) > 0:
         try:
             msg = await client.iopub_channel.get_msg(timeout=left)
         except Empty:
             return False
-        if (
-            msg["msg_type"] == "status"
-            and msg["content"].get("execution_state") == "idle"
-            and msg["parent_header"].get("msg_id") == msg_id
-        ):
-            return True
-    return False
+        if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+            idle.add(msg["parent_header"].get("msg_id"))
+    return msg_id in idle
