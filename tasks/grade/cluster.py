@@ -69,7 +69,9 @@ def start_forkserver() -> None:
     import multiprocessing
     from multiprocessing import forkserver
 
-    preload = ["distributed", "numpy", "numpy.random", f"{__package__}.task", f"{__package__}.runner"]
+    from .runner import WARM_MODULES
+
+    preload = ["distributed", *WARM_MODULES, f"{__package__}.task", f"{__package__}.runner"]
     multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
     forkserver.ensure_running()
 

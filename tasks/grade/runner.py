@@ -75,14 +75,16 @@ def write_package(scratch: str, package) -> None:
 
     for relative, data in package:
         target = os.path.join(scratch, *relative.split("/"))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(data)
+        write_file(target, data)
         compiled = bytecode(relative, data) if relative.endswith(".py") else None
         if compiled is not None:
-            os.makedirs(os.path.dirname(cache_from_source(target)), exist_ok=True)
-            with open(cache_from_source(target), "wb") as handle:
-                handle.write(compiled)
+            write_file(cache_from_source(target), compiled)
+
+
+def write_file(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
 
 
 @functools.lru_cache(maxsize=512)
@@ -107,11 +109,13 @@ def supervise(code, scratch: str, timeout: float, memory_mb: int) -> list[CellRu
     read_end, write_end = os.pipe()
     parent = os.getpid()
     gc.freeze()  # the parent's objects out of the collector's reach: the child's collections do not copy them
-    pid = os.fork()
-    if pid == 0:  # the child never returns
-        os.close(read_end)
-        child(code, scratch, write_end, memory_mb, parent)
-    gc.unfreeze()
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child never returns
+            os.close(read_end)
+            child(code, scratch, write_end, memory_mb, parent)
+    finally:
+        gc.unfreeze()  # in the parent only, also when the fork failed
     os.close(write_end)
     try:
         runs, reason = collect(code, read_end, pid, timeout)
