@@ -21,8 +21,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import forking
+
 HISTORY = "--HistoryManager.hist_file=:memory:"  # what nbclient adds to a kernel it starts itself
-_pool: dict = {"pid": None, "waiting": {}, "forsaken": []}
+_pool: dict = {"pid": None, "waiting": {}, "templates": {}, "forsaken": []}
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Kernel:
     folder: Path  # scratch of this kernel: ipc sockets, stderr log, waiting cwd and root placeholder
     key: tuple
     waited: bool = False  # taken from the pool (started before it was asked for)
+    forked_root: Path | None = None  # a forked kernel's root placeholder on sys.path: its template's
 
     @property
     def log(self) -> Path:
@@ -43,6 +46,10 @@ class Kernel:
     @property
     def placeholder(self) -> Path:
         return self.folder / "root"
+
+    @property
+    def sys_path_placeholder(self) -> Path:
+        return self.forked_root or self.placeholder
 
     @property
     def pgid(self) -> int | None:
@@ -81,6 +88,7 @@ def start(kernel: str, arguments: list[str], env_for) -> Kernel:
         started.placeholder.mkdir()
         started.manager = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=str(folder / "kernel"))
         started.manager.client_factory = ready_client_class()
+        forking.attach(started.manager, started.placeholder, lambda python: template(started.key, python, env_for))
         with open(started.log, "w") as log:
             synchronously(
                 started.manager.start_kernel(
@@ -90,6 +98,7 @@ def start(kernel: str, arguments: list[str], env_for) -> Kernel:
                     stderr=log,
                 )
             )
+        started.forked_root = forking.sys_path_placeholder(started.manager)
     except BaseException:
         discard(started)
         raise
@@ -127,9 +136,26 @@ def own_pool() -> dict:
     """This process's waiting kernels: a forked child starts with none (its parent's are not its own)."""
     if _pool["pid"] != os.getpid():
         _pool["forsaken"] += _pool["waiting"].values()  # kept, never closed here: sockets of another process
-        _pool["pid"], _pool["waiting"] = os.getpid(), {}
+        for inherited in _pool["templates"].values():
+            if inherited is not None:  # our copy of the parent's socket: the parent's template is not ours
+                inherited.channel.close()
+        _pool["pid"], _pool["waiting"], _pool["templates"] = os.getpid(), {}, {}
         register_exit()
     return _pool["waiting"]
+
+
+def template(key: tuple, python: str, env_for):
+    """This process's template for kernels of `key` run by `python`, started on first use; a template that
+    died after forking is replaced, one that never forked is not tried again (kernels then start as usual)."""
+    own_pool()
+    templates = _pool["templates"]
+    current = templates.get((key, python))
+    if current is not None and not current.alive():
+        forking.stop_template(current)
+        current = templates[(key, python)] = None if current.forks == 0 else forking.start_template(python, env_for)
+    if (key, python) not in templates:
+        current = templates[(key, python)] = forking.start_template(python, env_for)
+    return current
 
 
 def register_exit() -> None:
@@ -146,6 +172,10 @@ def close() -> None:
         waiting = _pool["waiting"]
         for key in list(waiting):
             discard(waiting.pop(key))
+        templates = _pool["templates"]
+        for key in list(templates):
+            if (ended := templates.pop(key)) is not None:
+                forking.stop_template(ended)
 
 
 def kill_group(pgid: int | None) -> None:
@@ -199,7 +229,7 @@ def handover_code(kernel: Kernel, cwd: Path, root: Path, env: dict) -> str:
     names = {
         "CWD": str(cwd),
         "ROOT": str(root),
-        "PLACEHOLDER": str(kernel.placeholder),
+        "PLACEHOLDER": str(kernel.sys_path_placeholder),
         "PYTHONPATH": env["PYTHONPATH"],
     }
     return f"exec({HANDOVER!r}, {names!r})"
