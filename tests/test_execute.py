@@ -19,7 +19,10 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    stat = open(f"/proc/{pid}/stat").read() if os.path.exists(f"/proc/{pid}/stat") else ""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:  # reaped between the two looks
+        return False
     return bool(stat) and stat.split(") ")[-1][:1] != "Z"  # a zombie is dead
 
 

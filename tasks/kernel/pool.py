@@ -149,6 +149,9 @@ def template(key: tuple, python: str, env_for):
     died after forking is replaced, one that never forked is not tried again (kernels then start as usual)."""
     own_pool()
     templates = _pool["templates"]
+    for other in [k for k in templates if k[0] != key]:  # the environment changed: not one of ours any more
+        if (ended := templates.pop(other)) is not None:
+            forking.stop_template(ended)
     current = templates.get((key, python))
     if current is not None and not current.alive():
         forking.stop_template(current)
