@@ -19,6 +19,7 @@ OUTPUT_LIMIT = 100_000  # characters kept per text output (stream, value, error)
 BINARY_LIMIT = 2_000_000  # characters of an image or other binary output (base64) kept
 CELL_OUTPUT_MAX = 1_000_000  # characters of output one cell may print before validation calls it a problem
 HEAD_LINES = 4
+STOP_WAIT = 5  # seconds a stopped build gives nbclient to notice its killed kernel (it checks every second)
 ASSERT_VALUES = Path(__file__).with_name("assertvalues.py")
 NO_DEBUGGER = Path(__file__).with_name("nodebugger")  # on the kernels' PYTHONPATH: ipykernel starts without debugpy
 
@@ -93,6 +94,7 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
         wait_for(worker, current["up"], lambda: prestart(kernel, kernel_arguments(), kernel_env))
     except BaseException:  # Ctrl-C or SIGTERM: the kernel and what it started go too
         kill_group(current.get("pgid"))
+        worker.join(STOP_WAIT)  # nbclient sees its kernel gone and cleans up before the interpreter exits
         raise
     if "error" in outcome:
         raise translated(outcome["error"], kernel)
