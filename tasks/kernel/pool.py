@@ -1,13 +1,15 @@
 """Pre-started kernels: the next notebook's kernel boots while the current notebook runs.
 
 A kernel is never reused: each notebook takes a fresh kernel process, which is killed with its process
-group when the notebook is done; taking one starts the next in the background (its interpreter and
-ipykernel load in their own process while this notebook runs). Kernels wait in a scratch folder of their
+group when the notebook is done; taking one starts the next in the background (forked from this process's
+template of that kind of kernel, tasks/kernel/forking.py, or else launched: its interpreter and ipykernel
+load in their own process while this notebook runs). Kernels wait in a scratch folder of their
 own with a placeholder for the course root on PYTHONPATH; `handover_code` moves a taken kernel to the
 notebook's folder and root before any cell runs, so a notebook sees exactly what a kernel started there sees.
 
 One pool per process, keyed by pid: doit's `-n` workers are forked, and a child never touches (nor kills)
-its parent's kernels. Kernels still waiting when the process ends are killed (atexit; in a forked worker,
+its parent's kernels or templates. Kernels still waiting when the process ends are killed, and templates
+stopped (atexit; in a forked worker,
 multiprocessing's finalizers, which run where atexit does not).
 """
 
