@@ -8,9 +8,8 @@ own with a placeholder for the course root on PYTHONPATH; `handover_code` moves 
 notebook's folder and root before any cell runs, so a notebook sees exactly what a kernel started there sees.
 
 One pool per process, keyed by pid: doit's `-n` workers are forked, and a child never touches (nor kills)
-its parent's kernels or templates. Kernels still waiting when the process ends are killed, and templates
-stopped (atexit; in a forked worker,
-multiprocessing's finalizers, which run where atexit does not).
+its parent's kernels or templates. Kernels still waiting when the process ends are killed and templates
+stopped (atexit; in a forked worker, multiprocessing's finalizers, which run where atexit does not).
 """
 
 from __future__ import annotations
