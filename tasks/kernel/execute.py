@@ -95,6 +95,10 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
     except BaseException:  # Ctrl-C or SIGTERM: the kernel and what it started go too
         kill_group(current.get("pgid"))
         worker.join(STOP_WAIT)  # nbclient sees its kernel gone and cleans up before the interpreter exits
+        if worker.is_alive() and current.get("client") is not None:  # not yet: its exit hook must not run
+            import atexit  # (it would pull the client from under the still running thread, which then complains)
+
+            atexit.unregister(current["client"]._cleanup_kernel)
         raise
     if "error" in outcome:
         raise translated(outcome["error"], kernel)
@@ -185,6 +189,7 @@ def run_in(taken, nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow
         on_cell_start=on_cell_start,
         on_notebook_start=on_notebook_start,
     )
+    current["client"] = client
     try:
         return execute_with(client, nb, timeout, current)
     finally:
