@@ -10,8 +10,8 @@ The report (a markdown table with ratios and targets) goes to OUT/benchmarks.md,
 OUT/benchmarks.png, raw figures to WORK/results.json. nbgrader and matplotlib live in the bench's own venv
 (build/bench/venv), created once and reused; without network the run still finishes, saying so.
 
-Issue 14's scenarios, in the same rounds: the script floor (each solution as `python mNN.py`) and one kernel
-start; the full build of the pre-issue engine (bench/oldengine.py, from git; skipped, saying why, without the
+Issue 14's scenarios, in the same rounds: the script floor (each solution as `python mNN.py`), one kernel
+start and the machine's own 2-process scaling (bench/cpuscaling.py); the full build of the pre-issue engine (bench/oldengine.py, from git; skipped, saying why, without the
 history); grading a synthetic class (bench/synthclass.py, bench/gradebench.py) with `tito grade` on 1 and 2
 workers and `nbgrader autograde` (its scores must equal ours, or the run fails); the leak guard on 0.25/0.5/1 MB
 notebooks (bench/leakbench.py); no-op, floor and one-module edit on a 100-module course. Shrink with
@@ -63,7 +63,7 @@ TARGETS = {
     "leak_linearity": 1.3,  # time per MB at 1 MB / at 0.25 MB (about 1 when linear)
 }
 LEAK_SIZES = (0.25, 0.5, 1.0)
-NOT_DOIT = ("nbgrader", "script_floor", "kernel_start", "grade_", "leak_")  # scenarios that are not a doit run
+NOT_DOIT = ("nbgrader", "script_floor", "kernel_start", "grade_", "leak_", "cpu_")  # scenarios that are not a doit run
 
 
 @dataclass
@@ -429,6 +429,19 @@ def issue14_scenarios(args, setup: dict) -> list[Scenario]:
             verify=exit_zero("the kernel start"),
             inner=True,
         ),
+    ] + [
+        Scenario(
+            f"cpu_{processes}",
+            f"8{'cd'[processes - 1]}. the machine: a fixed CPU-bound work in {processes} process(es) at once",
+            f"python bench/cpuscaling.py {processes}",
+            [sys.executable, str(HERE / "cpuscaling.py"), str(processes)],
+            course,
+            "execution",
+            verify=exit_zero("the CPU scaling probe"),
+            inner=True,
+            samples=3,
+        )
+        for processes in (1, 2)
     ]
     old = Scenario(
         "full_old",
@@ -708,6 +721,14 @@ def issue14_ratios(results: dict, r) -> list[tuple]:
             None,
         ),
         (
+            "the machine",
+            "throughput of a CPU-bound work in 2 processes at once / in 1 (8c, 8d: what 2 cores give here, the "
+            "ceiling of the 2-against-1 ratios)",
+            None if r("cpu_1", "cpu_2") is None else 2 * r("cpu_1", "cpu_2"),
+            "",
+            None,
+        ),
+        (
             "linearity",
             f"leak guard: time per MB at {LEAK_SIZES[-1]:g} MB / at {LEAK_SIZES[0]:g} MB",
             linear,
@@ -856,7 +877,7 @@ def write_report(out: Path, results: dict, meta: dict) -> str:
         "`getrusage(RUSAGE_CHILDREN).ru_maxrss`: the largest single process of the tree, kernels included. "
         '"Tree peak" (full builds, parallel validation, grading) is the summed PSS (shared pages split between the processes '
         "sharing them, so forked workers are not counted twice) of all processes alive at once, sampled every 50 ms. "
-        "Exceptions: the kernel start (8b), the grading profile (10d) and the leak guard (11) are timed inside their "
+        "Exceptions: the kernel start (8b), the CPU probe (8c, 8d), the grading profile (10d) and the leak guard (11) are timed inside their "
         "process (what they measure, without the interpreter's start); nbgrader autograde (10c), the slowest, runs "
         f"only in the first {meta.get('autograde_rounds', 1)} measured round(s).",
         "",
