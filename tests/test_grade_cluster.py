@@ -183,3 +183,16 @@ def test_a_worker_killed_mid_grading_loses_nothing(tmp_path, cluster_processes):
     for row in gradebook.results(gradebook.open_gradebook(Paths(course).gradebook)):
         found.setdefault(row["student"], []).append(row["points"])
     assert found == {s: [float(p) for p in pts] for s, pts in expected.items()}
+
+
+def test_the_embedded_cluster_runs_without_what_grading_never_uses():
+    """No profiler sampling the workers, no work stealing: each cost CPU per task on 2 shared cores."""
+    import dask
+
+    keys = ("distributed.worker.profile.enabled", "distributed.scheduler.work-stealing")
+    with open_client(None, 1) as client:
+        on_worker = list(client.run(lambda: [dask.config.get(k) for k in keys]).values())
+        extensions = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.extensions))
+        assert client.submit(sum, [1, 2]).result() == 3
+    assert on_worker == [[False, False]]
+    assert "stealing" not in extensions

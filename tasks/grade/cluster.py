@@ -37,6 +37,14 @@ def open_client(scheduler: str | None, workers: int | None):
         # workers forked from one server that imported Dask once, not each a new interpreter importing it:
         # on 2 cores the second worker's start no longer competes with the first one's and with grading
         "distributed.worker.multiprocessing-method": "forkserver",
+        # what grading never uses costs CPU on every worker and in the scheduler, for every task and tick: the
+        # workers' statistical profiler (100 samples a second), work stealing (queued tasks go to the first free
+        # worker anyway), and frequent system, memory and event-loop polls (children are held by RLIMIT_AS)
+        "distributed.worker.profile.enabled": False,
+        "distributed.scheduler.work-stealing": False,
+        "distributed.admin.system-monitor.interval": "2s",
+        "distributed.admin.tick.interval": "500ms",
+        "distributed.worker.memory.monitor-interval": "1s",
     }
     with dask.config.set(settings):
         if scheduler:
