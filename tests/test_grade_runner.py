@@ -194,3 +194,12 @@ def test_a_submission_dies_with_its_grading_worker():
         for pid in submission:
             if running(pid):
                 os.kill(pid, 9)
+
+
+def test_a_cells_cpu_at_start_is_what_the_child_says_else_what_proc_says():
+    from tasks.grade.runner import cpu_reported, cpu_seconds, own_cpu
+
+    assert cpu_reported({"event": "start", "cpu": 1.5}, os.getpid()) == 1.5
+    for bad in ({"event": "start"}, {"event": "start", "cpu": "x"}, {"event": "start", "cpu": True}):
+        assert abs(cpu_reported(bad, os.getpid()) - cpu_seconds(os.getpid())) < 0.5
+    assert abs(own_cpu() - cpu_seconds(os.getpid())) < 0.5

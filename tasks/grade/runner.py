@@ -144,7 +144,7 @@ def collect(code, fd: int, pid: int, timeout: float) -> tuple[dict, tuple[str, s
                 if report is None:
                     continue
                 if report.get("event") == "start":
-                    started, cpu_at_start = time.monotonic(), cpu_seconds(pid)
+                    started, cpu_at_start = time.monotonic(), cpu_reported(report, pid)
                 elif report.get("event") == "done":
                     return runs, None
                 elif isinstance(report.get("cell"), int) and report.get("status") in ("ok", "error"):
@@ -163,11 +163,25 @@ def parse(line: bytes) -> dict | None:
 
 
 def over_time(pid: int, started: float, cpu_at_start: float, timeout: float) -> str | None:
-    if cpu_seconds(pid) - cpu_at_start > timeout:
+    elapsed = time.monotonic() - started
+    could_be_over = elapsed * (os.cpu_count() or 1) > timeout  # CPU time cannot outrun wall time x cores
+    if could_be_over and cpu_seconds(pid) - cpu_at_start > timeout:
         return f"the cell ran longer than the {timeout:g} s limit (an infinite loop?); the cells after it were not run"
-    if time.monotonic() - started > 4 * timeout:
+    if elapsed > 4 * timeout:
         return f"the cell waited longer than {4 * timeout:g} s (sleeping or blocked on input?); the cells after it were not run"
     return None
+
+
+def cpu_reported(report: dict, pid: int) -> float:
+    """The child's CPU time as it reported it at a cell's start (read from /proc if it did not say)."""
+    cpu = report.get("cpu")
+    return float(cpu) if isinstance(cpu, (int, float)) and not isinstance(cpu, bool) else cpu_seconds(pid)
+
+
+def own_cpu() -> float:
+    """This process's user + system CPU time, as /proc counts it for cpu_seconds (all its threads)."""
+    times = os.times()
+    return times.user + times.system
 
 
 def cpu_seconds(pid: int) -> float:
@@ -241,7 +255,7 @@ def child(code, scratch: str, fd: int, memory_mb: int, parent: int) -> None:
         report = reporter(fd)
         namespace = {"__name__": "__main__", "__builtins__": __builtins__}
         for index, cell in enumerate(code):
-            report({"event": "start", "cell": index})
+            report({"event": "start", "cell": index, "cpu": own_cpu()})
             report({"cell": index, **run_one(cell, namespace)})
         report({"event": "done"})
     except BaseException:  # noqa: BLE001 — nothing may escape a forked child into the parent's code
