@@ -819,6 +819,33 @@ def issue14_details(results: dict, meta: dict) -> list[str]:
     return lines
 
 
+WHY_MISSED = {  # what the profile shows is left, for a target this machine misses (docs/performance.md has the figures)
+    "validation -n 2 / serial": "the bench course is a chain (module N imports module N-1) and a module never runs "
+    "against a dependency whose own validation has not passed (a task_dep), so its validations cannot overlap, "
+    "whatever `-n`; serial validation already starts each kernel (forked from a warm template) while the previous "
+    "notebook runs (docs/performance.md, Forked kernels)",
+    "grading throughput: 2 workers / 1 worker": "one worker already keeps about 1.6 of the 2 cores busy (its Dask "
+    "event loop and the client's scheduler and gradebook run beside the forked submission), so a second worker has "
+    "less than one core to add; compare the machine's own 2-process scaling, 8c/8d "
+    "(docs/performance.md, Grading execution)",
+    "no-op doit / doit's floor, same task graph, at the big course": "the no-op grows with the modules as doit's floor "
+    "does (12a against 2., 12b against 7.); the ratio moves with the floor's samples, whose spread here is wide "
+    "(see 12b's min and max) (docs/performance.md, Every doit start)",
+}
+
+
+def missed_notes(rows: list[dict]) -> list[str]:
+    """For each missed target: by how much (the verdict) and what the profile shows is left."""
+    missed = [row for row in rows if str(row["verdict"]).startswith("MISSED")]
+    if not missed:
+        return []
+    lines = ["", "Missed targets, and what the profile shows is left:", ""]
+    for row in missed:
+        why = WHY_MISSED.get(row["what"], "see docs/performance.md")
+        lines.append(f"- {row['what']}: {row['verdict'][len('MISSED ') :]}; {why}.")
+    return lines
+
+
 def peak_rows(results: dict) -> list[str]:
     """Peak memory of grading: the largest single process (a worker with its forked submission, or nbgrader's
     kernel); grading's workers each run one submission at a time, so this is the per-worker figure."""
@@ -930,6 +957,7 @@ def write_report(out: Path, results: dict, meta: dict) -> str:
     if tree is not None:
         lines.append(f"| memory | full build, all processes at once (MB, for information) | {tree:.0f} | | |")
     lines += peak_rows(results)
+    lines += missed_notes(meta["ratios"])
     lines += issue14_details(results, meta)
     lines += ["", "## What ran (doit's own output, last run of each scenario)", ""]
     for item in results.values():
