@@ -13,7 +13,8 @@ from jupyter_client.kernelspec import KernelSpec
 from tasks.kernel import forking, pool
 from tasks.kernel.execute import kernel_arguments, kernel_env
 from test_execute import alive
-from test_forkserver import STATE, printed, run_cells
+from test_forkserver import STATE
+from test_pool import printed, ran
 
 
 def templates() -> list:
@@ -54,13 +55,13 @@ def test_a_forked_kernel_ends_signals_and_waits_like_a_process(tmp_path):
 
 
 def test_a_template_that_dies_is_replaced_and_the_next_notebook_runs(tmp_path):
-    run_cells(tmp_path, "a", "1")
+    ran(tmp_path, "a", "1")
     (first,) = templates()
     (waiting,) = pool.own_pool().values()
     os.killpg(first.process.pid, signal.SIGKILL)
     first.process.wait()
     assert waiting.manager.provisioner.process.wait(timeout=30) == forking.UNKNOWN_EXIT, "it ends with its template"
-    nb = run_cells(tmp_path, "b", STATE)
+    nb = ran(tmp_path, "b", STATE)
     (second,) = templates()
     assert second is not first and second.alive()
     assert "tasks/kernel/forkserver.py" in parent_of(nb)
@@ -72,17 +73,17 @@ def test_a_template_that_cannot_start_leaves_kernels_to_the_launcher(tmp_path, m
     monkeypatch.setattr(forking, "SERVER", broken)
     pool.close()
     try:
-        first = run_cells(tmp_path, "a", STATE)
+        first = ran(tmp_path, "a", STATE)
         assert "tasks/kernel/forkserver.py" not in parent_of(first) and "broken_server" not in parent_of(first)
         assert templates() == [], "a template that never forked is not tried again"
-        second = run_cells(tmp_path, "b", STATE)
+        second = ran(tmp_path, "b", STATE)
         assert "tasks/kernel/forkserver.py" not in parent_of(second) and printed(second)["own session"]
     finally:
         pool.close()
 
 
 def test_a_kernel_environment_other_than_the_templates_is_launched(tmp_path):
-    run_cells(tmp_path, "a", "1")
+    ran(tmp_path, "a", "1")
     (template,) = templates()
     env = kernel_env(tmp_path / "elsewhere")
     cmd = [template.python, "-m", "ipykernel_launcher", "-f", "x.json"]

@@ -12,8 +12,9 @@ from pathlib import Path
 from nbformat.v4 import new_code_cell, new_notebook
 
 from tasks.kernel import pool
-from tasks.kernel.execute import kernel_arguments, kernel_env, run
+from tasks.kernel.execute import kernel_arguments, kernel_env
 from test_execute import alive
+from test_pool import printed, ran
 
 STATE = """\
 import os, sys, signal, threading
@@ -33,17 +34,6 @@ print(repr({
 """
 
 
-def run_cells(tmp_path: Path, name: str, *sources: str):
-    folder = tmp_path / name / "modules" / "01_m"
-    folder.mkdir(parents=True)
-    nb = new_notebook(cells=[new_code_cell(source) for source in sources])
-    return run(nb, cwd=folder, root=tmp_path / name, kernel="python3", timeout=60, allow_errors=False)
-
-
-def printed(nb, cell: int = 0):
-    return eval(nb.cells[cell].outputs[0]["text"])
-
-
 def launched_state(tmp_path: Path) -> dict:
     """STATE in a kernel jupyter_client launches itself, in the same folder and environment."""
     from nbclient import NotebookClient
@@ -58,7 +48,7 @@ def launched_state(tmp_path: Path) -> dict:
 
 
 def test_a_forked_kernel_is_the_kernel_the_launcher_starts(tmp_path):
-    forked = printed(run_cells(tmp_path, "forked", STATE))
+    forked = printed(ran(tmp_path, "forked", STATE))
     launched = launched_state(tmp_path)
     server = "tasks/kernel/forkserver.py"
     assert server in forked.pop("parent") and server not in launched.pop("parent")
@@ -69,7 +59,7 @@ def test_each_kernel_draws_its_own_random_numbers(tmp_path):
     draw = (
         "import random, numpy as np\nprint(repr((np.random.rand(), random.random(), np.random.default_rng().random())))"
     )
-    first, second = (printed(run_cells(tmp_path, name, draw)) for name in ("a", "b"))
+    first, second = (printed(ran(tmp_path, name, draw)) for name in ("a", "b"))
     assert all(a != b for a, b in zip(first, second))
 
 
@@ -79,10 +69,10 @@ def test_a_build_that_ends_without_cleaning_up_takes_the_template_and_its_kernel
     script = f"""
 import os, sys
 sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parents[1])!r}]
-from test_forkserver import run_cells
+from test_pool import ran
 from pathlib import Path
 from tasks.kernel import pool
-run_cells(Path({str(tmp_path)!r}), "a", "1")
+ran(Path({str(tmp_path)!r}), "a", "1")
 (waiting,) = pool.own_pool().values()
 (template,) = [t for t in pool._pool["templates"].values() if t is not None]
 print(waiting.manager.provisioner.pid, template.process.pid, flush=True)
@@ -98,7 +88,7 @@ os._exit(0)
 
 
 def test_closing_the_pool_ends_the_template(tmp_path):
-    run_cells(tmp_path, "a", "1")
+    ran(tmp_path, "a", "1")
     (template,) = [t for t in pool._pool["templates"].values() if t is not None]
     pool.close()
     assert template.process.poll() is not None and not template.folder.exists()
@@ -107,7 +97,7 @@ def test_closing_the_pool_ends_the_template(tmp_path):
 
 def test_a_kernel_started_by_a_forked_kernel_is_killed_with_it(tmp_path):
     """A forked kernel leads its own process group: what it starts goes when it is killed (as launched)."""
-    nb = run_cells(
+    nb = ran(
         tmp_path,
         "a",
         "import subprocess, sys\np = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\nprint(p.pid)",
@@ -120,7 +110,7 @@ def test_a_kernel_started_by_a_forked_kernel_is_killed_with_it(tmp_path):
 
 
 def test_template_environment_is_the_kernels_but_for_the_placeholder(tmp_path):
-    run_cells(tmp_path, "a", "1")
+    ran(tmp_path, "a", "1")
     (template,) = [t for t in pool._pool["templates"].values() if t is not None]
     assert template.env == kernel_env(template.placeholder)
     assert os.environ.get("PYTHONPATH", "") in template.env["PYTHONPATH"]
