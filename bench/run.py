@@ -11,12 +11,12 @@ OUT/benchmarks.png, raw figures to WORK/results.json. nbgrader and matplotlib li
 (build/bench/venv), created once and reused; without network the run still finishes, saying so.
 
 Issue 14's scenarios, in the same rounds: the script floor (each solution as `python mNN.py`), one kernel
-start and the machine's own 2-process scaling (bench/cpuscaling.py); the full build of the pre-issue engine (bench/oldengine.py, from git; skipped, saying why, without the
-history); grading a synthetic class (bench/synthclass.py, bench/gradebench.py) with `tito grade` on 1 and 2
-workers and `nbgrader autograde` (its scores must equal ours, or the run fails); the leak guard on 0.25/0.5/1 MB
-notebooks (bench/leakbench.py); no-op, floor and one-module edit on a 100-module course. Shrink with
---modules, --repeat/--rounds, --students, --grade-modules, --big-modules, --skip-old, --skip-nbgrader,
---skip-grading, --skip-leak, --autograde-rounds.
+start and the machine's own 2-process scaling (bench/cpuscaling.py); the full build of the pre-issue engine
+(bench/oldengine.py, from git; skipped, saying why, without the history); grading a synthetic class
+(bench/synthclass.py, bench/gradebench.py) with `tito grade` on 1 and 2 workers and `nbgrader autograde` (its
+scores must equal ours, or the run fails); the leak guard on 0.25/0.5/1 MB notebooks (bench/leakbench.py);
+no-op, floor and one-module edit on a 100-module course. Shrink with --modules, --repeat/--rounds, --students,
+--grade-modules, --big-modules, --skip-old, --skip-nbgrader, --skip-grading, --skip-leak, --autograde-rounds.
 """
 
 from __future__ import annotations
@@ -724,7 +724,7 @@ def issue14_ratios(results: dict, r) -> list[tuple]:
             "the machine",
             "throughput of a CPU-bound work in 2 processes at once / in 1 (8c, 8d: what 2 cores give here, the "
             "ceiling of the 2-against-1 ratios)",
-            None if r("cpu_1", "cpu_2") is None else 2 * r("cpu_1", "cpu_2"),
+            None if (cpu := r("cpu_1", "cpu_2")) is None else 2 * cpu,
             "",
             None,
         ),

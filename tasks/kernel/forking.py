@@ -107,11 +107,11 @@ def comparable(env: dict, placeholder: str) -> dict:
 
 
 def fits(template: Template, cmd: list, env: dict, placeholder: str) -> bool:
-    """Whether a fork of `template` is the kernel `cmd` with `env` would start."""
+    """Whether a fork of `template` is the kernel `cmd` with `env` would start (`cmd` comes from a kernelspec
+    that `forkable` accepted: the plain ipykernel launcher)."""
     return (
         template.alive()
         and cmd[0] == template.python
-        and cmd[1:3] == ["-m", "ipykernel_launcher"]
         and comparable(env, placeholder) == comparable(template.env, str(template.placeholder))
     )
 

@@ -34,7 +34,6 @@ class Kernel:
     folder: Path  # scratch of this kernel: ipc sockets, stderr log, waiting cwd and root placeholder
     key: tuple
     waited: bool = False  # taken from the pool (started before it was asked for)
-    forked_root: Path | None = None  # a forked kernel's root placeholder on sys.path: its template's
 
     @property
     def log(self) -> Path:
@@ -50,7 +49,8 @@ class Kernel:
 
     @property
     def sys_path_placeholder(self) -> Path:
-        return self.forked_root or self.placeholder
+        """The root placeholder on its sys.path: its template's when it was forked, else its own."""
+        return forking.sys_path_placeholder(self.manager) or self.placeholder
 
     @property
     def pgid(self) -> int | None:
@@ -99,7 +99,6 @@ def start(kernel: str, arguments: list[str], env_for) -> Kernel:
                     stderr=log,
                 )
             )
-        started.forked_root = forking.sys_path_placeholder(started.manager)
     except BaseException:
         discard(started)
         raise
@@ -150,9 +149,7 @@ def template(key: tuple, python: str, env_for):
     died after forking is replaced, one that never forked is not tried again (kernels then start as usual)."""
     own_pool()
     templates = _pool["templates"]
-    for other in [k for k in templates if k[0] != key]:  # the environment changed: not one of ours any more
-        if (ended := templates.pop(other)) is not None:
-            forking.stop_template(ended)
+    stop_templates([k for k in templates if k[0] != key])  # the environment changed: not one of ours any more
     current = templates.get((key, python))
     if current is not None and not current.alive():
         forking.stop_template(current)
@@ -176,10 +173,14 @@ def close() -> None:
         waiting = _pool["waiting"]
         for key in list(waiting):
             discard(waiting.pop(key))
-        templates = _pool["templates"]
-        for key in list(templates):
-            if (ended := templates.pop(key)) is not None:
-                forking.stop_template(ended)
+        stop_templates(list(_pool["templates"]))
+
+
+def stop_templates(keys: list) -> None:
+    """Stop this process's templates of `keys` and forget them (a key whose template failed holds None)."""
+    for key in keys:
+        if (ended := _pool["templates"].pop(key)) is not None:
+            forking.stop_template(ended)
 
 
 def kill_group(pgid: int | None) -> None:
