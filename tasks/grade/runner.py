@@ -1,31 +1,35 @@
-"""Isolated execution of one submission: a fresh process forked from a warm parent, cell by cell.
+"""Running one submission: its cells, one at a time, in a fresh sandboxed process; the limits are the grader's.
 
-The parent (a Dask worker, or the `tito grade` process) has already imported numpy, so a submission costs
-a fork, not an interpreter and kernel start (the performance issue: ~0.03 s instead of ~1.3 s). The child
-runs in its own session (process group) and scratch directory holding only the bundle's `tinytorch`
-files, under a memory cap (RLIMIT_AS), with no file descriptors of the parent but a pipe on which it
-reports each cell: started, then ok/error with the error's type and message and the repr of the cell's
-last expression (nbgrader's partial credit). The parent enforces the per-cell timeout (CPU time of the
-child, and four times that in wall time for a cell that sleeps), then kills the whole process group.
-An infinite loop, a crash, `sys.exit`/`os._exit`, huge outputs or a killed process only end that
-submission: the cell in progress gets the reason, the cells after it are "not run".
+`run_cells` asks this process's warm sandboxed parent (sandbox.py) for a fresh process, sends it the package
+files it is graded against, then each code cell in notebook order, each only when the one before it has
+reported (so a test cell's hidden lines are in the process only from their own turn on). Everything the
+process reports is untrusted data: one report line per cell, for that cell, of bounded size and shape;
+anything else (a flood, a forged or malformed report) ends the submission with the reason. The time limits
+are measured here, from the grader's clocks: a cell's CPU time is the whole submission's, as the kernel
+counts it (every process it started), and four times the limit in wall time catches a cell that sleeps. A
+cell over its limit, a process that dies, floods or forges is killed with everything in its sandbox; the cell
+in progress gets the reason, the cells after it are "not run".
 """
 
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import os
 import select
 import signal
-import sys
 import time
 from dataclasses import dataclass
 
-CAPTURED_OUTPUT = 4000  # characters of a cell's printed output kept for feedback
-MESSAGE_LIMIT = 2000  # characters of an error message or a value's repr
+from .sandbox import SandboxError, zygote
+from .sandboxed import MESSAGE_LIMIT, WARM_MODULES
+
 STATUSES = ("ok", "error", "timeout", "died", "not_run")
+REPORT_LIMIT = 256 * 1024  # bytes of one report line; the process clips its own texts far below this
+READY_TIMEOUT = 30.0  # seconds for a fresh process to write the package files and say it is ready
+SUBMISSION_TIMEOUT = 1800.0  # wall seconds for a whole submission, whatever its cells' limits add up to
+
+__all__ = ["CellRun", "SandboxError", "STATUSES", "WARM_MODULES", "run_cells"]
 
 
 @dataclass(frozen=True)
@@ -38,177 +42,148 @@ class CellRun:
     output: str = ""  # what the cell printed (truncated)
 
 
-WARM_MODULES = ("numpy", "numpy.random", "numpy.linalg", "math", "time")  # what TinyTorch modules import
-
-
-def warm() -> None:
-    """Import what submissions import, once per parent process, so each fork starts warm (numpy.random
-    alone is ~25 ms a submission when each child imports it)."""
-    import ctypes  # noqa: F401  (die_with_parent, in the child)
-    import importlib
-
-    for name in WARM_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
-
-
-def run_cells(cells, package, *, timeout: float, memory_mb: int, scratch_root: str | None = None) -> list[CellRun]:
-    """Run the code cells `cells` (RunCell-like: id, cell_type, source) in a fresh process."""
-    import shutil
-    import tempfile
-
-    warm()
+def run_cells(cells, package, *, timeout: float, memory_mb: int, sandbox: bool = True) -> list[CellRun]:
+    """Run the code cells of `cells` (RunCell-like: id, grade_id, kind, cell_type, source) in a fresh
+    process (`sandbox=False`: without the sandbox, as the grader's user)."""
     code = [c for c in cells if c.cell_type == "code"]
-    scratch = tempfile.mkdtemp(prefix="tito-grade-", dir=scratch_root)
-    try:
-        write_package(scratch, package)
-        return supervise(code, scratch, timeout, memory_mb)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    parent = zygote(sandbox)
+    with parent.lock:
+        running = parent.spawn(memory_mb)
+        try:
+            runs, reason = _supervise(code, package, running, timeout)
+        finally:
+            running.kill()
+    return _finish(code, runs, reason)
 
 
-def write_package(scratch: str, package) -> None:
-    """The bundle's `tinytorch` files, each module with its bytecode beside it (compiled once per parent)."""
-    from importlib.util import cache_from_source
-
-    for relative, data in package:
-        target = os.path.join(scratch, *relative.split("/"))
-        write_file(target, data)
-        compiled = bytecode(relative, data) if relative.endswith(".py") else None
-        if compiled is not None:
-            write_file(cache_from_source(target), compiled)
-
-
-def write_file(path: str, data: bytes) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data)
-
-
-@functools.lru_cache(maxsize=512)
-def bytecode(relative: str, data: bytes) -> bytes | None:
-    """A checked hash-based .pyc of `data`: the child's import verifies it against the source and uses it
-    instead of compiling the package again for every submission. None when the file does not compile
-    (the child's import then reports the error as it would)."""
-    import marshal
-    from importlib.util import MAGIC_NUMBER, source_hash
-
-    try:
-        code = compile(data, relative, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return None
-    return MAGIC_NUMBER + (0b11).to_bytes(4, "little") + source_hash(data) + marshal.dumps(code)
-
-
-# --- the parent side ---------------------------------------------------------------------------------
-
-
-def supervise(code, scratch: str, timeout: float, memory_mb: int) -> list[CellRun]:
-    read_end, write_end = os.pipe()
-    parent = os.getpid()
-    gc.freeze()  # the parent's objects out of the collector's reach: the child's collections do not copy them
-    try:
-        pid = os.fork()
-        if pid == 0:  # the child never returns
-            os.close(read_end)
-            child(code, scratch, write_end, memory_mb, parent)
-    finally:
-        gc.unfreeze()  # in the parent only, also when the fork failed
-    os.close(write_end)
-    try:
-        runs, reason = collect(code, read_end, pid, timeout)
-    finally:
-        os.close(read_end)
-        status = kill_group(pid)
-    if reason is None and len(runs) < len(code):
-        reason = death_reason(status)
-    return finish(code, runs, reason)
+def _supervise(code, package, running, timeout: float) -> tuple[dict, tuple[str, str] | None]:
+    reports = _Reports(running.reports)
+    if not running.send({"files": _files(package)}):
+        return {}, _ended(reports, running)
+    deadline = time.monotonic() + READY_TIMEOUT
+    first = reports.next(
+        lambda: "the sandbox did not start the notebook's process" if time.monotonic() > deadline else None
+    )
+    if first.get("event") != "ready":
+        return {}, _broken(first, reports, running, "before its first cell")
+    running.attach()
+    runs, started = {}, time.monotonic()
+    for index, cell in enumerate(code):
+        clock, cpu = time.monotonic(), running.cpu()
+        if clock - started > SUBMISSION_TIMEOUT:
+            return runs, (
+                "timeout",
+                f"the notebook ran longer than {SUBMISSION_TIMEOUT:g} s in all; the cells after it were not run",
+            )
+        message = {
+            "cell": index,
+            "source": cell.source,
+            "name": cell.grade_id or cell.id,
+            "restore": cell.kind != "answer",
+        }
+        if not running.send(message):
+            return runs, _ended(reports, running)
+        report = reports.next(lambda: _over(running, clock, cpu, timeout))
+        if report.get("event") == "over":
+            return runs, ("timeout", report["why"])
+        if report.get("cell") != index or report.get("status") not in ("ok", "error"):
+            return runs, _broken(report, reports, running, f"in cell {index + 1}")
+        runs[index] = report
+    return runs, None
 
 
-def collect(code, fd: int, pid: int, timeout: float) -> tuple[dict, tuple[str, str] | None]:
-    """Read the child's reports until it is done, dies, or a cell overruns its time."""
-    runs, buffer = {}, b""
-    started, cpu_at_start = time.monotonic(), cpu_seconds(pid)
-    while True:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return runs, None  # the child exited or died: the caller finds out which
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                report = parse(line)
-                if report is None:
-                    continue
-                if report.get("event") == "start":
-                    started, cpu_at_start = time.monotonic(), cpu_reported(report, pid)
-                elif report.get("event") == "done":
-                    return runs, None
-                elif isinstance(report.get("cell"), int) and report.get("status") in ("ok", "error"):
-                    runs[report["cell"]] = report
-        overrun = over_time(pid, started, cpu_at_start, timeout)
-        if overrun:
-            return runs, ("timeout", overrun)
+class _Reports:
+    """Report lines from the submission's process, read with the grader's limits."""
+
+    def __init__(self, fd: int):
+        self.fd, self.buffer, self.closed = fd, b"", False
+
+    def next(self, over) -> dict:
+        """The next report; {"event": "eof"} when the process is gone, {"event": "over", ...} when `over()`
+        says a limit was passed, {"event": "flood"} for a line over REPORT_LIMIT, {"event": "forged"} for
+        one that is not a JSON object."""
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > REPORT_LIMIT:
+                return {"event": "flood"}
+            if self.closed:
+                return {"event": "eof"}
+            why = over()
+            if why:
+                return {"event": "over", "why": why}
+            ready, _, _ = select.select([self.fd], [], [], 0.02)
+            if ready:
+                chunk = os.read(self.fd, 65536)
+                self.closed = not chunk
+                self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        if not line.strip():
+            return self.next(over)  # the keeper starts its exit line on a line of its own
+        if len(line) > REPORT_LIMIT:
+            return {"event": "flood"}
+        try:
+            report = json.loads(line)
+        except ValueError:
+            return {"event": "forged"}
+        return report if isinstance(report, dict) else {"event": "forged"}
+
+    def exit_status(self) -> int | None:
+        """The submission's wait status as its keeper reports it after its death (None if not said)."""
+        deadline = time.monotonic() + 2
+        while True:
+            report = self.next(lambda: "late" if time.monotonic() > deadline else None)
+            if report.get("event") in ("eof", "over", "flood"):
+                return None
+            if report.get("event") == "exit" and isinstance(report.get("status"), int):
+                return report["status"]
 
 
-def parse(line: bytes) -> dict | None:
-    try:
-        report = json.loads(line)
-    except ValueError:
-        return None
-    return report if isinstance(report, dict) else None
-
-
-def over_time(pid: int, started: float, cpu_at_start: float, timeout: float) -> str | None:
-    elapsed = time.monotonic() - started
+def _over(running, clock: float, cpu: float, timeout: float) -> str | None:
+    elapsed = time.monotonic() - clock
     could_be_over = elapsed * (os.cpu_count() or 1) > timeout  # CPU time cannot outrun wall time x cores
-    if could_be_over and cpu_seconds(pid) - cpu_at_start > timeout:
+    if could_be_over and running.cpu() - cpu > timeout:
         return f"the cell ran longer than the {timeout:g} s limit (an infinite loop?); the cells after it were not run"
     if elapsed > 4 * timeout:
         return f"the cell waited longer than {4 * timeout:g} s (sleeping or blocked on input?); the cells after it were not run"
     return None
 
 
-def cpu_reported(report: dict, pid: int) -> float:
-    """The child's CPU time as it reported it at a cell's start (read from /proc if it did not say)."""
-    cpu = report.get("cpu")
-    return float(cpu) if isinstance(cpu, (int, float)) and not isinstance(cpu, bool) else cpu_seconds(pid)
+def _broken(report: dict, reports: _Reports, running, where: str) -> tuple[str, str]:
+    """The reason for a report that is not the one expected."""
+    event = report.get("event")
+    if event in ("eof", "exit"):
+        return _ended(reports, running, report)
+    if event == "over":
+        return ("timeout", report["why"])
+    if event == "broken":
+        raise SandboxError(f"the sandbox could not set up a submission's process: {str(report.get('why'))[:300]}")
+    what = "flooded its report channel" if event == "flood" else "wrote reports that are not the grader's"
+    return (
+        "died",
+        f"the process running the notebook {what} {where}; it was stopped and the cells after it were not run",
+    )
 
 
-def own_cpu() -> float:
-    """This process's user + system CPU time, as /proc counts it for cpu_seconds (all its threads)."""
-    times = os.times()
-    return times.user + times.system
+def _ended(reports: _Reports, running, report: dict | None = None) -> tuple[str, str]:
+    """Why the submission's process is gone: its keeper's word on how it ended, and its cgroup's on memory."""
+    given = (report or {}).get("status")
+    status = given if isinstance(given, int) and not isinstance(given, bool) else reports.exit_status()
+    if running.out_of_memory():
+        return (
+            "died",
+            "the process running the notebook ran out of memory and was killed; the cells after it were not run",
+        )
+    if status is None:
+        return ("died", "the process running the notebook was killed; the cells after it were not run")
+    return _death_reason(status)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process `pid` (Linux /proc); 0 where it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def kill_group(pid: int) -> int:
-    """Kill the child's whole process group (it may have started others) and reap it: its wait status."""
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            target()
-        except ProcessLookupError:
-            pass
-    _, status = os.waitpid(pid, 0)
-    return status
-
-
-def death_reason(status: int) -> tuple[str, str]:
+def _death_reason(status: int) -> tuple[str, str]:
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
-        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = str(number)
         hint = " (out of memory?)" if number == signal.SIGKILL else ""
         return (
             "died",
@@ -220,20 +195,26 @@ def death_reason(status: int) -> tuple[str, str]:
     )
 
 
-def finish(code, runs: dict, reason: tuple[str, str] | None) -> list[CellRun]:
-    """One CellRun per code cell: as reported, the reason for the cell that was running, then 'not run'."""
+def _text(value, limit: int = MESSAGE_LIMIT + 100) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _finish(code, runs: dict, reason: tuple[str, str] | None) -> list[CellRun]:
+    """One CellRun per code cell: as reported (every field checked and clipped), the reason for the cell
+    that was running, then 'not run'."""
     result, stopped = [], False
     for index, cell in enumerate(code):
         report = runs.get(index)
         if report is not None:
+            value = report.get("value")
             result.append(
                 CellRun(
                     cell.id,
                     report["status"],
-                    str(report.get("ename", "")),
-                    str(report.get("evalue", "")),
-                    report.get("value"),
-                    str(report.get("output", "")),
+                    _text(report.get("ename"), 200),
+                    _text(report.get("evalue")),
+                    _text(value) if isinstance(value, str) else None,
+                    _text(report.get("output"), 8000),
                 )
             )
         elif not stopped and reason is not None:
@@ -244,169 +225,30 @@ def finish(code, runs: dict, reason: tuple[str, str] | None) -> list[CellRun]:
     return result
 
 
-# --- the child side ----------------------------------------------------------------------------------
+def _files(package) -> list[list[str]]:
+    """The package's files, each module with its bytecode beside it (compiled once per grading process),
+    as [relative path, latin-1 text of the bytes]."""
+    from importlib.util import cache_from_source
+
+    files = []
+    for relative, data in package:
+        files.append([relative, data.decode("latin-1")])
+        compiled = _bytecode(relative, data) if relative.endswith(".py") else None
+        if compiled is not None:
+            files.append([cache_from_source(relative), compiled.decode("latin-1")])
+    return files
 
 
-def child(code, scratch: str, fd: int, memory_mb: int, parent: int) -> None:
-    status = 0
-    try:
-        die_with_parent(parent)
-        isolate(scratch, fd, memory_mb)
-        report = reporter(fd)
-        namespace = {"__name__": "__main__", "__builtins__": __builtins__}
-        for index, cell in enumerate(code):
-            report({"event": "start", "cell": index, "cpu": own_cpu()})
-            report({"cell": index, **run_one(cell, namespace)})
-        report({"event": "done"})
-    except BaseException:  # noqa: BLE001 — nothing may escape a forked child into the parent's code
-        status = 70
-    finally:
-        os._exit(status)
-
-
-def die_with_parent(parent: int) -> None:
-    """The child lives in its own session (so its whole group can be killed); if the grading worker dies
-    (Dask loses it, the OOM killer), Linux kills the child too instead of leaving a student's infinite loop
-    running, orphaned. PR_SET_PDEATHSIG, then a check for a parent that died before it was set."""
-    import ctypes
+@functools.lru_cache(maxsize=512)
+def _bytecode(relative: str, data: bytes) -> bytes | None:
+    """A checked hash-based .pyc of `data`: the submission's import verifies it against the source and uses
+    it instead of compiling the package again for every submission. None when the file does not compile
+    (the import then reports the error as it would)."""
+    import marshal
+    from importlib.util import MAGIC_NUMBER, source_hash
 
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1: PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the parent's timeout still stops the child while the parent lives
-    if os.getppid() != parent:
-        os._exit(70)
-
-
-def isolate(scratch: str, fd: int, memory_mb: int) -> None:
-    """Own session, no parent descriptors but the report pipe, a memory cap, silent standard streams."""
-    import resource
-
-    os.setsid()
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
-        signal.signal(number, signal.SIG_DFL)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for std in (0, 1, 2):
-        os.dup2(devnull, std)
-    os.closerange(3, fd)
-    os.closerange(fd + 1, 65536)
-    limit = mapped_bytes() + memory_mb * 1024 * 1024  # the cap is on what the submission adds to the warm parent
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.chdir(scratch)
-    for name in [n for n in sys.modules if n == "tinytorch" or n.startswith("tinytorch.")]:
-        del sys.modules[name]
-    sys.path.insert(0, scratch)
-    sys.stdin = open(os.devnull)
-    sys.argv = ["notebook"]
-
-
-def mapped_bytes() -> int:
-    """This process's virtual memory size (VmSize), which RLIMIT_AS counts; 0 where unknown."""
-    try:
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def reporter(fd: int):
-    def report(message: dict) -> None:
-        data = (json.dumps(message, default=str) + "\n").encode("utf-8", "replace")
-        while data:
-            data = data[os.write(fd, data) :]
-
-    return report
-
-
-class Capped:
-    """A text stream that keeps the first CAPTURED_OUTPUT characters and counts the rest."""
-
-    def __init__(self):
-        self.parts, self.kept, self.dropped = [], 0, 0
-
-    def write(self, text) -> int:
-        text = str(text)
-        room = CAPTURED_OUTPUT - self.kept
-        if room > 0:
-            self.parts.append(text[:room])
-            self.kept += min(room, len(text))
-        self.dropped += max(0, len(text) - max(room, 0))
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    def text(self) -> str:
-        extra = f"\n... ({self.dropped} more characters not kept)" if self.dropped else ""
-        return "".join(self.parts) + extra
-
-
-def run_one(cell, namespace: dict) -> dict:
-    """Execute one cell like a notebook does: statements, then the value of a final expression."""
-    import ast
-
-    out = Capped()
-    sys.stdout = sys.stderr = out
-    name = f"<cell {getattr(cell, 'grade_id', '') or cell.id}>"
-    try:
-        tree = parse_cell(cell.source, name)
-        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        exec(compile(tree, name, "exec"), namespace)
-        value = eval(compile(ast.Expression(last.value), name, "eval"), namespace) if last is not None else None
-        shown = None if value is None else clip(safe_repr(value))
-        return {"status": "ok", "value": shown, "output": out.text()}
-    except SystemExit as error:
-        return {
-            "status": "error",
-            "ename": "SystemExit",
-            "evalue": clip(f"the cell called sys.exit({error.code!r}); do not exit in a notebook"),
-            "output": out.text(),
-        }
-    except BaseException as error:  # noqa: BLE001 — a student's exception is a result, whatever it is
-        return {"status": "error", "ename": type(error).__name__, "evalue": clip(safe_str(error)), "output": out.text()}
-
-
-def parse_cell(source: str, name: str):
-    import ast
-
-    try:
-        return ast.parse(source, filename=name)
-    except SyntaxError:
-        stripped = without_magics(source)
-        if stripped == source:
-            raise
-        return ast.parse(stripped, filename=name)
-
-
-def without_magics(source: str) -> str:
-    """IPython line magics and shell escapes (`%time`, `!pip ...`) do nothing here."""
-    lines = source.split("\n")
-    return "\n".join(
-        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
-        for line in lines
-    )
-
-
-def safe_repr(value) -> str:
-    try:
-        return repr(value)
-    except BaseException:  # noqa: BLE001
-        return f"<{type(value).__name__} whose repr failed>"
-
-
-def safe_str(error: BaseException) -> str:
-    try:
-        return str(error)
-    except BaseException:  # noqa: BLE001
-        return f"<{type(error).__name__} whose message failed>"
-
-
-def clip(text: str) -> str:
-    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + " ..."
+        compiled = compile(data, relative, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    return MAGIC_NUMBER + (0b11).to_bytes(4, "little") + source_hash(data) + marshal.dumps(compiled)

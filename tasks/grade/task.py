@@ -21,6 +21,7 @@ from .score import CellResult, score_cells, unreadable
 class Limits:
     timeout: float = 30.0  # seconds per cell
     memory_mb: int = 1024
+    sandbox: bool = True  # False: `tito grade --no-sandbox`, the submission runs as the grader's user
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def grade_submission(submission: Submission, bundle: Bundle, limits: Limits = Li
             cells=tuple(unreadable(bundle.cells, submission.problem)),
         )
     cells = rehydrate(submission.answers, bundle)
-    runs = run_cells(cells, bundle.package, timeout=limits.timeout, memory_mb=limits.memory_mb)
+    runs = run_cells(cells, bundle.package, timeout=limits.timeout, memory_mb=limits.memory_mb, sandbox=limits.sandbox)
     errors = answer_errors(cells, runs)
     notes = submission.answers.notes + tuple(f"your cell '{c}' raised {e}: {m}" for c, e, m in errors)
     stopped = next((r.evalue for r in runs if r.status in ("timeout", "died")), "")

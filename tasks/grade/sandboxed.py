@@ -1,0 +1,409 @@
+"""The program inside the grading sandbox: a warm Python that forks one separate process per submission.
+
+It is not imported by the grader: sandbox.py runs this file's text as `python -I -S -c TEXT SETTINGS`, under
+bubblewrap (no network, a read-only file system of the Python runtime only, an unprivileged user, no
+environment) or, with `--no-sandbox`, as a plain process. Standard library only (numpy and IPython are
+imported to warm the parent, never required).
+
+The *zygote* (this program's main loop) imports what submissions import, once, and then waits on its
+control socket (a descriptor it inherits) for requests: one JSON line per submission with two descriptors attached, the
+submission's cells pipe (read) and its reports pipe (write). For each it forks a *keeper*, which makes the
+submission's own PID, mount, IPC and UTS namespaces and forks the submission's process, PID 1 there: every
+process the submission starts lives in that namespace and dies with it. The submission's process mounts
+a fresh /proc (or an empty one) and its own size-capped scratch at /tmp, drops every capability, sets its
+limits, and forks the notebook's process, which reads the grader's messages; the first stays the namespace's
+init, reaping, and says how the notebook's process ended. Nothing of another submission, and nothing of the grader,
+is ever in it: the grader sends the package files, then one cell at a time (a test cell's source only when
+it is that cell's turn), and reads one report per cell. The zygote is not dumpable and is outside the
+submission's PID namespace, so a submission can neither see, signal nor read it.
+
+Frames from the grader: 4-byte big-endian length + JSON. Reports to the grader: one JSON line each.
+"""
+
+import ctypes
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+
+CAPTURED_OUTPUT = 4000  # characters of a cell's printed output kept
+MESSAGE_LIMIT = 2000  # characters of an error message or a value's repr
+WARM_MODULES = ("numpy", "numpy.random", "numpy.linalg", "math", "time")  # what TinyTorch modules import
+
+_CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC, _CLONE_NEWPID = 0x00020000, 0x04000000, 0x08000000, 0x20000000
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_RDONLY, _MS_REMOUNT, _MS_BIND = 2, 4, 8, 1, 32, 4096
+_MS_REC, _MS_PRIVATE = 16384, 1 << 18
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT = 1, 4, 24, 38, 47
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+# --- the zygote -------------------------------------------------------------------------------------
+
+
+def main(settings: dict) -> None:
+    sys.path[:0] = settings.get("path", [])
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")  # one thread: a fork copies none, and the CPU counted is the cell's
+    warm()
+    _LIBC.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # neither readable nor traceable by what it forks
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
+    control = socket.socket(fileno=int(settings["control"]))
+    control.sendall(json.dumps({"ready": True, "pid": os.getpid()}).encode() + b"\n")
+    while True:
+        request, fds = receive(control)
+        if request is None:
+            os._exit(0)  # the grader closed the socket
+        pid = os.fork()
+        if pid == 0:
+            try:
+                keeper(request, fds)
+            finally:
+                os._exit(70)
+        for fd in fds:
+            os.close(fd)
+
+
+def warm() -> None:
+    """Import what submissions import (numpy.random alone is ~25 ms a submission when each imports it)."""
+    import importlib
+
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
+def receive(control):
+    """(request dict, [fd, fd]) from the grader, or (None, []) when it has gone."""
+    data, fds = b"", []
+    while not data.endswith(b"\n"):
+        message, ancillary, _, _ = control.recvmsg(65536, socket.CMSG_SPACE(2 * 4))
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.extend(struct.unpack(f"{len(payload) // 4}i", payload[: len(payload) // 4 * 4]))
+        if not message:
+            return None, []
+        data += message
+    return json.loads(data), fds
+
+
+def keeper(request: dict, fds: list) -> None:
+    """The submission's namespaces, its process (PID 1 there), and a wait for it. Never returns."""
+    cells_fd, reports_fd = fds
+    keep = {cells_fd, reports_fd}
+    for fd in range(3, 1024):  # the control socket above all: a submission must not ask for processes
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if request.get("isolate"):
+        if _LIBC.unshare(_CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWUTS) != 0:
+            broken(reports_fd, f"unshare failed (errno {ctypes.get_errno()})")
+    pid = os.fork()
+    if pid == 0:
+        status = 70
+        try:
+            submission(request, cells_fd, reports_fd)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(cells_fd)
+    os.close(reports_fd)
+    os.waitpid(pid, 0)
+    os._exit(0)
+
+
+def broken(fd: int, why: str) -> None:
+    os.write(fd, (json.dumps({"event": "broken", "why": why}) + "\n").encode())
+    os._exit(71)
+
+
+# --- one submission's process ----------------------------------------------------------------------
+
+
+def submission(request: dict, cells_fd: int, reports_fd: int) -> None:
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the keeper gone (killed): so is everything here
+    baseline = (mapped_bytes(), tasks_of_this_user())  # read while the sandbox's /proc is still in view
+    if request.get("isolate"):
+        private_mounts(request, reports_fd)
+    else:
+        os.setsid()  # its own process group, which the grader kills
+        os.chdir(request["scratch"])
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
+        signal.signal(number, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for std in (0, 1, 2):
+        os.dup2(devnull, std)
+    os.close(devnull)
+    set_limits(request, *baseline)
+    if request.get("isolate"):
+        drop_privileges(reports_fd)
+    pid = os.fork()
+    if pid == 0:
+        status = 70
+        try:
+            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            notebook(cells_fd, reports_fd)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(cells_fd)
+    status = reap(pid)
+    # how the notebook's process ended, on a line of its own (it may have died in the middle of one)
+    os.write(reports_fd, ("\n" + json.dumps({"event": "exit", "status": status}) + "\n").encode())
+
+
+def reap(pid: int) -> int:
+    """As the namespace's init: reap every process that ends until `pid` does; its wait status."""
+    while True:
+        try:
+            done, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return 0
+        if done == pid:
+            return status
+
+
+def notebook(cells_fd: int, reports_fd: int) -> None:
+    """The notebook's process: the package files, then each cell as it comes, a report for each."""
+    report = reporter(reports_fd)
+    read = frames(cells_fd)
+    first = next(read, None)
+    if not isinstance(first, dict) or "files" not in first:
+        return
+    write_files(first["files"])
+    for name in [n for n in sys.modules if n == "tinytorch" or n.startswith("tinytorch.")]:
+        del sys.modules[name]
+    sys.path.insert(0, os.getcwd())
+    sys.stdin = open(os.devnull)
+    sys.argv = ["notebook"]
+    shell = Cells()
+    report({"event": "ready"})
+    for message in read:
+        if not isinstance(message, dict) or "source" not in message:
+            return
+        report({"cell": message.get("cell"), **shell.run(message)})
+
+
+def private_mounts(request: dict, reports_fd: int) -> None:
+    """/proc of this PID namespace only (an empty one where the kernel refuses that), and scratch of its own."""
+
+    def mount(source, target, kind, flags, data=None) -> bool:
+        return _LIBC.mount(source, target, kind, flags, data) == 0
+
+    if not mount(None, b"/", None, _MS_REC | _MS_PRIVATE):
+        broken(reports_fd, f"cannot make mounts private (errno {ctypes.get_errno()})")
+    hidden = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
+    if not mount(b"proc", b"/proc", b"proc", hidden) and not mount(b"none", b"/proc", b"tmpfs", hidden | _MS_RDONLY):
+        broken(reports_fd, f"cannot hide the sandbox's /proc (errno {ctypes.get_errno()})")
+    size = f"size={int(request['scratch_mb'])}m,nr_inodes=4096,mode=0700".encode()
+    for target in (b"/tmp", b"/dev/shm"):
+        if os.path.isdir(target) and not mount(b"scratch", target, b"tmpfs", _MS_NOSUID | _MS_NODEV, size):
+            broken(reports_fd, f"cannot mount the scratch at {target.decode()} (errno {ctypes.get_errno()})")
+    if not mount(b"/dev", b"/dev", None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | hidden):
+        broken(reports_fd, f"cannot make /dev read-only (errno {ctypes.get_errno()})")
+    os.chdir("/tmp")
+    os.setsid()
+
+
+def set_limits(request: dict, mapped: int, tasks: int) -> None:
+    """Per-process limits; where the grader holds the submission in a cgroup, memory and processes are its."""
+    import resource
+
+    limits = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 256)]
+    if request.get("memory_rlimit"):
+        # the cap is on what the submission adds to the warm parent it was forked from
+        limits.append((resource.RLIMIT_AS, mapped + int(request["memory_mb"]) * 1024 * 1024))
+    if request.get("nproc_rlimit"):
+        limits.append((resource.RLIMIT_NPROC, tasks + int(request["processes"])))
+    for kind, value in limits:
+        resource.setrlimit(kind, (value, value))
+
+
+def mapped_bytes() -> int:
+    """This process's virtual memory size (VmSize), which RLIMIT_AS counts; 0 where unknown."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def tasks_of_this_user() -> int:
+    """Threads running as this user in the sandbox (RLIMIT_NPROC counts them all: the zygote and keeper too)."""
+    try:
+        return sum(len(os.listdir(f"/proc/{p}/task")) for p in os.listdir("/proc") if p.isdigit())
+    except OSError:
+        return 8
+
+
+def drop_privileges(reports_fd: int) -> None:
+    """No capability left, none to gain (the zygote needed CAP_SYS_ADMIN for the namespaces above)."""
+    for cap in range(64):
+        _LIBC.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
+    _LIBC.prctl(_PR_CAP_AMBIENT, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()
+    if _LIBC.capset(header, data) != 0 or _LIBC.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        broken(reports_fd, f"cannot drop capabilities (errno {ctypes.get_errno()})")
+
+
+def frames(fd: int):
+    """The grader's messages: a 4-byte length, then that much JSON."""
+    while True:
+        head = read_exactly(fd, 4)
+        if head is None:
+            return
+        body = read_exactly(fd, struct.unpack(">I", head)[0])
+        if body is None:
+            return
+        yield json.loads(body)
+
+
+def read_exactly(fd: int, size: int):
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def write_files(files) -> None:
+    """The package it is graded against: [relative path, latin-1 text of the bytes] pairs."""
+    for relative, text in files:
+        target = os.path.join(os.getcwd(), *str(relative).split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(text.encode("latin-1"))
+
+
+def reporter(fd: int):
+    def report(message: dict) -> None:
+        data = (json.dumps(message, default=str) + "\n").encode("utf-8", "replace")
+        while data:
+            data = data[os.write(fd, data) :]
+
+    return report
+
+
+# --- running cells ---------------------------------------------------------------------------------
+
+
+class Capped:
+    """A text stream that keeps the first CAPTURED_OUTPUT characters and counts the rest."""
+
+    def __init__(self):
+        self.parts, self.kept, self.dropped = [], 0, 0
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = CAPTURED_OUTPUT - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def text(self) -> str:
+        extra = f"\n... ({self.dropped} more characters not kept)" if self.dropped else ""
+        return "".join(self.parts) + extra
+
+
+class Cells:
+    """The notebook's namespace and how a cell runs in it: statements, then the value of a final expression."""
+
+    def __init__(self):
+        import builtins
+
+        self.builtins = builtins
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
+        self.dunders = dict(self.namespace)
+
+    def run(self, message: dict) -> dict:
+        import ast
+
+        if message.get("restore"):  # what a test relies on: `if __name__ == "__main__":` runs
+            self.namespace.update(self.dunders)
+        out = Capped()
+        sys.stdout = sys.stderr = out
+        name = f"<cell {message.get('name') or message.get('cell')}>"
+        try:
+            tree = parse_cell(str(message["source"]), name)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            exec(compile(tree, name, "exec"), self.namespace)
+            value = eval(compile(ast.Expression(last.value), name, "eval"), self.namespace) if last else None
+            shown = None if value is None else clip(safe_repr(value))
+            return {"status": "ok", "value": shown, "output": out.text()}
+        except SystemExit as error:
+            return {
+                "status": "error",
+                "ename": "SystemExit",
+                "evalue": clip(f"the cell called sys.exit({safe_repr(error.code)}); do not exit in a notebook"),
+                "output": out.text(),
+            }
+        except BaseException as error:  # noqa: BLE001 — a student's exception is a result, whatever it is
+            return {
+                "status": "error",
+                "ename": type(error).__name__,
+                "evalue": clip(safe_str(error)),
+                "output": out.text(),
+            }
+
+
+def parse_cell(source: str, name: str):
+    import ast
+
+    try:
+        return ast.parse(source, filename=name)
+    except SyntaxError:
+        stripped = without_magics(source)
+        if stripped == source:
+            raise
+        return ast.parse(stripped, filename=name)
+
+
+def without_magics(source: str) -> str:
+    """IPython line magics and shell escapes (`%time`, `!pip ...`) do nothing here."""
+    return "\n".join(
+        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.split("\n")
+    )
+
+
+def safe_repr(value) -> str:
+    try:
+        return repr(value)
+    except BaseException:  # noqa: BLE001
+        return f"<{type(value).__name__} whose repr failed>"
+
+
+def safe_str(error: BaseException) -> str:
+    try:
+        return str(error)
+    except BaseException:  # noqa: BLE001
+        return f"<{type(error).__name__} whose message failed>"
+
+
+def clip(text: str) -> str:
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + " ..."
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.argv[1]))

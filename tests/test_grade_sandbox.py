@@ -1,0 +1,392 @@
+"""tasks/grade/sandbox.py + sandboxed.py: what a hostile submission cannot do, next to an honest one.
+
+Each attack runs in a real sandbox (bubblewrap, real namespaces, real cgroups where this machine has them);
+the honest notebook graded after it on the same warm parent must keep exactly its result, and nothing of the
+attack may be alive afterwards. `test_the_sandbox_holds_for_an_unprivileged_user` runs the same attacks as
+uid 65534, where per-process limits stand in for the cgroup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tasks.grade.rehydrate import RunCell
+from tasks.grade.runner import run_cells
+from tasks.grade.sandbox import cgroups_available, runtime_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+HONEST = ("x = 20", "x + 22", "import numpy as np\nfloat(np.arange(4).sum())")
+HONEST_VALUES = [None, "42", "6.0"]
+
+
+def cells(*sources):
+    return [
+        RunCell(id=f"c{i}", grade_id=f"g{i}", kind="test", cell_type="code", source=s) for i, s in enumerate(sources)
+    ]
+
+
+def run(*sources, timeout=2.0, memory_mb=256):
+    return run_cells(cells(*sources), (), timeout=timeout, memory_mb=memory_mb)
+
+
+def honest_still_scores() -> None:
+    assert [r.value for r in run(*HONEST)] == HONEST_VALUES
+
+
+def processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    if marker.encode() in handle.read():
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+def value(source: str, **kw):
+    runs = run(source, **kw)
+    assert runs[0].status == "ok", runs[0]
+    return eval(runs[0].value)  # noqa: S307 — the repr of a literal the test's own cell built
+
+
+def test_no_network_at_all_not_even_the_hosts_loopback():
+    """A submission probing every port of the host's loopback (the Dask scheduler, a worker, any service)
+    reaches nothing: the sandbox has its own network namespace."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    port = server.getsockname()[1]
+    try:
+        probe = f"""
+import socket
+reached = []
+for port in [{port}, 8786, 8787, 22, 80, 443] + list(range(30000, 30050)):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        reached.append(port)
+    except OSError:
+        pass
+try:
+    socket.create_connection(("8.8.8.8", 53), timeout=0.5)
+    reached.append("internet")
+except OSError:
+    pass
+reached, sorted(name for _, name in socket.if_nameindex())
+"""
+        reached, interfaces = value(probe, timeout=20)
+        assert reached == [] and interfaces == ["lo"]
+        with pytest.raises(socket.timeout):
+            server.accept()
+    finally:
+        server.close()
+    honest_still_scores()
+
+
+def runtime_under_home() -> list[str]:
+    """What of the grader's home the sandbox holds: only the folders leading to the Python runtime."""
+    home = Path.home()
+    return sorted({Path(p).relative_to(home).parts[0] for p in runtime_paths() if Path(p).is_relative_to(home)})
+
+
+def test_nothing_of_the_host_is_in_view_and_nothing_is_writable_but_its_scratch(tmp_path):
+    secret = tmp_path / "gradebook.sqlite"
+    secret.write_text("secret")
+    secret.chmod(0o644)
+    look = f"""
+import os
+seen = {{p: os.path.exists(p) for p in [{str(secret)!r}, {str(ROOT / "modules")!r}, {str(ROOT / "course.yaml")!r}, {str(ROOT / "grades")!r}, "/home", "/etc/passwd", "/etc/hostname", "/var", "/run", "/sys"]}}
+home = {str(Path.home())!r}
+seen.update({{os.path.join(home, name): True for name in (os.listdir(home) if os.path.isdir(home) else []) if name not in {runtime_under_home()!r}}})
+writable = []
+for folder in ["/", "/usr", "/etc", "/dev", "/proc", {str(Path(sys.prefix))!r}]:
+    try:
+        open(os.path.join(folder, "planted"), "w").close()
+        writable.append(folder)
+    except OSError:
+        pass
+open("here", "w").write("scratch is writable")
+[p for p, there in seen.items() if there], writable, os.getcwd(), os.getuid(), os.getgid()
+"""
+    seen, writable, cwd, uid, gid = value(look)
+    assert seen == [] and writable == [] and cwd == "/tmp" and (uid, gid) == (65534, 65534)
+    assert secret.read_text() == "secret"
+    honest_still_scores()
+
+
+def test_the_graders_environment_never_reaches_the_submission(monkeypatch):
+    from tasks.grade import sandbox
+
+    monkeypatch.setenv("TITO_COLLECT_TOKEN", "ghp_not_for_students")
+    for parent in list(sandbox._ZYGOTES.values()):
+        parent.close()  # a fresh warm parent, started with the token in this process's environment
+    environment = value("import os\ndict(os.environ)")
+    assert "TITO_COLLECT_TOKEN" not in environment and "ghp_not_for_students" not in repr(environment)
+    assert set(environment) <= {
+        *("PATH", "HOME", "LANG", "PWD", "PYTHONDONTWRITEBYTECODE", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"),
+        *("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"),
+    }
+
+
+def test_no_privilege_to_regain():
+    attempt = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+results = {}
+try:
+    os.setuid(0)
+    results["setuid"] = True
+except OSError:
+    results["setuid"] = False
+results["mount"] = libc.mount(b"none", b"/tmp", b"tmpfs", 0, None) == 0
+results["userns"] = libc.unshare(0x10000000) == 0
+results["pidns"] = libc.unshare(0x20000000) == 0
+results["netns"] = libc.unshare(0x40000000) == 0
+results["chroot"] = libc.chroot(b"/tmp") == 0
+results
+"""
+    assert value(attempt) == dict.fromkeys(["setuid", "mount", "userns", "pidns", "netns", "chroot"], False)
+
+
+def test_the_warm_parent_and_other_submissions_are_out_of_sight():
+    """The submission's PID namespace holds only its own processes: the warm parent it was forked from (whose
+    memory a later submission is forked from) cannot be seen, signalled or read."""
+    look = """
+import os, signal
+pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+killed = []
+for pid in range(2, 200):
+    if pid == os.getpid():
+        continue
+    try:
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+    except OSError:
+        pass
+pids, os.getppid(), killed
+"""
+    pids, ppid, killed = value(look)
+    assert set(pids) <= {1, 2} and ppid == 1 and killed == []  # its init and itself (an empty /proc where refused)
+    honest_still_scores()
+
+
+def test_a_double_forked_daemon_dies_with_its_submission():
+    marker = f"tito-escape-{uuid.uuid4().hex}"
+    escape = f"""
+import os, subprocess, sys
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", {marker!r}], start_new_session=True)
+        subprocess.Popen(["nohup", sys.executable, "-c", "import time; time.sleep(60)", {marker!r}], start_new_session=True)
+    os._exit(0)
+import time
+time.sleep(0.5)
+"""
+    run(escape)
+    for _ in range(200):
+        if not processes_with(marker):
+            break
+        time.sleep(0.01)
+    assert processes_with(marker) == []
+    honest_still_scores()
+
+
+def test_a_fork_bomb_is_held_and_leaves_nothing():
+    marker = f"tito-bomb-{uuid.uuid4().hex}"
+    bomb = f"""
+import os, subprocess, sys
+started = 0
+for _ in range(2000):
+    try:
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", {marker!r}])
+        started += 1
+    except OSError:
+        break
+started
+"""
+    runs = run(bomb, timeout=20)
+    assert runs[0].status in ("ok", "error", "died") and (runs[0].value is None or int(runs[0].value) < 200)
+    for _ in range(200):
+        if not processes_with(marker):
+            break
+        time.sleep(0.01)
+    assert processes_with(marker) == []
+    honest_still_scores()
+
+
+@pytest.mark.skipif(not cgroups_available(), reason="no cgroup this process may make: per-process limits only")
+def test_memory_spread_over_processes_is_capped_for_the_whole_submission():
+    """Twelve processes of 200 MB each under a 256 MB cap: the cgroup holds their sum, not each one."""
+    spread = """
+import os, time
+read, write = os.pipe()
+for _ in range(12):
+    if os.fork() == 0:
+        block = bytearray(200 * 1024 * 1024)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        os.write(write, b"1")
+        time.sleep(30)
+        os._exit(0)
+os.close(write)
+time.sleep(3)
+os.set_blocking(read, False)
+try:
+    held = len(os.read(read, 100))
+except BlockingIOError:
+    held = 0
+held
+"""
+    runs = run(spread, timeout=10, memory_mb=256)
+    assert runs[0].status != "ok" or int(runs[0].value) <= 1
+    honest_still_scores()
+
+
+def test_the_scratch_is_size_capped():
+    fill = """
+written = 0
+try:
+    with open("big", "wb") as handle:
+        for _ in range(1024):
+            handle.write(b"x" * 1024 * 1024)
+            written += 1
+except OSError as error:
+    written = (written, error.errno)
+written
+"""
+    written, errno = value(fill)
+    assert written <= 64 and errno == 28  # ENOSPC
+    honest_still_scores()
+
+
+def test_nothing_is_left_for_the_next_submission():
+    plant = """
+import os
+for folder in ["/tmp", "/dev/shm", os.getcwd()]:
+    try:
+        open(os.path.join(folder, "planted"), "w").write("from an earlier submission")
+    except OSError:
+        pass
+import builtins, numpy
+builtins.len = lambda *a: 0
+numpy.arange = None
+"""
+    run(plant)
+    look = """
+import os, numpy
+[f for d in ["/tmp", "/dev/shm"] for f in os.listdir(d)], len([1, 2]), numpy.arange(3).tolist()
+"""
+    assert value(look) == ([], 2, [0, 1, 2])
+    honest_still_scores()
+
+
+def test_killing_its_parents_ends_only_its_own_run():
+    attack = "import os, signal\nfor pid in (0, 1, os.getppid(), -1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass\n'alive'"
+    runs = run(attack, "1")
+    assert runs[1].status in ("ok", "not_run")
+    honest_still_scores()
+
+
+WORKER = """
+import sys
+sys.path.insert(0, {root!r})
+from tasks.grade.rehydrate import RunCell
+from tasks.grade.runner import run_cells
+from tasks.grade.sandbox import cgroups_available, runtime_paths
+source = "import subprocess, sys\\nsubprocess.Popen([sys.executable, '-c', 'while True: pass', {marker!r}])\\nwhile True:\\n    pass"
+run_cells([RunCell(id="c", grade_id="g", kind="fixed", cell_type="code", source=source)], (), timeout=600, memory_mb=256)
+"""
+
+
+def test_a_submission_dies_with_its_grading_worker():
+    """SIGKILL of the worker (Dask losing a worker, the OOM killer): the sandbox and every process of the
+    submission die with it, none runs on, orphaned."""
+    marker = f"tito-orphan-{uuid.uuid4().hex}"
+    worker = subprocess.Popen([sys.executable, "-c", WORKER.format(root=str(ROOT), marker=marker)])
+    try:
+        for _ in range(600):
+            if processes_with(marker)[1:]:  # the worker's own command line names it too
+                break
+            time.sleep(0.05)
+        assert processes_with(marker), "the submission never started"
+        worker.kill()
+        worker.wait()
+        for _ in range(200):
+            if not processes_with(marker):
+                break
+            time.sleep(0.05)
+        assert processes_with(marker) == []
+    finally:
+        worker.kill()
+        for pid in processes_with(marker):
+            os.kill(pid, 9)
+
+
+UNPRIVILEGED = """
+import json, sys
+sys.path.insert(0, {root!r})
+from tasks.grade.rehydrate import RunCell
+from tasks.grade.runner import run_cells
+from tasks.grade.sandbox import cgroups_available, runtime_paths
+
+def run(*sources, timeout=3.0, memory_mb=256):
+    cells = [RunCell(id=str(i), grade_id=str(i), kind="test", cell_type="code", source=s) for i, s in enumerate(sources)]
+    return [[r.status, r.ename, r.value] for r in run_cells(cells, (), timeout=timeout, memory_mb=memory_mb)]
+
+bomb = "import os\\nn = 0\\ntry:\\n    for _ in range(5000):\\n        if os.fork() == 0:\\n            import time\\n            time.sleep(30)\\n            os._exit(0)\\n        n += 1\\nexcept OSError:\\n    pass\\nn"
+report = dict(
+    honest=run("x = 20", "x + 22"),
+    who=run("import os, socket\\nos.getuid(), socket.if_nameindex()[0][1], os.path.exists({course!r})"),
+    bomb=run(bomb, timeout=20),
+    memory=run("import numpy as np\\nhog = np.ones(10 ** 9)", "'after'", memory_mb=128),
+    honest_after=run("x = 20", "x + 22"),
+)
+print(json.dumps(report))
+"""
+
+
+def unprivileged_command(script: str) -> list[str]:
+    """As uid 65534: in a mount namespace of the test's own, where the interpreter and this checkout are
+    reachable for that user (a root-only home or a private temp folder would hide them)."""
+    binds = []
+    for path in (Path(sys.base_prefix).resolve(), ROOT):
+        blocked = next((p for p in reversed(path.parents) if p != Path("/") and not os.stat(p).st_mode & 0o001), None)
+        if blocked is not None:
+            rest = path.relative_to(blocked).parts[0]
+            binds.append(
+                f"mkdir -p /run/tito-hold && mount --bind {blocked} /run/tito-hold && "
+                f"mount -t tmpfs -o mode=755 tmpfs {blocked} && mkdir -p {blocked / rest} && "
+                f"mount --bind /run/tito-hold/{rest} {blocked / rest} && umount /run/tito-hold"
+            )
+    steps = " && ".join([*binds, f'exec setpriv --reuid 65534 --regid 65534 --clear-groups {sys.executable} -c "$0"'])
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", steps, script]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the suite runs as an unprivileged user already")
+def test_the_sandbox_holds_for_an_unprivileged_user():
+    """Without root and without a cgroup: the same sandbox, with RLIMIT_NPROC and RLIMIT_AS as its limits."""
+    proc = subprocess.run(
+        unprivileged_command(UNPRIVILEGED.format(root=str(ROOT), course=str(ROOT / "course.yaml"))),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": os.environ["PATH"], "HOME": "/tmp", "LANG": "C.UTF-8"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["honest"] == report["honest_after"] == [["ok", "", None], ["ok", "", "42"]]
+    assert report["who"] == [["ok", "", "(65534, 'lo', False)"]]
+    bomb = report["bomb"][0]
+    assert bomb[0] == "ok" and int(bomb[2]) < 100  # RLIMIT_NPROC: at most the sandbox's process budget
+    assert report["memory"] == [["error", "MemoryError", None], ["ok", "", "'after'"]]
