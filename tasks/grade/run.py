@@ -22,7 +22,10 @@ from .rehydrate import rehydrate
 from .submissions import find_submissions, read_submission
 from .task import Limits, Submission, grade_submission, grading_failed, result_key
 
-GRADER_FILES = ("bundle.py", "rehydrate.py", "runner.py", "score.py", "task.py", "submissions.py")
+GRADER_FILES = (
+    *("bundle.py", "rehydrate.py", "runner.py", "sandbox.py", "sandboxed.py", "score.py", "task.py"),
+    "submissions.py",
+)
 RETRY = "retry:"  # prefix of a key stored for a grading error: never matches, so the next run grades again
 
 
@@ -55,7 +58,9 @@ def modules_to_grade(course, names: list[str] | None):
     return [course.module(n) for n in names]
 
 
-def pending(course, paths, module, db, *, force: bool, own_package: bool) -> tuple[list, int]:
+def pending(
+    course, paths, module, db, *, force: bool, own_package: bool, limits: Limits = Limits()
+) -> tuple[list, int]:
     """[(submission, bundle, key)] still to grade for `module`, and how many are up to date."""
     bundle = load_bundle(course, paths, module)
     stored = gradebook.stored_keys(db)
@@ -63,7 +68,7 @@ def pending(course, paths, module, db, *, force: bool, own_package: bool) -> tup
     for student, path in find_submissions(paths, module):
         submission = read_submission(path, paths.rel(path), student, module.name, bundle)
         mine = own_bundle(course, paths, module, bundle, student) if own_package else bundle
-        key = result_key(submission, mine, grader)
+        key = result_key(submission, mine, grader, limits)
         if not force and stored.get((student, module.name)) == key:
             skipped += 1
             continue
@@ -100,21 +105,25 @@ def grade(
     workers: int | None = None,
     force: bool = False,
     own_package: bool = False,
+    sandbox: bool = True,
     stream=None,
     client=None,
 ) -> Outcome:
     """Grade every collected submission of the modules `names` (all when empty) into the gradebook.
 
+    `sandbox=False`: the submissions run as the grader's user (`--no-sandbox`), which every result notes.
     `client`: a distributed Client to use instead of opening one (tests share one cluster)."""
     from .cluster import EarlyClient
     from .progress import Progress
 
     db = gradebook.open_gradebook(paths.gradebook)
     outcome, modules = Outcome(), modules_to_grade(course, names)
+    limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory, sandbox=sandbox)
+    if sandbox and not (scheduler or course.grading.scheduler) and client is None:
+        require_sandbox()
     with EarlyClient(scheduler or course.grading.scheduler, workers or course.grading.workers, client) as cluster:
-        todo = gather(course, paths, modules, db, outcome, cluster, force=force, own_package=own_package)
+        todo = gather(course, paths, modules, db, outcome, cluster, force=force, own_package=own_package, limits=limits)
         if todo:
-            limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory)
             progress = Progress(len(todo), stream=stream if stream is not None else sys.stderr)
             client, started = cluster.get(), time.monotonic()
             for result in execute(todo, limits, client):
@@ -124,11 +133,23 @@ def grade(
     return outcome
 
 
-def gather(course, paths, modules, db, outcome: Outcome, cluster, *, force: bool, own_package: bool) -> list:
+def require_sandbox() -> None:
+    """Refuse to grade on a machine that cannot sandbox a submission (the message says why and what to do)."""
+    from .sandbox import SANDBOX_HELP, SandboxError, check
+
+    try:
+        check()
+    except SandboxError as error:
+        raise CourseError.at("tito grade", None, SANDBOX_HELP.format(why=error)) from None
+
+
+def gather(
+    course, paths, modules, db, outcome: Outcome, cluster, *, force: bool, own_package: bool, limits: Limits
+) -> list:
     """What `modules` have to grade (counting the rest as skipped); the cluster starts at the first one."""
     todo = []
     for module in modules:
-        items, skipped = pending(course, paths, module, db, force=force, own_package=own_package)
+        items, skipped = pending(course, paths, module, db, force=force, own_package=own_package, limits=limits)
         if items:
             cluster.start()  # its workers start while the other modules' submissions are read
         todo.extend(items)

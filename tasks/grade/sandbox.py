@@ -129,6 +129,7 @@ def environment() -> dict[str, str]:
     """An empty environment but what Python and numpy need (OpenBLAS's core settings kept: on some
     processors older builds compute wrong results without them)."""
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+    env["IPYTHONDIR"] = "/tmp/.ipython"  # the shell's profile: in the warm parent's own /tmp
     env.update({k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ})
     return env
 
@@ -387,6 +388,7 @@ class Zygote:
         self.control: socket.socket | None = None
         self.pid = 0  # host pid of the program itself (inside bwrap's PID namespace)
         self.errors = None
+        self.home = ""
 
     def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -396,6 +398,10 @@ class Zygote:
         else:
             command = [sys.executable, "-I", "-S", "-c", program(), json.dumps(settings)]
         self.errors = tempfile.TemporaryFile()
+        env = None
+        if not self.isolate:  # a home of its own, not the grader's (nor a /tmp/.ipython shared with others)
+            self.home = tempfile.mkdtemp(prefix="tito-grade-home-")
+            env = {**environment(), "HOME": self.home, "IPYTHONDIR": os.path.join(self.home, ".ipython")}
         try:
             self.process = subprocess.Popen(
                 command,
@@ -403,7 +409,7 @@ class Zygote:
                 stdout=self.errors,
                 stderr=self.errors,
                 pass_fds=(theirs.fileno(),),
-                env=None if self.isolate else environment(),
+                env=env,
                 close_fds=True,
             )
         except OSError as error:
@@ -509,12 +515,39 @@ class Zygote:
                 pass
             self.process.wait()
             self.process = None
+        if self.home:
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = ""
 
 
 def _fds(*fds: int) -> bytes:
     import array
 
     return array.array("i", fds).tobytes()
+
+
+def check() -> str:
+    """How this machine sandboxes a submission ("bubblewrap 0.11.0, limits by cgroup"), by grading a cell in
+    the sandbox; SandboxError saying why it cannot."""
+    from .rehydrate import RunCell
+    from .runner import run_cells
+
+    probe = "import os, socket\nos.getuid(), [name for _, name in socket.if_nameindex()], os.path.exists('/etc/passwd')"
+    cell = RunCell(id="probe", grade_id="probe", kind="test", cell_type="code", source=probe)
+    runs = run_cells([cell], (), timeout=30, memory_mb=256)
+    if runs[0].value != f"({UID}, ['lo'], False)":
+        raise SandboxError(
+            f"a probe ran, but not as sandboxed: {runs[0].status} {runs[0].ename} {runs[0].evalue or runs[0].value}"[
+                :400
+            ]
+        )
+    version = subprocess.run([bwrap(), "--version"], capture_output=True, text=True).stdout.strip() or "bubblewrap"
+    limits = (
+        "memory and processes limited by a cgroup"
+        if cgroups_available()
+        else "per-process limits (no cgroup this user may make)"
+    )
+    return f"{version}, {limits}"
 
 
 _ZYGOTES: dict[bool, Zygote] = {}

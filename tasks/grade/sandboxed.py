@@ -66,7 +66,8 @@ def main(settings: dict) -> None:
 
 
 def warm() -> None:
-    """Import what submissions import (numpy.random alone is ~25 ms a submission when each imports it)."""
+    """Import what submissions import (numpy.random alone is ~25 ms a submission when each imports it), and
+    make the IPython shell every submission's cells run in."""
     import importlib
 
     for name in WARM_MODULES:
@@ -74,6 +75,7 @@ def warm() -> None:
             importlib.import_module(name)
         except ImportError:
             pass
+    Cells.make_shell()
 
 
 def receive(control):
@@ -94,12 +96,11 @@ def keeper(request: dict, fds: list) -> None:
     """The submission's namespaces, its process (PID 1 there), and a wait for it. Never returns."""
     cells_fd, reports_fd = fds
     keep = {cells_fd, reports_fd}
-    for fd in range(3, 1024):  # the control socket above all: a submission must not ask for processes
-        if fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    low = 3  # every other descriptor, the control socket above all: a submission must not ask for processes
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if request.get("isolate"):
@@ -327,64 +328,57 @@ class Capped:
 
 
 class Cells:
-    """The notebook's namespace and how a cell runs in it: statements, then the value of a final expression."""
+    """The notebook's cells as Jupyter runs them: IPython's own InteractiveShell (magics, `display`,
+    `get_ipython`, the value of a last expression), made once in the warm parent, so a notebook that
+    validates in a kernel scores the same here. Nothing is printed for a value or a traceback: the value
+    is reported as its repr (nbgrader's partial credit), an error as its type and message."""
+
+    shell = None  # made by warm(), copied into every submission's process by fork
+
+    @classmethod
+    def make_shell(cls) -> None:
+        from IPython.core.displayhook import DisplayHook
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        class QuietDisplayHook(DisplayHook):
+            def write_output_prompt(self):
+                pass
+
+            def write_format_data(self, format_dict, md_dict=None):
+                pass
+
+        config = Config()
+        config.HistoryManager.enabled = False  # no history file, no thread: nothing a fork would share
+        config.InteractiveShell.colors = "nocolor"
+        shell = InteractiveShell.instance(config=config, displayhook_class=QuietDisplayHook)
+        shell.showtraceback = lambda *args, **kwargs: None
+        shell.showsyntaxerror = lambda *args, **kwargs: None
+        cls.shell = shell
 
     def __init__(self):
-        import builtins
-
-        self.builtins = builtins
-        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
-        self.dunders = dict(self.namespace)
+        namespace = self.shell.user_ns
+        self.dunders = {k: v for k, v in namespace.items() if k.startswith("__") and k.endswith("__") and k.strip("_")}
 
     def run(self, message: dict) -> dict:
-        import ast
-
-        if message.get("restore"):  # what a test relies on: `if __name__ == "__main__":` runs
-            self.namespace.update(self.dunders)
+        if message.get("restore"):  # what the course's cells rely on: `if __name__ == "__main__":` runs
+            self.shell.user_ns.update(self.dunders)
         out = Capped()
         sys.stdout = sys.stderr = out
-        name = f"<cell {message.get('name') or message.get('cell')}>"
-        try:
-            tree = parse_cell(str(message["source"]), name)
-            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-            exec(compile(tree, name, "exec"), self.namespace)
-            value = eval(compile(ast.Expression(last.value), name, "eval"), self.namespace) if last else None
-            shown = None if value is None else clip(safe_repr(value))
-            return {"status": "ok", "value": shown, "output": out.text()}
-        except SystemExit as error:
-            return {
-                "status": "error",
-                "ename": "SystemExit",
-                "evalue": clip(f"the cell called sys.exit({safe_repr(error.code)}); do not exit in a notebook"),
-                "output": out.text(),
-            }
-        except BaseException as error:  # noqa: BLE001 — a student's exception is a result, whatever it is
+        result = self.shell.run_cell(str(message["source"]), store_history=True)
+        error = result.error_before_exec or result.error_in_exec
+        if isinstance(error, SystemExit):
+            text = f"the cell called sys.exit({safe_repr(error.code)}); do not exit in a notebook"
+            return {"status": "error", "ename": "SystemExit", "evalue": clip(text), "output": out.text()}
+        if error is not None:
             return {
                 "status": "error",
                 "ename": type(error).__name__,
                 "evalue": clip(safe_str(error)),
                 "output": out.text(),
             }
-
-
-def parse_cell(source: str, name: str):
-    import ast
-
-    try:
-        return ast.parse(source, filename=name)
-    except SyntaxError:
-        stripped = without_magics(source)
-        if stripped == source:
-            raise
-        return ast.parse(stripped, filename=name)
-
-
-def without_magics(source: str) -> str:
-    """IPython line magics and shell escapes (`%time`, `!pip ...`) do nothing here."""
-    return "\n".join(
-        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
-        for line in source.split("\n")
-    )
+        shown = None if result.result is None else clip(safe_repr(result.result))
+        return {"status": "ok", "value": shown, "output": out.text()}
 
 
 def safe_repr(value) -> str:

@@ -17,6 +17,9 @@ from .rehydrate import Answers, rehydrate
 from .score import CellResult, score_cells, unreadable
 
 
+UNSANDBOXED = "graded without the sandbox (tito grade --no-sandbox): the notebook ran as the grader's user"
+
+
 @dataclass(frozen=True)
 class Limits:
     timeout: float = 30.0  # seconds per cell
@@ -74,8 +77,10 @@ class GradeResult:
         )
 
 
-def result_key(submission: Submission, bundle: Bundle, grader: str) -> str:
-    parts = (submission.content_digest, bundle.graded_hash, grader)
+def result_key(submission: Submission, bundle: Bundle, grader: str, limits: Limits = Limits()) -> str:
+    """What a stored result is valid for: the answers, the module's graded source, the grader's code, and
+    whether it ran sandboxed (a result graded with --no-sandbox is graded again with the sandbox)."""
+    parts = (submission.content_digest, bundle.graded_hash, grader) + (() if limits.sandbox else ("no-sandbox",))
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -95,6 +100,8 @@ def grade_submission(submission: Submission, bundle: Bundle, limits: Limits = Li
     runs = run_cells(cells, bundle.package, timeout=limits.timeout, memory_mb=limits.memory_mb, sandbox=limits.sandbox)
     errors = answer_errors(cells, runs)
     notes = submission.answers.notes + tuple(f"your cell '{c}' raised {e}: {m}" for c, e, m in errors)
+    if not limits.sandbox:
+        notes += (UNSANDBOXED,)
     stopped = next((r.evalue for r in runs if r.status in ("timeout", "died")), "")
     return GradeResult(
         **base,
