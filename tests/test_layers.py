@@ -22,7 +22,10 @@ ALLOWED["cli"] = set(ORDER) | {"grade", "cli"}
 SHIPPED = TASKS / "release" / "resources"  # files copied into the student repository, not engine code
 
 
-PROGRAMS = {TASKS / "kernel" / "forkserver.py", TASKS / "grade" / "sandboxed.py"}  # programs in another interpreter (their own argv)
+PROGRAMS = {
+    TASKS / "kernel" / "forkserver.py",
+    TASKS / "grade" / "sandboxed.py",
+}  # programs in another interpreter (their own argv)
 
 
 def engine_modules() -> list[Path]:

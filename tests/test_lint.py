@@ -85,6 +85,7 @@ def test_checks_are_listed_in_order():
         "check_markers",
         "check_grade_ids",
         "check_test_cells",
+        "check_tests_called",
         "check_unmarked_solutions",
         "check_directives",
         "check_imports",
@@ -240,6 +241,48 @@ def test_test_cell_without_points(points):
     finding = only(lint_text(text))
     assert finding.line == line(text, header)
     assert "test cell 'test-impl' has no points" in finding.message
+
+
+CALL = 'if __name__ == "__main__":\n    test_unit_linear()\n'
+
+
+def test_a_test_function_nobody_calls_is_an_error_at_its_def_saying_what_to_add():
+    text = CLEAN.replace(CALL, "")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "def test_unit_linear():")
+    assert finding.message == (
+        "test cell 'test-impl' defines test_unit_linear() but neither this cell nor a later one calls it, so the "
+        "cell earns its points without running a test; call test_unit_linear() at the end of the cell, or under "
+        '`if __name__ == "__main__":`'
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "test_unit_linear()\n",  # at the end of the cell
+        'if __name__ == "__main__":\n    for test in (test_unit_linear,):\n        test()\n',  # named, then called
+        f"\n{PLAIN}\ndef test_module():\n    test_unit_linear()\n\ntest_module()\n",  # by a later cell
+    ],
+)
+def test_a_test_function_called_in_its_cell_or_a_later_one_is_legal(call):
+    assert lint_text(CLEAN.replace(CALL, call)) == []
+
+
+def test_a_helper_that_only_an_uncalled_test_uses_does_not_count_as_a_call():
+    text = CLEAN.replace(
+        "def test_unit_linear():\n", "def _reference():\n    return 1\n\ndef test_unit_linear():\n    _reference()\n"
+    )
+    text = text.replace(CALL, "")
+    finding = only(lint_text(text))
+    assert finding.line == line(text, "def test_unit_linear():") and "defines test_unit_linear() but" in finding.message
+
+
+def test_functions_nobody_calls_in_an_ungraded_cell_or_a_cell_of_plain_asserts_are_no_finding():
+    assert lint_text(CLEAN + f"\n{PLAIN}\ndef helper():\n    return 1\n") == []
+    assert (
+        lint_text(CLEAN.replace("def test_unit_linear():\n    assert", "if True:\n    assert").replace(CALL, "")) == []
+    )
 
 
 def test_no_test_cell_at_all_is_a_warning():

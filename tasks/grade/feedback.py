@@ -1,9 +1,13 @@
 """Feedback per student and module: one self-contained HTML file, readable offline.
 
 Built only from what the student may see: the gradebook's results (each test passed or failed, the error
-type and message), the notes about their submission, and their own answer cells. No test source is put
-in, so hidden tests cannot appear by construction; the text is still run through the leak guard (hidden
-tests and instructor cells) before it is written, and a feedback file that would leak is not written.
+type and message, as grading disclosed them: score.disclosed), the notes about their submission, and their
+own answer cells. No test source is put in, so hidden tests cannot appear by construction; the text is still
+run through the leak guard before it is written, and a feedback file that would leak is not written. What
+grading reported (messages, notes: text the submission's code can shape) may hold no line of a hidden test,
+an instructor cell or, until the module's solutions are out, the reference solution; the student's own code
+is shown as they wrote it, and may hold reference lines (a student may write one), not hidden or instructor
+ones.
 """
 
 from __future__ import annotations
@@ -55,12 +59,16 @@ def feedback_model(
     }
 
 
-def model_text(model: dict) -> str:
-    """The model's visible text, line by line: what the leak guard scans."""
+def _reported_text(model: dict) -> str:
+    """What grading reported on the page, line by line (all but the student's own code)."""
     parts = [model["message"], *model["notes"]]
     parts += [f"{t['name']} {t['error_type']}: {t['message']}" for t in model["tests"]]
-    parts += [source for _, source in model["code"]]
     return "\n".join(parts)
+
+
+def _code_text(model: dict) -> str:
+    """The student's own code on the page."""
+    return "\n".join(source for _, source in model["code"])
 
 
 def render_html(model: dict) -> str:
@@ -85,17 +93,24 @@ def render_html(model: dict) -> str:
     )
 
 
-def guarded_html(model: dict, source) -> str:
-    """The HTML, after the leak guard found no hidden test or instructor line in its text."""
+def page_secrets(source, solutions_out: bool) -> tuple[dict, dict]:
+    """(secret lines for what grading reported, for the student's own code) of a module's feedback pages: the
+    student version's secrets (the reference solution too) until the solutions are out, then the public
+    solution's; the student's code only the public solution's."""
+    public = secret_lines(source.nb, VARIANTS["public_solution"].secrets)
+    return (public if solutions_out else secret_lines(source.nb, VARIANTS["student"].secrets)), public
+
+
+def guarded_html(model: dict, source, secrets: tuple[dict, dict]) -> str:
+    """The HTML, after the leak guard found no secret line in its text (`secrets`: page_secrets)."""
     from ..base.errors import CourseError
 
-    secrets = secret_lines(source.nb, VARIANTS["public_solution"].secrets)
-    findings = scan_bytes(
-        secrets,
-        f"feedback for {model['student']} ({model['module']})",
-        model_text(model).encode("utf-8"),
-        source.location,
-    )
+    name = f"feedback for {model['student']} ({model['module']})"
+    findings = [
+        finding
+        for found, text in zip(secrets, (_reported_text(model), _code_text(model)))
+        for finding in scan_bytes(found, name, text.encode("utf-8"), source.location)
+    ]
     if findings:
         raise CourseError(findings)
     return render_html(model)
@@ -105,12 +120,14 @@ def write_feedback(course, paths, module, db) -> list[str]:
     """Feedback files for every graded student of `module`; returns the problems (one per student skipped)."""
     from ..base.errors import CourseError
     from ..notebook.source import read_source
+    from ..release.course_files import solutions_released
     from . import gradebook
     from .bundle import load_bundle
     from .submissions import read_submission
 
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
     bundle = load_bundle(course, paths, module, package={})
+    secrets = page_secrets(source, solutions_released(course, paths, module))
     results_by_student: dict[str, list[dict]] = {}
     for row in gradebook.results(db, module.name):
         results_by_student.setdefault(row["student"], []).append(row)
@@ -122,7 +139,7 @@ def write_feedback(course, paths, module, db) -> list[str]:
         )
         model = feedback_model(student, module.slug, submission, results_by_student.get(student, []), code)
         try:
-            write_atomic(paths.feedback_file(student, module), guarded_html(model, source))
+            write_atomic(paths.feedback_file(student, module), guarded_html(model, source, secrets))
         except CourseError as error:
             problems.append(f"feedback for {student} ({module.name}) not written: {error}")
     return problems

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .bundle import Bundle
 from .rehydrate import Answers, rehydrate
-from .score import CellResult, score_cells, unreadable
+from .score import CellResult, disclosed, score_cells, unreadable
 
 
 UNSANDBOXED = "graded without the sandbox (tito grade --no-sandbox): the notebook ran as the grader's user"
@@ -98,29 +98,32 @@ def grade_submission(submission: Submission, bundle: Bundle, limits: Limits = Li
         )
     cells = rehydrate(submission.answers, bundle)
     runs = run_cells(cells, bundle.package, timeout=limits.timeout, memory_mb=limits.memory_mb, sandbox=limits.sandbox)
-    errors = answer_errors(cells, runs)
-    notes = submission.answers.notes + tuple(f"your cell '{c}' raised {e}: {m}" for c, e, m in errors)
-    if not limits.sandbox:
-        notes += (UNSANDBOXED,)
-    stopped = next((r.evalue for r in runs if r.status in ("timeout", "died")), "")
+    notes = submission.answers.notes + (() if limits.sandbox else (UNSANDBOXED,))
+    return _graded(base, cells, runs, bundle, notes, round(time.monotonic() - started, 3))
+
+
+def _graded(base: dict, cells, runs, bundle: Bundle, notes: tuple[str, ...], seconds: float) -> GradeResult:
+    """The result of a run: outcomes and points from `runs`, every text from what the student may see of
+    them (score.disclosed); the runs themselves go no further."""
+    shown = disclosed(runs, bundle)
+    errors = answer_errors(cells, shown)
     return GradeResult(
         **base,
         status="graded",
-        message=stopped,
-        cells=tuple(score_cells(cells, runs, bundle.stubs)),
-        notes=notes,
-        seconds=round(time.monotonic() - started, 3),
+        message=next((r.evalue for r in shown if r.status in ("timeout", "died")), ""),
+        cells=tuple(score_cells(cells, runs, shown, bundle.stubs)),
+        notes=notes + tuple(f"your cell '{c}' raised {e}: {m}" for c, e, m in errors),
+        seconds=seconds,
         answer_errors=errors,
     )
 
 
-def answer_errors(cells, runs) -> tuple[tuple[str, str, str], ...]:
-    """Errors raised by the student's own answer cells (shown in feedback: they explain failing tests)."""
-    kinds = {c.id: c for c in cells}
+def answer_errors(cells, shown) -> tuple[tuple[str, str, str], ...]:
+    """Errors raised by the student's own answer cells (shown in feedback: they explain failing tests), from
+    the runs as the student may see them (score.disclosed)."""
+    answers = {c.id: c for c in cells if c.kind == "answer"}
     return tuple(
-        (kinds[r.id].grade_id or r.id, r.ename, r.evalue[:300])
-        for r in runs
-        if kinds[r.id].kind == "answer" and r.status == "error"
+        (answers[r.id].grade_id or r.id, r.ename, r.evalue) for r in shown if r.id in answers and r.status == "error"
     )
 
 

@@ -53,8 +53,29 @@ too (say SCHEDULE.md), the course's version takes its place and yours is kept be
 
 def status(paths, module, present: set[str]) -> str:
     has_ex = any(p.startswith(f"{paths.repo_module_dir(module)}/") for p in present)
-    has_sol = any(p.startswith(f"{paths.repo_solution_dir(module)}/") for p in present)
-    return "solutions out" if has_sol else "released" if has_ex else "upcoming"
+    return "solutions out" if _solutions_out(paths, module, present) else "released" if has_ex else "upcoming"
+
+
+def _solutions_out(paths, module, present) -> bool:
+    """Whether `module`'s solutions are among `present` (paths of the student repository): released by the
+    schedule or deployed ahead of it, they are out exactly when the repository holds them."""
+    return any(p.startswith(f"{paths.repo_solution_dir(module)}/") for p in present)
+
+
+def solutions_released(course, paths, module) -> bool:
+    """Whether the student repository's branch holds `module`'s solutions; False when there is no repository
+    yet or it cannot be read (then they are still secret)."""
+    from git.exc import GitError
+
+    from ..base.errors import CourseError
+    from .student_repo import StudentRepo
+
+    settings = course.student_repo
+    try:
+        repo = StudentRepo.open(paths.student_repo, settings.branch, settings.author, paths.rel(paths.student_repo))
+        return repo is not None and _solutions_out(paths, module, repo.tree_files(repo.head()))
+    except (CourseError, GitError, OSError):
+        return False
 
 
 def schedule(course, paths, present: set[str]) -> bytes:

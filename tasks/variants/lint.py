@@ -188,6 +188,36 @@ def check_test_cells(src: LintInput) -> Iterator[Finding]:
         )
 
 
+def check_tests_called(src: LintInput) -> Iterator[Finding]:
+    """A graded test cell that defines test functions which neither it nor a later cell calls earns its points
+    without testing anything (the pristine notebook passes it as soon as the definitions run)."""
+    cells = src.source.nb.cells
+    for index, cell in enumerate(cells):
+        meta = nbgrader_meta(cell)
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution") or unreadable_metadata(cell):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except (SyntaxError, ValueError):
+            continue  # magics: cannot tell
+        defined = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        if not defined or any(n.decorator_list for n in defined):
+            continue  # a decorator may run or register it
+        executed = ast.Module(body=[n for n in tree.body if n not in defined], type_ignores=[])
+        read = {n.id for n in ast.walk(executed) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        later = [c.source for c in cells[index + 1 :] if c.cell_type == "code"]
+        if any(f.name in read or any(reads_name(code, f.name) for code in later) for f in defined):
+            continue
+        tests = [f for f in defined if f.name.startswith("test")] or defined
+        names = ", ".join(f"{f.name}()" for f in tests[:3]) + (" ..." if len(tests) > 3 else "")
+        yield finding(
+            src,
+            index,
+            tests[0].lineno - 1,
+            f"test cell '{meta.get('grade_id')}' defines {names} but neither this cell nor a later one calls {'it' if len(tests) == 1 else 'them'}, so the cell earns its points without running a test; call {tests[0].name}() at the end of the cell, or under `if __name__ == \"__main__\":`",
+        )
+
+
 def check_unmarked_solutions(src: LintInput) -> Iterator[Finding]:
     for index, cell in enumerate(src.source.nb.cells):
         if cell.cell_type == "code" and nbgrader_meta(cell).get("solution") and "BEGIN SOLUTION" not in cell.source:
@@ -500,6 +530,7 @@ CHECKS = (
     check_markers,
     check_grade_ids,
     check_test_cells,
+    check_tests_called,
     check_unmarked_solutions,
     check_directives,
     check_imports,
