@@ -765,10 +765,10 @@ def throughput(results: dict, key: str, total: int, what: str = "wall_s") -> str
 PROFILE_PARTS = [
     ("read_s", "read + extract answers"),
     ("rehydrate_s", "rehydrate"),
-    ("package_s", "scratch tinytorch written + removed"),
-    ("fork_s", "a bare fork + wait"),
-    ("cells_s", "the cells' own work in the forked child"),
-    ("supervise_s", "supervise (fork, isolation, cells, reports, kill)"),
+    ("sandbox_empty_s", "an empty sandboxed process (namespaces, package, kill)"),
+    ("unsandboxed_s", "the cells without the sandbox (--no-sandbox)"),
+    ("sandboxed_s", "the cells in the sandbox"),
+    ("sandbox_cost_s", "the sandbox's own cost (sandboxed - unsandboxed)"),
 ]
 
 

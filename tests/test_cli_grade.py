@@ -61,3 +61,20 @@ def test_grade_all_with_feedback(tmp_path):
     again = tito(root, "vec")
     assert "graded 0 submission(s), 3 already up to date" in again.stdout and again.returncode == 0
     assert "grading took" not in again.stdout  # nothing graded, no cluster started
+
+
+def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch):
+    """A machine where the sandbox cannot start (here: TITO_BWRAP names no binary): `tito grade` refuses with
+    the reason and the way out, grading nothing; `--no-sandbox` grades, and the gradebook says how."""
+    root = write_course(tmp_path / "course")
+    write_class(root, ["s01-correct"])
+    monkeypatch.setenv("TITO_BWRAP", str(tmp_path / "no-bwrap"))
+    refused = tito(root, "vec")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "no-bwrap is not an executable file" in refused.stderr and "--no-sandbox" in refused.stderr
+    assert not (root / "grades/gradebook.sqlite").exists() or "graded" not in refused.stdout
+    graded = tito(root, "vec", "--no-sandbox", "--workers", "1")
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    with sqlite3.connect(root / "grades/gradebook.sqlite") as db:
+        notes = db.execute("SELECT notes FROM submissions WHERE student = 's01-correct'").fetchone()[0]
+    assert "graded without the sandbox" in notes

@@ -393,3 +393,26 @@ def test_the_sandbox_holds_for_an_unprivileged_user():
     bomb = report["bomb"][0]
     assert bomb[0] == "ok" and int(bomb[2]) < 100  # RLIMIT_NPROC: at most the sandbox's process budget
     assert report["memory"] == [["error", "MemoryError", None], ["ok", "", "'after'"]]
+
+
+def test_scratch_of_a_killed_unsandboxed_run_is_swept_by_the_next(tmp_path):
+    """--no-sandbox grading keeps a scratch folder per process; one killed before it could remove it is
+    removed by the next grading process, and a live one's is left alone."""
+    import tempfile
+
+    from tasks.grade.sandbox import Zygote
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = Path(tempfile.gettempdir()) / f"tito-grade-{int(dead.stdout)}-home-x"
+    live = Path(tempfile.gettempdir()) / f"tito-grade-{os.getpid()}-keep"
+    for folder in (stale, live):
+        folder.mkdir()
+    try:
+        parent = Zygote(isolate=False)
+        parent.start()
+        parent.close()
+        assert not stale.exists() and live.exists()
+    finally:
+        for folder in (stale, live):
+            if folder.exists():
+                folder.rmdir()

@@ -45,3 +45,16 @@ def test_a_grading_failure_is_zero_with_the_reason(bundle_and_root):
     bundle, _ = bundle_and_root
     result = grading_failed(Submission("ada", "vec", "p"), bundle, "retry:k", "worker died")
     assert result.status == "error" and result.score == 0 and {c.message for c in result.cells} == {"worker died"}
+
+
+def test_a_result_graded_without_the_sandbox_says_so_and_is_keyed_apart(bundle_and_root):
+    from tasks.grade.task import UNSANDBOXED
+
+    bundle, root = bundle_and_root
+    submission = Submission("ada", "vec", "p", extract_answers(correct(released(root, "vec")), bundle))
+    result = grade_submission(submission, bundle, Limits(timeout=3, memory_mb=512, sandbox=False), "k")
+    assert (result.score, result.notes) == (9.0, (UNSANDBOXED,))
+    sandboxed = grade_submission(submission, bundle, Limits(timeout=3, memory_mb=512), "k")
+    assert ([c.outcome for c in sandboxed.cells], sandboxed.notes) == ([c.outcome for c in result.cells], ())
+    keys = {result_key(submission, bundle, "g", Limits(sandbox=flag)) for flag in (True, False)}
+    assert len(keys) == 2

