@@ -3,6 +3,7 @@ submission is listed by student and file, and the good ones around it are collec
 
 import json
 import os
+import shutil
 import subprocess
 from datetime import datetime, timezone
 
@@ -321,3 +322,55 @@ def test_an_oversized_roster_is_refused_unread(course, tmp_path):
     os.truncate(roster, 11 * 2**20)  # sparse: 11 MB that would all be parsed
     with pytest.raises(CourseError, match=r"roster.csv: the roster is 11,534,336 bytes, more than the 10,485,760"):
         collect(course, paths, [course.module("alpha")], roster=str(roster))
+
+
+# --- student data stays out of the course's git repository ----------------------------------------------
+
+
+def git_repo(root):
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+def test_the_course_gitignore_keeps_student_data_out_of_git(tmp_path):
+    from conftest import REPO, copy_course
+
+    root = git_repo(copy_course(tmp_path / "course"))
+    shutil.copy2(REPO / ".gitignore", root / ".gitignore")
+    data = [
+        "submissions/ada/tensor/tensor.ipynb",
+        "submissions/ada/tensor/origin.json",
+        "grades/gradebook.sqlite",
+        "grades/.grade.lock",
+        "roster.csv",  # the roster's usual name (docs/grading.md)
+        "classroom_roster.csv",  # GitHub Classroom's download
+        "grading/roster.csv",  # where course.yaml's checks suggest grading.roster and grading.submitted live
+        "grading/submitted/ada/tensor/tensor.ipynb",
+        "nbgrader/submitted/ada/tensor/tensor.ipynb",
+        "hand-scores.csv",
+    ]
+    found = subprocess.run(["git", "check-ignore", *data], cwd=root, capture_output=True, text=True)
+    assert found.stdout.split() == data, found.stderr
+    course_files = ["course.yaml", "modules/01_tensor/tensor.py", "tasks/grade/roster.py"]
+    kept = subprocess.run(["git", "check-ignore", *course_files], cwd=root, capture_output=True, text=True)
+    assert kept.returncode == 1 and kept.stdout == ""  # nothing of the course itself is ignored
+
+
+def test_collect_warns_when_the_roster_or_the_submitted_folder_would_be_committed(tmp_path):
+    root = git_repo(write_mini_course(tmp_path / "mini", extra_yaml="grading:\n  roster: people.csv\n"))
+    submitted = submitted_folder(root / "downloads", {"ann/alpha/alpha.ipynb": notebook(*ALPHA)})
+    (root / "people.csv").write_text("student,name,repository\nann,Ann,a.git\n")
+    course = load_course(root)
+    results = collect(course, Paths(course), [course.module("alpha")], folder=str(submitted))
+    warnings = [o.message for o in results["alpha"] if o.status == "warning"]
+    assert [w.split(":")[0] for w in warnings] == ["people.csv", "downloads"]
+    assert (
+        "holds student data, and git would commit it" in warnings[0]
+        and "add '/people.csv' to .gitignore" in warnings[0]
+    )
+    assert summary(results).startswith(
+        "alpha: 1 collected, 0 missing, 0 with a problem\n  (course): warning (people.csv: "
+    )
+    (root / ".gitignore").write_text("/people.csv\n/downloads/\n")
+    again = collect(course, Paths(course), [course.module("alpha")], folder=str(submitted))
+    assert [o.status for o in again["alpha"]] == ["collected"]

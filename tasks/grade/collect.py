@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..notebook.nbgrader import grade_id
-from ..base.errors import CourseError
+from ..base.errors import CourseError, Finding
 from ..base.fsutil import TooLarge, read_capped, write_atomic
 from ..course.config import Course, Module
 from ..course.paths import Paths
@@ -34,7 +34,7 @@ MAX_ROSTER = 10 * 2**20  # a roster of 10,000 students is under 1 MB
 class Outcome:
     student: str
     module: str
-    status: str  # collected | missing | problem
+    status: str  # collected | missing | problem | warning (about the course, not a student)
     message: str = ""
     origin: dict = field(default_factory=dict)
 
@@ -409,6 +409,7 @@ def collect(
             "no roster to collect from: set grading.roster (a CSV of student,name,repository) or give --from FOLDER (nbgrader's submitted/ layout)",
         )
     grade_ids, cache, results = module_grade_ids(course, paths), {}, {}
+    exposed = committable(course.root, [p for p in (roster_file, folder and Path(folder)) if p])
     for module in modules:
         deadline = deadline_of(course, module, before)
         if folder is not None:
@@ -416,9 +417,51 @@ def collect(
         else:
             outcomes = [collect_repo(paths, s, roster_file, module, deadline, grade_ids, cache) for s in students]
         outcomes += [Outcome("(roster)", module.name, "problem", str(f)) for f in roster_problems]
+        outcomes += [Outcome("(course)", module.name, "warning", str(f)) for f in exposed]
         write_atomic(paths.collect_report(module), json.dumps([asdict(o) for o in outcomes], indent=1) + "\n")
         results[module.name] = outcomes
     return results
+
+
+def committable(root: Path, files: list[Path]) -> list[Finding]:
+    """A warning for each of `files` (student data: the roster, the submitted folder) that lies in the course's
+    git repository and is not ignored there, so `git add -A` would commit it. None outside a git repository."""
+    import subprocess
+
+    from ..release.student_repo import git_env_plain
+
+    inside = {}
+    for file in files:
+        resolved = Path(file).resolve()
+        if resolved.is_relative_to(root.resolve()) and resolved != root.resolve():
+            inside[resolved.relative_to(root.resolve()).as_posix()] = file
+    if not inside:
+        return []
+    try:
+        found = subprocess.run(
+            ["git", "check-ignore", "--", *inside],
+            cwd=root,
+            env={**os.environ, **git_env_plain()},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if found.returncode not in (0, 1):  # not a git repository (or no git): nothing would be committed
+        return []
+    ignored = set(found.stdout.splitlines())
+    return [
+        Finding(
+            name,
+            None,
+            "holds student data, and git would commit it (it is not in .gitignore, or was committed already); "
+            f"add '/{name}' to .gitignore (and `git rm -r --cached {name}` if it was committed)",
+            severity="warning",
+        )
+        for name in inside
+        if name not in ignored
+    ]
 
 
 def summary(results: dict[str, list[Outcome]]) -> str:
