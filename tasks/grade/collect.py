@@ -21,7 +21,7 @@ from pathlib import Path
 from ..notebook.nbgrader import grade_id
 from ..base.errors import CourseError, Finding
 from ..base.fsutil import TooLarge, read_capped, write_atomic
-from ..course.config import Course, Module
+from ..course.config import Course, Module, parse_moment
 from ..course.paths import Paths
 from .intake import MAX_BYTES, Accepted, Rejected, check_module, check_notebook, check_size
 from .roster import CASE_ADVICE, Student, case_clashes, id_problem, read_roster
@@ -46,18 +46,9 @@ class Outcome:
 # --- settings ----------------------------------------------------------------------------------------
 
 
-def moment(text: str) -> datetime | None:
-    """An ISO date or date-time (`Z` for UTC allowed); without a UTC offset it is UTC. None if it is not one."""
-    try:
-        found = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return found if found.tzinfo else found.replace(tzinfo=timezone.utc)
-
-
 def parse_time(text: str, what: str) -> datetime:
-    """`moment(text)`; a CourseError says what was wrong."""
-    found = moment(text)
+    """An ISO date or date-time (config.parse_moment: UTC without an offset); a CourseError says what was wrong."""
+    found = parse_moment(text)
     if found is None:
         raise CourseError.at(
             what, None, f"'{text}' is not a date and time; write it as 2026-12-01T23:59 (UTC) or 2026-12-01T23:59+01:00"
@@ -245,7 +236,7 @@ def _timestamp(fd: int, names: list[str], shown: Path) -> str | None:
         text = data.decode("utf-8").strip()
     except UnicodeDecodeError:
         text = ""
-    if "\n" in text or moment(text.removesuffix("UTC")) is None:
+    if "\n" in text or parse_moment(text.removesuffix("UTC")) is None:
         raise _Refused(
             shown,
             "is not a submission time (nbgrader writes one line such as 2026-11-30 09:00:00.000000 UTC); "
@@ -409,7 +400,7 @@ def collect(
             "no roster to collect from: set grading.roster (a CSV of student,name,repository) or give --from FOLDER (nbgrader's submitted/ layout)",
         )
     grade_ids, cache, results = module_grade_ids(course, paths), {}, {}
-    exposed = committable(course.root, [p for p in (roster_file, folder and Path(folder)) if p])
+    exposed = _committable(course.root, [p for p in (roster_file, folder and Path(folder)) if p])
     for module in modules:
         deadline = deadline_of(course, module, before)
         if folder is not None:
@@ -423,7 +414,7 @@ def collect(
     return results
 
 
-def committable(root: Path, files: list[Path]) -> list[Finding]:
+def _committable(root: Path, files: list[Path]) -> list[Finding]:
     """A warning for each of `files` (student data: the roster, the submitted folder) that lies in the course's
     git repository and is not ignored there, so `git add -A` would commit it. None outside a git repository."""
     import subprocess
