@@ -78,3 +78,32 @@ def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch):
     with sqlite3.connect(root / "grades/gradebook.sqlite") as db:
         notes = db.execute("SELECT notes FROM submissions WHERE student = 's01-correct'").fetchone()[0]
     assert "graded without the sandbox" in notes
+
+
+def test_a_second_tito_grade_on_the_same_course_is_refused_at_once(tmp_path):
+    import time
+
+    root = write_course(tmp_path / "course")
+    write_class(root, ["s01-correct", "s15-infinite-loop"])  # the loop keeps the first run busy for seconds
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "tasks.cli.grade", "-C", str(root), "vec", "--workers", "1"]
+    first = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = root / "grades/.grade.lock"
+    try:
+        for _ in range(600):
+            if lock.is_file() and lock.read_text().startswith(f"pid {first.pid}, since "):
+                break
+            assert first.poll() is None, first.communicate()
+            time.sleep(0.05)
+        second = tito(root, "vec")
+        assert first.poll() is None  # refused while the first still runs: it did not wait for it
+    finally:
+        out, err = first.communicate(timeout=600)
+    assert second.returncode == 2 and "Traceback" not in second.stderr
+    assert (
+        f"grades/.grade.lock: another `tito grade` is running for this course (pid {first.pid}, since " in second.stderr
+    )
+    assert "wait for it to finish, or stop it (Ctrl-C where it runs, or kill " in second.stderr
+    assert first.returncode == 0 and "graded 2 submission(s)" in out, out + err
+    third = tito(root, "vec")  # the lock went with the first run
+    assert third.returncode == 0 and "graded 0 submission(s), 2 already up to date" in third.stdout

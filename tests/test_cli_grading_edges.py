@@ -60,3 +60,34 @@ def test_user_errors_exit_2_with_a_message(tmp_path, capsys):
     assert cli_main.main(["-C", str(root), "nbgrader", "export", "--all"]) == 2
     err = capsys.readouterr().err
     assert "run `doit student:alpha`" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "missing-column"])
+def test_a_damaged_gradebook_stops_tito_grade_and_tito_grades_with_what_to_do(tmp_path, capsys, how):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    from test_grade_gradebook import damage, full_gradebook
+
+    root = write_mini_course(tmp_path / "mini")
+    gradebook = full_gradebook(root / "grades/gradebook.sqlite")
+    damage(gradebook, how)
+    before = gradebook.read_bytes()
+    advice = "restore it from a backup, or move it aside (mv grades/gradebook.sqlite grades/gradebook.sqlite.damaged)"
+    assert cli_main.main(["-C", str(root), "grades"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"tito: {gradebook}: ") or err.startswith("tito: grades/gradebook.sqlite: ")
+    assert "restore it from a backup, or move it aside" in err and "`tito grade --all --force`" in err
+    graded = subprocess.run(
+        [sys.executable, "-m", "tasks.cli.grade", "alpha"],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert graded.returncode == 2 and "Traceback" not in graded.stderr, graded.stderr
+    assert graded.stderr.startswith("tito: grades/gradebook.sqlite: ") and advice in graded.stderr
+    assert gradebook.read_bytes() == before

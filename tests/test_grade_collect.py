@@ -3,6 +3,7 @@ submission is listed by student and file, and the good ones around it are collec
 
 import json
 import os
+import shutil
 import subprocess
 from datetime import datetime, timezone
 
@@ -187,3 +188,189 @@ def test_the_deadline_comes_from_course_yaml_and_before_overrides_it(tmp_path):
     assert (
         deadline_of(course, course.module("alpha"), "2026-11-11T08:00+01:00").isoformat() == "2026-11-11T08:00:00+01:00"
     )
+
+
+# --- a folder of adversaries (`--from DIR`): links, pipes, side files, ids ------------------------------
+
+
+def submitted_folder(root, files: dict):
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def statuses(results, module="beta"):
+    return {o.student: (o.status, o.message) for o in results[module]}
+
+
+def test_links_in_a_submitted_folder_are_refused_and_never_followed(course, tmp_path):
+    course, paths = course
+    beta = course.module("beta")
+    home = submitted_folder(tmp_path / "instructor-home", {"beta/beta.ipynb": notebook(*BETA, answer="SECRET")})
+    submitted = submitted_folder(
+        tmp_path / "submitted",
+        {
+            "ann/beta/beta.ipynb": notebook(*BETA),
+            "bo/beta/real.ipynb": notebook(*BETA),
+            "di/beta/beta.ipynb": notebook(*BETA),
+            "ed/beta/beta.ipynb": notebook(*BETA),
+            "fi/beta/beta.ipynb": notebook(*BETA),
+        },
+    )
+    (submitted / "cy").symlink_to(home)  # the whole student folder is a link to the instructor's home
+    (submitted / "bo/beta/beta.ipynb").symlink_to(home / "beta/beta.ipynb")  # the notebook is a link
+    (submitted / "gus").mkdir()
+    (submitted / "gus/02_beta").symlink_to(home / "beta")  # the module folder is a link
+    (submitted / "di/beta/data").mkdir()
+    (submitted / "di/beta/data/keys").symlink_to("/etc")  # a link deeper down, never read but refused
+    (submitted / "ed/beta/timestamp.txt").symlink_to("/etc/passwd")  # a side file that is a link
+    (submitted / "fi/beta/beta.ipynb").unlink()
+    os.mkfifo(submitted / "fi/beta/beta.ipynb")  # would block a plain open() forever
+    for student in ("bo", "cy", "di", "ed", "fi", "gus"):
+        paths.submission_dir(student, beta).mkdir(parents=True, exist_ok=True)
+        paths.submission_file(student, beta).unlink(missing_ok=True)
+    status = statuses(collect(course, paths, [beta], folder=str(submitted)))
+    assert status["ann"][0] == "collected"
+    link = "is a symbolic link; links in a submission are never followed"
+    assert status["cy"] == (
+        "problem",
+        f"{submitted / 'cy'} {link}: put the real file or folder there and collect again",
+    )
+    assert status["bo"][0] == "problem" and f"{submitted / 'bo/beta/beta.ipynb'} {link}" in status["bo"][1]
+    assert status["gus"][0] == "problem" and f"{submitted / 'gus/02_beta'} {link}" in status["gus"][1]
+    assert status["di"][0] == "problem" and f"{submitted / 'di/beta/data/keys'} {link}" in status["di"][1]
+    assert status["ed"][0] == "problem" and f"{submitted / 'ed/beta/timestamp.txt'} {link}" in status["ed"][1]
+    assert status["fi"] == (
+        "problem",
+        f"{submitted / 'fi/beta/beta.ipynb'} is not a regular file (a pipe or a device); remove it",
+    )
+    for student in ("bo", "cy", "di", "ed", "fi", "gus"):
+        assert not paths.submission_file(student, beta).exists()  # nothing of the instructor's home was stored
+    assert all(b"SECRET" not in p.read_bytes() for p in paths.submissions.rglob("*") if p.is_file())
+
+
+def test_side_files_are_read_with_a_cap_and_checked(course, tmp_path):
+    course, paths = course
+    beta = course.module("beta")
+    submitted = submitted_folder(
+        tmp_path / "submitted",
+        {
+            "ann/beta/beta.ipynb": notebook(*BETA),
+            "ann/beta/timestamp.txt": b"2026-11-30 09:00:00.000000 UTC\n",
+            "bea/beta/beta.ipynb": notebook(*BETA),
+            "bea/beta/timestamp.txt": b"2026-11-30 09:00:00 UTC" + b" " * 5000,
+            "cal/beta/beta.ipynb": notebook(*BETA),
+            "cal/beta/timestamp.txt": b"yesterday, honest",
+            "dov/beta/beta.ipynb": notebook(*BETA),
+            "dov/beta/timestamp.txt": b"2026-11-30 09:00:00 UTC\n2026-11-01 09:00:00 UTC",
+            "eli/beta/beta.ipynb": notebook(*BETA),
+            "eli/beta/timestamp.txt": b"\xff\xfe2026",
+        },
+    )
+    status = statuses(collect(course, paths, [beta], folder=str(submitted)))
+    assert status["ann"][0] == "collected"
+    assert json.loads(paths.submission_origin("ann", beta).read_text())["submitted"] == "2026-11-30 09:00:00.000000 UTC"
+    assert status["bea"] == (
+        "problem",
+        f"{submitted / 'bea/beta/timestamp.txt'} is 5,023 bytes, more than the 4,096 it may have; remove it",
+    )
+    for student in ("cal", "dov", "eli"):
+        assert status[student][0] == "problem", student
+        assert f"{submitted / student / 'beta/timestamp.txt'} is not a submission time" in status[student][1]
+        assert not paths.submission_dir(student, beta).exists()
+
+
+def test_folder_names_are_student_ids_by_the_rosters_rules(course, tmp_path):
+    course, paths = course
+    beta = course.module("beta")
+    submitted = submitted_folder(
+        tmp_path / "submitted",
+        {
+            f"{name}/beta/beta.ipynb": notebook(*BETA)
+            for name in ("ann", "Ada", "ada", "Bob", "ann smith", "zoë", "new\nline", "ok.id+x@y-z_1")
+        },
+    )
+    (tmp_path / "roster.csv").write_text("student,name,repository\nbob,Bob,b.git\n")
+    results = collect(course, paths, [beta], folder=str(submitted), roster=str(tmp_path / "roster.csv"))
+    status = statuses(results)
+    assert status["ann"][0] == status["ok.id+x@y-z_1"][0] == "collected"
+    case = "only in case: they would share one folder on a case-insensitive file system (macOS, Windows)"
+    assert status["Ada"] == (
+        "problem",
+        f"{submitted / 'Ada'} differs from the student id 'ada' {case}; rename one (folder or roster id), then collect again",
+    )
+    assert (
+        status["ada"][0] == "problem"
+        and f"{submitted / 'ada'} differs from the student id 'Ada' {case}" in status["ada"][1]
+    )
+    assert status["Bob"][0] == status["bob"][0] == "problem"  # a folder and a roster id
+    assert (
+        "differs from the student id 'bob'" in status["Bob"][1]
+        and "differs from the student id 'Bob'" in status["bob"][1]
+    )
+    for name in ("ann smith", "zoë", "new\nline"):
+        assert status[name][0] == "problem" and f"student id '{name}' cannot name a folder" in status[name][1]
+    for name in ("Ada", "ada", "Bob", "bob", "ann smith", "zoë", "new\nline"):
+        assert not paths.submission_dir(name, beta).exists()
+
+
+def test_an_oversized_roster_is_refused_unread(course, tmp_path):
+    course, paths = course
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,name,repository\n")
+    os.truncate(roster, 11 * 2**20)  # sparse: 11 MB that would all be parsed
+    with pytest.raises(CourseError, match=r"roster.csv: the roster is 11,534,336 bytes, more than the 10,485,760"):
+        collect(course, paths, [course.module("alpha")], roster=str(roster))
+
+
+# --- student data stays out of the course's git repository ----------------------------------------------
+
+
+def git_repo(root):
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+def test_the_course_gitignore_keeps_student_data_out_of_git(tmp_path):
+    from conftest import REPO, copy_course
+
+    root = git_repo(copy_course(tmp_path / "course"))
+    shutil.copy2(REPO / ".gitignore", root / ".gitignore")
+    data = [
+        "submissions/ada/tensor/tensor.ipynb",
+        "submissions/ada/tensor/origin.json",
+        "grades/gradebook.sqlite",
+        "grades/.grade.lock",
+        "roster.csv",  # the roster's usual name (docs/grading.md)
+        "classroom_roster.csv",  # GitHub Classroom's download
+        "grading/roster.csv",  # where course.yaml's checks suggest grading.roster and grading.submitted live
+        "grading/submitted/ada/tensor/tensor.ipynb",
+        "nbgrader/submitted/ada/tensor/tensor.ipynb",
+        "hand-scores.csv",
+    ]
+    found = subprocess.run(["git", "check-ignore", *data], cwd=root, capture_output=True, text=True)
+    assert found.stdout.split() == data, found.stderr
+    course_files = ["course.yaml", "modules/01_tensor/tensor.py", "tasks/grade/roster.py"]
+    kept = subprocess.run(["git", "check-ignore", *course_files], cwd=root, capture_output=True, text=True)
+    assert kept.returncode == 1 and kept.stdout == ""  # nothing of the course itself is ignored
+
+
+def test_collect_warns_when_the_roster_or_the_submitted_folder_would_be_committed(tmp_path):
+    root = git_repo(write_mini_course(tmp_path / "mini", extra_yaml="grading:\n  roster: people.csv\n"))
+    submitted = submitted_folder(root / "downloads", {"ann/alpha/alpha.ipynb": notebook(*ALPHA)})
+    (root / "people.csv").write_text("student,name,repository\nann,Ann,a.git\n")
+    course = load_course(root)
+    results = collect(course, Paths(course), [course.module("alpha")], folder=str(submitted))
+    warnings = [o.message for o in results["alpha"] if o.status == "warning"]
+    assert [w.split(":")[0] for w in warnings] == ["people.csv", "downloads"]
+    assert (
+        "holds student data, and git would commit it" in warnings[0]
+        and "add '/people.csv' to .gitignore" in warnings[0]
+    )
+    assert summary(results).startswith(
+        "alpha: 1 collected, 0 missing, 0 with a problem\n  (course): warning (people.csv: "
+    )
+    (root / ".gitignore").write_text("/people.csv\n/downloads/\n")
+    again = collect(course, Paths(course), [course.module("alpha")], folder=str(submitted))
+    assert [o.status for o in again["alpha"]] == ["collected"]

@@ -112,3 +112,53 @@ def test_other_schema_version_is_refused(tmp_path):
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
     with pytest.raises(CourseError, match="schema 99"):
         gb.open_gradebook(path)
+
+
+def full_gradebook(path, students=40):
+    """A real gradebook of many pages (long messages), closed so that everything is in the file itself."""
+    db = gb.open_gradebook(path)
+    for n in range(students):
+        cells = [dict(c, message=f"{c.get('message', '')} {'x' * 300}") for c in CELLS]
+        gb.record(db, submission(student=f"s{n:02d}"), cells)
+        gb.set_hand_score(db, f"s{n:02d}", "tensor", "explain", 1.0, "ok")
+    db.close()
+    assert not path.with_name(path.name + "-wal").exists() and path.stat().st_size > 64 * 1024
+    return path
+
+
+def damage(path, how):
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "garbage":
+        path.write_bytes(bytes(range(256)) * (len(data) // 256))
+    elif how == "overwritten-middle":
+        path.write_bytes(data[:4096] + b"\xa5" * (len(data) - 8192) + data[-4096:])
+    else:
+        with sqlite3.connect(path) as db:
+            db.execute("DROP TABLE results" if how == "missing-table" else "ALTER TABLE submissions DROP COLUMN notes")
+        db.close()
+
+
+DAMAGES = ["truncated", "empty", "garbage", "overwritten-middle", "missing-table", "missing-column"]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_a_damaged_gradebook_is_a_clear_error_and_is_left_as_it_is(tmp_path, how):
+    path = full_gradebook(tmp_path / "grades" / "gradebook.sqlite")
+    damage(path, how)
+    before = path.read_bytes()
+    with pytest.raises(CourseError) as error:
+        gb.open_gradebook(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: ") and "restore it from a backup, or move it aside" in message
+    assert "run `tito grade --all --force` to grade every submission again" in message
+    says = {
+        "missing-table": "its table 'results' is missing",
+        "missing-column": "its table 'submissions' has no column 'notes'",
+        "empty": "is empty (0 bytes)",
+    }
+    assert says.get(how, "") in message
+    assert path.read_bytes() == before  # nothing written into it, no schema created over what is left

@@ -150,3 +150,16 @@ def our_scores(course, paths, module: str) -> dict[str, float]:
         return totals
     finally:
         db.close()
+
+
+def test_an_origin_json_is_read_with_a_cap_and_its_shape_checked(tmp_path):
+    from tasks.grade.nbgrader_export import submitted_time
+
+    origin = tmp_path / "origin.json"
+    origin.write_text('{"submitted": "2026-11-30 09:00:00 UTC"}')
+    assert submitted_time(origin) == "2026-11-30 09:00:00 UTC"
+    origin.write_text('{"submitted": "' + "9" * 70_000 + '"}')
+    assert submitted_time(origin) is None  # over 64 KB: not read
+    for text in ("[1, 2]", '{"submitted": {"a": 1}}', "not json"):
+        origin.write_text(text)
+        assert submitted_time(origin) is None, text

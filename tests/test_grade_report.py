@@ -153,3 +153,33 @@ def test_an_empty_gradebook_says_to_grade_first(tmp_path):
         grades_command(course, Paths(course))
     with pytest.raises(CourseError, match="run `tito grade MODULE` first"):
         write_reports(course, Paths(course), [])
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_a_formula_are_neutralised_numbers_stay_numbers():
+    from tasks.grade.report import spreadsheet_cell
+
+    evil = [
+        row("=cmd|' /C calc'!A0", "alpha", "@SUM(A1)", 5, 5, "failed", '=HYPERLINK("http://x.invalid","see")'),
+        row("-1", "alpha", "+test", 2.5, 5, "failed", "\tAssertionError"),
+        row("+ada", "alpha", "test-a", 0, 5, "failed", "\r=1+1"),
+        row("@bob", "alpha", "test-a", 1, 5, "passed", "-- fine"),
+    ]
+    long_table = list(csv.reader(io.StringIO(long_csv(evil), newline="")))
+    assert long_table[1] == [
+        "'=cmd|' /C calc'!A0",
+        "alpha",
+        "'@SUM(A1)",
+        "5",
+        "5",
+        "failed",
+        '\'=HYPERLINK("http://x.invalid","see")',
+    ]
+    assert long_table[2] == ["'-1", "alpha", "'+test", "2.5", "5", "failed", "'\tAssertionError"]
+    assert long_table[3][0] == "'+ada" and long_table[3][6] == "'\n=1+1"
+    assert long_table[4][0] == "'@bob" and long_table[4][6] == "'-- fine"
+    wide_table = list(csv.reader(io.StringIO(wide_csv(evil, ["alpha"]), newline="")))
+    assert wide_table[0] == ["student", "alpha", "total"] and wide_table[1] == ["(max)", "15", "15"]
+    assert [r[0] for r in wide_table[2:]] == ["'+ada", "'-1", "'=cmd|' /C calc'!A0", "'@bob"]
+    assert wide_table[2][1:] == ["0", "0"] and wide_table[3][1:] == ["2.5", "2.5"]
+    assert [spreadsheet_cell(v) for v in (-2.5, 3, 0.0, "", "(max)", "ada")] == ["-2.5", "3", "0", "", "(max)", "ada"]
+    assert len(long_table) == 1 + len(evil)  # a carriage return in a message splits no row

@@ -39,3 +39,27 @@ def test_unusable_id_and_empty_repository_are_named():
 def test_empty_roster():
     with pytest.raises(CourseError, match="roster is empty"):
         read_roster("", "roster.csv")
+
+
+def test_ids_that_differ_only_in_case_are_refused_naming_both():
+    text = "student,name,repository\nAda,Ada L,a.git\nbob,Bob,b.git\nada,Ada K,c.git\n"
+    students, problems = read_roster(text, "roster.csv")
+    assert [s.student for s in students] == ["bob"]
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [
+        (2, "student id 'Ada' differs from 'ada' (line 4) only in case"),
+        (4, "student id 'ada' differs from 'Ada' (line 2) only in case"),
+    ]
+    assert "case-insensitive file system" in problems[0].message
+
+
+def test_the_id_rule_is_one_function_for_rosters_and_folders():
+    from tasks.grade.roster import case_clashes, id_problem
+
+    assert id_problem("ok.id+x@y-z_1") is None
+    for bad in ("ada\n", ".hidden", "a b", "zoë", "a/b", ""):
+        assert "cannot name a folder" in id_problem(bad), bad
+    assert case_clashes(["Ada", "ada", "ADA", "bob"]) == {
+        "Ada": ["ADA", "ada"],
+        "ada": ["ADA", "Ada"],
+        "ADA": ["Ada", "ada"],
+    }

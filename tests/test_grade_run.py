@@ -20,7 +20,7 @@ from tasks.course.paths import Paths
 from tasks.grade import gradebook
 from tasks.grade.run import grade
 
-from gradeclass import CLASS, EXPECTED_OUTCOMES, MEAN, REPO, answer, correct, released, write_class, write_course
+from gradeclass import ADD, CLASS, EXPECTED_OUTCOMES, MEAN, REPO, answer, correct, released, write_class, write_course
 
 
 @pytest.fixture(scope="module")
@@ -208,3 +208,54 @@ def test_a_run_killed_midway_loses_only_submissions_in_flight(tmp_path):
     assert points(gradebook.open_gradebook(gradebook_file)) == {
         s: [float(p) for p in pts] for s, pts in expected.items()
     }
+
+
+def test_own_package_falls_back_to_the_reference_for_a_dependency_that_does_not_export(tmp_path):
+    import json
+
+    from tasks.grade.bundle import load_bundle
+    from tasks.grade.run import pending
+    from tasks.grade.task import Limits, grade_submission
+
+    root = write_course(tmp_path / "course")
+    vec = {
+        "s07-wrong-add": "def add(a, b):\n    return np.asarray(a) - np.asarray(b)\n",  # exports: its own package
+        "s17-syntax-error": "def add(a, b)\n    return a + b\n",  # does not parse
+        "s30-return-outside": ADD + "return add\n",  # parses, does not compile
+        "s31-deep": ADD + "x = 1" + " + 1" * 100_000 + "\n",  # too deep for the compiler
+    }
+    for student, code in vec.items():
+        (root / f"submissions/{student}/vec").mkdir(parents=True)
+        (root / f"submissions/{student}/vec/vec.ipynb").write_text(
+            json.dumps(answer(released(root, "vec"), "vec-add", "#| export\n" + code))  # as the stub had it
+        )
+    (root / "submissions/s18-broken-json/vec").mkdir(parents=True)
+    (root / "submissions/s18-broken-json/vec/vec.ipynb").write_text('{"cells": [')  # cannot be read
+    for student in [*vec, "s18-broken-json"]:
+        target = root / f"submissions/{student}/stats/stats.ipynb"
+        target.parent.mkdir(parents=True)
+        target.write_text(json.dumps(answer(released(root, "stats"), "stats-mean", MEAN)))
+    course = load_course(root)
+    paths = Paths(course)
+    reference = load_bundle(course, paths, course.module("stats")).package
+    todo, _ = pending(
+        course, paths, course.module("stats"), gradebook.open_gradebook(paths.gradebook), force=True, own_package=True
+    )
+    graded = {submission.student: (submission, bundle, key) for submission, bundle, key in todo}
+    own = dict(graded["s07-wrong-add"][1].package)["tinytorch/core/vec.py"].decode()
+    assert "np.asarray(a) - np.asarray(b)" in own and graded["s07-wrong-add"][0].answers.notes == ()
+    reasons = {
+        "s17-syntax-error": "your code does not export as a package (exported cell does not parse: ",
+        "s30-return-outside": "your code does not export as a package (SyntaxError: 'return' outside function (line ",
+        "s31-deep": "your code does not export as a package (RecursionError: maximum recursion depth exceeded",
+        "s18-broken-json": "your submission cannot be read (submissions/s18-broken-json/vec/vec.ipynb: is not valid JSON",
+    }
+    for student, reason in reasons.items():
+        submission, bundle, _ = graded[student]
+        assert bundle.package == reference, student  # the reference vec, for this student only
+        (note,) = submission.answers.notes
+        assert note.startswith(f"student {student}, module vec: {reason}"), note
+        assert note.endswith("; graded against the reference vec"), note
+    result = grade_submission(*graded["s17-syntax-error"][:2], Limits(timeout=3, memory_mb=512), "k")
+    assert result.score == 5.0 and result.notes == graded["s17-syntax-error"][0].answers.notes  # into the feedback
+    assert grade_submission(*graded["s07-wrong-add"][:2], Limits(timeout=3, memory_mb=512), "k").score == 0.0

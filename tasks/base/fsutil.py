@@ -1,9 +1,11 @@
-"""Atomic file writes: a target is either its old content or its new content, never half of one."""
+"""Atomic file writes: a target is either its old content or its new content, never half of one. Capped reads:
+a file someone else controls is read up to a size, never whole."""
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -27,6 +29,41 @@ def write_atomic(path: Path, data: bytes | str, mode: int | None = None) -> None
             None,
             f"could not be written: {os_error_hint(error)}. Nothing was half-written (the previous version, if any, is unchanged); free space or fix permissions and run again",
         )
+
+
+class TooLarge(Exception):
+    """A file larger than a capped read takes; `size` is how large it is (at least)."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"{size} bytes, more than {limit}")
+        self.size, self.limit = size, limit
+
+
+def read_capped(path, limit: int, *, dir_fd: int | None = None, nofollow: bool = False) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, read through one descriptor: its size is taken from
+    that descriptor and never more than `limit` + 1 bytes are read (a file growing meanwhile is still refused).
+    TooLarge beyond the cap; OSError for what cannot be opened: with `nofollow` a symbolic link is ELOOP, and
+    anything but a regular file (a folder, a pipe, a device: opened without blocking) is EINVAL."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (os.O_NOFOLLOW if nofollow else 0)
+    fd = os.open(path, flags, dir_fd=dir_fd)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a folder, a pipe or a device)", str(path))
+        if info.st_size > limit:
+            raise TooLarge(info.st_size, limit)
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise TooLarge(total, limit)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def os_error_hint(error: OSError) -> str:

@@ -85,6 +85,7 @@ def handle(args) -> int:
     from ..course.context import load
     from ..grade import gradebook
     from ..grade.feedback import write_feedback
+    from ..grade.lock import grading_lock
     from ..grade.run import grade, modules_to_grade
 
     if not args.modules and not getattr(args, "all", False):
@@ -94,23 +95,24 @@ def handle(args) -> int:
     course, paths = load(str(course_root(args)))
     stop_on_sigterm()
     names = [] if getattr(args, "all", False) else list(args.modules)
-    outcome = grade(
-        course,
-        paths,
-        names,
-        scheduler=args.scheduler,
-        workers=args.workers,
-        force=args.force,
-        own_package=args.own_package,
-        sandbox=not args.no_sandbox,
-    )
-    print(summary(outcome, paths))
-    problems = []
-    if args.feedback:
-        db = gradebook.open_gradebook(paths.gradebook)
-        for module in modules_to_grade(course, names):
-            problems += write_feedback(course, paths, module, db)
-        print(f"feedback: {paths.rel(paths.build / 'feedback')}/<student>/<module>.html")
+    with grading_lock(paths.grade_lock):  # one `tito grade` at a time per course
+        outcome = grade(
+            course,
+            paths,
+            names,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            force=args.force,
+            own_package=args.own_package,
+            sandbox=not args.no_sandbox,
+        )
+        print(summary(outcome, paths))
+        problems = []
+        if args.feedback:
+            db = gradebook.open_gradebook(paths.gradebook)
+            for module in modules_to_grade(course, names):
+                problems += write_feedback(course, paths, module, db)
+            print(f"feedback: {paths.rel(paths.build / 'feedback')}/<student>/<module>.html")
     for line in problems + [r.message for r in outcome.failed]:
         print(line, file=sys.stderr)
     return 1 if outcome.failed or problems else 0

@@ -172,17 +172,24 @@ def section(keys: dict[str, Key]) -> Callable:
     return check
 
 
+def parse_moment(text: str) -> datetime | None:
+    """ISO 8601 text (`2026-12-07 23:59`, `2026-12-07T23:59:00+01:00`, `Z` for UTC) as a time; UTC without an
+    offset. None if it is not one. The one rule for deadlines, `--before` and nbgrader's timestamp.txt."""
+    try:
+        value = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def moment(reader: Reader, node, path: str):
     """A deadline: a YAML timestamp or ISO 8601 text (`2026-12-07 23:59`, `2026-12-07T23:59:00+01:00`)."""
     import yaml
 
     if isinstance(node, yaml.ScalarNode) and (node.tag.endswith(":timestamp") or node.tag.endswith(":str")):
-        try:
-            value = datetime.fromisoformat(node.value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            value = None
+        value = parse_moment(node.value)
         if value is not None:
-            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+            return value
     reader.fail(
         node,
         path,

@@ -207,6 +207,11 @@ class Paths:
         return self.root / GRADES_DIR / "gradebook.sqlite"
 
     @property
+    def grade_lock(self) -> Path:
+        """Held by `tito grade` while it runs (one at a time per course); beside the gradebook, which it guards."""
+        return self.root / GRADES_DIR / ".grade.lock"
+
+    @property
     def grades_dir(self) -> Path:
         """Exports made from the gradebook: grades.csv, the long CSV, score distributions."""
         return self.build / "grades"

@@ -146,8 +146,14 @@ def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
         target = paths.export_file(declared_target(path, file))
         for init in package_inits(paths.package, target):
             files.setdefault(relative(paths, init), INIT_BYTES)
-        files[relative(paths, target)] = export_text(nb, dep.name, file, source.location).encode("utf-8")
+        where = source.location if notebook is None else _cell_of(file)  # a given notebook's cells are not the source's
+        files[relative(paths, target)] = export_text(nb, dep.name, file, where).encode("utf-8")
     return files
+
+
+def _cell_of(file: str):
+    """Where a cell of a notebook made from a submission is: its number (its lines are not the source's)."""
+    return lambda index, line=0: (file, None, index + 1)
 
 
 INIT_BYTES = b'"""Package marker (grading scratch copy)."""\n'

@@ -9,27 +9,32 @@ build/grades/collect/<module>.json; no student's problem stops the others. Where
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..notebook.nbgrader import grade_id
-from ..base.errors import CourseError
-from ..base.fsutil import write_atomic
-from ..course.config import Course, Module
+from ..base.errors import CourseError, Finding
+from ..base.fsutil import TooLarge, read_capped, write_atomic
+from ..course.config import Course, Module, parse_moment
 from ..course.paths import Paths
-from .intake import Accepted, Rejected, check_module, check_notebook, check_size
-from .roster import Student, read_roster
+from .intake import MAX_BYTES, Accepted, Rejected, check_module, check_notebook, check_size
+from .roster import CASE_ADVICE, Student, case_clashes, id_problem, read_roster
 
 FETCH_TIMEOUT = 180  # seconds per repository: a dead host must not hold up the class
+MAX_ROSTER = 10 * 2**20  # a roster of 10,000 students is under 1 MB
 
 
 @dataclass
 class Outcome:
     student: str
     module: str
-    status: str  # collected | missing | problem
+    status: str  # collected | missing | problem | warning (about the course, not a student)
     message: str = ""
     origin: dict = field(default_factory=dict)
 
@@ -42,14 +47,13 @@ class Outcome:
 
 
 def parse_time(text: str, what: str) -> datetime:
-    """An ISO date or date-time; without a UTC offset it is UTC. A CourseError says what was wrong."""
-    try:
-        moment = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
-    except ValueError:
+    """An ISO date or date-time (config.parse_moment: UTC without an offset); a CourseError says what was wrong."""
+    found = parse_moment(text)
+    if found is None:
         raise CourseError.at(
             what, None, f"'{text}' is not a date and time; write it as 2026-12-01T23:59 (UTC) or 2026-12-01T23:59+01:00"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        )
+    return found
 
 
 def deadline_of(course: Course, module: Module, before: str | None) -> datetime | None:
@@ -65,10 +69,16 @@ def load_roster(course: Course, roster: str | None) -> tuple[Path | None, list[S
     path = Path(given) if Path(given).is_absolute() else course.root / given
     shown = str(given)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, MAX_ROSTER).decode("utf-8")
     except FileNotFoundError:
         raise CourseError.at(
             shown, None, "the roster does not exist; fix grading.roster in course.yaml (or --roster)"
+        ) from None
+    except TooLarge as big:
+        raise CourseError.at(
+            shown,
+            None,
+            f"the roster is {big.size:,} bytes, more than the {MAX_ROSTER:,} a roster may have; is it the right file?",
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise CourseError.at(shown, None, f"the roster cannot be read ({error}); save it as a UTF-8 CSV file") from None
@@ -106,65 +116,190 @@ def problem(student: str, module: Module, where: str, reason: str) -> Outcome:
 
 
 # --- source (b): a folder in nbgrader's submitted/ layout ----------------------------------------------
+#
+# Everything under DIR/<student>/ is the student's. It is read through descriptors of folders opened without
+# following links (O_NOFOLLOW), so a link at any depth is refused and never followed, and nothing can be
+# swapped in between a check and a read; every file is read with a size cap (fsutil.read_capped).
+
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+MAX_TIMESTAMP = 4096  # nbgrader's timestamp.txt is one short line
+MAX_ENTRIES = 10_000  # files and folders in one student's module folder
+LINK = (
+    "is a symbolic link; links in a submission are never followed: put the real file or folder there and collect again"
+)
 
 
-def folder_candidates(folder: Path, module: Module) -> Path | None:
-    """The student's folder for this module: named as the module (`tensor`) or its folder (`01_tensor`)."""
+class _Refused(Exception):
+    """A student's problem at a path of their own folder (a link, a pipe, an oversized side file)."""
+
+    def __init__(self, where: Path, reason: str):
+        super().__init__(f"{where} {reason}")
+        self.where, self.reason = where, reason
+
+
+def _open_folder(opened: ExitStack, name, dir_fd: int | None, shown: Path) -> int | None:
+    """A descriptor of the folder `name` (closed with `opened`); None if there is no such folder."""
+    try:
+        fd = os.open(name, _FOLDER, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP or _is_link(name, dir_fd):
+            raise _Refused(shown, LINK) from None
+        if error.errno == errno.ENOTDIR:
+            return None
+        raise
+    opened.callback(os.close, fd)
+    return fd
+
+
+def _is_link(name, dir_fd: int | None) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _module_folder(opened: ExitStack, folder: Path, student: str, module: Module) -> tuple[int | None, Path]:
+    """A descriptor of DIR/<student>/<module> or DIR/<student>/<NN_module> (None: neither is there), its path."""
+    top = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))  # DIR itself is the instructor's
+    opened.callback(os.close, top)
+    mine = _open_folder(opened, student, top, folder / student)
     for name in (module.name, module.slug):
-        if (folder / name).is_dir():
-            return folder / name
-    return None
+        found = _open_folder(opened, name, mine, folder / student / name) if mine is not None else None
+        if found is not None:
+            return found, folder / student / name
+    return None, folder / student / module.name
 
 
-def pick_file(directory: Path, module: Module) -> Path | None:
-    preferred = directory / f"{module.name}.ipynb"
-    if preferred.is_file():
-        return preferred
-    notebooks = sorted(p for p in directory.glob("*.ipynb") if p.is_file())
-    if notebooks:
-        return notebooks[0]
-    others = sorted(
-        p for p in directory.iterdir() if p.is_file() and p.name != "timestamp.txt" and not p.name.startswith(".")
-    )
-    return others[0] if others else None
+def _files(fd: int, shown: Path) -> list[str]:
+    """The names of the regular files directly in the folder of `fd`; _Refused for a link, or anything but a
+    file or a folder, at any depth below it."""
+    names, seen, todo = [], 0, [(os.dup(fd), shown)]
+    try:
+        while todo:
+            folder, where = todo.pop()
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        seen += 1
+                        if seen > MAX_ENTRIES:
+                            raise _Refused(
+                                shown, f"holds more than {MAX_ENTRIES:,} files and folders; submit the notebook"
+                            )
+                        if entry.is_symlink():
+                            raise _Refused(where / entry.name, LINK)
+                        if entry.is_dir(follow_symlinks=False):
+                            todo.append((os.open(entry.name, _FOLDER, dir_fd=folder), where / entry.name))
+                        elif not entry.is_file(follow_symlinks=False):
+                            raise _Refused(where / entry.name, "is not a regular file (a pipe or a device); remove it")
+                        elif where == shown:
+                            names.append(entry.name)
+            finally:
+                os.close(folder)
+    finally:
+        for folder, _ in todo:
+            os.close(folder)
+    return sorted(names)
+
+
+def _pick_file(names: list[str], module: Module) -> str | None:
+    """`<module>.ipynb`, else the first notebook, else the first other file (read to say what is wrong)."""
+    if f"{module.name}.ipynb" in names:
+        return f"{module.name}.ipynb"
+    visible = [n for n in names if not n.startswith(".")]
+    notebooks = [n for n in visible if n.endswith(".ipynb")]
+    return (notebooks or [n for n in visible if n != "timestamp.txt"] or [None])[0]
+
+
+def _read(name: str, fd: int, limit: int, shown: Path) -> bytes:
+    """A file of the student's folder, at most `limit` bytes (a notebook: the size rule of intake.check_size)."""
+    try:
+        return read_capped(name, limit, dir_fd=fd, nofollow=True)
+    except TooLarge as big:
+        if limit == MAX_BYTES:
+            check_size(big.size)
+        raise _Refused(shown, f"is {big.size:,} bytes, more than the {limit:,} it may have; remove it") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _Refused(shown, LINK) from None
+        raise
+
+
+def _timestamp(fd: int, names: list[str], shown: Path) -> str | None:
+    """nbgrader's submission time from timestamp.txt (None without one); _Refused unless it is one line
+    holding a date and time."""
+    if "timestamp.txt" not in names:
+        return None
+    data = _read("timestamp.txt", fd, MAX_TIMESTAMP, shown)
+    try:
+        text = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        text = ""
+    if "\n" in text or parse_moment(text.removesuffix("UTC")) is None:
+        raise _Refused(
+            shown,
+            "is not a submission time (nbgrader writes one line such as 2026-11-30 09:00:00.000000 UTC); "
+            "fix or delete it and collect again",
+        )
+    return text
 
 
 def collect_file(paths: Paths, folder: Path, student: str, module: Module, grade_ids: dict) -> Outcome:
-    directory = folder_candidates(folder / student, module)
-    file = pick_file(directory, module) if directory else None
-    if file is None:
-        return Outcome(student, module.name, "missing", f"no notebook in {folder / student / module.name}")
+    """The student's notebook for `module` from DIR/<student>/<module or NN_module>/, checked and stored."""
+    where = folder / student
     try:
-        check_size(file.stat().st_size)
-        accepted = judged(file.name, file.read_bytes(), module, grade_ids)
+        with ExitStack() as opened:
+            found, where = _module_folder(opened, folder, student, module)
+            names = _files(found, where) if found is not None else []
+            file = _pick_file(names, module)
+            if file is None:
+                return Outcome(student, module.name, "missing", f"no notebook in {where}")
+            where = where / file
+            accepted = judged(file, _read(file, found, MAX_BYTES, where), module, grade_ids)
+            submitted = _timestamp(found, names, where.parent / "timestamp.txt")
+            modified = os.stat(file, dir_fd=found, follow_symlinks=False).st_mtime
+    except _Refused as why:
+        return problem(student, module, str(why.where), why.reason)
     except Rejected as why:
-        return problem(student, module, str(file), str(why))
+        return problem(student, module, str(where), str(why))
     except OSError as error:
         return problem(
-            student, module, str(file), f"could not be read ({error.strerror}); check the file's permissions"
+            student, module, str(where), f"could not be read ({error.strerror}); check the file's permissions"
         )
-    stamp = directory / "timestamp.txt"
     origin = {
         "source": "folder",
-        "file": str(file.resolve()),
-        "submitted": stamp.read_text(errors="replace").strip() if stamp.is_file() else None,
-        "modified": datetime.fromtimestamp(file.stat().st_mtime, timezone.utc).isoformat(timespec="seconds"),
+        "file": str(folder.resolve() / where.relative_to(folder)),
+        "submitted": submitted,
+        "modified": datetime.fromtimestamp(modified, timezone.utc).isoformat(timespec="seconds"),
     }
     store(paths, student, module, accepted, origin)
-    return Outcome(student, module.name, "collected", str(file), origin)
+    return Outcome(student, module.name, "collected", str(where), origin)
 
 
 def collect_folder(paths: Paths, folder: Path, module: Module, roster: list[Student], grade_ids: dict) -> list[Outcome]:
+    """Every student of the folder (and of the roster): each id checked by the roster's rules, then collected."""
     if not folder.is_dir():
         raise CourseError.at(
             str(folder),
             None,
             "is not a folder; give the folder that holds one folder per student (nbgrader's submitted/)",
         )
-    students = sorted(
-        {s.student for s in roster} | {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")}
-    )
-    return [collect_file(paths, folder, student, module, grade_ids) for student in students]
+    with os.scandir(folder) as entries:
+        named = {e.name for e in entries if not e.name.startswith(".") and (e.is_symlink() or e.is_dir())}
+    students = sorted({s.student for s in roster} | named)
+    clashes = case_clashes(students)
+    return [_collect_student(paths, folder, student, module, grade_ids, clashes) for student in students]
+
+
+def _collect_student(paths: Paths, folder: Path, student: str, module: Module, grade_ids: dict, clashes) -> Outcome:
+    if student in clashes:
+        others = " and ".join(f"'{o}'" for o in clashes[student])
+        reason = f"differs from the student id {others} only in case: {CASE_ADVICE}; rename one (folder or roster id), then collect again"
+        return problem(student, module, str(folder / student), reason)
+    if id_problem(student):
+        return problem(student, module, str(folder / student), f"cannot be collected: {id_problem(student)}; rename it")
+    return collect_file(paths, folder, student, module, grade_ids)
 
 
 # --- source (a): the roster's git repositories ---------------------------------------------------------
@@ -265,6 +400,7 @@ def collect(
             "no roster to collect from: set grading.roster (a CSV of student,name,repository) or give --from FOLDER (nbgrader's submitted/ layout)",
         )
     grade_ids, cache, results = module_grade_ids(course, paths), {}, {}
+    exposed = _committable(course.root, [p for p in (roster_file, folder and Path(folder)) if p])
     for module in modules:
         deadline = deadline_of(course, module, before)
         if folder is not None:
@@ -272,9 +408,51 @@ def collect(
         else:
             outcomes = [collect_repo(paths, s, roster_file, module, deadline, grade_ids, cache) for s in students]
         outcomes += [Outcome("(roster)", module.name, "problem", str(f)) for f in roster_problems]
+        outcomes += [Outcome("(course)", module.name, "warning", str(f)) for f in exposed]
         write_atomic(paths.collect_report(module), json.dumps([asdict(o) for o in outcomes], indent=1) + "\n")
         results[module.name] = outcomes
     return results
+
+
+def _committable(root: Path, files: list[Path]) -> list[Finding]:
+    """A warning for each of `files` (student data: the roster, the submitted folder) that lies in the course's
+    git repository and is not ignored there, so `git add -A` would commit it. None outside a git repository."""
+    import subprocess
+
+    from ..release.student_repo import git_env_plain
+
+    inside = {}
+    for file in files:
+        resolved = Path(file).resolve()
+        if resolved.is_relative_to(root.resolve()) and resolved != root.resolve():
+            inside[resolved.relative_to(root.resolve()).as_posix()] = file
+    if not inside:
+        return []
+    try:
+        found = subprocess.run(
+            ["git", "check-ignore", "--", *inside],
+            cwd=root,
+            env={**os.environ, **git_env_plain()},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if found.returncode not in (0, 1):  # not a git repository (or no git): nothing would be committed
+        return []
+    ignored = set(found.stdout.splitlines())
+    return [
+        Finding(
+            name,
+            None,
+            "holds student data, and git would commit it (it is not in .gitignore, or was committed already); "
+            f"add '/{name}' to .gitignore (and `git rm -r --cached {name}` if it was committed)",
+            severity="warning",
+        )
+        for name in inside
+        if name not in ignored
+    ]
 
 
 def summary(results: dict[str, list[Outcome]]) -> str:

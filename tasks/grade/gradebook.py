@@ -17,12 +17,14 @@ Hand scores (written answers) are kept apart in `hand_scores`, so regrading neve
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..base.errors import CourseError
+from ..base.fsutil import shown
 
 SCHEMA_VERSION = 1
 OUTCOMES = ("passed", "failed", "not_attempted", "error", "hand")
@@ -48,9 +50,13 @@ CREATE TABLE IF NOT EXISTS hand_scores (
 
 
 def open_gradebook(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the gradebook at `path`; a file that is not one is a CourseError."""
+    """Open (creating if needed) the gradebook at `path`; a file that is not one, or a damaged one (cut off,
+    overwritten, a table or column missing), is a CourseError saying how to recover."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size == 0:
+        raise _damaged(path, "is empty (0 bytes): it was cut off")
+    db = None
     try:
         db = sqlite3.connect(path, timeout=30)
         db.row_factory = sqlite3.Row
@@ -58,15 +64,66 @@ def open_gradebook(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode = WAL")  # readers (tito grades) never block the grading run
         # each result's commit survives a killed or crashed run (WAL); only a power cut could lose the last few
         db.execute("PRAGMA synchronous = NORMAL")
-        db.executescript(SCHEMA)
+        _create_or_check(db, path)
         check_version(db, path)
     except sqlite3.DatabaseError as error:
-        raise CourseError.at(
-            path,
-            None,
-            f"is not a gradebook this version can read ({error}); move it aside and run `tito grade` again to rebuild it",
-        )
+        if db is not None:
+            db.close()
+        if "locked" in str(error):  # another process held a write lock for 30 s: nothing is wrong with the file
+            raise CourseError.at(
+                shown(path),
+                None,
+                f"is in use by another process (SQLite: {error}); wait for it to finish and run again",
+            ) from None
+        raise _damaged(path, f"is not a gradebook this version can read (SQLite: {error})") from None
+    except CourseError:
+        db.close()
+        raise
     return db
+
+
+def _damaged(path: Path, what: str) -> CourseError:
+    return CourseError.at(
+        shown(path),
+        None,
+        f"{what}; restore it from a backup, or move it aside (mv {shown(path)} {shown(path)}.damaged) and run "
+        "`tito grade --all --force` to grade every submission again (hand scores were in it: import them again "
+        "with `tito grades --hand FILE`)",
+    )
+
+
+@functools.cache
+def _expected_columns() -> dict[str, set[str]]:
+    """Each table of SCHEMA with its columns."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(SCHEMA)
+        return _columns(db)
+    finally:
+        db.close()
+
+
+def _columns(db: sqlite3.Connection) -> dict[str, set[str]]:
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: {r[1] for r in db.execute("SELECT * FROM pragma_table_info(?)", (t,))} for t in tables}
+
+
+def _create_or_check(db: sqlite3.Connection, path: Path) -> None:
+    """A new file gets the schema (in one transaction: a second process sees all of it or none); an existing
+    gradebook must have every table and column and pass SQLite's quick check."""
+    if not _columns(db):
+        db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nCOMMIT;")
+        return
+    found, expected = _columns(db), _expected_columns()
+    for table, columns in expected.items():
+        if table not in found:
+            raise _damaged(path, f"is damaged: its table '{table}' is missing")
+        missing = sorted(columns - found[table])
+        if missing:
+            raise _damaged(path, f"is damaged: its table '{table}' has no column {', '.join(repr(c) for c in missing)}")
+    problems = [r[0] for r in db.execute("PRAGMA quick_check")]
+    if problems != ["ok"]:
+        raise _damaged(path, f"is damaged (SQLite's check: {'; '.join(problems[:3])})")
 
 
 def check_version(db: sqlite3.Connection, path: Path) -> None:

@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 from ..base.errors import CourseError
-from ..base.fsutil import write_atomic
+from ..base.fsutil import TooLarge, read_capped, write_atomic
 from ..course.config import Course, Module
 from ..course.paths import Paths
 from ..notebook.render import render_ipynb
@@ -114,11 +114,13 @@ def export_submissions(paths: Paths, module: Module, target: Path) -> int:
 
 
 def submitted_time(origin: Path) -> str | None:
+    """When the submission was made, from its origin.json (None if it cannot be read, or is over 64 KB)."""
     try:
-        data = json.loads(origin.read_text())
-    except (OSError, ValueError):
+        data = json.loads(read_capped(origin, 64 * 1024))
+    except (OSError, ValueError, TooLarge):
         return None
-    return data.get("committed") or data.get("submitted") or data.get("modified")
+    when = data.get("committed") or data.get("submitted") or data.get("modified") if isinstance(data, dict) else None
+    return when if isinstance(when, str) else None
 
 
 def export(course: Course, paths: Paths, modules: list[Module], target: Path | None = None) -> str:

@@ -105,11 +105,26 @@ def module_maxima(rows: list[dict]) -> dict[str, float]:
     return found
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet run a cell as a formula (OWASP)
+
+
+def spreadsheet_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as written: a number as `number`, text starting like a formula behind a
+    `'` (OWASP's rule against CSV injection: student ids, messages and grade ids are the students' text), its
+    line ends as `\n` (the csv module would leave a lone `\r` unquoted, splitting the row)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return number(value)
+    text = str(value)
+    text = "'" + text if text.startswith(FORMULA_START) else text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def csv_text(header, rows) -> str:
+    """The CSV of `header` and `rows`, every cell through `spreadsheet_cell` (numbers stay numbers)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([spreadsheet_cell(c) for c in header])
+    writer.writerows([spreadsheet_cell(c) for c in row] for row in rows)
     return out.getvalue()
 
 
@@ -117,10 +132,10 @@ def wide_csv(rows: list[dict], modules: list[str]) -> str:
     """student, one column per module (empty: nothing graded), total; the first data row is the maximum."""
     scores, maxima = totals(rows), module_maxima(rows)
     students = sorted({r["student"] for r in rows})
-    body = [["(max)"] + [number(maxima[m]) for m in modules] + [number(sum(maxima[m] for m in modules))]]
+    body = [["(max)"] + [maxima[m] for m in modules] + [sum(maxima[m] for m in modules)]]
     for student in students:
-        cells = [number(scores[(student, m)]) if (student, m) in scores else "" for m in modules]
-        body.append([student] + cells + [number(sum(scores.get((student, m), 0.0) for m in modules))])
+        cells = [scores[(student, m)] if (student, m) in scores else "" for m in modules]
+        body.append([student] + cells + [sum(scores.get((student, m), 0.0) for m in modules)])
     return csv_text(["student", *modules, "total"], body)
 
 
@@ -132,8 +147,8 @@ def long_csv(rows: list[dict]) -> str:
                 r["student"],
                 r["module"],
                 r["grade_id"],
-                number(r["points"]),
-                number(r["max_points"]),
+                float(r["points"]),
+                float(r["max_points"]),
                 r["outcome"],
                 r.get("message") or "",
             ]

@@ -1,5 +1,7 @@
 """The class roster (course.yaml `grading.roster`): one row per student with an id, a name and the path or URL
-of the student's git repository, as GitHub Classroom makes them. Pure parsing of the CSV text."""
+of the student's git repository, as GitHub Classroom makes them. Pure parsing of the CSV text, and the rule a
+student id follows wherever it comes from (a roster row, a folder of `tito collect --from`): `id_problem`,
+`case_clashes`."""
 
 from __future__ import annotations
 
@@ -16,7 +18,28 @@ COLUMNS = {
     "name": ("name", "full_name"),
     "repository": ("repository", "repo", "repo_url", "url", "path"),
 }
-STUDENT_ID_RE = re.compile(r"^[A-Za-z0-9_@+-][A-Za-z0-9_.@+-]*$")  # it names a folder under submissions/
+STUDENT_ID_RE = re.compile(r"[A-Za-z0-9_@+-][A-Za-z0-9_.@+-]*")  # it names a folder under submissions/
+
+
+CASE_ADVICE = "they would share one folder on a case-insensitive file system (macOS, Windows)"
+
+
+def id_problem(student: str) -> str | None:
+    """Why `student` cannot be a student id (it names a folder under submissions/), or None."""
+    if not STUDENT_ID_RE.fullmatch(student):
+        return (
+            f"student id '{student}' cannot name a folder (letters, digits and _ . @ + - only, not starting with a dot)"
+        )
+    return None
+
+
+def case_clashes(ids) -> dict[str, list[str]]:
+    """id -> the other ids equal to it but for case: they would share one folder on a case-insensitive file
+    system (macOS, Windows), so none of them can be used."""
+    by_folder: dict[str, set[str]] = {}
+    for student in ids:
+        by_folder.setdefault(student.casefold(), set()).add(student)
+    return {s: sorted(same - {s}) for same in by_folder.values() if len(same) > 1 for s in same}
 
 
 @dataclass(frozen=True)
@@ -59,9 +82,10 @@ def read_roster(text: str, file: str) -> tuple[list[Student], list[Finding]]:
     lines: dict[str, list[int]] = {}
     for entry in entries:
         lines.setdefault(entry.student, []).append(entry.line)
+    clashes = case_clashes(lines)
     students, problems = [], []
     for entry in entries:
-        problem = row_problem(entry, lines)
+        problem = row_problem(entry, lines, clashes)
         if problem:
             problems.append(Finding(file, entry.line, problem))
         else:
@@ -74,11 +98,14 @@ def row_student(row: list[str], columns: dict[str, int], line: int) -> Student:
     return Student(cell("student"), cell("name"), cell("repository"), line)
 
 
-def row_problem(entry: Student, lines: dict[str, list[int]]) -> str | None:
+def row_problem(entry: Student, lines: dict[str, list[int]], clashes: dict[str, list[str]]) -> str | None:
     if not entry.student:
         return "a row without a student id; fill in the id or delete the row"
-    if not STUDENT_ID_RE.match(entry.student):
-        return f"student id '{entry.student}' cannot name a folder (letters, digits and _ . @ + - only, not starting with a dot)"
+    if id_problem(entry.student):
+        return id_problem(entry.student)
+    if entry.student in clashes:
+        others = ", ".join(f"'{o}' (line {', '.join(map(str, lines[o]))})" for o in clashes[entry.student])
+        return f"student id '{entry.student}' differs from {others} only in case: {CASE_ADVICE}; no row of them is collected until the ids differ"
     if len(lines[entry.student]) > 1:
         others = ", ".join(str(n) for n in lines[entry.student] if n != entry.line)
         return f"duplicate student id '{entry.student}' (also on line {others}); no row of it is collected until the roster has one"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..base.errors import CourseError
 from . import gradebook
-from .bundle import graded_hash, load_bundle, package_of
+from .bundle import Bundle, graded_hash, load_bundle, package_of
 from .rehydrate import rehydrate
 from .submissions import find_submissions, read_submission
 from .task import Limits, Submission, grade_submission, grading_failed, result_key
@@ -67,7 +67,10 @@ def pending(
     grader, todo, skipped = grader_hash(), [], 0
     for student, path in find_submissions(paths, module):
         submission = read_submission(path, paths.rel(path), student, module.name, bundle)
-        mine = own_bundle(course, paths, module, bundle, student) if own_package else bundle
+        mine = bundle
+        if own_package:
+            mine, notes = own_bundle(course, paths, module, bundle, student)
+            submission = _noted(submission, notes)
         key = result_key(submission, mine, grader, limits)
         if not force and stored.get((student, module.name)) == key:
             skipped += 1
@@ -76,17 +79,51 @@ def pending(
     return todo, skipped
 
 
-def own_bundle(course, paths, module, bundle, student: str):
-    """The bundle with the package built from the student's own submissions of the modules it depends on
-    (a dependency the student did not submit, or that cannot be read, falls back to the reference)."""
-    notebooks = {}
+def _noted(submission: Submission, notes: tuple[str, ...]) -> Submission:
+    """The submission with `notes` added to its answers' notes (they reach the result and the feedback)."""
+    if not notes or submission.answers is None:
+        return submission
+    return replace(submission, answers=replace(submission.answers, notes=submission.answers.notes + notes))
+
+
+def own_bundle(course, paths, module, bundle, student: str) -> tuple[Bundle, tuple[str, ...]]:
+    """The bundle with the package built from the student's own submissions of the modules it depends on, and
+    a note for each of those that fell back to the reference package instead: a submission that cannot be
+    read, or whose code does not export or compile (a module not submitted falls back without a note)."""
+    package, notes = {}, []
     for dep in course.dependencies(module):
-        dep_bundle = load_bundle(course, paths, dep, package={})
-        path = paths.submission_file(student, dep)
-        submission = read_submission(path, paths.rel(path), student, dep.name, dep_bundle) if path.is_file() else None
-        notebooks[dep.name] = own_notebook(dep_bundle, submission) if submission and submission.answers else None
-    package = package_of(course, paths, notebooks)
-    return replace(bundle, package=tuple(sorted(package.items())), graded_hash=graded_hash(bundle.cells, package))
+        files, note = _own_files(course, paths, dep, student)
+        package.update(files)
+        notes += (
+            [f"student {student}, module {dep.name}: {note}; graded against the reference {dep.name}"] if note else []
+        )
+    return (
+        replace(bundle, package=tuple(sorted(package.items())), graded_hash=graded_hash(bundle.cells, package)),
+        tuple(notes),
+    )
+
+
+def _own_files(course, paths, dep, student: str) -> tuple[dict[str, bytes], str]:
+    """The package files of `dep` exported from the student's submission of it, or (if there is none or it
+    cannot be used) the reference files and why the student's could not be used."""
+    path = paths.submission_file(student, dep)
+    if not path.is_file():
+        return package_of(course, paths, {dep.name: None}), ""
+    dep_bundle = load_bundle(course, paths, dep, package={})
+    submission = read_submission(path, paths.rel(path), student, dep.name, dep_bundle)
+    if submission.answers is None:
+        return package_of(course, paths, {dep.name: None}), f"your submission cannot be read ({submission.problem})"
+    try:
+        files = package_of(course, paths, {dep.name: own_notebook(dep_bundle, submission)})
+        for name, data in files.items():
+            compile(data, name, "exec", dont_inherit=True)
+        return files, ""
+    except CourseError as error:
+        reason = error.findings[0].message
+    except (SyntaxError, ValueError, RecursionError) as error:
+        where = f" (line {error.lineno} of the exported file)" if isinstance(error, SyntaxError) else ""
+        reason = f"{type(error).__name__}: {getattr(error, 'msg', None) or error}{where}"
+    return package_of(course, paths, {dep.name: None}), f"your code does not export as a package ({reason})"
 
 
 def own_notebook(bundle, submission: Submission):
