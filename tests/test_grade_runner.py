@@ -168,3 +168,20 @@ def test_reports_are_clipped_and_checked_whatever_the_process_writes():
     )
     assert runs[0].value is None and runs[0].ename == "" and runs[0].output == "" and len(runs[0].evalue) < 3000
     assert runs[1].status == "not_run"
+
+
+def test_cells_run_with_ipythons_semantics_magics_display_and_the_last_expression():
+    """What validates in a Jupyter kernel grades the same: magics run (not skipped), `display` and
+    `get_ipython` exist, `_` is the last value, a trailing `;` hides the value."""
+    runs = run(
+        "%timeit -n1 -r1 sum(range(10))",
+        "display('shown')\nget_ipython().__class__.__name__",
+        "6 * 7",
+        "_ + 1",
+        "%%time\nx = 3\nx",
+        "5;",
+    )
+    assert [r.status for r in runs] == ["ok"] * 6, runs
+    assert "per loop" in runs[0].output and "'shown'" in runs[1].output
+    assert (runs[1].value, runs[2].value, runs[3].value, runs[5].value) == ("'InteractiveShell'", "42", "43", None)
+    assert "Wall time" in runs[4].output
