@@ -416,3 +416,22 @@ def test_scratch_of_a_killed_unsandboxed_run_is_swept_by_the_next(tmp_path):
         for folder in (stale, live):
             if folder.exists():
                 folder.rmdir()
+
+
+@pytest.mark.parametrize("bwrap", ["", "/nonexistent/bwrap"], ids=["works", "missing"])
+def test_system_health_says_whether_the_sandbox_works_here(bwrap):
+    env = {k: v for k, v in os.environ.items() if k != "TITO_BWRAP"} | ({"TITO_BWRAP": bwrap} if bwrap else {})
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "tasks.cli.main", "-C", str(ROOT), "system", "health"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    line = next(line for line in done.stdout.splitlines() if "grading sandbox" in line)
+    if bwrap:
+        assert line.startswith("FAIL") and "is not an executable file" in line and done.returncode == 1
+        assert "--no-sandbox" in done.stdout
+    else:
+        assert line.startswith("ok") and "bubblewrap" in line, done.stdout
