@@ -183,8 +183,9 @@ def alive(pid: int) -> bool:
 
 
 class Cgroup:
-    """One submission's cgroup (v1 memory + pids + cpuacct, or v2): its memory and process count are capped
-    together, its CPU time counted by the kernel. `Cgroup.make()` is None where this process may not make one."""
+    """A warm parent's cgroup for its submissions, one at a time (v1 memory + pids + cpuacct, or v2): a
+    submission's memory and process count are capped together, its CPU time counted by the kernel.
+    `Cgroup.make()` is None where this process may not make one."""
 
     def __init__(self, dirs: dict[str, str], version: int):
         self.dirs, self.version = dirs, version
@@ -230,7 +231,8 @@ class Cgroup:
         except (OSError, KeyError, ValueError):
             return 0.0
 
-    def out_of_memory(self) -> bool:
+    def oom_kills(self) -> int:
+        """How many processes the kernel killed here for want of memory, so far."""
         folder, name = (
             (self.dirs["unified"], "memory.events")
             if self.version == 2
@@ -239,9 +241,9 @@ class Cgroup:
         try:
             with open(os.path.join(folder, name)) as handle:
                 counts = dict(line.split()[:2] for line in handle if len(line.split()) >= 2)
-            return int(counts.get("oom_kill", "0")) > 0
+            return int(counts.get("oom_kill", "0"))
         except (OSError, ValueError):
-            return False
+            return 0
 
     def remove(self) -> None:
         for folder in self.dirs.values():
@@ -317,11 +319,14 @@ class Running:
     isolate: bool
     cgroup: Cgroup | None = None
     scratch: str = ""
-    init: int = 0  # host pid of the submission's process, once it said it is ready
-    closed: bool = field(default=False)
+    init: int = 0  # host pid of the submission's init, once it said it is ready
+    closed: bool = False
+    cpu_base: float = 0.0  # the cgroup's counters when this submission entered it
+    oom_base: int = 0
+    watched: list = field(default_factory=list)  # pidfds of the keeper and the init: readable once they end
 
     def attach(self) -> None:
-        """Find the submission's init (the keeper's only child) and put its processes in their cgroup, before
+        """Find the submission's init (the keeper's only child) and put its processes in the cgroup, before
         the first cell is sent."""
         deadline = time.monotonic() + 5
         while not self.init and time.monotonic() < deadline:
@@ -330,14 +335,16 @@ class Running:
                 self.init = found[0]
             else:
                 time.sleep(0.001)
+        self.watched = [fd for fd in (_pidfd(self.keeper), _pidfd(self.init)) if fd is not None]
         if self.init and self.cgroup is not None:
+            self.cpu_base, self.oom_base = self.cgroup.cpu(), self.cgroup.oom_kills()
             for pid in tree(self.init):  # its init and the notebook's process; nothing else runs yet
                 self.cgroup.add(pid)
 
     def cpu(self) -> float:
         """CPU seconds of the whole submission, as the kernel counts them (never as it reports them)."""
         if self.cgroup is not None:
-            return self.cgroup.cpu()
+            return self.cgroup.cpu() - self.cpu_base
         return sum(cpu_of(pid) for pid in tree(self.init)) if self.init else 0.0
 
     def send(self, message: dict) -> bool:
@@ -360,28 +367,44 @@ class Running:
                 os.close(fd)
             except OSError:
                 pass
-        targets = [self.init] if self.isolate else []
-        for pid in targets + [self.keeper]:
-            if pid:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+        for pid in ([self.init] if self.isolate else []) + [self.keeper]:
+            _signal(os.kill, pid)
         if not self.isolate and self.init:
-            try:
-                os.killpg(self.init, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        deadline = time.monotonic() + 10
-        while any(alive(p) for p in (self.keeper, self.init) if p) and time.monotonic() < deadline:
-            time.sleep(0.002)
-        if self.cgroup is not None:
-            self.cgroup.remove()
+            _signal(os.killpg, self.init)
+        self._wait_gone()
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
 
+    def _wait_gone(self) -> None:
+        import select
+
+        deadline = time.monotonic() + 10
+        pending = list(self.watched)
+        while pending and time.monotonic() < deadline:
+            done, _, _ = select.select(pending, [], [], max(0.0, deadline - time.monotonic()))
+            pending = [fd for fd in pending if fd not in done]
+        for fd in self.watched:
+            os.close(fd)
+        while any(alive(p) for p in (self.keeper, self.init) if p) and time.monotonic() < deadline:
+            time.sleep(0.002)  # where pidfds are not to be had
+
     def out_of_memory(self) -> bool:
-        return self.cgroup is not None and self.cgroup.out_of_memory()
+        return self.cgroup is not None and self.cgroup.oom_kills() > self.oom_base
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid) if pid else None
+    except (OSError, AttributeError):
+        return None
+
+
+def _signal(send, pid: int) -> None:
+    if pid:
+        try:
+            send(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 class Zygote:
@@ -395,6 +418,8 @@ class Zygote:
         self.pid = 0  # host pid of the program itself (inside bwrap's PID namespace)
         self.errors = None
         self.home = ""
+        self.cgroup: Cgroup | None = None
+        self.cgroup_tried = False
 
     def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -471,7 +496,7 @@ class Zygote:
         if not self.alive():
             self.close()
             self.start()
-        group = Cgroup.make((memory_mb + SCRATCH_MB) * 1024 * 1024, PROCESSES) if self.isolate and cgroup else None
+        group = self._cgroup(memory_mb) if self.isolate and cgroup else None
         scratch = "" if self.isolate else tempfile.mkdtemp(prefix=f"tito-grade-{os.getpid()}-")
         request = {
             "isolate": self.isolate,
@@ -493,8 +518,6 @@ class Zygote:
         except OSError as error:
             for fd in (cells_r, cells_w, reports_r, reports_w):
                 os.close(fd)
-            if group is not None:
-                group.remove()
             raise SandboxError(f"the sandbox's warm parent is gone ({error})") from None
         finally:
             for fd in (cells_r, reports_w):
@@ -511,7 +534,19 @@ class Zygote:
                 time.sleep(0.0005)
         return Running(cells_w, reports_r, keeper, self.isolate, group, scratch)
 
+    def _cgroup(self, memory_mb: int) -> Cgroup | None:
+        """The cgroup this warm parent's submissions run in, one at a time (made once, limits set for each)."""
+        if not self.cgroup_tried:
+            self.cgroup_tried = True
+            self.cgroup = Cgroup.make((memory_mb + SCRATCH_MB) * 1024 * 1024, PROCESSES)
+        elif self.cgroup is not None:
+            self.cgroup.limit((memory_mb + SCRATCH_MB) * 1024 * 1024, PROCESSES)
+        return self.cgroup
+
     def close(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup, self.cgroup_tried = None, False
         if self.control is not None:
             self.control.close()
             self.control = None

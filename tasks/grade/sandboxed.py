@@ -47,6 +47,9 @@ def main(settings: dict) -> None:
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")  # one thread: a fork copies none, and the CPU counted is the cell's
     warm()
+    import gc
+
+    gc.freeze()  # the warm objects out of the collector's reach: a submission's collections copy none of them
     _LIBC.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # neither readable nor traceable by what it forks
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
     control = socket.socket(fileno=int(settings["control"]))
