@@ -309,8 +309,9 @@ def test_the_only_worker_killed_mid_grading_loses_neither_the_bundle_nor_a_score
 
 def test_a_submission_whose_workers_keep_dying_has_no_grade_and_is_graded_again(tmp_path):
     """Each worker that runs one submission is SIGKILLed: after Dask's retries it is a grading error, stored
-    under a RETRY key with no grade (an empty cell in grades.csv, the reason in grades-long.csv), the others
-    are graded; the next run grades exactly that submission, right."""
+    under a RETRY key with no grade (an empty cell in grades.csv, the reason in grades-long.csv); the next run
+    grades it, right. A submission waiting behind it on the dying worker may be counted too (Dask counts every
+    task a dead worker held): then it is a grading error as well, never a score."""
     from tasks.grade.cluster import ALLOWED_FAILURES
     from tasks.grade.report import write_reports
 
@@ -321,27 +322,32 @@ def test_a_submission_whose_workers_keep_dying_has_no_grade_and_is_graded_again(
     with open_client(None, 1) as client:
         outcome, killed = grade_killing(client, course, "s15", kills=None)
         assert len(killed) > ALLOWED_FAILURES
-        assert [r.student for r in outcome.failed] == ["s15-infinite-loop"] and len(outcome.graded) == 2
+        failed = {r.student for r in outcome.failed}
+        assert "s15-infinite-loop" in failed and failed | {r.student for r in outcome.graded} == set(expected)
         db = gradebook.open_gradebook(paths.gradebook)
-        stored = {s["student"]: s for s in gradebook.submissions(db)}
-        assert stored["s15-infinite-loop"]["status"] == "error" and stored["s15-infinite-loop"]["key"].startswith(RETRY)
-        assert "grading failed (KilledWorker" in stored["s15-infinite-loop"]["message"]
-        assert "run `tito grade vec` again" in stored["s15-infinite-loop"]["message"]
+        for row in gradebook.submissions(db):
+            if row["student"] in failed:
+                assert row["status"] == "error" and row["key"].startswith(RETRY), row
+                assert (
+                    "grading failed (KilledWorker" in row["message"] and "run `tito grade vec` again" in row["message"]
+                )
+            else:
+                assert row["status"] == "graded" and row["student"] != "s15-infinite-loop"
+        graded = {s: [float(p) for p in pts] for s, pts in expected.items() if s not in failed}
+        assert {s: pts for s, pts in scores(paths).items() if s not in failed} == graded
 
         summary = write_reports(course, paths, gradebook.results(db))
-        assert (
-            "vec: 2 submission(s)" in summary and "1 not graded (grading failed): run `tito grade vec` again" in summary
-        )
+        assert f"{len(failed)} not graded (grading failed): run `tito grade vec` again" in summary
         wide = paths.grades_csv.read_text().splitlines()
-        assert "s15-infinite-loop,," in wide and "s01-correct,9,9" in wide  # no grade, no total: not a 0
+        assert all(f"{student},," in wide for student in failed)  # no grade, no total: not a 0
         long = [line for line in paths.grades_long_csv.read_text().splitlines() if line.startswith("s15-")]
-        assert long and all(",test-" in line or ",explain," in line for line in long)
+        assert len(long) == 4  # test-add, test-scale, test-partial, explain
         assert all(
             line.split(",")[3] == "" and ",error," in line and "grading failed (KilledWorker" in line for line in long
         )
 
         again = grade(course, paths, ["vec"], client=client)
-    assert [r.student for r in again.graded] == ["s15-infinite-loop"] and again.skipped == 2 and not again.failed
+    assert {r.student for r in again.graded} == failed and again.skipped == 3 - len(failed) and not again.failed
     assert scores(paths) == {s: [float(p) for p in pts] for s, pts in expected.items()}
 
 
