@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..base.errors import CourseError
-from ..course.model import COURSE_FILE
+from ..course.model import COURSE_FILE, TlsFiles
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the `tasks` package
 ALLOWED_FAILURES = 3  # workers that may die running one task before it is a grading error (Dask's default: 3)
@@ -33,13 +33,14 @@ SMALL_RUN = 2  # submissions per worker that this process grades itself rather t
 
 def grade_in_process(count: int, scheduler: str | None, workers: int | None) -> bool:
     """Whether `tito grade` grades `count` submissions in its own process, starting no Dask at all: on this
-    machine (no scheduler) and at most SMALL_RUN per worker, where the embedded cluster's start (seconds)
-    would cost more than the grading (a fraction of a second each)."""
+    machine (no scheduler) and at most SMALL_RUN per worker. It is done before a cluster would have started,
+    but a submission that kills its grading process ends the whole run there (on a cluster: one worker, which
+    is replaced), so only a run that short, quick to redo, skips the cluster (docs/performance.md)."""
     return not scheduler and count <= SMALL_RUN * (workers or os.cpu_count() or 1)
 
 
 @contextmanager
-def open_client(scheduler: str | None, workers: int | None, tls=None):
+def open_client(scheduler: str | None, workers: int | None, tls: TlsFiles | None = None):
     """A distributed Client: on the cluster at `scheduler` (over TLS with `tls`, course.yaml's grading.tls,
     for a tls:// address), or on an embedded LocalCluster over TLS with a temporary certificate."""
     import dask
@@ -89,7 +90,7 @@ def open_client(scheduler: str | None, workers: int | None, tls=None):
             yield client
 
 
-def _security(scheduler: str, tls):
+def _security(scheduler: str, tls: TlsFiles | None):
     """The Security to reach `scheduler` with: grading.tls's certificates for a tls:// address (required
     there, and only there), none for a plain one. Unreadable or invalid files are named with their line."""
     from distributed.security import Security
@@ -153,7 +154,7 @@ class EarlyClient:
     client is bound to that thread's context). With `client` given (tests sharing a cluster) it is that
     client, always used, neither opened nor closed here."""
 
-    def __init__(self, scheduler: str | None, workers: int | None, client=None, tls=None):
+    def __init__(self, scheduler: str | None, workers: int | None, client=None, tls: TlsFiles | None = None):
         self.scheduler, self.workers, self.client, self.tls = scheduler, workers, client, tls
         self.thread, self.error = None, None
         self.ready, self.closing = threading.Event(), threading.Event()
