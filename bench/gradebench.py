@@ -36,6 +36,14 @@ for row in gradebook.results(db):
     totals[key] = totals.get(key, 0.0) + row["points"]
 print(json.dumps(totals))
 """
+FORGET = """
+import sys
+sys.path.insert(0, ".")
+from tasks.grade import gradebook
+db = gradebook.open_gradebook(sys.argv[1])
+for student in sys.argv[3:]:
+    gradebook.forget(db, student, sys.argv[2])
+"""
 NBGRADER_SCORES = """
 import json, sys
 from nbgrader.api import Gradebook
@@ -101,6 +109,11 @@ def reset_autograde(target: Path) -> None:
 
 def reset_gradebook(course: Path) -> None:
     shutil.rmtree(course / "grades", ignore_errors=True)
+
+
+def forget(course: Path, module: str, students: list[str]) -> None:
+    """Drop these students' results of `module` from the gradebook: the next `tito grade` grades exactly them."""
+    run([sys.executable, "-c", FORGET, str(course / "grades" / "gradebook.sqlite"), module, *students], course)
 
 
 def our_scores(course: Path, env: dict) -> dict[str, float]:

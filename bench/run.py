@@ -14,7 +14,8 @@ Issue 14's scenarios, in the same rounds: the script floor (each solution as `py
 start and the machine's own 2-process scaling (bench/cpuscaling.py); the full build of the pre-issue engine
 (bench/oldengine.py, from git; skipped, saying why, without the history); grading a synthetic class
 (bench/synthclass.py, bench/gradebench.py) with `tito grade` on 1 and 2 workers and `nbgrader autograde` (its
-scores must equal ours, or the run fails); the leak guard on 0.25/0.5/1 MB notebooks (bench/leakbench.py);
+scores must equal ours, or the run fails), and a regrade of 3 submissions beside the embedded cluster's start
+(bench/clusterstart.py); the leak guard on 0.25/0.5/1 MB notebooks (bench/leakbench.py);
 no-op, floor and one-module edit on a 100-module course. Shrink with --modules, --repeat/--rounds, --students,
 --grade-modules, --big-modules, --skip-old, --skip-nbgrader, --skip-grading, --skip-leak, --autograde-rounds.
 """
@@ -60,10 +61,12 @@ TARGETS = {
     "full_vs_old": 0.5,  # full build from scratch / the pre-issue engine's
     "grading_vs_nbgrader": 10.0,  # throughput, tito grade 2 workers / nbgrader autograde
     "grading_2_vs_1": 1.7,  # throughput, 2 workers / 1 worker
+    "regrade_vs_cluster_start": 0.5,  # a regrade of 3 submissions end to end / the embedded cluster's start and stop
     "leak_linearity": 1.3,  # time per MB at 1 MB / at 0.25 MB (about 1 when linear)
 }
 LEAK_SIZES = (0.25, 0.5, 1.0)
-NOT_DOIT = ("nbgrader", "script_floor", "kernel_start", "grade_", "leak_", "cpu_")  # scenarios that are not a doit run
+# scenarios that are not a doit run
+NOT_DOIT = ("nbgrader", "script_floor", "kernel_start", "grade_", "cluster_", "regrade_", "leak_", "cpu_")
 
 
 @dataclass
@@ -485,6 +488,7 @@ def issue14_scenarios(args, setup: dict) -> list[Scenario]:
     )
     profile.skipped = None if grading and profiled else (setup["grading_note"] or "not run: no correct submission")
     found.append(profile)
+    found += regrade_scenarios(args, setup, names)
     nbg = setup.get("autograde_dir")
     autograde = Scenario(
         "nbgrader_autograde",
@@ -552,6 +556,45 @@ def issue14_scenarios(args, setup: dict) -> list[Scenario]:
     for scenario in big_found:
         scenario.skipped = None if big else setup["big_note"]
     return found + big_found
+
+
+def regrade_scenarios(args, setup: dict, names: list[str]) -> list[Scenario]:
+    """10e, 10f: the embedded cluster's start and stop, and a regrade of 3 submissions end to end (3 correct
+    students of the last graded module, dropped from the gradebook before each run), which grades them in the
+    tito process (cluster.grade_in_process) instead of waiting for a cluster."""
+    grading, course = setup.get("grading"), setup["course"]
+    module = names[-1]
+    students = sorted(
+        k.split("/")[0] for k, kind in setup.get("kinds", {}).items() if kind == "correct" and k.endswith("/" + module)
+    )[:3]
+    start = Scenario(
+        "cluster_start",
+        "10e. the embedded grading cluster's start and stop, 2 workers (Dask imported, one task)",
+        "python bench/clusterstart.py COURSE 2",
+        [sys.executable, str(HERE / "clusterstart.py"), str(grading or course), "2"],
+        grading or course,
+        "grading",
+        verify=exit_zero("the cluster start"),
+        inner=True,
+    )
+    regrade = Scenario(
+        "regrade_3",
+        f"10f. tito grade of 3 new submissions ({module}), end to end, 2 workers",
+        f"tito grade {module} --workers 2",
+        [sys.executable, "-m", "tasks.cli.main", "grade", module, "--workers", "2"],
+        grading or course,
+        "grading",
+        (lambda r: gradebench.forget(grading, module, students)) if grading else None,
+        grading_check(3),
+        tree=True,
+    )
+    for scenario in (start, regrade):
+        scenario.skipped = (
+            None
+            if grading and len(students) == 3
+            else (setup["grading_note"] or "not run: fewer than 3 correct students")
+        )
+    return [start, regrade]
 
 
 # --- statistics and the report -------------------------------------------------------------------------------
@@ -719,6 +762,13 @@ def issue14_ratios(results: dict, r) -> list[tuple]:
             r("grade_1", "grade_2", "grading_s"),
             "",
             None,
+        ),
+        (
+            "ours / the cluster's start",
+            "a regrade of 3 submissions end to end (10f) / the embedded cluster's start and stop alone (10e)",
+            r("regrade_3", "cluster_start"),
+            f"<= {t['regrade_vs_cluster_start']:.1f}",
+            ("<=", t["regrade_vs_cluster_start"]),
         ),
         (
             "the machine",
@@ -904,7 +954,7 @@ def write_report(out: Path, results: dict, meta: dict) -> str:
         "`getrusage(RUSAGE_CHILDREN).ru_maxrss`: the largest single process of the tree, kernels included. "
         '"Tree peak" (full builds, parallel validation, grading) is the summed PSS (shared pages split between the processes '
         "sharing them, so forked workers are not counted twice) of all processes alive at once, sampled every 50 ms. "
-        "Exceptions: the kernel start (8b), the CPU probe (8c, 8d), the grading profile (10d) and the leak guard (11) are timed inside their "
+        "Exceptions: the kernel start (8b), the CPU probe (8c, 8d), the grading profile (10d), the cluster's start (10e) and the leak guard (11) are timed inside their "
         "process (what they measure, without the interpreter's start); nbgrader autograde (10c), the slowest, runs "
         f"only in the first {meta.get('autograde_rounds', 1)} measured round(s).",
         "",

@@ -35,6 +35,8 @@ SKIPPED_ROWS = [
     "9. full build from scratch, pre-issue engine",
     "10a. tito grade",
     "10c. nbgrader autograde",
+    "10e. the embedded grading cluster's start",
+    "10f. tito grade of 3 new submissions",
     "12a. no-op",
 ]
 NBGRADER_ROWS = [

@@ -32,8 +32,9 @@ def tito(root, *args):
         (("vex",), "no module named 'vex'"),
         (("vec", "--workers", "0"), "--workers 0: give at least 1"),
         (("vec", "--scheduler", "tcp://127.0.0.1:9"), "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
+        (("vec", "--scheduler", "tls://127.0.0.1:9"), "uses TLS, but course.yaml names no certificates for it"),
     ],
-    ids=["no-module", "unknown-module", "zero-workers", "unreachable-scheduler"],
+    ids=["no-module", "unknown-module", "zero-workers", "unreachable-scheduler", "tls-without-certificates"],
 )
 def test_usage_problems_are_messages_not_tracebacks(tmp_path, args, fragment):
     root = write_course(tmp_path / "course")

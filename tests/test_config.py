@@ -625,7 +625,7 @@ def test_grading_every_key(tmp_path):
 @pytest.mark.parametrize(
     "old, new, line, fragments",
     [
-        ("scheduler: tcp://127.0.0.1:8786", "scheduler: localhost", 15, ("grading.scheduler", "tcp://HOST:8786")),
+        ("scheduler: tcp://127.0.0.1:8786", "scheduler: localhost", 15, ("grading.scheduler", "tls://HOST:8786")),
         ("workers: 2", "workers: 0", 16, ("grading.workers", "at least 1")),
         ("timeout: 10", "timeout: soon", 17, ("grading.timeout", "whole number")),
         ("memory: 512", "memory: 10", 18, ("grading.memory", "at least 64")),
@@ -644,3 +644,47 @@ def test_grading_every_key(tmp_path):
 def test_grading_bad_values_name_their_line(tmp_path, old, new, line, fragments):
     assert old in GRADING
     assert_error(only_finding(make_course(tmp_path, GRADING.replace(old, new))), line, *fragments)
+
+
+TLS = GRADING.replace(
+    "  scheduler: tcp://127.0.0.1:8786\n",
+    "  scheduler: tls://127.0.0.1:8786\n  tls:\n    ca: ../certs/ca.pem\n    cert: certs/tito.pem\n    key: /etc/tito/tito.key\n",
+)
+
+
+def test_grading_tls_files_are_resolved_from_the_course_folder(tmp_path):
+    from tasks.course.model import TlsFiles
+
+    root = make_course(tmp_path, TLS)
+    grading = load_course(root).grading
+    assert grading.scheduler == "tls://127.0.0.1:8786"
+    assert grading.tls == TlsFiles(
+        ca=str(root / "../certs/ca.pem"), cert=str(root / "certs/tito.pem"), key="/etc/tito/tito.key"
+    )
+    assert grading.tls.line == 16  # the files are read only when grading connects (tests/test_grade_cluster.py)
+    assert load_course(make_course(tmp_path / "none", GRADING)).grading.tls is None
+
+
+@pytest.mark.parametrize(
+    "old, new, line, fragments",
+    [
+        ("    key: /etc/tito/tito.key\n", "", 17, ("grading.tls.key", "missing required key 'key'")),
+        (
+            "    cert: certs/tito.pem\n",
+            "    certs: certs/tito.pem\n",
+            18,
+            ("unknown key 'certs'", "did you mean 'cert'"),
+        ),
+        (
+            "  tls:\n    ca: ../certs/ca.pem\n    cert: certs/tito.pem\n    key: /etc/tito/tito.key\n",
+            "  tls: certs\n",
+            16,
+            ("grading.tls", "expected a mapping of keys (ca, cert, key)"),
+        ),
+        ("    ca: ../certs/ca.pem\n", "    ca: 3\n", 17, ("grading.tls.ca", "expected non-empty text")),
+    ],
+    ids=["no-key", "misspelled", "not-a-mapping", "not-text"],
+)
+def test_grading_tls_bad_values_name_their_line(tmp_path, old, new, line, fragments):
+    assert old in TLS
+    assert_error(only_finding(make_course(tmp_path, TLS.replace(old, new))), line, *fragments)

@@ -1,15 +1,20 @@
 """tasks/grade/cluster.py: grading on an existing Dask cluster (a real `dask scheduler` and two `dask worker`
-processes on loopback, started here in a folder without the course or its code), and clear errors."""
+processes on loopback, started here in a folder without the course or its code, in plain TCP or TLS with
+certificates made here), the embedded cluster's TLS, workers killed mid-run, and clear errors."""
 
 from __future__ import annotations
 
+import io
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import zipfile
-import io
+from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 
@@ -18,9 +23,9 @@ from tasks.course.config import load_course
 from tasks.course.paths import Paths
 from tasks.grade import gradebook
 from tasks.grade.cluster import code_zip, open_client, worker_count
-from tasks.grade.run import grade
+from tasks.grade.run import RETRY, grade
 
-from gradeclass import write_class, write_course
+from gradeclass import REPO, write_class, write_course
 from procfs import children_of, parent_of, running
 
 
@@ -58,14 +63,36 @@ def external_cluster(cluster_processes):
 def cluster_processes(tmp_path):
     """`dask scheduler` + 2 `dask worker`s as real processes, in an empty folder, without PYTHONPATH:
     (address, [scheduler, worker, worker] Popen objects; each worker process group is its nanny and worker)."""
-    address = f"tcp://127.0.0.1:{free_port()}"
-    elsewhere = tmp_path / "elsewhere"
+    with dask_processes(tmp_path / "elsewhere", "tcp") as found:
+        yield found
+
+
+@pytest.fixture
+def tls_cluster(tmp_path):
+    """The same, in TLS with certificates made here (docs/grading.md's snippet): (address, certificates)."""
+    certificates = make_certificates(tmp_path / "certs")
+    options = [
+        "--tls-ca-file",
+        certificates["ca"],
+        "--tls-cert",
+        certificates["cert"],
+        "--tls-key",
+        certificates["key"],
+    ]
+    with dask_processes(tmp_path / "elsewhere", "tls", options) as (address, _):
+        yield address, certificates
+
+
+@contextmanager
+def dask_processes(elsewhere, protocol: str, options=()):
+    address = f"{protocol}://127.0.0.1:{free_port()}"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     dask = [sys.executable, "-m", "dask"]
+    scheduler = ["scheduler", "--protocol", protocol, "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1]]
     procs = [
         subprocess.Popen(
-            dask + ["scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+            dask + scheduler + ["--no-dashboard", *options],
             cwd=elsewhere,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -76,7 +103,8 @@ def cluster_processes(tmp_path):
     procs += [
         subprocess.Popen(
             dask
-            + ["worker", address, "--nthreads", "1", "--no-dashboard", "--local-directory", str(elsewhere / f"w{i}")],
+            + ["worker", address, "--nthreads", "1", "--no-dashboard", "--local-directory", str(elsewhere / f"w{i}")]
+            + list(options),
             cwd=elsewhere,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -93,6 +121,51 @@ def cluster_processes(tmp_path):
             if proc.poll() is None:
                 os.killpg(proc.pid, 9)
             proc.wait()
+
+
+def make_certificates(folder) -> dict[str, str]:
+    """A key and a self-signed certificate that is also the CA, with `cryptography` (as docs/grading.md shows):
+    {ca, cert, key} file paths."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tito-grading")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True)
+    (folder / "grading.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "grading.key").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return {"ca": str(folder / "grading.pem"), "cert": str(folder / "grading.pem"), "key": str(folder / "grading.key")}
+
+
+def with_tls(root, certificates: dict[str, str]) -> None:
+    """course.yaml's grading.tls naming `certificates`, relative to the course folder as an instructor writes them."""
+    lines = "".join(f"    {name}: {os.path.relpath(path, root)}\n" for name, path in certificates.items())
+    text = (root / "course.yaml").read_text()
+    (root / "course.yaml").write_text(text.replace("grading:\n", "grading:\n  tls:\n" + lines, 1))
+
+
+def tito(root, *args):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "tasks.cli.grade", "-C", str(root), *args]
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_grading_on_an_existing_cluster_of_two_workers(tmp_path, external_cluster):
@@ -156,9 +229,8 @@ def test_a_worker_killed_mid_grading_loses_nothing(tmp_path, cluster_processes):
         thread.start()
         victim = None
         for _ in range(3000):  # the worker busy with the infinite loop (it runs for seconds: 3 s per cell)
-            busy = [w for w, keys in client.processing().items() if any("s15" in str(k) for k in keys)]
-            if busy:
-                victim = client.run(os.getpid, workers=busy[:1])[busy[0]]
+            victim = busy_with(client, "s15")
+            if victim:
                 break
             time.sleep(0.05)
         assert victim, "the infinite loop was never running on a worker"
@@ -183,6 +255,177 @@ def test_a_worker_killed_mid_grading_loses_nothing(tmp_path, cluster_processes):
     for row in gradebook.results(gradebook.open_gradebook(Paths(course).gradebook)):
         found.setdefault(row["student"], []).append(row["points"])
     assert found == {s: [float(p) for p in pts] for s, pts in expected.items()}
+
+
+def busy_with(client, fragment: str) -> int | None:
+    """The pid of a worker process running a task whose key holds `fragment`, or None."""
+    for worker, keys in client.processing().items():
+        if any(fragment in str(k) for k in keys):
+            pid = client.run(os.getpid, workers=[worker], on_error="return").get(worker)
+            if isinstance(pid, int):
+                return pid
+    return None
+
+
+def grade_killing(client, course, fragment: str, kills: int | None):
+    """Grade `course`'s vec on `client` while SIGKILLing the worker process that runs the task of `fragment`,
+    `kills` times (None: each time it runs, until the run ends); the outcome and the pids killed."""
+    done, killed = {}, []
+    thread = threading.Thread(
+        target=lambda: done.update(outcome=grade(course, Paths(course), ["vec"], client=client)), daemon=True
+    )
+    thread.start()
+    while thread.is_alive() and (kills is None or len(killed) < kills):
+        pid = busy_with(client, fragment)
+        if pid and pid not in killed:
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        time.sleep(0.05)
+    thread.join(900)
+    assert not thread.is_alive() and "outcome" in done
+    return done["outcome"], killed
+
+
+def scores(paths) -> dict[str, list[float]]:
+    found = {}
+    for row in gradebook.results(gradebook.open_gradebook(paths.gradebook)):
+        found.setdefault(row["student"], []).append(row["points"])
+    return found
+
+
+def test_the_only_worker_killed_mid_grading_loses_neither_the_bundle_nor_a_score(tmp_path):
+    """SIGKILL the embedded cluster's only worker while it grades: the module bundle scattered to it is lost
+    with it, so Dask cancels every task that needed it; its nanny starts a new worker, each cancelled task is
+    submitted again carrying the bundle, and every score is exactly right."""
+    root = write_course(tmp_path / "course")
+    expected = write_class(root, ["s15-infinite-loop", "s01-correct", "s04-stubs", "s06-partial"])
+    course = load_course(root)
+    with open_client(None, 1) as client:
+        outcome, killed = grade_killing(client, course, "s15", kills=1)
+    assert len(killed) == 1
+    assert len(outcome.graded) == 4 and not outcome.failed
+    assert scores(Paths(course)) == {s: [float(p) for p in pts] for s, pts in expected.items()}
+
+
+def test_a_submission_whose_workers_keep_dying_has_no_grade_and_is_graded_again(tmp_path):
+    """Each worker that runs one submission is SIGKILLed: after Dask's retries it is a grading error, stored
+    under a RETRY key with no grade (an empty cell in grades.csv, the reason in grades-long.csv); the next run
+    grades it, right. A submission waiting behind it on the dying worker may be counted too (Dask counts every
+    task a dead worker held): then it is a grading error as well, never a score."""
+    from tasks.grade.cluster import ALLOWED_FAILURES
+    from tasks.grade.report import write_reports
+
+    root = write_course(tmp_path / "course")
+    expected = write_class(root, ["s15-infinite-loop", "s01-correct", "s04-stubs"])
+    course = load_course(root)
+    paths = Paths(course)
+    with open_client(None, 1) as client:
+        outcome, killed = grade_killing(client, course, "s15", kills=None)
+        assert len(killed) > ALLOWED_FAILURES
+        failed = {r.student for r in outcome.failed}
+        assert "s15-infinite-loop" in failed and failed | {r.student for r in outcome.graded} == set(expected)
+        db = gradebook.open_gradebook(paths.gradebook)
+        for row in gradebook.submissions(db):
+            if row["student"] in failed:
+                assert row["status"] == "error" and row["key"].startswith(RETRY), row
+                assert (
+                    "grading failed (KilledWorker" in row["message"] and "run `tito grade vec` again" in row["message"]
+                )
+            else:
+                assert row["status"] == "graded" and row["student"] != "s15-infinite-loop"
+        graded = {s: [float(p) for p in pts] for s, pts in expected.items() if s not in failed}
+        assert {s: pts for s, pts in scores(paths).items() if s not in failed} == graded
+
+        summary = write_reports(course, paths, gradebook.results(db))
+        assert f"{len(failed)} not graded (grading failed): run `tito grade vec` again" in summary
+        wide = paths.grades_csv.read_text().splitlines()
+        assert all(f"{student},," in wide for student in failed)  # no grade, no total: not a 0
+        long = [line for line in paths.grades_long_csv.read_text().splitlines() if line.startswith("s15-")]
+        assert len(long) == 4  # test-add, test-scale, test-partial, explain
+        assert all(
+            line.split(",")[3] == "" and ",error," in line and "grading failed (KilledWorker" in line for line in long
+        )
+
+        again = grade(course, paths, ["vec"], client=client)
+    assert {r.student for r in again.graded} == failed and again.skipped == 3 - len(failed) and not again.failed
+    assert scores(paths) == {s: [float(p) for p in pts] for s, pts in expected.items()}
+
+
+def test_the_embedded_cluster_is_tls_and_refuses_a_client_without_its_certificate(tmp_path):
+    """The embedded scheduler listens on tls:// with a certificate made for the run: a client without it
+    (plain, over TCP, or with another certificate) cannot talk to it; grading through it works."""
+    from distributed import Client
+    from distributed.security import Security
+
+    root = write_course(tmp_path / "course")
+    expected = write_class(root, ["s01-correct", "s06-partial"])
+    course = load_course(root)
+    with open_client(None, 1) as client:
+        address = client.scheduler.address
+        assert address.startswith("tls://127.0.0.1:")
+        for attempt in (
+            lambda: Client(address, timeout="10s"),
+            lambda: Client(address.replace("tls://", "tcp://"), timeout="10s"),
+            lambda: Client(address, security=Security.temporary(), timeout="10s"),
+        ):
+            with pytest.raises((OSError, TimeoutError, TypeError)):
+                attempt().close()
+        outcome = grade(course, Paths(course), ["vec"], client=client)
+    assert len(outcome.graded) == 2 and not outcome.failed
+    assert scores(Paths(course)) == {s: [float(p) for p in pts] for s, pts in expected.items()}
+
+
+def test_grading_on_a_tls_cluster_with_the_certificates_of_course_yaml(tmp_path, tls_cluster):
+    """`tito grade --scheduler tls://...` with course.yaml's grading.tls: graded on the external TLS cluster;
+    another certificate is refused by it with a message naming grading.tls."""
+    address, certificates = tls_cluster
+    root = write_course(tmp_path / "course")
+    expected = write_class(root, ["s01-correct", "s04-stubs", "s06-partial"])
+    with_tls(root, certificates)
+    result = tito(root, "vec", "--scheduler", address)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "graded 3 submission(s)" in result.stdout
+    course = load_course(root)
+    assert scores(Paths(course)) == {s: [float(p) for p in pts] for s, pts in expected.items()}
+
+    impostor = make_certificates(tmp_path / "impostor")
+    with pytest.raises(
+        CourseError, match=r"cannot reach the Dask scheduler .*check that grading.tls names the certificates"
+    ):
+        with open_client(address, None, replace(course.grading.tls, **impostor)):
+            pass
+
+
+def test_tls_settings_that_cannot_work_are_clear_errors(tmp_path):
+    """A tls:// scheduler without grading.tls; grading.tls with a tcp:// scheduler; a certificate file that is
+    missing; a key that is not a key: each a CourseError naming course.yaml (and the line of grading.tls)."""
+    certificates = make_certificates(tmp_path / "certs")
+    root = write_course(tmp_path / "course")
+    with_tls(root, {**certificates, "key": str(tmp_path / "certs" / "missing.key")})
+    tls = load_course(root).grading.tls
+    address = f"tls://127.0.0.1:{free_port()}"
+    cases = [
+        (
+            address,
+            None,
+            r"^course.yaml: grading.tls: the scheduler tls://.* uses TLS, but course.yaml names no certificates",
+        ),
+        (
+            f"tcp://127.0.0.1:{free_port()}",
+            tls,
+            r"^course.yaml:4: grading.tls: the scheduler tcp://.* is not a tls:// address",
+        ),
+        (address, tls, r"^course.yaml:4: grading.tls.key: .*missing.key cannot be read \(No such file or directory\)"),
+        (
+            address,
+            replace(tls, key=certificates["cert"]),
+            r"^course.yaml:4: grading.tls: the certificates cannot be used",
+        ),
+    ]
+    for scheduler, settings, message in cases:
+        with pytest.raises(CourseError, match=message):
+            with open_client(scheduler, None, settings):
+                pass
 
 
 def test_the_embedded_cluster_runs_without_what_grading_never_uses():

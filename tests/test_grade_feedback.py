@@ -286,3 +286,21 @@ def test_solutions_are_out_when_the_student_repository_holds_them(tmp_path):
     subprocess.run([*git, "commit", "-qm", "week 2"], check=True)
     assert solutions_released(course, paths, module) is True
     assert solutions_released(course, paths, course.module("stats")) is False
+
+
+def test_no_feedback_for_a_submission_whose_grading_failed(graded):
+    """Its cells are 0 only because grading failed (a RETRY key): no page tells the student a score."""
+    from tasks.grade.gradebook import RETRY
+    from tasks.grade.task import grading_failed
+
+    root, course, paths, module = graded
+    write_class(root, ["s02-correct"])
+    bundle = load_bundle(course, paths, module)
+    path = paths.submission_file("s02-correct", module)
+    submission = read_submission(path, paths.rel(path), "s02-correct", "vec", bundle)
+    failed = grading_failed(submission, bundle, RETRY + "k", "lost")
+    db = gradebook.open_gradebook(paths.gradebook)
+    gradebook.record(db, failed.submission_row(), [c.as_row() for c in failed.cells])
+    assert write_feedback(course, paths, module, db) == []
+    assert not paths.feedback_file("s02-correct", module).exists()
+    assert paths.feedback_file("s01-correct", module).exists()

@@ -133,6 +133,55 @@ def test_tito_grades_merges_hand_scores_into_the_gradebook_and_writes_csvs_and_a
     assert paths.score_plot(course.module("alpha")).read_bytes() == plot  # deterministic, hand score still merged
 
 
+def test_a_submission_whose_grading_failed_gets_no_grade_anywhere(tmp_path):
+    """Grading that failed (a RETRY key, every cell 0 with the reason) is no result: its grades.csv cell and
+    the student's total are empty, its grades-long.csv rows have no points and say why, and neither the
+    mean, the failures nor the plot count it; once graded, it counts."""
+    from tasks.grade.gradebook import RETRY
+
+    course = load_course(write_mini_course(tmp_path / "mini"))
+    paths = Paths(course)
+    db = open_gradebook(paths.gradebook)
+    graded(db, "ada", "alpha", [("test-a", 5, 5, "passed"), ("test-b", 10, 10, "passed")])
+    graded(db, "ada", "beta", [("test-c", 3, 3, "passed")])
+    reason = "submissions/bob/alpha/alpha.ipynb: grading failed (KilledWorker: ...); run `tito grade alpha` again"
+    record(
+        db,
+        {
+            "student": "bob",
+            "module": "alpha",
+            "path": "x",
+            "key": RETRY + "k",
+            "status": "error",
+            "score": 0,
+            "max_score": 15,
+        },
+        [
+            dict(grade_id=g, position=i, points=0, max_points=m, outcome="error", message=reason)
+            for i, (g, m) in enumerate((("test-a", 5), ("test-b", 10)))
+        ],
+    )
+    graded(db, "bob", "beta", [("test-c", 0, 3, "failed")])
+    db.close()
+    text = grades_command(course, paths)
+    assert (
+        "alpha: 1 submission(s), mean 15 / 15, median 15; no test failed; 1 not graded (grading failed): run `tito grade alpha` again"
+        in text
+    )
+    assert paths.grades_csv.read_text().splitlines()[2:] == ["ada,15,3,18", "bob,,0,"]
+    long = list(csv.DictReader(io.StringIO(paths.grades_long_csv.read_text())))
+    bob = [r for r in long if r["student"] == "bob" and r["module"] == "alpha"]
+    assert [(r["points"], r["max_points"], r["outcome"], r["message"]) for r in bob] == [
+        ("", "5", "error", reason),
+        ("", "10", "error", reason),
+    ]
+
+    db = open_gradebook(paths.gradebook)
+    graded(db, "bob", "alpha", [("test-a", 0, 5, "failed"), ("test-b", 10, 10, "passed")])  # graded by the next run
+    db.close()
+    assert "bob,10,0,10" in wide_csv(results(open_gradebook(paths.gradebook)), ["alpha", "beta"])
+
+
 def test_a_bad_hand_score_file_changes_nothing(tmp_path):
     course = load_course(write_mini_course(tmp_path / "mini"))
     paths = Paths(course)

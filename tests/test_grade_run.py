@@ -92,9 +92,11 @@ def test_nothing_new_needs_no_cluster(graded_class):
     assert (again.graded, again.skipped) == ([], len(CLASS))
 
 
-def test_a_task_that_raises_on_the_worker_is_that_submissions_grading_error(graded_class, client):
+@pytest.mark.parametrize("where", ["cluster", "in-process"])
+def test_a_task_that_raises_on_the_worker_is_that_submissions_grading_error(graded_class, client, where):
     """Grading itself failing (here a package file the worker cannot send) is recorded for that submission
-    only, under a key that makes the next run grade it again; the other submission is graded."""
+    only, under a key that makes the next run grade it again; the other submission is graded. The same on
+    the cluster and in this process."""
     from dataclasses import replace
 
     from tasks.grade.bundle import load_bundle
@@ -111,11 +113,50 @@ def test_a_task_that_raises_on_the_worker_is_that_submissions_grading_error(grad
         (read_submission(files[s], paths.rel(files[s]), s, "vec", bundle), b, f"k-{s}")
         for s, b in (("s01-correct", broken), ("s02-correct", bundle))
     ]
-    results = {r.student: r for r in execute(todo, Limits(timeout=3, memory_mb=256), client)}
+    on = client if where == "cluster" else None
+    results = {r.student: r for r in execute(todo, Limits(timeout=3, memory_mb=256), on, threads=2)}
     failed, fine = results["s01-correct"], results["s02-correct"]
     assert failed.status == "error" and failed.key == RETRY + "k-s01-correct", failed.message
-    assert "grading failed (AttributeError: " in failed.message and failed.score == 0
+    assert "grading failed (AttributeError: " in failed.message
+    assert "run `tito grade vec` again" in failed.message
     assert fine.status == "graded" and fine.score == 9
+
+
+def test_grading_in_process_is_decided_by_the_count_and_the_scheduler():
+    """A few submissions (at most SMALL_RUN per worker) on this machine: no cluster; any more, or an existing
+    cluster, go to Dask."""
+    from tasks.grade.cluster import SMALL_RUN, grade_in_process
+
+    assert grade_in_process(1, None, 1) and grade_in_process(SMALL_RUN * 2, None, 2)
+    assert not grade_in_process(SMALL_RUN * 2 + 1, None, 2)
+    assert grade_in_process(SMALL_RUN * (os.cpu_count() or 1), None, None)  # default: one worker per core
+    assert not grade_in_process(SMALL_RUN * (os.cpu_count() or 1) + 1, None, None)
+    assert not grade_in_process(1, "tls://grader.example.org:8786", None)
+
+
+def test_a_few_submissions_are_graded_in_process_without_starting_dask(tmp_path):
+    """`tito grade` of 3 submissions with 2 workers: graded right in the tito process, which never imports
+    Dask; the output (progress, summary) is the one of a cluster run. Then 5 submissions go to the cluster."""
+    root = write_course(tmp_path / "course")
+    expected = write_class(root, ["s01-correct", "s04-stubs", "s15-infinite-loop"])
+    probe = (
+        "import sys\nfrom tasks.cli.grade import main\ncode = main(sys.argv[1:])\n"
+        "print('dask imported:', 'distributed' in sys.modules)\nsys.exit(code)"
+    )
+    command = [sys.executable, "-c", probe, "-C", str(root), "vec", "--workers", "2"]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    run = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "graded 3 submission(s), 0 already up to date, 0 could not be graded" in run.stdout
+    assert "grading took" in run.stdout and "3/3" in run.stderr  # the summary and the progress bar
+    assert "dask imported: False" in run.stdout
+    db = gradebook.open_gradebook(root / "grades/gradebook.sqlite")
+    assert points(db) == {s: [float(p) for p in pts] for s, pts in expected.items()}
+
+    write_class(root, ["s02-correct", "s03-correct", "s06-partial", "s07-wrong-add", "s05-stubs"])
+    run = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "graded 5 submission(s), 3 already up to date" in run.stdout and "dask imported: True" in run.stdout
 
 
 def test_a_new_submission_or_a_changed_test_regrades_exactly_what_it_affects(tmp_path, client):

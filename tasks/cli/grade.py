@@ -1,8 +1,8 @@
 """`tito grade MODULE... | --all [--feedback]` and `tito module grade MODULE`: grade collected submissions.
 
 Grades every submission under submissions/<student>/<module>/ on Dask (an embedded cluster, or
-`--scheduler tcp://HOST:8786` / course.yaml grading.scheduler), writes the gradebook
-(grades/gradebook.sqlite) and, with --feedback, each student's feedback under build/feedback/.
+`--scheduler tls://HOST:8786` / course.yaml grading.scheduler; a few submissions in this process), writes the
+gradebook (grades/gradebook.sqlite) and, with --feedback, each student's feedback under build/feedback/.
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ def add_arguments(parser, several: bool) -> None:
     else:
         parser.add_argument("modules", nargs=1, metavar="MODULE", help="the module to grade")
     parser.add_argument("--feedback", action="store_true", help="also write each student's feedback (build/feedback/)")
-    parser.add_argument("--scheduler", metavar="tcp://HOST:8786", help="grade on this existing Dask cluster")
+    parser.add_argument(
+        "--scheduler", metavar="tls://HOST:8786", help="grade on this existing Dask cluster (TLS: grading.tls)"
+    )
     parser.add_argument(
         "--workers", type=int, metavar="N", help="workers of the embedded cluster (default: one per core)"
     )

@@ -28,6 +28,7 @@ from .model import (  # noqa: F401 (re-exported: callers name the model through 
     Grading,
     Module,
     StudentRepoSettings,
+    TlsFiles,
     UnknownModule,
 )
 
@@ -182,6 +183,19 @@ def parse_moment(text: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def optional_section(keys: dict[str, Key]) -> Callable:
+    """A mapping of `keys`, or null (the same as leaving the key out)."""
+
+    def check(reader: Reader, node, path: str):
+        import yaml
+
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+            return None
+        return section(keys)(reader, node, path)
+
+    return check
+
+
 def moment(reader: Reader, node, path: str):
     """A deadline: a YAML timestamp or ISO 8601 text (`2026-12-07 23:59`, `2026-12-07T23:59:00+01:00`)."""
     import yaml
@@ -218,7 +232,7 @@ def scheduler_address(reader: Reader, node, path: str):
         reader.fail(
             node,
             path,
-            f"'{value}' is not a Dask scheduler address; write it as tcp://HOST:8786, or null for an embedded cluster",
+            f"'{value}' is not a Dask scheduler address; write it as tls://HOST:8786 (or tcp://), or null for an embedded cluster",
         )
         return None
     return value
@@ -245,8 +259,10 @@ STUDENT_REPO = {
     "author": Key(section(AUTHOR), default=DEFAULT_AUTHOR),
 }
 EXECUTION = {"kernel": Key(text, default="python3"), "timeout": Key(whole_number(1), default=120)}
+TLS = {"ca": Key(text, required=True), "cert": Key(text, required=True), "key": Key(text, required=True)}
 GRADING = {
     "scheduler": Key(scheduler_address),
+    "tls": Key(optional_section(TLS)),
     "workers": Key(optional_number(1)),
     "timeout": Key(whole_number(1), default=Grading.timeout),
     "memory": Key(whole_number(64), default=Grading.memory),
@@ -352,14 +368,19 @@ def build_course(values: dict, root: Path) -> Course:
         ),
         modules=modules,
         root=root,
-        grading=build_grading(values["grading"]),
+        grading=build_grading(values["grading"], root),
         package_init=values["package_init"],
     )
 
 
-def build_grading(values: dict | None) -> Grading:
+def build_grading(values: dict | None, root: Path) -> Grading:
     if values is None:
         return Grading()
     deadlines = tuple((name, when) for name, when, _ in values["deadlines"] if when is not None)
     keys = ("scheduler", "workers", "timeout", "memory", "roster", "submitted")
-    return Grading(**{key: values[key] for key in keys}, deadlines=deadlines)
+    tls = values["tls"]
+    if tls is not None:
+        files = {name: str(root / Path(tls[name]).expanduser()) for name in ("ca", "cert", "key")}
+        key = next(k for k, _ in values["__node__"].value if k.value == "tls")
+        tls = TlsFiles(**files, line=key.start_mark.line + 1)
+    return Grading(**{key: values[key] for key in keys}, tls=tls, deadlines=deadlines)

@@ -63,11 +63,23 @@ class Execution:
 
 
 @dataclass(frozen=True)
+class TlsFiles:
+    """course.yaml `grading.tls`: the PEM files `tito grade` presents to an existing Dask cluster (paths as
+    written, relative ones resolved from course.yaml's folder; read only when grading connects)."""
+
+    ca: str  # the certificate authority the cluster's certificates are signed by
+    cert: str  # tito's certificate
+    key: str  # its private key
+    line: int = field(default=0, compare=False)  # of `tls:` in course.yaml
+
+
+@dataclass(frozen=True)
 class Grading:
     """course.yaml `grading:`: where and how submissions are graded, who the students are, and when each
     module is due (deadlines are timezone-aware; a deadline written without a zone is UTC)."""
 
-    scheduler: str | None = None  # tcp://HOST:8786: an existing Dask cluster; None: an embedded one
+    scheduler: str | None = None  # tls://HOST:8786 (or tcp://): an existing Dask cluster; None: an embedded one
+    tls: TlsFiles | None = None  # the certificates for a tls:// scheduler
     workers: int | None = None  # workers of the embedded cluster (None: one per core)
     timeout: int = 30  # seconds per cell of a submission
     memory: int = 1024  # MB a submission's process may allocate

@@ -2,11 +2,15 @@
 
 The embedded cluster has one single-threaded worker process per core (or `grading.workers`), on
 loopback, forked from a server process that imported Dask once; it starts in the background while the
-submissions are read (`EarlyClient`). A task carries everything it needs (the submission's answers and the module bundle, scattered
-once per module); with an existing cluster the grading code itself is uploaded to the workers too (a zip
-of the `tasks` package), so they need no shared file system, only the same Python and numpy. A worker
-that dies mid-task: the scheduler retries the task once on another worker, then the submission is
-recorded as a grading error (and graded again by the next run). Dask is imported only here, lazily.
+submissions are read (`EarlyClient`), and not at all for a run small enough to grade in this process
+(`grade_in_process`). Its traffic is TLS with a temporary certificate made for the run, so nothing else on
+the machine can talk to its scheduler; an existing cluster at a tls:// address is reached with the
+certificates of course.yaml `grading.tls`. A task carries everything it needs (the submission's answers and
+the module bundle, scattered once per module); with an existing cluster the grading code itself is uploaded
+to the workers too (a zip of the `tasks` package), so they need no shared file system, only the same Python
+and numpy. A worker that dies mid-task: the scheduler retries the task on other workers (ALLOWED_FAILURES
+times), then the submission is recorded as a grading error (and graded again by the next run). Dask is
+imported only here and in run.py's cluster path, lazily.
 """
 
 from __future__ import annotations
@@ -20,18 +24,31 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..base.errors import CourseError
+from ..course.model import COURSE_FILE, TlsFiles
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the `tasks` package
+ALLOWED_FAILURES = 3  # workers that may die running one task before it is a grading error (Dask's default: 3)
+SMALL_RUN = 2  # submissions per worker that this process grades itself rather than wait for a cluster's start
+
+
+def grade_in_process(count: int, scheduler: str | None, workers: int | None) -> bool:
+    """Whether `tito grade` grades `count` submissions in its own process, starting no Dask at all: on this
+    machine (no scheduler) and at most SMALL_RUN per worker. It is done before a cluster would have started,
+    but a submission that kills its grading process ends the whole run there (on a cluster: one worker, which
+    is replaced), so only a run that short, quick to redo, skips the cluster (docs/performance.md)."""
+    return not scheduler and count <= SMALL_RUN * (workers or os.cpu_count() or 1)
 
 
 @contextmanager
-def open_client(scheduler: str | None, workers: int | None):
-    """A distributed Client: on the cluster at `scheduler`, or on an embedded LocalCluster."""
+def open_client(scheduler: str | None, workers: int | None, tls: TlsFiles | None = None):
+    """A distributed Client: on the cluster at `scheduler` (over TLS with `tls`, course.yaml's grading.tls,
+    for a tls:// address), or on an embedded LocalCluster over TLS with a temporary certificate."""
     import dask
     from distributed import Client, LocalCluster
+    from distributed.security import Security
 
     settings = {
-        "distributed.scheduler.allowed-failures": 1,
+        "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
         "distributed.admin.tick.limit": "1h",
         "distributed.logging.distributed": "error",
         # workers forked from one server that imported Dask once, not each a new interpreter importing it:
@@ -48,7 +65,7 @@ def open_client(scheduler: str | None, workers: int | None):
     }
     with dask.config.set(settings):
         if scheduler:
-            client = connect(Client, scheduler)
+            client = connect(Client, scheduler, _security(scheduler, tls))
             try:
                 upload_code(client)
                 yield client
@@ -56,18 +73,62 @@ def open_client(scheduler: str | None, workers: int | None):
                 client.close()
             return
         n = workers or os.cpu_count() or 1
+        security = Security.temporary()  # a key and certificate made now, in memory: only this run holds them
         with (
             LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
+                protocol="tls://",
+                security=security,
                 dashboard_address=":0",
                 silence_logs=logging.ERROR,
             ) as cluster,
-            Client(cluster) as client,
+            Client(cluster, security=security) as client,
         ):
             yield client
+
+
+def _security(scheduler: str, tls: TlsFiles | None):
+    """The Security to reach `scheduler` with: grading.tls's certificates for a tls:// address (required
+    there, and only there), none for a plain one. Unreadable or invalid files are named with their line."""
+    from distributed.security import Security
+
+    if not scheduler.startswith("tls://"):
+        if tls is not None:
+            raise CourseError.at(
+                COURSE_FILE,
+                tls.line,
+                f"grading.tls: the scheduler {scheduler} is not a tls:// address, so its traffic would not be encrypted; write it as tls://{scheduler.split('://', 1)[-1]}",
+            )
+        return None
+    if tls is None:
+        raise CourseError.at(
+            COURSE_FILE,
+            None,
+            f"grading.tls: the scheduler {scheduler} uses TLS, but course.yaml names no certificates for it; add grading.tls: {{ca: FILE, cert: FILE, key: FILE}} (docs/grading.md, Grading on a cluster)",
+        )
+    for name in ("ca", "cert", "key"):
+        path = getattr(tls, name)
+        try:
+            Path(path).read_bytes()
+        except OSError as error:
+            raise CourseError.at(
+                COURSE_FILE,
+                tls.line,
+                f"grading.tls.{name}: {path} cannot be read ({error.strerror or error}); give the PEM file the cluster's certificates were made with",
+            ) from None
+    security = Security(tls_ca_file=tls.ca, tls_client_cert=tls.cert, tls_client_key=tls.key, require_encryption=True)
+    try:
+        security.get_connection_args("client")  # loads the files: a key that is not the certificate's fails here
+    except (OSError, ValueError) as error:
+        raise CourseError.at(
+            COURSE_FILE,
+            tls.line,
+            f"grading.tls: the certificates cannot be used ({error}); ca and cert must be PEM certificates and key the certificate's PEM private key",
+        ) from None
+    return security
 
 
 def start_forkserver() -> None:
@@ -85,19 +146,21 @@ def start_forkserver() -> None:
 
 
 class EarlyClient:
-    """A client opened in a background thread from `start()` on, while the caller goes on reading
+    """A client opened in a background thread from `start(count)` on, while the caller goes on reading
     submissions: the embedded cluster's workers (each a new interpreter importing Dask, ~1 s) start during
-    that work instead of after it. `get()` waits for it (raising what opening raised); `close()` closes it,
-    in the thread that opened it (Dask's client is bound to that thread's context). With `client` given
-    (tests sharing a cluster) it is that client, neither opened nor closed here."""
+    that work instead of after it; not while `count` submissions are few enough to grade in this process
+    (`grade_in_process`). `get(count)` waits for it (raising what opening raised), or is None when this
+    process grades the `count` submissions itself; `close()` closes it, in the thread that opened it (Dask's
+    client is bound to that thread's context). With `client` given (tests sharing a cluster) it is that
+    client, always used, neither opened nor closed here."""
 
-    def __init__(self, scheduler: str | None, workers: int | None, client=None):
-        self.scheduler, self.workers, self.client = scheduler, workers, client
+    def __init__(self, scheduler: str | None, workers: int | None, client=None, tls: TlsFiles | None = None):
+        self.scheduler, self.workers, self.client, self.tls = scheduler, workers, client, tls
         self.thread, self.error = None, None
         self.ready, self.closing = threading.Event(), threading.Event()
 
-    def start(self) -> None:
-        if self.client is None and self.thread is None:
+    def start(self, count: int) -> None:
+        if self.client is None and self.thread is None and not grade_in_process(count, self.scheduler, self.workers):
             if not self.scheduler:
                 start_forkserver()
             self.thread = threading.Thread(target=self.hold, name="tito-grade-cluster", daemon=True)
@@ -106,7 +169,7 @@ class EarlyClient:
     def hold(self) -> None:
         """The thread: open the client, hand it over, keep it open until close()."""
         try:
-            with open_client(self.scheduler, self.workers) as client:
+            with open_client(self.scheduler, self.workers, self.tls) as client:
                 self.client = client
                 self.ready.set()
                 self.closing.wait()
@@ -115,8 +178,8 @@ class EarlyClient:
         finally:
             self.ready.set()
 
-    def get(self):
-        self.start()
+    def get(self, count: int):
+        self.start(count)
         if self.thread is not None:
             self.ready.wait()
         if self.error is not None:
@@ -136,27 +199,33 @@ class EarlyClient:
         self.close()
 
 
-def connect(Client, scheduler: str):
+def connect(Client, scheduler: str, security=None):
     """A client of the cluster at `scheduler`; a scheduler nothing listens at fails at once (a plain TCP
-    connect first), not after Dask's 30 s of retries."""
+    connect first), not after Dask's 30 s of retries, and so does one that refuses the certificates."""
     try:
         reachable(scheduler)
-        return Client(scheduler, timeout="30s")
+        return Client(scheduler, security=security, timeout="30s")
     except (OSError, TimeoutError) as error:
+        fix = (
+            "check that grading.tls names the certificates the scheduler and workers were started with"
+            if security is not None
+            else f"start it with `dask scheduler` and workers with `dask worker {scheduler}`"
+        )
         raise CourseError.at(
-            "course.yaml",
+            COURSE_FILE,
             None,
-            f"grading.scheduler: cannot reach the Dask scheduler at {scheduler} ({error}); start it with `dask scheduler` and workers with `dask worker {scheduler}`, or grade on this machine without --scheduler",
+            f"grading.scheduler: cannot reach the Dask scheduler at {scheduler} ({error}); {fix}, or grade on this machine without --scheduler",
         )
 
 
 def reachable(scheduler: str) -> None:
-    """Raise OSError when nothing accepts a TCP connection at a tcp:// scheduler address (others: no check)."""
+    """Raise OSError when nothing accepts a TCP connection at a tcp:// or tls:// scheduler address (others:
+    no check)."""
     import socket
     from urllib.parse import urlsplit
 
     parts = urlsplit(scheduler)
-    if parts.scheme == "tcp" and parts.hostname and parts.port:
+    if parts.scheme in ("tcp", "tls") and parts.hostname and parts.port:
         socket.create_connection((parts.hostname, parts.port), timeout=10).close()
 
 

@@ -117,7 +117,8 @@ def guarded_html(model: dict, source, secrets: tuple[dict, dict]) -> str:
 
 
 def write_feedback(course, paths, module, db) -> list[str]:
-    """Feedback files for every graded student of `module`; returns the problems (one per student skipped)."""
+    """Feedback files for every graded student of `module` (not for a submission whose grading failed: `tito
+    grade` has just reported it, and it has no result to show); returns the problems (one per student skipped)."""
     from ..base.errors import CourseError
     from ..notebook.source import read_source
     from ..release.course_files import solutions_released
@@ -134,6 +135,8 @@ def write_feedback(course, paths, module, db) -> list[str]:
     problems = []
     for submission in gradebook.submissions(db, module.name):
         student = submission["student"]
+        if not gradebook.has_result(submission["key"]):
+            continue
         code = own_code(
             read_submission(paths.root / submission["path"], submission["path"], student, module.name, bundle), bundle
         )

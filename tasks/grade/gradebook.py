@@ -3,13 +3,16 @@
 Each graded submission is one transaction that replaces that student's earlier result for the module, so a
 kill mid-run loses only the submissions in flight, never half of one. A result is stored with its key, the
 hash of the student's answers, the module's graded source and the grader's code (task.py computes it):
-grading again with nothing new finds every key already there and runs nothing.
+grading again with nothing new finds every key already there and runs nothing. A submission whose grading
+itself failed (its workers died, a bug) is stored under a RETRY key, which no run's key matches: it has no
+result (`has_result`), reports give it no grade, and the next run grades it again.
 
 Read API (used by the summaries, CSV/PNG exports and feedback):
 - `open_gradebook(path)` -> a sqlite3 connection (creating the schema if needed);
 - `results(db, module=None)` -> one dict per student x graded cell: student, module, grade_id, points,
   max_points, outcome ('passed' | 'failed' | 'not_attempted' | 'error' | 'hand'), message, error_type,
-  position (the cell's order in the notebook), hand_points (a merged hand score, or None);
+  position (the cell's order in the notebook), hand_points (a merged hand score, or None), has_result (0
+  when the submission's grading failed: its points are no grade);
 - `submissions(db, module=None)` -> one dict per student x module: student, module, path, key, status
   ('graded' | 'error'), message, score, max_score, notes (list of text), graded_at (ISO UTC), seconds.
 Hand scores (written answers) are kept apart in `hand_scores`, so regrading never loses them.
@@ -27,6 +30,7 @@ from ..base.errors import CourseError
 from ..base.fsutil import shown
 
 SCHEMA_VERSION = 1
+RETRY = "retry:"  # the key prefix of a submission whose grading failed: no key matches it, so it is graded again
 OUTCOMES = ("passed", "failed", "not_attempted", "error", "hand")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -144,10 +148,17 @@ def check_version(db: sqlite3.Connection, path: Path) -> None:
 def results(db: sqlite3.Connection, module: str | None = None) -> list[dict]:
     """One dict per student x graded cell, in student, module, notebook order."""
     query = """SELECT r.student, r.module, r.grade_id, r.position, r.points, r.max_points, r.outcome,
-                      r.message, r.error_type, h.points AS hand_points
-               FROM results r LEFT JOIN hand_scores h USING (student, module, grade_id)
-               WHERE (? IS NULL OR r.module = ?) ORDER BY r.student, r.module, r.position"""
-    return [dict(row) for row in db.execute(query, (module, module))]
+                      r.message, r.error_type, h.points AS hand_points,
+                      substr(s.key, 1, length(:retry)) != :retry AS has_result
+               FROM results r JOIN submissions s USING (student, module)
+                    LEFT JOIN hand_scores h USING (student, module, grade_id)
+               WHERE (:module IS NULL OR r.module = :module) ORDER BY r.student, r.module, r.position"""
+    return [dict(row) for row in db.execute(query, {"module": module, "retry": RETRY})]
+
+
+def has_result(key: str) -> bool:
+    """Whether a submission stored under `key` was graded (False: its grading failed, see RETRY)."""
+    return not key.startswith(RETRY)
 
 
 def submissions(db: sqlite3.Connection, module: str | None = None) -> list[dict]:

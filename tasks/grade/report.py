@@ -4,7 +4,9 @@ cell) and a PNG of each module's score distribution. A CSV of hand scores (writt
 the gradebook and stored in it first (its hand_scores table: regrading keeps them).
 
 Rows are the gradebook's (gradebook.results): student, module, grade_id, points, max_points, outcome, message,
-hand_points. Tables and summaries are pure functions of rows; matplotlib (Agg) is imported only to draw.
+hand_points, has_result. A submission whose grading failed has no result: no grade anywhere (an empty cell,
+no total, not in the mean or the plot), its long rows with empty points and the reason. Tables and summaries
+are pure functions of rows; matplotlib (Agg) is imported only to draw.
 """
 
 from __future__ import annotations
@@ -89,11 +91,17 @@ def effective(rows: list[dict]) -> list[dict]:
 # --- tables -----------------------------------------------------------------------------------------------
 
 
+def _no_result(row: dict) -> bool:
+    """The row of a submission whose grading failed (rows built elsewhere, without the flag, have a result)."""
+    return not row.get("has_result", True)
+
+
 def totals(rows: list[dict]) -> dict[tuple[str, str], float]:
-    """(student, module) -> points earned."""
+    """(student, module) -> points earned, for every submission with a result."""
     found: dict[tuple[str, str], float] = {}
     for r in rows:
-        found[(r["student"], r["module"])] = found.get((r["student"], r["module"]), 0.0) + float(r["points"])
+        if not _no_result(r):
+            found[(r["student"], r["module"])] = found.get((r["student"], r["module"]), 0.0) + float(r["points"])
     return found
 
 
@@ -129,13 +137,16 @@ def csv_text(header, rows) -> str:
 
 
 def wide_csv(rows: list[dict], modules: list[str]) -> str:
-    """student, one column per module (empty: nothing graded), total; the first data row is the maximum."""
+    """student, one column per module (empty: nothing graded, or its grading failed), total (empty while a
+    module's grading failed); the first data row is the maximum."""
     scores, maxima = totals(rows), module_maxima(rows)
     students = sorted({r["student"] for r in rows})
+    waiting = {r["student"] for r in rows if _no_result(r) and r["module"] in modules}
     body = [["(max)"] + [maxima[m] for m in modules] + [sum(maxima[m] for m in modules)]]
     for student in students:
         cells = [scores[(student, m)] if (student, m) in scores else "" for m in modules]
-        body.append([student] + cells + [sum(scores.get((student, m), 0.0) for m in modules)])
+        total = "" if student in waiting else sum(scores.get((student, m), 0.0) for m in modules)
+        body.append([student] + cells + [total])
     return csv_text(["student", *modules, "total"], body)
 
 
@@ -147,7 +158,7 @@ def long_csv(rows: list[dict]) -> str:
                 r["student"],
                 r["module"],
                 r["grade_id"],
-                float(r["points"]),
+                "" if _no_result(r) else float(r["points"]),
                 float(r["max_points"]),
                 r["outcome"],
                 r.get("message") or "",
@@ -158,20 +169,25 @@ def long_csv(rows: list[dict]) -> str:
 
 
 def module_summary(rows: list[dict], module: str) -> str:
-    """`tensor: 20 submissions, mean 31.5 / 45, median 35; failed: test-x 6, test-y 2`."""
+    """`tensor: 20 submissions, mean 31.5 / 45, median 35; failed: test-x 6, test-y 2`, and how many
+    submissions have no result yet (their grading failed)."""
     mine = [r for r in rows if r["module"] == module]
-    scores = [points for (s, m), points in totals(mine).items()]
+    scores = list(totals(mine).values())
     failed: dict[str, int] = {}
     for r in mine:
-        if r["outcome"] in FAILED:
+        if r["outcome"] in FAILED and not _no_result(r):
             failed[r["grade_id"]] = failed.get(r["grade_id"], 0) + 1
     ranked = sorted(failed.items(), key=lambda item: (-item[1], item[0]))
     failures = "; failed: " + ", ".join(f"{g} {n}" for g, n in ranked) if ranked else "; no test failed"
-    by_hand = sum(r["outcome"] == "hand" and r.get("hand_points") is None for r in mine)
+    by_hand = sum(r["outcome"] == "hand" and r.get("hand_points") is None and not _no_result(r) for r in mine)
     failures += f"; {by_hand} answer(s) to grade by hand" if by_hand else ""
+    waiting = len({r["student"] for r in mine if _no_result(r)})
+    retry = f"; {waiting} not graded (grading failed): run `tito grade {module}` again" if waiting else ""
+    if not scores:
+        return f"{module}: no graded submission{retry}"
     return (
         f"{module}: {len(scores)} submission(s), mean {number(round(statistics.mean(scores), 2))} / {number(module_maxima(mine)[module])}, "
-        f"median {number(statistics.median(scores))}{failures}"
+        f"median {number(statistics.median(scores))}{failures}{retry}"
     )
 
 

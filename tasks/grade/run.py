@@ -2,7 +2,8 @@
 
 Per module: the bundle is built once (or per student, grading against the student's own package), each
 submission is read and keyed (answers + graded source + grader code); what the gradebook holds under the
-same key is skipped, so running again with nothing new grades nothing. The rest go to the cluster; each
+same key is skipped, so running again with nothing new grades nothing. The rest go to the cluster, or,
+when they are few (cluster.grade_in_process), are graded in this process without starting one; each
 result is written to the gradebook as it arrives (one transaction each), so a kill mid-run loses only the
 submissions in flight.
 """
@@ -10,6 +11,7 @@ submissions in flight.
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -20,13 +22,13 @@ from . import gradebook
 from .bundle import Bundle, graded_hash, load_bundle, package_of
 from .rehydrate import rehydrate
 from .submissions import find_submissions, read_submission
-from .task import Limits, Submission, grade_submission, grading_failed, result_key
+from .task import GradeResult, Limits, Submission, grade_submission, grading_failed, result_key
 
 GRADER_FILES = (
     *("bundle.py", "rehydrate.py", "runner.py", "sandbox.py", "sandboxed.py", "score.py", "task.py"),
     "submissions.py",
 )
-RETRY = "retry:"  # prefix of a key stored for a grading error: never matches, so the next run grades again
+RETRY = gradebook.RETRY  # prefix of a key stored for a grading error: never matches, so the next run grades again
 
 
 @dataclass
@@ -156,14 +158,16 @@ def grade(
     db = gradebook.open_gradebook(paths.gradebook)
     outcome, modules = Outcome(), modules_to_grade(course, names)
     limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory, sandbox=sandbox)
-    if sandbox and not (scheduler or course.grading.scheduler) and client is None:
-        require_sandbox()
-    with EarlyClient(scheduler or course.grading.scheduler, workers or course.grading.workers, client) as cluster:
+    with EarlyClient(
+        scheduler or course.grading.scheduler, workers or course.grading.workers, client, course.grading.tls
+    ) as cluster:
         todo = gather(course, paths, modules, db, outcome, cluster, force=force, own_package=own_package, limits=limits)
+        if todo and sandbox and not (scheduler or course.grading.scheduler) and client is None:
+            require_sandbox()  # on this machine; a remote worker that cannot sandbox fails its tasks, saying why
         if todo:
             progress = Progress(len(todo), stream=stream if stream is not None else sys.stderr)
-            client, started = cluster.get(), time.monotonic()
-            for result in execute(todo, limits, client):
+            client, started = cluster.get(len(todo)), time.monotonic()
+            for result in execute(todo, limits, client, cluster.workers):
                 record(db, result, outcome)
                 progress.step()
             outcome.seconds = time.monotonic() - started
@@ -183,50 +187,121 @@ def require_sandbox() -> None:
 def gather(
     course, paths, modules, db, outcome: Outcome, cluster, *, force: bool, own_package: bool, limits: Limits
 ) -> list:
-    """What `modules` have to grade (counting the rest as skipped); the cluster starts at the first one."""
+    """What `modules` have to grade (counting the rest as skipped); the cluster starts as soon as they are more
+    than this process grades itself."""
     todo = []
     for module in modules:
         items, skipped = pending(course, paths, module, db, force=force, own_package=own_package, limits=limits)
-        if items:
-            cluster.start()  # its workers start while the other modules' submissions are read
         todo.extend(items)
+        if items:
+            cluster.start(len(todo))  # its workers start while the other modules' submissions are read
         outcome.skipped += skipped
     return todo
 
 
 def record(db, result, outcome: Outcome) -> None:
-    failed = result.status == "error" and result.key.startswith(RETRY)
+    failed = not gradebook.has_result(result.key)
     gradebook.record(db, result.submission_row(), [c.as_row() for c in result.cells])
     (outcome.failed if failed else outcome.graded).append(result)
 
 
-def execute(todo: list, limits: Limits, client):
-    """Yield each GradeResult as it completes on the cluster of `client`."""
+def execute(todo: list, limits: Limits, client, threads: int | None = None):
+    """Yield each GradeResult as it completes: on the cluster of `client`, or, with none (a run small enough
+    to grade here: cluster.grade_in_process), in this process on up to `threads` threads (default: one per
+    core)."""
+    if client is None:
+        yield from _in_process(todo, limits, threads or os.cpu_count() or 1)
+    else:
+        yield from _on_cluster(todo, limits, client)
+
+
+def _in_process(todo: list, limits: Limits, threads: int):
+    """Each GradeResult graded by this process: the first alone (so what grading imports is imported before
+    threads fork at once), the rest on up to `threads` daemon threads, each forking one submission at a
+    time. A run stopped midway does not wait for them: their submissions die with this process (the
+    runner's PR_SET_PDEATHSIG)."""
+    import queue
+    import threading
+
+    if not todo:
+        return
+    yield _graded(todo[0], limits)
+    waiting, done = queue.SimpleQueue(), queue.SimpleQueue()
+    for item in todo[1:]:
+        waiting.put(item)
+
+    def work() -> None:
+        while True:
+            try:
+                item = waiting.get_nowait()
+            except queue.Empty:
+                return
+            done.put(_graded(item, limits))
+
+    for _ in range(min(threads, len(todo) - 1)):
+        threading.Thread(target=work, name="tito-grade", daemon=True).start()
+    for _ in todo[1:]:
+        yield done.get()
+
+
+def _graded(item: tuple, limits: Limits) -> GradeResult:
+    submission, bundle, key = item
+    try:
+        return grade_submission(submission, bundle, limits, key)
+    except Exception as error:  # noqa: BLE001 — grading itself failed (a bug, a system call): this submission only
+        return _failed(submission, bundle, key, error)
+
+
+def _on_cluster(todo: list, limits: Limits, client):
+    """Each GradeResult as it completes on the cluster of `client`. A module's bundle is scattered to every
+    worker once; if all the workers holding it die, Dask loses it and cancels the tasks that need it: each
+    is submitted again carrying the bundle itself (this process's copy), so nothing it needs can be lost
+    again. A task whose workers died ALLOWED_FAILURES + 1 times (cluster.py) is a grading error."""
     from distributed import as_completed
 
-    bundles, futures = {}, {}
-    for submission, bundle, key in todo:
-        if id(bundle) not in bundles:
-            bundles[id(bundle)] = client.scatter(bundle, broadcast=True, hash=False)
+    shipped, tasks = {}, {}  # id(bundle) -> its scattered future; future -> (item, whether it carries the bundle)
+    running = as_completed(with_results=True, raise_errors=False)
+
+    def submit(item: tuple, carried: bool) -> None:
+        submission, bundle, key = item
+        if not carried and id(bundle) not in shipped:
+            shipped[id(bundle)] = client.scatter(bundle, broadcast=True, hash=False)
         future = client.submit(
             grade_submission,
             submission,
-            bundles[id(bundle)],
+            bundle if carried else shipped[id(bundle)],
             limits,
             key,
             pure=False,
-            key=f"grade-{submission.module}-{submission.student}-{key[:12]}",
+            key=f"grade-{submission.module}-{submission.student}-{key[:12]}{'-again' if carried else ''}",
         )
-        futures[future] = (submission, bundle, key)
-    for future, value in as_completed(futures, with_results=True, raise_errors=False):
-        yield collected(future, value, *futures.pop(future))
+        tasks[future] = (item, carried)
+        running.add(future)
+
+    for item in todo:
+        submit(item, carried=False)
+    for future, value in running:
+        item, carried = tasks.pop(future)
+        if future.status == "cancelled" and not carried:
+            try:
+                submit(item, carried=True)
+                continue
+            except Exception as error:  # noqa: BLE001 — the cluster itself is gone: this submission's grading error
+                value = error
+        yield collected(future, value, *item)
 
 
 def collected(future, value, submission, bundle, key):
-    """The GradeResult of a finished task, or a grading error for a task that raised or was lost (a worker
-    that died twice, or a bug): that submission only, graded again by the next run."""
+    """The GradeResult of a finished task, or a grading error for a task that raised or was lost (its workers
+    died ALLOWED_FAILURES times, or a bug): that submission only, graded again by the next run."""
     if future.status == "finished":
         return value
     error = value[1] if isinstance(value, tuple) else value  # (type, exception, traceback), or CancelledError
-    reason = f"{submission.path}: grading failed ({type(error).__name__}: {str(error)[:300]}); it will be graded again by the next `tito grade`"
+    return _failed(submission, bundle, key, error)
+
+
+def _failed(submission: Submission, bundle, key: str, error: BaseException) -> GradeResult:
+    """The result of a submission whose grading itself failed with `error`: no score, stored under a key no
+    run matches, so the next run grades it again."""
+    reason = f"{submission.path}: grading failed ({type(error).__name__}: {str(error)[:300]}); run `tito grade {submission.module}` again"
     return grading_failed(submission, bundle, RETRY + key, reason)

@@ -21,7 +21,7 @@ import signal
 import time
 from dataclasses import dataclass
 
-from .sandbox import SandboxError, zygote
+from .sandbox import SandboxError, warm_parent
 from .sandboxed import MESSAGE_LIMIT, WARM_MODULES
 
 STATUSES = ("ok", "error", "timeout", "died", "not_run")
@@ -46,8 +46,7 @@ def run_cells(cells, package, *, timeout: float, memory_mb: int, sandbox: bool =
     """Run the code cells of `cells` (RunCell-like: id, grade_id, kind, cell_type, source) in a fresh
     process (`sandbox=False`: without the sandbox, as the grader's user)."""
     code = [c for c in cells if c.cell_type == "code"]
-    parent = zygote(sandbox)
-    with parent.lock:
+    with warm_parent(sandbox) as parent:
         running = parent.spawn(memory_mb)
         try:
             runs, reason = _supervise(code, package, running, timeout)

@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 SCRATCH_MB = 64  # the submission's writable scratch (a tmpfs counted in its memory)
@@ -212,6 +213,8 @@ class Cgroup:
             _write(self.dirs["unified"], "memory.swap.max", 0, optional=True)
             _write(self.dirs["unified"], "pids.max", processes)
         else:
+            # memory + swap may never be below memory alone: raised first when raising, lowered after when lowering
+            _write(self.dirs["memory"], "memory.memsw.limit_in_bytes", memory_bytes, optional=True)
             _write(self.dirs["memory"], "memory.limit_in_bytes", memory_bytes)
             _write(self.dirs["memory"], "memory.memsw.limit_in_bytes", memory_bytes, optional=True)
             _write(self.dirs["pids"], "pids.max", processes)
@@ -412,7 +415,6 @@ class Zygote:
 
     def __init__(self, isolate: bool = True):
         self.isolate = isolate
-        self.lock = threading.Lock()
         self.process: subprocess.Popen | None = None
         self.control: socket.socket | None = None
         self.pid = 0  # host pid of the program itself (inside bwrap's PID namespace)
@@ -492,7 +494,7 @@ class Zygote:
         return self.process is not None and self.process.poll() is None and alive(self.pid)
 
     def spawn(self, memory_mb: int, cgroup: bool = True) -> Running:
-        """A fresh process for one submission (the caller holds `lock`)."""
+        """A fresh process for one submission (one at a time: see `warm_parent`)."""
         if not self.alive():
             self.close()
             self.start()
@@ -604,23 +606,37 @@ def check() -> str:
     return f"{version}, {limits}"
 
 
-_ZYGOTES: dict[bool, Zygote] = {}
-_ZYGOTES_LOCK = threading.Lock()
+_PARENTS: dict[bool, list[Zygote]] = {True: [], False: []}  # this process's warm parents, by kind
+_BUSY: set[int] = set()  # id() of the warm parents grading a submission now
+_PARENTS_LOCK = threading.Lock()
 
 
-def zygote(isolate: bool) -> Zygote:
-    """This process's warm parent of that kind (started on first use, restarted when it died, stopped when
-    this process exits)."""
-    with _ZYGOTES_LOCK:
-        if not _ZYGOTES:
+@contextmanager
+def warm_parent(isolate: bool):
+    """A warm parent of that kind for one submission: an idle one of this process's, or a new one (a process
+    grading on several threads has one per thread at work). Started on first use, restarted when it died,
+    stopped when this process exits."""
+    with _PARENTS_LOCK:
+        if not any(_PARENTS.values()):
             import atexit
 
             atexit.register(close_all)
-        if isolate not in _ZYGOTES:
-            _ZYGOTES[isolate] = Zygote(isolate)
-        return _ZYGOTES[isolate]
+        parent = next((p for p in _PARENTS[isolate] if id(p) not in _BUSY), None)
+        if parent is None:
+            parent = Zygote(isolate)
+            _PARENTS[isolate].append(parent)
+        _BUSY.add(id(parent))
+    try:
+        yield parent
+    finally:
+        with _PARENTS_LOCK:
+            _BUSY.discard(id(parent))
 
 
 def close_all() -> None:
-    for parent in list(_ZYGOTES.values()):
-        parent.close()
+    """Stop this process's warm parents (the next submission starts a new one)."""
+    with _PARENTS_LOCK:
+        for parents in _PARENTS.values():
+            for parent in parents:
+                parent.close()
+            parents.clear()
