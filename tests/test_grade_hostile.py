@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from gradeclass import ADD, CLASS, REPO, answer, correct, released, write_course
+from test_grade_cluster import dask_processes, make_certificates, with_tls
 
 SECRET = f"tok-{uuid.uuid4().hex}"
 MARKER = f"tito-hostile-{uuid.uuid4().hex}"
@@ -122,9 +123,9 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
-@pytest.fixture(scope="module")
-def hostile_class(tmp_path_factory):
-    root = write_course(tmp_path_factory.mktemp("hostile") / "course")
+@pytest.fixture
+def hostile_class(tmp_path):
+    root = write_course(tmp_path / "course")
     submissions = {s: CLASS[s][0](released(root, "vec")) for s in HONEST}
     for student, source in attacks(root).items():
         submissions[student] = answer(correct(released(root, "vec")), "vec-add", source)
@@ -148,11 +149,31 @@ def tito_grade(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_hostile_submissions_change_nothing_but_their_own_results(hostile_class):
-    root = hostile_class
+    """On the embedded cluster, two workers."""
+    graded_as_if_nothing_happened(hostile_class, "--workers", "2")
+
+
+def test_hostile_submissions_on_an_existing_tls_cluster(hostile_class, tmp_path):
+    """On a real `dask scheduler` + two `dask worker`s on loopback, in TLS with course.yaml's certificates."""
+    certificates = make_certificates(tmp_path / "certs")
+    options = [
+        "--tls-ca-file",
+        certificates["ca"],
+        "--tls-cert",
+        certificates["cert"],
+        "--tls-key",
+        certificates["key"],
+    ]
+    with_tls(hostile_class, certificates)
+    with dask_processes(tmp_path / "elsewhere", "tls", options) as (address, _):
+        graded_as_if_nothing_happened(hostile_class, "--scheduler", address)
+
+
+def graded_as_if_nothing_happened(root: Path, *args: str) -> None:
     before = snapshot(root)
-    result = tito_grade(root, "--workers", "2")
+    result = tito_grade(root, *args)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "could not be graded" in result.stdout and ", 0 could not be graded" in result.stdout
+    assert ", 0 could not be graded" in result.stdout
     with sqlite3.connect(root / "grades/gradebook.sqlite") as db:
         rows = db.execute(
             "SELECT student, grade_id, points FROM results WHERE module = 'vec' ORDER BY position"
@@ -173,5 +194,3 @@ def test_hostile_submissions_change_nothing_but_their_own_results(hostile_class)
     time.sleep(2.5)  # the daemon's moment to strike, had it survived
     assert processes_with(MARKER) == []
     assert snapshot(root) == before
-    with sqlite3.connect(root / "grades/gradebook.sqlite") as db:
-        assert db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == len(points)
