@@ -351,25 +351,39 @@ def test_a_submission_whose_workers_keep_dying_has_no_grade_and_is_graded_again(
     assert scores(paths) == {s: [float(p) for p in pts] for s, pts in expected.items()}
 
 
+INTRUDER = """
+import sys
+from distributed import Client
+from distributed.security import Security
+address, how = sys.argv[1], sys.argv[2]
+try:
+    if how == "tcp":
+        client = Client(address.replace("tls://", "tcp://"), timeout="10s")
+    elif how == "another":
+        client = Client(address, security=Security.temporary(), timeout="10s")
+    else:
+        client = Client(address, timeout="10s")
+except (OSError, TimeoutError, TypeError, ValueError):
+    sys.exit(3)
+client.close()
+sys.exit(0)
+"""
+
+
 def test_the_embedded_cluster_is_tls_and_refuses_a_client_without_its_certificate(tmp_path):
     """The embedded scheduler listens on tls:// with a certificate made for the run: a client without it
     (plain, over TCP, or with another certificate) cannot talk to it; grading through it works."""
-    from distributed import Client
-    from distributed.security import Security
-
     root = write_course(tmp_path / "course")
     expected = write_class(root, ["s01-correct", "s06-partial"])
     course = load_course(root)
     with open_client(None, 1) as client:
         address = client.scheduler.address
         assert address.startswith("tls://127.0.0.1:")
-        for attempt in (
-            lambda: Client(address, timeout="10s"),
-            lambda: Client(address.replace("tls://", "tcp://"), timeout="10s"),
-            lambda: Client(address, security=Security.temporary(), timeout="10s"),
-        ):
-            with pytest.raises((OSError, TimeoutError, TypeError)):
-                attempt().close()
+        for how in ("", "tcp", "another"):  # each in a process of its own, as an intruder would be
+            attempt = subprocess.run(
+                [sys.executable, "-c", INTRUDER, address, how], capture_output=True, text=True, timeout=120
+            )
+            assert attempt.returncode == 3, (how, attempt.stdout, attempt.stderr[-2000:])
         outcome = grade(course, Paths(course), ["vec"], client=client)
     assert len(outcome.graded) == 2 and not outcome.failed
     assert scores(Paths(course)) == {s: [float(p) for p in pts] for s, pts in expected.items()}
