@@ -41,7 +41,7 @@ def publish(course, paths, request, make_offers, tell: Tell) -> None:
         if repo is not None:
             repaired = repo.repair()
             if repaired:
-                tell(f"{shown}: {repaired}", warning=True)
+                tell(f"{shown}: {repaired}; it is redone now", warning=True)
             repo.check_ready(settings.tag)
         last = last_release(repo, settings.tag)
         check_order(request, last, bool(repo and request.tag and repo.tag_target(request.tag)), shown)
