@@ -88,7 +88,13 @@ def test_deploy_all_solutions_and_release_a_week(course):
     done = tito(course, "deploy", "solutions", "--all")
     assert done.returncode == 0, done.stdout + done.stderr
     assert (course / "student-repo/solutions/02_beta").is_dir()
-    week = tito(course, "release", "--week", "1")
+    refused = tito(course, "release", "--week", "1")  # the solutions are due in weeks 2 and 3: said, not tagged
+    assert refused.returncode != 0 and "Traceback" not in refused.stdout + refused.stderr
+    assert "already holds material due after week 1: solutions of alpha (week 2), solutions of beta (week 3)" in (
+        refused.stdout
+    ), refused.stdout
+    assert git(course / "student-repo", "tag", "--list") == ""
+    week = tito(course, "release", "--week", "1", "--ahead")
     assert week.returncode == 0, week.stdout + week.stderr
     assert git(course / "student-repo", "tag", "--list") == "week1"
     status = tito(course, "module", "status", "--all")

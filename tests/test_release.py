@@ -342,6 +342,35 @@ def test_deploy_one_module_ignores_the_schedule_and_errata(course):
     ]
 
 
+def test_a_week_released_into_a_repository_deployed_ahead_says_so_and_ahead_tags_it(course, capsys):
+    """`make deploy-all`, then `tito release --week 1`: the week1 tag would name every module as week 1's."""
+    assert deploy_action(str(course), "exercises", list(NAMES)) is None
+    repo = course / "student-repo"
+    before = snapshot(repo)
+    message = failed_message(release(course, 1))
+    assert "already holds material due after week 1: exercises of beta (week 2), exercises of gamma (week 3)" in message
+    assert "fresh student repository" in message and "--target-repo DIR" in message and "ahead=1" in message
+    assert snapshot(repo) == before and git(repo, "tag") == ""
+    assert failed_message(release(course, 1, dry=True)) == message  # the preview says the same
+    capsys.readouterr()
+    assert release(course, 1, ahead=True) is None
+    assert "tagging week1 although the repository already holds material due later" in capsys.readouterr().err
+    assert git(repo, "tag") == "week1"
+    assert release(course, 2) is None, "what a tag already named is accepted"
+    assert git(repo, "tag").split() == ["week1", "week2"]
+
+
+def test_a_deploy_after_a_weekly_release_says_what_the_next_release_will_ask(course, capsys):
+    release(course, 1)
+    capsys.readouterr()
+    assert deploy_action(str(course), "exercises", ["gamma"]) is None
+    err = capsys.readouterr().err
+    assert "this deploy adds material due after the last weekly release (week1): exercises of gamma (week 3)" in err
+    message = failed_message(release(course, 2))
+    assert "already holds material due after week 2: exercises of gamma (week 3)" in message and "beta" not in message
+    assert release(course, 2, ahead=True) is None
+
+
 def test_students_export_their_work_and_catch_up_with_released_solutions(course, tmp_path):
     import sys
 

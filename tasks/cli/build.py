@@ -111,6 +111,11 @@ def register_release(subparsers) -> None:
         "--confirm", action="store_true", help="with --week: publish several weeks in one release (refused without it)"
     )
     parser.add_argument(
+        "--ahead",
+        action="store_true",
+        help="with --week: tag the week although the repo already holds material due later (deployed early)",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="show what would be committed and tagged; change nothing"
     )
     target_repo_option(parser)
@@ -134,7 +139,13 @@ def release_handler(args) -> int:
 
 
 def release_week(args) -> int:
-    flags = {"errata": args.errata, "force": args.force, "confirm": args.confirm, "dry": args.dry_run}
+    flags = {
+        "errata": args.errata,
+        "force": args.force,
+        "confirm": args.confirm,
+        "ahead": args.ahead,
+        "dry": args.dry_run,
+    }
     return doit(
         args,
         ["release", f"week={args.week}", *[f"{name}=1" for name, on in flags.items() if on]],
