@@ -1,4 +1,4 @@
-"""What every tito command shares: command groups, finding the course, module names, running doit."""
+"""What every tito command shares: command groups, finding the course, the modules a command names, running doit."""
 
 from __future__ import annotations
 
