@@ -88,7 +88,13 @@ def test_deploy_all_solutions_and_release_a_week(course):
     done = tito(course, "deploy", "solutions", "--all")
     assert done.returncode == 0, done.stdout + done.stderr
     assert (course / "student-repo/solutions/02_beta").is_dir()
-    week = tito(course, "release", "--week", "1")
+    refused = tito(course, "release", "--week", "1")  # the solutions are due in weeks 2 and 3: said, not tagged
+    assert refused.returncode != 0 and "Traceback" not in refused.stdout + refused.stderr
+    assert "already holds material due after week 1: solutions of alpha (week 2), solutions of beta (week 3)" in (
+        refused.stdout
+    ), refused.stdout
+    assert git(course / "student-repo", "tag", "--list") == ""
+    week = tito(course, "release", "--week", "1", "--ahead")
     assert week.returncode == 0, week.stdout + week.stderr
     assert git(course / "student-repo", "tag", "--list") == "week1"
     status = tito(course, "module", "status", "--all")
@@ -96,6 +102,23 @@ def test_deploy_all_solutions_and_release_a_week(course):
     rows = {line.split()[1]: line.split() for line in status.stdout.splitlines()[1:3]}
     assert rows["alpha"][2:] == ["yes", "yes", "yes", "yes", "yes", "yes", "yes", "1/2"], status.stdout
     assert rows["beta"][7:] == ["no", "yes", "2/3"], status.stdout
+    listed = tito(course, "module", "list")
+    assert listed.returncode == 0 and "doit" not in listed.stderr, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == [
+        "#",
+        "module",
+        "folder",
+        "exercises",
+        "solutions",
+        "released",
+        "solutions",
+        "out",
+        "depends",
+        "on",
+    ]
+    assert lines[1].split() == ["01", "alpha", "modules/01_alpha", "week", "1", "week", "2", "yes", "yes", "-"]
+    assert lines[2].split() == ["02", "beta", "modules/02_beta", "week", "2", "week", "3", "no", "yes", "alpha"]
 
 
 def test_bad_input_is_a_message_and_a_nonzero_exit(course):
@@ -122,6 +145,35 @@ def test_module_release_and_validate_after_an_edit_rebuild_only_that_module(cour
     checked = tito(course, "module", "validate", "02_beta", "--nbgrader")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "nbgrader rules: no problems in beta" in checked.stdout
+
+
+def test_module_test_runs_the_solutions_tests_in_a_kernel_through_validate(course):
+    source = course / "modules/01_alpha/alpha.py"
+    good = source.read_text()
+    source.write_text(good.replace("assert double(2) == 4", "assert double(2) == 5"))
+    failed = tito(course, "module", "test", "01")
+    assert failed.returncode != 0 and "validation of module 'alpha' failed" in failed.stdout, failed.stdout
+    assert ".  validate:alpha" in failed.stdout and "check_student:alpha" not in failed.stdout
+    source.write_text(good)
+    passed = tito(course, "module", "test", "alpha")
+    assert passed.returncode == 0 and ".  validate:alpha" in passed.stdout, passed.stdout + passed.stderr
+
+
+def test_deploy_errata_reaches_the_deploy_task(course):
+    """`tito deploy student --errata` must pass errata=1 on: without it a changed released notebook stays as it is."""
+    assert tito(course, "deploy", "student", "--module", "alpha").returncode == 0
+    source = course / "modules/01_alpha/alpha.py"
+    source.write_text(
+        source.read_text().replace("assert double(2) == 4", "assert double(2) == 4\n    assert double(0) == 0")
+    )
+    plain = tito(course, "deploy", "student", "--module", "alpha")
+    assert plain.returncode == 0 and "changed since it was released" in plain.stderr, plain.stdout + plain.stderr
+    repo = course / "student-repo"
+    assert not (repo / "modules/01_alpha/alpha.v2.ipynb").exists()
+    errata = tito(course, "deploy", "student", "--module", "01", "--errata")
+    assert errata.returncode == 0, errata.stdout + errata.stderr
+    assert "double(0) == 0" in (repo / "modules/01_alpha/alpha.v2.ipynb").read_text()
+    assert "errata: alpha.v2.ipynb" in git(repo, "log", "-1", "--format=%s")
 
 
 def test_a_failing_task_fails_the_command_with_the_reporter_summary(course):

@@ -29,7 +29,7 @@ def tito(root, *args):
     "args, fragment",
     [
         ((), "name the modules to grade (e.g. `tito grade tensor`) or pass --all"),
-        (("vex",), "no module named 'vex'"),
+        (("vex",), "no module 'vex'; did you mean 'vec'?"),
         (("vec", "--workers", "0"), "--workers 0: give at least 1"),
         (("vec", "--scheduler", "tcp://127.0.0.1:9"), "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
         (("vec", "--scheduler", "tls://127.0.0.1:9"), "uses TLS, but course.yaml names no certificates for it"),
@@ -42,6 +42,17 @@ def test_usage_problems_are_messages_not_tracebacks(tmp_path, args, fragment):
     result = tito(root, *args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_grade_a_module_by_number_for_chosen_students_only(tmp_path):
+    root = write_course(tmp_path / "course")
+    write_class(root, ["s01-correct", "s04-stubs", "s18-broken-json"])
+    result = tito(root, "01", "--student", "s04-stubs", "--student", "s01-correct", "--workers", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "graded 2 submission(s), 0 already up to date, 0 could not be graded" in result.stdout
+    with sqlite3.connect(root / "grades/gradebook.sqlite") as db:
+        graded = sorted(r[0] for r in db.execute("SELECT student FROM submissions"))
+    assert graded == ["s01-correct", "s04-stubs"]
 
 
 def test_grade_all_with_feedback(tmp_path):

@@ -47,6 +47,20 @@ def test_collect_from_the_configured_folder_lists_problems_and_exits_0(tmp_path,
     assert (root / "submissions/ada/alpha/alpha.ipynb").is_file()
 
 
+def test_collect_student_filters_take_only_those_students(tmp_path, capsys):
+    root = write_mini_course(tmp_path / "mini", extra_yaml="grading:\n  submitted: downloads\n")
+    for student in ("ada", "bob", "cy"):
+        (root / f"downloads/{student}/alpha").mkdir(parents=True)
+        (root / f"downloads/{student}/alpha/alpha.ipynb").write_text(json.dumps(NOTEBOOK))
+    assert cli_main.main(["-C", str(root), "collect", "alpha", "--student", "ada", "--student", "cy"]) == 0
+    assert "alpha: 2 collected, 0 missing, 0 with a problem" in capsys.readouterr().out
+    assert sorted(p.name for p in (root / "submissions").iterdir()) == ["ada", "cy"]
+    assert cli_main.main(["-C", str(root), "collect", "01_alpha", "--student", "adda"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tito: --student: no student 'adda' in downloads; did you mean 'ada'?"), err
+    assert sorted(p.name for p in (root / "submissions").iterdir()) == ["ada", "cy"]
+
+
 def test_user_errors_exit_2_with_a_message(tmp_path, capsys):
     root = write_mini_course(tmp_path / "mini")
     assert cli_main.main(["-C", str(root), "collect"]) == 2

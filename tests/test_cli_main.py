@@ -21,7 +21,7 @@ def test_help_lists_every_command_and_group(capsys):
     for name in ("deploy", "release", "module", "doctor", "system"):
         assert f"    {name} " in top
     for group, commands in {
-        "module": ("release", "validate", "status"),
+        "module": ("release", "validate", "status", "list", "test"),
         "deploy": ("student", "solutions"),
         "system": ("health", "info"),
     }.items():
@@ -73,19 +73,96 @@ def test_the_console_script_is_installed_and_imports_nothing_heavy():
     assert subprocess.run([str(TITO), "--help"], capture_output=True).returncode == 0
 
 
-def test_modules_by_name_number_or_folder_with_did_you_mean(tmp_path):
+MODULE_NAMES = [  # what a person types -> the module, or the start of the message
+    ("alpha", "alpha"),
+    ("01", "alpha"),
+    ("1", "alpha"),
+    ("01_alpha", "alpha"),
+    ("modules/01_alpha/", "alpha"),
+    (" beta ", "beta"),
+    ("02_beta", "beta"),
+    ("alpah", "no module 'alpah'; did you mean 'alpha'? (modules: 01 alpha, 02 beta; give a name, number or folder)"),
+    ("01_alpah", "no module '01_alpah'; did you mean '01_alpha'?"),
+    ("03", "no module '03'; (modules: 01 alpha, 02 beta;"),
+    ("\u00b2", "no module '\u00b2'; (modules:"),
+]
+
+
+@pytest.fixture(scope="module")
+def two_modules(tmp_path_factory) -> Path:
     from conftest import write_mini_course
+
+    return write_mini_course(tmp_path_factory.mktemp("names") / "c", names=("alpha", "beta"))
+
+
+@pytest.mark.parametrize("text, expected", MODULE_NAMES)
+def test_a_module_is_named_by_name_number_or_folder_with_did_you_mean(two_modules, text, expected):
+    """The one rule (Course.find) every command uses; grading reads names through it too."""
     from tasks.base.errors import CourseError
     from tasks.course.context import load
+    from tasks.grade.run import modules_to_grade
 
-    course, _ = load(str(write_mini_course(tmp_path / "c")))
-    for text in ("alpha", "01", "1", "01_alpha", "modules/01_alpha/", "02_beta"):
-        assert common.find_module(course, text).name == ("beta" if "beta" in text else "alpha")
-    with pytest.raises(CourseError, match=r"no module 'alpah'; did you mean 'alpha'\?"):
-        common.find_module(course, "alpah")
+    course, _ = load(str(two_modules))
+    if expected in ("alpha", "beta"):
+        assert course.find(text).name == expected
+        assert [m.name for m in modules_to_grade(course, [text])] == [expected]
+    else:
+        with pytest.raises(CourseError) as raised:
+            course.find(text)
+        assert str(raised.value).startswith(f"course.yaml: {expected}"), str(raised.value)
+        assert str(raised.value) == str(pytest.raises(CourseError, modules_to_grade, course, [text]).value)
     args = argparse.Namespace(modules=[], all=False)
     with pytest.raises(CourseError, match="which module"):
         common.chosen_modules(course, args)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["deploy", "student", "--module"],
+        ["deploy", "solutions", "-m"],
+        ["module", "release"],
+        ["module", "validate"],
+        ["module", "status"],
+        ["module", "list"],
+        ["module", "test"],
+        ["module", "grade"],
+        ["grade"],
+        ["collect"],
+        ["nbgrader", "export"],
+    ],
+    ids=lambda c: " ".join(c),
+)
+def test_every_command_reads_module_names_by_the_one_rule(two_modules, capsys, command):
+    assert cli_main.main(["-C", str(two_modules), *command, "alpah"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tito: course.yaml: no module 'alpah'; did you mean 'alpha'?") and "Traceback" not in err
+
+
+def test_tito_grade_takes_a_module_number_and_student_filters(two_modules):
+    """`tito collect 01` worked and `tito grade 01` did not: the number now reaches grading (stopped here by
+    an unknown --student, which is checked against the student folders under submissions/)."""
+    (two_modules / "submissions/ada/alpha").mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [str(TITO), "grade", "01", "--student", "ada", "--student", "adaa"],
+        cwd=two_modules,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("tito: --student: no student 'adaa' in submissions/; did you mean 'ada'?"), (
+        done.stderr
+    )
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli_main.main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"tito (coursebuild-tinytorch) {cli_main.version()}\n"
+    assert cli_main.version()[0].isdigit()
+    shown = subprocess.run([str(TITO), "--version"], capture_output=True, text=True)
+    assert shown.returncode == 0 and shown.stdout.startswith("tito (coursebuild-tinytorch) ")
 
 
 def test_the_makefile_checks_the_interpreter_first(tmp_path):

@@ -71,7 +71,7 @@ def test_an_unknown_module_name_is_a_course_error_with_a_suggestion(tmp_path):
     from tasks.course.context import load
 
     course, _ = load(str(write_mini_course(tmp_path / "mini").resolve()))
-    with pytest.raises(CourseError, match="course.yaml: has no module named 'alpah'; did you mean 'alpha'"):
+    with pytest.raises(CourseError, match="course.yaml: no module 'alpah'; did you mean 'alpha'"):
         course.module("alpah")
 
 

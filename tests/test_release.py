@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -341,6 +342,35 @@ def test_deploy_one_module_ignores_the_schedule_and_errata(course):
     ]
 
 
+def test_a_week_released_into_a_repository_deployed_ahead_says_so_and_ahead_tags_it(course, capsys):
+    """`make deploy-all`, then `tito release --week 1`: the week1 tag would name every module as week 1's."""
+    assert deploy_action(str(course), "exercises", list(NAMES)) is None
+    repo = course / "student-repo"
+    before = snapshot(repo)
+    message = failed_message(release(course, 1))
+    assert "already holds material due after week 1: exercises of beta (week 2), exercises of gamma (week 3)" in message
+    assert "fresh student repository" in message and "--target-repo DIR" in message and "ahead=1" in message
+    assert snapshot(repo) == before and git(repo, "tag") == ""
+    assert failed_message(release(course, 1, dry=True)) == message  # the preview says the same
+    capsys.readouterr()
+    assert release(course, 1, ahead=True) is None
+    assert "tagging week1 although the repository already holds material due later" in capsys.readouterr().err
+    assert git(repo, "tag") == "week1"
+    assert release(course, 2) is None, "what a tag already named is accepted"
+    assert git(repo, "tag").split() == ["week1", "week2"]
+
+
+def test_a_deploy_after_a_weekly_release_says_what_the_next_release_will_ask(course, capsys):
+    release(course, 1)
+    capsys.readouterr()
+    assert deploy_action(str(course), "exercises", ["gamma"]) is None
+    err = capsys.readouterr().err
+    assert "this deploy adds material due after the last weekly release (week1): exercises of gamma (week 3)" in err
+    message = failed_message(release(course, 2))
+    assert "already holds material due after week 2: exercises of gamma (week 3)" in message and "beta" not in message
+    assert release(course, 2, ahead=True) is None
+
+
 def test_students_export_their_work_and_catch_up_with_released_solutions(course, tmp_path):
     import sys
 
@@ -467,6 +497,117 @@ def test_sigkill_at_random_points_is_repaired_by_the_next_release(course, tmp_pa
             git(repo, "reset", "-q", "--hard", "week1")
             git(repo, "clean", "-qfd")
     assert kills >= 8
+
+
+KILL_IN_THE_SWITCH = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from tasks.release import faults
+from tasks.graph.task_release import release_action
+journal = os.path.join({repo!r}, ".git", "coursebuild-release.json")
+def hook(step):
+    if step == {step!r} and os.path.exists(journal):
+        os.kill(os.getpid(), signal.SIGKILL)
+faults.hook = hook
+release_action({root!r}, 2)
+"""
+
+
+def killed_in_the_switch(course: Path, step: str, tmp_path: Path) -> dict:
+    """Release week 1, then SIGKILL a week-2 release at `step` of its switch (the journal written). Returns the
+    files a clean week-2 release gives, made in a copy of the course."""
+    import sys
+
+    release(course, 1)
+    reference = tmp_path / "reference"
+    shutil.copytree(course, reference, symlinks=True)
+    assert release(reference, 2) is None
+    repo = course / "student-repo"
+    script = KILL_IN_THE_SWITCH.format(root=str(course), repo=str(repo), step=step)
+    killed = subprocess.run([sys.executable, "-c", script], cwd=course, capture_output=True, text=True)
+    assert killed.returncode == -9 and (repo / ".git/coursebuild-release.json").exists(), killed.stderr
+    return snapshot(reference / "student-repo")["files"]
+
+
+@pytest.mark.parametrize("step", ["git read-tree", "git tag"], ids=["before-the-files", "after-the-files"])
+def test_a_hand_edit_present_during_repair_is_refused_naming_it_and_nothing_is_lost(course, tmp_path, step):
+    """The repair of an interrupted release rolls the files back: it first checks that nothing but what the
+    switch wrote is uncommitted, and refuses (naming each file) otherwise, changing nothing."""
+    expected = killed_in_the_switch(course, step, tmp_path)
+    repo = course / "student-repo"
+    (repo / "README.md").write_text("edited by hand during the repair\n")  # the switch never writes it
+    (repo / "SCHEDULE.md").write_text("my own schedule\n")  # the switch writes it (week 1 -> week 2)
+    (repo / "notes.txt").write_text("new, never committed\n")
+    (repo / "modules/01_alpha/alpha.ipynb").write_text("staged by hand\n")
+    git(repo, "add", "modules/01_alpha/alpha.ipynb")
+    journal = (repo / ".git/coursebuild-release.json").read_bytes()
+    before = snapshot(repo)
+    message = failed_message(release(course, 2))
+    assert "an earlier release was interrupted before it finished" in message, message
+    for named in ("README.md (changed)", "SCHEDULE.md (changed)", "notes.txt (new file)"):
+        assert named in message, message
+    assert "modules/01_alpha/alpha.ipynb (staged)" in message and "reset -q -- FILE" in message
+    assert snapshot(repo) == before and (repo / ".git/coursebuild-release.json").read_bytes() == journal
+    saved = tmp_path / "saved"  # the advice: move them out (a staged one also reset), release again
+    saved.mkdir()
+    for name in ("README.md", "SCHEDULE.md", "notes.txt", "modules/01_alpha/alpha.ipynb"):
+        shutil.move(repo / name, saved / Path(name).name)
+    git(repo, "reset", "-q", "--", "modules/01_alpha/alpha.ipynb")
+    assert release(course, 2) is None
+    assert snapshot(repo)["files"] == expected and git(repo, "tag").split() == ["week1", "week2"]
+    assert git(repo, "status", "--porcelain") == ""
+    assert (saved / "README.md").read_text() == "edited by hand during the repair\n"  # nothing was lost
+    assert (saved / "alpha.ipynb").read_text() == "staged by hand\n"
+
+
+@pytest.mark.parametrize(
+    "damage, says",
+    [
+        (lambda text: text[: len(text) // 2], "it cannot be read: "),
+        (lambda text: "\x00\xff garbage", "it cannot be read: "),
+        (lambda text: '["old", "new"]', "it is not a release journal"),
+        (lambda text: text.replace('"new": "', '"new": "0000000000'), "its new commit is not a commit id"),
+        (
+            lambda text: re.sub(r'"new": "[0-9a-f]+"', '"new": "' + "1" * 40 + '"', text),
+            "which is not in the repository",
+        ),
+    ],
+    ids=["truncated", "garbage", "not-a-journal", "bad-commit-id", "unknown-commit"],
+)
+def test_a_damaged_journal_is_a_message_saying_how_to_check_and_clear_it(course, tmp_path, damage, says):
+    expected = killed_in_the_switch(course, "git tag", tmp_path)
+    repo = course / "student-repo"
+    journal = repo / ".git/coursebuild-release.json"
+    journal.write_text(damage(journal.read_text()))
+    damaged, before = journal.read_bytes(), snapshot(repo)
+    message = failed_message(release(course, 2))
+    assert message.startswith(
+        "student-repo/.git/coursebuild-release.json: this journal of an interrupted release is damaged ("
+    )
+    assert says in message and "Traceback" not in message, message
+    for advice in (
+        "git -C student-repo status",
+        "git -C student-repo reset --hard",
+        "rm student-repo/.git/coursebuild-release.json",
+    ):
+        assert advice in message, message
+    assert snapshot(repo) == before and journal.read_bytes() == damaged
+    git(repo, "reset", "-q", "--hard")  # the advice, followed
+    journal.unlink()
+    assert release(course, 2) is None
+    assert snapshot(repo)["files"] == expected and git(repo, "tag").split() == ["week1", "week2"]
+    assert git(repo, "status", "--porcelain") == "" and git(repo, "fsck", "--no-progress", "--no-dangling") == ""
+
+
+def test_tagging_waits_for_the_interrupted_release_to_be_run_again(course, tmp_path):
+    from tasks.graph.task_tag import tag_action
+
+    expected = killed_in_the_switch(course, "git tag", tmp_path)
+    before = snapshot(course / "student-repo")
+    message = failed_message(tag_action(str(course), "week2-extra", "by hand", False))
+    assert "coursebuild-release.json: the last deploy or release into this repository was interrupted" in message
+    assert snapshot(course / "student-repo") == before
+    assert release(course, 2) is None and snapshot(course / "student-repo")["files"] == expected
 
 
 def test_an_earlier_week_after_a_later_one_is_refused(course):

@@ -5,8 +5,8 @@ the doit tasks (`tito deploy student --module tensor` runs `doit deploy_student:
 is re-implemented here.
 
 - `main.py`      `main(argv) -> int` and COMMANDS, the list of command modules (adding one is one line)
-- `common.py`    shared pieces: command groups, finding the course, module names, running doit
-- `build.py`     deploy / release / module release, validate, status
+- `common.py`    shared pieces: command groups, finding the course, chosen modules (`Course.find`), running doit
+- `build.py`     deploy / release / module release, validate, test, status, list
 - `system.py`    doctor, system health, system info
 - `nbgrader_rules.py`  `tito module validate --nbgrader`: built notebooks against nbgrader's schema and rules
 - `grade.py`     grade / module grade: collected submissions graded on Dask into the gradebook (tasks/grade/)

@@ -25,6 +25,8 @@ def register(subparsers) -> None:
     register_module_release(modules)
     register_module_validate(modules)
     register_module_status(modules)
+    register_module_list(modules)
+    register_module_test(modules)
 
 
 # --- tito deploy student|solutions --------------------------------------------------------------------
@@ -111,6 +113,11 @@ def register_release(subparsers) -> None:
         "--confirm", action="store_true", help="with --week: publish several weeks in one release (refused without it)"
     )
     parser.add_argument(
+        "--ahead",
+        action="store_true",
+        help="with --week: tag the week although the repo already holds material due later (deployed early)",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="show what would be committed and tagged; change nothing"
     )
     target_repo_option(parser)
@@ -134,7 +141,13 @@ def release_handler(args) -> int:
 
 
 def release_week(args) -> int:
-    flags = {"errata": args.errata, "force": args.force, "confirm": args.confirm, "dry": args.dry_run}
+    flags = {
+        "errata": args.errata,
+        "force": args.force,
+        "confirm": args.confirm,
+        "ahead": args.ahead,
+        "dry": args.dry_run,
+    }
     return doit(
         args,
         ["release", f"week={args.week}", *[f"{name}=1" for name, on in flags.items() if on]],
@@ -205,3 +218,33 @@ def module_status_handler(args) -> int:
     course, paths = load_course(args)
     chosen = list(course.modules) if args.all or not args.modules else chosen_modules(course, args)
     return print_status(course_root(args), course, paths, chosen, target_repo_env(args))
+
+
+def register_module_list(modules) -> None:
+    parser = command(
+        modules, "list", "The modules: number, folder, weeks, released to students, dependencies", module_list_handler
+    )
+    module_options(parser, positional=True)
+
+
+def module_list_handler(args) -> int:
+    from .status import print_list
+
+    course, paths = load_course(args)
+    chosen = list(course.modules) if args.all or not args.modules else chosen_modules(course, args)
+    return print_list(course, paths, chosen)
+
+
+def register_module_test(modules) -> None:
+    parser = command(
+        modules,
+        "test",
+        "Run modules' tests: the solution in a real kernel, against its dependencies' exports (doit validate)",
+        module_test_handler,
+    )
+    module_options(parser, positional=True)
+
+
+def module_test_handler(args) -> int:
+    course, _ = load_course(args)
+    return doit(args, [f"validate:{m.name}" for m in chosen_modules(course, args)])

@@ -1,8 +1,7 @@
-"""What every tito command shares: command groups, finding the course, module names, running doit."""
+"""What every tito command shares: command groups, finding the course, the modules a command names, running doit."""
 
 from __future__ import annotations
 
-import difflib
 import os
 import shutil
 import subprocess
@@ -70,33 +69,9 @@ def load_course(args):
     return load(str(course_root(args)))
 
 
-def module_number(module) -> str:
-    head = module.slug.split("_", 1)[0]
-    return head if head.isdigit() else ""
-
-
-def find_module(course, text: str):
-    """A module by short name (`tensor`), number (`01`, `1`) or folder (`01_tensor`, `modules/01_tensor/`)."""
-    from ..base.errors import CourseError
-
-    wanted = text.strip().rstrip("/")
-    for module in course.modules:
-        number = module_number(module)
-        if wanted in (module.name, module.slug, module.folder) or Path(wanted).name == module.slug:
-            return module
-        if wanted.isdigit() and number and int(wanted) == int(number):
-            return module
-    known = [m.name for m in course.modules] + [m.slug for m in course.modules]
-    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    listing = ", ".join(f"{module_number(m) or '-'} {m.name}" for m in course.modules)
-    raise CourseError.at(
-        "course.yaml", None, f"no module '{text}'; {hint}(modules: {listing}; give a name, number or folder)"
-    )
-
-
 def chosen_modules(course, args) -> list:
-    """The modules a command names (`MODULE` or repeated `--module`), or all of them with `--all`."""
+    """The modules a command names (`MODULE` or repeated `--module`, each as `Course.find` reads it), or all of
+    them with `--all`."""
     from ..base.errors import CourseError
 
     names = list(getattr(args, "modules", None) or [])
@@ -110,7 +85,7 @@ def chosen_modules(course, args) -> list:
             None,
             "which module? give one by name, number or folder (e.g. tensor, 01, 01_tensor), or --all",
         )
-    return list(dict.fromkeys(find_module(course, name) for name in names))
+    return list(dict.fromkeys(course.find(name) for name in names))
 
 
 def target_repo_env(args) -> dict:

@@ -41,10 +41,13 @@ def module_group(subparsers):
 
 def add_arguments(parser, several: bool) -> None:
     if several:
-        parser.add_argument("modules", nargs="*", metavar="MODULE", help="modules to grade (course.yaml names)")
+        parser.add_argument("modules", nargs="*", metavar="MODULE", help="modules to grade (tensor, 01, 01_tensor)")
         parser.add_argument("--all", action="store_true", help="grade every module")
     else:
-        parser.add_argument("modules", nargs=1, metavar="MODULE", help="the module to grade")
+        parser.add_argument("modules", nargs=1, metavar="MODULE", help="the module to grade (tensor, 01, 01_tensor)")
+    parser.add_argument(
+        "--student", dest="students", action="append", metavar="ID", help="only this student's submissions (repeat)"
+    )
     parser.add_argument("--feedback", action="store_true", help="also write each student's feedback (build/feedback/)")
     parser.add_argument(
         "--scheduler", metavar="tls://HOST:8786", help="grade on this existing Dask cluster (TLS: grading.tls)"
@@ -95,8 +98,8 @@ def handle(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise CourseError.at("tito grade", None, f"--workers {args.workers}: give at least 1")
     course, paths = load(str(course_root(args)))
+    names = [] if getattr(args, "all", False) else [m.name for m in modules_to_grade(course, args.modules)]
     stop_on_sigterm()
-    names = [] if getattr(args, "all", False) else list(args.modules)
     with grading_lock(paths.grade_lock):  # one `tito grade` at a time per course
         outcome = grade(
             course,
@@ -107,6 +110,7 @@ def handle(args) -> int:
             force=args.force,
             own_package=args.own_package,
             sandbox=not args.no_sandbox,
+            students=args.students,
         )
         print(summary(outcome, paths))
         problems = []

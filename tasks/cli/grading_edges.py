@@ -35,6 +35,9 @@ def register(subparsers) -> None:
         help="collect from a folder in nbgrader's submitted/<student>/<module>/ layout instead of git",
     )
     collect.add_argument("--roster", metavar="CSV", help="the roster to use instead of course.yaml's grading.roster")
+    collect.add_argument(
+        "--student", dest="students", action="append", metavar="ID", help="only this student (repeat for more)"
+    )
     grades = command(
         subparsers,
         "grades",
@@ -71,6 +74,7 @@ def collect_handler(args) -> int:
         folder=args.folder,
         roster=args.roster and str(Path(args.roster).resolve()),
         before=args.before,
+        students=args.students,
     )
     print(summary(results))
     return 0

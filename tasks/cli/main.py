@@ -29,11 +29,29 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the course repository (default: the folder holding course.yaml, from here upwards)",
     )
+    top.add_argument("--version", action="version", version=f"tito (coursebuild-tinytorch) {version()}")
     subparsers = top.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(subparsers)
     top.set_defaults(func=None, _parser=top)
     return top
+
+
+def version() -> str:
+    """The installed coursebuild's version (`make venv` installs it), else pyproject.toml's."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("coursebuild-tinytorch")
+    except metadata.PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        try:
+            return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+        except (OSError, ValueError, KeyError):
+            return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""`tito module status`: each module's state, from doit's own up-to-date check and the student repo's tree."""
+"""`tito module status` and `tito module list`: each module's state, from doit's own up-to-date check and the
+student repo's tree."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from .common import STUDENT_REPO_ENV, module_number, run_doit
+from .common import STUDENT_REPO_ENV, run_doit
 
 STEPS = [
     ("built", "student"),
@@ -59,12 +60,44 @@ def module_row(module, paths, states, present) -> list[str]:
         "check_student": paths.student_check(module),
         "archive": paths.archive(module),
     }
-    row = [module_number(module) or "-", module.name]
+    row = [module.number or "-", module.name]
     row += [word(states.get(f"{task}:{module.name}"), outputs[task].exists()) for _, task in STEPS]
-    exercises = present is not None and any(p.startswith(f"{paths.repo_module_dir(module)}/") for p in present)
-    solutions = present is not None and any(p.startswith(f"{paths.repo_solution_dir(module)}/") for p in present)
-    row += ["yes" if exercises else "no", "yes" if solutions else "no", f"{module.release}/{module.solutions}"]
-    return row
+    return row + released(module, paths, present) + [f"{module.release}/{module.solutions}"]
+
+
+def released(module, paths, present: set[str] | None) -> list[str]:
+    """['yes'|'no', 'yes'|'no']: whether the student repo holds the module's exercises, and its solutions."""
+    return [
+        "yes" if present is not None and any(p.startswith(f"{folder}/") for p in present) else "no"
+        for folder in (paths.repo_module_dir(module), paths.repo_solution_dir(module))
+    ]
+
+
+def print_table(rows: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+def print_list(course, paths, modules) -> int:
+    """`tito module list`: each module's number, name, folder, weeks, what students have, dependencies."""
+    present = released_files(paths.student_repo)
+    header = ["#", "module", "folder", "exercises", "solutions", "released", "solutions out", "depends on"]
+    rows = [header] + [
+        [m.number or "-", m.name, m.folder, f"week {m.release}", f"week {m.solutions}"]
+        + released(m, paths, present)
+        + [", ".join(m.depends_on) or "-"]
+        for m in modules
+    ]
+    print_table(rows)
+    print(f"\nstudent repo {paths.rel(paths.student_repo)}: " + repo_words(present))
+    return 0
+
+
+def repo_words(present: set[str] | None) -> str:
+    if present is None:
+        return "not created yet (the first deploy or release creates it)"
+    return f"{len(present)} files on its branch"
 
 
 def print_status(root: Path, course, paths, modules, env: dict) -> int:
@@ -72,20 +105,10 @@ def print_status(root: Path, course, paths, modules, env: dict) -> int:
     repo = Path(env[STUDENT_REPO_ENV]) if STUDENT_REPO_ENV in env else paths.student_repo
     present = released_files(repo)
     header = ["#", "module"] + [name for name, _ in STEPS] + ["released", "solutions", "weeks"]
-    rows = [header] + [module_row(m, paths, states, present) for m in modules]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    print_table([header] + [module_row(m, paths, states, present) for m in modules])
     shown = paths.rel(repo)
     print(
         "\nweeks: exercises/solutions release week. stale: built once, but its inputs changed since (run `tito module release`)."
     )
-    print(
-        f"student repo {shown}: "
-        + (
-            "not created yet (the first deploy or release creates it)"
-            if present is None
-            else f"{len(present)} files on its branch"
-        )
-    )
+    print(f"student repo {shown}: {repo_words(present)}")
     return 0

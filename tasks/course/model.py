@@ -33,6 +33,12 @@ class Module:
         """The folder's own name, e.g. `01_tensor`: names every build directory of the module."""
         return Path(self.folder).name
 
+    @property
+    def number(self) -> str:
+        """The folder's leading number (`01` of `01_tensor`), or '' when it has none."""
+        head = self.slug.split("_", 1)[0]
+        return head if head.isascii() and head.isdigit() else ""
+
     def as_dict(self) -> dict:
         data = asdict(self)
         data.pop("line")
@@ -93,14 +99,18 @@ class Grading:
 
 class UnknownModule(CourseError, KeyError):
     """A module name that is not in course.yaml (a command-line argument, a task name): still a KeyError for
-    lookups, and a CourseError for the user."""
+    lookups, and a CourseError for the user, with the closest name and every module's number and name."""
 
-    def __init__(self, name: str, known: list[str]):
+    def __init__(self, name: str, modules: tuple[Module, ...]):
         import difflib  # only for a message: not at every start
 
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"the modules are: {', '.join(known)}"
-        super().__init__(Finding(COURSE_FILE, None, f"has no module named '{name}'; {hint}"))
+        known = [m.name for m in modules] + [m.slug for m in modules]
+        close = difflib.get_close_matches(str(name).strip(), known, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        listing = ", ".join(f"{m.number or '-'} {m.name}" for m in modules)
+        super().__init__(
+            Finding(COURSE_FILE, None, f"no module '{name}'; {hint}(modules: {listing}; give a name, number or folder)")
+        )
 
     __str__ = Exception.__str__
 
@@ -118,10 +128,23 @@ class Course:
     package_init: str | None = None  # a file whose code becomes tinytorch/__init__.py (course and students)
 
     def module(self, name: str) -> Module:
+        """The module of this exact name (course.yaml's `name`)."""
         found = self._by_name.get(name)
         if found is None:
-            raise UnknownModule(name, [m.name for m in self.modules])
+            raise UnknownModule(name, self.modules)
         return found
+
+    def find(self, text: str) -> Module:
+        """The module a person names, the one rule of every command: short name (`tensor`), number (`01`, `1`)
+        or folder (`01_tensor`, `modules/01_tensor/`). Anything else is UnknownModule, with a did-you-mean."""
+        wanted = str(text).strip().rstrip("/")
+        number = int(wanted) if wanted.isascii() and wanted.isdigit() else None
+        for module in self.modules:
+            if wanted in (module.name, module.slug, module.folder) or Path(wanted).name == module.slug:
+                return module
+            if number is not None and module.number and int(module.number) == number:
+                return module
+        raise UnknownModule(text, self.modules)
 
     def dependencies(self, module: Module) -> list[Module]:
         """Every module `module` depends on, directly or through others, in course order."""

@@ -24,7 +24,7 @@ from ..base.fsutil import TooLarge, read_capped, write_atomic
 from ..course.config import Course, Module, parse_moment
 from ..course.paths import Paths
 from .intake import MAX_BYTES, Accepted, Rejected, check_module, check_notebook, check_size
-from .roster import CASE_ADVICE, Student, case_clashes, id_problem, read_roster
+from .roster import CASE_ADVICE, Student, case_clashes, chosen_students, id_problem, read_roster
 
 FETCH_TIMEOUT = 180  # seconds per repository: a dead host must not hold up the class
 MAX_ROSTER = 10 * 2**20  # a roster of 10,000 students is under 1 MB
@@ -277,19 +277,27 @@ def collect_file(paths: Paths, folder: Path, student: str, module: Module, grade
     return Outcome(student, module.name, "collected", str(where), origin)
 
 
-def collect_folder(paths: Paths, folder: Path, module: Module, roster: list[Student], grade_ids: dict) -> list[Outcome]:
-    """Every student of the folder (and of the roster): each id checked by the roster's rules, then collected."""
+def collect_folder(
+    paths: Paths, folder: Path, module: Module, roster: list[Student], grade_ids: dict, only=None
+) -> list[Outcome]:
+    """Every student of the folder (and of the roster), or those of `only`: each id checked by the roster's
+    rules, then collected."""
     if not folder.is_dir():
         raise CourseError.at(
             str(folder),
             None,
             "is not a folder; give the folder that holds one folder per student (nbgrader's submitted/)",
         )
-    with os.scandir(folder) as entries:
-        named = {e.name for e in entries if not e.name.startswith(".") and (e.is_symlink() or e.is_dir())}
-    students = sorted({s.student for s in roster} | named)
+    students = sorted({s.student for s in roster} | _student_folders(folder))
     clashes = case_clashes(students)
+    students = [s for s in students if only is None or s in only]
     return [_collect_student(paths, folder, student, module, grade_ids, clashes) for student in students]
+
+
+def _student_folders(folder: Path) -> set[str]:
+    """The names of the student folders (or links, refused later) in a submitted folder."""
+    with os.scandir(folder) as entries:
+        return {e.name for e in entries if not e.name.startswith(".") and (e.is_symlink() or e.is_dir())}
 
 
 def _collect_student(paths: Paths, folder: Path, student: str, module: Module, grade_ids: dict, clashes) -> Outcome:
@@ -387,11 +395,13 @@ def collect(
     folder: str | None = None,
     roster: str | None = None,
     before: str | None = None,
+    students: list[str] | None = None,
 ) -> dict[str, list[Outcome]]:
     """Collect `modules` from `folder` (nbgrader layout; default grading.submitted) or else from the roster's
     repositories; write each module's outcome list to build/grades/collect/<module>.json. Problems of students
-    never raise. With a folder, the roster (if any) only adds the students who submitted nothing."""
-    roster_file, students, roster_problems = load_roster(course, roster)
+    never raise. With a folder, the roster (if any) only adds the students who submitted nothing. `students`
+    (`--student`): only these ids of the roster or folder."""
+    roster_file, roster_students, roster_problems = load_roster(course, roster)
     folder = folder or (course.grading.submitted and str(course.root / course.grading.submitted))
     if folder is None and roster_file is None:
         raise CourseError.at(
@@ -399,19 +409,30 @@ def collect(
             None,
             "no roster to collect from: set grading.roster (a CSV of student,name,repository) or give --from FOLDER (nbgrader's submitted/ layout)",
         )
+    only = _chosen(paths, students, roster_students, roster_file, folder)
     grade_ids, cache, results = module_grade_ids(course, paths), {}, {}
     exposed = _committable(course.root, [p for p in (roster_file, folder and Path(folder)) if p])
     for module in modules:
         deadline = deadline_of(course, module, before)
         if folder is not None:
-            outcomes = collect_folder(paths, Path(folder), module, students, grade_ids)
+            outcomes = collect_folder(paths, Path(folder), module, roster_students, grade_ids, only)
         else:
-            outcomes = [collect_repo(paths, s, roster_file, module, deadline, grade_ids, cache) for s in students]
+            chosen = [s for s in roster_students if only is None or s.student in only]
+            outcomes = [collect_repo(paths, s, roster_file, module, deadline, grade_ids, cache) for s in chosen]
         outcomes += [Outcome("(roster)", module.name, "problem", str(f)) for f in roster_problems]
         outcomes += [Outcome("(course)", module.name, "warning", str(f)) for f in exposed]
         write_atomic(paths.collect_report(module), json.dumps([asdict(o) for o in outcomes], indent=1) + "\n")
         results[module.name] = outcomes
     return results
+
+
+def _chosen(paths: Paths, wanted, roster: list[Student], roster_file, folder) -> frozenset[str] | None:
+    """`--student` ids, each a student of the roster or a student folder of `folder` (None: every student)."""
+    if not wanted:
+        return None
+    named = _student_folders(Path(folder)) if folder and Path(folder).is_dir() else set()
+    where = " or ".join(paths.rel(Path(p)) for p in (roster_file, folder) if p)
+    return chosen_students(wanted, {s.student for s in roster} | named, where)
 
 
 def _committable(root: Path, files: list[Path]) -> list[Finding]:

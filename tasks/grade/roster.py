@@ -42,6 +42,22 @@ def case_clashes(ids) -> dict[str, list[str]]:
     return {s: sorted(same - {s}) for same in by_folder.values() if len(same) > 1 for s in same}
 
 
+def chosen_students(wanted: list[str] | None, known, where: str) -> frozenset[str] | None:
+    """The ids `--student` names (None: every student), each one of `known`; an unknown one is a CourseError
+    naming the closest id."""
+    if not wanted:
+        return None
+    known = sorted(known)
+    for student in wanted:
+        if student not in known:
+            import difflib  # only for a message
+
+            close = difflib.get_close_matches(student, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"it has {len(known)} student(s)"
+            raise CourseError.at("--student", None, f"no student '{student}' in {where}; {hint}")
+    return frozenset(wanted)
+
+
 @dataclass(frozen=True)
 class Student:
     student: str

@@ -47,27 +47,23 @@ def grader_hash() -> str:
 
 
 def modules_to_grade(course, names: list[str] | None):
+    """The modules `names` name (`01`, `01_tensor` or `tensor`: `Course.find`), or every module when empty."""
     if not names:
         return list(course.modules)
-    known = {m.name for m in course.modules}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise CourseError.at(
-            "course.yaml",
-            None,
-            f"no module named {', '.join(repr(n) for n in unknown)}; modules: {', '.join(sorted(known))}",
-        )
-    return [course.module(n) for n in names]
+    return list(dict.fromkeys(course.find(n) for n in names))
 
 
 def pending(
-    course, paths, module, db, *, force: bool, own_package: bool, limits: Limits = Limits()
+    course, paths, module, db, *, force: bool, own_package: bool, limits: Limits = Limits(), students=None
 ) -> tuple[list, int]:
-    """[(submission, bundle, key)] still to grade for `module`, and how many are up to date."""
+    """[(submission, bundle, key)] still to grade for `module` (of `students` only, when given), and how many
+    are up to date."""
     bundle = load_bundle(course, paths, module)
     stored = gradebook.stored_keys(db)
     grader, todo, skipped = grader_hash(), [], 0
     for student, path in find_submissions(paths, module):
+        if students is not None and student not in students:
+            continue
         submission = read_submission(path, paths.rel(path), student, module.name, bundle)
         mine = bundle
         if own_package:
@@ -145,23 +141,28 @@ def grade(
     force: bool = False,
     own_package: bool = False,
     sandbox: bool = True,
+    students: list[str] | None = None,
     stream=None,
     client=None,
 ) -> Outcome:
-    """Grade every collected submission of the modules `names` (all when empty) into the gradebook.
+    """Grade every collected submission of the modules `names` (all when empty) into the gradebook; with
+    `students` (ids under submissions/), only theirs.
 
     `sandbox=False`: the submissions run as the grader's user (`--no-sandbox`), which every result notes.
     `client`: a distributed Client to use instead of opening one (tests share one cluster)."""
     from .cluster import EarlyClient
     from .progress import Progress
 
+    modules, only = modules_to_grade(course, names), submitted_students(paths, students)
     db = gradebook.open_gradebook(paths.gradebook)
-    outcome, modules = Outcome(), modules_to_grade(course, names)
+    outcome = Outcome()
     limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory, sandbox=sandbox)
     with EarlyClient(
         scheduler or course.grading.scheduler, workers or course.grading.workers, client, course.grading.tls
     ) as cluster:
-        todo = gather(course, paths, modules, db, outcome, cluster, force=force, own_package=own_package, limits=limits)
+        todo = gather(
+            course, paths, modules, db, outcome, cluster, force=force, own_package=own_package, limits=limits, only=only
+        )
         if todo and sandbox and not (scheduler or course.grading.scheduler) and client is None:
             require_sandbox()  # on this machine; a remote worker that cannot sandbox fails its tasks, saying why
         if todo:
@@ -184,14 +185,26 @@ def require_sandbox() -> None:
         raise CourseError.at("tito grade", None, SANDBOX_HELP.format(why=error)) from None
 
 
+def submitted_students(paths, students: list[str] | None) -> frozenset[str] | None:
+    """`--student` ids checked against the student folders under submissions/ (None: every student)."""
+    from .roster import chosen_students
+
+    if not students:
+        return None
+    folders = {p.name for p in paths.submissions.iterdir() if p.is_dir()} if paths.submissions.is_dir() else set()
+    return chosen_students(students, folders, paths.rel(paths.submissions) + "/")
+
+
 def gather(
-    course, paths, modules, db, outcome: Outcome, cluster, *, force: bool, own_package: bool, limits: Limits
+    course, paths, modules, db, outcome: Outcome, cluster, *, force: bool, own_package: bool, limits: Limits, only=None
 ) -> list:
     """What `modules` have to grade (counting the rest as skipped); the cluster starts as soon as they are more
     than this process grades itself."""
     todo = []
     for module in modules:
-        items, skipped = pending(course, paths, module, db, force=force, own_package=own_package, limits=limits)
+        items, skipped = pending(
+            course, paths, module, db, force=force, own_package=own_package, limits=limits, students=only
+        )
         todo.extend(items)
         if items:
             cluster.start(len(todo))  # its workers start while the other modules' submissions are read

@@ -11,20 +11,14 @@ import sys
 from ..base.errors import CourseError
 from ..course.context import load
 from ..release.offers import offers, shipped
-from ..release.request import Request, parse_week, release_flags
+from ..release.request import Request, parse_week
 from .doitutil import failing_task, reports_user_errors
+from .variables import task_variables
 
 
 def tell(line: str, warning: bool = False) -> None:
     """A line of the release's report: doit shows what a task action prints (warnings on stderr)."""
     print(line, file=sys.stderr if warning else sys.stdout)
-
-
-def command_line_vars() -> dict:
-    """Every `name=value` of the doit command line (doit keeps them in a private dict; None outside doit)."""
-    from doit import doit_cmd
-
-    return dict(getattr(doit_cmd, "_CMDLINE_VARS", None) or {})
 
 
 def week_request(course, week: int, flags: dict) -> Request:
@@ -48,7 +42,7 @@ def week_request(course, week: int, flags: dict) -> Request:
 
 @reports_user_errors
 def release_action(root: str, week: int, **flags) -> None:
-    """`flags`: errata, force, dry, confirm (booleans)."""
+    """`flags`: errata, force, dry, confirm, ahead (booleans)."""
     from ..release.publish import publish  # lazy: every `doit` start imports this file
 
     course, paths = load(root)
@@ -83,11 +77,10 @@ def proven(module, kind: str) -> list[str]:
 
 
 def task_release(course, paths):
-    """Release a week to the student repo: `doit release week=N [errata=1] [dry=1] [confirm=1] [force=1]`."""
-    given = command_line_vars()
+    """Release a week to the student repo: `doit release week=N [errata=1] [dry=1] [confirm=1] [force=1] [ahead=1]`."""
     try:
-        week = parse_week(given.get("week"))
-        flags = release_flags(given)
+        flags = task_variables("release")
+        week = parse_week(flags.pop("week"))
     except CourseError as error:
         return {"actions": [(failing_task, [str(error)])], "verbosity": 2}
     deps = [t for m in course.modules if m.release <= week for t in proven(m, "exercises")]
@@ -102,25 +95,25 @@ def task_release(course, paths):
 def deploy_tasks(course, kind: str, basename: str, doc: str):
     from doit.task import Task
 
-    errata = str(command_line_vars().get("errata", "")).strip().lower() in {"1", "true", "yes", "on"}
+    try:
+        errata, refused = task_variables(basename)["errata"], None
+    except CourseError as error:  # each deploy task fails with the message, before any dependency runs
+        errata, refused = False, str(error)
+
+    def run(names: list[str], deps: list[str]) -> dict:
+        if refused:
+            return {"actions": [(failing_task, [refused])], "task_dep": []}
+        return {"actions": [(deploy_action, [str(course.root), kind, names, errata])], "task_dep": deps}
+
     for module in course.modules:
         yield {
             "name": module.name,
-            "actions": [(deploy_action, [str(course.root), kind, [module.name], errata])],
-            "task_dep": proven(module, kind),
+            **run([module.name], proven(module, kind)),
             "verbosity": 2,
             "doc": f"deploy {module.name}'s {kind} now, whatever the schedule",
         }
-    everything = [t for m in course.modules for t in proven(m, kind)]
-    names = [m.name for m in course.modules]
-    yield Task(
-        basename,
-        actions=[(deploy_action, [str(course.root), kind, names, errata])],
-        task_dep=everything,
-        doc=doc,
-        has_subtask=True,
-        verbosity=2,
-    )
+    everything = run([m.name for m in course.modules], [t for m in course.modules for t in proven(m, kind)])
+    yield Task(basename, doc=doc, has_subtask=True, verbosity=2, **everything)
 
 
 def task_deploy_student(course, paths):

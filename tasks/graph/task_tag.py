@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..base.errors import CourseError
 from ..course.context import load
 from .doitutil import failing_task, reports_user_errors
+from .variables import task_variables
 
 if TYPE_CHECKING:
     from ..release.student_repo import StudentRepo
@@ -54,6 +55,12 @@ def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
             "has nothing deployed yet, so there is nothing to tag: deploy first (tito deploy student --all)",
         )
     repo = StudentRepo(paths.student_repo, settings.branch, settings.author, shown)
+    if repo.journal.exists():
+        raise CourseError.at(
+            repo.journal_shown,
+            None,
+            "the last deploy or release into this repository was interrupted; run it again first (it repairs the repository and finishes), then tag. Nothing was changed",
+        )
     repo.check_ready(settings.tag)
     head = repo.head()
     existing = repo.tag_target(tag)
@@ -81,10 +88,11 @@ def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
 
 def task_tag_release(course, paths):
     """Tag what was deployed to the student repo: `doit tag_release tag=NAME message=TEXT [dry=1]` (tito release --tag)."""
-    from doit import get_var
-
-    tag, message = get_var("tag", None), get_var("message", None)
+    try:
+        given = task_variables("tag_release")
+    except CourseError as error:
+        return {"actions": [(failing_task, [str(error)])], "verbosity": 2}
+    tag, message, dry = given["tag"], given["message"], given["dry"]
     if not tag or not message:
         return {"actions": [(failing_task, [USAGE])], "verbosity": 2}
-    dry = str(get_var("dry", "")).strip().lower() in {"1", "true", "yes", "on"}
     return {"actions": [(tag_action, [str(course.root), tag, message, dry])], "verbosity": 2}

@@ -17,7 +17,7 @@ from .course_files import course_files
 from .plan import Plan, commit_message, plan_release
 from .preflight import check_hand_edits, hand_edits, last_release_commit
 from .student_repo import StudentRepo
-from .tagging import check_many_weeks, check_order, last_release, tags_to_set
+from .tagging import check_ahead, check_many_weeks, check_order, deployed_ahead, last_release, tags_to_set
 
 
 @dataclass
@@ -41,7 +41,7 @@ def publish(course, paths, request, make_offers, tell: Tell) -> None:
         if repo is not None:
             repaired = repo.repair()
             if repaired:
-                tell(f"{shown}: {repaired}", warning=True)
+                tell(f"{shown}: {repaired}; it is redone now", warning=True)
             repo.check_ready(settings.tag)
         last = last_release(repo, settings.tag)
         check_order(request, last, bool(repo and request.tag and repo.tag_target(request.tag)), shown)
@@ -76,6 +76,9 @@ def prepare(repo, course, paths, request, offered, last) -> Prepared:
     present = set(existing) | {path for offer in offered for path in offer.files}
     plan = plan_release(existing, offered, course_files(course, paths, present), request.errata)
     notes = list(plan.stale) + removed_modules(course, paths, existing)
+    published = set(repo.tree_files(last.commit)) if repo and last.commit else set()
+    notes += check_ahead(course, paths, request, existing, published, shown)
+    notes += deployed_ahead(course, paths, request, plan.writes, last)
     if repo is not None:
         notes += check_hand_edits(
             hand_edits(repo, last_release_commit(repo, last.commit)), set(plan.writes), shown, request.force

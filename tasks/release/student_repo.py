@@ -237,19 +237,88 @@ class StudentRepo:
                     self.git("tag", "-a", *(["-f"] if force_tag else []), tag, "-m", message, new)
                 checkpoint("done")
             except BaseException:
+                self.check_only_switched(record)
                 self.roll_back(record)
                 raise
             self.journal.unlink()
 
     def repair(self) -> str | None:
-        """Undo a release that was killed during its switch (its journal is still there); say what was done."""
+        """Undo a release that was killed during its switch (its journal is still there); say what was done.
+
+        Refused, changing nothing, when the journal is damaged or the repository holds changes the switch did
+        not write (a hand edit): each is a message saying what to check and do."""
         if not self.journal.exists():
             return None
-        record = json.loads(self.journal.read_text())
+        record = self.read_journal()
+        self.check_only_switched(record)
         lock = Path(self.repo.git_dir) / "index.lock"
         lock.unlink(missing_ok=True)  # left by a git the kill interrupted (we hold the release lock)
         self.roll_back(record)
-        return f"an earlier release was interrupted before it finished; it was rolled back (branch '{self.branch}' at {(record['old'] or 'nothing')[:10]}) and is redone now"
+        return f"an earlier release was interrupted before it finished; it was rolled back (branch '{self.branch}' at {(record['old'] or 'nothing')[:10]})"
+
+    @property
+    def journal_shown(self) -> str:
+        inside = Path(self.repo.git_dir) == self.path / ".git"
+        return f"{self.shown}/.git/{JOURNAL}" if inside else str(self.journal)
+
+    def read_journal(self) -> dict:
+        """The journal of the interrupted switch, checked: a damaged one is a message saying how to recover."""
+        try:
+            record = json.loads(self.journal.read_text(encoding="utf-8"))
+            problem = journal_problem(record, self.branch) or self.missing_commit(record)
+        except (OSError, UnicodeError, ValueError) as error:
+            problem = f"it cannot be read: {getattr(error, 'strerror', None) or error}"
+        if problem is None:
+            return record
+        raise CourseError.at(
+            self.journal_shown,
+            None,
+            f"this journal of an interrupted release is damaged ({problem}), so the release cannot roll the interrupted switch back by itself. Nothing was changed. Check the repository: `git -C {self.shown} status` and `git -C {self.shown} log --oneline --decorate -3` (the branch is at the last release, or at the interrupted release's own commit). Save any changes of yours that `status` lists, make the files match the branch with `git -C {self.shown} reset --hard` (it drops every uncommitted change: only once yours are saved), clear the journal with `rm {self.journal_shown}` and release again: it completes or redoes the interrupted release",
+        )
+
+    def missing_commit(self, record: dict) -> str | None:
+        for commit in (record["old"], record["new"]):
+            if commit is not None and not self.commit_exists(commit):
+                return f"it names commit {commit[:10]}, which is not in the repository"
+        return None
+
+    def commit_exists(self, commit: str) -> bool:
+        try:
+            self.git("cat-file", "-e", f"{commit}^{{commit}}")
+            return True
+        except GitFailed:
+            return False
+
+    def check_only_switched(self, record: dict) -> None:
+        """Refuse to roll back over changes the interrupted switch did not write: the roll-back would lose them."""
+        changed = self.changes_beyond(record["old"], record["new"])
+        if not changed:
+            return
+        listed = "; ".join(changed[:10]) + (f"; and {len(changed) - 10} more" if len(changed) > 10 else "")
+        raise CourseError.at(
+            self.shown,
+            None,
+            f"an earlier release was interrupted before it finished, and rolling it back would overwrite changes it did not write: {listed}. Nothing was changed. Move each of these files out of the repository (a staged one also needs `git -C {self.shown} reset -q -- FILE`) and release again: the repair puts the released files back and redoes the release; then bring your changes back and commit them",
+        )
+
+    def changes_beyond(self, old: str | None, new: str) -> list[str]:
+        """'path (what)' for each index entry or working-tree file that is neither what `old` nor what `new`
+        has at that path, nor absent: what the switch between them cannot have written."""
+        before, after = self.tree_files(old), self.tree_files(new)
+        index = {}
+        for entry in filter(None, self.git("ls-files", "-s", "-z").split("\0")):
+            meta, path = entry.split("\t", 1)
+            index[path] = meta.split()[1]
+        untracked = set(filter(None, self.git("ls-files", "-o", "--exclude-standard", "-z").split("\0")))
+        changed = []
+        for path in sorted(set(before) | set(after) | set(index) | untracked):
+            allowed = {before.get(path), after.get(path)} - {None}
+            here = worktree_blob(self.path / path)
+            if index.get(path) not in allowed | {None}:
+                changed.append(f"{path} (staged)")
+            elif here is not None and here not in allowed:
+                changed.append(f"{path} ({'changed' if allowed else 'new file'})")
+        return changed
 
     def roll_back(self, record: dict) -> None:
         """Put tags, branch, index and working tree back to `record['old']`, from whatever step was reached."""
@@ -360,6 +429,37 @@ class GitFailed(CourseError):
 def git_env_plain() -> dict:
     """Git without the machine's configuration (CI has none; a user's may sign or hook commits), never prompting."""
     return {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
+
+def journal_problem(record, branch: str) -> str | None:
+    """What is wrong with the shape of a journal read from disk, or None."""
+    sha = re.compile("^[0-9a-f]{40}$")
+    if not isinstance(record, dict) or set(record) != {"branch", "old", "new", "tags"}:
+        return "it is not a release journal (expected branch, old, new and tags)"
+    if record["branch"] != branch:
+        return f"it is for branch {record['branch']!r}, and releases go to '{branch}'"
+    if not (isinstance(record["new"], str) and sha.match(record["new"])):
+        return "its new commit is not a commit id"
+    if not (record["old"] is None or (isinstance(record["old"], str) and sha.match(record["old"]))):
+        return "its old commit is not a commit id"
+    tags = record["tags"]
+    if not isinstance(tags, dict) or not all(
+        isinstance(t, str) and (v is None or (isinstance(v, str) and sha.match(v))) for t, v in tags.items()
+    ):
+        return "its tags are not tag names with object ids"
+    return None
+
+
+def worktree_blob(path: Path) -> str | None:
+    """The blob id git would give the file at `path` (a link: its target), None when absent, '' for a folder."""
+    try:
+        if path.is_symlink():
+            return blob_sha(os.fsencode(os.readlink(path)))
+        if path.is_dir():
+            return ""
+        return blob_sha(path.read_bytes())
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def prune_empty_dirs(folder: Path, stop: Path) -> None:

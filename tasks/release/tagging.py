@@ -64,6 +64,48 @@ def check_many_weeks(course, request, last: Last, shown: str) -> None:
     )
 
 
+def ahead_of(course, paths, week: int, files, published=()) -> list[str]:
+    """'exercises of beta (week 2)' for each module with files among `files` (repo paths) that are due after
+    `week`, leaving out files in `published` (a tag already named them)."""
+    found = []
+    for module in course.modules:
+        for kind, due, folder in (
+            ("exercises", module.release, paths.repo_module_dir(module)),
+            ("solutions", module.solutions, paths.repo_solution_dir(module)),
+        ):
+            if due > week and any(p.startswith(f"{folder}/") and p not in published for p in files):
+                found.append(f"{kind} of {module.name} (week {due})")
+    return found
+
+
+def check_ahead(course, paths, request, existing, published, shown: str) -> list[str]:
+    """A weekly release into a repo already holding material due later (deployed early) is refused unless
+    `ahead`: its tag would name that material as the week's. Returns the note to print when allowed."""
+    if request.week is None:
+        return []
+    early = ahead_of(course, paths, request.week, existing, published)
+    if not early:
+        return []
+    listed = ", ".join(early)
+    if request.ahead:
+        return [f"tagging {request.tag} although the repository already holds material due later: {listed} (ahead=1)"]
+    raise CourseError.at(
+        shown,
+        None,
+        f"already holds material due after week {request.week}: {listed}, put there by a deploy (`make deploy-all`, `tito deploy`) or another release. A tag '{request.tag}' would name all of it as week {request.week}'s content. Nothing was changed. To publish week by week, release into a fresh student repository (move {shown} aside, or `tito release --week {request.week} --target-repo DIR`); to keep what is deployed and tag the week anyway, re-run with ahead=1 (`tito release --week {request.week} --ahead`)",
+    )
+
+
+def deployed_ahead(course, paths, request, writes, last: Last) -> list[str]:
+    """A note for a deploy that adds material due after the last weekly release: the next release will ask."""
+    early = ahead_of(course, paths, last.week, writes) if request.week is None and last.week else []
+    if not early:
+        return []
+    return [
+        f"this deploy adds material due after the last weekly release ({last.tag}): {', '.join(early)}. The next weekly release will say so and needs ahead=1 (`tito release --week N --ahead`) to tag it"
+    ]
+
+
 def errata_tag(repo, tag: str) -> str:
     """The next free `TAG-errataN`."""
     taken = {t for t in repo.git("tag", "--list", f"{tag}-errata*").split()}
