@@ -88,6 +88,6 @@ def test_a_kernel_environment_other_than_the_templates_is_launched(tmp_path):
     env = kernel_env(tmp_path / "elsewhere")
     cmd = [template.python, "-m", "ipykernel_launcher", "-f", "x.json"]
     assert forking.fits(template, cmd, env, str(tmp_path / "elsewhere"))
-    assert not forking.fits(template, cmd, {**env, "OMP_NUM_THREADS": "1"}, str(tmp_path / "elsewhere"))
+    assert not forking.fits(template, cmd, {**env, "TITO_NOT_IN_THE_TEMPLATE": "1"}, str(tmp_path / "elsewhere"))
     assert not forking.fits(template, ["/other/python", *cmd[1:]], env, str(tmp_path / "elsewhere"))
     assert not forking.fits(template, cmd, env, str(tmp_path / "not-the-placeholder"))

@@ -170,6 +170,7 @@ class EarlyClient:
         """The thread: open the client, hand it over, keep it open until close()."""
         try:
             with open_client(self.scheduler, self.workers, self.tls) as client:
+                _warm_workers(client)
                 self.client = client
                 self.ready.set()
                 self.closing.wait()
@@ -197,6 +198,17 @@ class EarlyClient:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _warm_workers(client) -> None:
+    """Each worker's sandboxed warm parent started now, while submissions are still being read, not at its
+    first task (a worker that cannot start one says why at its first task)."""
+    from .sandbox import prestart
+
+    try:
+        client.run(prestart)
+    except Exception:  # noqa: BLE001 — nothing is lost: the first task starts it, or fails saying why
+        pass
 
 
 def connect(Client, scheduler: str, security=None):

@@ -633,6 +633,15 @@ def warm_parent(isolate: bool):
             _BUSY.discard(id(parent))
 
 
+def prestart() -> None:
+    """Start this process's sandboxed warm parent ahead of its first submission (Dask runs it on each worker
+    as the cluster starts)."""
+    with warm_parent(True) as parent:
+        if not parent.alive():
+            parent.close()
+            parent.start()
+
+
 def close_all() -> None:
     """Stop this process's warm parents (the next submission starts a new one)."""
     with _PARENTS_LOCK:
