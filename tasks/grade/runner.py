@@ -8,7 +8,7 @@ anything else (a flood, a forged or malformed report) ends the submission with t
 are measured here, from the grader's clocks: a cell's CPU time is the whole submission's, as the kernel
 counts it (every process it started), and four times the limit in wall time catches a cell that sleeps. A
 cell over its limit, a process that dies, floods or forges is killed with everything in its sandbox; the cell
-in progress gets the reason, the cells after it are "not run".
+in progress gets the reason, and the cells after it go on in a fresh process (see `run_cells`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ STATUSES = ("ok", "error", "timeout", "died", "not_run")
 REPORT_LIMIT = 256 * 1024  # bytes of one report line; the process clips its own texts far below this
 READY_TIMEOUT = 30.0  # seconds for a fresh process to write the package files and say it is ready
 SUBMISSION_TIMEOUT = 1800.0  # wall seconds for a whole submission, whatever its cells' limits add up to
+MAX_RESTARTS = 5  # fresh processes after a cell that timed out or died, per submission
 
 __all__ = ["CellRun", "SandboxError", "STATUSES", "WARM_MODULES", "run_cells"]
 
@@ -44,51 +45,72 @@ class CellRun:
 
 def run_cells(cells, package, *, timeout: float, memory_mb: int, sandbox: bool = True) -> list[CellRun]:
     """Run the code cells of `cells` (RunCell-like: id, grade_id, kind, cell_type, source) in a fresh
-    process (`sandbox=False`: without the sandbox, as the grader's user)."""
+    process (`sandbox=False`: without the sandbox, as the grader's user).
+
+    A cell that times out or whose process dies costs only what depends on it, as in nbgrader (which
+    interrupts the cell and goes on): that cell gets the reason, and the cells after it run in a fresh
+    process that first replays the cells before it that ran (their results are the first run's). At most
+    MAX_RESTARTS fresh processes; a replay that fails, or the whole submission's time spent, ends it."""
     code = [c for c in cells if c.cell_type == "code"]
-    with warm_parent(sandbox) as parent:
-        running = parent.spawn(memory_mb)
-        try:
-            runs, reason = _supervise(code, package, running, timeout)
-        finally:
-            running.kill()
-    return _finish(code, runs, reason)
+    runs, stops, start = {}, {}, 0
+    deadline = time.monotonic() + SUBMISSION_TIMEOUT
+    while start < len(code):
+        replay = [i for i in range(start) if i in runs]
+        with warm_parent(sandbox) as parent:
+            running = parent.spawn(memory_mb)
+            try:
+                stop = _supervise(code, package, running, timeout, replay, start, runs, deadline)
+            finally:
+                running.kill()
+        if stop is None:
+            break
+        index, reason, final = stop
+        stops[index] = reason
+        start = index + 1
+        if final or len(stops) > MAX_RESTARTS:
+            break
+    return _finish(code, runs, stops)
 
 
-def _supervise(code, package, running, timeout: float) -> tuple[dict, tuple[str, str] | None]:
+def _supervise(code, package, running, timeout, replay, start, runs, deadline):
+    """Replay the cells `replay`, then run the cells from `start` on, recording each report in `runs`; None
+    when every cell ran, else (the cell that stopped, its reason, whether nothing more may run)."""
     reports = _Reports(running.reports)
     if not running.send({"files": _files(package)}):
-        return {}, _ended(reports, running)
-    deadline = time.monotonic() + READY_TIMEOUT
+        return start, _ended(reports, running), True
+    ready_by = time.monotonic() + READY_TIMEOUT
     first = reports.next(
-        lambda: "the sandbox did not start the notebook's process" if time.monotonic() > deadline else None
+        lambda: "the sandbox did not start the notebook's process" if time.monotonic() > ready_by else None
     )
     if first.get("event") != "ready":
-        return {}, _broken(first, reports, running, "before its first cell")
+        return start, _broken(first, reports, running, "before its first cell"), True
     running.attach()
-    runs, started = {}, time.monotonic()
-    for index, cell in enumerate(code):
-        clock, cpu = time.monotonic(), running.cpu()
-        if clock - started > SUBMISSION_TIMEOUT:
-            return runs, (
-                "timeout",
-                f"the notebook ran longer than {SUBMISSION_TIMEOUT:g} s in all; the cells after it were not run",
-            )
-        message = {
-            "cell": index,
-            "source": cell.source,
-            "name": cell.grade_id or cell.id,
-            "restore": cell.kind != "answer",
-        }
-        if not running.send(message):
-            return runs, _ended(reports, running)
-        report = reports.next(lambda: _over(running, clock, cpu, timeout))
-        if report.get("event") == "over":
-            return runs, ("timeout", report["why"])
-        if report.get("cell") != index or report.get("status") not in ("ok", "error"):
-            return runs, _broken(report, reports, running, f"in cell {index + 1}")
-        runs[index] = report
-    return runs, None
+    for index in [*replay, *range(start, len(code))]:
+        if time.monotonic() > deadline:
+            return index, ("timeout", f"the notebook ran longer than {SUBMISSION_TIMEOUT:g} s in all"), True
+        report = _run(code, index, running, reports, timeout)
+        if "reason" in report:
+            if index < start:  # it ran the first time: it does not replay as it ran
+                return start, ("died", "the cells before it could not be run again in a fresh process"), True
+            return index, report["reason"], False
+        if index >= start:
+            runs[index] = report
+    return None
+
+
+def _run(code, index: int, running, reports, timeout: float) -> dict:
+    """Send cell `index`, and its report: the process's, or {"reason": (status, why)} from the grader."""
+    cell = code[index]
+    clock, cpu = time.monotonic(), running.cpu()
+    message = {"cell": index, "source": cell.source, "name": cell.grade_id or cell.id, "restore": cell.kind != "answer"}
+    if not running.send(message):
+        return {"reason": _ended(reports, running)}
+    report = reports.next(lambda: _over(running, clock, cpu, timeout))
+    if report.get("event") == "over":
+        return {"reason": ("timeout", report["why"])}
+    if report.get("cell") != index or report.get("status") not in ("ok", "error"):
+        return {"reason": _broken(report, reports, running, f"in cell {index + 1}")}
+    return report
 
 
 class _Reports:
@@ -140,9 +162,9 @@ def _over(running, clock: float, cpu: float, timeout: float) -> str | None:
     elapsed = time.monotonic() - clock
     could_be_over = elapsed * (os.cpu_count() or 1) > timeout  # CPU time cannot outrun wall time x cores
     if could_be_over and running.cpu() - cpu > timeout:
-        return f"the cell ran longer than the {timeout:g} s limit (an infinite loop?); the cells after it were not run"
+        return f"the cell ran longer than the {timeout:g} s limit (an infinite loop?)"
     if elapsed > 4 * timeout:
-        return f"the cell waited longer than {4 * timeout:g} s (sleeping or blocked on input?); the cells after it were not run"
+        return f"the cell waited longer than {4 * timeout:g} s (sleeping or blocked on input?)"
     return None
 
 
@@ -158,7 +180,7 @@ def _broken(report: dict, reports: _Reports, running, where: str) -> tuple[str, 
     what = "flooded its report channel" if event == "flood" else "wrote reports that are not the grader's"
     return (
         "died",
-        f"the process running the notebook {what} {where}; it was stopped and the cells after it were not run",
+        f"the process running the notebook {what} {where}; it was stopped",
     )
 
 
@@ -169,10 +191,10 @@ def _ended(reports: _Reports, running, report: dict | None = None) -> tuple[str,
     if running.out_of_memory():
         return (
             "died",
-            "the process running the notebook ran out of memory and was killed; the cells after it were not run",
+            "the process running the notebook ran out of memory and was killed",
         )
     if status is None:
-        return ("died", "the process running the notebook was killed; the cells after it were not run")
+        return ("died", "the process running the notebook was killed")
     return _death_reason(status)
 
 
@@ -186,11 +208,11 @@ def _death_reason(status: int) -> tuple[str, str]:
         hint = " (out of memory?)" if number == signal.SIGKILL else ""
         return (
             "died",
-            f"the process running the notebook was killed by signal {name}{hint}; the cells after it were not run",
+            f"the process running the notebook was killed by signal {name}{hint}",
         )
     return (
         "died",
-        f"the process running the notebook exited (code {os.WEXITSTATUS(status)}, os._exit?); the cells after it were not run",
+        f"the process running the notebook exited (code {os.WEXITSTATUS(status)}, os._exit?)",
     )
 
 
@@ -198,10 +220,10 @@ def _text(value, limit: int = MESSAGE_LIMIT + 100) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def _finish(code, runs: dict, reason: tuple[str, str] | None) -> list[CellRun]:
-    """One CellRun per code cell: as reported (every field checked and clipped), the reason for the cell
-    that was running, then 'not run'."""
-    result, stopped = [], False
+def _finish(code, runs: dict, stops: dict) -> list[CellRun]:
+    """One CellRun per code cell: as reported (every field checked and clipped), the grader's reason for a
+    cell that stopped its process, 'not run' for the cells no process reached."""
+    result = []
     for index, cell in enumerate(code):
         report = runs.get(index)
         if report is not None:
@@ -216,9 +238,9 @@ def _finish(code, runs: dict, reason: tuple[str, str] | None) -> list[CellRun]:
                     _text(report.get("output"), 8000),
                 )
             )
-        elif not stopped and reason is not None:
-            result.append(CellRun(cell.id, reason[0], "Timeout" if reason[0] == "timeout" else "DeadKernel", reason[1]))
-            stopped = True
+        elif index in stops:
+            status, why = stops[index]
+            result.append(CellRun(cell.id, status, "Timeout" if status == "timeout" else "DeadKernel", why))
         else:
             result.append(CellRun(cell.id, "not_run", "NotRun", "not run: an earlier cell stopped the notebook"))
     return result
