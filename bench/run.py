@@ -815,7 +815,7 @@ def throughput(results: dict, key: str, total: int, what: str = "wall_s") -> str
 PROFILE_PARTS = [
     ("read_s", "read + extract answers"),
     ("rehydrate_s", "rehydrate"),
-    ("sandbox_empty_s", "an empty sandboxed process (namespaces, package, kill)"),
+    ("sandbox_empty_s", "a sandboxed process with one empty cell (namespaces, package, kill)"),
     ("unsandboxed_s", "the cells without the sandbox (--no-sandbox)"),
     ("sandboxed_s", "the cells in the sandbox"),
     ("sandbox_cost_s", "the sandbox's own cost (sandboxed - unsandboxed)"),
