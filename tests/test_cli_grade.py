@@ -85,11 +85,12 @@ def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch):
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "no-bwrap is not an executable file" in refused.stderr and "--no-sandbox" in refused.stderr
     assert not (root / "grades/gradebook.sqlite").exists() or "graded" not in refused.stdout
-    graded = tito(root, "vec", "--no-sandbox", "--workers", "1")
+    graded = tito(root, "vec", "--no-sandbox", "--workers", "1", "--feedback")
     assert graded.returncode == 0, graded.stdout + graded.stderr
     with sqlite3.connect(root / "grades/gradebook.sqlite") as db:
         notes = db.execute("SELECT notes FROM submissions WHERE student = 's01-correct'").fetchone()[0]
     assert "graded without the sandbox" in notes
+    assert "graded without the sandbox" in (root / "build/feedback/s01-correct/01_vec.html").read_text()
 
 
 def test_a_second_tito_grade_on_the_same_course_is_refused_at_once(tmp_path):
