@@ -210,3 +210,10 @@ def test_restarts_are_bounded():
     runs = run(*dying)
     assert [r.status for r in runs].count("died") == MAX_RESTARTS + 1
     assert runs[-1].status == "not_run"
+
+
+def test_a_failed_bare_assert_shows_its_values_as_validation_does():
+    """The values a student sees for a visible test that failed: validation's pytest-style message."""
+    runs = run("def double(x):\n    return x * 3", "assert double(2) == 4", "assert double(2) == 4, 'doubles'")
+    assert (runs[1].ename, runs[1].evalue) == ("AssertionError", "assert 6 == 4\n  where 6 = double(2)")
+    assert runs[2].evalue == "doubles"  # a message of the test's own is left as written

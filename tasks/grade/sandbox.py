@@ -74,6 +74,15 @@ def program() -> str:
     return files(__package__).joinpath("sandboxed.py").read_text(encoding="utf-8")
 
 
+def startup() -> list[str]:
+    """Code the warm parent runs once its shell exists: validation's pytest-style values for a failed bare
+    assert (tasks/kernel/assertvalues.py), so a student sees in feedback what an instructor sees in validation."""
+    from importlib.resources import files
+
+    kernel = __package__.rsplit(".", 1)[0] + ".kernel"  # tasks.kernel, also from the zip a remote worker imports
+    return [files(kernel).joinpath("assertvalues.py").read_text(encoding="utf-8")]
+
+
 def runtime_paths() -> list[str]:
     """What the sandbox's Python needs, read-only: the interpreter, its standard library, its packages."""
     import site
@@ -425,7 +434,7 @@ class Zygote:
 
     def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        settings = {"path": site_paths(), "control": theirs.fileno()}
+        settings = {"path": site_paths(), "control": theirs.fileno(), "startup": startup()}
         if self.isolate:
             command = bwrap_command(settings)
         else:
