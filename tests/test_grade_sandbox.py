@@ -434,3 +434,14 @@ def test_system_health_says_whether_the_sandbox_works_here(bwrap):
         assert "--no-sandbox" in done.stdout
     else:
         assert line.startswith("ok") and "bubblewrap" in line, done.stdout
+
+
+def test_a_runtime_under_tmp_is_mounted_where_the_sandboxs_own_tmp_does_not_hide_it(monkeypatch):
+    """A checkout in a temp folder (as CI makes) has its .venv under /tmp, which the sandbox's /tmp covers."""
+    from tasks.grade import sandbox
+
+    monkeypatch.setattr(sandbox, "runtime_paths", lambda: ["/opt/python", "/tmp/tmp.abc/fresh/.venv"])
+    mounts = sandbox.runtime_mounts()
+    assert mounts == [("/opt/python", "/opt/python"), ("/tmp/tmp.abc/fresh/.venv", "/run/tito-runtime/1")]
+    assert sandbox.inside("/tmp/tmp.abc/fresh/.venv/bin/python", mounts) == "/run/tito-runtime/1/bin/python"
+    assert sandbox.inside("/opt/python/lib", mounts) == "/opt/python/lib"

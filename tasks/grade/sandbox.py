@@ -98,6 +98,25 @@ def runtime_paths() -> list[str]:
     return [p for p in real if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in real)]
 
 
+def runtime_mounts() -> list[tuple[str, str]]:
+    """(where on this machine, where in the sandbox) of each runtime folder: where it is, except a folder
+    under /tmp (a checkout in a temp folder, as CI makes), which the sandbox's own /tmp would hide: that one
+    goes under /run/tito-runtime/."""
+    mounts = []
+    for index, path in enumerate(runtime_paths()):
+        hidden = path == "/tmp" or path.startswith("/tmp/")
+        mounts.append((path, f"/run/tito-runtime/{index}" if hidden else path))
+    return mounts
+
+
+def inside(path: str, mounts: list[tuple[str, str]]) -> str:
+    """Where `path` (on this machine) is in the sandbox."""
+    for host, there in mounts:
+        if path == host or path.startswith(host.rstrip("/") + "/"):
+            return there + path[len(host) :]
+    return path
+
+
 def site_paths() -> list[str]:
     import site
 
@@ -129,15 +148,17 @@ def bwrap_command(settings: dict) -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    for path in runtime_paths():
+    mounts = runtime_mounts()
+    for path, there in mounts:
         if not any(path == t or path.startswith(t + "/") for t in ("/usr", "/bin", "/sbin", "/lib", "/lib64")):
-            args += ["--ro-bind", path, path]
+            args += ["--ro-bind", path, there]
     if os.path.isfile("/etc/ld.so.cache"):
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/dev/shm", "--remount-ro", "/"]
     for name, value in environment().items():
         args += ["--setenv", name, value]
-    args += ["--chdir", "/tmp", sys.executable, "-I", "-S", "-c", program(), json.dumps(settings)]
+    settings = {**settings, "path": [inside(p, mounts) for p in settings.get("path", [])]}
+    args += ["--chdir", "/tmp", inside(sys.executable, mounts), "-I", "-S", "-c", program(), json.dumps(settings)]
     return args
 
 
