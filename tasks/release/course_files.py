@@ -90,13 +90,18 @@ def schedule(course, paths, present: set[str]) -> bytes:
 
 
 def tito_package() -> dict[str, bytes]:
-    """The student-side `tito` package (standard library only), shipped as the top-level folder `tito/`."""
+    """The student-side `tito` package (standard library only), shipped as the top-level folder `tito/`, with
+    the engine's rewrite of bare asserts as tito/assertvalues.py: students see a failed assert's values as
+    validation shows them to instructors (one file, tasks/kernel/assertvalues.py)."""
+    from ..kernel.execute import ASSERT_VALUES
+
     base = RESOURCES / "tito"
-    return {
+    files = {
         f"tito/{p.relative_to(base).as_posix()}": p.read_bytes()
         for p in sorted(base.rglob("*.py"))
         if "__pycache__" not in p.parts
     }
+    return {**files, "tito/assertvalues.py": ASSERT_VALUES.read_bytes()}
 
 
 def run_all_hook() -> dict[str, Path]:
