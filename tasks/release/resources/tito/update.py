@@ -117,6 +117,12 @@ def _fetch(repo: Path, remote: str) -> str:
             f"could not reach the course's repository ({remote}: {where}): {reason(fetched)} "
             "Nothing was changed.\nNext: `tito update` again when you are online"
         )
+    if remote != COURSE and not out(repo, "for-each-ref", "--count=1", COURSE_TAGS):
+        raise Stop(
+            f"origin ({where}) has no release tags (week1, ...), so it is not the course's repository but, most "
+            "likely, your own (made from the course's template, as GitHub Classroom does). Nothing was changed.\n"
+            "Next: `tito update --from URL`, with the URL of the course's student repository (from your course page)"
+        )
     _copy_tags(repo)
     return out(repo, "rev-parse", COURSE_HEAD)
 
@@ -360,7 +366,7 @@ def update(repo: Path, source: str | None = None) -> int:
         said = []
         if not head or ok(repo, "merge-base", "--is-ancestor", "HEAD", theirs):
             git(repo, "merge", "-q", "--ff-only", theirs, env=env)
-        else:
+        elif not ok(repo, "merge-base", "--is-ancestor", theirs, "HEAD"):  # the join may have brought it all
             said = _merge(repo, theirs, base, env)
         new = sorted(p for p, status in incoming.items() if status != "D")
         print(
