@@ -206,3 +206,33 @@ def test_a_module_submitted_alone_secrets_never_pushed_and_the_one_command_when_
     offline = di.tito("submit")
     assert offline.returncode == 1 and "could not reach your repository" in offline.stderr
     assert "\nNext: `tito submit` again when you are online" in offline.stderr and "Traceback" not in offline.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tasks/grade/collect.py (repos.commit_before: `git rev-list -1 --before=DEADLINE HEAD`) walks every parent, "
+    "so a course release merged in by a later `tito update` is 'the last commit before the deadline' when it is newer "
+    "than the student's last commit before it; `--first-parent` there would follow the student's own line",
+)
+def test_collect_after_a_later_update_and_submit_still_finds_the_work_submitted_by_the_deadline(world, tmp_path):
+    import time
+
+    own = bare(tmp_path / "eve.git")
+    eve = Student(tmp_path / "eve").clone(world / "course.git")
+    answer = eve.write("eve's answer, on time")
+    on_time = submitted(eve.tito("submit", "--to", str(own)))
+    time.sleep(1.1)
+    staff = Student(tmp_path / "staff", identity=True).clone(world / "course.git")
+    (staff.repo / "SCHEDULE.md").write_text((staff.repo / "SCHEDULE.md").read_text() + "\nweek 3\n")
+    git(staff.repo, "commit", "-q", "-am", "Week 3")
+    git(staff.repo, "tag", "-a", "-m", "week 3", "week3-test")
+    git(staff.repo, "push", "-q", "--follow-tags", "origin", "HEAD")
+    time.sleep(1.1)
+    deadline = subprocess.run(["date", "-u", "+%Y-%m-%dT%H:%M:%S+00:00"], capture_output=True, text=True).stdout.strip()
+    time.sleep(1.1)
+    assert eve.tito("update").returncode == 0
+    eve.write("eve's later work", "modules/02_beta/beta.ipynb")
+    submitted(eve.tito("submit"))
+    found = collected(world, tmp_path, {"eve": own}, deadline)["eve"]
+    assert found.origin.get("commit", "").startswith(on_time), found
+    assert answer in (world / "course/submissions/eve/alpha/alpha.ipynb").read_text()

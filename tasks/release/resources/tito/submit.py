@@ -221,7 +221,7 @@ def submit(repo: Path, module: str | None = None, to: str | None = None) -> int:
         print(
             "The course collects, for each deadline, the last commit made before it: this one, until you submit again."
         )
-        print("Next: keep working, and run `tito submit` again before each deadline")
+        print("Next: `tito submit` again whenever you have more to hand in (before each deadline)")
         return 0
     except Stop as stop:
         print(f"tito submit: {stop}", file=sys.stderr)
