@@ -379,13 +379,18 @@ def update(repo: Path, source: str | None = None) -> int:
         print("Next: `tito module status` (what is new, what you completed, what is next)")
         return 0
     except Stop as stop:
-        text = str(stop)
-        if done and "Nothing was changed" not in text:
-            text = f"{text}\n(before stopping, {'; '.join(done)})"
-        elif done:
-            text = text.replace("Nothing was changed.", f"Before stopping, {'; '.join(done)}.")
-        print(f"tito update: {text}", file=sys.stderr)
+        print(f"tito update: {_with_what_was_done(str(stop), done)}", file=sys.stderr)
         return 1
+
+
+def _with_what_was_done(text: str, done: list[str]) -> str:
+    """A message that stops half-way says what was already done (never "Nothing was changed"), before its
+    last line, the command to run next."""
+    if not done:
+        return text
+    what, _, after = text.partition("\nNext:")
+    what = what.replace(" Nothing was changed.", "").rstrip()
+    return f"{what} Before stopping, {'; '.join(done)}." + (f"\nNext:{after}" if after else "")
 
 
 def main(argv=None) -> int:
