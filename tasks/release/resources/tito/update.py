@@ -75,14 +75,16 @@ def _write_new(target: Path, data: bytes) -> None:
 # --- where the course comes from -----------------------------------------------------------------------
 
 
-def _course(repo: Path, source: str | None) -> str:
+def _course(repo: Path, source: str | None, done: list[str]) -> str:
     """The course's remote; `tito update --from URL` adds it (or points it at URL) as `course`."""
     if source:
         if COURSE not in remotes(repo):
             git(repo, "remote", "add", COURSE, source)
+            done.append(f"the course's repository was added as the remote '{COURSE}'")
             print(f"Added the course's repository as the remote '{COURSE}': {source}")
         elif out(repo, "remote", "get-url", COURSE) != source:
             git(repo, "remote", "set-url", COURSE, source)
+            done.append(f"the remote '{COURSE}' was pointed at {source}")
             print(f"The remote '{COURSE}' now points at {source}")
         return COURSE
     found = course_remote(repo)
@@ -263,14 +265,26 @@ def _merge(repo: Path, theirs: str, base: str, env: dict) -> list[str]:
     both = sorted(set(mine) & set(_changes(repo, base, theirs)))
     done = git(repo, "merge", "-q", "--no-commit", "--no-ff", "-X", "no-renames", theirs, env=env, check=False)
     if not (Path(out(repo, "rev-parse", "--absolute-git-dir")) / "MERGE_HEAD").exists():
-        raise _failed(repo, done)
+        raise _failed(repo, reason(done))
+    try:
+        return _resolve(repo, theirs, both, env)
+    except Stop as stop:
+        raise _failed(repo, str(stop).split("\nNext:")[0]) from None
+
+
+def _resolve(repo: Path, theirs: str, both: list[str], env: dict) -> list[str]:
+    """Settle each file both changed (the merge is in progress), commit the merge; one line per file."""
     unmerged = set(git(repo, "diff", "--name-only", "-z", "--diff-filter=U").stdout.split("\0")) - {""}
     said = []
     for path in sorted(set(both) | unmerged):
         in_theirs = ok(repo, "cat-file", "-e", f"{theirs}:{path}")
         in_mine = ok(repo, "cat-file", "-e", f"HEAD:{path}")
         if path not in unmerged and _valid(repo, path):
-            said.append(f"{path}: the course changed it and so did you, in other lines: both changes are in it now.")
+            yours = out(repo, "rev-parse", f"HEAD:{path}") if in_mine else None
+            if in_theirs and yours and yours not in _course_versions(repo, theirs, path):
+                said.append(
+                    f"{path}: the course changed it and so did you, in other lines: both changes are in it now."
+                )
         elif not in_theirs:
             git(repo, "add", "--", path) if os.path.lexists(repo / path) else git(
                 repo, "rm", "-q", "--cached", "--", path
@@ -295,21 +309,22 @@ def _merge(repo: Path, theirs: str, base: str, env: dict) -> list[str]:
     return said
 
 
-def _failed(repo: Path, done) -> Stop:
+def _failed(repo: Path, why: str) -> Stop:
     """The merge did not start or stopped half-way: put the files back as they were committed, and say so."""
+    if (Path(out(repo, "rev-parse", "--absolute-git-dir")) / "MERGE_HEAD").exists():
+        git(repo, "merge", "--abort", check=False)
     git(repo, "reset", "-q", "--merge", check=False)
     clean = git(repo, "status", "--porcelain", "--untracked-files=no", check=False).stdout.strip() == ""
     head = out(repo, "rev-parse", "--short", "HEAD")
     if clean:
         return Stop(
-            f"git could not merge the new week: {reason(done)} Your files are as they were "
-            f"(your work is in commit {head}).\nNext: `tito update` again; if it fails the same way, show this "
-            "message to your course staff"
+            f"git could not merge the new week: {why} Your files are as they were (your work is in commit "
+            f"{head}).\nNext: `tito update` again; if it fails the same way, show this message to your course staff"
         )
     return Stop(
-        f"git stopped half-way through merging the new week: {reason(done)} Your work is "
-        f"safe in commit {head}, but some files may be half-updated.\nNext: `git reset --hard {head}` (puts them "
-        "back as committed), then `tito update` again"
+        f"git stopped half-way through merging the new week: {why} Your work is safe in commit {head}, but some "
+        f"files may be half-updated.\nNext: `git reset --hard {head}` (puts them back as committed), then "
+        "`tito update` again"
     )
 
 
@@ -322,7 +337,7 @@ def update(repo: Path, source: str | None = None) -> int:
     done: list[str] = []  # what was changed already, for a message that stops half-way
     try:
         branch = ready(repo, "tito update")
-        remote = _course(repo, source)
+        remote = _course(repo, source, done)
         theirs = _fetch(repo, remote)
         up_to_date = has_head(repo) and ok(repo, "merge-base", "--is-ancestor", theirs, "HEAD")
         if up_to_date:
