@@ -2,8 +2,9 @@
 
 The instructor guide runs on a small real course (module `tensor` read as its first module), the student
 guide in a clone of that course's released student repository. Lines that need the network or a person
-(`git clone <...>`, `make venv`, `source`, `python3 -m tito setup`, `tito module start`) are covered by
-their own tests (test_cli_main, test_student_tito) and skipped here; every other command must succeed.
+(`git clone <...>`, `make venv`, `source`, `python3 -m tito setup`, `tito module start`, a student's own
+repository: `tito update --from`, `tito submit`) are covered by their own tests (test_cli_main,
+test_student_tito, test_submit, test_term) and skipped here; every other command must succeed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from conftest import REPO, write_mini_course
 
 TITO = Path(sys.executable).parent / "tito"
 SKIPPED = ("git clone", "make ", "source ", "python3 -m tito setup", "tito module start", "tito module resume")
+SKIPPED += ("tito update --from", "tito submit")  # a person's own repository: tests/test_submit.py, test_term.py
 
 
 def commands(guide: Path) -> list[str]:

@@ -16,7 +16,7 @@ from tasks.course.paths import Paths
 from tasks.variants.pipeline import build_variant
 from tasks.notebook.render import kernel_metadata, render_ipynb, render_py
 from tasks.notebook.source import read_source
-from tasks.variants.stubs import RUN_ALL_SOURCE
+from tasks.variants.stubs import run_all_source
 from tasks.variants.transforms import STUB_SIGNATURE
 
 COURSE = load_course(REPO)
@@ -87,7 +87,7 @@ def test_student_version_with_solutions_put_back_passes_every_test(built_real_co
         c.id: c.source for c in build_variant(without_hidden_tests(source.nb), "solution", module.slug).cells
     }
     for cell in restored.cells:
-        assert cell.source == solution_cells.get(cell.id, RUN_ALL_SOURCE), cell.id
+        assert cell.source == solution_cells.get(cell.id, run_all_source(student)), cell.id
     restored.metadata = kernel_metadata("python3")
     executed = run(
         restored,

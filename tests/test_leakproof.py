@@ -46,7 +46,7 @@ from tasks.variants.leakguard import guard
 from tasks.variants.pipeline import build_variant
 from tasks.notebook.render import render_ipynb, render_py
 from tasks.notebook.source import reads_source
-from tasks.variants.stubs import RUN_ALL_ID, RUN_ALL_SOURCE, stubs
+from tasks.variants.stubs import RUN_ALL_ID, run_all_source, stubs
 from tasks.variants.transforms import STUB_SIGNATURE
 from test_course import put_back_solutions
 
@@ -500,7 +500,9 @@ def test_generated_modules_never_leak_and_their_versions_are_exact(model, data):
     public_texts, public_files = artifact_texts(public, "gen", archives=False)
     assert not leaked(public_texts, model.tokens["hid"] | model.tokens["ins"])
     # from here on, the student version's cells made from the source (the Run All cell is the build's own)
-    assert [c.source for c in student.cells if c.id == RUN_ALL_ID] == ([RUN_ALL_SOURCE] if stubs(student) else [])
+    assert [c.source for c in student.cells if c.id == RUN_ALL_ID] == (
+        [run_all_source(student)] if stubs(student) else []
+    )
     student.cells = [c for c in student.cells if c.id != RUN_ALL_ID]
     # ... while every visible token reaches the student
     assert {

@@ -153,6 +153,68 @@ def test_a_students_own_not_implemented_error_is_not_softened(repo):
     assert error is not None and (error.ename, error.evalue) == ("NotImplementedError", "mine")
 
 
+@pytest.mark.parametrize("where", ["own-function", "own-cell", "tinytorch"])
+def test_a_not_implemented_error_carrying_a_stubs_very_message_elsewhere_is_not_softened(repo, where):
+    """Only the course's stub softens: the same message raised from the student's own function, their own
+    cell, or an earlier module's export in tinytorch/ stops Run All with its traceback."""
+    root, found = repo
+    message = found["Vec.norm"].message
+    line = f"raise NotImplementedError({json.dumps(message)})"
+    code = {
+        "own-function": f"def my_helper():\n    {line}\n\nmy_helper()",
+        "own-cell": line,
+        "tinytorch": "from tinytorch.core.old import old\nold()",
+    }[where]
+    (root / "tinytorch/core").mkdir(parents=True, exist_ok=True)
+    (root / "tinytorch/core/old.py").write_text(f"def old():\n    {line}\n")
+    nb, error = run_all(root, change=lambda nb: nb.cells.insert(3, nbformat.v4.new_code_cell(code)))
+    assert error is not None and (error.ename, error.evalue) == ("NotImplementedError", message)
+
+
+MAGICS = {
+    "timeit": "%timeit -n 40 -r 3 Vec([1, 2]).data.sum()",
+    "timeit-cell": "%%timeit -n 5 -r 2\nv = Vec([1, 2])\nv.data.sum()",
+    "time-cell": "%%time\nv = Vec([3, 4])\nv.data.sum()",
+    "time-line": "%time Vec([3, 4]).data.sum()",
+    "run": "%run helper.py\nHELPED",
+    "run-i": "%run -i helper.py\nHELPED * 2",
+    "capture": "%%capture seen\nprint('inside')\nVec([1]).data.sum()",
+    "captured": "seen.stdout",
+}
+
+
+def test_magics_give_the_same_outputs_with_the_run_all_helper_as_without(repo):
+    """%timeit, %%time, %run ... compile their own code through IPython's AST transformers: the helper wraps
+    only the cell, so each magic shows what it shows without it (the same outputs; a timed statement is never
+    displayed once per loop)."""
+    root, _ = repo
+    (root / "modules/01_vec/helper.py").write_text("print('helper ran')\nHELPED = 21\n")
+
+    def implemented_and_magics(nb):
+        impl = next(c for c in nb.cells if "def __add__" in c.source)
+        lines = [line for line in impl.source.split("\n") if "raise NotImplementedError" not in line]
+        at = [i for i, line in enumerate(lines) if line.strip().startswith('"""TODO')]
+        lines.insert(at[1] + 1, "        return float(np.sqrt((self.data ** 2).sum()))")
+        lines.insert(at[0] + 1, "        return Vec(self.data + other.data)")
+        impl.source = "\n".join(lines)
+        nb.cells += [nbformat.v4.new_code_cell(code) for code in MAGICS.values()]
+
+    shapes = {}
+    for strict in (False, True):  # with the helper, and as without it (TITO_STRICT: importing it does nothing)
+        nb, error = run_all(root, strict=strict, change=implemented_and_magics)
+        assert error is None, error
+        cells = [c for c in nb.cells if c.cell_type == "code"][-len(MAGICS) :]
+        shapes[strict] = {
+            name: [(o.output_type, o.get("name"), sorted(o.get("data", {}))) for o in cell.outputs]
+            for name, cell in zip(MAGICS, cells)
+        }
+        if not strict:
+            assert len(cells[0].outputs) == 1 and "per loop" in cells[0].outputs[0].text
+            assert cells[4].outputs[-1]["data"]["text/plain"] == "21" and "helper ran" in printed(cells[4])
+            assert cells[7].outputs[-1]["data"]["text/plain"] == "'inside\\n'"
+    assert shapes[False] == shapes[True]
+
+
 def test_with_tito_strict_a_stub_stops_run_all_as_before(repo):
     """The switch every counting tool sets: the same notebook stops at the first test reaching a stub."""
     root, found = repo

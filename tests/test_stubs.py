@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tasks.notebook.source import reads_source
 from tasks.variants.pipeline import build_variant
-from tasks.variants.stubs import RUN_ALL_ID, Stub, stub_failure, stub_matching, stubs
+from tasks.variants.stubs import RUN_ALL_ID, Stub, run_all_source, stub_failure, stub_matching, stubs
 
 SOURCE = '''\
 # %% nbgrader={"grade": false, "grade_id": "ops", "locked": false, "schema_version": 3, "solution": true}
@@ -66,3 +66,16 @@ def test_stubs_kept_without_their_notebook_tell_failures_apart_the_same_way():
 def test_solution_versions_have_no_stubs():
     assert stubs(build_variant(reads_source(SOURCE, "x.py", "py").nb, "solution", "01_x")) == []
     assert isinstance(stubs(student())[0], Stub)
+
+
+def test_the_run_all_cell_hands_each_stub_with_its_scope_as_data():
+    import ast
+
+    nb = student()
+    cell = nb.cells[0].source
+    call = next(
+        n for n in ast.walk(ast.parse(cell)) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "exercises"
+    )
+    handed = [ast.literal_eval(arg) for arg in call.args]
+    assert handed == [(s.what, scope, s.message) for s, scope in zip(stubs(nb), ("Ops.add", "Ops.neg", ""))]
+    assert run_all_source(nb) == cell

@@ -105,6 +105,23 @@ def test_a_wrong_answer_is_a_failure_with_its_message(clone):
     assert not (clone / "tinytorch/core/alpha.py").exists()
 
 
+def test_a_failed_bare_assert_shows_its_line_and_both_values(clone):
+    """As validation shows instructors (tasks/kernel/assertvalues.py, shipped as tito/assertvalues.py)."""
+    notebook = clone / "modules/01_alpha/alpha.ipynb"
+    implement_double(notebook, "return x + 1")
+    done = tito(clone, "module", "complete", "01", "--skip-export")
+    assert done.returncode == 1, done.stdout + done.stderr
+    cells = json.loads(notebook.read_text())["cells"]
+    number = next(i for i, c in enumerate(cells, 1) if "def test_unit_double" in "".join(c["source"]))
+    line = next(i for i, text in enumerate("".join(cells[number - 1]["source"]).split("\n"), 1) if "assert" in text)
+    assert (
+        "  failed           test_unit_double: AssertionError: assert 3 == 4\n"
+        "        where 3 = double(2)\n"
+        f"      at cell {number}, line {line}: assert double(2) == 4\n"
+    ) in done.stdout
+    assert "next: fix test_unit_double" in done.stdout and "Traceback" not in done.stdout + done.stderr
+
+
 def test_a_later_module_first_says_which_to_complete(clone):
     done = tito(clone, "module", "complete", "02")
     assert done.returncode == 2

@@ -8,7 +8,7 @@ import textwrap
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from tasks.variants import transforms as t
-from tasks.variants.stubs import RUN_ALL_ID, RUN_ALL_SOURCE
+from tasks.variants.stubs import RUN_ALL_ID, run_all_source
 
 CTX = t.StepContext(module="01_tensor")
 SOLUTION_META = {"grade": False, "grade_id": "impl", "locked": False, "schema_version": 3, "solution": True}
@@ -590,7 +590,8 @@ def test_a_notebook_with_stubs_opens_with_the_run_all_cell_before_its_first_code
     nb = t.add_run_all_cell(t.stub_solutions(nb, CTX), CTX)
     assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code", "code"]
     run_all = nb.cells[1]
-    assert (run_all.id, run_all.source, run_all.outputs) == (RUN_ALL_ID, RUN_ALL_SOURCE, [])
+    assert (run_all.id, run_all.source, run_all.outputs) == (RUN_ALL_ID, run_all_source(nb), [])
+    assert "tito.runall.exercises(\n        ('f', 'f', 'f (module " in run_all.source  # what, scope, message
     assert (run_all.metadata["editable"], run_all.metadata["deletable"]) == (False, False)
     assert "\nexcept ImportError:" in run_all.source  # a notebook opened without the set-up still runs
     compile(run_all.source, "<run all>", "exec")

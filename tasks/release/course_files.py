@@ -45,9 +45,18 @@ backed up under `.tito/backups/`). `tito system health` checks your set-up; `tit
     tito update        # before set-up: python3 -m tito update
 
 It saves your uncommitted work in a commit, fetches the new week and merges it (no editor, no git
-settings needed), and says what it did. Your work is never lost: if the course changed a file you edited
-too (say SCHEDULE.md), the course's version takes its place and yours is kept beside it as
-`SCHEDULE.mine.md`.
+settings needed), says what it did and the one command to run next. Your work is never lost: if the
+course changed the same lines of a file you edited (say SCHEDULE.md), the course's version takes its place
+and yours is kept beside it as `SCHEDULE.mine.md`. If this is a repository of your own (made for you, e.g.
+by GitHub Classroom), tell tito once where the course is: `tito update --from URL-OF-THE-COURSE`.
+
+## Hand in your work
+
+    tito submit                # commits your work and pushes it to your own repository
+    tito submit --to URL       # the first time, if you cloned the course's repository itself
+
+It prints the commit, its time and the modules with your work in it. For each deadline the course
+collects your notebooks from the last commit made before it: submit before the deadline.
 """
 
 
@@ -90,13 +99,18 @@ def schedule(course, paths, present: set[str]) -> bytes:
 
 
 def tito_package() -> dict[str, bytes]:
-    """The student-side `tito` package (standard library only), shipped as the top-level folder `tito/`."""
+    """The student-side `tito` package (standard library only), shipped as the top-level folder `tito/`, with
+    the engine's rewrite of bare asserts as tito/assertvalues.py: students see a failed assert's values as
+    validation shows them to instructors (one file, tasks/kernel/assertvalues.py)."""
+    from ..kernel.execute import ASSERT_VALUES
+
     base = RESOURCES / "tito"
-    return {
+    files = {
         f"tito/{p.relative_to(base).as_posix()}": p.read_bytes()
         for p in sorted(base.rglob("*.py"))
         if "__pycache__" not in p.parts
     }
+    return {**files, "tito/assertvalues.py": ASSERT_VALUES.read_bytes()}
 
 
 def run_all_hook() -> dict[str, Path]:

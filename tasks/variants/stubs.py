@@ -5,13 +5,16 @@ each stub (never parsed back from the text).
 stopped at a stub ("not attempted") from any other failure ("wrong answer" or broken code): grading and
 check_student both decide with it (`stub_matching` for a list of stubs kept without their notebook).
 
-A student notebook with stubs opens with the Run All cell (RUN_ALL_SOURCE): it imports the student repository's
-`tito/runall.py`, which lets Jupyter's "Run All" go on past a cell stopped by a stub (one line instead of a
-traceback) unless TITO_STRICT is set, as every tool that counts tests sets it.
+A student notebook with stubs opens with the Run All cell (`run_all_source(nb)`): it imports the student
+repository's `tito/runall.py` and hands it the notebook's stubs as data (what, where, message), so that Jupyter's
+"Run All" goes on past a cell stopped by one of them (one line instead of a traceback), and by nothing else,
+unless TITO_STRICT is set, as every tool that counts tests sets it. `tito module complete` reads the same data
+from the cell to tell "not implemented yet" from a failure.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from .meta import private
@@ -27,7 +30,11 @@ RUN_ALL_SOURCE = """\
 try:
     import tito.runall
 except ImportError:  # not set up yet (python3 -m tito setup): Run All stops at the first exercise
-    pass"""
+    pass
+else:  # this notebook's exercises as the course made them (what, where, the message of its stub)
+    tito.runall.exercises(
+{exercises}
+    )"""
 
 
 @dataclass(frozen=True)
@@ -68,3 +75,29 @@ def stub_matching(known: list[Stub], ename: str, evalue: str) -> Stub | None:
     if ename != STUB_ERROR:
         return None
     return next((stub for stub in known if stub.message == evalue), None)
+
+
+def run_all_source(nb) -> str:
+    """The Run All cell of a notebook with stubs: RUN_ALL_SOURCE handing tito/runall.py each stub as
+    (what, scope, message); scope is the qualified name of the def or class the stub is in ("" at a cell's
+    top level, None when its cell is not plain Python)."""
+    rows = [
+        f"        {(stub.what, _scope(nb.cells[stub.cell].source, stub.line), stub.message)!r}," for stub in stubs(nb)
+    ]
+    return RUN_ALL_SOURCE.format(exercises="\n".join(dict.fromkeys(rows)))  # once each, in notebook order
+
+
+def _scope(source: str, line: int) -> str | None:
+    """The dotted names of the defs and classes around 0-based `line` of `source`, as Python's `co_qualname`
+    of the frame running it reads without its `<locals>` parts; None when `source` does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    around = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and node.lineno <= line + 1 <= node.end_lineno
+    ]
+    return ".".join(node.name for node in sorted(around, key=lambda node: node.lineno))

@@ -17,7 +17,7 @@ from .definitions import definition_stubs, stubbed_definitions
 from .markers import find_regions, has_directive, without_directive
 from .origins import lines_of, set_lines
 from ..notebook.nbnode import new_cell
-from .stubs import RUN_ALL_ID, RUN_ALL_SOURCE, record_stubs, stubs
+from .stubs import RUN_ALL_ID, record_stubs, run_all_source, stubs
 
 STUB_SIGNATURE = "is not implemented yet"
 DEF_RE = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
@@ -207,11 +207,11 @@ def lock_test_cells(nb, ctx: StepContext):
 
 
 def add_run_all_cell(nb, ctx: StepContext):
-    """A notebook with stubs opens with the Run All cell (stubs.RUN_ALL_SOURCE), before its first code cell:
-    in Jupyter, a cell stopped by a stub then prints one line and "Run All" goes on to the end."""
+    """A notebook with stubs opens with the Run All cell (stubs.run_all_source), before its first code cell:
+    in Jupyter, a cell stopped by one of its stubs then prints one line and "Run All" goes on to the end."""
     if not stubs(nb):
         return nb
-    cell = new_cell("code", RUN_ALL_SOURCE, {"deletable": False, "editable": False})
+    cell = new_cell("code", run_all_source(nb), {"deletable": False, "editable": False})
     cell["id"] = RUN_ALL_ID
     first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
     nb.cells.insert(first, cell)

@@ -1,4 +1,4 @@
-"""`tito` for students: start, complete and check your modules; get each week's update; check your set-up.
+"""`tito` for students: start, complete and check your modules; get each week's update; submit; check your set-up.
 
 Standard library only (Jupyter is needed to open notebooks and run tests). Run `tito --help`.
 """
@@ -39,7 +39,7 @@ def add(subparsers, name: str, help: str, func):
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="tito",
-        description="TinyTorch for students: work through the modules, test and export them, get each week's update.",
+        description="TinyTorch for students: work through the modules, test and export them, get each week's update, submit.",
     )
     top.set_defaults(func=None, parser=top)
     commands = top.add_subparsers(title="commands", metavar="COMMAND")
@@ -77,7 +77,20 @@ def parser() -> argparse.ArgumentParser:
         sub, "reset", "Back up your notebook, restore the released one, remove its export and progress", reset
     )
     reset_parser.add_argument("module", help="number, name or folder: 01, tensor, 01_tensor")
-    add(commands, "update", "Get the new week's material (keeps all your work)", update)
+    updating = add(commands, "update", "Get the new week's material (keeps all your work)", update)
+    updating.add_argument(
+        "--from",
+        dest="source",
+        metavar="URL",
+        help="the course's repository, once, when you cloned a repository of your own (e.g. from GitHub Classroom)",
+    )
+    handing = add(commands, "submit", "Hand in your work: commit it and push it to your own repository", submit)
+    handing.add_argument(
+        "module", nargs="?", help="only this module's folder (01, tensor, 01_tensor); default: all your work"
+    )
+    handing.add_argument(
+        "--to", metavar="URL", help="your own repository, once, when you cloned the course's repository itself"
+    )
     system = add(commands, "system", "Check your set-up", None)
     add(
         system.add_subparsers(title="commands", metavar="COMMAND"),
@@ -322,11 +335,15 @@ def reset(args) -> int:
 
 
 def update(args) -> int:
-    try:
-        from . import update as updater
-    except ImportError:
-        raise Stop("this copy of tito has no update yet; run `git pull` (commit your work first)") from None
-    return int(updater.update(find_root()) or 0)
+    from .update import update as run
+
+    return run(find_root(), args.source)
+
+
+def submit(args) -> int:
+    from .submit import submit as run
+
+    return run(find_root(), args.module, args.to)
 
 
 def health(args) -> int:

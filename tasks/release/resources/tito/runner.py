@@ -1,13 +1,15 @@
 """Run a module's cells in a real Jupyter kernel and say, test by test, what passed.
 
-A test cell passes when it runs without error; it is "not implemented yet" when it reaches one of the
-course's stubs (a NotImplementedError saying "... is not implemented yet"); anything else is a failure, with
-its message. The kernel runs with TITO_STRICT=1, so the notebook's Run All cell (tito/runall.py) leaves
-every stub error an error here.
+A test cell passes when it runs without error; it is "not implemented yet" when it stops at one of the
+notebook's stubs (the exercises its Run All cell hands to tito/runall.py, as the course recorded them);
+anything else is a failure, with its message, the line it stopped at and, for a bare `assert a == b`, both
+values (tito/assertvalues.py, the course's own rewrite of asserts). The kernel runs with TITO_STRICT=1, so
+the notebook's Run All cell leaves every stub error an error here.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -17,8 +19,9 @@ from pathlib import Path
 
 from .repo import Cell, Stop
 
-STUB_SIGNATURE = "is not implemented yet"
 TEST_NAME = re.compile(r"^def (test_\w+)", re.M)
+ASSERT_VALUES = Path(__file__).with_name("assertvalues.py")  # shipped from the course's tasks/kernel/assertvalues.py
+WHERE = "__import__('tito.runner', fromlist=['failed_at']).failed_at()"
 
 
 @dataclass
@@ -26,6 +29,13 @@ class Result:
     name: str  # the test function (or the cell's grade id)
     status: str  # "passed", "failed" or "not implemented"
     detail: str = ""  # the failure message, or the function whose stub was reached
+    at: str = ""  # where a failure stopped: "cell 5, line 3: assert double(2) == 4"
+
+    def lines(self) -> list[str]:
+        """How `tito module complete` shows it: one line, then a failure's further message lines and where."""
+        first, *rest = (self.detail or "").split("\n")
+        shown = [f"  {self.status:<16} {self.name}" + (f": {first}" if first else "")]
+        return shown + [f"      {line}" for line in rest if line.strip()] + ([f"      at {self.at}"] if self.at else [])
 
 
 @dataclass
@@ -49,9 +59,22 @@ class Run:
         return text + ("" if self.passed < total else "; module complete")
 
 
-def stub_function(message: str) -> str:
-    """'Tensor.__add__ (module 01_tensor) is not implemented yet: ...' -> 'Tensor.__add__'."""
-    return message.split(" (module ", 1)[0].split(f" {STUB_SIGNATURE}", 1)[0].strip()
+def recorded_stubs(cells: list[Cell]) -> dict[str, str]:
+    """{message: what} of the notebook's stubs, as its Run All cell hands them to tito/runall.py."""
+    for cell in cells:
+        if cell.kind != "code" or "tito.runall.exercises(" not in cell.source:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "exercises":
+                try:
+                    return {message: what for what, _scope, message in map(ast.literal_eval, node.args)}
+                except (ValueError, TypeError):
+                    return {}
+    return {}
 
 
 def test_name(cell: Cell) -> str:
@@ -59,13 +82,30 @@ def test_name(cell: Cell) -> str:
     return ", ".join(found) if found else (cell.grade_id or "a test cell")
 
 
-def judge(cell: Cell, error: dict | None, stdout: str) -> Result:
+def judge(cell: Cell, error: dict | None, stubs: dict[str, str], at: str = "") -> Result:
     name = test_name(cell)
-    if error and error.get("ename") == "NotImplementedError" and STUB_SIGNATURE in error.get("evalue", ""):
-        return Result(name, "not implemented", stub_function(error["evalue"]))
+    if error and error.get("ename") == "NotImplementedError" and error.get("evalue", "") in stubs:
+        return Result(name, "not implemented", stubs[error["evalue"]])
     if error:
-        return Result(name, "failed", f"{error.get('ename')}: {error.get('evalue')}".strip())
+        return Result(name, "failed", f"{error.get('ename')}: {error.get('evalue')}".strip(), at)
     return Result(name, "passed")
+
+
+def failed_at() -> tuple[int, int, str] | None:
+    """In the kernel, after a cell failed: (execution count, line, its text) of the innermost frame that is a
+    cell's code, from the traceback IPython keeps (sys.last_traceback); None if no cell's code raised it."""
+    import linecache
+    import sys
+
+    from IPython import get_ipython
+
+    compiled, found, tb = get_ipython().compile, None, getattr(sys, "last_traceback", None)
+    while tb is not None:
+        name = compiled.format_code_name(tb.tb_frame.f_code.co_filename)  # ("Cell", "In[4]") for a cell
+        if name is not None and name[1][3:-1].isdigit():
+            found = (int(name[1][3:-1]), tb.tb_lineno, linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    return None if found is None else (found[0], found[1], found[2].strip())
 
 
 def start_kernel(root: Path, folder: Path):
@@ -91,11 +131,15 @@ def start_kernel(root: Path, folder: Path):
         manager.shutdown_kernel(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
         raise Stop("the Jupyter kernel did not start; run `tito system health` to see what is missing") from None
+    if ASSERT_VALUES.is_file():  # a bare `assert a == b` that fails shows both values, as the course's checks do
+        client.execute_interactive(
+            f"import runpy as _t; _t.run_path({str(ASSERT_VALUES)!r}); del _t", silent=True, timeout=60
+        )
     return manager, client, sockets
 
 
-def execute(client, code: str, timeout: float) -> tuple[dict | None, str]:
-    """Run one cell: (its error content or None, what it printed)."""
+def execute(client, code: str, timeout: float) -> tuple[dict | None, str, int | None]:
+    """Run one cell: (its error content or None, what it printed, its execution count)."""
     printed, error = [], []
 
     def hook(msg):
@@ -110,28 +154,43 @@ def execute(client, code: str, timeout: float) -> tuple[dict | None, str]:
             code, timeout=timeout, output_hook=hook, allow_stdin=False, stop_on_error=False
         )
     except TimeoutError:
-        return {
-            "ename": "TimeoutError",
-            "evalue": f"the cell ran longer than {timeout:.0f} s (an endless loop?)",
-        }, "".join(printed)
+        return (
+            {"ename": "TimeoutError", "evalue": f"the cell ran longer than {timeout:.0f} s (an endless loop?)"},
+            "".join(printed),
+            None,
+        )
     if reply["content"].get("status") == "error" and not error:
         error.append(reply["content"])
-    return (error[0] if error else None), "".join(printed)
+    return (error[0] if error else None), "".join(printed), reply["content"].get("execution_count")
+
+
+def where(client, numbers: dict[int, int]) -> str:
+    """Where the cell that just failed stopped, as "cell N, line L: code" (N: its number in the notebook)."""
+    try:
+        reply = client.execute_interactive("", silent=True, user_expressions={"at": WHERE}, timeout=30)
+        found = ast.literal_eval(reply["content"]["user_expressions"]["at"]["data"]["text/plain"])
+    except (KeyError, ValueError, SyntaxError, TimeoutError):
+        return ""
+    if not found or found[0] not in numbers:
+        return ""
+    return f"cell {numbers[found[0]]}, line {found[1]}: {found[2]}"
 
 
 def run_tests(root: Path, folder: Path, cells: list[Cell], timeout: float = 120, say=print) -> Run:
     """Execute every code cell in order in a fresh kernel; judge the test cells."""
     manager, client, sockets = start_kernel(root, folder)
-    run = Run()
+    run, stubs, numbers = Run(), recorded_stubs(cells), {}
     try:
         for number, cell in enumerate(cells, 1):
             if cell.kind != "code" or not cell.source.strip():
                 continue
-            error, stdout = execute(client, cell.source, timeout)
+            error, stdout, count = execute(client, cell.source, timeout)
+            numbers[count] = number
             if cell.is_test:
-                result = judge(cell, error, stdout)
+                stopped = error is not None and error.get("evalue", "") not in stubs and count is not None
+                result = judge(cell, error, stubs, where(client, numbers) if stopped else "")
                 run.results.append(result)
-                say(f"  {result.status:<16} {result.name}" + (f": {result.detail}" if result.detail else ""))
+                say("\n".join(result.lines()))
             elif error and error.get("ename") != "NotImplementedError":
                 run.broken.append(
                     f"cell {number}{f' ({cell.grade_id})' if cell.grade_id else ''}: {error.get('ename')}: {error.get('evalue')}"
