@@ -208,12 +208,6 @@ def test_a_module_submitted_alone_secrets_never_pushed_and_the_one_command_when_
     assert "\nNext: `tito submit` again when you are online" in offline.stderr and "Traceback" not in offline.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tasks/grade/collect.py (repos.commit_before: `git rev-list -1 --before=DEADLINE HEAD`) walks every parent, "
-    "so a course release merged in by a later `tito update` is 'the last commit before the deadline' when it is newer "
-    "than the student's last commit before it; `--first-parent` there would follow the student's own line",
-)
 def test_collect_after_a_later_update_and_submit_still_finds_the_work_submitted_by_the_deadline(world, tmp_path):
     import time
 

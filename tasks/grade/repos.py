@@ -70,9 +70,11 @@ def fetch(url: str, target: Path, timeout: int) -> None:
 
 
 def commit_before(repo: Path, deadline: datetime | None) -> tuple[str, str] | None:
-    """(sha, commit time ISO) of the last commit on the default branch made before `deadline` (any if None)."""
+    """(sha, commit time ISO) of the last commit on the default branch's own line (first parents) made before
+    `deadline` (the last one if None)."""
     limit = [f"--before={deadline.strftime('%Y-%m-%d %H:%M:%S %z')}"] if deadline else []
-    sha = run_git(repo, "rev-list", "-1", *limit, HEAD_REF).strip()
+    # the student's own line (a course release merged in by `tito update` is a second parent, not their work)
+    sha = run_git(repo, "rev-list", "-1", "--first-parent", *limit, HEAD_REF).strip()
     if not sha:
         return None
     return sha, run_git(repo, "log", "-1", "--format=%cI", sha).strip()
