@@ -105,7 +105,7 @@ def test_nothing_of_the_host_is_in_view_and_nothing_is_writable_but_its_scratch(
     secret.chmod(0o644)
     look = f"""
 import os
-seen = {{p: os.path.exists(p) for p in [{str(secret)!r}, {str(ROOT / "modules")!r}, {str(ROOT / "course.yaml")!r}, {str(ROOT / "grades")!r}, "/home", "/etc/passwd", "/etc/hostname", "/var", "/run", "/sys"]}}
+seen = {{p: os.path.exists(p) for p in [{str(secret)!r}, {str(ROOT / "modules")!r}, {str(ROOT / "course.yaml")!r}, {str(ROOT / "grades")!r}, "/home", "/etc/passwd", "/etc/hostname", "/var", "/run/user", "/sys"]}}
 home = {str(Path.home())!r}
 seen.update({{os.path.join(home, name): True for name in (os.listdir(home) if os.path.isdir(home) else []) if name not in {runtime_under_home()!r}}})
 writable = []
