@@ -85,7 +85,14 @@ def section(root: Path, tag: str) -> str:
     return text[start : end if end > 0 else None]
 
 
-def test_rc_patch_minor_and_major_are_tagged_with_their_changelog_and_a_wrong_level_is_refused(course):
+def test_rc_patch_minor_and_major_are_tagged_with_their_changelog_and_a_wrong_level_is_refused(course, tmp_path):
+    preview = cut(course, "rc", "--dry-run")
+    assert (
+        preview.returncode == 0
+        and "v0.1.0-rc1 would be tagged" in preview.stdout
+        and "## v0.1.0-rc1 (" in preview.stdout
+    )
+    assert git(course, "tag", "--list") == "" and not (course / "CHANGELOG.md").exists()
     done = cut(course, "rc")
     assert done.returncode == 0, done.stdout + done.stderr
     assert git(course, "cat-file", "-t", "v0.1.0-rc1").strip() == "tag"  # annotated
@@ -107,7 +114,10 @@ def test_rc_patch_minor_and_major_are_tagged_with_their_changelog_and_a_wrong_le
         "nothing since v0.1.0 needs a major version: the changes need patch (alpha: solution of `mini-double` changed)"
         in refused.stderr
     )
-    done = cut(course, "patch", "--notes", "Alpha's solution reads like the text now.")
+    anyway = cut(course, "major", "--reason", "complete set", "--dry-run")
+    assert anyway.returncode == 0 and "Cut as major (complete set); the changes alone need patch." in anyway.stdout
+    (tmp_path / "notes.md").write_text("Alpha's solution reads like the text now.\n")
+    done = cut(course, "patch", "--notes-file", str(tmp_path / "notes.md"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "- alpha: solution of `mini-double` changed" in section(course, "v0.1.1")
     assert "### Notes\n\nAlpha's solution reads like the text now." in section(course, "v0.1.1")
@@ -165,6 +175,33 @@ def test_a_failing_gate_blocks_the_cut_and_the_report_names_it_at_its_line(cours
     )
     dirty = cut(course, "rc")
     assert dirty.returncode == 2 and "has uncommitted changes (modules/01_alpha/alpha.py)" in dirty.stderr
+
+
+@pytest.mark.parametrize(
+    "hook, script",
+    [
+        ("pre-commit", "#!/bin/sh\necho 'commits are frozen' >&2\nexit 1\n"),
+        ("reference-transaction", '#!/bin/sh\n[ "$1" = prepared ] && grep -q refs/tags/ && exit 1\nexit 0\n'),
+    ],
+)
+def test_a_cut_whose_commit_or_tag_fails_leaves_the_repository_as_it_was(course, hook, script):
+    before = git(course, "rev-parse", "HEAD")
+    path = course / ".git/hooks" / hook
+    path.write_text(script)
+    path.chmod(0o755)
+    done = cut(course, "rc")
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "git " in done.stderr
+    assert git(course, "rev-parse", "HEAD") == before and git(course, "tag", "--list") == ""
+    assert not (course / "CHANGELOG.md").exists() and git(course, "status", "--porcelain") == ""
+
+
+def test_outside_git_the_check_runs_and_a_cut_is_refused(tmp_path):
+    root = write_mini_course(tmp_path / "course")
+    checked = tito(root, "version", "check")
+    assert checked.returncode == 0 and "PASSED: quick, 5 of 5 gates passed" in checked.stdout
+    assert "Commit none (not a git repository)" in (root / "build/version/report.md").read_text()
+    refused = cut(root, "rc")
+    assert refused.returncode == 2 and "is not in a git repository: a version is a tag" in refused.stderr
 
 
 def test_module_metadata_and_docs_gates_name_their_lines(tmp_path):
