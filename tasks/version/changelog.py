@@ -20,7 +20,7 @@ HEADINGS = {
 def header(course_name: str) -> str:
     return (
         f"# {course_name}: changelog\n\nEach version of the course, newest first, written by `tito version cut` from what "
-        'changed in the compiled modules since the previous version (docs/instructor-guide.md, "Versions").\n'
+        'changed in the compiled modules since the previous version (docs/instructor-guide.md, "Versions of the course").\n'
     )
 
 
