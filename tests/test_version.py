@@ -177,6 +177,19 @@ def test_a_failing_gate_blocks_the_cut_and_the_report_names_it_at_its_line(cours
     assert dirty.returncode == 2 and "has uncommitted changes (modules/01_alpha/alpha.py)" in dirty.stderr
 
 
+def test_a_source_that_cannot_be_compiled_refuses_the_cut_at_its_line_with_the_report(course):
+    source = course / "modules/01_alpha/alpha.py"
+    line = line_of(source, "### BEGIN SOLUTION")
+    source.write_text(source.read_text().replace("    ### END SOLUTION\n", "", 1))
+    commit(course, "a marker lost")
+    done = cut(course, "rc")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"modules/01_alpha/alpha.py:{line}: '### BEGIN SOLUTION' is never closed" in done.stderr
+    assert "the release check failed (lint, build), so nothing was tagged" in done.stderr
+    assert f"`modules/01_alpha/alpha.py:{line}`" in (course / "build/version/report.md").read_text()
+    assert git(course, "tag", "--list") == ""
+
+
 @pytest.mark.parametrize(
     "hook, script",
     [

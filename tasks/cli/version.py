@@ -127,7 +127,11 @@ def cut_handler(args) -> int:
     notes = _notes(args)
     versions = repo.versions()
     final = latest(versions, finals_only=True)
-    changes = changes_since(course, paths, repo, versions.get(final))
+    try:
+        changes = changes_since(course, paths, repo, versions.get(final))
+    except CourseError:  # a source that cannot be compiled: the check says where, and writes the report
+        _refuse_if_failed(_check(args, course, paths, None, versions, repo), paths, "nothing was tagged")
+        raise
     needed = level_needed(changes)
     since = final.tag if final else "the start (no version yet)"
     if needed is None:
@@ -163,17 +167,7 @@ def cut_handler(args) -> int:
     if args.reason:
         notes = f"Cut as {level} ({args.reason}); the changes alone need {needed}.\n\n{notes}".strip()
     report = _check(args, course, paths, target, versions, repo)
-    if not report.passed:
-        raise CourseError(
-            _findings(report)
-            + [
-                Finding(
-                    paths.rel(paths.report_files[0]),
-                    None,
-                    f"the release check failed ({', '.join(g.name for g in report.failed)}), so {target.tag} was not tagged; fix the findings above and cut again",
-                )
-            ]
-        )
+    _refuse_if_failed(report, paths, f"{target.tag} was not tagged")
     today = datetime.now(timezone.utc).date()
     section = changelog.section(
         target.tag, previous.tag if previous else None, shown_changes, report.summary(), notes, today
@@ -183,6 +177,22 @@ def cut_handler(args) -> int:
         return 0
     _publish(repo, course, paths, target, section, report, head)
     return 0
+
+
+def _refuse_if_failed(report, paths, outcome: str) -> None:
+    """A failed check refuses the cut with every finding at its place, and where the report is."""
+    if not report.passed:
+        failed = ", ".join(g.name for g in report.failed)
+        raise CourseError(
+            _findings(report)
+            + [
+                Finding(
+                    paths.rel(paths.report_files[0]),
+                    None,
+                    f"the release check failed ({failed}), so {outcome}; fix the findings above and cut again",
+                )
+            ]
+        )
 
 
 def _publish(repo, course, paths, target, section: str, report, head: str) -> None:
@@ -203,7 +213,10 @@ def _publish(repo, course, paths, target, section: str, report, head: str) -> No
             repo.undo_commit(head)
             raise
     except CourseError:
-        file.write_bytes(before) if before is not None else file.unlink(missing_ok=True)
+        if before is None:
+            file.unlink(missing_ok=True)
+        else:
+            file.write_bytes(before)
         repo.git("reset", "-q", "--", file.name, check=False)
         raise
     print(f"\ntagged {target.tag} on {commit[:12]} (CHANGELOG.md committed with it)")
@@ -294,6 +307,10 @@ def _compiled(course) -> dict:
 
     compiled = {}
     for m in course.modules:
-        source = read_source(course.root / m.folder / m.source, f"{m.folder}/{m.source}")
-        compiled[m.name] = compile_module(source.nb, m.name, m.folder, m.slug)
+        file = f"{m.folder}/{m.source}"
+        source = read_source(course.root / file, file)
+        try:
+            compiled[m.name] = compile_module(source.nb, m.name, m.folder, m.slug)
+        except ValueError as error:  # markup the transforms refuse (MarkerError): lint names its line
+            raise CourseError.at(file, None, f"cannot be compiled: {error}; the lint gate names the line") from error
     return compiled

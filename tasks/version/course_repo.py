@@ -24,6 +24,8 @@ class CourseRepo:
         return cls(root, author) if done.returncode == 0 else None
 
     def git(self, *args: str, env: dict | None = None, binary: bool = False, check: bool = True):
+        """Run git in the course: its output as text (bytes with `binary`); with check=False the completed
+        process, whatever its status."""
         full = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", **(env or {})}
         done = subprocess.run(["git", *args], cwd=self.root, capture_output=True, env=full)
         if check and done.returncode != 0:
