@@ -108,8 +108,8 @@ def _findings(report) -> list[Finding]:
 
 def cut_handler(args) -> int:
     from ..version import changelog
-    from ..version.compiled import level_needed, reasons
-    from ..version.semver import higher, latest, next_version
+    from ..version.compiled import level_needed
+    from ..version.semver import latest, next_version
 
     course, paths = load_course(args)
     repo = _repo(course, required=True)
@@ -132,27 +132,9 @@ def cut_handler(args) -> int:
     except CourseError:  # a source that cannot be compiled: the check says where, and writes the report
         _refuse_if_failed(_check(args, course, paths, None, versions, repo), paths, "nothing was tagged")
         raise
-    needed = level_needed(changes)
     since = final.tag if final else "the start (no version yet)"
-    if needed is None:
-        raise CourseError.at(
-            "CHANGELOG.md", None, f"nothing changed since {since}: there is nothing to version. Nothing was tagged"
-        )
-    level = needed if args.kind == "rc" else args.kind
-    if args.kind != "rc" and higher(needed, level):
-        why = "; ".join(reasons(changes, needed))
-        raise CourseError.at(
-            "command line",
-            None,
-            f"a {level} version is too small for what changed since {since}: {why}. That needs `tito version cut {needed}`. Nothing was tagged",
-        )
-    if args.kind != "rc" and level != needed and not args.reason:
-        why = "; ".join(reasons(changes, needed))
-        raise CourseError.at(
-            "command line",
-            None,
-            f"nothing since {since} needs a {level} version: the changes need {needed} ({why}). Cut `{needed}`, or give --reason (e.g. --reason 'complete set') to cut {level} anyway. Nothing was tagged",
-        )
+    needed = level_needed(changes)
+    level = _level(course, args, changes, needed, since)
     target = next_version(versions, args.kind, level)
     if target in versions:
         raise CourseError.at("command line", None, f"tag {target.tag} exists already; versions are never moved")
@@ -177,6 +159,33 @@ def cut_handler(args) -> int:
         return 0
     _publish(repo, course, paths, target, section, report, head)
     return 0
+
+
+def _level(course, args, changes, needed: str | None, since: str) -> str:
+    """The level to cut: what the changes need for `rc`, else the one asked for, refused unless it matches
+    (a higher one only with --reason), saying which changes need which level."""
+    from ..version.compiled import reasons
+    from ..version.semver import higher
+
+    if needed is None:
+        raise CourseError.at(
+            str(course.root), None, f"nothing changed since {since}: there is nothing to version. Nothing was tagged"
+        )
+    level = needed if args.kind == "rc" else args.kind
+    why = "; ".join(reasons(changes, needed))
+    if higher(needed, level):
+        raise CourseError.at(
+            "command line",
+            None,
+            f"a {level} version is too small for what changed since {since}: {why}. That needs `tito version cut {needed}`. Nothing was tagged",
+        )
+    if level != needed and not args.reason:
+        raise CourseError.at(
+            "command line",
+            None,
+            f"nothing since {since} needs a {level} version: the changes need {needed} ({why}). Cut `{needed}`, or give --reason (e.g. --reason 'complete set') to cut {level} anyway. Nothing was tagged",
+        )
+    return level
 
 
 def _refuse_if_failed(report, paths, outcome: str) -> None:
