@@ -87,3 +87,22 @@ def ci_run(origin: Path, workspace: Path, cache: Path, restore: bool) -> str:
             cache.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, cache / name)
     return output
+
+
+def test_a_version_tag_runs_the_comprehensive_release_check_and_keeps_its_report_and_wheel(tmp_path):
+    from tasks.cli.main import parser
+    from tasks.course.context import load
+
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    assert "v*" in workflow[True]["push"]["tags"]  # YAML 1.1 reads the key `on` as true
+    job = workflow["jobs"]["release-check"]
+    assert job["if"] == "startsWith(github.ref, 'refs/tags/v')"
+    runs = [step["run"] for step in steps("release-check") if "run" in step]
+    assert runs == ["make venv", ".venv/bin/tito version check --level comprehensive"]
+    args = parser().parse_args(runs[1].split()[1:])
+    assert args.func.__name__ == "check_handler" and args.level == "comprehensive"
+    upload = next(s for s in steps("release-check") if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()"  # a failed check's report is kept too
+    _, paths = load(str(write_mini_course(tmp_path / "course")))
+    wanted = [paths.rel(p) for p in paths.report_files] + [f"{paths.rel(paths.wheel_dir)}/*.whl"]
+    assert upload["with"]["path"].split() == wanted

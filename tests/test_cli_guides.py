@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,15 @@ from pathlib import Path
 from conftest import REPO, write_mini_course
 
 TITO = Path(sys.executable).parent / "tito"
-SKIPPED = ("git clone", "make ", "source ", "python3 -m tito setup", "tito module start", "tito module resume")
+SKIPPED = (
+    "git clone",
+    "git push",
+    "make ",
+    "source ",
+    "python3 -m tito setup",
+    "tito module start",
+    "tito module resume",
+)
 SKIPPED += ("tito update --from", "tito submit")  # a person's own repository: tests/test_submit.py, test_term.py
 
 
@@ -28,6 +37,15 @@ def commands(guide: Path) -> list[str]:
     blocks = re.findall(r"```bash\n(.*?)```", guide.read_text(), re.S)
     lines = [line.split(" # ")[0].strip() for block in blocks for line in block.splitlines()]
     return [line for line in lines if line and not line.startswith("#")]
+
+
+IDENTITY = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "I",
+    "GIT_AUTHOR_EMAIL": "i@example.invalid",
+    "GIT_COMMITTER_NAME": "I",
+    "GIT_COMMITTER_EMAIL": "i@example.invalid",
+}
 
 
 def run(line: str, cwd: Path, tito: list[str]) -> subprocess.CompletedProcess:
@@ -51,12 +69,19 @@ def run(line: str, cwd: Path, tito: list[str]) -> subprocess.CompletedProcess:
 
 def test_the_instructor_guide_runs_in_order(tmp_path):
     course = write_mini_course(tmp_path / "course", names=("tensor", "beta"))
+    shutil.copy2(REPO / ".gitignore", course / ".gitignore")  # the course in a repository of its own: versions tag it
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "course"]):
+        subprocess.run(["git", "-C", str(course), *args], check=True, env={**os.environ, **IDENTITY})
     steps = [line for line in commands(REPO / "docs/instructor-guide.md") if not line.startswith(SKIPPED)]
     assert any(line.startswith("tito deploy") for line in steps) and any("--week" in line for line in steps)
     for line in steps:
         done = run(line, course, [str(TITO)])
         assert done.returncode == 0, (line, done.stdout[-3000:], done.stderr[-3000:])
     assert (course / "student-repo/modules/01_tensor/tensor.ipynb").exists()
+    assert subprocess.run(["git", "-C", str(course), "tag"], capture_output=True, text=True).stdout.split() == [
+        "v0.1.0",
+        "v0.1.0-rc1",
+    ]
 
 
 def test_the_student_guide_runs_in_order(tmp_path):

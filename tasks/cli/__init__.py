@@ -11,6 +11,8 @@ is re-implemented here.
 - `nbgrader_rules.py`  `tito module validate --nbgrader`: built notebooks against nbgrader's schema and rules
 - `grade.py`     grade / module grade: collected submissions graded on Dask into the gradebook (tasks/grade/)
 - `grading_edges.py`  collect (submissions), grades (reports, hand scores), nbgrader export
+- `version.py`   version check / version cut: the release check, tags, CHANGELOG.md (tasks/version/)
+- `release_check.py`  the release check's gates (doit's JSON reporter, nbgrader rules, leak guard, wheel, docs)
 
 A command module has `def register(subparsers) -> None`; each subcommand does `set_defaults(func=handler)`
 with `handler(args) -> int` (the exit status). `common.group(subparsers, "module", help)` returns the

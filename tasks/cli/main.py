@@ -12,6 +12,7 @@ COMMANDS = [
     "tasks.cli.system",
     "tasks.cli.grade",
     "tasks.cli.grading_edges",
+    "tasks.cli.version",
 ]
 
 

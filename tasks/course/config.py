@@ -26,7 +26,10 @@ from .model import (  # noqa: F401 (re-exported: callers name the model through 
     Course,
     Execution,
     Grading,
+    MetaGate,
+    MetaValue,
     Module,
+    ReleaseCheck,
     StudentRepoSettings,
     TlsFiles,
     UnknownModule,
@@ -249,6 +252,81 @@ def optional_number(minimum: int) -> Callable:
     return check
 
 
+def number(reader: Reader, node, path: str):
+    """A number (whole or not), as YAML reads it."""
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode) and (node.tag.endswith(":int") or node.tag.endswith(":float")):
+        return yaml.SafeLoader("").construct_object(node)
+    reader.fail(node, path, f"expected a number, found {describe(node)}")
+    return None
+
+
+def meta_values(reader: Reader, node, path: str):
+    """A module's `meta:` mapping: each key a number, text or a list of texts (MetaValue, with its line)."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        reader.fail(node, path, f"expected a mapping such as {{hours: 4, difficulty: 2}}, found {describe(node)}")
+        return None
+    found = []
+    for key_node, value_node in node.value:
+        where = f"{path}.{key_node.value}"
+        if isinstance(value_node, yaml.SequenceNode):
+            items = [text(reader, child, f"{where}[{i}]") for i, child in enumerate(value_node.value)]
+            value = tuple(items) if None not in items else None
+        elif isinstance(value_node, yaml.ScalarNode) and value_node.tag.rsplit(":", 1)[-1] in ("int", "float"):
+            value = yaml.SafeLoader("").construct_object(value_node)
+        elif isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":str"):
+            value = text(reader, value_node, where)
+        else:
+            reader.fail(value_node, where, f"expected a number, text or a list of texts, found {describe(value_node)}")
+            value = None
+        if value is not None:
+            found.append(MetaValue(str(key_node.value), value, line=key_node.start_mark.line + 1))
+    return found
+
+
+def meta_gates(reader: Reader, node, path: str):
+    """`release_check.meta`: KEY: null (declared) or KEY: {min: N, max: N} (and within range)."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        reader.fail(
+            node, path, f"expected a mapping such as {{difficulty: {{min: 1, max: 5}}}}, found {describe(node)}"
+        )
+        return None
+    gates = []
+    for key_node, value_node in node.value:
+        where, line = f"{path}.{key_node.value}", key_node.start_mark.line + 1
+        if isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":null"):
+            gates.append(MetaGate(str(key_node.value), line=line))
+            continue
+        bounds = reader.mapping(value_node, where, RANGE)
+        if bounds is None:
+            continue
+        low, high = bounds["min"], bounds["max"]
+        if low is not None and high is not None and low > high:
+            reader.fail(value_node, where, f"min {low} is more than max {high}")
+            continue
+        gates.append(MetaGate(str(key_node.value), low, high, line=line))
+    return gates
+
+
+def inside_path(reader: Reader, node, path: str):
+    """A path relative to the course root that stays inside it."""
+    value = text(reader, node, path)
+    if value is not None and (Path(value).is_absolute() or ".." in Path(value).parts):
+        reader.fail(node, path, f"'{value}' must be a path inside the repository, such as 'docs'")
+        return None
+    return value
+
+
+RANGE = {"min": Key(number), "max": Key(number)}
+RELEASE_CHECK = {
+    "docs": Key(list_of(inside_path), default=[(p, None) for p in ReleaseCheck.docs]),
+    "meta": Key(meta_gates, default=[]),
+}
 AUTHOR = {"name": Key(text, required=True), "email": Key(text, required=True)}
 DEFAULT_AUTHOR = {"name": "TinyTorch Staff", "email": "staff@tinytorch.invalid"}
 STUDENT_REPO = {
@@ -278,6 +356,7 @@ MODULE = {
     "solutions": Key(whole_number(1), required=True),
     "depends_on": Key(list_of(text), default=[]),
     "data": Key(list_of(text), default=[]),
+    "meta": Key(meta_values, default=[]),
 }
 COURSE = {
     "course": Key(text, required=True),
@@ -288,6 +367,7 @@ COURSE = {
     "grading": Key(section(GRADING), default=None),
     "modules": Key(list_of(section(MODULE), allow_empty=False), required=True),
     "package_init": Key(optional_text),
+    "release_check": Key(section(RELEASE_CHECK), default=None),
 }
 
 
@@ -351,6 +431,7 @@ def build_course(values: dict, root: Path) -> Course:
             depends_on=tuple(dep for dep, _ in m["depends_on"]),
             data=tuple(glob for glob, _ in m["data"]),
             line=m["__node__"].start_mark.line + 1,
+            meta=tuple(m["meta"]),
         )
         for m, _ in values["modules"]
     )
@@ -370,7 +451,14 @@ def build_course(values: dict, root: Path) -> Course:
         root=root,
         grading=build_grading(values["grading"], root),
         package_init=values["package_init"],
+        release_check=build_release_check(values["release_check"]),
     )
+
+
+def build_release_check(values: dict | None) -> ReleaseCheck:
+    if values is None:
+        return ReleaseCheck()
+    return ReleaseCheck(docs=tuple(p for p, _ in values["docs"] if p is not None), meta=tuple(values["meta"]))
 
 
 def build_grading(values: dict | None, root: Path) -> Grading:

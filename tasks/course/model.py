@@ -18,6 +18,34 @@ ARCHIVES = ("zip", "tar.gz")
 
 
 @dataclass(frozen=True)
+class MetaValue:
+    """One entry of a module's `meta:` in course.yaml: a number, text or a list of texts, and its line."""
+
+    key: str
+    value: int | float | str | tuple[str, ...]
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class MetaGate:
+    """course.yaml `release_check.meta.KEY`: every module must declare `meta.KEY`, within [low, high] (a
+    number's value, a list's length) when they are given."""
+
+    key: str
+    low: float | None = None
+    high: float | None = None
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class ReleaseCheck:
+    """course.yaml `release_check:`: what `tito version check` looks at beyond the build."""
+
+    docs: tuple[str, ...] = ("README.md", "docs")  # markdown files or folders whose relative links must resolve
+    meta: tuple[MetaGate, ...] = ()  # module metadata gates: none unless configured
+
+
+@dataclass(frozen=True)
 class Module:
     name: str
     folder: str
@@ -27,6 +55,7 @@ class Module:
     depends_on: tuple[str, ...]
     data: tuple[str, ...] = ()  # globs, relative to the folder: the files that ship beside the student version
     line: int = field(default=0, compare=False)
+    meta: tuple[MetaValue, ...] = ()  # `meta:` (learning objectives, hours, ...): read by the release check only
 
     @property
     def slug(self) -> str:
@@ -42,6 +71,7 @@ class Module:
     def as_dict(self) -> dict:
         data = asdict(self)
         data.pop("line")
+        data.pop("meta")  # what the build does never depends on it: an edit rebuilds nothing
         data["depends_on"] = list(self.depends_on)
         data["data"] = list(self.data)
         return data
@@ -126,6 +156,7 @@ class Course:
     root: Path = field(compare=False)
     grading: Grading = Grading()
     package_init: str | None = None  # a file whose code becomes tinytorch/__init__.py (course and students)
+    release_check: ReleaseCheck = ReleaseCheck()
 
     def module(self, name: str) -> Module:
         """The module of this exact name (course.yaml's `name`)."""

@@ -249,6 +249,26 @@ class Paths:
         """A bare copy of a student's repository, fetched again on each collect."""
         return self.build / "grading-repos" / f"{student}.git"
 
+    # versions of the course (tito version): the release check's report and wheel, the changelog
+    @property
+    def version_dir(self) -> Path:
+        """What `tito version check` writes: its report, the wheel and the scratch it builds them in."""
+        return self.build / "version"
+
+    @property
+    def report_files(self) -> tuple[Path, Path]:
+        """The release check's report: markdown, and the same as a self-contained HTML page."""
+        return self.version_dir / "report.md", self.version_dir / "report.html"
+
+    @property
+    def wheel_dir(self) -> Path:
+        """Where the check leaves the `tinytorch` wheel it built (the only .whl there)."""
+        return self.version_dir / "dist"
+
+    @property
+    def changelog(self) -> Path:
+        return self.root / "CHANGELOG.md"
+
     # the package
     def export_file(self, dotted: str) -> Path:
         return self.package.joinpath(*dotted.split(".")).with_suffix(".py")

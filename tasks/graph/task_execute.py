@@ -189,6 +189,9 @@ def broken_cells(source, nb, broken, name: str, paths=None, module=None) -> Cour
     return CourseError(findings)
 
 
+FREE_POINTS = "passes on the untouched student version: free points"  # how the release check tells them apart
+
+
 def free_points(executed) -> list[tuple[int, str, float]]:
     """(cell number, grade_id, points) of each graded test cell that ran without error on the untouched student
     version: a student would earn its points for doing nothing."""
@@ -213,7 +216,7 @@ def free_points_finding(source, nb, number: int, grade_id: str, points) -> Findi
     return Finding(
         file,
         line,
-        f"graded test cell '{grade_id}' ({points} point{'' if points == 1 else 's'}) passes on the untouched student version: free points. "
+        f"graded test cell '{grade_id}' ({points} point{'' if points == 1 else 's'}) {FREE_POINTS}. "
         'Make the test call what the student implements (so it fails at their stub), or set "grade": false '
         '(and drop "points") on a cell that only demonstrates',
         cell=cell,

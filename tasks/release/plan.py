@@ -35,6 +35,7 @@ class Plan:
     writes: dict[str, bytes] = field(default_factory=dict)
     added: dict[str, list[str]] = field(default_factory=dict)  # headline part -> modules
     errata: list[str] = field(default_factory=list)  # paths of new versions
+    corrects: dict[str, str] = field(default_factory=dict)  # errata path -> the released path it corrects
     stale: list[str] = field(default_factory=list)  # messages: released files whose source changed
 
     def note(self, part: str, module: str) -> None:
@@ -67,6 +68,7 @@ def plan_exercise_file(plan: Plan, existing: dict[str, str], module: str, path: 
         new = errata_copy_name(path, len(versions) + 1)
         plan.writes[new] = data
         plan.errata.append(new)
+        plan.corrects[new] = versions[-1]
     else:
         plan.stale.append(
             f"{path} ({module}) changed since it was released; students keep their copy. Run the release again with errata=1 to add {PurePosixPath(errata_copy_name(path, len(versions) + 1)).name} beside it."

@@ -75,6 +75,7 @@ def prepare(repo, course, paths, request, offered, last) -> Prepared:
     existing = repo.tree_files(old) if repo else {}
     present = set(existing) | {path for offer in offered for path in offer.files}
     plan = plan_release(existing, offered, course_files(course, paths, present), request.errata)
+    add_changes_entry(repo, existing, request.title, plan)
     notes = list(plan.stale) + removed_modules(course, paths, existing)
     published = set(repo.tree_files(last.commit)) if repo and last.commit else set()
     notes += check_ahead(course, paths, request, existing, published, shown)
@@ -88,6 +89,21 @@ def prepare(repo, course, paths, request, offered, last) -> Prepared:
             shown, None, f"{request.title}: nothing to release yet (no module is due); check the weeks in course.yaml"
         )
     return Prepared(plan, commit_message(request.title, plan), old, notes)
+
+
+def add_changes_entry(repo, existing: dict[str, str], title: str, plan: Plan) -> None:
+    """A release that brings modules' files also writes its entry of the student CHANGES.md (what it is:
+    tasks/version/student_changes.py), in the same commit."""
+    from ..version.student_changes import CHANGES, with_entry
+
+    if not plan.errata and not any(name for names in plan.added.values() for name in names):
+        return
+
+    def released(path: str) -> str | None:
+        return repo.git("cat-file", "blob", existing[path]) if repo and path in existing else None
+
+    corrected = {new: (old, released(old).encode("utf-8"), plan.writes[new]) for new, old in plan.corrects.items()}
+    plan.writes[CHANGES] = with_entry(released(CHANGES), title, plan.added, corrected)
 
 
 def removed_modules(course, paths, existing: dict[str, str]) -> list[str]:
