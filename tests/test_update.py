@@ -389,3 +389,24 @@ def test_secrets_and_files_over_10_mb_stay_out_of_the_saving_commit(course, tmp_
         assert f"Left out of git (still in your folder): {name}: it looks like a secret" in done.stdout
         assert (clone / name).read_text() == "secret\n"
     assert "weights.bin: 11.0 MB, more than the 10 MB tito commits" in done.stdout
+
+
+def test_the_update_prints_the_entries_of_changes_md_it_brings(course, tmp_path):
+    """Each release writes an entry in CHANGES.md (tasks/version/student_changes.py); the update shows the new
+    ones, from the course's commits (a student's edit of their copy changes nothing), and only once."""
+    changes = "# What changed\n\n## Week 1\n\n- New exercises: alpha\n"
+    course.publish({"CHANGES.md": changes}, "Week 1 changes")
+    clone = course.clone(tmp_path / "sam")
+    (clone / "CHANGES.md").write_text("my own notes\n")
+    week2 = changes.replace(
+        "# What changed\n\n", "# What changed\n\n## Week 2\n\n- New exercises: beta\n- Corrected: `alpha.v2.ipynb`\n\n"
+    )
+    course.publish({"CHANGES.md": week2, "modules/02_beta/beta.py": "def g(): ...\n"}, "Week 2")
+    done = update(clone)
+    assert done.returncode == 0, done.stderr + done.stdout
+    shown = done.stdout.split("What changed (CHANGES.md):\n", 1)[1]
+    assert (
+        shown.startswith("Week 2\n  - New exercises: beta\n  - Corrected: `alpha.v2.ipynb`\n") and "Week 1" not in shown
+    )
+    course.publish({"modules/02_beta/beta.py": "def g(): return 1\n"}, "Week 2 fix")
+    assert "What changed" not in update(clone).stdout  # nothing new in CHANGES.md: nothing shown

@@ -331,6 +331,33 @@ def _failed(repo: Path, why: str) -> Stop:
 # --- the update ------------------------------------------------------------------------------------------------
 
 
+def _news(repo: Path, before: str | None, theirs: str) -> list[str]:
+    """The entries of the course's CHANGES.md that this update brings (its `## ` sections whose heading the
+    course's file did not have at `before`), read from the course's commits, not the student's copy."""
+
+    def sections(commit: str | None) -> list[tuple[str, list[str]]]:
+        text = (
+            out(repo, "show", f"{commit}:CHANGES.md")
+            if commit and ok(repo, "cat-file", "-e", f"{commit}:CHANGES.md")
+            else ""
+        )
+        found: list[tuple[str, list[str]]] = []
+        for line in text.split("\n"):
+            if line.startswith("## "):
+                found.append((line[3:].strip(), []))
+            elif found and line.strip():
+                found[-1][1].append(line)
+        return found
+
+    known = {heading for heading, _ in sections(before)}
+    new = [(heading, lines) for heading, lines in sections(theirs) if heading not in known]
+    if not new:
+        return []
+    return ["What changed (CHANGES.md):"] + [
+        f"{heading}\n" + "\n".join(f"  {line}" for line in lines) for heading, lines in new
+    ]
+
+
 def update(repo: Path, source: str | None = None) -> int:
     """Save your work, fetch the course, merge it; print what was done and what to run next. 0 when up to date."""
     repo = Path(repo)
@@ -340,6 +367,7 @@ def update(repo: Path, source: str | None = None) -> int:
         remote = _course(repo, source, done)
         theirs = _fetch(repo, remote)
         up_to_date = has_head(repo) and ok(repo, "merge-base", "--is-ancestor", theirs, "HEAD")
+        start = None  # the course's commit the student had (None: their first update)
         if up_to_date:
             incoming = {}
         else:  # what the merge will write: planned before anything changes, checked, then done
@@ -389,6 +417,8 @@ def update(repo: Path, source: str | None = None) -> int:
             + (f" ({', '.join(new[:8])}{', ...' if len(new) > 8 else ''})." if new else ".")
         )
         for line in said:
+            print(line)
+        for line in _news(repo, start if not up_to_date else None, theirs):
             print(line)
         print(f"Merged into your branch {branch}. All your work is in your commits; nothing was lost.")
         print("Next: `tito module status` (what is new, what you completed, what is next)")
