@@ -141,7 +141,9 @@ def test_a_deleted_answer_is_graded_as_the_released_stub_and_nothing_else(course
             assert {g: ran[g] for g in taken} == wanted, deleted
             assert all(any(m in taken[g].released for m in stubs) for g in deleted if taken[g].kind == "answer")
             for grade_id in deleted:
-                assert f"answer cell '{grade_id}' was deleted (or its metadata removed); graded as not attempted" in notes
+                assert (
+                    f"answer cell '{grade_id}' was deleted (or its metadata removed); graded as not attempted" in notes
+                )
             assert ran["test-add"] == bundle_cell(bundle, "test-add").source
 
 
