@@ -599,14 +599,21 @@ def test_a_damaged_journal_is_a_message_saying_how_to_check_and_clear_it(course,
     assert git(repo, "status", "--porcelain") == "" and git(repo, "fsck", "--no-progress", "--no-dangling") == ""
 
 
-def test_tagging_waits_for_the_interrupted_release_to_be_run_again(course, tmp_path):
+def test_tagging_and_a_dry_run_wait_for_the_interrupted_release_to_be_run_again(course, tmp_path):
+    """Only a release repairs an interrupted one: a tag, or a dry run (which changes nothing, not even by
+    repairing), is refused until then."""
     from tasks.graph.task_tag import tag_action
 
     expected = killed_in_the_switch(course, "git tag", tmp_path)
-    before = snapshot(course / "student-repo")
+    repo = course / "student-repo"
+    before, journal = snapshot(repo), (repo / ".git/coursebuild-release.json").read_bytes()
     message = failed_message(tag_action(str(course), "week2-extra", "by hand", False))
     assert "coursebuild-release.json: the last deploy or release into this repository was interrupted" in message
-    assert snapshot(course / "student-repo") == before
+    assert snapshot(repo) == before
+    for week in (2, 3):
+        message = failed_message(release(course, week, dry=True, confirm=True))
+        assert "was interrupted; run it again first" in message and "then look again with dry=1" in message
+        assert snapshot(repo) == before and (repo / ".git/coursebuild-release.json").read_bytes() == journal
     assert release(course, 2) is None and snapshot(course / "student-repo")["files"] == expected
 
 
