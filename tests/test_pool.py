@@ -88,6 +88,25 @@ def test_a_waiting_kernel_that_died_is_replaced_and_the_notebook_runs(tmp_path):
     assert not dead.folder.exists(), "the dead kernel's scratch folder is removed"
 
 
+def test_take_never_hands_out_a_waiting_kernel_that_died(tmp_path):
+    """The pool itself (not only the notebook run's retry) replaces a pre-started kernel that died while it
+    waited: what `take` returns is alive, started now, and not the dead one, whose scratch is gone."""
+    ran(tmp_path, "a", "1")
+    (dead,) = waiting_kernels()
+    dead_pid = dead.manager.provisioner.pid
+    os.killpg(dead.pgid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while alive(dead_pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    taken = pool.take("python3", kernel_arguments(), kernel_env)
+    try:
+        assert taken is not dead and taken.manager.provisioner.pid != dead_pid
+        assert taken.alive() and not taken.waited and waiting_kernels() == []
+        assert not dead.folder.exists()
+    finally:
+        pool.discard(taken)
+
+
 def test_a_dead_kernel_is_reported_as_today_and_the_next_notebook_runs(tmp_path):
     with pytest.raises(ExecutionFailed, match="the kernel died while running cell 2"):
         ran(tmp_path, "a", "1", "import os; os._exit(3)")
