@@ -50,7 +50,7 @@ found = []
 for port in range(1, 65536):
     s = socket.socket()
     s.settimeout(0.05)
-    if s.connect_ex(("127.0.0.1", port)) == 0:
+    if s.connect_ex(("127.0.0.1", port)) == 0 and s.getsockname()[1] != port:  # not connected to itself
         found.append(port)
     s.close()
 if found:
