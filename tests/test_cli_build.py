@@ -29,6 +29,18 @@ def git(repo: Path, *args: str) -> str:
     ).stdout.strip()
 
 
+def repo_state(repo: Path) -> dict:
+    """Everything a release could change in a repository (bare or not): refs, HEAD, index, status, files."""
+    files = {p.relative_to(repo).as_posix(): p.read_bytes() for p in repo.rglob("*") if p.is_file()}
+    bare = (repo / "HEAD").is_file()
+    return {
+        "refs": subprocess.run(["git", "-C", str(repo), "show-ref"], capture_output=True, text=True).stdout,
+        "head": git(repo, "symbolic-ref", "HEAD"),
+        "files": {name: data for name, data in files.items() if bare or not name.startswith(".git/")},
+        **({} if bare else {"index": git(repo, "ls-files", "-s"), "status": git(repo, "status", "--porcelain")}),
+    }
+
+
 @pytest.fixture(scope="session")
 def built_course(tmp_path_factory) -> Path:
     root = write_mini_course(tmp_path_factory.mktemp("tito") / "course", names=NAMES)
@@ -50,6 +62,7 @@ def test_deploy_to_a_target_repo_then_tag_what_was_deployed(course, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "deploy_student:alpha" in done.stdout and (target / "modules/01_alpha/alpha.ipynb").exists()
     assert not (course / "student-repo").exists()  # course.yaml's repo untouched by --target-repo
+    before_preview = repo_state(target)
     preview = tito(
         course,
         "release",
@@ -64,7 +77,7 @@ def test_deploy_to_a_target_repo_then_tag_what_was_deployed(course, tmp_path):
     assert (
         preview.returncode == 0 and "would tag" in preview.stdout and "modules/01_alpha/alpha.ipynb" in preview.stdout
     )
-    assert git(target, "tag", "--list") == ""
+    assert repo_state(target) == before_preview  # no tag, nothing else either
     tagged = tito(course, "release", "--tag", "week1-alpha", "--message", "Release alpha", "--target-repo", str(target))
     assert tagged.returncode == 0, tagged.stdout + tagged.stderr
     assert git(target, "tag", "--list") == "week1-alpha"
@@ -84,7 +97,13 @@ def test_a_target_repo_inside_the_course_is_refused_before_anything_runs(course,
     assert sorted(p.relative_to(course) for p in course.rglob("*")) == before
 
 
-def test_deploy_all_solutions_and_release_a_week(course):
+def test_deploy_all_solutions_and_release_a_week(course, tmp_path):
+    remote = tmp_path / "remote.git"  # a real bare remote: a deploy and a release push to it, a dry run does not
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    config = course / "course.yaml"
+    config.write_text(
+        config.read_text().replace("course: Mini\n", f"course: Mini\nstudent_repo:\n  remote: {remote}\n")
+    )
     done = tito(course, "deploy", "solutions", "--all")
     assert done.returncode == 0, done.stdout + done.stderr
     assert (course / "student-repo/solutions/02_beta").is_dir()
@@ -94,9 +113,17 @@ def test_deploy_all_solutions_and_release_a_week(course):
         refused.stdout
     ), refused.stdout
     assert git(course / "student-repo", "tag", "--list") == ""
+    git(remote, "update-ref", "-d", "refs/heads/main")  # as if the deploy's push had failed: a dry run pushes nothing
+    before = (repo_state(course / "student-repo"), repo_state(remote))
+    flags = ("--ahead", "--errata", "--force", "--confirm")  # every flag a release takes: still nothing changes
+    preview = tito(course, "release", "--week", "1", *flags, "--dry-run")
+    assert preview.returncode == 0 and "tag: week1 (new)" in preview.stdout, preview.stdout + preview.stderr
+    assert "dry run, nothing changed" in preview.stdout and f"would push to {remote}" in preview.stdout
+    assert (repo_state(course / "student-repo"), repo_state(remote)) == before  # no commit, tag, push or file
     week = tito(course, "release", "--week", "1", "--ahead")
     assert week.returncode == 0, week.stdout + week.stderr
-    assert git(course / "student-repo", "tag", "--list") == "week1"
+    assert git(course / "student-repo", "tag", "--list") == "week1" == git(remote, "tag", "--list")
+    assert git(remote, "rev-parse", "main") == git(course / "student-repo", "rev-parse", "main")
     status = tito(course, "module", "status", "--all")
     assert status.returncode == 0
     rows = {line.split()[1]: line.split() for line in status.stdout.splitlines()[1:3]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -10,7 +11,9 @@ import sys
 
 import pytest
 
-from gradeclass import REPO, write_class, write_course
+from gradeclass import ADD, REPO, answer, correct, released, write_class, write_course
+
+HIDDEN_TEST_LINE = 'assert list(add([5], [-5])) == [0], "VEC_HIDDEN_CHECK"\n'
 
 
 def tito(root, *args):
@@ -73,6 +76,16 @@ def test_grade_all_with_feedback(tmp_path):
     again = tito(root, "vec")
     assert "graded 0 submission(s), 3 already up to date" in again.stdout and again.returncode == 0
     assert "grading took" not in again.stdout  # nothing graded, no cluster started
+    # a page the leak guard refuses (the student's code quotes a hidden test): said, and the exit is not 0
+    quoting = root / "submissions/s25-quotes-hidden/vec/vec.ipynb"
+    quoting.parent.mkdir(parents=True)
+    quoting.write_text(json.dumps(answer(correct(released(root, "vec")), "vec-add", ADD + HIDDEN_TEST_LINE)))
+    refused = tito(root, "vec", "--feedback")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "graded 1 submission(s), 3 already up to date, 0 could not be graded" in refused.stdout
+    assert "feedback for s25-quotes-hidden (vec) not written" in refused.stderr and "LEAK" in refused.stderr
+    assert not (root / "build/feedback/s25-quotes-hidden").exists()
+    assert (root / "build/feedback/s01-correct/01_vec.html").is_file()
 
 
 def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""tasks/graph/engine.py: every engine module's tracked files equal its transitive engine imports, found
+"""tasks/base/engine.py: every engine module's tracked files equal its transitive engine imports, found
 independently here with `ast` and importlib's own name resolution, across subpackages."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.graph import engine
-from tasks.graph.engine import engine_files
+from tasks.base import engine
+from tasks.base.engine import engine_files
 
 TASKS = Path(engine.__file__).resolve().parent.parent
 REPO = TASKS.parent

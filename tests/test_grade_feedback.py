@@ -11,7 +11,7 @@ from tasks.course.config import load_course
 from tasks.course.paths import Paths
 from tasks.grade import gradebook
 from tasks.grade.bundle import load_bundle
-from tasks.grade.feedback import feedback_model, guarded_html, page_secrets, write_feedback
+from tasks.grade.feedback import OUTCOME_LABELS, feedback_model, guarded_html, page_secrets, render_html, write_feedback
 from tasks.grade.submissions import read_submission
 from tasks.grade.task import Limits, grade_submission
 from tasks.notebook.source import read_source
@@ -78,6 +78,107 @@ def test_the_leak_guard_refuses_feedback_that_would_show_a_hidden_test(graded):
     )
     with pytest.raises(CourseError, match="LEAK"):
         guarded_html(model, source, page_secrets(source, solutions_out=True))
+
+
+SHORT_HIDDEN = "assert add(0, 0) == 0"  # a hidden line shorter than the guard's substring search takes
+REFERENCE = "return np.asarray(a) + np.asarray(b)"
+
+
+def text_leaves(value, path=()):
+    """(path, text) of every string in a feedback model, at any depth."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from text_leaves(item, path + (key,))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from text_leaves(item, path + (index,))
+
+
+def planted(model, path, text):
+    copy = json.loads(json.dumps(model))
+    place = copy
+    for step in path[:-1]:
+        place = place[step]
+    place[path[-1]] = text
+    return copy
+
+
+def test_every_text_on_the_page_but_the_students_code_is_leak_scanned():
+    """Whatever field of the page holds it (the message, a note, a test's message or error type, any name):
+    a hidden test line, exact or inside a longer text, and (before the solutions are out) a reference line are
+    refused; the student's own code is refused only for hidden lines."""
+    from tasks.notebook.source import reads_source
+
+    source = reads_source(
+        VEC.replace("### END HIDDEN TESTS", f"{SHORT_HIDDEN}\n### END HIDDEN TESTS"), "modules/01_vec/vec.py", "py"
+    )
+    row = dict(grade_id="test-add", outcome="failed", points=0, hand_points=None, max_points=2)
+    results = [dict(row, error_type="AssertionError", message="assert 1 == 2")]
+    model = feedback_model("ada", "01_vec", {"message": "stopped", "notes": ["a note"]}, results, [("vec-add", "x")])
+    secrets = page_secrets(source, solutions_out=False)
+    guarded_html(model, source, secrets)  # as it is: shown
+    leaves = [path for path, _ in text_leaves(model)]
+    reported = [path for path in leaves if path[0] != "code"]
+    assert {p[0] for p in reported} >= {"message", "notes", "tests", "student", "module"}
+    assert {p[-1] for p in reported if p[0] == "tests"} >= {"message", "error_type", "name", "outcome"}
+    for path in reported:
+        for text in (SHORT_HIDDEN, HIDDEN_LINE, f"expected {HIDDEN_LINE} to hold", REFERENCE):
+            with pytest.raises(CourseError, match="LEAK"):
+                guarded_html(planted(model, path, text), source, secrets)
+    code = [path for path in leaves if path[0] == "code" and path[-1] == 1]
+    for path in code:
+        with pytest.raises(CourseError, match="LEAK"):
+            guarded_html(planted(model, path, HIDDEN_LINE), source, secrets)
+        guarded_html(planted(model, path, REFERENCE), source, secrets)  # a student may write the reference line
+
+
+@pytest.mark.parametrize(
+    "cells, score",
+    [
+        ([(2, None, 2), (3, None, 3)], 5),
+        ([(2, None, 2), (0, 1, 1)], 3),  # a written answer's hand score
+        ([(2, 0, 2), (3, None, 3)], 3),  # a hand score of 0 overrides the autograded points
+        ([(0, 0.5, 1), (0, None, 3), (4, 2.5, 4)], 3),
+    ],
+)
+def test_the_score_on_the_page_includes_merged_hand_scores(cells, score):
+    from tasks.grade.report import effective
+
+    outcomes = ("passed", "hand", "failed")
+    results = [
+        dict(grade_id=f"g{i}", outcome=outcomes[i], points=p, hand_points=h, max_points=m, error_type="", message="")
+        for i, (p, h, m) in enumerate(cells)
+    ]
+    model = feedback_model("ada", "01_vec", {"message": "", "notes": []}, results, [])
+    assert model["score"] == score == sum(r["points"] for r in effective(results))
+    text = render_html(model)
+    assert f"Score: {score:g} / {sum(m for _, _, m in cells):g}" in text
+    for i, (p, h, m) in enumerate(cells):
+        shown = f"{p if h is None else h:g} / {m:g}"
+        assert f"<td>g{i}</td><td>{OUTCOME_LABELS[outcomes[i]]}</td><td>{shown}</td>" in text
+
+
+def test_hand_scores_merged_into_the_gradebook_reach_the_page(graded, tmp_path):
+    import sqlite3
+
+    _, _, paths, module = graded
+    with sqlite3.connect(paths.gradebook) as shared, sqlite3.connect(tmp_path / "gradebook.sqlite") as copy:
+        shared.backup(copy)  # a copy: the module's gradebook stays as the other tests expect it
+    db = gradebook.open_gradebook(tmp_path / "gradebook.sqlite")
+    gradebook.set_hand_score(db, "s01-correct", "vec", "explain", 1)
+    gradebook.set_hand_score(db, "s01-correct", "vec", "test-scale", 1)
+    rows = [r for r in gradebook.results(db, "vec") if r["student"] == "s01-correct"]
+    text = render_html(feedback_model("s01-correct", "01_vec", {"message": "", "notes": []}, rows, []))
+    assert "Score: 8 / 10" in text
+    for name, outcome, points in (
+        ("test-add", "passed", "2 / 2"),
+        ("test-scale", "passed", "1 / 3"),
+        ("test-partial", "passed", "4 / 4"),
+        ("explain", "graded by hand", "1 / 1"),
+    ):
+        assert f"<td>{name}</td><td>{outcome}</td><td>{points}</td>" in text
 
 
 # --- a hostile submission: it reads the hidden tests at run time and tries to carry them out -------------

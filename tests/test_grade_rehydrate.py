@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tasks.course.config import load_course
@@ -89,3 +91,96 @@ def test_answers_digest_changes_with_the_answers_only(course):
     cell(again, "test-add")["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "ran"}]
     assert extract_answers(again, bundle).digest == one.digest
     assert extract_answers(released(root, "vec"), bundle).digest != one.digest
+
+
+TAKEN_ANSWERS = {"vec-add": ADD, "vec-scale": SCALE, "explain": "Because lists do not add element-wise.\n"}
+
+
+def strip_cell(nb, grade_id):
+    """The cell no longer recognisable as that answer: its nbgrader metadata and its id gone."""
+    found = cell(nb, grade_id)
+    del found["metadata"]["nbgrader"]
+    found["id"] = f"mine-{grade_id}"
+
+
+def rename_cell(nb, grade_id):
+    found = cell(nb, grade_id)
+    found["metadata"]["nbgrader"]["grade_id"], found["id"] = f"my-{grade_id}", f"mine-{grade_id}"
+
+
+def remove_cell(nb, grade_id):
+    nb["cells"].remove(cell(nb, grade_id))
+
+
+def remove_and_reuse_its_id(nb, grade_id):
+    """Deleted, and a test cell given its id: that cell is still the test (matched by grade_id), never the answer."""
+    old = cell(nb, grade_id)["id"]
+    remove_cell(nb, grade_id)
+    cell(nb, "test-add")["id"] = old
+
+
+@pytest.mark.parametrize("delete", [remove_cell, strip_cell, rename_cell, remove_and_reuse_its_id])
+def test_a_deleted_answer_is_graded_as_the_released_stub_and_nothing_else(course, delete):
+    """Every set of deleted answer cells (code and written), deleted any way: each deleted one runs exactly what
+    the student received (a stub: not attempted), each kept one the student's answer, each is noted."""
+    from itertools import combinations
+
+    root, bundle = course
+    taken = {c.grade_id: c for c in bundle.cells if c.kind in ("answer", "hand")}
+    assert set(taken) == set(TAKEN_ANSWERS)
+    stubs = [s.message for s in bundle.stubs]
+    for size in range(1, len(taken) + 1):
+        for deleted in combinations(sorted(taken), size):
+            nb = released(root, "vec")
+            for grade_id, text in TAKEN_ANSWERS.items():
+                answer(nb, grade_id, text)
+            for grade_id in deleted:
+                delete(nb, grade_id)
+            ran, notes = sources(nb, bundle)
+            wanted = {g: taken[g].released if g in deleted else TAKEN_ANSWERS[g] for g in taken}
+            assert {g: ran[g] for g in taken} == wanted, deleted
+            assert all(any(m in taken[g].released for m in stubs) for g in deleted if taken[g].kind == "answer")
+            for grade_id in deleted:
+                assert (
+                    f"answer cell '{grade_id}' was deleted (or its metadata removed); graded as not attempted" in notes
+                )
+            assert ran["test-add"] == bundle_cell(bundle, "test-add").source
+
+
+def copies(nb, grade_id, texts, before=False, by_id=False):
+    """The answer cell `grade_id` followed (or preceded) by copies of it holding `texts[1:]`; returns `texts`
+    in notebook order. `by_id`: every copy without its nbgrader metadata, matched by its cell id."""
+    original = cell(nb, grade_id)
+    original["source"] = texts[0]
+    made = []
+    for n, text in enumerate(texts[1:], 1):
+        copy = json.loads(json.dumps(original))
+        copy["source"] = text
+        copy["id"] = original["id"] if by_id else f"copy-{n}"
+        made.append(copy)
+    at = nb["cells"].index(original)
+    group = made + [original] if before else [original] + made
+    nb["cells"][at : at + 1] = group
+    if by_id:
+        for c in group:
+            del c["metadata"]["nbgrader"]
+    return [c["source"] for c in group]
+
+
+@pytest.mark.parametrize("before", [False, True], ids=["copies-after", "copies-before"])
+@pytest.mark.parametrize("by_id", [False, True], ids=["by-grade-id", "by-cell-id"])
+@pytest.mark.parametrize("count", [2, 3])
+def test_of_a_duplicated_answer_the_copy_the_note_names_is_graded_and_shown(course, before, by_id, count):
+    from tasks.grade.feedback import own_code
+    from tasks.grade.task import Submission
+
+    root, bundle = course
+    nb = released(root, "vec")
+    texts = [f"def add(a, b):\n    return {n}\n" for n in range(count)]
+    in_order = copies(nb, "vec-add", texts, before=before, by_id=by_id)
+    answers = extract_answers(nb, bundle)
+    ran = {c.grade_id: c.source for c in rehydrate(answers, bundle)}
+    assert f"cell 'vec-add' appears {count} times; the first copy was graded" in answers.notes
+    assert ran["vec-add"] == in_order[0]  # the first copy in the notebook, as the note says
+    shown = dict(own_code(Submission("ada", "vec", "p", answers), bundle))
+    assert shown["vec-add"] == in_order[0]  # the feedback shows the copy that was graded

@@ -92,6 +92,59 @@ def test_nothing_new_needs_no_cluster(graded_class):
     assert (again.graded, again.skipped) == ([], len(CLASS))
 
 
+# files that decide a score (through the grading task or the reading of answers), and files that do not
+DECIDE_SCORES = (
+    *("grade/task.py", "grade/score.py", "grade/rehydrate.py", "grade/bundle.py", "grade/submissions.py"),
+    *("grade/runner.py", "grade/sandbox.py", "grade/sandboxed.py", "notebook/nbgrader.py", "variants/stubs.py"),
+    *("variants/transforms.py", "variants/markers.py", "base/errors.py", "grade/__init__.py", "__init__.py"),
+)
+DECIDE_NOTHING = ("grade/feedback.py", "grade/report.py", "grade/gradebook.py", "graph/reporter.py", "cli/status.py")
+
+
+@pytest.fixture
+def engine_copy(tmp_path, monkeypatch):
+    """A copy of tasks/ that the import scan reads (base/engine.py), to edit without touching the real one."""
+    import shutil
+
+    from tasks.base import engine
+
+    copy = tmp_path / "tasks"
+    shutil.copytree(engine.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(engine, "PACKAGE_DIR", copy)
+    yield copy
+    forget_the_import_scan()
+
+
+def forget_the_import_scan():
+    """As in a new process: the import scan reads the files again (it is cached per process)."""
+    from tasks.base import engine
+
+    for cached in (engine._module_index, engine.local_imports, engine.engine_files):
+        cached.cache_clear()
+
+
+def test_a_change_to_any_code_that_decides_scores_regrades_and_no_other_does(engine_copy):
+    """The grader's key is a fingerprint of every engine module grading imports, transitively: a file added
+    to that code is followed, a file it does not import changes nothing."""
+    from tasks.grade.run import grader_hash
+
+    def changed(edit) -> bool:
+        forget_the_import_scan()
+        before = grader_hash()
+        edit()
+        forget_the_import_scan()
+        return grader_hash() != before
+
+    def append(name, text="\n# edited\n"):
+        return lambda: (engine_copy / name).write_text((engine_copy / name).read_text() + text)
+
+    assert {name for name in DECIDE_SCORES if changed(append(name))} == set(DECIDE_SCORES)
+    assert {name for name in DECIDE_NOTHING if changed(append(name))} == set()
+    assert not changed(lambda: (engine_copy / "grade/rule.py").write_text("LIMIT = 1\n"))  # imported by nothing
+    assert changed(append("grade/score.py", "from .rule import LIMIT\n"))
+    assert changed(append("grade/rule.py")), "a module grading starts to import is part of the fingerprint"
+
+
 @pytest.mark.parametrize("where", ["cluster", "in-process"])
 def test_a_task_that_raises_on_the_worker_is_that_submissions_grading_error(graded_class, client, where):
     """Grading itself failing (here a package file the worker cannot send) is recorded for that submission

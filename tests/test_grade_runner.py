@@ -57,9 +57,29 @@ def test_a_sleeping_cell_times_out_on_wall_time():
     ids=["segfault", "os-exit", "killed"],
 )
 def test_a_dying_process_gives_the_reason_and_the_rest_goes_on(source, fragment, sandbox):
-    runs = run("x = 1", source, "x", sandbox=sandbox)
-    assert [r.status for r in runs] == ["ok", "died", "ok"] and runs[2].value == "1"
-    assert fragment in runs[1].evalue
+    """Wherever it dies (first, middle or last cell), that cell gets the reason and the later ones run in a
+    fresh process with the cells before it replayed."""
+    for before, after in (([], []), (["x = 1"], ["x"]), (["x = 1", "x + 1"], [])):
+        runs = run(*before, source, *after, sandbox=sandbox)
+        assert [r.status for r in runs] == ["ok"] * len(before) + ["died"] + ["ok"] * len(after), runs
+        assert fragment in runs[len(before)].evalue and runs[len(before)].ename == "DeadKernel"
+
+
+def test_the_cell_that_was_running_gets_the_reason_wherever_it_is():
+    """The reason goes to the cell that stopped its process, the last one too; cells no process reached are
+    "not run"."""
+    from tasks.grade.runner import _finish
+
+    for count in range(1, 5):
+        code = cells(*["1"] * count)
+        for stopped in range(count):
+            for status in ("died", "timeout"):
+                reports = {i: {"cell": i, "status": "ok", "value": "1"} for i in range(stopped)}
+                runs = _finish(code, reports, {stopped: (status, "the reason")})
+                wanted = ["ok"] * stopped + [status] + ["not_run"] * (count - stopped - 1)
+                assert [r.status for r in runs] == wanted, (count, stopped)
+                assert runs[stopped].evalue == "the reason" and runs[stopped].id == f"c{stopped}"
+        assert [r.status for r in _finish(code, {i: {"status": "ok"} for i in range(count)}, {})] == ["ok"] * count
 
 
 def test_sys_exit_is_an_error_of_that_cell_and_the_run_goes_on():
@@ -114,6 +134,76 @@ def test_the_package_import_is_the_bundles_not_one_the_grader_imported():
 
     runs = run("import tinytorch\ntinytorch.__doc__", package=(("tinytorch/__init__.py", b'"""from the bundle"""\n'),))
     assert runs[0].value == "'from the bundle'"
+
+
+PARENT_WITH_ITS_OWN_TINYTORCH = """
+import json, os, struct, sys
+sys.path[:0] = [{own!r}, {repo!r}]
+import tinytorch.core.vec  # the warm parent's own package, imported before it forks the notebook's process
+from tasks.grade import sandboxed
+sandboxed.Cells.make_shell()
+cells_r, cells_w = os.pipe()
+reports_r, reports_w = os.pipe()
+for message in ({{"files": {files!r}}}, {{"cell": 0, "source": {cell!r}}}):
+    body = json.dumps(message).encode()
+    os.write(cells_w, struct.pack(">I", len(body)) + body)
+os.close(cells_w)
+os.chdir({scratch!r})
+sandboxed.notebook(cells_r, reports_w)
+os.close(reports_w)
+os.write(1, os.read(reports_r, 65536))  # sys.stdout is the last cell's capture
+"""
+
+
+def test_the_notebooks_process_imports_the_bundles_package_even_where_its_parent_imported_another(tmp_path):
+    """The notebook's process forgets a `tinytorch` its warm parent imported (the whole package, submodules
+    too) and finds the bundle's first on its path: sandboxed.notebook run in a process that imported its own."""
+    import json
+    import subprocess
+    import sys
+
+    from gradeclass import REPO
+
+    own = tmp_path / "parent"
+    for relative, text in (("tinytorch/__init__.py", '"""the parent\'s"""\n'), ("tinytorch/core/__init__.py", "")):
+        (own / relative).parent.mkdir(parents=True, exist_ok=True)
+        (own / relative).write_text(text)
+    (own / "tinytorch/core/vec.py").write_text("ANSWER = 0\n")
+    (tmp_path / "scratch").mkdir()
+    files = [[name, data.decode("latin-1")] for name, data in PACKAGE[:2]]
+    files += [["tinytorch/core/vec.py", "ANSWER = 42\n"], ["tinytorch/__init__.py", '"""from the bundle"""\n']]
+    cell = "import tinytorch, tinytorch.core.vec as v\ntinytorch.__doc__, v.ANSWER"
+    script = PARENT_WITH_ITS_OWN_TINYTORCH.format(
+        repo=str(REPO), own=str(own), files=files, cell=cell, scratch=str(tmp_path / "scratch")
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    assert reports[0] == {"event": "ready"} and reports[1]["status"] == "ok", reports
+    assert reports[1]["value"] == "('from the bundle', 42)"
+
+
+DESCRIPTORS = """import os, stat, fcntl
+found = []
+for fd in range(65536):
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        continue
+    if stat.S_ISCHR(info.st_mode) and info.st_rdev == os.makedev(1, 3):
+        continue  # /dev/null: its stdin, stdout and stderr
+    if stat.S_ISFIFO(info.st_mode):
+        found.append('pipe ' + ('read' if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY else 'write'))
+    else:
+        found.append(f'{fd}: mode {info.st_mode:o}')
+sorted(found)"""
+
+
+def test_the_submissions_process_holds_no_descriptor_but_its_cells_and_reports_pipes(sandbox):
+    """No socket (the warm parent's control socket would let it ask for processes), file or other pipe of
+    the grader's: every descriptor it has is /dev/null or one end of its own two pipes."""
+    runs = run(DESCRIPTORS, sandbox=sandbox)
+    assert runs[0].value == "['pipe read', 'pipe write']", runs[0]
 
 
 def test_a_test_cell_runs_as_main_whatever_an_answer_set():

@@ -200,9 +200,12 @@ def test_leak_guard_stops_a_transform_bug(mini_course):
     assert not (mini_course / "build/student/01_alpha/alpha.ipynb").exists()
 
 
-def test_build_time_guard_of_the_public_solution_stops_a_transform_bug(mini_course):
+@pytest.mark.parametrize("outputs", ["notebook, python", "python"])
+def test_build_time_guard_of_the_public_solution_stops_a_transform_bug(mini_course, outputs):
     """Issue 17 item 4, layer 2: instructor cells and hidden tests kept in the public solution by a planted bug are
-    refused when `solution:` builds it, before the release: nothing of the task is written."""
+    refused when `solution:` builds it, before the release: nothing of the task is written. Every file it
+    builds is scanned (each is named), whichever output formats the course has."""
+    edit(mini_course / "course.yaml", "outputs: [notebook, python]", f"outputs: [{outputs}]")
     edit(
         mini_course / "tasks/variants/pipeline.py",
         "PUBLIC_SOLUTION_STEPS = (\n    t.drop_hidden_cells,\n    t.drop_hidden_tests,\n",
@@ -210,7 +213,10 @@ def test_build_time_guard_of_the_public_solution_stops_a_transform_bug(mini_cour
     )
     result = run_doit(mini_course, "solution:alpha")
     assert result.returncode != 0 and "Traceback" not in result.output
-    assert "build/public-solution/01_alpha/alpha.ipynb" in result.output and "LEAK" in result.output
+    for output, suffix in (("notebook", "ipynb"), ("python", "py")):
+        named = f"build/public-solution/01_alpha/alpha.{suffix}" in result.output
+        assert named == (output in outputs), output
+    assert "LEAK" in result.output
     assert "alpha_instructor_reference" in result.output and "alpha hidden" in result.output
     assert not (mini_course / "build/public-solution").exists() and not (mini_course / "build/solution").exists()
 

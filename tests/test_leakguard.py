@@ -147,6 +147,41 @@ def test_long_secret_inside_a_longer_line_is_a_leak():
     assert finding.line == 1
 
 
+def fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+COMPATIBLE = {  # compatibility variants (NFKC folds each back to the plain text)
+    "fullwidth": fullwidth,
+    "fullwidth-letters-only": lambda text: "".join(fullwidth(c) if c.isalpha() else c for c in text),
+    "every-other-fullwidth": lambda text: "".join(fullwidth(c) if i % 2 else c for i, c in enumerate(text)),
+    "math-bold": lambda text: "".join(chr(0x1D41A + ord(c) - 97) if "a" <= c <= "z" else c for c in text),
+    "ideographic-space": lambda text: text.replace(" ", "\u3000"),
+    "ligatures": lambda text: text.replace("fi", "\ufb01").replace("ff", "\ufb00"),
+}
+
+
+@pytest.mark.parametrize("variant", COMPATIBLE)
+def test_compatibility_variants_of_a_secret_line_are_found(variant):
+    """A secret line written with compatibility characters (fullwidth, mathematical letters, ligatures, other
+    spaces) in an artifact, alone or inside a longer line, in a .py or a notebook; and a secret written so in
+    the source, found planted plain."""
+    change = COMPATIBLE[variant]
+    secret = "total = np.add(self.data, other_coefficients)"
+    src = reads_source(SOURCE.replace("total = np.add(self.data, other)", secret), FILE, "py")
+    planted = change(secret)
+    assert planted != secret
+    for line in (planted, f"    {planted}", f"x = 1; {planted}  # copied"):
+        [finding] = scan("s.py", f"ok = 1\n{line}\n".encode(), src)
+        assert finding.line == 2 and repr(secret) in finding.message, (variant, line)
+        nb = new_notebook(cells=[new_code_cell(f"ok = 1\n{line}")])
+        assert len(scan("s.ipynb", json.dumps(nb).encode(), src)) == 1, (variant, line)
+    for short in ("return Tensor(total)", "grad = np.ones_like(self.data)"):  # found only whole
+        assert len(scan("s.py", f"{change(short)}\n".encode())) == 1, (variant, short)
+    written_so = reads_source(SOURCE.replace("total = np.add(self.data, other)", planted), FILE, "py")
+    assert len(scan("s.py", f"{secret}\n".encode(), written_so)) == 1
+
+
 def test_visible_line_that_contains_a_secret_is_not_a_leak():
     # The visible test line `expected_grad = np.ones_like(self.data)` contains the solution line
     # `grad = np.ones_like(self.data)`; shipping the test cell unchanged must not count as a leak.
@@ -248,6 +283,43 @@ def test_the_guard_treats_marker_look_alikes_as_regions(begin, end):
     """The build refuses these (lint); were that check gone, the guard alone still holds the line back."""
     nb = new_notebook(cells=[new_code_cell(f"def f(x):\n    {begin}\n    secret_value = x * 42\n    {end}")])
     assert set(secret_lines(nb)) == {"secret_value = x * 42"}
+
+
+NEVER_CLOSED_CONTEXTS = {  # (cell type, visible lines before the region, indentation of the region)
+    "function": ("code", ["def f(x):", "    visible_setup = prepare(x)"], "    "),
+    "top-level": ("code", ["visible_setup = prepare(1)"], ""),
+    "class-body": ("code", ["class Model:", "    visible_attribute = prepare(1)"], "    "),
+    "markdown": ("markdown", ["Some visible words about the task."], ""),
+}
+BEGINS = {
+    "solution": ["### BEGIN SOLUTION", "### begin solution", "###\u00a0BEGIN SOLUTION", "#BEGIN SOLUTON"],
+    "hidden": ["### BEGIN HIDDEN TESTS", "## Begin Hidden Test", "### BEGIN HIDDEN TESTS\r"],
+}
+OTHER_END = {"solution": "### END HIDDEN TESTS", "hidden": "### END SOLUTION"}
+
+
+@pytest.mark.parametrize("context", NEVER_CLOSED_CONTEXTS)
+@pytest.mark.parametrize("kind", BEGINS)
+def test_a_region_never_closed_keeps_everything_after_its_begin_secret(context, kind):
+    """Wherever it is, however its BEGIN is spelled, and whatever END of another kind follows (which closes
+    nothing): every line after the BEGIN is secret for a variant that keeps that kind out, and for the others
+    nothing is."""
+    from tasks.variants.registry import VARIANTS
+
+    cell_type, before, indent = NEVER_CLOSED_CONTEXTS[context]
+    make = new_code_cell if cell_type == "code" else new_markdown_cell
+    for begin in BEGINS[kind]:
+        for wrong_end in (False, True):
+            after = [f"{indent}secret_step_{i} = combine(x, {i})  # step {i}" for i in range(4)]
+            if cell_type == "markdown":
+                after = [f"The hidden reasoning, step {i} of four." for i in range(4)]
+            if wrong_end:
+                after.insert(2, indent + OTHER_END[kind])
+            nb = new_notebook(cells=[make("\n".join(before + [indent + begin] + after))])
+            everything_after = {line.strip() for line in after if not line.strip().startswith("###")}
+            for variant in VARIANTS.values():
+                wanted = everything_after if kind in variant.secrets else set()
+                assert set(secret_lines(nb, variant.secrets)) == wanted, (begin, wrong_end, variant.name)
 
 
 @pytest.mark.parametrize(

@@ -79,13 +79,28 @@ def test_nothing_a_notebook_did_is_seen_by_the_next_one(tmp_path):
 
 
 def test_a_waiting_kernel_that_died_is_replaced_and_the_notebook_runs(tmp_path):
+    """The pool itself (not only the notebook run's retry) never hands out a pre-started kernel that died while
+    it waited: what `take` returns is alive, started now, not the dead one (whose scratch is gone), and runs
+    the notebook."""
+    from tasks.kernel.execute import run_in
+
     ran(tmp_path, "a", "1")
     (dead,) = waiting_kernels()
     dead_pid = dead.manager.provisioner.pid
     os.killpg(dead.pgid, signal.SIGKILL)
-    pid, cwd, *_ = printed(ran(tmp_path, "b", VIEW))
-    assert cwd == str(tmp_path / "b/modules/01_m") and pid != dead_pid
+    deadline = time.monotonic() + 10
+    while alive(dead_pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    taken = pool.take("python3", kernel_arguments(), kernel_env)
+    assert taken is not dead and taken.manager.provisioner.pid != dead_pid
+    assert taken.alive() and not taken.waited and waiting_kernels() == []
     assert not dead.folder.exists(), "the dead kernel's scratch folder is removed"
+    folder = tmp_path / "b/modules/01_m"
+    folder.mkdir(parents=True)
+    nb = new_notebook(cells=[new_code_cell(VIEW)])
+    run_in(taken, nb, cwd=folder, root=tmp_path / "b", kernel="python3", timeout=60, allow_errors=False, current={})
+    pid, cwd, *_ = printed(nb)
+    assert cwd == str(folder) and pid == taken.manager.provisioner.pid != dead_pid
 
 
 def test_a_dead_kernel_is_reported_as_today_and_the_next_notebook_runs(tmp_path):

@@ -467,28 +467,51 @@ release_action({root!r}, 2)
 """
 
 
-def test_sigkill_at_random_points_is_repaired_by_the_next_release(course, tmp_path, capsys):
+def test_sigkill_at_random_points_is_repaired_by_the_next_release(course, tmp_path, monkeypatch, capsys):
+    """Killed at a few random checkpoints before the switch and at every checkpoint of the switch (the journal
+    written), with or without a stale index.lock: the next release rolls an interrupted switch back (says so;
+    a release of the week already out leaves the repository exactly as before the killed one), then releases."""
     import random
     import sys
 
+    from tasks.release import faults
+
     release(course, 1)
     repo = course / "student-repo"
+    week1 = snapshot(repo)
     reference = tmp_path / "reference"
     shutil.copytree(course, reference, symlinks=True)
+    steps = []  # the checkpoints of a week-2 release, in order: the kills below are counted on them
+    monkeypatch.setattr(faults, "hook", steps.append)
     assert release(reference, 2) is None
+    monkeypatch.setattr(faults, "hook", None)
     expected = snapshot(reference / "student-repo")
-    points = sorted(random.Random(12).sample(range(3, 24), 4)) + [14, 15]  # and around the switch
+    switch = list(range(steps.index("git update-ref"), len(steps)))  # update-ref, read-tree, each tag, done
+    assert [steps[i] for i in switch] == ["git update-ref", "git read-tree", "git tag", "done"]
+    points = sorted(random.Random(12).sample(range(3, switch[0]), 2)) + switch
     kills = 0
     for at in points:
         for lock in (False, True):
             script = KILLER.format(root=str(course), repo=str(repo), at=at, lock=lock)
             killed = subprocess.run([sys.executable, "-c", script], cwd=course, capture_output=True, text=True)
-            assert killed.returncode in (-9, 0), killed.stderr
-            kills += killed.returncode == -9
-            if lock and not (repo / ".git/coursebuild-release.json").exists():  # killed before the switch began:
+            assert killed.returncode == -9, killed.stderr
+            kills += 1
+            journal = (repo / ".git/coursebuild-release.json").exists()
+            assert journal == (at in switch), f"checkpoint {at} ({steps[at]})"
+            if lock and not journal:  # killed before the switch began:
                 assert "delete student-repo/.git/index.lock" in failed_message(release(course, 2))  # a lock not ours
                 (repo / ".git/index.lock").unlink()
+            capsys.readouterr()
+            if journal and lock:  # the week already out: the repair alone, the repository exactly as it was
+                assert release(course, 1) is None and snapshot(repo) == week1, f"checkpoint {at} ({steps[at]})"
+                assert "an earlier release was interrupted before it finished; it was rolled back" in (
+                    capsys.readouterr().err
+                )
             assert release(course, 2) is None, f"the release after a kill at checkpoint {at} works"
+            if journal and not lock:
+                assert "an earlier release was interrupted before it finished; it was rolled back" in (
+                    capsys.readouterr().err
+                )
             assert snapshot(repo)["files"] == expected["files"] and git(repo, "tag").split() == ["week1", "week2"]
             assert (
                 git(repo, "status", "--porcelain") == "" and git(repo, "fsck", "--no-progress", "--no-dangling") == ""
@@ -496,7 +519,7 @@ def test_sigkill_at_random_points_is_repaired_by_the_next_release(course, tmp_pa
             git(repo, "tag", "-d", "week2")  # back to week 1 for the next kill
             git(repo, "reset", "-q", "--hard", "week1")
             git(repo, "clean", "-qfd")
-    assert kills >= 8
+    assert kills == 2 * len(points)
 
 
 KILL_IN_THE_SWITCH = """
@@ -599,14 +622,21 @@ def test_a_damaged_journal_is_a_message_saying_how_to_check_and_clear_it(course,
     assert git(repo, "status", "--porcelain") == "" and git(repo, "fsck", "--no-progress", "--no-dangling") == ""
 
 
-def test_tagging_waits_for_the_interrupted_release_to_be_run_again(course, tmp_path):
+def test_tagging_and_a_dry_run_wait_for_the_interrupted_release_to_be_run_again(course, tmp_path):
+    """Only a release repairs an interrupted one: a tag, or a dry run (which changes nothing, not even by
+    repairing), is refused until then."""
     from tasks.graph.task_tag import tag_action
 
     expected = killed_in_the_switch(course, "git tag", tmp_path)
-    before = snapshot(course / "student-repo")
+    repo = course / "student-repo"
+    before, journal = snapshot(repo), (repo / ".git/coursebuild-release.json").read_bytes()
     message = failed_message(tag_action(str(course), "week2-extra", "by hand", False))
     assert "coursebuild-release.json: the last deploy or release into this repository was interrupted" in message
-    assert snapshot(course / "student-repo") == before
+    assert snapshot(repo) == before
+    for week in (2, 3):
+        message = failed_message(release(course, week, dry=True, confirm=True))
+        assert "was interrupted; run it again first" in message and "then look again with dry=1" in message
+        assert snapshot(repo) == before and (repo / ".git/coursebuild-release.json").read_bytes() == journal
     assert release(course, 2) is None and snapshot(course / "student-repo")["files"] == expected
 
 

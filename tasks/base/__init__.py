@@ -1,2 +1,3 @@
-"""Foundations every layer uses: the one error type (`errors.CourseError`, findings with file:line) and
-atomic file writes (`fsutil`). Imports nothing else of the engine."""
+"""Foundations every layer uses: the one error type (`errors.CourseError`, findings with file:line), atomic
+file writes (`fsutil`), and which engine files a module's code is made of (`engine`: the build's "the code that
+made this" and grading's fingerprint of the code that decides scores). Imports nothing else of the engine."""

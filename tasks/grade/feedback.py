@@ -17,6 +17,7 @@ import html
 from ..base.fsutil import write_atomic
 from ..variants.leakguard import scan_bytes, secret_lines
 from ..variants.registry import VARIANTS
+from .report import effective
 
 OUTCOME_LABELS = {
     "passed": "passed",
@@ -36,11 +37,13 @@ STYLE = (
 def feedback_model(
     student: str, label: str, submission: dict, results: list[dict], code: list[tuple[str, str]]
 ) -> dict:
-    """Everything the feedback shows, as plain data (`code`: (answer cell, the student's source))."""
+    """Everything the feedback shows, as plain data (`code`: (answer cell, the student's source)); each cell's
+    points with its merged hand score (report.effective, as in every table)."""
+    results = effective(results)
     return {
         "student": student,
         "module": label,
-        "score": sum(r["points"] if r["hand_points"] is None else r["hand_points"] for r in results),
+        "score": sum(r["points"] for r in results),
         "max_score": sum(r["max_points"] for r in results),
         "message": submission.get("message", ""),
         "notes": list(submission.get("notes", [])),
@@ -48,7 +51,7 @@ def feedback_model(
             {
                 "name": r["grade_id"],
                 "outcome": r["outcome"],
-                "points": r["points"] if r["hand_points"] is None else r["hand_points"],
+                "points": r["points"],
                 "max_points": r["max_points"],
                 "error_type": r["error_type"],
                 "message": r["message"],
@@ -60,10 +63,18 @@ def feedback_model(
 
 
 def _reported_text(model: dict) -> str:
-    """What grading reported on the page, line by line (all but the student's own code)."""
-    parts = [model["message"], *model["notes"]]
-    parts += [f"{t['name']} {t['error_type']}: {t['message']}" for t in model["tests"]]
-    return "\n".join(parts)
+    """Every text on the page but the student's own code, each on lines of its own: what grading reported
+    (the message, notes, each test's error type and message) and the names around it."""
+    return "\n".join(_texts({key: value for key, value in model.items() if key != "code"}))
+
+
+def _texts(value) -> list[str]:
+    """Every string in `value` (dicts, lists and tuples of them, at any depth)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    return [text for item in value for text in _texts(item)] if isinstance(value, (list, tuple)) else []
 
 
 def _code_text(model: dict) -> str:

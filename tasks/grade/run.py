@@ -15,7 +15,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from ..base.errors import CourseError
 from . import gradebook
@@ -24,10 +23,7 @@ from .rehydrate import rehydrate
 from .submissions import find_submissions, read_submission
 from .task import GradeResult, Limits, Submission, grade_submission, grading_failed, result_key
 
-GRADER_FILES = (
-    *("bundle.py", "rehydrate.py", "runner.py", "sandbox.py", "sandboxed.py", "score.py", "task.py"),
-    "submissions.py",
-)
+GRADER = ("grade.task", "grade.submissions")  # the grading task and the reading of answers: all that decides a score
 RETRY = gradebook.RETRY  # prefix of a key stored for a grading error: never matches, so the next run grades again
 
 
@@ -40,9 +36,13 @@ class Outcome:
 
 
 def grader_hash() -> str:
+    """The fingerprint of the code that decides scores: every engine module the grading task imports,
+    transitively (base/engine.py, the build's rule for the code that made an output), names and bytes."""
+    from ..base import engine
+
     digest = hashlib.sha256()
-    for name in GRADER_FILES:
-        digest.update((Path(__file__).parent / name).read_bytes())
+    for name in engine.engine_files(*GRADER):
+        digest.update(name.encode("utf-8") + b"\0" + (engine.PACKAGE_DIR.parent / name).read_bytes() + b"\0")
     return digest.hexdigest()
 
 

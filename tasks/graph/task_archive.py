@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors
-from .engine import engine_files
+from ..base.engine import engine_files
 from ..course.datafiles import shipped_data
 from ..base.fsutil import write_atomic
 from ..variants.registry import VARIANTS

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 
 from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors
-from .engine import engine_files
+from ..base.engine import PACKAGE_DIR, engine_files
 from ..base.errors import CourseError, Finding
 from ..base.fsutil import write_atomic
 from .task_export import export_targets
 from ..course.datafiles import refuse_unshippable
 from ..package.exports import package_inits
 from ..release.course_files import run_all_hook
-from .engine import PACKAGE_DIR
 
 # What only the actions use is imported inside them (kernels, the pipeline, notebooks): every `doit` start
 # imports this file, and a no-op runs no action.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors, warn
-from .engine import engine_files
+from ..base.engine import engine_files
 from ..base.errors import CourseError
 from ..package.exports import declared_targets
 

@@ -55,12 +55,7 @@ def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
             "has nothing deployed yet, so there is nothing to tag: deploy first (tito deploy student --all)",
         )
     repo = StudentRepo(paths.student_repo, settings.branch, settings.author, shown)
-    if repo.journal.exists():
-        raise CourseError.at(
-            repo.journal_shown,
-            None,
-            "the last deploy or release into this repository was interrupted; run it again first (it repairs the repository and finishes), then tag. Nothing was changed",
-        )
+    repo.check_not_interrupted("tag")
     repo.check_ready(settings.tag)
     head = repo.head()
     existing = repo.tag_target(tag)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..course.context import load
 from .doitutil import config_changed_for, reports_user_errors
-from .engine import engine_files
+from ..base.engine import engine_files
 from ..base.fsutil import write_atomic
 from ..variants.registry import VARIANTS, variants_of_task
 

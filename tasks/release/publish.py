@@ -39,6 +39,8 @@ def publish(course, paths, request, make_offers, tell: Tell) -> None:
     with release_lock(paths.release_lock):
         repo = StudentRepo.open(paths.student_repo, settings.branch, settings.author, shown)
         if repo is not None:
+            if request.dry:  # the repair would change the repository
+                repo.check_not_interrupted("look again with dry=1")
             repaired = repo.repair()
             if repaired:
                 tell(f"{shown}: {repaired}; it is redone now", warning=True)

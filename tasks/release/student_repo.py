@@ -242,6 +242,15 @@ class StudentRepo:
                 raise
             self.journal.unlink()
 
+    def check_not_interrupted(self, then: str) -> None:
+        """Refuse (changing nothing) what must not run over an interrupted switch: only a release repairs it."""
+        if self.journal.exists():
+            raise CourseError.at(
+                self.journal_shown,
+                None,
+                f"the last deploy or release into this repository was interrupted; run it again first (it repairs the repository and finishes), then {then}. Nothing was changed",
+            )
+
     def repair(self) -> str | None:
         """Undo a release that was killed during its switch (its journal is still there); say what was done.
 

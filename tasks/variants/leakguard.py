@@ -160,10 +160,10 @@ def region_lines(cell, kinds: frozenset[str]) -> tuple[set[int], set[int]]:
     for index, (edge, kind) in found:
         if edge == "begin" and open_at is None:
             open_at = (index, kind)
-        elif edge == "end" and open_at is not None:
+        elif edge == "end" and open_at is not None and kind == open_at[1]:  # an END of another kind closes nothing
             secret.update(region_secret(lines, open_at[0], index, code) if open_at[1] in kinds else ())
             open_at = None
-    if open_at is not None and open_at[1] in kinds:  # never closed: everything after it is secret
+    if open_at is not None and open_at[1] in kinds:  # never closed: everything after its BEGIN is secret
         secret.update(range(open_at[0] + 1, len(lines)))
     if not code and not found and "solution" in kinds and is_answer(cell):
         secret.update(range(len(lines)))

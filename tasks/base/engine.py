@@ -1,7 +1,9 @@
-"""Which engine source files a task's output depends on, so an edit to a transform reruns its tasks.
+"""Which engine source files a piece of the engine is made of: the code that made an output.
 
-doit does not notice changes to action code; each task lists the files of the engine modules its action
-uses, found by following the package's own import statements (including lazy ones inside functions):
+doit does not notice changes to action code, so each task lists the files of the engine modules its action
+uses (graph/), and grading keys each result on a fingerprint of the modules the grading task uses
+(grade/run.py), so an edit to either reruns what it decides. The files are found by following the
+package's own import statements (including lazy ones inside functions):
 `from .x import`, `from ..course.paths import`, `from . import a, b`, `from tasks.notebook import source`,
 `import tasks.course.paths`. Modules are named by their dotted path inside the package (`graph.task_lint`).
 """
