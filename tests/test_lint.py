@@ -296,13 +296,38 @@ def test_no_test_cell_at_all_is_a_warning():
     assert "the module has no graded test cell (fine for a capstone or a demo" in finding.message
 
 
-def test_unmarked_solution_cell_is_only_a_warning():
+def test_unmarked_answer_cell_is_stubbed_silently_unless_later_cells_need_it():
+    """nbgrader's default: a markerless answer cell is a stub for students; lint says so (and which setting keeps
+    TinyTorch's behaviour) only when that costs later cells a definition, or the cell is exported."""
+    header = IMPL.replace('"impl"', '"impl-2"')
+    assert lint_text(CLEAN + f"\n{header}\ndef helper():\n    return 1\n") == []
+    used = CLEAN + f"\n{header}\ndef helper():\n    return 1\n\n{PLAIN}\nhelper()\n"
+    finding = only(lint_text(used), severity="warning")
+    assert finding.line == line(used, header)
+    assert "students get it as nbgrader does, `# YOUR CODE HERE` and a raise, without helper" in finding.message
+    assert "`markup: {unmarked_answers: keep}` to course.yaml" in finding.message
+    assert str(finding).startswith(f"{FILE}:{finding.line}: warning: ")
+    exported = CLEAN + f"\n{header}\n#| export\nclass Base:\n    pass\n"
+    assert "exports only the student's code" in only(lint_text(exported), severity="warning").message
+
+
+def test_unmarked_imports_cell_is_no_finding():
+    header = IMPL.replace('"impl"', '"impl-2"')
+    text = (
+        CLEAN + f"\n{header}\n#| export\nimport math\ntry:\n    import scipy\nexcept ImportError:\n    scipy = None\n"
+    )
+    assert lint_text(text) == []
+
+
+def test_unmarked_answer_cell_kept_by_the_tinytorch_setting_is_a_warning():
+    from tasks.course.model import Markup
+
     header = IMPL.replace('"impl"', '"impl-2"')
     text = CLEAN + f"\n{header}\ndef helper():\n    return 1\n"
-    finding = only(lint_text(text), severity="warning")
-    assert finding.line == line(text, header)
-    assert "has no ### BEGIN SOLUTION region" in finding.message
-    assert str(finding).startswith(f"{FILE}:{finding.line}: warning: ")
+    source = reads_source(text, FILE, "py")
+    findings = lint(LintInput(source, "layers", ("tensor",), EXPORTS, markup=Markup(unmarked_answers="keep")))
+    finding = only(findings, severity="warning")
+    assert "`markup: {unmarked_answers: keep}` gives it to students unchanged" in finding.message
 
 
 # --- directives --------------------------------------------------------------------------------------------

@@ -26,7 +26,10 @@ from .model import (  # noqa: F401 (re-exported: callers name the model through 
     Course,
     Execution,
     Grading,
+    Markup,
     Module,
+    STUB_STYLES,
+    UNMARKED_ANSWERS,
     StudentRepoSettings,
     TlsFiles,
     UnknownModule,
@@ -270,6 +273,10 @@ GRADING = {
     "submitted": Key(optional_text),
     "deadlines": Key(mapping_of(moment), default=[]),
 }
+MARKUP = {
+    "unmarked_answers": Key(one_of(UNMARKED_ANSWERS), default=Markup.unmarked_answers),
+    "stubs": Key(one_of(STUB_STYLES), default=Markup.stubs),
+}
 MODULE = {
     "name": Key(text, required=True),
     "folder": Key(text, required=True),
@@ -288,6 +295,7 @@ COURSE = {
     "grading": Key(section(GRADING), default=None),
     "modules": Key(list_of(section(MODULE), allow_empty=False), required=True),
     "package_init": Key(optional_text),
+    "markup": Key(section(MARKUP), default=None),
 }
 
 
@@ -370,6 +378,7 @@ def build_course(values: dict, root: Path) -> Course:
         root=root,
         grading=build_grading(values["grading"], root),
         package_init=values["package_init"],
+        markup=Markup(**{key: (values["markup"] or {}).get(key, spec.default) for key, spec in MARKUP.items()}),
     )
 
 

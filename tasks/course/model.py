@@ -68,6 +68,19 @@ class Execution:
     timeout: int
 
 
+UNMARKED_ANSWERS = ("stub", "keep")
+STUB_STYLES = ("named", "nbgrader")
+
+
+@dataclass(frozen=True)
+class Markup:
+    """course.yaml `markup:`: where this course reads nbgrader's markup as TinyTorch did (docs/authoring.md,
+    "Differences from nbgrader"). The defaults are nbgrader's semantics."""
+
+    unmarked_answers: str = "stub"  # an answer code cell without markers: stub (nbgrader) | keep (TinyTorch)
+    stubs: str = "named"  # a stub's raise: named (what to implement, where) | nbgrader (`raise NotImplementedError()`)
+
+
 @dataclass(frozen=True)
 class TlsFiles:
     """course.yaml `grading.tls`: the PEM files `tito grade` presents to an existing Dask cluster (paths as
@@ -126,6 +139,7 @@ class Course:
     root: Path = field(compare=False)
     grading: Grading = Grading()
     package_init: str | None = None  # a file whose code becomes tinytorch/__init__.py (course and students)
+    markup: Markup = Markup()
 
     def module(self, name: str) -> Module:
         """The module of this exact name (course.yaml's `name`)."""

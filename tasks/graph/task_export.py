@@ -79,7 +79,7 @@ def export_action(root: str, name: str) -> None:
     file = paths.rel(path)
     target = declared_target(path, file)
     source = read_source(path, file)
-    solution = build_variant(source.nb, "solution", module.slug)
+    solution = build_variant(source.nb, "solution", module.slug, course.markup)
     text = export_text(solution, module.name, file, source.location)
     target_file = paths.export_file(target)
     refuse_foreign(paths, target_file)

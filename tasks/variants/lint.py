@@ -10,10 +10,12 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from ..course.model import Markup
 from ..notebook.nbgrader import nbgrader_meta
 from ..base.errors import Finding
 from .default_exp import declaration_problems
 from .definitions import definition_stubs
+from .roles import defines, only_imports, unmarked_answer
 from .markers import (
     MarkerError,
     directive_near_miss,
@@ -38,6 +40,7 @@ class LintInput:
     exports: dict[str, str]  # dotted target (e.g. core.tensor) -> module name, for every module of the course
     course_order: tuple[str, ...] = ()  # every module name, in course order (empty: order unknown)
     unknown_exports: tuple[str, ...] = ()  # modules whose export target cannot be read (their own lint says why)
+    markup: Markup = Markup()  # course.yaml `markup:`
 
 
 def finding(src, cell: int, line: int | None, message: str, severity: str = "error") -> Finding:
@@ -218,16 +221,42 @@ def check_tests_called(src: LintInput) -> Iterator[Finding]:
         )
 
 
+KEEP_SETTING = "markup: {unmarked_answers: keep}"
+
+
 def check_unmarked_solutions(src: LintInput) -> Iterator[Finding]:
-    for index, cell in enumerate(src.source.nb.cells):
-        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution") and "BEGIN SOLUTION" not in cell.source:
+    """An answer code cell without markers (not only imports): students get nbgrader's stub for it, which matters
+    when the cell exports or defines what later cells use; or, with `unmarked_answers: keep`, the cell as is."""
+    cells = src.source.nb.cells
+    for index, cell in enumerate(cells):
+        if unreadable_metadata(cell) or not unmarked_answer(cell) or only_imports(cell.source):
+            continue
+        if src.markup.unmarked_answers == "keep":
             yield finding(
                 src,
                 index,
                 None,
-                'cell is flagged "solution": true but has no ### BEGIN SOLUTION region; it is given to students unchanged (set "solution": false, or mark the part students write)',
+                f'cell is flagged "solution": true but has no ### BEGIN SOLUTION region; course.yaml\'s `{KEEP_SETTING}` gives it to students unchanged, solution included (set "solution": false, or mark the part students write)',
                 "warning",
             )
+            continue
+        later = [c.source for c in cells[index + 1 :] if c.cell_type == "code"]
+        used = [name for name in defines(cell.source) if any(reads_name(code, name) for code in later)]
+        exported = any(name == "export" for _, name, _ in directives(cell.source.split("\n")))
+        if not used and not exported:
+            continue  # an answer cell as nbgrader means it: students get `# YOUR CODE HERE` and write it
+        lost = (
+            f"without {', '.join(used[:3])}{' ...' if len(used) > 3 else ''}, which later cells use"
+            if used
+            else "and exports only the student's code"
+        )
+        yield finding(
+            src,
+            index,
+            None,
+            f'cell is flagged "solution": true but has no ### BEGIN SOLUTION region, so students get it as nbgrader does, `# YOUR CODE HERE` and a raise, {lost}; mark the part students write with ### BEGIN/END SOLUTION (signatures and docstrings stay), or add `{KEEP_SETTING}` to course.yaml to give such cells to students unchanged (TinyTorch\'s behaviour)',
+            "warning",
+        )
 
 
 def check_directives(src: LintInput) -> Iterator[Finding]:
@@ -437,7 +466,7 @@ def check_student_compiles(src: LintInput) -> Iterator[Finding]:
 
     if any(f.severity == "error" for f in check_markers(src)):
         return
-    student = build_variant(src.source.nb, "student", src.module)
+    student = build_variant(src.source.nb, "student", src.module, src.markup)
     by_id = {cell.id: index for index, cell in enumerate(src.source.nb.cells)}
     for cell in [c for c in student.cells if c.id in by_id]:  # the Run All cell is the build's own
         original = src.source.nb.cells[by_id[cell.id]]

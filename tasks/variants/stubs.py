@@ -40,9 +40,10 @@ class Stub:
 
 def record_stubs(cell, lines: list[str], made: list[tuple[str, str, str]]) -> None:
     """Remember the stubs just written into `lines` (the cell's final lines): (line text, what, message)."""
-    found = []
+    found, claimed = [], set()
     for text, what, message in made:
-        index = next(i for i, line in enumerate(lines) if line is text)
+        index = next(i for i, line in enumerate(lines) if line is text and i not in claimed)
+        claimed.add(index)
         found.append({"line": index, "what": what, "message": message})
     if found:
         private(cell, create=True)[STUBS_KEY] = sorted(found, key=lambda s: s["line"])
