@@ -226,12 +226,21 @@ def test_missing_grade_id():
     assert only(lint_text(text)).line == line(text, header)
 
 
-def test_unlocked_test_cell():
-    header = TEST.replace('"locked": true', '"locked": false')
-    text = CLEAN.replace(TEST, header)
-    finding = only(lint_text(text))
-    assert finding.line == line(text, header)
-    assert "test cell 'test-impl' is not locked" in finding.message and 'add "locked": true' in finding.message
+def test_unlocked_test_cells_and_graded_answer_cells_are_fine_as_in_nbgrader():
+    """nbgrader's own example leaves its test cells unlocked (its release locks them, as ours does), and an answer
+    graded by hand is the student's to edit: lint asks for neither to be locked."""
+    unlocked = CLEAN.replace(TEST, TEST.replace('"locked": true', '"locked": false'))
+    hand = '# %% nbgrader={"grade": true, "grade_id": "use", "locked": false, "points": 2, "schema_version": 3, "solution": true}'
+    assert lint_text(unlocked) == []
+    assert (
+        lint_text(CLEAN + f"\n{hand}\n# ### BEGIN SOLUTION\nx = 1\n# ### END SOLUTION\n".replace("# ###", "###")) == []
+    )
+
+
+def test_a_task_cell_without_points_is_an_error():
+    task = '# %% [markdown] nbgrader={"grade": false, "grade_id": "part-e", "locked": true, "schema_version": 3, "solution": false, "task": true}'
+    finding = only(lint_text(CLEAN + f"\n{task}\n# Prove it.\n"))
+    assert "task cell 'part-e' has no points" in finding.message
 
 
 @pytest.mark.parametrize("points", ['"points": 0, ', "", '"points": true, ', '"points": "5", '])

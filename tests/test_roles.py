@@ -138,3 +138,34 @@ def test_course_yaml_markup_is_checked(tmp_path):
     with pytest.raises(CourseError) as error:
         load_course(tmp_path)
     assert "course.yaml:2: markup.unmarked_answers: 'leave' is not one of: stub, keep" in str(error.value)
+
+
+def test_unlocked_test_cells_are_locked_in_what_students_get_and_task_cells_too():
+    student = build_variant(source().nb, "student", "01_ps1")
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in student.cells}
+    for grade_id in ("test-squares", "part-e"):
+        assert (by_id[grade_id].metadata["editable"], by_id[grade_id].metadata["deletable"]) == (False, False)
+    assert "editable" not in by_id["application"].metadata  # an answer graded by hand is the student's to edit
+
+
+def test_a_task_cell_is_graded_by_hand_with_its_points():
+    from tasks.grade.bundle import make_bundle
+
+    nb = source().nb
+    student, solution = build_variant(nb, "student", "01_ps1"), build_variant(nb, "solution", "01_ps1")
+    bundle = make_bundle(nb, student, solution, "ps1", "01_ps1", {})
+    assert {c.grade_id: (c.kind, c.points) for c in bundle.graded()} == {
+        "test-squares": ("test", 1.0),
+        "application": ("hand", 2.0),
+        "part-e": ("hand", 4.0),
+        "part-c": ("hand", 1.0),
+    }
+    assert bundle.max_score() == 8
+
+
+def test_a_name_only_a_stubbed_cell_defined_stops_at_that_stub():
+    """nbgrader's stub defines nothing: a later cell's NameError for `squares` is "not attempted", not broken."""
+    student = build_variant(source().nb, "student", "01_ps1")
+    assert stub_failure(student, "NameError", "name 'squares' is not defined").what == "The code in cell 'squares'"
+    assert stub_failure(student, "NameError", "name 'pyramidal_number' is not defined") is not None
+    assert stub_failure(student, "NameError", "name 'math' is not defined") is None

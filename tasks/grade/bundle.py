@@ -129,7 +129,10 @@ def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
         path, file = paths.source(dep), paths.rel(paths.source(dep))
         source = read_source(path, file)
         nb = notebook if notebook is not None else build_variant(source.nb, "solution", dep.slug)
-        target = paths.export_file(declared_target(path, file))
+        declared = declared_target(path, file)
+        if declared is None:
+            continue  # a module without package code
+        target = paths.export_file(declared)
         for init in package_inits(paths.package, target):
             files.setdefault(relative(paths, init), INIT_BYTES)
         where = source.location if notebook is None else _cell_of(file)  # a given notebook's cells are not the source's

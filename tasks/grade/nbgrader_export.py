@@ -9,7 +9,8 @@ What it writes (each file atomically; nbgrader's own state there, gradebook.db a
 - `tinytorch/`: the REFERENCE package exports, so module N is graded against the reference modules it
   depends on (as `tito grade` does);
 - `nbgrader_config.py`: course id, this folder as the root, the gradebook, the per-cell timeout, and the
-  reference package on the kernel's PYTHONPATH.
+  reference package on the kernel's PYTHONPATH; only options nbgrader 0.9.6 knows (it warns about any other:
+  `nbgrader generate_assignment` registers each assignment in its gradebook).
 Same cells, same tests, same rule (a test cell earns its points when it runs without error): nbgrader's
 autograde gives the scores `tito grade` gives (tests/test_grade_nbgrader_export.py runs both).
 """
@@ -38,7 +39,6 @@ ROOT = {root!r}
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.root = ROOT
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
-c.CourseDirectory.db_assignments = {assignments!r}
 c.ExecutePreprocessor.timeout = {timeout!r}  # seconds per cell (course.yaml grading.timeout)
 # module N imports the modules before it from the reference package exported beside this file
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH", "")) if p)
@@ -51,8 +51,7 @@ def nbgrader_source(nb, module: Module):
 
 
 def config_text(course: Course, root: Path) -> str:
-    assignments = [{"name": m.name} for m in course.modules]
-    return CONFIG.format(root=str(root), course_id=course.name, assignments=assignments, timeout=course.grading.timeout)
+    return CONFIG.format(root=str(root), course_id=course.name, timeout=course.grading.timeout)
 
 
 def course_id_name(course: Course) -> str:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..course.model import Markup
-from ..notebook.nbgrader import nbgrader_meta
+from ..notebook.nbgrader import is_graded_test, nbgrader_meta
 from ..base.errors import Finding
 from .default_exp import declaration_problems
 from .definitions import definition_stubs
-from .roles import defines, only_imports, unmarked_answer
+from .roles import defines, is_task, only_imports, unmarked_answer
 from .markers import (
     MarkerError,
     directive_near_miss,
@@ -62,10 +62,16 @@ def check_default_exp(src: LintInput) -> Iterator[Finding]:
         for number, name, arg in directives(cell.source.split("\n"))
         if name == "default_exp"
     ]
-    problems = declaration_problems(found)
+    exports = any(
+        name == "export"
+        for cell in src.source.nb.cells
+        if cell.cell_type == "code"
+        for _, name, _ in directives(cell.source.split("\n"))
+    )
+    problems = declaration_problems(found, exports)
     for where, message in problems:
         yield Finding(src.source.file, 1, message) if where is None else finding(src, *where, message)
-    if problems:
+    if problems or not found:
         return
     (index, number), _, target = found[0]
     for other_target, owner in src.exports.items():
@@ -166,23 +172,19 @@ def check_grade_ids(src: LintInput) -> Iterator[Finding]:
 
 
 def check_test_cells(src: LintInput) -> Iterator[Finding]:
-    tests = 0
+    """Every graded cell (a test, an answer graded by hand, a task) has points. Locking is not asked for:
+    students get every test cell locked (as nbgrader's release does), and an answer cell is theirs to edit."""
+    graded = 0
     for index, cell in enumerate(src.source.nb.cells):
         meta = nbgrader_meta(cell)
-        if not meta.get("grade") or cell.cell_type != "code":
+        if not (meta.get("grade") or is_task(cell)):
             continue
-        tests += 1
-        if not meta.get("locked"):
-            yield finding(
-                src,
-                index,
-                None,
-                f"test cell '{meta.get('grade_id')}' is not locked; add \"locked\": true so students cannot edit the tests",
-            )
+        graded += 1
         points = meta.get("points")
         if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-            yield finding(src, index, None, f"test cell '{meta.get('grade_id')}' has no points; add e.g. \"points\": 5")
-    if tests == 0:
+            what = "test cell" if is_graded_test(cell) else "task cell" if is_task(cell) else "graded answer cell"
+            yield finding(src, index, None, f"{what} '{meta.get('grade_id')}' has no points; add e.g. \"points\": 5")
+    if graded == 0:
         yield Finding(
             src.source.file,
             1,

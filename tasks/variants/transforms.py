@@ -18,7 +18,7 @@ from .definitions import definition_stubs, stubbed_definitions
 from .markers import DIRECTIVE_RE, find_regions, has_directive, without_directive
 from .origins import Line, lines_of, set_lines
 from ..notebook.nbnode import new_cell
-from .roles import stubbed_whole
+from .roles import defines, stubbed_whole
 from .stubs import RUN_ALL_ID, RUN_ALL_SOURCE, record_stubs, stubs
 
 STUB_SIGNATURE = "is not implemented yet"
@@ -83,8 +83,9 @@ def stub_unmarked_answers(nb, ctx: StepContext):
         kept = [line for line in lines_of(cell) if DIRECTIVE_RE.match(line)]
         made = [stub_for([], 0, "", ctx, cell)]
         lines = [*kept, Line.at(YOUR_CODE_HERE, None), made[0][0]]
+        defined = defines(cell.source)
         set_lines(cell, lines)
-        record_stubs(cell, lines, made)
+        record_stubs(cell, lines, made, defined)
     return nb
 
 
