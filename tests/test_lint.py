@@ -221,9 +221,14 @@ def test_invalid_grade_id():
 
 
 def test_missing_grade_id():
-    header = '# %% nbgrader={"grade": false, "locked": false, "schema_version": 3, "solution": false}'
+    header = '# %% nbgrader={"grade": false, "locked": true, "schema_version": 3, "solution": false}'
     text = CLEAN + f"\n{header}\nx = 1\n"
     assert only(lint_text(text)).line == line(text, header)
+
+
+def test_a_cell_nbgrader_does_not_name_needs_no_grade_id():
+    header = '# %% nbgrader={"grade": false, "locked": false, "schema_version": 3, "solution": false}'
+    assert lint_text(CLEAN + f"\n{header}\nx = 1\n") == []
 
 
 def test_unlocked_test_cells_and_graded_answer_cells_are_fine_as_in_nbgrader():

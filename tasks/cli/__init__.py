@@ -10,7 +10,7 @@ is re-implemented here.
 - `system.py`    doctor, system health, system info
 - `nbgrader_rules.py`  `tito module validate --nbgrader`: built notebooks against nbgrader's schema and rules
 - `grade.py`     grade / module grade: collected submissions graded on Dask into the gradebook (tasks/grade/)
-- `grading_edges.py`  collect (submissions), grades (reports, hand scores), nbgrader export
+- `grading_edges.py`  collect (submissions), grades (reports, hand scores), nbgrader export and import
 
 A command module has `def register(subparsers) -> None`; each subcommand does `set_defaults(func=handler)`
 with `handler(args) -> int` (the exit status). `common.group(subparsers, "module", help)` returns the

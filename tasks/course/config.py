@@ -285,6 +285,7 @@ MODULE = {
     "solutions": Key(whole_number(1), required=True),
     "depends_on": Key(list_of(text), default=[]),
     "data": Key(list_of(text), default=[]),
+    "assignment": Key(optional_text),
 }
 COURSE = {
     "course": Key(text, required=True),
@@ -358,6 +359,7 @@ def build_course(values: dict, root: Path) -> Course:
             solutions=m["solutions"],
             depends_on=tuple(dep for dep, _ in m["depends_on"]),
             data=tuple(glob for glob, _ in m["data"]),
+            assignment=m["assignment"],
             line=m["__node__"].start_mark.line + 1,
         )
         for m, _ in values["modules"]

@@ -26,6 +26,7 @@ class Module:
     solutions: int
     depends_on: tuple[str, ...]
     data: tuple[str, ...] = ()  # globs, relative to the folder: the files that ship beside the student version
+    assignment: str | None = None  # the nbgrader assignment this notebook belongs to (submitted/<s>/<assignment>/)
     line: int = field(default=0, compare=False)
 
     @property
@@ -44,6 +45,8 @@ class Module:
         data.pop("line")
         data["depends_on"] = list(self.depends_on)
         data["data"] = list(self.data)
+        if data["assignment"] is None:
+            data.pop("assignment")  # the slice doit keys tasks on stays as it was for modules without one
         return data
 
 

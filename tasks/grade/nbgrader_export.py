@@ -69,19 +69,27 @@ def built_student(paths: Paths, module: Module) -> bytes:
     return path.read_bytes()
 
 
+def placed(module: Module) -> tuple[str, str]:
+    """(nbgrader assignment, notebook file) of a module: `<module>/<module>.ipynb`, or for a notebook of an
+    nbgrader assignment (course.yaml `assignment:`) that assignment and the notebook's own name."""
+    if module.assignment:
+        return module.assignment, f"{Path(module.source).stem}.ipynb"
+    return module.name, f"{module.name}.ipynb"
+
+
 def export_module(course: Course, paths: Paths, module: Module, target: Path) -> None:
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    name = f"{module.name}.ipynb"
+    assignment, name = placed(module)
     write_atomic(
-        target / "source" / module.name / name,
+        target / "source" / assignment / name,
         render_ipynb(nbgrader_source(source.nb, module), course.execution.kernel),
     )
-    write_atomic(target / "release" / module.name / name, built_student(paths, module))
+    write_atomic(target / "release" / assignment / name, built_student(paths, module))
     folder = course.root / module.folder
     for data in paths.data_files(module):
         relative = data.relative_to(folder)
         for kind in ("source", "release"):
-            write_atomic(target / kind / module.name / relative, data.read_bytes())
+            write_atomic(target / kind / assignment / relative, data.read_bytes())
 
 
 def export_package(paths: Paths, target: Path) -> int:
@@ -103,8 +111,9 @@ def export_submissions(paths: Paths, module: Module, target: Path) -> int:
         notebook = paths.submission_file(student_dir.name, module)
         if not notebook.is_file():
             continue
-        folder = target / "submitted" / student_dir.name / module.name
-        write_atomic(folder / notebook.name, notebook.read_bytes())
+        assignment, name = placed(module)
+        folder = target / "submitted" / student_dir.name / assignment
+        write_atomic(folder / name, notebook.read_bytes())
         when = submitted_time(paths.submission_origin(student_dir.name, module))
         if when:
             write_atomic(folder / "timestamp.txt", when + "\n")

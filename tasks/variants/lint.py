@@ -151,8 +151,8 @@ def check_grade_ids(src: LintInput) -> Iterator[Finding]:
     first_seen: dict[str, int] = {}
     for index, cell in enumerate(src.source.nb.cells):
         meta = nbgrader_meta(cell)
-        if not meta:
-            continue
+        if not any(meta.get(key) is True for key in ("grade", "solution", "locked", "task")) and "grade_id" not in meta:
+            continue  # nbgrader names only graded, answer, read-only and task cells
         grade_id = meta.get("grade_id")
         if not isinstance(grade_id, str) or not GRADE_ID_RE.match(grade_id):
             yield finding(
