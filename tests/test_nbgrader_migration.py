@@ -149,6 +149,10 @@ def test_an_nbgrader_course_migrates_builds_releases_and_grades_as_nbgrader_does
     assert "ada: collected" not in collected  # only the late one is listed
     tito(root, "grade", "--all", "--workers", "5")
     ours = our_scores(root)
+    tito(root, "grades")
+    wide = (root / "build/grades/grades.csv").read_text().splitlines()
+    assert wide[0] == "student,ps1_problem1,ps1_problem2,ps1,total"  # per notebook, and per assignment
+    assert wide[1] == "(max),10,3,13,13" and "ada,3,0,3,3" in wide
 
     run([nbgrader_bin / "nbgrader", "generate_assignment", "ps1", "--force"], nbg, env)
     autograded = run([nbgrader_bin / "nbgrader", "autograde", "ps1", "--create"], nbg, env)
