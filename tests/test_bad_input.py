@@ -561,11 +561,6 @@ SOURCE_CASES = [
         ("test cell 'test-double' has no points", 'add e.g. "points": 5'),
     ),
     Case(
-        "src-test-cell-not-locked",
-        change(ALPHA, TEST_CELL, '"grade_id": "test-double", "locked": false'),
-        ("test cell 'test-double' is not locked", 'add "locked": true'),
-    ),
-    Case(
         "src-solution-region-in-unflagged-cell",
         change(
             ALPHA,

@@ -212,6 +212,9 @@ def test_a_failing_task_fails_the_command_with_the_reporter_summary(course):
 
 
 def test_nbgrader_rules_on_notebook_json():
+    """nbgrader 0.9.6's own metadata rules, and none it does not have: its example's unlocked test cells and an
+    answer without a test after it pass."""
+
     def cell(grade_id, cell_type="code", **meta):
         return {
             "cell_type": cell_type,
@@ -228,7 +231,15 @@ def test_nbgrader_rules_on_notebook_json():
             "source": "",
         }
 
-    good = {"cells": [cell("sol", solution=True), cell("test", grade=True, locked=True, points=2)]}
+    good = {
+        "cells": [
+            cell("sol", solution=True),
+            cell("test", grade=True, points=2),
+            cell("use", grade=True, solution=True, points=2),
+            cell("why", "markdown", grade=True, solution=True, points=1),
+            cell("part-e", "markdown", locked=True, task=True, points=4),
+        ]
+    }
     assert notebook_findings(good, "nb.ipynb") == []
     bad = {
         "cells": [
@@ -236,11 +247,16 @@ def test_nbgrader_rules_on_notebook_json():
             cell("sol", solution=True),
             cell("t", grade=True, points=None),
             cell("x", schema_version=2),
+            cell("md", "markdown", grade=True, points=1),
+            cell("task", task=True, locked=True, points=1),
+            cell("bad id", solution=True),
         ]
     }
     messages = [str(f) for f in notebook_findings(bad, "nb.ipynb")]
     assert "nb.ipynb (cell 2): grade_id 'sol' is used again (first in cell 1); nbgrader needs unique ids" in messages
     assert any("(cell 3)" in m and "needs points" in m for m in messages)
-    assert any("(cell 3)" in m and "must be locked" in m for m in messages)
     assert any("(cell 4)" in m and "schema_version must be 3" in m for m in messages)
-    assert any("(cell 1)" in m and "no autograded test cell after it" in m for m in messages)
+    assert any("(cell 5)" in m and "graded markdown cell must also be an answer" in m for m in messages)
+    assert any("(cell 6)" in m and "task cell must be markdown" in m for m in messages)
+    assert any("(cell 7)" in m and "grade_id must be letters" in m for m in messages)
+    assert len(messages) == 6

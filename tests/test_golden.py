@@ -11,6 +11,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
+from tasks.course.model import Markup
 from tasks.variants.leakguard import scan_artifact, secret_lines
 from tasks.variants.pipeline import build_variant
 from tasks.notebook.render import render_ipynb, render_py
@@ -21,6 +22,9 @@ CASES = ("01_tensor_py", "02_edge_cases", "03_tensor_ipynb")
 OUTPUTS = ("student.ipynb", "student.py", "solution.ipynb", "solution.py")
 MODULE_LABEL = "01_tensor"  # the module name students see in stub messages, the same for every case
 KERNEL = "python3"
+# The golden sources are written the TinyTorch way (a complete helper flagged "solution": true without markers):
+# built with the setting that keeps TinyTorch's behaviour, byte for byte. The default is tests/test_roles.py's.
+MARKUP = Markup(unmarked_answers="keep")
 
 
 def source_file(case_dir: Path) -> Path:
@@ -36,7 +40,7 @@ def build_case(case_dir: Path) -> dict[str, str]:
     src = reads_source(text, f"{case_dir.name}/{path.name}", path.suffix.lstrip("."))
     built = {}
     for version in ("student", "solution"):
-        nb = build_variant(src.nb, version, MODULE_LABEL)
+        nb = build_variant(src.nb, version, MODULE_LABEL, MARKUP)
         built[f"{version}.ipynb"] = render_ipynb(nb, KERNEL)
         built[f"{version}.py"] = render_py(nb)
     return built
@@ -90,7 +94,7 @@ def test_ipynb_source_gives_byte_identical_outputs(builds, output):
 def test_expected_student_files_pass_the_leak_guard(case):
     path = source_file(GOLDEN / case)
     src = reads_source(path.read_bytes().decode("utf-8"), path.name, path.suffix.lstrip("."))
-    secrets = secret_lines(src.nb)
+    secrets = secret_lines(src.nb, markup=MARKUP)
     assert secrets, "a golden case without solution lines proves nothing"
     for name in ("student.ipynb", "student.py"):
         assert scan_artifact(secrets, name, (GOLDEN / case / name).read_bytes(), src.location) == []

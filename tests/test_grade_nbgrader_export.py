@@ -126,6 +126,7 @@ def test_nbgrader_autograde_on_the_export_gives_our_scores(built, nbgrader_bin, 
             [str(nbgrader_bin / "nbgrader"), *step], cwd=target, env=env, capture_output=True, text=True, timeout=600
         )
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert "not recognized" not in proc.stdout + proc.stderr  # nbgrader 0.9.6 knows every option we write
     proc = subprocess.run(
         [str(nbgrader_bin / "python"), "-c", SCORES, f"sqlite:///{target / 'gradebook.db'}", "beta"],
         capture_output=True,

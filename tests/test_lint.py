@@ -221,17 +221,31 @@ def test_invalid_grade_id():
 
 
 def test_missing_grade_id():
-    header = '# %% nbgrader={"grade": false, "locked": false, "schema_version": 3, "solution": false}'
+    header = '# %% nbgrader={"grade": false, "locked": true, "schema_version": 3, "solution": false}'
     text = CLEAN + f"\n{header}\nx = 1\n"
     assert only(lint_text(text)).line == line(text, header)
 
 
-def test_unlocked_test_cell():
-    header = TEST.replace('"locked": true', '"locked": false')
-    text = CLEAN.replace(TEST, header)
-    finding = only(lint_text(text))
-    assert finding.line == line(text, header)
-    assert "test cell 'test-impl' is not locked" in finding.message and 'add "locked": true' in finding.message
+def test_a_cell_nbgrader_does_not_name_needs_no_grade_id():
+    header = '# %% nbgrader={"grade": false, "locked": false, "schema_version": 3, "solution": false}'
+    assert lint_text(CLEAN + f"\n{header}\nx = 1\n") == []
+
+
+def test_unlocked_test_cells_and_graded_answer_cells_are_fine_as_in_nbgrader():
+    """nbgrader's own example leaves its test cells unlocked (its release locks them, as ours does), and an answer
+    graded by hand is the student's to edit: lint asks for neither to be locked."""
+    unlocked = CLEAN.replace(TEST, TEST.replace('"locked": true', '"locked": false'))
+    hand = '# %% nbgrader={"grade": true, "grade_id": "use", "locked": false, "points": 2, "schema_version": 3, "solution": true}'
+    assert lint_text(unlocked) == []
+    assert (
+        lint_text(CLEAN + f"\n{hand}\n# ### BEGIN SOLUTION\nx = 1\n# ### END SOLUTION\n".replace("# ###", "###")) == []
+    )
+
+
+def test_a_task_cell_without_points_is_an_error():
+    task = '# %% [markdown] nbgrader={"grade": false, "grade_id": "part-e", "locked": true, "schema_version": 3, "solution": false, "task": true}'
+    finding = only(lint_text(CLEAN + f"\n{task}\n# Prove it.\n"))
+    assert "task cell 'part-e' has no points" in finding.message
 
 
 @pytest.mark.parametrize("points", ['"points": 0, ', "", '"points": true, ', '"points": "5", '])
@@ -296,13 +310,38 @@ def test_no_test_cell_at_all_is_a_warning():
     assert "the module has no graded test cell (fine for a capstone or a demo" in finding.message
 
 
-def test_unmarked_solution_cell_is_only_a_warning():
+def test_unmarked_answer_cell_is_stubbed_silently_unless_later_cells_need_it():
+    """nbgrader's default: a markerless answer cell is a stub for students; lint says so (and which setting keeps
+    TinyTorch's behaviour) only when that costs later cells a definition, or the cell is exported."""
+    header = IMPL.replace('"impl"', '"impl-2"')
+    assert lint_text(CLEAN + f"\n{header}\ndef helper():\n    return 1\n") == []
+    used = CLEAN + f"\n{header}\ndef helper():\n    return 1\n\n{PLAIN}\nhelper()\n"
+    finding = only(lint_text(used), severity="warning")
+    assert finding.line == line(used, header)
+    assert "students get it as nbgrader does, `# YOUR CODE HERE` and a raise, without helper" in finding.message
+    assert "`markup: {unmarked_answers: keep}` to course.yaml" in finding.message
+    assert str(finding).startswith(f"{FILE}:{finding.line}: warning: ")
+    exported = CLEAN + f"\n{header}\n#| export\nclass Base:\n    pass\n"
+    assert "exports only the student's code" in only(lint_text(exported), severity="warning").message
+
+
+def test_unmarked_imports_cell_is_no_finding():
+    header = IMPL.replace('"impl"', '"impl-2"')
+    text = (
+        CLEAN + f"\n{header}\n#| export\nimport math\ntry:\n    import scipy\nexcept ImportError:\n    scipy = None\n"
+    )
+    assert lint_text(text) == []
+
+
+def test_unmarked_answer_cell_kept_by_the_tinytorch_setting_is_a_warning():
+    from tasks.course.model import Markup
+
     header = IMPL.replace('"impl"', '"impl-2"')
     text = CLEAN + f"\n{header}\ndef helper():\n    return 1\n"
-    finding = only(lint_text(text), severity="warning")
-    assert finding.line == line(text, header)
-    assert "has no ### BEGIN SOLUTION region" in finding.message
-    assert str(finding).startswith(f"{FILE}:{finding.line}: warning: ")
+    source = reads_source(text, FILE, "py")
+    findings = lint(LintInput(source, "layers", ("tensor",), EXPORTS, markup=Markup(unmarked_answers="keep")))
+    finding = only(findings, severity="warning")
+    assert "`markup: {unmarked_answers: keep}` gives it to students unchanged" in finding.message
 
 
 # --- directives --------------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ def test_step_order():
     assert STUDENT_STEPS == (
         t.drop_hidden_cells,
         t.drop_hidden_tests,
+        t.stub_unmarked_answers,
         t.stub_solutions,
         t.replace_written_answers,
         t.clear_outputs,

@@ -193,6 +193,6 @@ def test_check_student_runs_with_the_run_all_hook_yet_counts_stubs_as_stops(cata
     course, paths = load(root)
     module = course.module("value")
     assert {"tito/__init__.py", "tito/runall.py"} <= set(execution_layout(course, paths, module, "student"))
-    assert prepared(paths, module, "student", "python3")[1].cells[1].id == RUN_ALL_ID
+    assert prepared(course, paths, module, "student")[1].cells[1].id == RUN_ALL_ID
     report = json.loads((root / "build/checks/01_value/student-check.json").read_text())
     assert report["cells_stopping_at_a_stub"] == ["test-double"]

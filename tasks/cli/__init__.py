@@ -10,7 +10,7 @@ is re-implemented here.
 - `system.py`    doctor, system health, system info
 - `nbgrader_rules.py`  `tito module validate --nbgrader`: built notebooks against nbgrader's schema and rules
 - `grade.py`     grade / module grade: collected submissions graded on Dask into the gradebook (tasks/grade/)
-- `grading_edges.py`  collect (submissions), grades (reports, hand scores), nbgrader export
+- `grading_edges.py`  collect (submissions), grades (reports, hand scores), nbgrader export and import
 - `version.py`   version check / version cut: the release check, tags, CHANGELOG.md (tasks/version/)
 - `release_check.py`  the release check's gates (doit's JSON reporter, nbgrader rules, leak guard, wheel, docs)
 

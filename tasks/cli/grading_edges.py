@@ -1,4 +1,4 @@
-"""`tito collect`, `tito grades` and `tito nbgrader export`: around the grading engine (tito grade).
+"""`tito collect`, `tito grades`, `tito nbgrader export` and `import`: around the grading engine (tito grade).
 
 Thin: each handler loads the course, calls tasks/grade/ (collect.py, report.py, nbgrader_export.py) and prints
 what it returns. A student's bad submission is listed, not an error: `tito collect` exits 0 when it ran,
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import chosen_modules, command, group, load_course
+from .common import chosen_modules, command, course_root, group, load_course
 
 
 def register(subparsers) -> None:
@@ -61,6 +61,13 @@ def register(subparsers) -> None:
     )
     export.add_argument("--all", action="store_true", help="every module in course.yaml")
     export.add_argument("--to", metavar="DIR", help="the nbgrader course directory (default: nbgrader/)")
+    imported = command(
+        nbgrader,
+        "import",
+        "Turn an nbgrader course directory (source/, header and footer, the gradebook's due dates) into modules and course.yaml entries",
+        import_handler,
+    )
+    imported.add_argument("folder", metavar="DIR", help="the nbgrader course directory (it holds source/)")
 
 
 def collect_handler(args) -> int:
@@ -93,4 +100,20 @@ def export_handler(args) -> int:
 
     course, paths = load_course(args)
     print(export(course, paths, chosen_modules(course, args), args.to))
+    return 0
+
+
+def import_handler(args) -> int:
+    from ..base.errors import CourseError
+    from ..grade.nbgrader_import import import_course
+
+    start = Path(getattr(args, "course", None) or Path.cwd()).resolve()
+    root = course_root(args) if (start / "course.yaml").is_file() else start
+    if not (root / "dodo.py").is_file():
+        raise CourseError.at(
+            str(root),
+            None,
+            "is not a course repository (no dodo.py here); run `tito nbgrader import` in one, or pass -C DIR",
+        )
+    print(import_course(root, Path(args.folder)))
     return 0

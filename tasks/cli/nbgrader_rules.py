@@ -1,23 +1,26 @@
-"""`tito module validate --nbgrader`: built notebooks against nbgrader's cell-metadata schema (v3) and its rules.
+"""`tito module validate --nbgrader`: built notebooks against nbgrader 0.9.6's own cell-metadata rules
+(its `MetadataValidator`, schema 3), and no rule nbgrader does not have.
 
-Pure checks on notebook JSON (`notebook_findings`) and a thin wrapper over the built files (`check_modules`).
-The rules nbgrader enforces when it generates and autogrades an assignment:
-- every nbgrader cell has the schema-3 keys with the right types (grade, solution, locked: true/false;
-  grade_id: non-empty text; points: a number >= 0 on graded cells);
-- grade_ids are unique within the notebook;
-- an autograded test cell (grade and not solution) is a locked code cell with points;
-- every autograded solution (a code cell with solution: true) is followed by at least one test cell before
-  the next solution cell or the notebook's end.
+Pure checks on notebook JSON (`notebook_findings`) and a thin wrapper over the built files (`check_modules`):
+- every nbgrader cell has the schema-3 keys with the right types (grade, solution, locked, task: true/false;
+  schema_version 3; grade_id: letters, digits, `_` and `-`; points: a number >= 0), and no other key;
+- a graded, answer or read-only cell has a non-empty grade_id, unique within the notebook;
+- a graded cell has points;
+- a markdown cell that is graded is also an answer, and the reverse (a written answer), unless it is a task;
+- a task cell is markdown.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from ..notebook.nbgrader import nbgrader_meta
 from ..base.errors import Finding
 
 BOOLEAN_KEYS = ("grade", "solution", "locked")
+KNOWN_KEYS = {"schema_version", "grade", "locked", "solution", "task", "grade_id", "points", "checksum", "cell_type"}
+GRADE_ID_RE = re.compile(r"^[a-zA-Z0-9_\-]*$")
 
 
 def nbgrader_cells(nb: dict) -> list[tuple[int, dict, dict]]:
@@ -29,54 +32,51 @@ def nbgrader_cells(nb: dict) -> list[tuple[int, dict, dict]]:
     ]
 
 
-def schema_problems(meta: dict) -> list[str]:
+def schema_problems(cell: dict, meta: dict) -> list[str]:
     problems = [
         f"'{key}' must be true or false, found {meta.get(key)!r}"
         for key in BOOLEAN_KEYS
         if not isinstance(meta.get(key), bool)
     ]
+    if "task" in meta and not isinstance(meta["task"], bool):
+        problems.append(f"'task' must be true or false, found {meta['task']!r}")
     if meta.get("schema_version") != 3:
         problems.append(f"schema_version must be 3, found {meta.get('schema_version')!r}")
-    if not isinstance(meta.get("grade_id"), str) or not meta.get("grade_id", "").strip():
+    problems += [
+        f"'{key}' is not an nbgrader key (nbgrader refuses the notebook)" for key in sorted(set(meta) - KNOWN_KEYS)
+    ]
+    grade_id = meta.get("grade_id")
+    if "grade_id" in meta and (not isinstance(grade_id, str) or not GRADE_ID_RE.match(grade_id)):
+        problems.append(f"grade_id must be letters, digits, '_' and '-', found {grade_id!r}")
+    elif _named(meta) and not grade_id:
         problems.append("grade_id must be non-empty text")
     if meta.get("grade") is True:
         points = meta.get("points")
         if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
             problems.append(f"a graded cell needs points (a number >= 0), found {points!r}")
+    markdown, task = cell.get("cell_type") == "markdown", meta.get("task") is True
+    if task and not markdown:
+        problems.append("a task cell must be markdown")
+    elif markdown and not task and meta.get("grade") is True and meta.get("solution") is not True:
+        problems.append("a graded markdown cell must also be an answer (solution: true)")
+    elif markdown and not task and meta.get("solution") is True and meta.get("grade") is not True:
+        problems.append("a markdown answer cell must also be graded (grade: true, with points)")
     return problems
 
 
-def is_test(cell: dict, meta: dict) -> bool:
-    return meta.get("grade") is True and meta.get("solution") is not True and cell.get("cell_type") == "code"
-
-
-def test_cell_problems(cell: dict, meta: dict) -> list[str]:
-    if not (meta.get("grade") is True and meta.get("solution") is not True):
-        return []
-    problems = [] if cell.get("cell_type") == "code" else ["an autograded test must be a code cell"]
-    return problems + ([] if meta.get("locked") is True else ["an autograded test cell must be locked (locked: true)"])
-
-
-def untested_solutions(cells: list[tuple[int, dict, dict]]) -> list[tuple[int, str]]:
-    """Solution code cells with no test cell between them and the next solution cell (or the end)."""
-    missing, open_solution = [], None
-    for number, cell, meta in cells:
-        if meta.get("solution") is True and cell.get("cell_type") == "code":
-            if open_solution:
-                missing.append(open_solution)
-            open_solution = (number, meta.get("grade_id", "?"))
-        elif is_test(cell, meta):
-            open_solution = None
-    return missing + ([open_solution] if open_solution else [])
+def _named(meta: dict) -> bool:
+    """nbgrader gives an id to graded, answer and read-only cells only."""
+    return any(meta.get(key) is True for key in BOOLEAN_KEYS)
 
 
 def notebook_findings(nb: dict, file: str) -> list[Finding]:
-    cells = nbgrader_cells(nb)
     findings, seen = [], {}
-    for number, cell, meta in cells:
-        for problem in schema_problems(meta) + test_cell_problems(cell, meta):
+    for number, cell, meta in nbgrader_cells(nb):
+        for problem in schema_problems(cell, meta):
             findings.append(Finding(file, None, f"cell '{meta.get('grade_id', '?')}': {problem}", cell=number))
         grade_id = meta.get("grade_id")
+        if not _named(meta):
+            continue
         if grade_id in seen:
             findings.append(
                 Finding(
@@ -87,15 +87,6 @@ def notebook_findings(nb: dict, file: str) -> list[Finding]:
                 )
             )
         seen.setdefault(grade_id, number)
-    for number, grade_id in untested_solutions(cells):
-        findings.append(
-            Finding(
-                file,
-                None,
-                f"solution cell '{grade_id}' has no autograded test cell after it (before the next solution); add a graded, locked test cell with points",
-                cell=number,
-            )
-        )
     return findings
 
 

@@ -28,8 +28,11 @@ from .model import (  # noqa: F401 (re-exported: callers name the model through 
     Grading,
     MetaGate,
     MetaValue,
-    Module,
     ReleaseCheck,
+    Markup,
+    Module,
+    STUB_STYLES,
+    UNMARKED_ANSWERS,
     StudentRepoSettings,
     TlsFiles,
     UnknownModule,
@@ -348,6 +351,10 @@ GRADING = {
     "submitted": Key(optional_text),
     "deadlines": Key(mapping_of(moment), default=[]),
 }
+MARKUP = {
+    "unmarked_answers": Key(one_of(UNMARKED_ANSWERS), default=Markup.unmarked_answers),
+    "stubs": Key(one_of(STUB_STYLES), default=Markup.stubs),
+}
 MODULE = {
     "name": Key(text, required=True),
     "folder": Key(text, required=True),
@@ -357,6 +364,7 @@ MODULE = {
     "depends_on": Key(list_of(text), default=[]),
     "data": Key(list_of(text), default=[]),
     "meta": Key(meta_values, default=[]),
+    "assignment": Key(optional_text),
 }
 COURSE = {
     "course": Key(text, required=True),
@@ -368,6 +376,7 @@ COURSE = {
     "modules": Key(list_of(section(MODULE), allow_empty=False), required=True),
     "package_init": Key(optional_text),
     "release_check": Key(section(RELEASE_CHECK), default=None),
+    "markup": Key(section(MARKUP), default=None),
 }
 
 
@@ -430,6 +439,7 @@ def build_course(values: dict, root: Path) -> Course:
             solutions=m["solutions"],
             depends_on=tuple(dep for dep, _ in m["depends_on"]),
             data=tuple(glob for glob, _ in m["data"]),
+            assignment=m["assignment"],
             line=m["__node__"].start_mark.line + 1,
             meta=tuple(m["meta"]),
         )
@@ -452,6 +462,7 @@ def build_course(values: dict, root: Path) -> Course:
         grading=build_grading(values["grading"], root),
         package_init=values["package_init"],
         release_check=build_release_check(values["release_check"]),
+        markup=Markup(**{key: (values["markup"] or {}).get(key, spec.default) for key, spec in MARKUP.items()}),
     )
 
 

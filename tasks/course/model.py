@@ -54,6 +54,7 @@ class Module:
     solutions: int
     depends_on: tuple[str, ...]
     data: tuple[str, ...] = ()  # globs, relative to the folder: the files that ship beside the student version
+    assignment: str | None = None  # the nbgrader assignment this notebook belongs to (submitted/<s>/<assignment>/)
     line: int = field(default=0, compare=False)
     meta: tuple[MetaValue, ...] = ()  # `meta:` (learning objectives, hours, ...): read by the release check only
 
@@ -74,6 +75,8 @@ class Module:
         data.pop("meta")  # what the build does never depends on it: an edit rebuilds nothing
         data["depends_on"] = list(self.depends_on)
         data["data"] = list(self.data)
+        if data["assignment"] is None:
+            data.pop("assignment")  # the slice doit keys tasks on stays as it was for modules without one
         return data
 
 
@@ -96,6 +99,19 @@ class StudentRepoSettings:
 class Execution:
     kernel: str
     timeout: int
+
+
+UNMARKED_ANSWERS = ("stub", "keep")
+STUB_STYLES = ("named", "nbgrader")
+
+
+@dataclass(frozen=True)
+class Markup:
+    """course.yaml `markup:`: where this course reads nbgrader's markup as TinyTorch did (docs/authoring.md,
+    "Differences from nbgrader"). The defaults are nbgrader's semantics."""
+
+    unmarked_answers: str = "stub"  # an answer code cell without markers: stub (nbgrader) | keep (TinyTorch)
+    stubs: str = "named"  # a stub's raise: named (what to implement, where) | nbgrader (`raise NotImplementedError()`)
 
 
 @dataclass(frozen=True)
@@ -157,6 +173,7 @@ class Course:
     grading: Grading = Grading()
     package_init: str | None = None  # a file whose code becomes tinytorch/__init__.py (course and students)
     release_check: ReleaseCheck = ReleaseCheck()
+    markup: Markup = Markup()
 
     def module(self, name: str) -> Module:
         """The module of this exact name (course.yaml's `name`)."""

@@ -9,6 +9,6 @@ scheduling over TLS, or none for a few submissions (cluster.py), progress with E
 that ties them together (run.py), one run at a time per course (lock.py), and per-student feedback (feedback.py).
 Around it: collecting submissions (collect.py,
 from the roster (roster.py) of git repositories (repos.py) or a folder, each file checked by intake.py), grade
-reports and hand scores (report.py) and the nbgrader course export (nbgrader_export.py), which build on the
-gradebook's read API.
+reports and hand scores (report.py), the nbgrader course export (nbgrader_export.py), which build on the
+gradebook's read API, and the import of an nbgrader course into modules (nbgrader_import.py).
 """

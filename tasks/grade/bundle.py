@@ -19,10 +19,9 @@ import hashlib
 from dataclasses import dataclass, field
 
 from ..notebook.nbgrader import nbgrader_meta
-from ..variants.markers import find_regions, has_directive
+from ..variants.markers import has_directive
+from ..variants.roles import grading_kind
 from ..variants.stubs import Stub, stubs
-
-KINDS = ("answer", "test", "hand", "fixed")
 
 
 @dataclass(frozen=True)
@@ -55,22 +54,9 @@ class Bundle:
         return sum(c.points for c in self.graded())
 
 
-def kind_of(cell) -> str:
-    meta = nbgrader_meta(cell)
-    if meta.get("grade") and (meta.get("solution") or cell.get("cell_type") != "code"):
-        return "hand"
-    if meta.get("grade"):
-        return "test"
-    if meta.get("solution") or (
-        cell.get("cell_type") == "code" and any(r.kind == "solution" for r in find_regions(cell.source.split("\n")))
-    ):
-        return "answer"
-    return "fixed"
-
-
 def make_bundle(source_nb, student_nb, solution_nb, module: str, label: str, package: dict[str, bytes]) -> Bundle:
     """The bundle from the source notebook (for kinds), the student and solution versions (ids kept)."""
-    kinds = {c.id: kind_of(c) for c in source_nb.cells}
+    kinds = {c.id: grading_kind(c) for c in source_nb.cells}
     hidden = {c.id for c in source_nb.cells if c.cell_type == "code" and has_directive(c.source.split("\n"), "hide")}
     released = {c.id: c.source for c in student_nb.cells}
     cells = tuple(
@@ -119,8 +105,8 @@ def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) 
     from ..variants.pipeline import build_variant
 
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    student = build_variant(source.nb, "student", module.slug)
-    solution = build_variant(source.nb, "solution", module.slug)
+    student = build_variant(source.nb, "student", module.slug, course.markup)
+    solution = build_variant(source.nb, "solution", module.slug, course.markup)
     if package is None:
         package = reference_package(course, paths, module)
     return make_bundle(source.nb, student, solution, module.name, module.slug, package)
@@ -143,7 +129,10 @@ def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
         path, file = paths.source(dep), paths.rel(paths.source(dep))
         source = read_source(path, file)
         nb = notebook if notebook is not None else build_variant(source.nb, "solution", dep.slug)
-        target = paths.export_file(declared_target(path, file))
+        declared = declared_target(path, file)
+        if declared is None:
+            continue  # a module without package code
+        target = paths.export_file(declared)
         for init in package_inits(paths.package, target):
             files.setdefault(relative(paths, init), INIT_BYTES)
         where = source.location if notebook is None else _cell_of(file)  # a given notebook's cells are not the source's

@@ -165,7 +165,7 @@ def _module_folder(opened: ExitStack, folder: Path, student: str, module: Module
     top = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))  # DIR itself is the instructor's
     opened.callback(os.close, top)
     mine = _open_folder(opened, student, top, folder / student)
-    for name in (module.name, module.slug):
+    for name in (module.name, module.slug, *([module.assignment] if module.assignment else [])):
         found = _open_folder(opened, name, mine, folder / student / name) if mine is not None else None
         if found is not None:
             return found, folder / student / name
@@ -204,9 +204,12 @@ def _files(fd: int, shown: Path) -> list[str]:
 
 
 def _pick_file(names: list[str], module: Module) -> str | None:
-    """`<module>.ipynb`, else the first notebook, else the first other file (read to say what is wrong)."""
+    """`<module>.ipynb`; in a module of an nbgrader assignment (several notebooks in one folder), exactly its
+    source's name; else the first notebook, else the first other file (read to say what is wrong)."""
     if f"{module.name}.ipynb" in names:
         return f"{module.name}.ipynb"
+    if module.assignment:
+        return module.source if module.source in names else None
     visible = [n for n in names if not n.startswith(".")]
     notebooks = [n for n in visible if n.endswith(".ipynb")]
     return (notebooks or [n for n in visible if n != "timestamp.txt"] or [None])[0]
@@ -245,8 +248,11 @@ def _timestamp(fd: int, names: list[str], shown: Path) -> str | None:
     return text
 
 
-def collect_file(paths: Paths, folder: Path, student: str, module: Module, grade_ids: dict) -> Outcome:
-    """The student's notebook for `module` from DIR/<student>/<module or NN_module>/, checked and stored."""
+def collect_file(
+    paths: Paths, folder: Path, student: str, module: Module, grade_ids: dict, deadline: datetime | None = None
+) -> Outcome:
+    """The student's notebook for `module` from DIR/<student>/<module, NN_module or its assignment>/, checked and
+    stored; flagged late when timestamp.txt says it came after `deadline`."""
     where = folder / student
     try:
         with ExitStack() as opened:
@@ -272,13 +278,18 @@ def collect_file(paths: Paths, folder: Path, student: str, module: Module, grade
         "file": str(folder.resolve() / where.relative_to(folder)),
         "submitted": submitted,
         "modified": datetime.fromtimestamp(modified, timezone.utc).isoformat(timespec="seconds"),
+        "deadline": deadline.isoformat() if deadline else None,
     }
+    when = parse_moment(submitted.removesuffix("UTC")) if submitted else None
+    late = bool(deadline and when and when > deadline)
+    origin["late"] = late
     store(paths, student, module, accepted, origin)
-    return Outcome(student, module.name, "collected", str(where), origin)
+    note = f"; LATE: submitted {when.isoformat()}, after the deadline {deadline.isoformat()}" if late else ""
+    return Outcome(student, module.name, "collected", f"{where}{note}", origin)
 
 
 def collect_folder(
-    paths: Paths, folder: Path, module: Module, roster: list[Student], grade_ids: dict, only=None
+    paths: Paths, folder: Path, module: Module, roster: list[Student], grade_ids: dict, only=None, deadline=None
 ) -> list[Outcome]:
     """Every student of the folder (and of the roster), or those of `only`: each id checked by the roster's
     rules, then collected."""
@@ -291,7 +302,7 @@ def collect_folder(
     students = sorted({s.student for s in roster} | _student_folders(folder))
     clashes = case_clashes(students)
     students = [s for s in students if only is None or s in only]
-    return [_collect_student(paths, folder, student, module, grade_ids, clashes) for student in students]
+    return [_collect_student(paths, folder, student, module, grade_ids, clashes, deadline) for student in students]
 
 
 def _student_folders(folder: Path) -> set[str]:
@@ -300,14 +311,16 @@ def _student_folders(folder: Path) -> set[str]:
         return {e.name for e in entries if not e.name.startswith(".") and (e.is_symlink() or e.is_dir())}
 
 
-def _collect_student(paths: Paths, folder: Path, student: str, module: Module, grade_ids: dict, clashes) -> Outcome:
+def _collect_student(
+    paths: Paths, folder: Path, student: str, module: Module, grade_ids: dict, clashes, deadline=None
+) -> Outcome:
     if student in clashes:
         others = " and ".join(f"'{o}'" for o in clashes[student])
         reason = f"differs from the student id {others} only in case: {CASE_ADVICE}; rename one (folder or roster id), then collect again"
         return problem(student, module, str(folder / student), reason)
     if id_problem(student):
         return problem(student, module, str(folder / student), f"cannot be collected: {id_problem(student)}; rename it")
-    return collect_file(paths, folder, student, module, grade_ids)
+    return collect_file(paths, folder, student, module, grade_ids, deadline)
 
 
 # --- source (a): the roster's git repositories ---------------------------------------------------------
@@ -415,7 +428,7 @@ def collect(
     for module in modules:
         deadline = deadline_of(course, module, before)
         if folder is not None:
-            outcomes = collect_folder(paths, Path(folder), module, roster_students, grade_ids, only)
+            outcomes = collect_folder(paths, Path(folder), module, roster_students, grade_ids, only, deadline)
         else:
             chosen = [s for s in roster_students if only is None or s.student in only]
             outcomes = [collect_repo(paths, s, roster_file, module, deadline, grade_ids, cache) for s in chosen]
@@ -483,5 +496,5 @@ def summary(results: dict[str, list[Outcome]]) -> str:
         lines.append(
             f"{module}: {counts['collected']} collected, {counts['missing']} missing, {counts['problem']} with a problem"
         )
-        lines += [o.line() for o in outcomes if o.status != "collected"]
+        lines += [o.line() for o in outcomes if o.status != "collected" or o.origin.get("late")]
     return "\n".join(lines)

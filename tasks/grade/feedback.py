@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 
+from ..course.model import Markup
 from ..base.fsutil import write_atomic
 from ..variants.leakguard import scan_bytes, secret_lines
 from ..variants.registry import VARIANTS
@@ -104,12 +105,12 @@ def render_html(model: dict) -> str:
     )
 
 
-def page_secrets(source, solutions_out: bool) -> tuple[dict, dict]:
+def page_secrets(source, solutions_out: bool, markup=Markup()) -> tuple[dict, dict]:
     """(secret lines for what grading reported, for the student's own code) of a module's feedback pages: the
     student version's secrets (the reference solution too) until the solutions are out, then the public
     solution's; the student's code only the public solution's."""
-    public = secret_lines(source.nb, VARIANTS["public_solution"].secrets)
-    return (public if solutions_out else secret_lines(source.nb, VARIANTS["student"].secrets)), public
+    public = secret_lines(source.nb, VARIANTS["public_solution"].secrets, markup)
+    return (public if solutions_out else secret_lines(source.nb, VARIANTS["student"].secrets, markup)), public
 
 
 def guarded_html(model: dict, source, secrets: tuple[dict, dict]) -> str:
@@ -139,7 +140,7 @@ def write_feedback(course, paths, module, db) -> list[str]:
 
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
     bundle = load_bundle(course, paths, module, package={})
-    secrets = page_secrets(source, solutions_released(course, paths, module))
+    secrets = page_secrets(source, solutions_released(course, paths, module), course.markup)
     results_by_student: dict[str, list[dict]] = {}
     for row in gradebook.results(db, module.name):
         results_by_student.setdefault(row["student"], []).append(row)

@@ -9,7 +9,8 @@ What it writes (each file atomically; nbgrader's own state there, gradebook.db a
 - `tinytorch/`: the REFERENCE package exports, so module N is graded against the reference modules it
   depends on (as `tito grade` does);
 - `nbgrader_config.py`: course id, this folder as the root, the gradebook, the per-cell timeout, and the
-  reference package on the kernel's PYTHONPATH.
+  reference package on the kernel's PYTHONPATH; only options nbgrader 0.9.6 knows (it warns about any other:
+  `nbgrader generate_assignment` registers each assignment in its gradebook).
 Same cells, same tests, same rule (a test cell earns its points when it runs without error): nbgrader's
 autograde gives the scores `tito grade` gives (tests/test_grade_nbgrader_export.py runs both).
 """
@@ -38,7 +39,6 @@ ROOT = {root!r}
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.root = ROOT
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
-c.CourseDirectory.db_assignments = {assignments!r}
 c.ExecutePreprocessor.timeout = {timeout!r}  # seconds per cell (course.yaml grading.timeout)
 # module N imports the modules before it from the reference package exported beside this file
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH", "")) if p)
@@ -51,8 +51,7 @@ def nbgrader_source(nb, module: Module):
 
 
 def config_text(course: Course, root: Path) -> str:
-    assignments = [{"name": m.name} for m in course.modules]
-    return CONFIG.format(root=str(root), course_id=course.name, assignments=assignments, timeout=course.grading.timeout)
+    return CONFIG.format(root=str(root), course_id=course.name, timeout=course.grading.timeout)
 
 
 def course_id_name(course: Course) -> str:
@@ -70,19 +69,27 @@ def built_student(paths: Paths, module: Module) -> bytes:
     return path.read_bytes()
 
 
+def placed(module: Module) -> tuple[str, str]:
+    """(nbgrader assignment, notebook file) of a module: `<module>/<module>.ipynb`, or for a notebook of an
+    nbgrader assignment (course.yaml `assignment:`) that assignment and the notebook's own name."""
+    if module.assignment:
+        return module.assignment, f"{Path(module.source).stem}.ipynb"
+    return module.name, f"{module.name}.ipynb"
+
+
 def export_module(course: Course, paths: Paths, module: Module, target: Path) -> None:
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    name = f"{module.name}.ipynb"
+    assignment, name = placed(module)
     write_atomic(
-        target / "source" / module.name / name,
+        target / "source" / assignment / name,
         render_ipynb(nbgrader_source(source.nb, module), course.execution.kernel),
     )
-    write_atomic(target / "release" / module.name / name, built_student(paths, module))
+    write_atomic(target / "release" / assignment / name, built_student(paths, module))
     folder = course.root / module.folder
     for data in paths.data_files(module):
         relative = data.relative_to(folder)
         for kind in ("source", "release"):
-            write_atomic(target / kind / module.name / relative, data.read_bytes())
+            write_atomic(target / kind / assignment / relative, data.read_bytes())
 
 
 def export_package(paths: Paths, target: Path) -> int:
@@ -104,8 +111,9 @@ def export_submissions(paths: Paths, module: Module, target: Path) -> int:
         notebook = paths.submission_file(student_dir.name, module)
         if not notebook.is_file():
             continue
-        folder = target / "submitted" / student_dir.name / module.name
-        write_atomic(folder / notebook.name, notebook.read_bytes())
+        assignment, name = placed(module)
+        folder = target / "submitted" / student_dir.name / assignment
+        write_atomic(folder / name, notebook.read_bytes())
         when = submitted_time(paths.submission_origin(student_dir.name, module))
         if when:
             write_atomic(folder / "timestamp.txt", when + "\n")

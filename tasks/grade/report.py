@@ -136,18 +136,29 @@ def csv_text(header, rows) -> str:
     return out.getvalue()
 
 
-def wide_csv(rows: list[dict], modules: list[str]) -> str:
-    """student, one column per module (empty: nothing graded, or its grading failed), total (empty while a
-    module's grading failed); the first data row is the maximum."""
+def wide_csv(rows: list[dict], modules: list[str], assignments: dict[str, list[str]] | None = None) -> str:
+    """student, one column per module (empty: nothing graded, or its grading failed), one per nbgrader assignment
+    of several notebooks (`assignments`: its modules; the sum of theirs, empty while one of them has no grade),
+    total (empty while a module's grading failed); the first data row is the maximum."""
     scores, maxima = totals(rows), module_maxima(rows)
+    groups = {name: [m for m in members if m in modules] for name, members in (assignments or {}).items()}
     students = sorted({r["student"] for r in rows})
     waiting = {r["student"] for r in rows if _no_result(r) and r["module"] in modules}
-    body = [["(max)"] + [maxima[m] for m in modules] + [sum(maxima[m] for m in modules)]]
+    body = [
+        ["(max)"]
+        + [maxima[m] for m in modules]
+        + [sum(maxima[m] for m in members) for members in groups.values()]
+        + [sum(maxima[m] for m in modules)]
+    ]
     for student in students:
         cells = [scores[(student, m)] if (student, m) in scores else "" for m in modules]
+        grouped = [
+            sum(scores[(student, m)] for m in members) if all((student, m) in scores for m in members) else ""
+            for members in groups.values()
+        ]
         total = "" if student in waiting else sum(scores.get((student, m), 0.0) for m in modules)
-        body.append([student] + cells + [total])
-    return csv_text(["student", *modules, "total"], body)
+        body.append([student] + cells + grouped + [total])
+    return csv_text(["student", *modules, *groups, "total"], body)
 
 
 def long_csv(rows: list[dict]) -> str:
@@ -232,7 +243,11 @@ def write_reports(course, paths, rows: list[dict]) -> str:
             paths.rel(paths.gradebook), None, "the gradebook has no results yet; run `tito grade MODULE` first"
         )
     names = [m.name for m in modules]
-    write_atomic(paths.grades_csv, wide_csv(rows, names))
+    assignments: dict[str, list[str]] = {}
+    for module in course.modules:
+        if module.assignment:
+            assignments.setdefault(module.assignment, []).append(module.name)
+    write_atomic(paths.grades_csv, wide_csv(rows, names, assignments))
     write_atomic(paths.grades_long_csv, long_csv(rows))
     scores, maxima = totals(rows), module_maxima(rows)
     for module in modules:

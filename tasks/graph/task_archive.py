@@ -35,6 +35,7 @@ def archive_action(root: str, name: str) -> None:
         {paths.rel(target): data},
         ARCHIVED.name,
         binary_ok={f"{module.slug}/{name}" for name in shipped_data(paths, module)},
+        markup=course.markup,
     )
     write_atomic(target, data)
 

@@ -26,15 +26,15 @@ if TYPE_CHECKING:
     from ..kernel.execute import ExecutionFailed
 
 
-def prepared(paths, module, variant: str, kernel: str):
+def prepared(course, paths, module, variant: str):
     from ..notebook.render import kernel_metadata
     from ..notebook.source import read_source
     from ..variants.pipeline import build_variant
 
     path = paths.source(module)
     source = read_source(path, paths.rel(path))
-    nb = build_variant(source.nb, variant, module.slug)
-    nb.metadata = kernel_metadata(kernel)
+    nb = build_variant(source.nb, variant, module.slug, course.markup)
+    nb.metadata = kernel_metadata(course.execution.kernel)
     return source, nb
 
 
@@ -103,7 +103,7 @@ def validate_action(root: str, name: str) -> None:
 
     course, paths = load(root)
     module = course.module(name)
-    source, nb = prepared(paths, module, "solution", course.execution.kernel)
+    source, nb = prepared(course, paths, module, "solution")
     pristine = copy.deepcopy(nb)
     target = paths.executed_notebook(module)
     try:
@@ -230,7 +230,7 @@ def check_student_action(root: str, name: str) -> None:
 
     course, paths = load(root)
     module = course.module(name)
-    source, nb = prepared(paths, module, "student", course.execution.kernel)
+    source, nb = prepared(course, paths, module, "student")
     try:
         executed = execute(course, paths, module, nb, "student", allow_errors=True)
     except ExecutionFailed as failure:
@@ -304,7 +304,7 @@ def task_doc(course, paths, module, variant: str, target) -> str:
 def execution_tasks(course, paths, variant: str, action, target_of):
     targets, _ = export_targets(course, paths)
     exported = {name: paths.rel(paths.export_file(target)) for name, target in targets.items()}
-    settings = {"kernel": course.execution.kernel, "timeout": course.execution.timeout}
+    settings = {"kernel": course.execution.kernel, "timeout": course.execution.timeout, "markup": vars(course.markup)}
     for module in course.modules:
         file_dep, task_dep = execution_inputs(course, paths, module, variant, exported)
         yield {

@@ -60,9 +60,12 @@ def export_targets(course, paths) -> tuple[dict[str, str], dict[str, str]]:
     targets, problems = {}, {}
     for module in course.modules:
         try:
-            targets[module.name] = declared_target(paths.source(module), paths.rel(paths.source(module)))
+            target = declared_target(paths.source(module), paths.rel(paths.source(module)))
         except CourseError as error:
             problems[module.name] = str(error)
+            continue
+        if target is not None:  # a module without package code exports nothing
+            targets[module.name] = target
     for name, message in target_clashes(targets).items():
         problems[name] = f"{paths.rel(paths.source(course.module(name)))}: {message}"
     return {n: t for n, t in targets.items() if n not in problems}, problems
@@ -79,7 +82,7 @@ def export_action(root: str, name: str) -> None:
     file = paths.rel(path)
     target = declared_target(path, file)
     source = read_source(path, file)
-    solution = build_variant(source.nb, "solution", module.slug)
+    solution = build_variant(source.nb, "solution", module.slug, course.markup)
     text = export_text(solution, module.name, file, source.location)
     target_file = paths.export_file(target)
     refuse_foreign(paths, target_file)
@@ -120,6 +123,14 @@ def task_export(course, paths):
                 "name": module.name,
                 "actions": [(failing_task, [problems[module.name]])],
                 "doc": "export (broken: see message)",
+            }
+            continue
+        if module.name not in targets:
+            yield {
+                "name": module.name,
+                "actions": [],
+                "uptodate": [True],
+                "doc": f"export {module.folder}: nothing (no '#| export' cells)",
             }
             continue
         target_file = paths.export_file(targets[module.name])

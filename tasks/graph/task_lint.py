@@ -34,7 +34,7 @@ def lint_action(root: str, name: str) -> None:
     source = read_source(paths.source(module), paths.rel(paths.source(module)))
     order = tuple(m.name for m in course.modules)
     owners, unknown = export_owners(course, paths)
-    findings = lint(LintInput(source, name, module.depends_on, owners, order, unknown))
+    findings = lint(LintInput(source, name, module.depends_on, owners, order, unknown, course.markup))
     errors = [f for f in findings if f.severity == "error"]
     warn(f for f in findings if f.severity != "error")
     if errors:
@@ -50,7 +50,16 @@ def task_lint(course, paths):
             "name": module.name,
             "actions": [(lint_action, [str(course.root), module.name])],
             "file_dep": [paths.rel(paths.source(module))] + engine,
-            "uptodate": [config_changed_for({"module": module.as_dict(), "exports": owners, "unknown": list(unknown)})],
+            "uptodate": [
+                config_changed_for(
+                    {
+                        "module": module.as_dict(),
+                        "exports": owners,
+                        "unknown": list(unknown),
+                        "markup": vars(course.markup),
+                    }
+                )
+            ],
             "doc": f"lint {module.folder}/{module.source}",
             "verbosity": 2,
         }

@@ -29,13 +29,13 @@ def rendered_variant(course, paths, module, version: str, source=None) -> tuple[
     from ..variants.pipeline import build_variant
 
     source = source or module_source(paths, module)
-    nb = build_variant(source.nb, version, module.slug)
+    nb = build_variant(source.nb, version, module.slug, course.markup)
     files = {
         path: render(nb, FORMAT_OF_SUFFIX[path.suffix], course.execution.kernel)
         for path in paths.variant_files(module, VARIANTS[version].folder)
     }
     if VARIANTS[version].guarded:
-        guard(source, {paths.rel(p): text.encode("utf-8") for p, text in files.items()}, version)
+        guard(source, {paths.rel(p): text.encode("utf-8") for p, text in files.items()}, version, markup=course.markup)
     return nb, files
 
 
@@ -70,7 +70,7 @@ def refresh_executed(course, paths, module, solution_nb, digest: str) -> None:
 
 def variant_tasks(course, paths, task: str):
     engine = engine_files(__name__)
-    settings = {"outputs": list(course.outputs), "kernel": course.execution.kernel}
+    settings = {"outputs": list(course.outputs), "kernel": course.execution.kernel, "markup": vars(course.markup)}
     for module in course.modules:
         yield {
             "name": module.name,

@@ -20,7 +20,8 @@ DEFAULT_EXP_RE = re.compile(r"^#\|[ \t]*default_exp(?:[ \t]+(?P<target>\S*))?[ \
 # The same line anywhere in a text that starts with "\n": found by that literal, several times faster than
 # `^`/`$` with re.M (every `doit` start scans every source).
 DEFAULT_EXP_LINE_RE = re.compile(r"\n#\|[ \t]*default_exp(?:[ \t]+(?P<target>\S*))?[ \t]*(?=\n|\Z)")
-_SCANNED: dict[tuple[Path, int, int], list[tuple[int, str]]] = {}  # (path, mtime_ns, size) -> targets
+EXPORT_LINE_RE = re.compile(r"\n#\|[ \t]*export[ \t]*(?=\n|\Z)")
+_SCANNED: dict[tuple[Path, int, int], tuple[list[tuple[int, str]], bool]] = {}  # (path, mtime_ns, size) -> scan
 
 
 def raw_cell_sources(path: Path, file: str | None = None) -> list[str]:
@@ -44,13 +45,26 @@ def declared_targets(path: Path, file: str | None = None) -> list[tuple[int, str
 
     Task creators ask for every module's target on each `doit` start: scanned once per file version.
     """
+    return list(_scanned(path, file)[0])
+
+
+def has_package_code(path: Path, file: str | None = None) -> bool:
+    """Whether a source declares a `#| default_exp` or has an `#| export` line (a module of written answers,
+    or an nbgrader assignment, has neither: it exports nothing and needs no target)."""
+    targets, exports = _scanned(path, file)
+    return bool(targets) or exports
+
+
+def _scanned(path: Path, file: str | None) -> tuple[list[tuple[int, str]], bool]:
+    """(default_exp targets, has an export line), scanned once per file version."""
     stat = Path(path).stat()
     key = (Path(path), stat.st_mtime_ns, stat.st_size)
     if key not in _SCANNED:  # `file` only names the source in an error, which is never cached
         if len(_SCANNED) > 512:
             _SCANNED.clear()
-        _SCANNED[key] = scan_targets(raw_cell_sources(Path(path), file))
-    return list(_SCANNED[key])
+        pieces = raw_cell_sources(Path(path), file)
+        _SCANNED[key] = (scan_targets(pieces), any(EXPORT_LINE_RE.search("\n" + piece) for piece in pieces))
+    return _SCANNED[key]
 
 
 def scan_targets(pieces: list[str]) -> list[tuple[int, str]]:
@@ -62,9 +76,12 @@ def scan_targets(pieces: list[str]) -> list[tuple[int, str]]:
     return found
 
 
-def declared_target(path: Path, file: str) -> str:
-    """The one dotted export target of a source; CourseError when there is none, several, or a bad one."""
-    targets = declared_targets(path, file)
+def declared_target(path: Path, file: str) -> str | None:
+    """The one dotted export target of a source; None for a source without package code (`has_package_code`);
+    CourseError when there is none, several, or a bad one."""
+    targets, exports = _scanned(path, file)
+    if not targets and not exports:
+        return None
     problems = declaration_problems([(line, line, target) for line, target in targets])
     if problems:
         line, message = problems[0]

@@ -157,5 +157,5 @@ def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
     }
     carrying = {name: files[name] for name in COURSE_CONTENT}
     for module in course.modules:  # generated from the course, they reach students too: scanned like every other file
-        guard(read_source(paths.source(module), paths.rel(paths.source(module))), carrying)
+        guard(read_source(paths.source(module), paths.rel(paths.source(module))), carrying, markup=course.markup)
     return files

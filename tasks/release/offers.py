@@ -29,10 +29,10 @@ def tampered_advice(task: str, name: str) -> str:
 
 def offers(course, paths, modules, kind: str) -> list[Offer]:
     """The built files of `modules` for `kind` ('exercises' or 'solutions'), leak-guarded again."""
-    return [module_offer(paths, module, kind) for module in modules]
+    return [module_offer(paths, module, kind, course.markup) for module in modules]
 
 
-def module_offer(paths, module, kind: str) -> Offer:
+def module_offer(paths, module, kind: str, markup) -> Offer:
     from ..notebook.source import read_source  # lazy: task creators import this module on every `doit` start
     from ..variants.leakguard import guard
     from .plan import Offer
@@ -56,5 +56,6 @@ def module_offer(paths, module, kind: str) -> Offer:
         variant.name,
         advice=tampered_advice(variant.task, module.name),
         binary_ok=set(shown) - {paths.rel(p) for p in built},
+        markup=markup,
     )  # every file the repo gets, data files too
     return Offer(module.name, kind, files)

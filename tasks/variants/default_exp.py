@@ -9,11 +9,12 @@ DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 MISSING = "has no '#| default_exp' line, so its '#| export' cells have nowhere to go; add e.g. '#| default_exp core.tensor' to the first code cell"
 
 
-def declaration_problems(found: list[tuple[object, int, str]]) -> list[tuple[object, str]]:
+def declaration_problems(found: list[tuple[object, int, str]], exports: bool = True) -> list[tuple[object, str]]:
     """(where, message) for what is wrong with a module's `#| default_exp` lines, given as
-    (where, line shown to the user, target) in source order; `where` None for a missing line."""
+    (where, line shown to the user, target) in source order; `where` None for a missing line. A module
+    without `#| export` cells (`exports` False: written answers, an nbgrader assignment) needs none."""
     if not found:
-        return [(None, MISSING)]
+        return [(None, MISSING)] if exports else []
     if len(found) > 1:
         lines = ", ".join(str(line) for _, line, _ in found)
         return [

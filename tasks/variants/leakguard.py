@@ -19,10 +19,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..course.model import Markup
 from ..notebook.nbgrader import is_answer
 from ..base.errors import CourseError, Finding, Location
 from .definitions import kept_lines
 from .registry import ALL_SECRETS, VARIANTS
+from .roles import stubbed_whole
 
 TRIVIAL_RE = re.compile(r"^[\W_]*$")
 LEADING_RE = re.compile(r"^[\s#]*")
@@ -145,8 +147,9 @@ def inside_function(lines: list[str], begin: int) -> bool:
     return False
 
 
-def region_lines(cell, kinds: frozenset[str]) -> tuple[set[int], set[int]]:
-    """(secret line indexes, marker line indexes) of one cell, by the guard's own reading of the markup."""
+def region_lines(cell, kinds: frozenset[str], markup: Markup = Markup()) -> tuple[set[int], set[int]]:
+    """(secret line indexes, marker line indexes) of one cell, by the guard's own reading of the markup (and,
+    for an answer cell without markers, the one rule of `roles.stubbed_whole`)."""
     lines = cell.source.split("\n")
     code = cell.cell_type == "code"
     if code and guard_hidden_cell(cell):
@@ -165,7 +168,7 @@ def region_lines(cell, kinds: frozenset[str]) -> tuple[set[int], set[int]]:
             open_at = None
     if open_at is not None and open_at[1] in kinds:  # never closed: everything after its BEGIN is secret
         secret.update(range(open_at[0] + 1, len(lines)))
-    if not code and not found and "solution" in kinds and is_answer(cell):
+    if not found and "solution" in kinds and is_answer(cell) and (not code or stubbed_whole(cell, markup)):
         secret.update(range(len(lines)))
     return secret, markers
 
@@ -178,13 +181,14 @@ def region_secret(lines: list[str], begin: int, end: int, code: bool) -> set[int
     return {i for i in inner if i - begin - 1 not in kept}
 
 
-def secret_lines(nb, kinds: frozenset[str] = ALL_SECRETS) -> dict[str, Secret]:
-    """Non-trivial lines that only exist inside the source's regions, instructor cells or written answers of
-    `kinds` ('solution' regions and answers, 'hidden' test regions, 'hide' cells); all else is visible."""
+def secret_lines(nb, kinds: frozenset[str] = ALL_SECRETS, markup: Markup = Markup()) -> dict[str, Secret]:
+    """Non-trivial lines that only exist inside the source's regions, instructor cells or answers students
+    get as a stub, of `kinds` ('solution' regions and answers, 'hidden' test regions, 'hide' cells), read
+    with the course's `markup:` settings; all else is visible."""
     secrets: dict[str, Secret] = {}
     visible: set[str] = set()
     for cell_index, cell in enumerate(nb.cells):
-        secret, markers = region_lines(cell, kinds)
+        secret, markers = region_lines(cell, kinds, markup)
         for line_index, line in enumerate(cell.source.split("\n")):
             if line_index in markers:
                 continue
@@ -379,16 +383,22 @@ def scan_artifact(
 
 
 def guard(
-    source, artifacts: dict[str, bytes], version: str = "student", advice: str = BUILD_ADVICE, binary_ok=frozenset()
+    source,
+    artifacts: dict[str, bytes],
+    version: str = "student",
+    advice: str = BUILD_ADVICE,
+    binary_ok=frozenset(),
+    markup: Markup = Markup(),
 ) -> None:
     """The leak guard: raise (so nothing is kept) if any secret line of `source` is in an artifact.
 
     `source` is a source.Source; `artifacts` maps the name to show to the exact bytes to be written;
     `version` says what must stay secret: everything for the student version, the hidden tests and
     instructor cells for the solution released to students. `advice` ends each message: what fixes it
-    where the guard runs (at build time the markers; at release time, a built file changed since).
+    where the guard runs (at build time the markers; at release time, a built file changed since). `markup`:
+    course.yaml's `markup:` (which answer cells students get as a stub).
     """
-    secrets = secret_lines(source.nb, VARIANTS[version].secrets)
+    secrets = secret_lines(source.nb, VARIANTS[version].secrets, markup)
     binary_ok = frozenset(binary_ok)  # names (or archive entries) that may be binary: the module's `data:` files
     findings = [
         f

@@ -10,10 +10,12 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..notebook.nbgrader import nbgrader_meta
+from ..course.model import Markup
+from ..notebook.nbgrader import is_graded_test, nbgrader_meta
 from ..base.errors import Finding
 from .default_exp import declaration_problems
 from .definitions import definition_stubs
+from .roles import defines, is_task, only_imports, unmarked_answer
 from .markers import (
     MarkerError,
     directive_near_miss,
@@ -38,6 +40,7 @@ class LintInput:
     exports: dict[str, str]  # dotted target (e.g. core.tensor) -> module name, for every module of the course
     course_order: tuple[str, ...] = ()  # every module name, in course order (empty: order unknown)
     unknown_exports: tuple[str, ...] = ()  # modules whose export target cannot be read (their own lint says why)
+    markup: Markup = Markup()  # course.yaml `markup:`
 
 
 def finding(src, cell: int, line: int | None, message: str, severity: str = "error") -> Finding:
@@ -59,10 +62,16 @@ def check_default_exp(src: LintInput) -> Iterator[Finding]:
         for number, name, arg in directives(cell.source.split("\n"))
         if name == "default_exp"
     ]
-    problems = declaration_problems(found)
+    exports = any(
+        name == "export"
+        for cell in src.source.nb.cells
+        if cell.cell_type == "code"
+        for _, name, _ in directives(cell.source.split("\n"))
+    )
+    problems = declaration_problems(found, exports)
     for where, message in problems:
         yield Finding(src.source.file, 1, message) if where is None else finding(src, *where, message)
-    if problems:
+    if problems or not found:
         return
     (index, number), _, target = found[0]
     for other_target, owner in src.exports.items():
@@ -142,8 +151,8 @@ def check_grade_ids(src: LintInput) -> Iterator[Finding]:
     first_seen: dict[str, int] = {}
     for index, cell in enumerate(src.source.nb.cells):
         meta = nbgrader_meta(cell)
-        if not meta:
-            continue
+        if not any(meta.get(key) is True for key in ("grade", "solution", "locked", "task")) and "grade_id" not in meta:
+            continue  # nbgrader names only graded, answer, read-only and task cells
         grade_id = meta.get("grade_id")
         if not isinstance(grade_id, str) or not GRADE_ID_RE.match(grade_id):
             yield finding(
@@ -163,23 +172,19 @@ def check_grade_ids(src: LintInput) -> Iterator[Finding]:
 
 
 def check_test_cells(src: LintInput) -> Iterator[Finding]:
-    tests = 0
+    """Every graded cell (a test, an answer graded by hand, a task) has points. Locking is not asked for:
+    students get every test cell locked (as nbgrader's release does), and an answer cell is theirs to edit."""
+    graded = 0
     for index, cell in enumerate(src.source.nb.cells):
         meta = nbgrader_meta(cell)
-        if not meta.get("grade") or cell.cell_type != "code":
+        if not (meta.get("grade") or is_task(cell)):
             continue
-        tests += 1
-        if not meta.get("locked"):
-            yield finding(
-                src,
-                index,
-                None,
-                f"test cell '{meta.get('grade_id')}' is not locked; add \"locked\": true so students cannot edit the tests",
-            )
+        graded += 1
         points = meta.get("points")
         if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-            yield finding(src, index, None, f"test cell '{meta.get('grade_id')}' has no points; add e.g. \"points\": 5")
-    if tests == 0:
+            what = "test cell" if is_graded_test(cell) else "task cell" if is_task(cell) else "graded answer cell"
+            yield finding(src, index, None, f"{what} '{meta.get('grade_id')}' has no points; add e.g. \"points\": 5")
+    if graded == 0:
         yield Finding(
             src.source.file,
             1,
@@ -218,16 +223,42 @@ def check_tests_called(src: LintInput) -> Iterator[Finding]:
         )
 
 
+KEEP_SETTING = "markup: {unmarked_answers: keep}"
+
+
 def check_unmarked_solutions(src: LintInput) -> Iterator[Finding]:
-    for index, cell in enumerate(src.source.nb.cells):
-        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution") and "BEGIN SOLUTION" not in cell.source:
+    """An answer code cell without markers (not only imports): students get nbgrader's stub for it, which matters
+    when the cell exports or defines what later cells use; or, with `unmarked_answers: keep`, the cell as is."""
+    cells = src.source.nb.cells
+    for index, cell in enumerate(cells):
+        if unreadable_metadata(cell) or not unmarked_answer(cell) or only_imports(cell.source):
+            continue
+        if src.markup.unmarked_answers == "keep":
             yield finding(
                 src,
                 index,
                 None,
-                'cell is flagged "solution": true but has no ### BEGIN SOLUTION region; it is given to students unchanged (set "solution": false, or mark the part students write)',
+                f'cell is flagged "solution": true but has no ### BEGIN SOLUTION region; course.yaml\'s `{KEEP_SETTING}` gives it to students unchanged, solution included (set "solution": false, or mark the part students write)',
                 "warning",
             )
+            continue
+        later = [c.source for c in cells[index + 1 :] if c.cell_type == "code"]
+        used = [name for name in defines(cell.source) if any(reads_name(code, name) for code in later)]
+        exported = any(name == "export" for _, name, _ in directives(cell.source.split("\n")))
+        if not used and not exported:
+            continue  # an answer cell as nbgrader means it: students get `# YOUR CODE HERE` and write it
+        lost = (
+            f"without {', '.join(used[:3])}{' ...' if len(used) > 3 else ''}, which later cells use"
+            if used
+            else "and exports only the student's code"
+        )
+        yield finding(
+            src,
+            index,
+            None,
+            f'cell is flagged "solution": true but has no ### BEGIN SOLUTION region, so students get it as nbgrader does, `# YOUR CODE HERE` and a raise, {lost}; mark the part students write with ### BEGIN/END SOLUTION (signatures and docstrings stay), or add `{KEEP_SETTING}` to course.yaml to give such cells to students unchanged (TinyTorch\'s behaviour)',
+            "warning",
+        )
 
 
 def check_directives(src: LintInput) -> Iterator[Finding]:
@@ -437,7 +468,7 @@ def check_student_compiles(src: LintInput) -> Iterator[Finding]:
 
     if any(f.severity == "error" for f in check_markers(src)):
         return
-    student = build_variant(src.source.nb, "student", src.module)
+    student = build_variant(src.source.nb, "student", src.module, src.markup)
     by_id = {cell.id: index for index, cell in enumerate(src.source.nb.cells)}
     for cell in [c for c in student.cells if c.id in by_id]:  # the Run All cell is the build's own
         original = src.source.nb.cells[by_id[cell.id]]

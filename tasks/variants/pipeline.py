@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from types import MappingProxyType
 
+from ..course.model import Markup
 from . import transforms as t
 from .registry import VARIANTS
 from ..notebook.nbnode import clone
@@ -12,6 +13,7 @@ from ..notebook.nbnode import clone
 STUDENT_STEPS = (
     t.drop_hidden_cells,
     t.drop_hidden_tests,
+    t.stub_unmarked_answers,  # before stub_solutions: a cell it stubbed has no markers left
     t.stub_solutions,
     t.replace_written_answers,
     t.clear_outputs,
@@ -52,9 +54,10 @@ def apply(nb, steps, ctx: t.StepContext):
     return result
 
 
-def build_variant(nb, version: str, module_label: str):
-    """The notebook of the variant named `version` (variants.VARIANTS) of a source notebook."""
-    return apply(nb, STEPS[version], t.StepContext(module=module_label))
+def build_variant(nb, version: str, module_label: str, markup: Markup = Markup()):
+    """The notebook of the variant named `version` (variants.VARIANTS) of a source notebook, read with the
+    course's `markup:` settings."""
+    return apply(nb, STEPS[version], t.StepContext(module=module_label, markup=markup))
 
 
 def code_digest(nb) -> str:

@@ -15,12 +15,14 @@ from the cell to tell "not implemented yet" from a failure.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from .meta import private
 
 STUBS_KEY = "stubs"
 STUB_ERROR = "NotImplementedError"
+NAME_ERROR_RE = re.compile(r"^name '(?P<name>\w+)' is not defined$")
 STRICT_ENV = "TITO_STRICT"  # set in every kernel that counts tests: tito/runall.py then softens nothing
 RUN_ALL_ID = "tito-run-all"  # the Run All cell's id (the only built cell not made from a source cell)
 RUN_ALL_SOURCE = """\
@@ -43,14 +45,19 @@ class Stub:
     message: str  # the NotImplementedError message the stub raises
     cell: int  # 0-based index of the cell in the built notebook
     line: int  # 0-based line of the `raise` in that cell
+    defines: tuple[str, ...] = ()  # a whole cell stubbed: what its solution defined (a NameError for one is the stub's)
 
 
-def record_stubs(cell, lines: list[str], made: list[tuple[str, str, str]]) -> None:
-    """Remember the stubs just written into `lines` (the cell's final lines): (line text, what, message)."""
-    found = []
+def record_stubs(cell, lines: list[str], made: list[tuple[str, str, str]], defines: list[str] = ()) -> None:
+    """Remember the stubs just written into `lines` (the cell's final lines): (line text, what, message); for a
+    whole cell stubbed, the names its solution defined (`defines`)."""
+    found, claimed = [], set()
     for text, what, message in made:
-        index = next(i for i, line in enumerate(lines) if line is text)
-        found.append({"line": index, "what": what, "message": message})
+        index = next(i for i, line in enumerate(lines) if line is text and i not in claimed)
+        claimed.add(index)
+        found.append(
+            {"line": index, "what": what, "message": message, **({"defines": list(defines)} if defines else {})}
+        )
     if found:
         private(cell, create=True)[STUBS_KEY] = sorted(found, key=lambda s: s["line"])
 
@@ -58,7 +65,7 @@ def record_stubs(cell, lines: list[str], made: list[tuple[str, str, str]]) -> No
 def stubs(nb) -> list[Stub]:
     """Every stub of a built notebook, in notebook order."""
     return [
-        Stub(s["what"], s["message"], index, s["line"])
+        Stub(s["what"], s["message"], index, s["line"], tuple(s.get("defines", ())))
         for index, cell in enumerate(nb.cells)
         for s in private(cell).get(STUBS_KEY, [])
     ]
@@ -71,7 +78,12 @@ def stub_failure(nb, ename: str, evalue: str) -> Stub | None:
 
 
 def stub_matching(known: list[Stub], ename: str, evalue: str) -> Stub | None:
-    """The stub of `known` that an error (`ename: evalue`) stopped at, or None."""
+    """The stub of `known` that an error (`ename: evalue`) stopped at, or None: its NotImplementedError, or a
+    NameError for a name that only the solution of a cell stubbed whole defined (nbgrader's stub defines
+    nothing, so the cells that use its names stop there)."""
+    if ename == "NameError":
+        match = NAME_ERROR_RE.match(evalue)
+        return next((stub for stub in known if match and match["name"] in stub.defines), None)
     if ename != STUB_ERROR:
         return None
     return next((stub for stub in known if stub.message == evalue), None)

@@ -12,14 +12,17 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..course.model import Markup
 from ..notebook.nbgrader import grade_id, is_answer, is_test
 from .definitions import definition_stubs, stubbed_definitions
-from .markers import find_regions, has_directive, without_directive
-from .origins import lines_of, set_lines
+from .markers import DIRECTIVE_RE, find_regions, has_directive, without_directive
+from .origins import Line, lines_of, set_lines
 from ..notebook.nbnode import new_cell
+from .roles import defines, stubbed_whole
 from .stubs import RUN_ALL_ID, record_stubs, run_all_source, stubs
 
 STUB_SIGNATURE = "is not implemented yet"
+YOUR_CODE_HERE = "# YOUR CODE HERE"  # nbgrader's line above its stub
 DEF_RE = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
 CLASS_RE = re.compile(r"^(?P<indent>[ \t]*)class[ \t]+(?P<name>\w+)")
 NBGRADER_DEFAULTS = {"grade": False, "locked": False, "solution": False, "schema_version": 3}
@@ -28,6 +31,7 @@ NBGRADER_DEFAULTS = {"grade": False, "locked": False, "solution": False, "schema
 @dataclass(frozen=True)
 class StepContext:
     module: str  # the module's folder name, e.g. "01_tensor": how students know it
+    markup: Markup = Markup()  # course.yaml `markup:`
 
 
 def code_cells(nb):
@@ -70,6 +74,21 @@ def stub_solutions(nb, ctx: StepContext):
     return nb
 
 
+def stub_unmarked_answers(nb, ctx: StepContext):
+    """An answer code cell without markers (`roles.stubbed_whole`) becomes nbgrader's stub, `# YOUR CODE HERE`
+    and a raise: nothing of the cell stays but its `#|` directives (so the student's answer is exported)."""
+    for cell in code_cells(nb):
+        if not stubbed_whole(cell, ctx.markup):
+            continue
+        kept = [line for line in lines_of(cell) if DIRECTIVE_RE.match(line)]
+        made = [stub_for([], 0, "", ctx, cell)]
+        lines = [*kept, Line.at(YOUR_CODE_HERE, None), made[0][0]]
+        defined = defines(cell.source)
+        set_lines(cell, lines)
+        record_stubs(cell, lines, made, defined)
+    return nb
+
+
 def stub_region(lines: list[str], region, ctx: StepContext, cell, made: list) -> list[str]:
     """One stub line; or, for a region of whole definitions outside any function (a class body, a cell's
     top level), the definitions with their signatures and docstrings kept and each body stubbed.
@@ -77,7 +96,7 @@ def stub_region(lines: list[str], region, ctx: StepContext, cell, made: list) ->
     stubs = definition_stubs(region.inner(lines))
     if stubs is None or enclosing_scope(lines, region.begin, len(region.indent.expandtabs()))[0] is not None:
         made.append(stub_for(lines, region.begin, region.indent, ctx, cell))
-        return [made[-1][0]]
+        return [region.indent + YOUR_CODE_HERE, made[-1][0]] if ctx.markup.stubs == "nbgrader" else [made[-1][0]]
     outer = enclosing_classes(lines, region.begin, len(region.indent.expandtabs()))
     return stubbed_definitions(region.inner(lines), stubs, lambda stub: definition_stub_line(stub, outer, ctx, made))
 
@@ -85,9 +104,9 @@ def stub_region(lines: list[str], region, ctx: StepContext, cell, made: list) ->
 def definition_stub_line(stub, outer: list[str], ctx: StepContext, made: list | None = None) -> str:
     what = ".".join([*outer, *stub.qual])
     message = f"{what} (module {ctx.module}) {STUB_SIGNATURE}: replace this line with your code. {todo_pointer(stub.docstring)}"
-    line = f"{stub.indent}raise NotImplementedError({json.dumps(message)})"
+    line = raise_line(stub.indent, message, ctx)
     if made is not None:
-        made.append((line, what, message))
+        made.append((line, what, "" if ctx.markup.stubs == "nbgrader" else message))
     return line
 
 
@@ -123,7 +142,15 @@ def stub_for(lines: list[str], begin: int, indent: str, ctx: StepContext, cell) 
         what = f"The code in cell '{cell_id}'" if cell_id else "This cell's code"
         pointer = "See the instructions above this cell."
     message = f"{what} (module {ctx.module}) {STUB_SIGNATURE}: replace this line with your code. {pointer}"
-    return f"{indent}raise NotImplementedError({json.dumps(message)})", what, message
+    line = raise_line(indent, message, ctx)
+    return line, what, "" if ctx.markup.stubs == "nbgrader" else message
+
+
+def raise_line(indent: str, message: str, ctx: StepContext) -> str:
+    """A stub's raise: naming what to implement, or nbgrader's bare one (`markup: {stubs: nbgrader}`)."""
+    if ctx.markup.stubs == "nbgrader":
+        return "".join((indent, "raise NotImplementedError()"))
+    return f"{indent}raise NotImplementedError({json.dumps(message)})"
 
 
 def enclosing_scope(lines: list[str], begin: int, indent: int) -> tuple[str | None, str]:
