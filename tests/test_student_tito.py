@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -170,6 +171,21 @@ def test_reset_backs_up_restores_and_forgets(clone):
     assert [b.read_bytes() for b in backups] == [mine]
     assert not (clone / "tinytorch/core/alpha.py").exists()
     assert "01_alpha" not in json.loads((clone / ".tito/progress.json").read_text())["modules"]
+
+
+def test_reset_backs_up_a_notebook_whose_state_git_cannot_tell_and_never_restores_over_it(clone):
+    """Where git cannot say whether the notebook was edited (the clone's history is gone), the notebook
+    counts as edited: it is backed up, and what cannot be restored is left as it is."""
+    notebook = clone / "modules/01_alpha/alpha.ipynb"
+    implement_double(notebook)
+    mine = notebook.read_bytes()
+    shutil.rmtree(clone / ".git")
+    subprocess.run(["git", "init", "-q", str(clone)], check=True)
+    done = tito(clone, "module", "reset", "01")
+    backups = list((clone / ".tito/backups/01_alpha").glob("*/alpha.ipynb"))
+    assert [b.read_bytes() for b in backups] == [mine], done.stdout + done.stderr
+    assert notebook.read_bytes() == mine and done.returncode != 0 and "Traceback" not in done.stderr
+    assert "cannot be restored" in done.stdout + done.stderr
 
 
 def test_catch_up_with_the_released_solution_and_the_old_export_script(clone):
