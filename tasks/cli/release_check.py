@@ -242,7 +242,7 @@ def _leaks(gate: Gate, course, paths, unbuilt: set[str]) -> None:
             continue
         for kind in ("exercises", "solutions"):
             try:
-                shipped += len(module_offer(paths, module, kind).files)
+                shipped += len(module_offer(paths, module, kind, course.markup).files)
             except CourseError as error:
                 gate.findings += error.findings
         archive = paths.archive(module)
@@ -250,7 +250,9 @@ def _leaks(gate: Gate, course, paths, unbuilt: set[str]) -> None:
             source = read_source(paths.source(module), paths.rel(paths.source(module)))
             data = {f"{module.slug}/{name}" for name in shipped_data(paths, module)}
             try:
-                guard(source, {paths.rel(archive): archive.read_bytes()}, "student", binary_ok=data)
+                guard(
+                    source, {paths.rel(archive): archive.read_bytes()}, "student", binary_ok=data, markup=course.markup
+                )
                 shipped += 1
             except CourseError as error:
                 gate.findings += error.findings

@@ -319,7 +319,7 @@ def _compiled(course) -> dict:
         file = f"{m.folder}/{m.source}"
         source = read_source(course.root / file, file)
         try:
-            compiled[m.name] = compile_module(source.nb, m.name, m.folder, m.slug)
+            compiled[m.name] = compile_module(source.nb, m.name, m.folder, m.slug, course.markup)
         except ValueError as error:  # markup the transforms refuse (MarkerError): lint names its line
             raise CourseError.at(file, None, f"cannot be compiled: {error}; the lint gate names the line") from error
     return compiled

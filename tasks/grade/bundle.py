@@ -128,7 +128,7 @@ def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
         dep = course.module(name)
         path, file = paths.source(dep), paths.rel(paths.source(dep))
         source = read_source(path, file)
-        nb = notebook if notebook is not None else build_variant(source.nb, "solution", dep.slug)
+        nb = notebook if notebook is not None else build_variant(source.nb, "solution", dep.slug, course.markup)
         declared = declared_target(path, file)
         if declared is None:
             continue  # a module without package code

@@ -50,10 +50,11 @@ class Change:
     module: str | None = None
 
 
-def compile_module(nb, name: str, folder: str, slug: str) -> Compiled:
-    """The compiled form of a module source's notebook (a Source's `nb`)."""
-    student = build_variant(nb, "student", slug)
-    solution = build_variant(nb, "solution", slug)
+def compile_module(nb, name: str, folder: str, slug: str, markup=None) -> Compiled:
+    """The compiled form of a module source's notebook (a Source's `nb`), read with the course's `markup:`."""
+    settings = () if markup is None else (markup,)
+    student = build_variant(nb, "student", slug, *settings)
+    solution = build_variant(nb, "solution", slug, *settings)
     solved = {cell.get("id"): cell.source for cell in solution.cells}
     exercises = tuple(
         Exercise(_label(cell, index), signatures(cell.source), cell.source, solved.get(cell.get("id"), ""))
