@@ -170,3 +170,16 @@ def released_repo(tmp_path_factory) -> Path:
     result = run_doit(root, "release", "week=2", "confirm=1")
     assert result.returncode == 0, result.output
     return root / "student-repo"
+
+
+@pytest.fixture(scope="module")
+def nbgrader_bin():
+    """The bin folder of nbgrader 0.9.6 in the bench's own venv (build/bench/venv, made once), for the tests that
+    compare with it; skipped where it cannot be installed."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import benchenv
+
+    python, message = benchenv.ensure(REPO / "build" / "bench" / "venv", log=lambda text: None)
+    if not benchenv.has_module(python, "nbgrader"):
+        pytest.skip(f"nbgrader cannot be installed here: {message}")
+    return python.parent

@@ -70,7 +70,14 @@ def cluster_processes(tmp_path):
 @pytest.fixture
 def tls_cluster(tmp_path):
     """The same, in TLS with certificates made here (docs/grading.md's snippet): (address, certificates)."""
-    certificates = make_certificates(tmp_path / "certs")
+    with tls_processes(tmp_path) as found:
+        yield found
+
+
+@contextmanager
+def tls_processes(folder):
+    """`dask scheduler` + 2 `dask worker`s in TLS, with certificates made under `folder`: (address, certificates)."""
+    certificates = make_certificates(folder / "certs")
     options = [
         "--tls-ca-file",
         certificates["ca"],
@@ -79,7 +86,7 @@ def tls_cluster(tmp_path):
         "--tls-key",
         certificates["key"],
     ]
-    with dask_processes(tmp_path / "elsewhere", "tls", options) as (address, _):
+    with dask_processes(folder / "elsewhere", "tls", options) as (address, _):
         yield address, certificates
 
 

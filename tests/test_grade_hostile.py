@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from gradeclass import ADD, CLASS, REPO, answer, correct, released, write_course
-from test_grade_cluster import dask_processes, make_certificates, with_tls
+from test_grade_cluster import tls_processes, with_tls
 
 SECRET = f"tok-{uuid.uuid4().hex}"
 MARKER = f"tito-hostile-{uuid.uuid4().hex}"
@@ -155,17 +155,8 @@ def test_hostile_submissions_change_nothing_but_their_own_results(hostile_class)
 
 def test_hostile_submissions_on_an_existing_tls_cluster(hostile_class, tmp_path):
     """On a real `dask scheduler` + two `dask worker`s on loopback, in TLS with course.yaml's certificates."""
-    certificates = make_certificates(tmp_path / "certs")
-    options = [
-        "--tls-ca-file",
-        certificates["ca"],
-        "--tls-cert",
-        certificates["cert"],
-        "--tls-key",
-        certificates["key"],
-    ]
-    with_tls(hostile_class, certificates)
-    with dask_processes(tmp_path / "elsewhere", "tls", options) as (address, _):
+    with tls_processes(tmp_path) as (address, certificates):
+        with_tls(hostile_class, certificates)
         graded_as_if_nothing_happened(hostile_class, "--scheduler", address)
 
 

@@ -10,19 +10,16 @@ import json
 import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_doit, write_mini_course
+from conftest import run_doit, write_mini_course
 from tasks.base.errors import CourseError
 from tasks.course.config import load_course
 from tasks.course.paths import Paths
 from tasks.grade.nbgrader_export import export
 
-sys.path.insert(0, str(REPO / "bench"))
-import benchenv  # noqa: E402
+from nbgraderenv import nbgrader_env
 
 STUB = re.compile(r"raise NotImplementedError\(.*\)")
 ANSWERS = {  # student -> the body they wrote for double(x) (None: the untouched student notebook)
@@ -85,31 +82,6 @@ def test_export_of_an_unbuilt_module_names_the_task_and_writes_nothing(tmp_path)
     assert not (tmp_path / "nbg").exists()
 
 
-@pytest.fixture(scope="module")
-def nbgrader_bin():
-    python, message = benchenv.ensure(REPO / "build" / "bench" / "venv", log=lambda text: None)
-    if not benchenv.has_module(python, "nbgrader"):
-        pytest.skip(f"nbgrader cannot be installed here: {message}")
-    return python.parent
-
-
-def kernel_here(folder: Path, nbgrader_bin: Path) -> dict:
-    """A `python3` kernelspec running this venv's Python (numpy, ipykernel), found first through JUPYTER_PATH."""
-    spec = folder / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                "display_name": "Python 3",
-                "language": "python",
-            }
-        )
-    )
-    path = os.pathsep.join([str(nbgrader_bin), os.environ.get("PATH", "")])  # nbgrader runs `alembic` from its venv
-    return {**os.environ, "JUPYTER_PATH": str(folder), "PYTHONHASHSEED": "0", "PATH": path}
-
-
 def test_nbgrader_autograde_on_the_export_gives_our_scores(built, nbgrader_bin, tmp_path):
     course, paths = built
     beta = course.module("beta")
@@ -120,7 +92,7 @@ def test_nbgrader_autograde_on_the_export_gives_our_scores(built, nbgrader_bin, 
     paths.submission_file("tamperer", beta).write_bytes(submission(paths, beta, ANSWERS["wrong"], tamper=True))
     target = tmp_path / "nbg"
     assert "5 submission(s)" in export(course, paths, [beta], target)
-    env = kernel_here(tmp_path / "jupyter", nbgrader_bin)
+    env = nbgrader_env(tmp_path / "jupyter", nbgrader_bin)
     for step in (["generate_assignment", "beta", "--force"], ["autograde", "beta", "--create"]):
         proc = subprocess.run(
             [str(nbgrader_bin / "nbgrader"), *step], cwd=target, env=env, capture_output=True, text=True, timeout=600

@@ -25,8 +25,7 @@ import pytest
 from conftest import IGNORED, REPO, run_doit
 from nbgraderdemo import SOLUTION_TEXTS, write_gradebook, write_nbgrader_course
 
-sys.path.insert(0, str(REPO / "bench"))
-import benchenv  # noqa: E402
+from nbgraderenv import nbgrader_env
 
 STUB = re.compile(r"raise NotImplementedError\(.*\)")
 SQUARES = "if n < 1:\n        raise ValueError('n < 1')\n    return [k * k for k in range(1, n + 1)]"
@@ -52,24 +51,6 @@ with Gradebook(sys.argv[1]) as gb:
                 found[key] = [grade.score or 0.0, grade.max_score]
 print(json.dumps(found))
 """
-
-
-@pytest.fixture(scope="module")
-def nbgrader_bin():
-    python, message = benchenv.ensure(REPO / "build" / "bench" / "venv", log=lambda text: None)
-    if not benchenv.has_module(python, "nbgrader"):
-        pytest.skip(f"nbgrader cannot be installed here: {message}")
-    return python.parent
-
-
-def nbgrader_env(folder: Path, nbgrader_bin: Path) -> dict:
-    """nbgrader's environment: a `python3` kernel of this venv's Python (numpy, ipykernel) first on JUPYTER_PATH."""
-    spec = folder / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"}))
-    path = os.pathsep.join([str(nbgrader_bin), os.environ.get("PATH", "")])  # nbgrader runs `alembic` from it
-    return {**os.environ, "JUPYTER_PATH": str(folder), "PYTHONHASHSEED": "0", "PATH": path}
 
 
 def run(argv: list, cwd: Path, env: dict | None = None) -> str:
