@@ -40,6 +40,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tasks.course.model import Markup
 from tasks.package.archive import archive_bytes
 from tasks.base.errors import CourseError
 from tasks.variants.leakguard import guard
@@ -51,6 +52,9 @@ from tasks.variants.transforms import STUB_SIGNATURE
 from test_course import put_back_solutions
 
 MODULE = "07_gen"  # the module label the stubs name
+TINYTORCH = Markup(
+    unmarked_answers="keep"
+)  # the model is TinyTorch's markup: a solution-flagged cell without markers is kept
 # line tags: what the line is in the source
 VISIBLE, SOLUTION, HIDDEN, MARK_SOLUTION, MARK_HIDDEN, HIDE_DIRECTIVE, INSTRUCTOR = (
     "visible",
@@ -488,14 +492,17 @@ def test_generated_modules_never_leak_and_their_versions_are_exact(model, data):
         if want.kind == "code":
             compile(cell.source, "<source cell>", "exec")  # the generator writes valid Python
 
-    student = build_variant(source.nb, "student", MODULE)
-    solution = build_variant(source.nb, "solution", MODULE)
-    public = build_variant(source.nb, "public_solution", MODULE)
+    student = build_variant(source.nb, "student", MODULE, TINYTORCH)
+    solution = build_variant(source.nb, "solution", MODULE, TINYTORCH)
+    public = build_variant(source.nb, "public_solution", MODULE, TINYTORCH)
     kept = [c for c in model.cells if not c.hide]
 
     # 1. no solution, hidden-test or instructor token in any student artifact (notebook, .py, zip, tar.gz) ...
     student_texts, student_files = artifact_texts(student, "gen")
     assert not leaked(student_texts, model.tokens["sol"] | model.tokens["hid"] | model.tokens["ins"])
+    # ... nor with nbgrader's default markup (an unmarked answer stubbed whole: stricter still)
+    nbgrader_texts, _ = artifact_texts(build_variant(source.nb, "student", MODULE), "gen", archives=False)
+    assert not leaked(nbgrader_texts, model.tokens["sol"] | model.tokens["hid"] | model.tokens["ins"])
     # ... nor a hidden-test or instructor token in the solution released to students
     public_texts, public_files = artifact_texts(public, "gen", archives=False)
     assert not leaked(public_texts, model.tokens["hid"] | model.tokens["ins"])
@@ -555,8 +562,8 @@ def test_generated_modules_never_leak_and_their_versions_are_exact(model, data):
     assert [c.source for c in put_back_solutions(source.nb, student).cells] == [c.source for c in public.cells]
 
     # 6. the engine's leak guard: no false alarm on the clean artifacts ...
-    guard(source, student_files, "student")
-    guard(source, public_files, "public_solution")
+    guard(source, student_files, "student", markup=TINYTORCH)
+    guard(source, public_files, "public_solution", markup=TINYTORCH)
     # ... and it stops any secret line planted anywhere in a student artifact, at any indentation
     assert_guard_catches_a_planted_line(source, student, model, data)
 
@@ -600,7 +607,7 @@ def assert_guard_catches_a_planted_line(source, student, model: Module, data) ->
         }
         artifacts = {f"gen.{container}": archive_bytes(entries, container)}
     with pytest.raises(CourseError, match="LEAK"):
-        guard(source, artifacts, "student")
+        guard(source, artifacts, "student", markup=TINYTORCH)
 
 
 def test_the_leak_guard_sees_secret_lines_in_the_markdown_of_a_py_file():
@@ -614,14 +621,14 @@ def test_the_leak_guard_sees_secret_lines_in_the_markdown_of_a_py_file():
         'def add(a, b):\n    """TODO: add."""\n    ### BEGIN SOLUTION\n    total = a + b\n    return total\n    ### END SOLUTION\n'
     )
     source = reads_source(text, "modules/07_gen/gen.py", "py")
-    student = build_variant(source.nb, "student", MODULE)
+    student = build_variant(source.nb, "student", MODULE, TINYTORCH)
     student.cells[0].source += "\ntotal = a + b"  # what a transform bug moving a line into markdown would write
     with pytest.raises(CourseError, match="LEAK"):
-        guard(source, {"gen.ipynb": render_ipynb(student, "python3").encode("utf-8")}, "student")
+        guard(source, {"gen.ipynb": render_ipynb(student, "python3").encode("utf-8")}, "student", markup=TINYTORCH)
     py = render_py(student)
     assert "# total = a + b" in py.split("\n")
     with pytest.raises(CourseError, match="LEAK"):
-        guard(source, {"gen.py": py.encode("utf-8")}, "student")
+        guard(source, {"gen.py": py.encode("utf-8")}, "student", markup=TINYTORCH)
 
 
 # --- look-alikes, written answers, class-body regions -----------------------------------------------------
@@ -808,16 +815,16 @@ def test_markup_look_alikes_written_answers_and_class_body_regions(case):
         assert guard_secret_keys(model, {cell}) <= set(secret_lines(source.nb)), "the guard was blinded too"
         return
     assert errors == [], [str(f) for f in errors]
-    student = build_variant(source.nb, "student", MODULE)
-    solution = build_variant(source.nb, "solution", MODULE)
-    public = build_variant(source.nb, "public_solution", MODULE)
+    student = build_variant(source.nb, "student", MODULE, TINYTORCH)
+    solution = build_variant(source.nb, "solution", MODULE, TINYTORCH)
+    public = build_variant(source.nb, "public_solution", MODULE, TINYTORCH)
     student_texts, student_files = artifact_texts(student, "gen")
     assert not leaked(student_texts, model.tokens["sol"] | model.tokens["hid"] | model.tokens["ins"])
     assert not leaked(artifact_texts(public, "gen", archives=False)[0], model.tokens["hid"] | model.tokens["ins"])
     assert {t for t in model.tokens["vis"] if t not in student_texts["gen.ipynb (cells)"]} == set()
     solution_text = "\n".join(c.source for c in solution.cells)
     assert {t for t in model.tokens["sol"] if t not in solution_text} == set()
-    guard(source, student_files, "student")
+    guard(source, student_files, "student", markup=TINYTORCH)
     for cell in student.cells:
         if cell.cell_type == "code":
             compile(cell.source, "<student cell>", "exec")
