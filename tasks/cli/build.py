@@ -202,6 +202,11 @@ def module_validate_handler(args) -> int:
     return status
 
 
+def _chosen_or_all(course, args) -> list:
+    """The modules named on the command line, or every module when none is named (or with --all)."""
+    return list(course.modules) if args.all or not args.modules else chosen_modules(course, args)
+
+
 def register_module_status(modules) -> None:
     parser = command(
         modules,
@@ -216,7 +221,7 @@ def module_status_handler(args) -> int:
     from .status import print_status
 
     course, paths = load_course(args)
-    chosen = list(course.modules) if args.all or not args.modules else chosen_modules(course, args)
+    chosen = _chosen_or_all(course, args)
     return print_status(course_root(args), course, paths, chosen, target_repo_env(args))
 
 
@@ -231,7 +236,7 @@ def module_list_handler(args) -> int:
     from .status import print_list
 
     course, paths = load_course(args)
-    chosen = list(course.modules) if args.all or not args.modules else chosen_modules(course, args)
+    chosen = _chosen_or_all(course, args)
     return print_list(course, paths, chosen)
 
 
