@@ -535,8 +535,7 @@ class Zygote:
             "memory_mb": memory_mb,
             "scratch_mb": SCRATCH_MB,
             "processes": PROCESSES,
-            "memory_rlimit": True,  # a single huge allocation is a MemoryError of its cell; the cgroup caps the sum
-            "nproc_rlimit": group is None,
+            "nproc_rlimit": group is None,  # the cgroup counts processes where there is one
             "scratch": scratch,
         }
         cells_r, cells_w = os.pipe()
@@ -576,9 +575,6 @@ class Zygote:
         return self.cgroup
 
     def close(self) -> None:
-        if self.cgroup is not None:
-            self.cgroup.remove()
-            self.cgroup, self.cgroup_tried = None, False
         if self.control is not None:
             self.control.close()
             self.control = None
@@ -589,6 +585,12 @@ class Zygote:
                 pass
             self.process.wait()
             self.process = None
+        if self.errors is not None:
+            self.errors.close()
+            self.errors = None
+        if self.cgroup is not None:  # empty now: its last submission was awaited, the sandbox is gone
+            self.cgroup.remove()
+            self.cgroup, self.cgroup_tried = None, False
         if self.home:
             shutil.rmtree(self.home, ignore_errors=True)
             self.home = ""

@@ -219,13 +219,13 @@ def private_mounts(request: dict, reports_fd: int) -> None:
 
 
 def set_limits(request: dict, mapped: int, tasks: int) -> None:
-    """Per-process limits; where the grader holds the submission in a cgroup, memory and processes are its."""
+    """Per-process limits: the address space always (a single huge allocation is a MemoryError of its cell;
+    where the grader holds the submission in a cgroup, that caps the sum), processes where there is no cgroup."""
     import resource
 
     limits = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 256)]
-    if request.get("memory_rlimit"):
-        # the cap is on what the submission adds to the warm parent it was forked from
-        limits.append((resource.RLIMIT_AS, mapped + int(request["memory_mb"]) * 1024 * 1024))
+    # the cap is on what the submission adds to the warm parent it was forked from
+    limits.append((resource.RLIMIT_AS, mapped + int(request["memory_mb"]) * 1024 * 1024))
     if request.get("nproc_rlimit"):
         limits.append((resource.RLIMIT_NPROC, tasks + int(request["processes"])))
     for kind, value in limits:
