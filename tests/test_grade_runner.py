@@ -307,3 +307,10 @@ def test_a_failed_bare_assert_shows_its_values_as_validation_does():
     runs = run("def double(x):\n    return x * 3", "assert double(2) == 4", "assert double(2) == 4, 'doubles'")
     assert (runs[1].ename, runs[1].evalue) == ("AssertionError", "assert 6 == 4\n  where 6 = double(2)")
     assert runs[2].evalue == "doubles"  # a message of the test's own is left as written
+
+
+def test_the_warm_parents_own_cells_leave_nothing_in_a_submissions_notebook():
+    """The warm parent runs a few cells once (so IPython's first-time work is not repeated per submission),
+    then starts afresh: a submission's first cell sees a fresh namespace, no output history, count 1."""
+    runs = run("sorted(n for n in dir() if 'warm' in n.lower() or 'double' in n), len(Out), len(In)")
+    assert runs[0].value == "([], 0, 2)"  # In: '' and this cell
