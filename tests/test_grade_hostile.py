@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from procfs import processes_with
 from gradeclass import ADD, CLASS, REPO, answer, correct, released, write_course
 from test_grade_cluster import tls_processes, with_tls
 
@@ -108,18 +109,6 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
             continue
         stat = path.stat()
         found[relative.as_posix()] = (stat.st_size, stat.st_mtime_ns)
-    return found
-
-
-def processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if marker.encode() in Path(f"/proc/{entry}/cmdline").read_bytes():
-                    found.append(int(entry))
-            except OSError:
-                pass
     return found
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from procfs import none_left_with, processes_with
 from tasks.grade.rehydrate import RunCell
 from tasks.grade.runner import run_cells
 from tasks.grade.sandbox import cgroups_available, runtime_paths
@@ -40,19 +41,6 @@ def run(*sources, timeout=2.0, memory_mb=256):
 
 def honest_still_scores() -> None:
     assert [r.value for r in run(*HONEST)] == HONEST_VALUES
-
-
-def processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                    if marker.encode() in handle.read():
-                        found.append(int(entry))
-            except OSError:
-                pass
-    return found
 
 
 def value(source: str, **kw):
@@ -196,11 +184,7 @@ import time
 time.sleep(0.5)
 """
     run(escape)
-    for _ in range(200):
-        if not processes_with(marker):
-            break
-        time.sleep(0.01)
-    assert processes_with(marker) == []
+    assert none_left_with(marker)
     honest_still_scores()
 
 
@@ -219,11 +203,7 @@ started
 """
     runs = run(bomb, timeout=20)
     assert runs[0].status in ("ok", "error", "died") and (runs[0].value is None or int(runs[0].value) < 200)
-    for _ in range(200):
-        if not processes_with(marker):
-            break
-        time.sleep(0.01)
-    assert processes_with(marker) == []
+    assert none_left_with(marker)
     honest_still_scores()
 
 
