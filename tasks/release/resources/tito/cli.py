@@ -211,28 +211,69 @@ def complete(args) -> int:
         status = run_module_tests(root, module, source, why, cells, args.timeout, entry)
     if not args.skip_export:
         path = export(root, source, f"tito module complete {module.short}")
-        entry["exported"] = path.relative_to(root).as_posix()
-        print(f"exported {shown} -> {entry['exported']} (read-only: change the notebook, then complete again)")
+        if path is None:
+            print(f"nothing to export: {shown} has no `#| export` cells")
+        else:
+            entry["exported"] = path.relative_to(root).as_posix()
+            print(f"exported {shown} -> {entry['exported']} (read-only: change the notebook, then complete again)")
     progress.record(root, module.slug, entry)
     return status
 
 
 def run_module_tests(root: Path, module, source: Path, why: str, cells, timeout: float, entry: dict) -> int:
-    from .runner import run_tests
+    """Run the tests in a kernel and count the answers graded by hand; say what is left to do. 0: complete."""
+    from .hand import RESTORE, hand_answers, removed_tests
+    from .repo import released_cells
+    from .runner import recorded_stubs, run_tests
 
-    print(f"testing {source.relative_to(root).as_posix()} ({why}) in a Jupyter kernel ...", flush=True)
+    shown = source.relative_to(root).as_posix()
+    print(f"testing {shown} ({why}) in a Jupyter kernel ...", flush=True)
     run = run_tests(root, module.folder, cells, timeout)
     for problem in run.broken:
         print(f"  error outside the tests, {problem}")
-    print(run.summary())
+    released = released_cells(root, source)
+    hand, gone = hand_answers(cells, released, recorded_stubs(cells)), removed_tests(cells, released)
+    tested = bool(run.results or gone)
+    complete = (
+        (tested or bool(hand.total))
+        and run.passed == len(run.results)
+        and not gone
+        and not run.broken
+        and not hand.missing
+    )
+    lines = [run.summary()] if tested else []
+    if gone:
+        lines.append(
+            f"  removed from your notebook: test cell(s) {', '.join(gone)}; " + RESTORE.format(module=module.short)
+        )
+    if hand.total:
+        lines.append(hand.summary(only=not tested))
+        lines += [answer.todo(module.short) for answer in hand.missing]
+    if not lines:
+        lines.append(
+            f"{shown} has no test cells and no answers graded by hand, so there is nothing to complete; "
+            + RESTORE.format(module=module.short)
+            + " if you removed them"
+        )
+    if complete:
+        lines[-1] += "; module complete" + (
+            " (your answers are graded by hand once you submit: tito submit)" if hand.total else ""
+        )
+    elif hand.missing:
+        lines.append(
+            f"next: write the missing answers above, save the notebook, then run tito module complete {module.short} again"
+        )
+    print("\n".join(lines))
     entry["tests"] = {
         "passed": run.passed,
         "total": len(run.results),
         "not_implemented": [r.detail for r in run.results if r.status == "not implemented"],
         "failed": [f"{r.name}: {r.detail}" for r in run.results if r.status == "failed"],
+        **({"removed": gone} if gone else {}),
     }
-    entry["complete"] = bool(run.results) and run.passed == len(run.results) and not run.broken
-    return 0 if entry["complete"] else 1
+    entry["hand"] = hand.record() if hand.total else None
+    entry["complete"] = bool(complete)
+    return 0 if complete else 1
 
 
 def export_command(args) -> int:
@@ -248,7 +289,8 @@ def export_command(args) -> int:
         else:
             source = working_copy(find_module(root, item))[0]
         path = export(root, source, f"tito module export {item}{' --solution' if args.solution else ''}")
-        print(f"{source.relative_to(root).as_posix()} -> {path.relative_to(root).as_posix()}")
+        shown = source.relative_to(root).as_posix()
+        print(f"{shown} -> {path.relative_to(root).as_posix()}" if path else f"{shown}: nothing to export")
     return 0
 
 
@@ -290,14 +332,14 @@ def status(args) -> int:
 def describe(root: Path, module, entry: dict | None) -> str:
     if not entry:
         return "not completed yet"
-    tests = entry.get("tests")
-    state = (
-        "complete"
-        if entry.get("complete")
-        else f"{tests['passed']} of {tests['total']} tests pass"
-        if tests
-        else "exported, not tested"
-    )
+    tests, hand = entry.get("tests"), entry.get("hand")
+    parts = [f"{tests['passed']} of {tests['total']} tests pass"] if tests and (tests.get("total") or not hand) else []
+    if hand:
+        parts.append(f"{hand['written']} of {hand['total']} answers written (graded by hand)")
+    if entry.get("complete"):
+        state = "complete" + ("; answers graded by hand" if hand else "")
+    else:
+        state = "; ".join(parts) if tests else "exported, not tested"
     changed = ""
     source = root / entry.get("notebook", "")
     if source.is_file() and sha256(source) != entry.get("sha256"):

@@ -32,11 +32,15 @@ def working_copy(module: Module) -> tuple[Path, str]:
     return notebook, "the notebook"
 
 
-def export_target(cells, shown: str) -> str:
+def export_target(cells, shown: str) -> str | None:
+    """The module `#| default_exp` names; None when the notebook exports nothing (no `#| export` cells either:
+    written answers only, say)."""
     for cell in cells:
         for name, value in directives(cell.source):
             if name == "default_exp" and value:
                 return value
+    if not any(cell.kind == "code" and any(n == "export" for n, _ in directives(cell.source)) for cell in cells):
+        return None
     raise Stop(f"{shown}: no '#| default_exp' line; is this a course notebook? (restore it with `tito module reset`)")
 
 
@@ -73,11 +77,14 @@ def ensure_packages(root: Path, folder: Path) -> None:
         folder = folder.parent
 
 
-def export(root: Path, source: Path, command: str) -> Path:
-    """Write `source`'s export cells into tinytorch/; returns the file written."""
+def export(root: Path, source: Path, command: str) -> Path | None:
+    """Write `source`'s export cells into tinytorch/; returns the file written (None: it exports nothing)."""
     shown = source.relative_to(root).as_posix()
     cells = read_cells(source)
-    path = package_file(root, export_target(cells, shown))
+    target = export_target(cells, shown)
+    if target is None:
+        return None
+    path = package_file(root, target)
     ensure_packages(root, path.parent)
     header = f"# DO NOT EDIT: generated from {shown} by `{command}`.\n# Change the notebook instead and run the command again.\n"
     write_read_only(path, header + exported_code(cells))
@@ -87,10 +94,11 @@ def export(root: Path, source: Path, command: str) -> Path:
 def remove_export(root: Path, source: Path) -> Path | None:
     """Delete the package file `source` exports to (if any); returns it."""
     try:
-        path = package_file(root, export_target(read_cells(source), source.name))
+        target = export_target(read_cells(source), source.name)
     except Stop:
         return None
-    if path.exists():
+    path = package_file(root, target) if target else None
+    if path and path.exists():
         path.unlink()
         return path
     return None

@@ -147,20 +147,51 @@ class Cell:
 
 
 def notebook_cells(path: Path) -> list[Cell]:
+    return cells_of(_text(path), ".ipynb", path.name)
+
+
+def _text(path: Path) -> str:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except (OSError, ValueError) as error:
-        raise Stop(f"{path}: cannot be read as a notebook ({error}); restore it with `tito module reset`") from None
-    return [
-        Cell(c.get("cell_type", ""), "".join(c.get("source", "")), c.get("metadata", {}).get("nbgrader") or {})
-        for c in data.get("cells", [])
-    ]
+        raise Stop(f"{path}: cannot be read ({error}); restore it with `tito module reset`") from None
+
+
+def cells_of(text: str, suffix: str, shown: str) -> list[Cell]:
+    """The cells of a notebook's text (`suffix` ".ipynb") or of a percent `.py`'s text."""
+    if suffix != ".ipynb":
+        return percent_text_cells(text)
+    broken = (
+        f"{shown} is not a notebook any more ({{why}}); restore the released one with `tito module reset` "
+        "(it backs yours up under .tito/backups/ first), then copy your work back into it"
+    )
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise Stop(broken.format(why=f"not valid JSON: {error}")) from None
+    raw = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(raw, list):
+        raise Stop(broken.format(why='it has no list of "cells"'))
+    cells = []
+    for number, cell in enumerate(raw, 1):
+        source = cell.get("source", "") if isinstance(cell, dict) else None
+        source = "".join(source) if isinstance(source, list) and all(isinstance(s, str) for s in source) else source
+        if not isinstance(source, str):
+            raise Stop(broken.format(why=f"cell {number} is not a cell with text"))
+        metadata = cell.get("metadata")
+        nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+        cells.append(Cell(str(cell.get("cell_type", "")), source, nbgrader if isinstance(nbgrader, dict) else {}))
+    return cells
 
 
 def percent_cells(path: Path) -> list[Cell]:
+    return percent_text_cells(_text(path))
+
+
+def percent_text_cells(text: str) -> list[Cell]:
     """Cells of a jupytext percent `.py` (`# %%` headers; `[markdown]` cells; `nbgrader={...}` metadata)."""
     cells, lines = [], []
-    for line in path.read_text(encoding="utf-8").split("\n"):
+    for line in text.split("\n"):
         header = CELL_HEADER.match(line)
         if header:
             lines = []
@@ -182,13 +213,25 @@ def header_metadata(rest: str) -> dict:
     if not found:
         return {}
     try:
-        return json.loads(found[1])
+        found = json.loads(found[1])
     except ValueError:
         return {}
+    return found if isinstance(found, dict) else {}
 
 
 def read_cells(path: Path) -> list[Cell]:
     return notebook_cells(path) if path.suffix == ".ipynb" else percent_cells(path)
+
+
+def released_cells(root: Path, path: Path) -> list[Cell] | None:
+    """The cells of `path` as the course released it, or None when git does not know it (or it was broken)."""
+    original = released_bytes(root, path)
+    if original is None:
+        return None
+    try:
+        return cells_of(original.decode("utf-8"), path.suffix, path.name)
+    except (Stop, ValueError):
+        return None
 
 
 def directives(source: str) -> list[tuple[str, str | None]]:
