@@ -251,9 +251,8 @@ def run_module_tests(root: Path, module, source: Path, why: str, cells, timeout:
         lines += [answer.todo(module.short) for answer in hand.missing]
     if not lines:
         lines.append(
-            f"{shown} has no test cells and no answers graded by hand, so there is nothing to complete; "
-            + RESTORE.format(module=module.short)
-            + " if you removed them"
+            f"{shown} has no test cells and no answers graded by hand: nothing in it is graded, so it is not "
+            f"complete (if you removed them: {RESTORE.format(module=module.short)})"
         )
     if complete:
         lines[-1] += "; module complete" + (

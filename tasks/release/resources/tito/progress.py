@@ -1,4 +1,5 @@
-"""`.tito/progress.json`: what `tito module complete` found, per module, with the hash of what it tested."""
+"""`.tito/progress.json`: what `tito module complete` found, per module (tests, answers graded by hand), with the hash of
+what it tested."""
 
 from __future__ import annotations
 
