@@ -1,6 +1,6 @@
-"""The benchmark's pure helpers: the verdict of a ratio, the synthetic class's mix and answers, the old engine's
-pins, the comparison of two gradebooks. (The whole harness runs in tests/test_bench_smoke.py; timings are never
-asserted.)"""
+"""The benchmark's pure helpers: the verdict of a ratio, the suites' ratio tables and their targets, the synthetic
+class's mix and answers, the old engine's pins, the comparison of two gradebooks, the house's measure. (The whole
+harness runs in tests/test_bench_smoke.py; timings are never asserted.)"""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 
 import gradebench  # noqa: E402
+import house  # noqa: E402
 import oldengine  # noqa: E402
+import run  # noqa: E402
 import synth  # noqa: E402
 import synthclass  # noqa: E402
-from run import verdict  # noqa: E402
+from runner import verdict  # noqa: E402
+from targets import TARGETS, WHY_MISSED  # noqa: E402
 
 
 def test_verdict_says_met_or_by_how_much_the_target_is_missed():
@@ -26,6 +29,17 @@ def test_verdict_says_met_or_by_how_much_the_target_is_missed():
     assert verdict(0.5004, ("<=", 0.5)) == "MISSED by 0.1% (0.5004 vs <= 0.5)"
     assert verdict(None, ("<=", 1.0)) == "not measured"
     assert verdict(3.0, None) == ""
+
+
+def test_every_why_missed_names_a_ratio_with_a_target_and_every_target_is_used():
+    rows = [row.row() for ratios in run.RATIOS for row in ratios({})]
+    whats = [row["what"] for row in rows]
+    assert len(whats) == len(set(whats)) == 21
+    assert all(row["value"] is None for row in rows)  # nothing measured: no figure is made up
+    with_target = {row["what"] for row in rows if row["verdict"] == "not measured"}
+    assert set(WHY_MISSED) <= with_target, set(WHY_MISSED) - with_target
+    suites = "".join((REPO / "bench" / f"{name}.py").read_text() for name in ("build", "execution", "grading", "leaks"))
+    assert [key for key in TARGETS if f"['{key}']" not in suites and f'["{key}"]' not in suites] == []
 
 
 def test_the_class_mix_is_mostly_correct_with_every_kind_and_loops_only_in_module_one():
@@ -89,3 +103,21 @@ def test_disagreements_and_implausible_scores_are_listed():
     assert gradebench.disagreements(ours, {"s001/m01": 50.0}) == ["s002/m01: tito grade 20.0, nbgrader missing"]
     kinds = {"s001/m01": "correct", "s002/m01": "stubs"}
     assert gradebench.implausible(ours, kinds) == ["s002/m01 (stubs): tito grade 20.0, expected 0"]
+
+
+def test_house_counts_files_lines_classes_private_functions_and_call_sites(tmp_path):
+    (tmp_path / "tasks" / "sub").mkdir(parents=True)
+    (tmp_path / "tasks" / "a.py").write_text(
+        "class Cell:\n    pass\n\n\ndef read_source(p):\n    return p\n\n\ndef _helper():\n"
+        "    return read_source(1) + _read_source(2)\n"
+    )
+    (tmp_path / "tasks" / "sub" / "b.py").write_text(
+        "from .. import a\n\n\nclass Cell:\n    def build_variant(self):\n        return a.read_source(3)\n"
+    )
+    figures = house.measure(tmp_path)
+    assert figures["files"] == 2 and figures["lines"] == 16
+    assert figures["classes"] == 2 and figures["class names defined more than once"] == "Cell"
+    assert figures["top-level functions"] == 2 and figures["top-level functions named `_x`"] == "1 (50%)"
+    assert figures["call sites of `read_source(`"] == 2 and figures["call sites of `build_variant(`"] == 0
+    table = house.table(figures).splitlines()
+    assert table[:2] == ["| tasks/ | value |", "|---|---|"] and "| lines | 16 |" in table
