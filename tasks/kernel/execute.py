@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.errors import CourseError
-from .pool import kill_group, prestart
+from ..base.processes import kill_group
+from .pool import prestart
 from ..variants.stubs import STRICT_ENV
 
 OUTPUT_LIMIT = 100_000  # characters kept per text output (stream, value, error) in the executed notebook

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..base.processes import kill_group
 from . import forking
 
 HISTORY = "--HistoryManager.hist_file=:memory:"  # what nbclient adds to a kernel it starts itself
@@ -181,16 +181,6 @@ def stop_templates(keys: list) -> None:
     for key in keys:
         if (ended := _pool["templates"].pop(key)) is not None:
             forking.stop_template(ended)
-
-
-def kill_group(pgid: int | None) -> None:
-    """Kill a kernel and every process it started (the kernel starts its own session, so all of them are in
-    its process group, unless one made a new session itself)."""
-    if pgid and pgid != os.getpgrp():
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def discard(kernel: Kernel, client=None) -> None:
