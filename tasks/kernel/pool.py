@@ -248,6 +248,8 @@ def ready_client_class() -> type:
     silence: those 0.2 s were paid by every notebook. Cells' messages are matched to their request anyway."""
     from jupyter_client.asynchronous.client import AsyncKernelClient
 
+    from .adapters import adopt_kernel_info
+
     class ReadyClient(AsyncKernelClient):
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
@@ -255,9 +257,9 @@ def ready_client_class() -> type:
             while True:
                 reply = await answered_kernel_info(self)
                 if reply is not None and await idle_seen(self, reply["parent_header"].get("msg_id"), idle):
-                    self._handle_kernel_info_reply(reply)
+                    adopt_kernel_info(self, reply)
                     return
-                if not await self._async_is_alive():
+                if not await self.is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
