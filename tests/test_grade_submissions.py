@@ -9,7 +9,9 @@ import pytest
 from tasks.course.config import load_course
 from tasks.course.paths import Paths
 from tasks.grade.bundle import load_bundle
-from tasks.grade.submissions import MAX_BYTES, find_submissions, parse_submission, read_submission
+from tasks.grade.collect import collect_file
+from tasks.grade.intake import MAX_BYTES
+from tasks.grade.submissions import find_submissions, parse_submission, read_submission
 
 from gradeclass import correct, released, write_course
 
@@ -22,33 +24,45 @@ def course(tmp_path_factory):
     return root, loaded, paths, load_bundle(loaded, paths, loaded.module("vec"), package={})
 
 
+BAD_FILES = [
+    ("vec.ipynb", b"", "is empty (0 bytes)"),
+    ("vec.ipynb", b"  \n", "is empty (3 bytes of blank space)"),
+    ("vec.ipynb", b"\xff\xfe\x00", "is not text (not UTF-8)"),
+    ("vec.ipynb", b'{"cells": [', "is not valid JSON (line 1"),
+    ("vec.ipynb", b"[1, 2]", "is JSON but not a notebook"),
+    ("vec.ipynb", json.dumps({"nbformat": 3, "worksheets": []}).encode(), "nbformat version 3"),
+    ("vec.py", b"def add(a, b):\n    return a + b\n", "is a Python file"),
+    ("vec.txt", json.dumps({"nbformat": 4, "cells": []}).encode(), "is not a notebook (.ipynb) but a .txt"),
+    ("vec.ipynb", None, "MB, more than the 20 MB a submission may have"),
+]
+
+
 @pytest.mark.parametrize(
-    "name, data, fragment",
-    [
-        ("vec.ipynb", b"", "is empty"),
-        ("vec.ipynb", b"\xff\xfe\x00", "is not UTF-8"),
-        ("vec.ipynb", b'{"cells": [', "is not valid JSON (line 1"),
-        ("vec.ipynb", b"[1, 2]", "is JSON but not a notebook"),
-        ("vec.ipynb", json.dumps({"nbformat": 3, "worksheets": []}).encode(), "is an nbformat 3 notebook"),
-        ("vec.py", b"def add(a, b):\n    return a + b\n", "is not a notebook (.ipynb) but a .py"),
-    ],
-    ids=["empty", "not-utf8", "broken-json", "not-a-notebook", "nbformat3", "python-file"],
+    "name, data, says",
+    BAD_FILES,
+    ids=["empty", "blank", "not-utf8", "broken-json", "not-a-notebook", "nbformat3", "python", "txt", "huge"],
 )
-def test_bad_files_are_problems_naming_student_and_file(course, name, data, fragment):
-    *_, bundle = course
-    shown = f"submissions/ada/vec/{name}"
-    submission = parse_submission(data, shown, "ada", "vec", bundle)
-    assert submission.answers is None and submission.problem.startswith(f"{shown}: ") and fragment in submission.problem
-    assert submission.content_digest
-
-
-def test_a_huge_file_is_refused_unread(course, tmp_path):
-    *_, bundle = course
-    path = tmp_path / "vec.ipynb"
-    with open(path, "wb") as handle:
-        handle.truncate(MAX_BYTES + 1)
-    submission = read_submission(path, "submissions/ada/vec/vec.ipynb", "ada", "vec", bundle)
-    assert "MB, more than the 20 MB" in submission.problem
+def test_a_bad_file_gets_one_verdict_from_collect_and_from_grading(course, tmp_path, name, data, says):
+    """One rule (intake.check_notebook / check_size): `tito collect` refuses the file with the reason that
+    grading records when the same file is found under submissions/, word for word."""
+    root, loaded, paths, bundle = course
+    folder = tmp_path / "submitted" / "ada" / "vec"
+    folder.mkdir(parents=True)
+    path = folder / name
+    if data is None:
+        with open(path, "wb") as handle:
+            handle.truncate(MAX_BYTES + 1)  # sparse: its size is refused before it is read
+    else:
+        path.write_bytes(data)
+    collected = collect_file(paths, tmp_path / "submitted", "ada", loaded.module("vec"), {"vec": frozenset()})
+    assert collected.status == "problem" and collected.message.startswith(f"{path} "), collected
+    refused = collected.message.removeprefix(f"{path} ")
+    graded = read_submission(path, f"submissions/ada/vec/{name}", "ada", "vec", bundle)
+    assert graded.answers is None and graded.content_digest
+    assert graded.problem == f"submissions/ada/vec/{name}: {refused}"
+    assert says in refused, refused
+    if data is not None:
+        assert parse_submission(data, f"x/{name}", "ada", "vec", bundle).problem == f"x/{name}: {refused}"
 
 
 def test_find_submissions_by_student_prefers_the_module_notebook(course):

@@ -257,6 +257,25 @@ def test_test_cell_without_points(points):
     assert "test cell 'test-impl' has no points" in finding.message
 
 
+@pytest.mark.parametrize(
+    "points, carries",
+    [("0", None), ("-1", None), ("true", None), ('"5"', None), ("null", None), ("0.5", 0.5), ("5", 5.0)],
+)
+def test_points_are_one_rule_for_lint_and_the_nbgrader_rules(points, carries):
+    """nbgrader.cell_points: a 0-point test cell is a finding of lint and of `validate --nbgrader` alike (they
+    used to disagree: `<= 0` against `< 0`), and grading counts what it says."""
+    from tasks.cli.nbgrader_rules import notebook_findings
+    from tasks.notebook.nbgrader import cell_points
+
+    text = CLEAN.replace(TEST, TEST.replace('"points": 5', f'"points": {points}'))
+    nb = reads_source(text, FILE, "py").nb
+    test_cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test-impl")
+    by_lint = any("'test-impl' has no points" in f.message for f in lint_text(text))
+    by_rules = any("needs points" in f.message for f in notebook_findings(nb, "layers.ipynb"))
+    assert by_lint == by_rules == (carries is None)
+    assert cell_points(test_cell) == carries
+
+
 CALL = 'if __name__ == "__main__":\n    test_unit_linear()\n'
 
 

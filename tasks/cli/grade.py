@@ -26,17 +26,10 @@ def register(subparsers) -> None:
 
 
 def module_group(subparsers):
-    """The `tito module ...` subcommands (shared with the other command modules when they exist)."""
-    try:
-        from .common import group
-    except ImportError:
-        group = None
-    if group is not None:
-        return group(subparsers, "module", "work on one module")
-    parser = subparsers.choices.get("module") or subparsers.add_parser("module", help="work on one module")
-    if not hasattr(parser, "tito_commands"):
-        parser.tito_commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    return parser.tito_commands
+    """The `tito module ...` subcommands (shared with the other command modules)."""
+    from .common import group
+
+    return group(subparsers, "module", "work on one module")
 
 
 def add_arguments(parser, several: bool) -> None:

@@ -1,11 +1,12 @@
 """`tito module validate --nbgrader`: built notebooks against nbgrader 0.9.6's own cell-metadata rules
-(its `MetadataValidator`, schema 3), and no rule nbgrader does not have.
+(its `MetadataValidator`, schema 3), and no rule nbgrader does not have but one: points are the course's
+rule (`nbgrader.cell_points`, a number > 0, as lint asks), where nbgrader takes 0.
 
 Pure checks on notebook JSON (`notebook_findings`) and a thin wrapper over the built files (`check_modules`):
 - every nbgrader cell has the schema-3 keys with the right types (grade, solution, locked, task: true/false;
-  schema_version 3; grade_id: letters, digits, `_` and `-`; points: a number >= 0), and no other key;
+  schema_version 3; grade_id: letters, digits, `_` and `-`; points: a number > 0), and no other key;
 - a graded, answer or read-only cell has a non-empty grade_id, unique within the notebook;
-- a graded cell has points;
+- a graded cell and a task cell have points (as lint asks: `nbgrader.cell_points`);
 - a markdown cell that is graded is also an answer, and the reverse (a written answer), unless it is a task;
 - a task cell is markdown.
 """
@@ -15,8 +16,9 @@ from __future__ import annotations
 import json
 import re
 
-from ..notebook.nbgrader import nbgrader_meta
+from ..notebook.nbgrader import cell_points, nbgrader_meta
 from ..base.errors import Finding
+from ..variants.roles import is_task
 
 BOOLEAN_KEYS = ("grade", "solution", "locked")
 KNOWN_KEYS = {"schema_version", "grade", "locked", "solution", "task", "grade_id", "points", "checksum", "cell_type"}
@@ -50,10 +52,8 @@ def schema_problems(cell: dict, meta: dict) -> list[str]:
         problems.append(f"grade_id must be letters, digits, '_' and '-', found {grade_id!r}")
     elif _named(meta) and not grade_id:
         problems.append("grade_id must be non-empty text")
-    if meta.get("grade") is True:
-        points = meta.get("points")
-        if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
-            problems.append(f"a graded cell needs points (a number >= 0), found {points!r}")
+    if (meta.get("grade") is True or is_task(cell)) and cell_points(cell) is None:
+        problems.append(f"a graded or task cell needs points (a number > 0), found {meta.get('points')!r}")
     markdown, task = cell.get("cell_type") == "markdown", meta.get("task") is True
     if task and not markdown:
         problems.append("a task cell must be markdown")

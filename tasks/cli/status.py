@@ -39,7 +39,9 @@ def released_files(repo: Path) -> set[str] | None:
     """Every file committed on the student repo's HEAD, or None when there is no repository (yet)."""
     if not (repo / ".git").exists():
         return None
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+    from ..base.gitenv import git_env
+
+    env = {**os.environ, **git_env()}
     proc = subprocess.run(
         ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD"], capture_output=True, text=True, env=env
     )

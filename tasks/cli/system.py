@@ -136,7 +136,12 @@ def check_sandbox(checks: Checks) -> None:
 
 
 def git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    """git as the user runs it (their own configuration: what is checked is their identity and repository)."""
+    from ..base.gitenv import git_env
+
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **git_env(own_config=True)}
+    )
 
 
 def check_git(checks: Checks) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from ..notebook.nbgrader import nbgrader_meta
+from ..notebook.nbgrader import cell_points, nbgrader_meta
 from ..variants.markers import has_directive
 from ..variants.roles import grading_kind
 from ..variants.stubs import Stub, stubs
@@ -67,7 +67,7 @@ def make_bundle(source_nb, student_nb, solution_nb, module: str, label: str, pac
             source=c.source,
             released=released.get(c.id, ""),
             kind=kinds[c.id],
-            points=float(nbgrader_meta(c).get("points", 0) or 0),
+            points=cell_points(c) or 0.0,
         )
         for c in solution_nb.cells
         if not (c.id in hidden and kinds[c.id] == "fixed")  # instructor-only cells that grade nothing are not run

@@ -453,7 +453,7 @@ def _committable(root: Path, files: list[Path]) -> list[Finding]:
     git repository and is not ignored there, so `git add -A` would commit it. None outside a git repository."""
     import subprocess
 
-    from ..release.student_repo import git_env_plain
+    from ..base.gitenv import git_env
 
     inside = {}
     for file in files:
@@ -466,7 +466,7 @@ def _committable(root: Path, files: list[Path]) -> list[Finding]:
         found = subprocess.run(
             ["git", "check-ignore", "--", *inside],
             cwd=root,
-            env={**os.environ, **git_env_plain()},
+            env={**os.environ, **git_env()},
             capture_output=True,
             text=True,
             timeout=60,

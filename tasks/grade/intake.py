@@ -1,10 +1,14 @@
 """Is a submitted file a notebook for this module? Pure checks on a file's name, size and bytes, each problem
-said in words a student (and their instructor) can act on. Nothing here reads or writes files."""
+said in words a student (and their instructor) can act on. Nothing here reads or writes files.
+
+The one rule for a submitted notebook: `tito collect` (collect.py) refuses a file by it, and grading
+(submissions.py) records the same verdict, in the same words, for a file put under submissions/ by hand."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from ..notebook.nbgrader import grade_id
 
@@ -19,6 +23,7 @@ class Rejected(Exception):
 class Accepted:
     data: bytes  # the file as submitted
     grade_ids: frozenset[str]
+    nb: dict = field(compare=False, repr=False)  # the notebook those bytes hold, parsed once
 
 
 def check_size(size: int) -> None:
@@ -32,12 +37,20 @@ def check_size(size: int) -> None:
 
 
 def check_notebook(name: str, data: bytes) -> Accepted:
-    """The notebook's bytes if they are a readable nbformat-4 notebook; Rejected says what they are instead."""
+    """The notebook's bytes if they are a readable nbformat-4 notebook named .ipynb; Rejected says what they
+    are instead."""
     check_size(len(data))
+    if not data.strip():
+        raise Rejected(
+            f"is empty ({len(data)} bytes of blank space); the student must save the notebook in Jupyter and submit it again"
+        )
     if name.endswith(".py") or looks_like_python(data):
         raise Rejected(
             "is a Python file, not a notebook; the student must submit the .ipynb file (File > Download in Jupyter)"
         )
+    if not name.endswith(".ipynb"):
+        suffix = PurePosixPath(name).suffix or "file without extension"
+        raise Rejected(f"is not a notebook (.ipynb) but a {suffix}; the student must submit the .ipynb file")
     try:
         nb = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -47,7 +60,7 @@ def check_notebook(name: str, data: bytes) -> Accepted:
             f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}): the notebook is damaged, "
             "e.g. edited in a text editor or cut off; the student must open it in Jupyter, save and submit again"
         ) from None
-    return Accepted(data, frozenset(notebook_grade_ids(check_format(nb))))
+    return Accepted(data, frozenset(notebook_grade_ids(check_format(nb))), nb)
 
 
 def looks_like_python(data: bytes) -> bool:

@@ -54,10 +54,6 @@ def config_text(course: Course, root: Path) -> str:
     return CONFIG.format(root=str(root), course_id=course.name, timeout=course.grading.timeout)
 
 
-def course_id_name(course: Course) -> str:
-    return course.name
-
-
 def built_student(paths: Paths, module: Module) -> bytes:
     path = paths.student_notebook(module)
     if not path.is_file():

@@ -8,7 +8,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from ..release.student_repo import git_env_plain
+from ..base.gitenv import git_env
 
 HEAD_REF = "refs/collected/head"  # the remote's default branch as last fetched
 
@@ -17,22 +17,13 @@ class RepoProblem(Exception):
     pass
 
 
-def git_env() -> dict:
-    return {
-        **git_env_plain(),
-        "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=20",
-        "GIT_ASKPASS": "/bin/false",
-        "SSH_ASKPASS": "/bin/false",
-    }
-
-
 def run_git(directory: Path, *args: str, binary: bool = False, timeout: int = 120):
     import git
 
     try:
         return git.Git(str(directory)).execute(
             ["git", *args],
-            env=git_env(),
+            env=git_env(remote=True),
             kill_after_timeout=timeout,
             stdout_as_string=not binary,
             strip_newline_in_stdout=not binary,

@@ -33,6 +33,8 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from ..base.processes import kill_group
+
 SCRATCH_MB = 64  # the submission's writable scratch (a tmpfs counted in its memory)
 PROCESSES = 64  # processes (threads) a submission may start
 START_TIMEOUT = 60.0  # seconds for the warm parent to import numpy and say it is ready
@@ -403,7 +405,7 @@ class Running:
         for pid in ([self.init] if self.isolate else []) + [self.keeper]:
             _signal(os.kill, pid)
         if not self.isolate and self.init:
-            _signal(os.killpg, self.init)
+            kill_group(self.init)
         self._wait_gone()
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)

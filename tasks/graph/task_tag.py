@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from typing import TYPE_CHECKING
 
 from ..base.errors import CourseError
+from ..base.gitenv import git_env
 from ..course.context import load
 from .doitutil import failing_task, reports_user_errors
 from .variables import task_variables
@@ -21,7 +23,10 @@ USAGE = 'tag_release needs the tag and its message: `doit tag_release tag=week5-
 
 
 def check_tag_name(tag: str) -> None:
-    if subprocess.run(["git", "check-ref-format", f"refs/tags/{tag}"], capture_output=True).returncode != 0:
+    checked = subprocess.run(
+        ["git", "check-ref-format", f"refs/tags/{tag}"], capture_output=True, env={**os.environ, **git_env()}
+    )
+    if checked.returncode != 0:
         raise CourseError.at(
             "command line",
             None,

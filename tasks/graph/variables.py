@@ -64,10 +64,14 @@ def yes_no(name: str, raw) -> bool:
 
 
 def command_line_vars() -> dict:
-    """Every `name=value` of the doit command line (doit keeps them in a private dict; empty outside doit)."""
+    """Every `name=value` of the doit command line (empty outside doit). doit's public `get_var` reads one
+    name; refusing unknown names needs them all, which doit keeps in its private `doit_cmd._CMDLINE_VARS`:
+    this is the one place that reads it, and it fails loudly (tests/test_adapters.py too) if doit drops it."""
     from doit import doit_cmd
 
-    return dict(getattr(doit_cmd, "_CMDLINE_VARS", None) or {})
+    if not hasattr(doit_cmd, "_CMDLINE_VARS"):
+        raise RuntimeError("doit no longer keeps doit_cmd._CMDLINE_VARS: see tasks/graph/variables.py")
+    return dict(doit_cmd._CMDLINE_VARS or {})
 
 
 def task_variables(task: str, given: dict | None = None) -> dict:

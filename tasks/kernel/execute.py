@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.errors import CourseError
-from .pool import kill_group, prestart
+from ..base.processes import kill_group
+from .adapters import forget_exit_hook
+from .pool import prestart
 from ..variants.stubs import STRICT_ENV
 
 OUTPUT_LIMIT = 100_000  # characters kept per text output (stream, value, error) in the executed notebook
@@ -96,9 +98,7 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
         kill_group(current.get("pgid"))
         worker.join(STOP_WAIT)  # nbclient sees its kernel gone and cleans up before the interpreter exits
         if worker.is_alive() and current.get("client") is not None:  # not yet: its exit hook must not run
-            import atexit  # (it would pull the client from under the still running thread, which then complains)
-
-            atexit.unregister(current["client"]._cleanup_kernel)
+            forget_exit_hook(current["client"])  # (it would pull the client from under the still running thread)
         raise
     if "error" in outcome:
         raise translated(outcome["error"], kernel)
@@ -160,8 +160,6 @@ def run_here(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_erro
 def run_in(taken, nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool, current: dict):
     """Run `nb` in the started kernel `taken`, moved to `cwd` and `root` before any cell; the kernel and all
     it started are killed right after the last cell (no graceful shutdown to wait for)."""
-    import atexit
-
     from .pool import discard, hand_over
 
     NotebookClient = nbclient_class()
@@ -193,7 +191,7 @@ def run_in(taken, nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow
     try:
         return execute_with(client, nb, timeout, current)
     finally:
-        atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered when the kernel never came up
+        forget_exit_hook(client)  # nbclient leaves it registered when the kernel never came up
         discard(taken, client.kc)
 
 

@@ -25,6 +25,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..base.processes import kill_group
+
 SERVER = Path(__file__).with_name("forkserver.py")
 BOOT = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')"
 FORK_WAIT = 60.0  # seconds a request may wait (the first one waits for the template's imports)
@@ -96,7 +98,7 @@ def stop_template(template: Template) -> None:
     try:
         template.process.wait(timeout=5)
     except subprocess.TimeoutExpired:
-        os.killpg(template.process.pid, signal.SIGKILL)
+        kill_group(template.process.pid)
         template.process.wait()
     shutil.rmtree(template.folder, ignore_errors=True)
 

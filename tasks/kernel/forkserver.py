@@ -126,13 +126,21 @@ def run_child(request: dict, stderr: int) -> int:
         traceback.print_exc()
         code = 1
     try:
-        import atexit
-
-        atexit._run_exitfuncs()
+        run_exit_hooks()
         sys.stdout.flush()
         sys.stderr.flush()
     finally:
         return code
+
+
+def run_exit_hooks() -> None:
+    """The interpreter's exit hooks (atexit), run in a child that ends with os._exit (a normal exit would wait
+    for the kernel's threads). The standard library has no public call for it: `atexit._run_exitfuncs`, this
+    file's one private use (it is self-contained, so not in kernel/adapters.py); tests/test_adapters.py fails
+    if a Python upgrade changes it."""
+    import atexit
+
+    atexit._run_exitfuncs()
 
 
 def serve(channel: socket.socket) -> None:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..base.processes import kill_group
 from . import forking
 
 HISTORY = "--HistoryManager.hist_file=:memory:"  # what nbclient adds to a kernel it starts itself
@@ -183,16 +183,6 @@ def stop_templates(keys: list) -> None:
             forking.stop_template(ended)
 
 
-def kill_group(pgid: int | None) -> None:
-    """Kill a kernel and every process it started (the kernel starts its own session, so all of them are in
-    its process group, unless one made a new session itself)."""
-    if pgid and pgid != os.getpgrp():
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
 def discard(kernel: Kernel, client=None) -> None:
     """Kill the kernel's process group, reap it, close the client's and the manager's sockets, remove its
     connection file and scratch folder."""
@@ -258,6 +248,8 @@ def ready_client_class() -> type:
     silence: those 0.2 s were paid by every notebook. Cells' messages are matched to their request anyway."""
     from jupyter_client.asynchronous.client import AsyncKernelClient
 
+    from .adapters import adopt_kernel_info
+
     class ReadyClient(AsyncKernelClient):
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
@@ -265,9 +257,9 @@ def ready_client_class() -> type:
             while True:
                 reply = await answered_kernel_info(self)
                 if reply is not None and await idle_seen(self, reply["parent_header"].get("msg_id"), idle):
-                    self._handle_kernel_info_reply(reply)
+                    adopt_kernel_info(self, reply)
                     return
-                if not await self._async_is_alive():
+                if not await self.is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")

@@ -37,3 +37,14 @@ def is_graded_test(cell) -> bool:
     """A test cell that carries points: graded code that is not an answer."""
     meta = nbgrader_meta(cell)
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def cell_points(cell) -> float | None:
+    """The points a cell carries: its `points` when a number > 0 (true and false are not numbers), else None.
+    The one rule for points: lint, `tito module validate --nbgrader` (a graded cell without them is a finding
+    in both) and the grading bundle (None counts 0) read them here. nbgrader itself takes 0; a 0-point test
+    cell here is a finding, as one that gives nothing to earn."""
+    value = nbgrader_meta(cell).get("points")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        return None
+    return float(value)

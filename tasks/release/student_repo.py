@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.errors import CourseError, Finding
+from ..base.gitenv import git_env
 from ..base.fsutil import os_error_hint, write_atomic
 from .faults import checkpoint
 from .plan import blob_sha
@@ -28,17 +29,6 @@ from .preflight import check_no_locks, check_no_operation
 
 ZERO = "0" * 40
 JOURNAL = "coursebuild-release.json"
-
-
-def git_env(author) -> dict:
-    """The environment of every git command of a release: no machine config, the course.yaml author."""
-    return {
-        **git_env_plain(),
-        "GIT_AUTHOR_NAME": author.name,
-        "GIT_AUTHOR_EMAIL": author.email,
-        "GIT_COMMITTER_NAME": author.name,
-        "GIT_COMMITTER_EMAIL": author.email,
-    }
 
 
 @dataclass
@@ -54,7 +44,7 @@ class StudentRepo:
         import git
 
         self.path, self.branch, self.shown = Path(path), branch, shown
-        self.env = git_env(author)
+        self.env = git_env(author=author)  # every git command of a release
         self.repo = git.Repo(self.path)
 
     @classmethod
@@ -92,7 +82,7 @@ class StudentRepo:
                 f"the student repository could not be created here: {os_error_hint(error)}; fix the folder (or student_repo.path in course.yaml) and release again",
             ) from error
         try:
-            git.Git(str(path)).execute(["git", "init", "-q", "-b", branch, str(path)], env=git_env_plain())
+            git.Git(str(path)).execute(["git", "init", "-q", "-b", branch, str(path)], env=git_env())
         except git.GitCommandError as error:
             raise GitFailed(("init", "-b", branch, shown), error) from error
         return cls(path, branch, author, shown)
@@ -402,7 +392,7 @@ def set_remote_head(remote: str, branch: str) -> None:
     if not (folder.is_dir() and (folder / "HEAD").is_file()):
         return
     runner = git.Git(str(folder))
-    env = git_env_plain()
+    env = git_env()
     try:
         current = runner.execute(["git", "--git-dir", str(folder), "symbolic-ref", "-q", "HEAD"], env=env).strip()
         runner.execute(["git", "--git-dir", str(folder), "rev-parse", "--verify", "-q", current], env=env)
@@ -433,11 +423,6 @@ class GitFailed(CourseError):
     def __init__(self, args, error):
         self.reason = (getattr(error, "stderr", "") or str(error)).strip().replace("\n", " ")[:400]
         super().__init__(Finding(f"git {' '.join(args)}", None, self.reason))
-
-
-def git_env_plain() -> dict:
-    """Git without the machine's configuration (CI has none; a user's may sign or hook commits), never prompting."""
-    return {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
 
 def journal_problem(record, branch: str) -> str | None:

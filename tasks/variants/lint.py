@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..course.model import Markup
-from ..notebook.nbgrader import is_graded_test, nbgrader_meta
+from ..notebook.nbgrader import cell_points, is_graded_test, nbgrader_meta
 from ..base.errors import Finding
 from .default_exp import declaration_problems
 from .definitions import definition_stubs
@@ -180,8 +180,7 @@ def check_test_cells(src: LintInput) -> Iterator[Finding]:
         if not (meta.get("grade") or is_task(cell)):
             continue
         graded += 1
-        points = meta.get("points")
-        if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+        if cell_points(cell) is None:
             what = "test cell" if is_graded_test(cell) else "task cell" if is_task(cell) else "graded answer cell"
             yield finding(src, index, None, f"{what} '{meta.get('grade_id')}' has no points; add e.g. \"points\": 5")
     if graded == 0:

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 from ..base.errors import CourseError
+from ..base.gitenv import git_env
 from .semver import Version, parse_tag
 
 
@@ -20,13 +21,14 @@ class CourseRepo:
     @classmethod
     def open(cls, root: Path, author) -> "CourseRepo | None":
         """The repository holding the course at `root`, or None when it is not in one."""
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--git-dir"], capture_output=True, text=True)
+        env = {**os.environ, **git_env(own_config=True)}
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--git-dir"], capture_output=True, env=env)
         return cls(root, author) if done.returncode == 0 else None
 
     def git(self, *args: str, env: dict | None = None, binary: bool = False, check: bool = True):
         """Run git in the course: its output as text (bytes with `binary`); with check=False the completed
         process, whatever its status."""
-        full = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", **(env or {})}
+        full = {**os.environ, **git_env(own_config=True), **(env or {})}
         done = subprocess.run(["git", *args], cwd=self.root, capture_output=True, env=full)
         if check and done.returncode != 0:
             reason = done.stderr.decode("utf-8", "replace").strip().replace("\n", " ")[:400]
@@ -74,13 +76,7 @@ class CourseRepo:
         """Nothing when git knows who commits, else course.yaml's student_repo.author."""
         if self.git("var", "GIT_COMMITTER_IDENT", check=False).returncode == 0:
             return {}
-        name, email = self.author.name, self.author.email
-        return {
-            "GIT_AUTHOR_NAME": name,
-            "GIT_AUTHOR_EMAIL": email,
-            "GIT_COMMITTER_NAME": name,
-            "GIT_COMMITTER_EMAIL": email,
-        }
+        return git_env(author=self.author, own_config=True)
 
     def commit_file(self, path: str, message: str) -> str:
         """Commit the file `path` alone; returns the new HEAD."""
