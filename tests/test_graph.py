@@ -192,7 +192,7 @@ def test_bad_course_yaml_stops_with_file_and_line(mini_course):
 
 def test_leak_guard_stops_a_transform_bug(mini_course):
     """A real bug planted in the engine copy (regions no longer stubbed) is caught; nothing is kept."""
-    edit(mini_course / "tasks/variants/pipeline.py", "    t.stub_solutions,\n", "")
+    edit(mini_course / "tasks/variants/pipeline.py", "    s.stub_solutions,\n", "")
     edit(mini_course / "tasks/variants/pipeline.py", "STUDENT_STEPS = (\n", "STUDENT_STEPS = (\n    t.strip_markers,\n")
     result = run_doit(mini_course, "student:alpha")
     assert result.returncode != 0

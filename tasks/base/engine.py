@@ -25,12 +25,6 @@ FROM_RE = re.compile(r"\n[ \t]*from[ \t]+(?P<dots>\.*)(?P<path>[\w.]*)[ \t]+impo
 IMPORT_RE = re.compile(r"\n[ \t]*import[ \t]+(?P<names>[^#\n]+)")
 
 
-def module_file(module: str) -> Path | None:
-    """The file of a dotted engine module (`course.paths` or a package `course`), or None."""
-    path = _module_index(PACKAGE_DIR).get(module)
-    return None if path is None else Path(path)
-
-
 @lru_cache(maxsize=None)
 def _module_index(package_dir: Path) -> dict[str, str]:
     """Every engine module's dotted name ('' for the package) -> its file, from one walk of the package: this

@@ -14,7 +14,7 @@ from ..course.model import Markup
 from ..notebook.nbgrader import is_graded_test, nbgrader_meta
 from ..base.errors import Finding
 from .default_exp import declaration_problems
-from .definitions import definition_stubs
+from .stubs import definition_stubs
 from .roles import defines, is_task, only_imports, unmarked_answer
 from .markers import (
     MarkerError,
@@ -394,7 +394,7 @@ def comes_later(src: LintInput, owner: str) -> bool:
 def check_region_placement(src: LintInput) -> Iterator[Finding]:
     """A solution region outside every function becomes one `raise` (unless it holds whole definitions):
     in a class body the class would never exist; at a cell's top level the names it assigns would not."""
-    from .transforms import enclosing_classes, enclosing_scope
+    from .stubs import enclosing_classes, enclosing_scope
 
     cells = src.source.nb.cells
     for index, cell in enumerate(cells):
