@@ -15,7 +15,6 @@ from ..notebook.nbgrader import is_answer, nbgrader_meta
 from .markers import DIRECTIVE_RE, MarkerError, find_regions
 
 
-
 class Role(StrEnum):
     """How grading treats a source cell (`grading_kind`); a member equals its text ("answer" == Role.ANSWER)."""
 
@@ -23,7 +22,6 @@ class Role(StrEnum):
     TEST = "test"  # graded, its points
     HAND = "hand"  # graded by hand: a written answer, a graded answer cell, a task
     FIXED = "fixed"  # runs as written
-
 
 
 def has_solution_region(cell) -> bool:
