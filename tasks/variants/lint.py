@@ -41,6 +41,7 @@ class LintInput:
     course_order: tuple[str, ...] = ()  # every module name, in course order (empty: order unknown)
     unknown_exports: tuple[str, ...] = ()  # modules whose export target cannot be read (their own lint says why)
     markup: Markup = Markup()  # course.yaml `markup:`
+    student: object = None  # () -> the student variant, as the compiled record has it (None: lint builds it)
 
 
 def finding(src, cell: int, line: int | None, message: str, severity: str = "error") -> Finding:
@@ -468,7 +469,7 @@ def check_student_compiles(src: LintInput) -> Iterator[Finding]:
 
     if any(f.severity == "error" for f in check_markers(src)):
         return
-    student = build_variant(src.source.nb, "student", src.module, src.markup)
+    student = src.student() if src.student else build_variant(src.source.nb, "student", src.module, src.markup)
     by_id = {cell.id: index for index, cell in enumerate(src.source.nb.cells)}
     for cell in [c for c in student.cells if c.id in by_id]:  # the Run All cell is the build's own
         original = src.source.nb.cells[by_id[cell.id]]

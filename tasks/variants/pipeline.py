@@ -35,11 +35,17 @@ PUBLIC_SOLUTION_STEPS = (
     t.clear_outputs,
     t.normalize_nbgrader,
 )
+NBGRADER_SOURCE_STEPS = (t.drop_hidden_cells, t.clear_outputs, t.normalize_nbgrader)
 
 # The steps of each build variant (variants.py holds the rest of what a variant is: kept apart so that the leak
 # guard and the archive, which read the registry, do not depend on the transforms' code).
 STEPS = MappingProxyType(
-    {"student": STUDENT_STEPS, "solution": SOLUTION_STEPS, "public_solution": PUBLIC_SOLUTION_STEPS}
+    {
+        "student": STUDENT_STEPS,
+        "solution": SOLUTION_STEPS,
+        "public_solution": PUBLIC_SOLUTION_STEPS,
+        "nbgrader_source": NBGRADER_SOURCE_STEPS,
+    }
 )
 if set(STEPS) != set(VARIANTS):
     raise ImportError(
