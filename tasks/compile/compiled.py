@@ -45,7 +45,7 @@ class CompiledNotebook:
     roles: tuple[Role, ...]  # each source cell's grading role, in order
     grade_ids: tuple[str, ...]  # the grade ids of the source cells that have one, in order
     _built: dict = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # a part may ask for another
 
     @property
     def file(self) -> str:
