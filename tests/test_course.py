@@ -17,7 +17,7 @@ from tasks.variants.pipeline import build_variant
 from tasks.notebook.render import kernel_metadata, render_ipynb, render_py
 from tasks.notebook.source import read_source
 from tasks.variants.stubs import run_all_source
-from tasks.variants.transforms import STUB_SIGNATURE
+from tasks.variants.stubs import STUB_SIGNATURE
 
 COURSE = load_course(REPO)
 MODULES = [m.name for m in COURSE.modules]

@@ -3,7 +3,7 @@ and the leak guard's use are tested in tests/test_transforms.py and tests/test_l
 
 from __future__ import annotations
 
-from tasks.variants.definitions import definition_stubs, kept_lines
+from tasks.variants.stubs import definition_stubs, kept_lines
 
 
 def test_definition_stubs_are_computed_once_per_region_and_each_caller_gets_its_own_list():

@@ -111,9 +111,10 @@ def test_engine_edit_reruns_what_the_edited_code_produces(built_mini):
     with open(mini_course / "tasks/variants/transforms.py", "a") as handle:
         handle.write("\n# an edit to the transforms\n")
     result = run_doit(mini_course)
-    # every task whose output goes through the transforms; unchanged outputs then stop the chain (md5)
+    # every task that reads the compiled record (whose code includes the transforms: the archive's leak guard
+    # reads its source); unchanged outputs then stop the chain (md5)
     assert result.ran == tasks_of(
-        "alpha", "beta", kinds=("lint", "student", "solution", "export", "validate", "check_student")
+        "alpha", "beta", kinds=("lint", "student", "solution", "export", "validate", "check_student", "archive")
     )
 
 
@@ -192,7 +193,7 @@ def test_bad_course_yaml_stops_with_file_and_line(mini_course):
 
 def test_leak_guard_stops_a_transform_bug(mini_course):
     """A real bug planted in the engine copy (regions no longer stubbed) is caught; nothing is kept."""
-    edit(mini_course / "tasks/variants/pipeline.py", "    t.stub_solutions,\n", "")
+    edit(mini_course / "tasks/variants/pipeline.py", "    s.stub_solutions,\n", "")
     edit(mini_course / "tasks/variants/pipeline.py", "STUDENT_STEPS = (\n", "STUDENT_STEPS = (\n    t.strip_markers,\n")
     result = run_doit(mini_course, "student:alpha")
     assert result.returncode != 0

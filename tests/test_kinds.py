@@ -70,6 +70,9 @@ def test_adding_a_kind_is_one_entry(tmp_path, monkeypatch):
 
 def test_each_variant_is_built_by_its_task_into_a_folder_the_task_declares():
     for variant in VARIANTS.values():
+        if variant.task is None:  # written by a command (tito nbgrader export), never by the build
+            assert variant.folder is None and not variant.repo_dir, variant.name
+            continue
         kind = next(k for k in kinds.KINDS if k.name == variant.task)
         assert variant.folder in kind.outputs
         assert variant in variants_of_task(variant.task)

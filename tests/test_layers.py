@@ -1,6 +1,6 @@
 """The layer rules of tasks/ (docs/architecture.md), checked over the real import graph, lazy imports included.
 
-base -> course -> notebook -> variants -> package -> kernel -> version -> release -> graph: a module imports only from its
+base -> course -> notebook -> variants -> package -> compile -> kernel -> version -> release -> graph: a module imports only from its
 own layer and the layers before it. grade/ may use everything below graph/; cli/ uses everything. Only graph/
 and cli/ import doit; only cli/ reads the command line; nothing below graph/ prints (graph's task actions
 print into doit, which captures it, and its reporter shows it).
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 TASKS = Path(__file__).resolve().parent.parent / "tasks"
-ORDER = ["base", "course", "notebook", "variants", "package", "kernel", "version", "release", "graph"]
+ORDER = ["base", "course", "notebook", "variants", "package", "compile", "kernel", "version", "release", "graph"]
 ALLOWED = {layer: set(ORDER[: i + 1]) for i, layer in enumerate(ORDER)}
 ALLOWED["grade"] = set(ORDER[:-1]) | {"grade"}
 ALLOWED["cli"] = set(ORDER) | {"grade", "cli"}

@@ -48,7 +48,7 @@ from tasks.variants.pipeline import build_variant
 from tasks.notebook.render import render_ipynb, render_py
 from tasks.notebook.source import reads_source
 from tasks.variants.stubs import RUN_ALL_ID, run_all_source, stubs
-from tasks.variants.transforms import STUB_SIGNATURE
+from tasks.variants.stubs import STUB_SIGNATURE
 from test_course import put_back_solutions
 
 MODULE = "07_gen"  # the module label the stubs name

@@ -6,6 +6,7 @@ import copy
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from tasks.variants import stubs as s
 from tasks.variants import transforms as t
 from tasks.variants.markers import marker
 from tasks.variants.pipeline import SOLUTION_STEPS, STEPS, STUDENT_STEPS, apply, build_variant, code_digest
@@ -54,13 +55,13 @@ def test_step_order():
     assert STUDENT_STEPS == (
         t.drop_hidden_cells,
         t.drop_hidden_tests,
-        t.stub_unmarked_answers,
-        t.stub_solutions,
+        s.stub_unmarked_answers,
+        s.stub_solutions,
         t.replace_written_answers,
         t.clear_outputs,
         t.normalize_nbgrader,
         t.lock_test_cells,
-        t.add_run_all_cell,
+        s.add_run_all_cell,
     )
     assert SOLUTION_STEPS == (t.strip_hide_directives, t.strip_markers, t.clear_outputs, t.normalize_nbgrader)
     assert STEPS["student"] == STUDENT_STEPS

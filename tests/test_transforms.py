@@ -7,6 +7,7 @@ import textwrap
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from tasks.variants import stubs as s
 from tasks.variants import transforms as t
 from tasks.variants.stubs import RUN_ALL_ID, run_all_source
 
@@ -23,7 +24,7 @@ def notebook(*cells):
 
 
 def stubbed(text: str, meta=SOLUTION_META) -> str:
-    nb = t.stub_solutions(notebook(new_code_cell(textwrap.dedent(text).strip("\n"), metadata={"nbgrader": meta})), CTX)
+    nb = s.stub_solutions(notebook(new_code_cell(textwrap.dedent(text).strip("\n"), metadata={"nbgrader": meta})), CTX)
     result = nb.cells[0].source
     compile(result, "<student cell>", "exec")  # a stub always leaves valid Python
     return result
@@ -195,7 +196,7 @@ def test_top_level_region_after_an_unrelated_function_names_the_cell():
 
 
 def test_top_level_region_in_a_cell_without_grade_id():
-    nb = t.stub_solutions(notebook(new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")), CTX)
+    nb = s.stub_solutions(notebook(new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")), CTX)
     assert stub_message(nb.cells[0].source).startswith("This cell's code (module 01_tensor)")
 
 
@@ -242,7 +243,7 @@ def test_two_regions_in_one_cell_get_their_own_stubs():
 def test_stub_solutions_leaves_hidden_tests_and_markdown_alone():
     md = new_markdown_cell("### BEGIN SOLUTION is how a region starts")
     cell = code("def t():\n    assert 1\n    ### BEGIN HIDDEN TESTS\n    assert 2\n    ### END HIDDEN TESTS")
-    nb = t.stub_solutions(notebook(md, cell), CTX)
+    nb = s.stub_solutions(notebook(md, cell), CTX)
     assert nb.cells[0].source == md.source
     assert nb.cells[1].source == cell.source
 
@@ -390,7 +391,7 @@ def test_normalize_nbgrader_ignores_metadata_that_is_not_a_mapping():
 
 def magic_cell_stub(text: str) -> str:
     """Stub a cell that does not parse as Python (it has a magic), so scopes come from indentation."""
-    nb = t.stub_solutions(
+    nb = s.stub_solutions(
         notebook(new_code_cell(textwrap.dedent(text).strip("\n"), metadata={"nbgrader": SOLUTION_META})), CTX
     )
     return stub_message(next(line for line in nb.cells[0].source.split("\n") if "NotImplementedError" in line))
@@ -587,7 +588,7 @@ def test_markdown_not_flagged_and_without_regions_is_left_alone():
 def test_a_notebook_with_stubs_opens_with_the_run_all_cell_before_its_first_code_cell():
     body = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
     nb = notebook(new_markdown_cell("# Title"), code("import numpy as np"), code(body, **SOLUTION_META))
-    nb = t.add_run_all_cell(t.stub_solutions(nb, CTX), CTX)
+    nb = s.add_run_all_cell(s.stub_solutions(nb, CTX), CTX)
     assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code", "code"]
     run_all = nb.cells[1]
     assert (run_all.id, run_all.source, run_all.outputs) == (RUN_ALL_ID, run_all_source(nb), [])
@@ -599,12 +600,12 @@ def test_a_notebook_with_stubs_opens_with_the_run_all_cell_before_its_first_code
 
 def test_a_notebook_without_stubs_gets_no_run_all_cell():
     nb = notebook(new_markdown_cell("# Title"), code("x = 1"))
-    assert [c.source for c in t.add_run_all_cell(nb, CTX).cells] == ["# Title", "x = 1"]
+    assert [c.source for c in s.add_run_all_cell(nb, CTX).cells] == ["# Title", "x = 1"]
 
 
 def test_scopes_of_lists_every_def_and_class_once_per_text():
     """The syntax tree's scopes, computed once per cell text (each region asks; lint rebuilds the student version)."""
-    from tasks.variants.transforms import scopes_of
+    from tasks.variants.stubs import scopes_of
 
     code = "class A:\n    def f(self):\n        return 1\n\n    async def g(self):\n        pass\n\nx = 1"
     assert scopes_of(code) == ((1, 6, "A", True), (2, 3, "f", False), (5, 6, "g", False))

@@ -23,7 +23,9 @@ from tasks.base.errors import CourseError
 from tasks.cli.release_check import parsed_findings
 from tasks.notebook.source import reads_source
 from tasks.version import changelog, semver
-from tasks.version.compiled import compile_module, level_needed, module_changes
+from tasks.compile.compiled import compile_notebook
+from tasks.course.model import Markup, Module
+from tasks.version.compiled import level_needed, module_changes, outline
 from tasks.version.links import broken_links, links
 from tasks.version.student_changes import describe, with_entry
 
@@ -311,7 +313,8 @@ def test_versions_order_bump_and_candidates():
 
 
 def compiled(text: str):
-    return compile_module(reads_source(text, "m.py", "py").nb, "alpha", "modules/01_alpha", "01_alpha")
+    module = Module("alpha", "modules/01_alpha", "m.py", 1, 1, ())
+    return outline(compile_notebook(Path("m.py"), reads_source(text, "m.py", "py"), module, Markup()))
 
 
 @pytest.mark.parametrize(

@@ -203,14 +203,15 @@ def _source_of(course, paths, module: str) -> str:
 
 def _nbgrader(gate: Gate, paths, course, unbuilt: set[str]) -> None:
     """nbgrader's rules on each built notebook, each finding at the source line of the cell."""
-    from ..notebook.source import cell_index, read_source
+    from ..compile.compiled import compiled
+    from ..notebook.source import cell_index
     from .nbgrader_rules import notebook_findings
 
     checked = 0
     for module in course.modules:
         if module.name in unbuilt:
             continue
-        source = read_source(paths.source(module), paths.rel(paths.source(module)))
+        source = compiled(paths, module, course.markup).source
         for notebook in (paths.solution_notebook(module), paths.student_notebook(module)):
             if not notebook.exists():
                 continue
@@ -229,8 +230,8 @@ def _nbgrader(gate: Gate, paths, course, unbuilt: set[str]) -> None:
 def _leaks(gate: Gate, course, paths, unbuilt: set[str]) -> None:
     """The leak guard over every file a release could ship: exercises with their data, public solutions,
     archives, and the course files that carry course text."""
+    from ..compile.compiled import compiled
     from ..course.datafiles import shipped_data
-    from ..notebook.source import read_source
     from ..release.course_files import course_files
     from ..release.offers import module_offer
     from ..variants.leakguard import guard
@@ -247,7 +248,7 @@ def _leaks(gate: Gate, course, paths, unbuilt: set[str]) -> None:
                 gate.findings += error.findings
         archive = paths.archive(module)
         if archive.exists():
-            source = read_source(paths.source(module), paths.rel(paths.source(module)))
+            source = compiled(paths, module, course.markup).source
             data = {f"{module.slug}/{name}" for name in shipped_data(paths, module)}
             try:
                 guard(

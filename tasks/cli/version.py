@@ -311,15 +311,15 @@ def changes_since(course, paths, repo, tag: str | None) -> list:
 
 def _compiled(course) -> dict:
     """Module name -> its compiled form, for the course at `course.root` (now, or a version's files)."""
-    from ..notebook.source import read_source
-    from ..version.compiled import compile_module
+    from ..compile.compiled import compile_source
+    from ..version.compiled import outline
 
     compiled = {}
     for m in course.modules:
         file = f"{m.folder}/{m.source}"
-        source = read_source(course.root / file, file)
+        record = compile_source(course.root / file, file, m, course.markup)
         try:
-            compiled[m.name] = compile_module(source.nb, m.name, m.folder, m.slug, course.markup)
+            compiled[m.name] = outline(record)
         except ValueError as error:  # markup the transforms refuse (MarkerError): lint names its line
             raise CourseError.at(file, None, f"cannot be compiled: {error}; the lint gate names the line") from error
     return compiled

@@ -1,7 +1,7 @@
 """The module bundle a grading task carries: everything needed to grade one module, as plain data.
 
-Built once per module from the course source (the pristine instructor notebook: the solution version with
-its hidden tests), it travels to Dask workers inside each task, so workers need no shared file system:
+Built from the module's compiled record (compile/: the source's roles, its student and solution variants and
+its export, each made once per process), it travels to Dask workers inside each task, so workers need no shared file system:
 - the cells to grade with, each with its kind: `answer` (a solution cell: the student's code goes here),
   `test` (a graded test cell, its points), `hand` (a written answer, graded by hand), or `fixed` (any
   other cell: it runs as the course wrote it), and the text the student received for it;
@@ -10,7 +10,7 @@ its hidden tests), it travels to Dask workers inside each task, so workers need 
 - `graded_hash`: what the gradebook key uses for "the module's graded source";
 - `stubs`: the stubs of the student version (variants/stubs.py), so a test that stopped at one is "not
   attempted" (score.py), decided from data, not from the message's wording.
-`make_bundle` is pure (notebooks and strings in, Bundle out); `load_bundle` reads the course.
+`make_bundle` is pure (notebooks and strings in, Bundle out); `load_bundle` takes them from the compiled record.
 """
 
 from __future__ import annotations
@@ -54,9 +54,12 @@ class Bundle:
         return sum(c.points for c in self.graded())
 
 
-def make_bundle(source_nb, student_nb, solution_nb, module: str, label: str, package: dict[str, bytes]) -> Bundle:
-    """The bundle from the source notebook (for kinds), the student and solution versions (ids kept)."""
-    kinds = {c.id: grading_kind(c) for c in source_nb.cells}
+def make_bundle(
+    source_nb, student_nb, solution_nb, module: str, label: str, package: dict[str, bytes], roles=None
+) -> Bundle:
+    """The bundle from the source notebook (for kinds: `roles`, one per source cell, when known), the student and
+    solution versions (ids kept)."""
+    kinds = {c.id: str(role) for c, role in zip(source_nb.cells, roles or [grading_kind(c) for c in source_nb.cells])}
     hidden = {c.id for c in source_nb.cells if c.cell_type == "code" and has_directive(c.source.split("\n"), "hide")}
     released = {c.id: c.source for c in student_nb.cells}
     cells = tuple(
@@ -78,7 +81,7 @@ def make_bundle(source_nb, student_nb, solution_nb, module: str, label: str, pac
         cells=cells,
         package=tuple(sorted(package.items())),
         graded_hash=graded_hash(cells, package),
-        stubs=tuple(stubs(student_nb)),
+        stubs=tuple(stubs(student_nb)),  # (the record's own `stubs`, when made from one)
     )
 
 
@@ -100,16 +103,22 @@ def graded_hash(cells: tuple[Cell, ...], package: dict[str, bytes]) -> str:
 
 
 def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) -> Bundle:
-    """The bundle of `module`; `package` replaces the reference exports of its dependencies."""
-    from ..notebook.source import read_source
-    from ..variants.pipeline import build_variant
+    """The bundle of `module`, from its compiled record; `package` replaces the reference exports of its
+    dependencies."""
+    from ..compile.compiled import compiled
 
-    source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    student = build_variant(source.nb, "student", module.slug, course.markup)
-    solution = build_variant(source.nb, "solution", module.slug, course.markup)
+    record = compiled(paths, module, course.markup)
     if package is None:
         package = reference_package(course, paths, module)
-    return make_bundle(source.nb, student, solution, module.name, module.slug, package)
+    return make_bundle(
+        record.source.nb,
+        record.variant("student"),
+        record.variant("solution"),
+        module.name,
+        module.slug,
+        package,
+        record.roles,
+    )
 
 
 def reference_package(course, paths, module) -> dict[str, bytes]:
@@ -118,25 +127,25 @@ def reference_package(course, paths, module) -> dict[str, bytes]:
 
 
 def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
-    """The package files for `modules` (name -> a solution notebook to export, or None for the reference)."""
-    from ..package.exports import declared_target, export_text, package_inits
-    from ..notebook.source import read_source
-    from ..variants.pipeline import build_variant
+    """The package files for `modules` (name -> a solution notebook to export, or None for the reference: the
+    compiled record's export, made once per module)."""
+    from ..compile.compiled import compiled
+    from ..package.exports import export_text, package_inits
 
     files: dict[str, bytes] = {"tinytorch/__init__.py": init_text(paths)}
     for name, notebook in modules.items():
-        dep = course.module(name)
-        path, file = paths.source(dep), paths.rel(paths.source(dep))
-        source = read_source(path, file)
-        nb = notebook if notebook is not None else build_variant(source.nb, "solution", dep.slug, course.markup)
-        declared = declared_target(path, file)
+        record = compiled(paths, course.module(name), course.markup)
+        declared = record.export_target()
         if declared is None:
             continue  # a module without package code
         target = paths.export_file(declared)
         for init in package_inits(paths.package, target):
             files.setdefault(relative(paths, init), INIT_BYTES)
-        where = source.location if notebook is None else _cell_of(file)  # a given notebook's cells are not the source's
-        files[relative(paths, target)] = export_text(nb, dep.name, file, where).encode("utf-8")
+        if notebook is None:
+            text = record.export_text()
+        else:  # a given notebook's cells are not the source's: a cell is named by its number
+            text = export_text(notebook, name, record.file, _cell_of(record.file))
+        files[relative(paths, target)] = text.encode("utf-8")
     return files
 
 

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..notebook.nbgrader import grade_id
 from ..base.errors import CourseError, Finding
 from ..base.fsutil import TooLarge, read_capped, write_atomic
 from ..course.config import Course, Module, parse_moment
@@ -88,13 +87,9 @@ def load_roster(course: Course, roster: str | None) -> tuple[Path | None, list[S
 
 def module_grade_ids(course: Course, paths: Paths) -> dict[str, frozenset[str]]:
     """Each module's grade ids, from its source: how a notebook for the wrong module is recognised."""
-    from ..notebook.source import read_source
+    from ..compile.compiled import compiled
 
-    found = {}
-    for module in course.modules:
-        nb = read_source(paths.source(module), paths.rel(paths.source(module))).nb
-        found[module.name] = frozenset(grade_id(c) for c in nb.cells if grade_id(c))
-    return found
+    return {m.name: frozenset(compiled(paths, m, course.markup).grade_ids) for m in course.modules}
 
 
 # --- storing -------------------------------------------------------------------------------------------

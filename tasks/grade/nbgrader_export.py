@@ -25,12 +25,9 @@ from ..base.errors import CourseError
 from ..base.fsutil import TooLarge, read_capped, write_atomic
 from ..course.config import Course, Module
 from ..course.paths import Paths
+from ..compile.compiled import compiled
 from ..notebook.render import render_ipynb
-from ..notebook.source import read_source
-from ..variants import transforms as t
-from ..variants.pipeline import apply
 
-SOURCE_STEPS = (t.drop_hidden_cells, t.clear_outputs, t.normalize_nbgrader)
 CONFIG = '''"""nbgrader configuration written by `tito nbgrader export` (coursebuild); regenerated on each export."""
 import os
 
@@ -43,11 +40,6 @@ c.ExecutePreprocessor.timeout = {timeout!r}  # seconds per cell (course.yaml gra
 # module N imports the modules before it from the reference package exported beside this file
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH", "")) if p)
 '''
-
-
-def nbgrader_source(nb, module: Module):
-    """The instructor notebook nbgrader generates and grades from: markers and hidden tests kept."""
-    return apply(nb, SOURCE_STEPS, t.StepContext(module=module.slug))
 
 
 def config_text(course: Course, root: Path) -> str:
@@ -74,11 +66,10 @@ def placed(module: Module) -> tuple[str, str]:
 
 
 def export_module(course: Course, paths: Paths, module: Module, target: Path) -> None:
-    source = read_source(paths.source(module), paths.rel(paths.source(module)))
     assignment, name = placed(module)
-    write_atomic(
+    write_atomic(  # the registry's nbgrader_source variant: markers and hidden tests kept, instructor cells out
         target / "source" / assignment / name,
-        render_ipynb(nbgrader_source(source.nb, module), course.execution.kernel),
+        render_ipynb(compiled(paths, module, course.markup).variant("nbgrader_source"), course.execution.kernel),
     )
     write_atomic(target / "release" / assignment / name, built_student(paths, module))
     folder = course.root / module.folder

@@ -21,7 +21,7 @@ def archive_entries(paths, module) -> dict[str, bytes]:
 
 @reports_user_errors
 def archive_action(root: str, name: str) -> None:
-    from ..notebook.source import read_source  # the action's imports are lazy: every `doit` start imports this file
+    from ..compile.compiled import compiled  # the action's imports are lazy: every `doit` start imports this file
     from ..package.archive import archive_bytes
     from ..variants.leakguard import guard
 
@@ -29,9 +29,8 @@ def archive_action(root: str, name: str) -> None:
     module = course.module(name)
     data = archive_bytes(archive_entries(paths, module), course.archive)
     target = paths.archive(module)
-    source = read_source(paths.source(module), paths.rel(paths.source(module)))
     guard(
-        source,
+        compiled(paths, module, course.markup).source,
         {paths.rel(target): data},
         ARCHIVED.name,
         binary_ok={f"{module.slug}/{name}" for name in shipped_data(paths, module)},

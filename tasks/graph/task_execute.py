@@ -27,15 +27,16 @@ if TYPE_CHECKING:
 
 
 def prepared(course, paths, module, variant: str):
+    """(the compiled record, a copy of its `variant` to run): the variant is the one the build wrote, never
+    built again in a process that has the record."""
+    from ..compile.compiled import compiled
+    from ..notebook.nbnode import clone
     from ..notebook.render import kernel_metadata
-    from ..notebook.source import read_source
-    from ..variants.pipeline import build_variant
 
-    path = paths.source(module)
-    source = read_source(path, paths.rel(path))
-    nb = build_variant(source.nb, variant, module.slug, course.markup)
+    record = compiled(paths, module, course.markup)
+    nb = clone(record.variant(variant))
     nb.metadata = kernel_metadata(course.execution.kernel)
-    return source, nb
+    return record, nb
 
 
 def stopped(source, failure: ExecutionFailed) -> tuple[object, str]:
@@ -99,11 +100,11 @@ def validate_action(root: str, name: str) -> None:
     from ..kernel.execute import ExecutionFailed
     from ..notebook.outputs import merged, record_text, recorded_outputs
     from ..notebook.render import render_ipynb
-    from ..variants.pipeline import code_digest
 
     course, paths = load(root)
     module = course.module(name)
-    source, nb = prepared(course, paths, module, "solution")
+    record, nb = prepared(course, paths, module, "solution")
+    source = record.source
     pristine = copy.deepcopy(nb)
     target = paths.executed_notebook(module)
     try:
@@ -119,9 +120,9 @@ def validate_action(root: str, name: str) -> None:
                 cell=where.cell,
             )
         )
-    record = recorded_outputs(executed, code_digest(pristine))
-    write_atomic(paths.executed_outputs(module), record_text(record))
-    write_atomic(target, render_ipynb(merged(pristine, record), course.execution.kernel))
+    outputs = recorded_outputs(executed, record.code_digest("solution"))
+    write_atomic(paths.executed_outputs(module), record_text(outputs))
+    write_atomic(target, render_ipynb(merged(pristine, outputs), course.execution.kernel))
     print(f"validate:{name}: all {sum(c.cell_type == 'code' for c in nb.cells)} code cells ran without error")
 
 
@@ -230,7 +231,8 @@ def check_student_action(root: str, name: str) -> None:
 
     course, paths = load(root)
     module = course.module(name)
-    source, nb = prepared(course, paths, module, "student")
+    record, nb = prepared(course, paths, module, "student")
+    source = record.source
     try:
         executed = execute(course, paths, module, nb, "student", allow_errors=True)
     except ExecutionFailed as failure:

@@ -6,7 +6,7 @@ from ..course.context import load
 from .doitutil import config_changed_for, failing_task, reports_user_errors
 from ..base.engine import engine_files
 from ..base.errors import CourseError
-from ..package.exports import declared_target, export_text, package_inits, target_clashes
+from ..package.exports import declared_target, package_inits, target_clashes
 from ..base.fsutil import write_atomic
 
 READ_ONLY = 0o444
@@ -73,17 +73,13 @@ def export_targets(course, paths) -> tuple[dict[str, str], dict[str, str]]:
 
 @reports_user_errors
 def export_action(root: str, name: str) -> None:
-    from ..notebook.source import read_source  # lazy: every `doit` start imports this file
-    from ..variants.pipeline import build_variant
+    from ..compile.compiled import compiled  # lazy: every `doit` start imports this file
 
     course, paths = load(root)
     module = course.module(name)
-    path = paths.source(module)
-    file = paths.rel(path)
-    target = declared_target(path, file)
-    source = read_source(path, file)
-    solution = build_variant(source.nb, "solution", module.slug, course.markup)
-    text = export_text(solution, module.name, file, source.location)
+    record = compiled(paths, module, course.markup)
+    target = record.export_target()
+    text = record.export_text()
     target_file = paths.export_file(target)
     refuse_foreign(paths, target_file)
     for init in package_inits(paths.package, target_file):

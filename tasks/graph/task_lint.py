@@ -26,15 +26,16 @@ def export_owners(course, paths) -> tuple[dict[str, str], tuple[str, ...]]:
 
 @reports_user_errors
 def lint_action(root: str, name: str) -> None:
-    from ..notebook.source import read_source  # lazy: every `doit` start imports this file
+    from ..compile.compiled import compiled  # lazy: every `doit` start imports this file
     from ..variants.lint import LintInput, lint
 
     course, paths = load(root)
     module = course.module(name)
-    source = read_source(paths.source(module), paths.rel(paths.source(module)))
+    record = compiled(paths, module, course.markup)
     order = tuple(m.name for m in course.modules)
     owners, unknown = export_owners(course, paths)
-    findings = lint(LintInput(source, name, module.depends_on, owners, order, unknown, course.markup))
+    student = lambda: record.variant("student")  # noqa: E731 (built once, for the student and check_student tasks too)
+    findings = lint(LintInput(record.source, name, module.depends_on, owners, order, unknown, course.markup, student))
     errors = [f for f in findings if f.severity == "error"]
     warn(f for f in findings if f.severity != "error")
     if errors:

@@ -15,43 +15,41 @@ from ..variants.registry import VARIANTS, variants_of_task
 FORMAT_OF_SUFFIX = {".ipynb": "notebook", ".py": "python"}
 
 
-def module_source(paths, module):
-    from ..notebook.source import read_source
-
-    path = paths.source(module)
-    return read_source(path, paths.rel(path))
-
-
-def rendered_variant(course, paths, module, version: str, source=None) -> tuple[object, dict[Path, str]]:
-    """The version's notebook and the text of each of its files (not written yet, leak-guarded)."""
+def rendered_variant(course, paths, record, version: str) -> tuple[object, dict[Path, str]]:
+    """The version's notebook (of the compiled `record`) and the text of each of its files (not written yet,
+    leak-guarded)."""
     from ..notebook.render import render
     from ..variants.leakguard import guard
-    from ..variants.pipeline import build_variant
 
-    source = source or module_source(paths, module)
-    nb = build_variant(source.nb, version, module.slug, course.markup)
+    module = record.module
+    nb = record.variant(version)
     files = {
         path: render(nb, FORMAT_OF_SUFFIX[path.suffix], course.execution.kernel)
         for path in paths.variant_files(module, VARIANTS[version].folder)
     }
     if VARIANTS[version].guarded:
-        guard(source, {paths.rel(p): text.encode("utf-8") for p, text in files.items()}, version, markup=course.markup)
+        guard(
+            record.source,
+            {paths.rel(p): text.encode("utf-8") for p, text in files.items()},
+            version,
+            markup=course.markup,
+        )
     return nb, files
 
 
 @reports_user_errors
 def variant_action(root: str, name: str, task: str) -> None:
     """Build every version a task makes (`student`; or `solution` and the public solution), then write them."""
-    from ..variants.pipeline import code_digest
+    from ..compile.compiled import compiled
 
     course, paths = load(root)
     module = course.module(name)
-    source = module_source(paths, module)
-    built = [rendered_variant(course, paths, module, variant.name, source) for variant in variants_of_task(task)]
+    record = compiled(paths, module, course.markup)
+    built = [rendered_variant(course, paths, record, variant.name) for variant in variants_of_task(task)]
     for _, files in built:
         for path, text in files.items():
             write_atomic(path, text)
-    digest = code_digest(built[0][0])
+    digest = record.code_digest(variants_of_task(task)[0].name)
     write_atomic(paths.code_digest(module, task), digest + "\n")
     if task == "solution":
         refresh_executed(course, paths, module, built[0][0], digest)

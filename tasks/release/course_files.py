@@ -138,7 +138,7 @@ def package_init(course) -> bytes:
 def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
     from importlib import metadata  # costs ~0.1 s: only when releasing
 
-    from ..notebook.source import read_source  # lazy: task creators import run_all_hook on every `doit` start
+    from ..compile.compiled import compiled  # lazy: task creators import run_all_hook on every `doit` start
     from ..variants.leakguard import guard
 
     numpy = metadata.version("numpy")
@@ -157,5 +157,5 @@ def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
     }
     carrying = {name: files[name] for name in COURSE_CONTENT}
     for module in course.modules:  # generated from the course, they reach students too: scanned like every other file
-        guard(read_source(paths.source(module), paths.rel(paths.source(module))), carrying, markup=course.markup)
+        guard(compiled(paths, module, course.markup).source, carrying, markup=course.markup)
     return files

@@ -33,7 +33,7 @@ def offers(course, paths, modules, kind: str) -> list[Offer]:
 
 
 def module_offer(paths, module, kind: str, markup) -> Offer:
-    from ..notebook.source import read_source  # lazy: task creators import this module on every `doit` start
+    from ..compile.compiled import compiled  # lazy: task creators import this module on every `doit` start
     from ..variants.leakguard import guard
     from .plan import Offer
 
@@ -49,9 +49,8 @@ def module_offer(paths, module, kind: str, markup) -> Offer:
         data = shipped_data(paths, module)
         files.update({str(folder / name): content for name, content in data.items()})
         shown.update({f"{module.folder}/{name}": content for name, content in data.items()})
-    source = read_source(paths.source(module), paths.rel(paths.source(module)))
     guard(
-        source,
+        compiled(paths, module, markup).source,
         shown,
         variant.name,
         advice=tampered_advice(variant.task, module.name),

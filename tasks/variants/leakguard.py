@@ -22,7 +22,7 @@ from pathlib import Path
 from ..course.model import Markup
 from ..notebook.nbgrader import is_answer
 from ..base.errors import CourseError, Finding, Location
-from .definitions import kept_lines
+from .stubs import kept_lines
 from .registry import ALL_SECRETS, VARIANTS
 from .roles import stubbed_whole
 

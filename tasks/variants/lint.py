@@ -14,7 +14,7 @@ from ..course.model import Markup
 from ..notebook.nbgrader import cell_points, is_graded_test, nbgrader_meta
 from ..base.errors import Finding
 from .default_exp import declaration_problems
-from .definitions import definition_stubs
+from .stubs import definition_stubs
 from .roles import defines, is_task, only_imports, unmarked_answer
 from .markers import (
     MarkerError,
@@ -41,6 +41,7 @@ class LintInput:
     course_order: tuple[str, ...] = ()  # every module name, in course order (empty: order unknown)
     unknown_exports: tuple[str, ...] = ()  # modules whose export target cannot be read (their own lint says why)
     markup: Markup = Markup()  # course.yaml `markup:`
+    student: object = None  # () -> the student variant, as the compiled record has it (None: lint builds it)
 
 
 def finding(src, cell: int, line: int | None, message: str, severity: str = "error") -> Finding:
@@ -393,7 +394,7 @@ def comes_later(src: LintInput, owner: str) -> bool:
 def check_region_placement(src: LintInput) -> Iterator[Finding]:
     """A solution region outside every function becomes one `raise` (unless it holds whole definitions):
     in a class body the class would never exist; at a cell's top level the names it assigns would not."""
-    from .transforms import enclosing_classes, enclosing_scope
+    from .stubs import enclosing_classes, enclosing_scope
 
     cells = src.source.nb.cells
     for index, cell in enumerate(cells):
@@ -467,7 +468,7 @@ def check_student_compiles(src: LintInput) -> Iterator[Finding]:
 
     if any(f.severity == "error" for f in check_markers(src)):
         return
-    student = build_variant(src.source.nb, "student", src.module, src.markup)
+    student = src.student() if src.student else build_variant(src.source.nb, "student", src.module, src.markup)
     by_id = {cell.id: index for index, cell in enumerate(src.source.nb.cells)}
     for cell in [c for c in student.cells if c.id in by_id]:  # the Run All cell is the build's own
         original = src.source.nb.cells[by_id[cell.id]]

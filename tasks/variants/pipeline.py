@@ -6,6 +6,7 @@ import hashlib
 from types import MappingProxyType
 
 from ..course.model import Markup
+from . import stubs as s
 from . import transforms as t
 from .registry import VARIANTS
 from ..notebook.nbnode import clone
@@ -13,13 +14,13 @@ from ..notebook.nbnode import clone
 STUDENT_STEPS = (
     t.drop_hidden_cells,
     t.drop_hidden_tests,
-    t.stub_unmarked_answers,  # before stub_solutions: a cell it stubbed has no markers left
-    t.stub_solutions,
+    s.stub_unmarked_answers,  # before stub_solutions: a cell it stubbed has no markers left
+    s.stub_solutions,
     t.replace_written_answers,
     t.clear_outputs,
     t.normalize_nbgrader,
     t.lock_test_cells,
-    t.add_run_all_cell,
+    s.add_run_all_cell,
 )
 SOLUTION_STEPS = (
     t.strip_hide_directives,
@@ -34,11 +35,17 @@ PUBLIC_SOLUTION_STEPS = (
     t.clear_outputs,
     t.normalize_nbgrader,
 )
+NBGRADER_SOURCE_STEPS = (t.drop_hidden_cells, t.clear_outputs, t.normalize_nbgrader)
 
 # The steps of each build variant (variants.py holds the rest of what a variant is: kept apart so that the leak
 # guard and the archive, which read the registry, do not depend on the transforms' code).
 STEPS = MappingProxyType(
-    {"student": STUDENT_STEPS, "solution": SOLUTION_STEPS, "public_solution": PUBLIC_SOLUTION_STEPS}
+    {
+        "student": STUDENT_STEPS,
+        "solution": SOLUTION_STEPS,
+        "public_solution": PUBLIC_SOLUTION_STEPS,
+        "nbgrader_source": NBGRADER_SOURCE_STEPS,
+    }
 )
 if set(STEPS) != set(VARIANTS):
     raise ImportError(

@@ -16,10 +16,10 @@ class Variant:
     """One build variant of a module: everything the engine knows about it, in one entry of VARIANTS."""
 
     name: str  # what callers name it: build_variant(nb, "student", ...); its steps: pipeline.STEPS[name]
-    folder: str  # build/<folder>/<module slug>/ (Paths.variant_files)
+    folder: str | None  # build/<folder>/<module slug>/ (Paths.variant_files); None: not written by the build
     secrets: frozenset[str]  # what the leak guard keeps out of it ("solution", "hidden", "hide"); empty: not guarded
     repo_dir: str | None  # where it goes in the student repository (modules/, solutions/); None: never shipped
-    task: str  # the doit task that builds it (also names its code digest)
+    task: str | None  # the doit task that builds it (also names its code digest); None: a command writes it
 
     @property
     def guarded(self) -> bool:
@@ -34,6 +34,9 @@ VARIANTS = MappingProxyType(
             Variant("student", "student", ALL_SECRETS, "modules", "student"),
             Variant("solution", "solution", frozenset(), None, "solution"),
             Variant("public_solution", "public-solution", frozenset({"hidden", "hide"}), "solutions", "solution"),
+            # the instructor notebook nbgrader generates and grades from (markers and hidden tests kept):
+            # `tito nbgrader export` writes it into nbgrader's source/ folder (grade/nbgrader_export.py)
+            Variant("nbgrader_source", None, frozenset(), None, None),
         )
     }
 )

@@ -8,12 +8,20 @@ grading bundle all ask these functions, so they cannot disagree about a cell.
 from __future__ import annotations
 
 import ast
+from enum import StrEnum
 
 from ..course.model import Markup
 from ..notebook.nbgrader import is_answer, nbgrader_meta
 from .markers import DIRECTIVE_RE, MarkerError, find_regions
 
-GRADING_KINDS = ("answer", "test", "hand", "fixed")
+
+class Role(StrEnum):
+    """How grading treats a source cell (`grading_kind`); a member equals its text ("answer" == Role.ANSWER)."""
+
+    ANSWER = "answer"  # the student's code goes here
+    TEST = "test"  # graded, its points
+    HAND = "hand"  # graded by hand: a written answer, a graded answer cell, a task
+    FIXED = "fixed"  # runs as written
 
 
 def has_solution_region(cell) -> bool:
@@ -79,14 +87,14 @@ def is_task(cell) -> bool:
     return nbgrader_meta(cell).get("task") is True
 
 
-def grading_kind(cell) -> str:
+def grading_kind(cell) -> Role:
     """How grading treats a source cell: `answer` (the student's code goes here), `test` (graded, its points),
     `hand` (graded by hand: a written answer, a graded answer cell, a task) or `fixed` (runs as written)."""
     meta = nbgrader_meta(cell)
     if is_task(cell) or (meta.get("grade") and (meta.get("solution") or cell.get("cell_type") != "code")):
-        return "hand"
+        return Role.HAND
     if meta.get("grade"):
-        return "test"
+        return Role.TEST
     if meta.get("solution") or (cell.get("cell_type") == "code" and has_solution_region(cell)):
-        return "answer"
-    return "fixed"
+        return Role.ANSWER
+    return Role.FIXED

@@ -1,5 +1,5 @@
-"""What changed between two versions of the course, read from the compiled modules (the student and solution
-variants of each source), and the semantic-version level each change needs.
+"""What changed between two versions of the course, read from the compiled modules (compile/: the student and
+solution variants of each source), and the semantic-version level each change needs.
 
 An exercise is an answer cell of the student variant (nbgrader `solution: true`), known by its grade_id; its
 signature is the `def` lines of that cell. A removed module or exercise, or a changed signature, breaks what
@@ -14,7 +14,6 @@ import difflib
 from dataclasses import dataclass
 
 from ..notebook.nbgrader import grade_id, is_answer, is_test
-from ..variants.pipeline import build_variant
 from .semver import LEVELS
 
 SECTIONS = ("breaking", "added", "removed", "changed", "course", "other")  # the changelog's order
@@ -29,7 +28,7 @@ class Exercise:
 
 
 @dataclass(frozen=True)
-class Compiled:
+class Outline:
     """One module as its variants show it: exercises, tests (hidden ones too) and every other cell."""
 
     name: str
@@ -50,11 +49,9 @@ class Change:
     module: str | None = None
 
 
-def compile_module(nb, name: str, folder: str, slug: str, markup=None) -> Compiled:
-    """The compiled form of a module source's notebook (a Source's `nb`), read with the course's `markup:`."""
-    settings = () if markup is None else (markup,)
-    student = build_variant(nb, "student", slug, *settings)
-    solution = build_variant(nb, "solution", slug, *settings)
+def outline(record) -> Outline:
+    """A compiled module (compile.compiled.CompiledNotebook) as the changelog compares it."""
+    student, solution = record.variant("student"), record.variant("solution")
     solved = {cell.get("id"): cell.source for cell in solution.cells}
     exercises = tuple(
         Exercise(_label(cell, index), signatures(cell.source), cell.source, solved.get(cell.get("id"), ""))
@@ -63,7 +60,7 @@ def compile_module(nb, name: str, folder: str, slug: str, markup=None) -> Compil
     )
     tests = tuple((_label(c, i), c.source) for i, c in enumerate(solution.cells) if is_test(c) and not is_answer(c))
     other = tuple(c.source for c in solution.cells if not is_answer(c) and not is_test(c))
-    return Compiled(name, folder, exercises, tests, other)
+    return Outline(record.module.name, record.module.folder, exercises, tests, other)
 
 
 def _label(cell, index: int) -> str:
@@ -92,7 +89,7 @@ def signatures(code: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def module_changes(old: Compiled, new: Compiled) -> list[Change]:
+def module_changes(old: Outline, new: Outline) -> list[Change]:
     """What changed in one module between two versions, each change with its level."""
     name, changes = new.name, []
     for exercise in old.exercises:
@@ -145,8 +142,8 @@ MODULE_FIELDS = {
 COURSE_FIELDS = ("name", "outputs", "archive", "execution", "student_repo", "grading", "package_init")
 
 
-def course_changes(old_course, new_course, old: dict[str, Compiled], new: dict[str, Compiled]) -> list[Change]:
-    """Modules added, removed and changed (`old`/`new`: module name -> Compiled), and course.yaml's changes."""
+def course_changes(old_course, new_course, old: dict[str, Outline], new: dict[str, Outline]) -> list[Change]:
+    """Modules added, removed and changed (`old`/`new`: module name -> Outline), and course.yaml's changes."""
     changes = []
     before = {m.name: m for m in old_course.modules} if old_course else {}
     for module in new_course.modules:
