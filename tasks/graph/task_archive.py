@@ -14,14 +14,18 @@ ARCHIVED = VARIANTS["student"]
 
 def archive_entries(paths, module) -> dict[str, bytes]:
     """Archive name -> content: `NN_name/<student files>` and `NN_name/<data files, relative>`."""
-    entries = {f"{module.slug}/{p.name}": p.read_bytes() for p in paths.variant_files(module, ARCHIVED.folder)}
+    entries = {
+        f"{module.slug}/{p.name}": p.read_bytes()
+        for part in module.parts
+        for p in paths.variant_files(part, ARCHIVED.folder)
+    }
     entries.update({f"{module.slug}/{name}": data for name, data in shipped_data(paths, module).items()})
     return entries
 
 
 @reports_user_errors
 def archive_action(root: str, name: str) -> None:
-    from ..notebook.source import read_source  # the action's imports are lazy: every `doit` start imports this file
+    from ..notebook.frame import read_notebook  # the action's imports are lazy: every `doit` start imports this file
     from ..package.archive import archive_bytes
     from ..variants.leakguard import guard
 
@@ -29,14 +33,14 @@ def archive_action(root: str, name: str) -> None:
     module = course.module(name)
     data = archive_bytes(archive_entries(paths, module), course.archive)
     target = paths.archive(module)
-    source = read_source(paths.source(module), paths.rel(paths.source(module)))
-    guard(
-        source,
-        {paths.rel(target): data},
-        ARCHIVED.name,
-        binary_ok={f"{module.slug}/{name}" for name in shipped_data(paths, module)},
-        markup=course.markup,
-    )
+    for part in module.parts:
+        guard(
+            read_notebook(paths, part),
+            {paths.rel(target): data},
+            ARCHIVED.name,
+            binary_ok={f"{module.slug}/{name}" for name in shipped_data(paths, module)},
+            markup=course.markup,
+        )
     write_atomic(target, data)
 
 
@@ -44,7 +48,8 @@ def task_archive(course, paths):
     """Per-module student archives (.zip or .tar.gz per course.yaml), byte-identical when unchanged."""
     engine = engine_files(__name__)
     for module in course.modules:
-        inputs = paths.variant_files(module, ARCHIVED.folder) + paths.data_files(module)
+        inputs = [p for part in module.parts for p in paths.variant_files(part, ARCHIVED.folder)]
+        inputs += paths.data_files(module)
         yield {
             "name": module.name,
             "actions": [(archive_action, [str(course.root), module.name])],

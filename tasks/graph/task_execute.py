@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..course.context import load
-from .doitutil import config_changed_for, reports_user_errors
+from .doitutil import config_changed_for, module_groups, reports_user_errors
 from ..base.engine import PACKAGE_DIR, engine_files
 from ..base.errors import CourseError, Finding
 from ..base.fsutil import write_atomic
@@ -28,11 +28,10 @@ if TYPE_CHECKING:
 
 def prepared(course, paths, module, variant: str):
     from ..notebook.render import kernel_metadata
-    from ..notebook.source import read_source
+    from ..notebook.frame import read_notebook
     from ..variants.pipeline import build_variant
 
-    path = paths.source(module)
-    source = read_source(path, paths.rel(path))
+    source = read_notebook(paths, module)
     nb = build_variant(source.nb, variant, module.slug, course.markup)
     nb.metadata = kernel_metadata(course.execution.kernel)
     return source, nb
@@ -305,7 +304,7 @@ def execution_tasks(course, paths, variant: str, action, target_of):
     targets, _ = export_targets(course, paths)
     exported = {name: paths.rel(paths.export_file(target)) for name, target in targets.items()}
     settings = {"kernel": course.execution.kernel, "timeout": course.execution.timeout, "markup": vars(course.markup)}
-    for module in course.modules:
+    for module in course.parts:
         file_dep, task_dep = execution_inputs(course, paths, module, variant, exported)
         yield {
             "name": module.name,
@@ -318,6 +317,7 @@ def execution_tasks(course, paths, variant: str, action, target_of):
             "verbosity": 2,
             "doc": task_doc(course, paths, module, variant, target_of(paths, module)[0]),
         }
+    yield from module_groups(course, "validate" if variant == "solution" else "check_student")
 
 
 def task_validate(course, paths):

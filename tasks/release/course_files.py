@@ -138,7 +138,7 @@ def package_init(course) -> bytes:
 def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
     from importlib import metadata  # costs ~0.1 s: only when releasing
 
-    from ..notebook.source import read_source  # lazy: task creators import run_all_hook on every `doit` start
+    from ..notebook.frame import read_notebook  # lazy: task creators import run_all_hook on every `doit` start
     from ..variants.leakguard import guard
 
     numpy = metadata.version("numpy")
@@ -156,6 +156,6 @@ def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
         **tito_package(),
     }
     carrying = {name: files[name] for name in COURSE_CONTENT}
-    for module in course.modules:  # generated from the course, they reach students too: scanned like every other file
-        guard(read_source(paths.source(module), paths.rel(paths.source(module))), carrying, markup=course.markup)
+    for module in course.parts:  # generated from the course, they reach students too: scanned like every other file
+        guard(read_notebook(paths, module), carrying, markup=course.markup)
     return files
