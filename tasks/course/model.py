@@ -227,6 +227,8 @@ class Course:
         """The module a person names, the one rule of every command: short name (`tensor`), number (`01`, `1`)
         or folder (`01_tensor`, `modules/01_tensor/`). Anything else is UnknownModule, with a did-you-mean."""
         wanted = str(text).strip().rstrip("/")
+        if wanted in self._parts_by_name:  # one notebook of a module of several (`ps1.problem1`)
+            return self._parts_by_name[wanted]
         number = int(wanted) if wanted.isascii() and wanted.isdigit() else None
         for module in self.modules:
             if wanted in (module.name, module.slug, module.folder) or Path(wanted).name == module.slug:

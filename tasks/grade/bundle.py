@@ -101,10 +101,10 @@ def graded_hash(cells: tuple[Cell, ...], package: dict[str, bytes]) -> str:
 
 def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) -> Bundle:
     """The bundle of `module`; `package` replaces the reference exports of its dependencies."""
-    from ..notebook.source import read_source
+    from ..notebook.frame import read_notebook
     from ..variants.pipeline import build_variant
 
-    source = read_source(paths.source(module), paths.rel(paths.source(module)))
+    source = read_notebook(paths, module)
     student = build_variant(source.nb, "student", module.slug, course.markup)
     solution = build_variant(source.nb, "solution", module.slug, course.markup)
     if package is None:
@@ -114,20 +114,20 @@ def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) 
 
 def reference_package(course, paths, module) -> dict[str, bytes]:
     """tinytorch/... files of every module `module` depends on, exported from their solutions."""
-    return package_of(course, paths, {dep.name: None for dep in course.dependencies(module)})
+    return package_of(course, paths, {part.name: None for dep in course.dependencies(module) for part in dep.parts})
 
 
 def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
     """The package files for `modules` (name -> a solution notebook to export, or None for the reference)."""
     from ..package.exports import declared_target, export_text, package_inits
-    from ..notebook.source import read_source
+    from ..notebook.frame import read_notebook
     from ..variants.pipeline import build_variant
 
     files: dict[str, bytes] = {"tinytorch/__init__.py": init_text(paths)}
     for name, notebook in modules.items():
         dep = course.module(name)
         path, file = paths.source(dep), paths.rel(paths.source(dep))
-        source = read_source(path, file)
+        source = read_notebook(paths, dep)
         nb = notebook if notebook is not None else build_variant(source.nb, "solution", dep.slug, course.markup)
         declared = declared_target(path, file)
         if declared is None:

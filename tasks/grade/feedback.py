@@ -132,13 +132,13 @@ def write_feedback(course, paths, module, db) -> list[str]:
     """Feedback files for every graded student of `module` (not for a submission whose grading failed: `tito
     grade` has just reported it, and it has no result to show); returns the problems (one per student skipped)."""
     from ..base.errors import CourseError
-    from ..notebook.source import read_source
+    from ..notebook.frame import read_notebook
     from ..release.course_files import solutions_released
     from . import gradebook
     from .bundle import load_bundle
     from .submissions import read_submission
 
-    source = read_source(paths.source(module), paths.rel(paths.source(module)))
+    source = read_notebook(paths, module)
     bundle = load_bundle(course, paths, module, package={})
     secrets = page_secrets(source, solutions_released(course, paths, module), course.markup)
     results_by_student: dict[str, list[dict]] = {}
