@@ -26,7 +26,8 @@ from ..base.fsutil import TooLarge, read_capped, write_atomic
 from ..course.config import Course, Module
 from ..course.paths import Paths
 from ..notebook.render import render_ipynb
-from ..notebook.source import read_source
+from ..course.notebookfile import notebook_name
+from ..notebook.frame import read_notebook
 from ..variants import transforms as t
 from ..variants.pipeline import apply
 
@@ -70,15 +71,16 @@ def built_student(paths: Paths, module: Module) -> bytes:
 
 
 def placed(module: Module) -> tuple[str, str]:
-    """(nbgrader assignment, notebook file) of a module: `<module>/<module>.ipynb`, or for a notebook of an
-    nbgrader assignment (course.yaml `assignment:`) that assignment and the notebook's own name."""
+    """(nbgrader assignment, notebook file) of a module or part: `<module>/<module>.ipynb`, a part's
+    `<module>/<notebook>.ipynb`, or for a notebook of an nbgrader assignment (course.yaml `assignment:`) that
+    assignment and the notebook's own name."""
     if module.assignment:
         return module.assignment, f"{Path(module.source).stem}.ipynb"
-    return module.name, f"{module.name}.ipynb"
+    return module.module_name, notebook_name(module)
 
 
 def export_module(course: Course, paths: Paths, module: Module, target: Path) -> None:
-    source = read_source(paths.source(module), paths.rel(paths.source(module)))
+    source = read_notebook(paths, module)  # the header and footer in it: nbgrader's config does not add them
     assignment, name = placed(module)
     write_atomic(
         target / "source" / assignment / name,
@@ -136,6 +138,7 @@ def export(course: Course, paths: Paths, modules: list[Module], target: Path | N
     target = Path(target) if target else paths.nbgrader_course
     if target.exists() and not target.is_dir():
         raise CourseError.at(str(target), None, "exists and is not a folder; give another --to folder")
+    modules = [part for module in modules for part in module.parts]  # each notebook of a module on its own
     for module in modules:
         built_student(paths, module)  # every module is built, or nothing is written
     submitted = 0
