@@ -1,7 +1,7 @@
-"""Which file of a folder is a module's (or a part's) notebook: the ONE rule, for collect (a student's
-submitted folder, a student's repository), nbgrader export and import. The student's `tito` (standard library
-only, shipped to students) keeps the same rule in tito/repo.py `notebook_names`; tests/test_multinb.py checks
-the two agree."""
+"""Which file of a folder is a module's (or a part's) notebook: the ONE rule of the engine, for collect (a
+student's submitted folder, a student's repository), `tito grade` (submissions/) and the nbgrader export. The
+student's `tito` (standard library only, shipped to students, so it cannot import this) reads its own released
+folder: `tito/repo.py` `Module.parts` (each released notebook of the folder)."""
 
 from __future__ import annotations
 
