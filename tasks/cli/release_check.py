@@ -203,14 +203,15 @@ def _source_of(course, paths, module: str) -> str:
 
 def _nbgrader(gate: Gate, paths, course, unbuilt: set[str]) -> None:
     """nbgrader's rules on each built notebook, each finding at the source line of the cell."""
-    from ..notebook.source import cell_index, read_source
+    from ..notebook.frame import read_notebook
+    from ..notebook.source import cell_index
     from .nbgrader_rules import notebook_findings
 
     checked = 0
-    for module in course.modules:
-        if module.name in unbuilt:
+    for module in course.parts:  # each notebook of a module of several
+        if module.module_name in unbuilt:
             continue
-        source = read_source(paths.source(module), paths.rel(paths.source(module)))
+        source = read_notebook(paths, module)
         for notebook in (paths.solution_notebook(module), paths.student_notebook(module)):
             if not notebook.exists():
                 continue
@@ -230,7 +231,7 @@ def _leaks(gate: Gate, course, paths, unbuilt: set[str]) -> None:
     """The leak guard over every file a release could ship: exercises with their data, public solutions,
     archives, and the course files that carry course text."""
     from ..course.datafiles import shipped_data
-    from ..notebook.source import read_source
+    from ..notebook.frame import read_notebook
     from ..release.course_files import course_files
     from ..release.offers import module_offer
     from ..variants.leakguard import guard
@@ -247,12 +248,16 @@ def _leaks(gate: Gate, course, paths, unbuilt: set[str]) -> None:
                 gate.findings += error.findings
         archive = paths.archive(module)
         if archive.exists():
-            source = read_source(paths.source(module), paths.rel(paths.source(module)))
             data = {f"{module.slug}/{name}" for name in shipped_data(paths, module)}
             try:
-                guard(
-                    source, {paths.rel(archive): archive.read_bytes()}, "student", binary_ok=data, markup=course.markup
-                )
+                for part in module.parts:
+                    guard(
+                        read_notebook(paths, part),
+                        {paths.rel(archive): archive.read_bytes()},
+                        "student",
+                        binary_ok=data,
+                        markup=course.markup,
+                    )
                 shipped += 1
             except CourseError as error:
                 gate.findings += error.findings
