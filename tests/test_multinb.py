@@ -160,3 +160,26 @@ def test_one_rule_for_the_notebook_of_a_folder(released):
     assert pick_notebook(["mine.ipynb", "timestamp.txt"], alpha) == "mine.ipynb"  # a lone notebook, as before
     assert pick_notebook(["alpha.ipynb", "mine.ipynb"], alpha) == "alpha.ipynb"
     assert course.find("ps1.problem2") == two and course.find("02") == course.module("ps1")
+
+
+def test_a_module_header_replaces_the_course_one_from_its_own_folder(tmp_path):
+    from tasks.base.errors import CourseError
+    from tasks.course.config import load_course
+
+    root = write_multinb_course(tmp_path / "course")
+    text = (root / "course.yaml").read_text()
+    (root / "course.yaml").write_text(
+        text.replace("    source: alpha.py\n", "    source: alpha.py\n    header: null\n")
+    )
+    course = load_course(root)
+    assert course.module("alpha").header is None  # null: none, not even the course's
+    assert [p.header for p in course.module("ps1").parts] == ["header.py", "header.py"]
+    (root / "course.yaml").write_text(
+        text.replace("    source: alpha.py\n", "    source: alpha.py\n    header: h.py\n")
+    )
+    with pytest.raises(
+        CourseError, match=r"course.yaml:\d+: modules\[0\].header: 'modules/01_alpha/h.py' does not exist"
+    ):
+        load_course(root)
+    (root / "modules/01_alpha/h.py").write_text("# %%\nX = 1\n")
+    assert load_course(root).module("alpha").header == "modules/01_alpha/h.py"  # relative to the module's folder
