@@ -98,10 +98,12 @@ def test_an_nbgrader_course_migrates_builds_releases_and_grades_as_nbgrader_does
     root = empty_course(tmp_path / "course")
 
     report = tito(root, "nbgrader", "import", str(nbg))
-    assert "1 assignment(s), 2 notebook(s) -> 2 module(s)" in report, report
-    assert "cells 1-3: from source/header.ipynb" in report and "due 2026-12-07 17:00 UTC" in report
+    assert "1 assignment(s), 2 notebook(s) -> 1 module(s)" in report, report
+    assert "source/header.ipynb -> header.ipynb" in report and "due 2026-12-07 17:00 UTC" in report
     course = (root / "course.yaml").read_text()
-    assert "timeout: 3" in course and 'assignment: "ps1"' in course and 'data: ["jupyter.png"]' in course
+    assert "timeout: 3" in course and 'data: ["jupyter.png"]' in course
+    assert 'notebooks: ["problem1.ipynb", "problem2.ipynb"]\n    header: "header.ipynb"' in course  # ONE module
+    assert "Before you turn" not in (root / "modules/01_ps1/problem1.ipynb").read_text()  # the header is not copied in
 
     built = run_doit(root, "-n", "2", "lint", "student", "solution", "export", "validate", "check_student")
     assert built.returncode == 0, built.output
@@ -111,12 +113,17 @@ def test_an_nbgrader_course_migrates_builds_releases_and_grades_as_nbgrader_does
     for path in shipped:
         text = path.read_bytes().decode("utf-8", errors="replace")
         assert not [s for s in SOLUTION_TEXTS if s in text], f"{path} holds a solution line"
-    assert (repo / "modules/01_ps1_problem1/jupyter.png").is_file()
+    assert sorted(p.name for p in (repo / "modules/01_ps1").iterdir()) == [
+        "jupyter.png",
+        "problem1.ipynb",
+        "problem2.ipynb",
+    ]  # one folder, as nbgrader releases it
 
     released = {
-        stem: json.loads((repo / f"modules/{folder}/ps1_{stem}.ipynb").read_text())
-        for stem, folder in (("problem1", "01_ps1_problem1"), ("problem2", "02_ps1_problem2"))
+        stem: json.loads((repo / f"modules/01_ps1/{stem}.ipynb").read_text()) for stem in ("problem1", "problem2")
     }
+    for nb in released.values():  # the header's cells first in each, as nbgrader's generate_assignment puts them
+        assert "".join(nb["cells"][0]["source"]).startswith("Before you turn"), nb["cells"][0]
     for student, (squares, rest, when) in STUDENTS.items():
         folder = nbg / "submitted" / student / "ps1"
         folder.mkdir(parents=True)
@@ -125,14 +132,14 @@ def test_an_nbgrader_course_migrates_builds_releases_and_grades_as_nbgrader_does
         (folder / "timestamp.txt").write_text(when + "\n")
 
     collected = tito(root, "collect", "--all", "--from", str(nbg / "submitted"))
-    assert "ps1_problem1: 5 collected, 0 missing, 0 with a problem" in collected, collected
+    assert "ps1.problem1: 5 collected, 0 missing, 0 with a problem" in collected, collected
     assert re.search(r"eve: collected \(.*problem1\.ipynb; LATE: submitted 2026-12-08T10:00:00\+00:00", collected)
     assert "ada: collected" not in collected  # only the late one is listed
     tito(root, "grade", "--all", "--workers", "5")
     ours = our_scores(root)
     tito(root, "grades")
     wide = (root / "build/grades/grades.csv").read_text().splitlines()
-    assert wide[0] == "student,ps1_problem1,ps1_problem2,ps1,total"  # per notebook, and per assignment
+    assert wide[0] == "student,ps1.problem1,ps1.problem2,ps1,total"  # per notebook, and per module
     assert wide[1] == "(max),10,3,13,13" and "ada,3,0,3,3" in wide
 
     run([nbgrader_bin / "nbgrader", "generate_assignment", "ps1", "--force"], nbg, env)
@@ -165,7 +172,7 @@ def our_scores(root: Path) -> dict[str, list[float]]:
         "print(json.dumps([dict(r) for r in gradebook.results(db)]))\n"
     )
     rows = json.loads(run([sys.executable, "-c", code], root))
-    notebook = {"ps1_problem1": "problem1", "ps1_problem2": "problem2"}
+    notebook = {"ps1.problem1": "problem1", "ps1.problem2": "problem2"}
     return {f"{r['student']}/{notebook[r['module']]}/{r['grade_id']}": [r["points"], r["max_points"]] for r in rows}
 
 
@@ -192,18 +199,19 @@ def test_import_reports_every_cell_it_changed_and_adds_to_an_existing_course(tmp
         "  - {name: intro, folder: modules/01_intro, source: intro.py, release: 1, solutions: 2}\n"
     )
     report = import_course(root, nbg)
-    assert "cell 6, line 3: '# BEGIN SOLUTION ##' -> '### BEGIN SOLUTION'" in report
-    assert "cell 7, line 1: 'BEGIN SOLUTION' -> '### BEGIN SOLUTION'" in report  # a written answer's region
-    assert "modules/02_ps1_problem1" in report and "week 2" in report
+    assert "cell 3, line 3: '# BEGIN SOLUTION ##' -> '### BEGIN SOLUTION'" in report
+    assert "cell 4, line 1: 'BEGIN SOLUTION' -> '### BEGIN SOLUTION'" in report  # a written answer's region
+    assert "modules/02_ps1/problem1.ipynb" in report and "week 2" in report
     from tasks.course.config import load_course
 
     course = load_course(root)
-    assert [m.name for m in course.modules] == ["intro", "ps1_problem1", "ps1_problem2"]
-    assert course.grading.deadline("ps1_problem2").isoformat() == "2026-12-07T17:00:00+00:00"
-    assert course.grading.timeout == 5 and course.module("ps1_problem1").assignment == "ps1"
+    assert [m.name for m in course.modules] == ["intro", "ps1"]
+    assert [p.name for p in course.module("ps1").parts] == ["ps1.problem1", "ps1.problem2"]
+    assert course.grading.deadline("ps1").isoformat() == "2026-12-07T17:00:00+00:00"
+    assert course.grading.timeout == 5 and course.module("ps1").header == "modules/02_ps1/header.ipynb"
     done = run_doit(root, "lint", "student")
     assert done.returncode == 0, done.output
-    student = (root / "build/student/03_ps1_problem2/ps1_problem2.ipynb").read_text()
+    student = (root / "build/student/02_ps1/problem2.ipynb").read_text()
     assert "negative inputs" not in student and "YOUR ANSWER HERE" in student
 
 

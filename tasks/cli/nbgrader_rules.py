@@ -93,7 +93,7 @@ def notebook_findings(nb: dict, file: str) -> list[Finding]:
 def check_modules(paths, modules) -> int:
     """Check each module's built solution and student notebooks; print the findings; 0 when there are none."""
     findings = []
-    for module in modules:
+    for module in (part for m in modules for part in m.parts):  # each notebook of a module of several
         for notebook in (paths.solution_notebook(module), paths.student_notebook(module)):
             if notebook.exists():
                 findings += notebook_findings(json.loads(notebook.read_text(encoding="utf-8")), paths.rel(notebook))

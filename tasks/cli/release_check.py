@@ -208,8 +208,8 @@ def _nbgrader(gate: Gate, paths, course, unbuilt: set[str]) -> None:
     from .nbgrader_rules import notebook_findings
 
     checked = 0
-    for module in course.modules:
-        if module.name in unbuilt:
+    for module in course.parts:  # each notebook of a module of several
+        if module.module_name in unbuilt:
             continue
         source = compiled(paths, module, course.markup).source
         for notebook in (paths.solution_notebook(module), paths.student_notebook(module)):
@@ -248,12 +248,16 @@ def _leaks(gate: Gate, course, paths, unbuilt: set[str]) -> None:
                 gate.findings += error.findings
         archive = paths.archive(module)
         if archive.exists():
-            source = compiled(paths, module, course.markup).source
             data = {f"{module.slug}/{name}" for name in shipped_data(paths, module)}
             try:
-                guard(
-                    source, {paths.rel(archive): archive.read_bytes()}, "student", binary_ok=data, markup=course.markup
-                )
+                for part in module.parts:
+                    guard(
+                        compiled(paths, part, course.markup).source,
+                        {paths.rel(archive): archive.read_bytes()},
+                        "student",
+                        binary_ok=data,
+                        markup=course.markup,
+                    )
                 shipped += 1
             except CourseError as error:
                 gate.findings += error.findings

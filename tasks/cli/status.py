@@ -55,15 +55,23 @@ def word(state: str | None, output_exists: bool) -> str:
 
 
 def module_row(module, paths, states, present) -> list[str]:
-    outputs = {
-        "student": paths.student_notebook(module),
-        "export": paths.student_notebook(module),
-        "validate": paths.executed_notebook(module),
-        "check_student": paths.student_check(module),
-        "archive": paths.archive(module),
-    }
+    def outputs(part):
+        return {
+            "student": paths.student_notebook(part),
+            "export": paths.student_notebook(part),
+            "validate": paths.executed_notebook(part),
+            "check_student": paths.student_check(part),
+            "archive": paths.archive(module),
+        }
+
+    def step(task: str) -> str:  # a module of several notebooks: done when each of its notebooks is
+        if task == "archive" or not module.notebooks:
+            return word(states.get(f"{task}:{module.name}"), outputs(module)[task].exists())
+        words = {word(states.get(f"{task}:{part.name}"), outputs(part)[task].exists()) for part in module.parts}
+        return words.pop() if len(words) == 1 else "stale" if "no" not in words else "no"
+
     row = [module.number or "-", module.name]
-    row += [word(states.get(f"{task}:{module.name}"), outputs[task].exists()) for _, task in STEPS]
+    row += [step(task) for _, task in STEPS]
     return row + released(module, paths, present) + [f"{module.release}/{module.solutions}"]
 
 

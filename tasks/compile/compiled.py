@@ -118,18 +118,28 @@ _compiled: OrderedDict[tuple, CompiledNotebook] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
-def compile_source(path: Path, file: str, module: Module, markup: Markup) -> CompiledNotebook:
+def compile_source(
+    path: Path, file: str, module: Module, markup: Markup, frames: tuple[Path, ...] = ()
+) -> CompiledNotebook:
     """The record of the source file `path` (`file`: its name in messages), compiled once per process and file
-    version. CourseError when it cannot be read (not UTF-8, not a notebook, too large)."""
+    version (of it and of the header/footer notebooks in `frames` that `read` puts around it: notebook/frame.py).
+    CourseError when it cannot be read (not UTF-8, not a notebook, too large)."""
     path = Path(path)
-    stat = path.stat()
-    key = (path, file, stat.st_mtime_ns, stat.st_size, module, markup)
+    key = (path, file, *(_file_version(p) for p in (path, *frames)), module, markup)
     with _compiled_lock:
         found = _compiled.get(key)
         if found is not None:
             _compiled.move_to_end(key)
             return found
-    record = compile_notebook(path, read_source(path, file), module, markup)
+    return _remember(key, compile_notebook(path, read_source(path, file), module, markup))
+
+
+def _file_version(path: Path) -> tuple:
+    stat = Path(path).stat()
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _remember(key: tuple, record: CompiledNotebook) -> CompiledNotebook:
     with _compiled_lock:
         record = _compiled.setdefault(key, record)
         while len(_compiled) > _CACHE_SIZE:
@@ -138,6 +148,16 @@ def compile_source(path: Path, file: str, module: Module, markup: Markup) -> Com
 
 
 def compiled(paths, module: Module, markup: Markup) -> CompiledNotebook:
-    """The record of `module`'s source in the course at `paths`."""
+    """The record of `module`'s notebook (a module of one notebook, or one part of a module of several) in the
+    course at `paths`, framed by its header and footer notebooks."""
+    from ..notebook.frame import read_notebook
+
     path = paths.source(module)
-    return compile_source(path, paths.rel(path), module, markup)
+    frames = tuple(paths.root / f for f in module.framing)
+    key = (path, paths.rel(path), *(_file_version(p) for p in (path, *frames)), module, markup)
+    with _compiled_lock:
+        found = _compiled.get(key)
+        if found is not None:
+            _compiled.move_to_end(key)
+            return found
+    return _remember(key, compile_notebook(path, read_notebook(paths, module), module, markup))

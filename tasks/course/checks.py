@@ -169,12 +169,15 @@ def check_data_globs(entries: list, where: str, fail) -> None:
 
 
 def check_paths(root: Path, module: Module, keys: dict, where: str, fail) -> None:
+    if "source" in keys and "notebooks" in keys:
+        fail(keys["notebooks"], f"{where}: give `source:` (one notebook) or `notebooks:` (several), not both")
     for key, problem in path_problems(root, module):
-        fail(keys[key], f"{where}.{key}: {problem}")
+        fail(keys.get(key, keys.get("name")), f"{where}.{key}: {problem}")
 
 
 def path_problems(root: Path, module: Module) -> list[tuple[str, str]]:
-    """(key, problem) for a module's folder and source: they must stay in the repository and exist."""
+    """(key, problem) for a module's folder, notebooks (`source:` or each of `notebooks:`) and header/footer:
+    they must stay in the repository and exist."""
     folder = None if Path(module.folder).is_absolute() else (root / module.folder).resolve()  # once: every start
     if folder is None or not (folder == root or root in folder.parents):  # inside(root, module.folder)
         return [("folder", f"'{module.folder}' leaves the repository; use a relative path such as 'modules/01_tensor'")]
@@ -185,28 +188,54 @@ def path_problems(root: Path, module: Module) -> list[tuple[str, str]]:
                 f"'{module.folder}' is the repository root; give the module its own folder such as 'modules/01_tensor'",
             )
         ]
-    if "/" in module.source or "\\" in module.source or module.source in (".", ".."):
-        return [("source", f"'{module.source}' must be a file name inside the module folder '{module.folder}'")]
-    path = root / module.folder / module.source
+    if not module.source:
+        return [("source", "give the module's notebook as `source: NAME.py` or its notebooks as `notebooks: [...]`")]
+    key = "notebooks" if module.notebooks else "source"
+    found = []
+    for name in module.notebooks or (module.source,):
+        problem = _notebook_problem(root, module, name)
+        if problem is None and module.notebooks and not PART_RE.match(Path(name).stem):
+            problem = (
+                f"'{name}': a notebook's name may have letters, digits, _ and - only (it names its files and tasks)"
+            )
+        if problem:
+            found.append((key, problem))
+    stems = [Path(name).stem for name in module.notebooks]
+    found += [(key, f"two notebooks named '{s}' (.py and .ipynb?); keep one") for s in set(stems) if stems.count(s) > 1]
+    for what, relative in (("header", module.header), ("footer", module.footer)):
+        if relative is None:
+            continue
+        path = root / relative
+        if not inside(root, relative) or path.suffix not in (".py", ".ipynb"):
+            found.append((what, f"'{relative}' must be a .py or .ipynb notebook inside the repository"))
+        elif not path.is_file():
+            found.append(
+                (
+                    what,
+                    f"'{relative}' does not exist (a module's own {what} is relative to its folder, the course's to course.yaml); create it or fix the name",
+                )
+            )
+        elif relative in {f"{module.folder}/{n}" for n in module.notebooks}:
+            found.append((what, f"'{relative}' is also one of the module's notebooks; list only the others"))
+    return found
+
+
+PART_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+
+
+def _notebook_problem(root: Path, module: Module, name: str) -> str | None:
+    if "/" in name or "\\" in name or name in (".", ".."):
+        return f"'{name}' must be a file name inside the module folder '{module.folder}'"
+    path = root / module.folder / name
     if path.suffix not in (".py", ".ipynb"):
-        return [("source", f"'{module.source}' must be a .py (jupytext percent) or .ipynb file")]
+        return f"'{name}' must be a .py (jupytext percent) or .ipynb file"
     if path.is_symlink() and not within(root, path):
-        return [
-            (
-                "source",
-                f"'{module.folder}/{module.source}' is a symlink out of the repository; copy the file in instead",
-            )
-        ]
+        return f"'{module.folder}/{name}' is a symlink out of the repository; copy the file in instead"
     if not path.exists():
-        return [("source", f"'{module.folder}/{module.source}' does not exist; create it or fix the name")]
+        return f"'{module.folder}/{name}' does not exist; create it or fix the name"
     if not path.is_file():
-        return [
-            (
-                "source",
-                f"'{module.folder}/{module.source}' is not a file (a directory?); point source at the module's .py or .ipynb file",
-            )
-        ]
-    return []
+        return f"'{module.folder}/{name}' is not a file (a directory?); point source at the module's .py or .ipynb file"
+    return None
 
 
 def file_system_changed(course: Course) -> bool:

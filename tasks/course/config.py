@@ -12,7 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from ..base.errors import CourseError, Finding
@@ -355,10 +355,14 @@ MARKUP = {
     "unmarked_answers": Key(one_of(UNMARKED_ANSWERS), default=Markup.unmarked_answers),
     "stubs": Key(one_of(STUB_STYLES), default=Markup.stubs),
 }
+INHERITED = "\0course"  # a module's header/footer not given: the course's (null: none)
 MODULE = {
     "name": Key(text, required=True),
     "folder": Key(text, required=True),
-    "source": Key(text, required=True),
+    "source": Key(text),  # or `notebooks:` (checks.py: exactly one of them)
+    "notebooks": Key(list_of(text, allow_empty=False)),
+    "header": Key(optional_text, default=INHERITED),
+    "footer": Key(optional_text, default=INHERITED),
     "release": Key(whole_number(1), required=True),
     "solutions": Key(whole_number(1), required=True),
     "depends_on": Key(list_of(text), default=[]),
@@ -375,6 +379,8 @@ COURSE = {
     "grading": Key(section(GRADING), default=None),
     "modules": Key(list_of(section(MODULE), allow_empty=False), required=True),
     "package_init": Key(optional_text),
+    "header": Key(optional_text),
+    "footer": Key(optional_text),
     "release_check": Key(section(RELEASE_CHECK), default=None),
     "markup": Key(section(MARKUP), default=None),
 }
@@ -434,7 +440,10 @@ def build_course(values: dict, root: Path) -> Course:
         Module(
             name=m["name"],
             folder=m["folder"],
-            source=m["source"],
+            source=m["source"] or (m["notebooks"][0][0] if m["notebooks"] else None) or "",
+            notebooks=tuple(nb for nb, _ in m["notebooks"] or ()),
+            header=framing_file(m, "header", values),
+            footer=framing_file(m, "footer", values),
             release=m["release"],
             solutions=m["solutions"],
             depends_on=tuple(dep for dep, _ in m["depends_on"]),
@@ -464,6 +473,15 @@ def build_course(values: dict, root: Path) -> Course:
         release_check=build_release_check(values["release_check"]),
         markup=Markup(**{key: (values["markup"] or {}).get(key, spec.default) for key, spec in MARKUP.items()}),
     )
+
+
+def framing_file(module: dict, key: str, values: dict) -> str | None:
+    """A module's header or footer as a path from the course root: its own (from its folder), else the
+    course's (from the root); null in the module: none."""
+    own = module[key]
+    if own == INHERITED:
+        return values[key]
+    return None if own is None else (PurePosixPath(module["folder"]) / own).as_posix()
 
 
 def build_release_check(values: dict | None) -> ReleaseCheck:

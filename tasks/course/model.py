@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -57,6 +57,42 @@ class Module:
     assignment: str | None = None  # the nbgrader assignment this notebook belongs to (submitted/<s>/<assignment>/)
     line: int = field(default=0, compare=False)
     meta: tuple[MetaValue, ...] = ()  # `meta:` (learning objectives, hours, ...): read by the release check only
+    notebooks: tuple[str, ...] = ()  # `notebooks:`: a module of several notebooks (its parts); () for `source:`
+    header: str | None = None  # cells put before every notebook's own (a path from the course root)
+    footer: str | None = None  # cells put after them
+    part_of: str | None = None  # set on a part: the name of the module of several notebooks it belongs to
+
+    @property
+    def parts(self) -> tuple[Module, ...]:
+        """What is built, validated, checked and graded one by one: the module itself, or for a module of several
+        notebooks (`notebooks:`) one part per notebook, named `<module>.<notebook stem>`, in the module's folder
+        and with its keys. The module is what is released, named and due (docs/authoring.md)."""
+        if not self.notebooks:
+            return (self,)
+        return tuple(
+            replace(self, name=f"{self.name}.{Path(nb).stem}", source=nb, notebooks=(), part_of=self.name)
+            for nb in self.notebooks
+        )
+
+    @property
+    def module_name(self) -> str:
+        """The module a person names: a part's module, else this one."""
+        return self.part_of or self.name
+
+    @property
+    def stem(self) -> str:
+        """The name of its built and submitted files: `<module>.ipynb`, or a part's notebook's own name."""
+        return Path(self.source).stem if self.part_of else self.name
+
+    @property
+    def build_key(self) -> str:
+        """Names the build folders of one notebook: the slug, or `<slug>/<notebook stem>` for a part."""
+        return f"{self.slug}/{self.stem}" if self.part_of else self.slug
+
+    @property
+    def framing(self) -> tuple[str, ...]:
+        """The header and footer notebooks (paths from the course root) its notebooks are framed with."""
+        return tuple(p for p in (self.header, self.footer) if p)
 
     @property
     def slug(self) -> str:
@@ -75,8 +111,13 @@ class Module:
         data.pop("meta")  # what the build does never depends on it: an edit rebuilds nothing
         data["depends_on"] = list(self.depends_on)
         data["data"] = list(self.data)
-        if data["assignment"] is None:
-            data.pop("assignment")  # the slice doit keys tasks on stays as it was for modules without one
+        for key in ("assignment", "header", "footer", "part_of"):
+            if data[key] is None:
+                data.pop(key)  # the slice doit keys tasks on stays as it was for modules without one
+        if data["notebooks"]:
+            data["notebooks"] = list(self.notebooks)
+        else:
+            data.pop("notebooks")
         return data
 
 
@@ -176,8 +217,8 @@ class Course:
     markup: Markup = Markup()
 
     def module(self, name: str) -> Module:
-        """The module of this exact name (course.yaml's `name`)."""
-        found = self._by_name.get(name)
+        """The module of this exact name (course.yaml's `name`), or the part of this name (`ps1.problem1`)."""
+        found = self._by_name.get(name) or self._parts_by_name.get(name)
         if found is None:
             raise UnknownModule(name, self.modules)
         return found
@@ -186,6 +227,8 @@ class Course:
         """The module a person names, the one rule of every command: short name (`tensor`), number (`01`, `1`)
         or folder (`01_tensor`, `modules/01_tensor/`). Anything else is UnknownModule, with a did-you-mean."""
         wanted = str(text).strip().rstrip("/")
+        if wanted in self._parts_by_name:  # one notebook of a module of several (`ps1.problem1`)
+            return self._parts_by_name[wanted]
         number = int(wanted) if wanted.isascii() and wanted.isdigit() else None
         for module in self.modules:
             if wanted in (module.name, module.slug, module.folder) or Path(wanted).name == module.slug:
@@ -195,12 +238,21 @@ class Course:
         raise UnknownModule(text, self.modules)
 
     def dependencies(self, module: Module) -> list[Module]:
-        """Every module `module` depends on, directly or through others, in course order."""
-        return list(self._closure[module.name])
+        """Every module `module` (or its part) depends on, directly or through others, in course order."""
+        return list(self._closure[module.module_name])
+
+    @cached_property
+    def parts(self) -> tuple[Module, ...]:
+        """Every notebook built and graded on its own: each module's parts, in course order."""
+        return tuple(part for module in self.modules for part in module.parts)
 
     @cached_property
     def _by_name(self) -> dict[str, Module]:
         return {m.name: m for m in self.modules}
+
+    @cached_property
+    def _parts_by_name(self) -> dict[str, Module]:
+        return {p.name: p for m in self.modules if m.notebooks for p in m.parts}
 
     @cached_property
     def _closure(self) -> dict[str, tuple[Module, ...]]:

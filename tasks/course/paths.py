@@ -45,6 +45,15 @@ def student_repo_folder(course: Course, override: str | None) -> Path:
     return target
 
 
+def inside_folder(relative: str, folder: str) -> bool:
+    return PurePosixPath(relative).is_relative_to(PurePosixPath(folder))
+
+
+def course_module(course: Course, module: Module) -> Module:
+    """The module a part belongs to (the module itself otherwise)."""
+    return course.module(module.part_of) if module.part_of else module
+
+
 class Paths:
     """Every path of one course, computed once from it (and the run's `--target-repo`). Immutable: task
     creators, the CLI and grading workers share one."""
@@ -90,7 +99,17 @@ class Paths:
         return [p for p in unnamed if p.resolve() not in listed]
 
     def source(self, module: Module) -> Path:
+        """A module's (or part's) own notebook source."""
         return self.root / module.folder / module.source
+
+    def source_files(self, module: Module) -> list[Path]:
+        """Every file a notebook is read from: its header, its source, its footer (notebook/frame.py)."""
+        header, footer = ([self.root / f] if f else [] for f in (module.header, module.footer))
+        return [*header, self.source(module), *footer]
+
+    def notebook_sources(self, module: Module) -> list[Path]:
+        """The notebook sources of a module: its source, or each of its `notebooks:`."""
+        return [self.source(part) for part in module.parts]
 
     def data_files(self, module: Module) -> list[Path]:
         """Files of the module folder that ship with the student version: those its `data:` globs match
@@ -108,6 +127,10 @@ class Paths:
         if not module.data:
             return []
         folder, source = self.root / module.folder, self.source(module)
+        whole = course_module(self.course, module)
+        own = {Path(nb).name for nb in whole.notebooks} | {
+            Path(f).relative_to(whole.folder).as_posix() for f in whole.framing if inside_folder(f, whole.folder)
+        }  # the notebooks and their header/footer never ship as files: their built versions do
         found = []
         for directory, folders, names in os.walk(folder):
             folders[:] = [f for f in folders if not is_leftover(f)]
@@ -115,7 +138,7 @@ class Paths:
             for name in names + linked:
                 path = Path(directory, name)
                 relative = path.relative_to(folder).as_posix()
-                if ships(relative, module.data, module.source):
+                if relative not in own and ships(relative, module.data, module.source):
                     found.append((path, file_problem(path, self.root, source)))
         return sorted(found)
 
@@ -127,12 +150,14 @@ class Paths:
             found += [
                 Path(directory, n) for n in names if not is_leftover(n) and os.path.isfile(os.path.join(directory, n))
             ]
-        return sorted(p for p in found if p != self.source(module))
+        whole = course_module(self.course, module)
+        own = set(self.notebook_sources(whole)) | {self.root / f for f in whole.framing}
+        return sorted(p for p in found if p not in own)
 
     # build outputs. `folder` is a build variant's folder (variants/registry.VARIANTS[name].folder): this
     # layer does not know the variants, only where a folder of build/ is.
     def variant_file(self, module: Module, folder: str, suffix: str) -> Path:
-        return self.build / folder / module.slug / f"{module.name}{suffix}"
+        return self.build / folder / module.slug / f"{module.stem}{suffix}"
 
     def student_notebook(self, module: Module) -> Path:
         return self.variant_file(module, "student", ".ipynb")
@@ -166,21 +191,21 @@ class Paths:
 
     def code_digest(self, module: Module, variant: str) -> Path:
         """The code cells of a variant, hashed: what execution and export are keyed on."""
-        return self.build / "digests" / module.slug / f"{variant}.code.sha256"
+        return self.build / "digests" / module.build_key / f"{variant}.code.sha256"
 
     def scratch(self, module: Module, variant: str) -> Path:
         """Where one execution of a variant runs (emptied before, removed after): the student repository's layout."""
-        return self.build / "scratch" / module.slug / variant
+        return self.build / "scratch" / module.build_key / variant
 
     def executed_notebook(self, module: Module) -> Path:
-        return self.build / "executed" / module.slug / f"{module.name}.ipynb"
+        return self.build / "executed" / module.slug / f"{module.stem}.ipynb"
 
     def executed_outputs(self, module: Module) -> Path:
         """Outputs of each code cell of the last successful validation, with the code digest they belong to."""
-        return self.build / "executed" / module.slug / "outputs.json"
+        return self.build / "executed" / module.build_key / "outputs.json"
 
     def student_check(self, module: Module) -> Path:
-        return self.build / "checks" / module.slug / "student-check.json"
+        return self.build / "checks" / module.build_key / "student-check.json"
 
     def archive(self, module: Module) -> Path:
         return self.build / "archives" / f"{module.slug}-student.{self.course.archive}"
@@ -192,10 +217,11 @@ class Paths:
         return self.root / SUBMISSIONS_DIR
 
     def submission_dir(self, student: str, module: Module) -> Path:
-        return self.submissions / student / module.name
+        """A student's folder of a module (of a part: of its module, as nbgrader's `submitted/<s>/<assignment>/`)."""
+        return self.submissions / student / module.module_name
 
     def submission_file(self, student: str, module: Module) -> Path:
-        return self.submission_dir(student, module) / f"{module.name}.ipynb"
+        return self.submission_dir(student, module) / f"{module.stem}.ipynb"
 
     def submission_origin(self, student: str, module: Module) -> Path:
         """Where a collected submission came from (repository and commit, or file), beside it."""
@@ -217,7 +243,7 @@ class Paths:
         return self.build / "grades"
 
     def feedback_file(self, student: str, module: Module) -> Path:
-        return self.build / "feedback" / student / f"{module.slug}.html"
+        return self.build / "feedback" / student / f"{module.build_key}.html"
 
     def roster(self) -> Path | None:
         relative = self.course.grading.roster
@@ -238,7 +264,7 @@ class Paths:
         return self.grades_dir / "grades-long.csv"
 
     def score_plot(self, module: Module) -> Path:
-        return self.grades_dir / f"{module.slug}-scores.png"
+        return self.grades_dir / f"{module.build_key.replace('/', '-')}-scores.png"
 
     @property
     def nbgrader_course(self) -> Path:

@@ -123,7 +123,7 @@ def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) 
 
 def reference_package(course, paths, module) -> dict[str, bytes]:
     """tinytorch/... files of every module `module` depends on, exported from their solutions."""
-    return package_of(course, paths, {dep.name: None for dep in course.dependencies(module)})
+    return package_of(course, paths, {part.name: None for dep in course.dependencies(module) for part in dep.parts})
 
 
 def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..base.errors import CourseError, Finding
 from ..base.fsutil import TooLarge, read_capped, write_atomic
+from ..course.notebookfile import notebook_name, pick_notebook
 from ..course.config import Course, Module, parse_moment
 from ..course.paths import Paths
 from .intake import MAX_BYTES, Accepted, Rejected, check_module, check_notebook, check_size
@@ -57,7 +58,7 @@ def parse_time(text: str, what: str) -> datetime:
 
 def deadline_of(course: Course, module: Module, before: str | None) -> datetime | None:
     """`--before` if given, else the module's deadline in course.yaml (None: no deadline, the latest commit)."""
-    return parse_time(before, "--before") if before else course.grading.deadline(module.name)
+    return parse_time(before, "--before") if before else course.grading.deadline(module.module_name)
 
 
 def load_roster(course: Course, roster: str | None) -> tuple[Path | None, list[Student], list]:
@@ -89,7 +90,7 @@ def module_grade_ids(course: Course, paths: Paths) -> dict[str, frozenset[str]]:
     """Each module's grade ids, from its source: how a notebook for the wrong module is recognised."""
     from ..compile.compiled import compiled
 
-    return {m.name: frozenset(compiled(paths, m, course.markup).grade_ids) for m in course.modules}
+    return {m.name: frozenset(compiled(paths, m, course.markup).grade_ids) for m in course.parts}
 
 
 # --- storing -------------------------------------------------------------------------------------------
@@ -160,11 +161,11 @@ def _module_folder(opened: ExitStack, folder: Path, student: str, module: Module
     top = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))  # DIR itself is the instructor's
     opened.callback(os.close, top)
     mine = _open_folder(opened, student, top, folder / student)
-    for name in (module.name, module.slug, *([module.assignment] if module.assignment else [])):
+    for name in (module.module_name, module.slug, *([module.assignment] if module.assignment else [])):
         found = _open_folder(opened, name, mine, folder / student / name) if mine is not None else None
         if found is not None:
             return found, folder / student / name
-    return None, folder / student / module.name
+    return None, folder / student / module.module_name
 
 
 def _files(fd: int, shown: Path) -> list[str]:
@@ -196,18 +197,6 @@ def _files(fd: int, shown: Path) -> list[str]:
         for folder, _ in todo:
             os.close(folder)
     return sorted(names)
-
-
-def _pick_file(names: list[str], module: Module) -> str | None:
-    """`<module>.ipynb`; in a module of an nbgrader assignment (several notebooks in one folder), exactly its
-    source's name; else the first notebook, else the first other file (read to say what is wrong)."""
-    if f"{module.name}.ipynb" in names:
-        return f"{module.name}.ipynb"
-    if module.assignment:
-        return module.source if module.source in names else None
-    visible = [n for n in names if not n.startswith(".")]
-    notebooks = [n for n in visible if n.endswith(".ipynb")]
-    return (notebooks or [n for n in visible if n != "timestamp.txt"] or [None])[0]
 
 
 def _read(name: str, fd: int, limit: int, shown: Path) -> bytes:
@@ -253,7 +242,7 @@ def collect_file(
         with ExitStack() as opened:
             found, where = _module_folder(opened, folder, student, module)
             names = _files(found, where) if found is not None else []
-            file = _pick_file(names, module)
+            file = pick_notebook(names, module)
             if file is None:
                 return Outcome(student, module.name, "missing", f"no notebook in {where}")
             where = where / file
@@ -363,14 +352,14 @@ def collect_repo(
                 f"has no commit before the deadline {deadline.isoformat()} (its first commit is from {repos.first_commit_time(repo)}); nothing to grade",
             )
         commit, when = found
-        files = repos.files_named(repo, commit, f"{module.name}.ipynb")
-        preferred = str(paths.repo_module_dir(module) / f"{module.name}.ipynb")
+        files = repos.files_named(repo, commit, notebook_name(module))
+        preferred = str(paths.repo_module_dir(module) / notebook_name(module))
         if not files:
             return Outcome(
                 student.student,
                 module.name,
                 "missing",
-                f"no {module.name}.ipynb in commit {commit[:10]} of {student.repository}",
+                f"no {notebook_name(module)} in commit {commit[:10]} of {student.repository}",
             )
         path = preferred if preferred in files else files[0]
         where = f"{student.repository} at {commit[:10]}: {path}"
@@ -420,7 +409,7 @@ def collect(
     only = _chosen(paths, students, roster_students, roster_file, folder)
     grade_ids, cache, results = module_grade_ids(course, paths), {}, {}
     exposed = _committable(course.root, [p for p in (roster_file, folder and Path(folder)) if p])
-    for module in modules:
+    for module in (part for m in modules for part in m.parts):  # each notebook of a module on its own
         deadline = deadline_of(course, module, before)
         if folder is not None:
             outcomes = collect_folder(paths, Path(folder), module, roster_students, grade_ids, only, deadline)

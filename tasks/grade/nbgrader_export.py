@@ -27,6 +27,7 @@ from ..course.config import Course, Module
 from ..course.paths import Paths
 from ..compile.compiled import compiled
 from ..notebook.render import render_ipynb
+from ..course.notebookfile import notebook_name
 
 CONFIG = '''"""nbgrader configuration written by `tito nbgrader export` (coursebuild); regenerated on each export."""
 import os
@@ -58,11 +59,12 @@ def built_student(paths: Paths, module: Module) -> bytes:
 
 
 def placed(module: Module) -> tuple[str, str]:
-    """(nbgrader assignment, notebook file) of a module: `<module>/<module>.ipynb`, or for a notebook of an
-    nbgrader assignment (course.yaml `assignment:`) that assignment and the notebook's own name."""
+    """(nbgrader assignment, notebook file) of a module or part: `<module>/<module>.ipynb`, a part's
+    `<module>/<notebook>.ipynb`, or for a notebook of an nbgrader assignment (course.yaml `assignment:`) that
+    assignment and the notebook's own name."""
     if module.assignment:
         return module.assignment, f"{Path(module.source).stem}.ipynb"
-    return module.name, f"{module.name}.ipynb"
+    return module.module_name, notebook_name(module)
 
 
 def export_module(course: Course, paths: Paths, module: Module, target: Path) -> None:
@@ -123,6 +125,7 @@ def export(course: Course, paths: Paths, modules: list[Module], target: Path | N
     target = Path(target) if target else paths.nbgrader_course
     if target.exists() and not target.is_dir():
         raise CourseError.at(str(target), None, "exists and is not a folder; give another --to folder")
+    modules = [part for module in modules for part in module.parts]  # each notebook of a module on its own
     for module in modules:
         built_student(paths, module)  # every module is built, or nothing is written
     submitted = 0

@@ -2,12 +2,13 @@
 edit, reporting every cell it had to change and why.
 
 What it reads (nothing of DIR is written):
-- `source/<assignment>/*.ipynb`: each notebook becomes a module `modules/NN_<assignment>[_<notebook>]/`
-  holding it (named after the assignment alone when it is the assignment's only notebook); every other file
-  of the assignment folder (an image, data) is copied beside it and listed in the module's `data:`;
+- `source/<assignment>/*.ipynb`: each assignment becomes ONE module `modules/NN_<assignment>/` holding its
+  notebooks (course.yaml `notebooks:`, each built and graded on its own); every other file of the assignment
+  folder (an image, data) is copied beside them and listed in the module's `data:`;
 - `nbgrader_config.py`: `CourseDirectory.course_id` and `IncludeHeaderFooter.header`/`footer` (read as text,
-  never run): the header's cells go before each notebook's and the footer's after, as nbgrader's
-  `generate_assignment` puts them;
+  never run): the header (footer) notebook is copied into each module's folder and named by its `header:`
+  (`footer:`), so the build puts its cells before (after) each notebook's, as nbgrader's `generate_assignment`
+  does (notebook/frame.py);
 - `gradebook.db` (read-only): the assignments' order and due dates, which become release weeks (in due-date
   order) and `grading.deadlines`.
 Cells change only where this project reads nbgrader's markup differently: nbgrader takes any line containing
@@ -44,7 +45,7 @@ class Imported:
     folder: str
     due: datetime | None
     release: int
-    several: bool = False  # one of several notebooks of its assignment: course.yaml says which (`assignment:`)
+    number: int = 1  # of the notebook in the source folder's order (its cells are numbered from 1)
     data: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     cells: list = field(default_factory=list)
@@ -66,18 +67,19 @@ def import_course(root: Path, folder: Path) -> str:
     timeout = re.search(
         r"^\s*c\.(?:Execute|ExecutePreprocessor)\.timeout\s*=\s*(?P<seconds>\d+)\s*(?:#.*)?$", config, re.M
     )
-    header, footer = (_frame(folder, config, part) for part in ("header", "footer"))
+    frames = {part: _frame(folder, config, part) for part in ("header", "footer")}
     existing = _existing_course(root)
     modules = _plan(source, _due_dates(folder / "gradebook.db"), existing)
     if not modules:
         raise CourseError.at(str(source), None, "holds no assignment folder with a notebook; nothing to import")
     for module in modules:
-        _read_notebook(module, header, footer, folder)
-    yaml_text = _course_yaml(root, course_id, folder, modules, existing, timeout and int(timeout["seconds"]))
+        _read_notebook(module)
+    framing = {part: _framing(folder, *found) for part, found in frames.items() if found}
+    yaml_text = _course_yaml(root, course_id, folder, modules, existing, timeout and int(timeout["seconds"]), framing)
     for module in modules:
-        _write_module(root, source, module)
+        _write_module(root, source, module, framing)
     write_atomic(root / COURSE_FILE, yaml_text)
-    return _report(folder, modules)
+    return _report(folder, modules, framing)
 
 
 # --- reading the nbgrader course -------------------------------------------------------------------
@@ -104,6 +106,15 @@ def _frame(folder: Path, config: str, part: str) -> tuple[Path, list] | None:
         return None
     path = folder / name
     return path, _notebook_json(path)["cells"]
+
+
+def _framing(folder: Path, path: Path, cells: list) -> Imported:
+    """The header or footer notebook as it is copied into each module (its markers read as this project does)."""
+    frame = Imported("", path, "", "", None, 0, cells=[json.loads(json.dumps(c)) for c in cells])
+    frame.metadata = _notebook_json(path).get("metadata") or {}
+    _fix_markers(frame)
+    frame.changes = [f"{path.relative_to(folder)} {change}" for change in frame.changes]
+    return frame
 
 
 def _notebook_json(path: Path) -> dict:
@@ -165,7 +176,8 @@ def _existing_course(root: Path) -> dict:
 
 
 def _plan(source: Path, due: dict, existing: dict) -> list[Imported]:
-    """One module per notebook, assignments in due-date order (then by name), numbered after the course's own."""
+    """Each notebook of each assignment (one module per assignment), assignments in due-date order (then by
+    name), numbered after the course's own."""
     folders = sorted(
         p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".") and not is_leftover(p.name)
     )
@@ -177,18 +189,17 @@ def _plan(source: Path, due: dict, existing: dict) -> list[Imported]:
     taken = set(existing.get("names", ()))
     for folder, notebooks in assignments:
         week += 1
-        for notebook in notebooks:
-            number += 1
-            name = _name(folder.name if len(notebooks) == 1 else f"{folder.name}_{notebook.stem}")
-            while name in taken:
-                name += "_2"
-            taken.add(name)
-            module = Imported(folder.name, notebook, name, f"modules/{number:02d}_{name}", due.get(folder.name), week)
-            module.data, module.several = _data_files(folder), len(notebooks) > 1
-            if module.folder in existing.get("folders", ()):
-                raise CourseError.at(
-                    COURSE_FILE, None, f"already has a module in {module.folder}; import into another course"
-                )
+        number += 1
+        name = _name(folder.name)
+        while name in taken:
+            name += "_2"
+        taken.add(name)
+        target = f"modules/{number:02d}_{name}"
+        if target in existing.get("folders", ()):
+            raise CourseError.at(COURSE_FILE, None, f"already has a module in {target}; import into another course")
+        for index, notebook in enumerate(notebooks, 1):
+            module = Imported(folder.name, notebook, name, target, due.get(folder.name), week, number=index)
+            module.data = _data_files(folder)
             planned.append(module)
     return planned
 
@@ -215,23 +226,15 @@ def _data_files(folder: Path) -> list[str]:
 # --- the notebook, as this project reads it ----------------------------------------------------------
 
 
-def _read_notebook(module: Imported, header, footer, folder: Path) -> None:
+def _read_notebook(module: Imported) -> None:
     data = _notebook_json(module.notebook)
-    before = header[1] if header else []
-    after = footer[1] if footer else []
-    module.cells = (
-        [json.loads(json.dumps(c)) for c in before] + data["cells"] + [json.loads(json.dumps(c)) for c in after]
-    )
+    module.cells = data["cells"]
     module.metadata = data.get("metadata") or {}
-    if before:
-        module.changes.append(
-            f"cells 1-{len(before)}: from {header[0].relative_to(folder)}, before the notebook's cells (nbgrader's IncludeHeaderFooter.header)"
-        )
-    if after:
-        first = len(module.cells) - len(after) + 1
-        module.changes.append(
-            f"cells {first}-{len(module.cells)}: from {footer[0].relative_to(folder)}, after the notebook's cells (nbgrader's IncludeHeaderFooter.footer)"
-        )
+    _fix_markers(module)
+
+
+def _fix_markers(module: Imported) -> None:
+    """A line nbgrader reads as a marker and this project would not, rewritten (and reported)."""
     for number, cell in enumerate(module.cells, 1):
         lines = _text(cell.get("source")).split("\n")
         for index, line in enumerate(lines):
@@ -253,27 +256,46 @@ def _text(source) -> str:
     return "".join(source) if isinstance(source, list) else source if isinstance(source, str) else ""
 
 
-def _write_module(root: Path, source: Path, module: Imported) -> None:
+def _write_module(root: Path, source: Path, module: Imported, framing: dict[str, Imported]) -> None:
+    """A notebook into its module's folder; with the module's first notebook, its data and header/footer."""
     target = root / module.folder
-    if target.exists():
-        raise CourseError.at(str(target), None, "already exists; move it aside or import into another course")
+    if module.number == 1:
+        if target.exists():
+            raise CourseError.at(str(target), None, "already exists; move it aside or import into another course")
+        for name in module.data:
+            write_atomic(target / name, (source / module.assignment / name).read_bytes())
+        for part, frame in framing.items():
+            _write_notebook(target / _frame_name(part, frame), frame)
+    _write_notebook(target / module.notebook.name, module)
+
+
+def _write_notebook(path: Path, module: Imported) -> None:
     notebook = {"cells": module.cells, "metadata": module.metadata, "nbformat": 4, "nbformat_minor": 4}
     for cell in notebook["cells"]:
         cell.pop("id", None)  # nbformat 4.4: the build gives each cell its own id
-    write_atomic(target / module.notebook.name, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
-    for name in module.data:
-        write_atomic(target / name, (source / module.assignment / name).read_bytes())
+    write_atomic(path, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+
+
+def _frame_name(part: str, frame: Imported) -> str:
+    """The header's (footer's) file in a module folder."""
+    return f"{part}.ipynb"
 
 
 # --- course.yaml ---------------------------------------------------------------------------------
 
 
 def _course_yaml(
-    root: Path, course_id: str, folder: Path, modules: list[Imported], existing: dict, timeout: int | None
+    root: Path,
+    course_id: str,
+    folder: Path,
+    modules: list[Imported],
+    existing: dict,
+    timeout: int | None,
+    framing: dict[str, Imported],
 ) -> str:
     """course.yaml with the imported modules and deadlines: a new file (with nbgrader's per-cell timeout as
     grading.timeout), or the current one with them added."""
-    entries = "".join(_entry(m) for m in modules)
+    entries = "".join(_entry([n for n in modules if n.name == m.name], framing) for m in modules if m.number == 1)
     deadlines = {m.name: m.due for m in modules if m.due}
     path = root / COURSE_FILE
     if not existing:
@@ -288,12 +310,15 @@ def _course_yaml(
     return _added(path, path.read_text(encoding="utf-8"), entries, deadlines)
 
 
-def _entry(module: Imported) -> str:
+def _entry(notebooks: list[Imported], framing: dict[str, Imported]) -> str:
+    """One module: the assignment's notebooks, data files and the header/footer copied into its folder."""
+    module = notebooks[0]
     data = f"    data: [{', '.join(json.dumps(d) for d in module.data)}]\n" if module.data else ""
-    assignment = f"    assignment: {json.dumps(module.assignment)}\n" if module.several else ""
+    frames = "".join(f"    {part}: {json.dumps(_frame_name(part, f))}\n" for part, f in framing.items())
+    names = ", ".join(json.dumps(n.notebook.name) for n in notebooks)
     return (
-        f"  - name: {module.name}\n    folder: {module.folder}\n    source: {json.dumps(module.notebook.name)}\n"
-        f"    release: {module.release}\n    solutions: {module.release + 1}\n{data}{assignment}"
+        f"  - name: {module.name}\n    folder: {module.folder}\n    notebooks: [{names}]\n{frames}"
+        f"    release: {module.release}\n    solutions: {module.release + 1}\n{data}"
     )
 
 
@@ -342,11 +367,16 @@ def _added(path: Path, text: str, entries: str, deadlines: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _report(folder: Path, modules: list[Imported]) -> str:
+def _report(folder: Path, modules: list[Imported], framing: dict[str, Imported]) -> str:
     assignments = len({m.assignment for m in modules})
     out = [
-        f"imported the nbgrader course {folder}: {assignments} assignment(s), {len(modules)} notebook(s) -> {len(modules)} module(s) in course.yaml"
+        f"imported the nbgrader course {folder}: {assignments} assignment(s), {len(modules)} notebook(s) -> {assignments} module(s) in course.yaml"
     ]
+    for part, frame in framing.items():
+        out.append(
+            f"  {frame.notebook.relative_to(folder)} -> {_frame_name(part, frame)} in each module's folder, its `{part}:` (nbgrader's IncludeHeaderFooter.{part})"
+        )
+        out += [f"    {change}" for change in frame.changes]
     for m in modules:
         due = f", due {m.due:%Y-%m-%d %H:%M} UTC" if m.due else ""
         data = f", data: {', '.join(m.data)}" if m.data else ""

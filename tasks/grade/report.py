@@ -237,7 +237,7 @@ def write_reports(course, paths, rows: list[dict]) -> str:
     """Both CSVs and one PNG per graded module from gradebook rows (hand scores merged); the summary."""
     rows = effective(rows)
     graded = {r["module"] for r in rows}
-    modules = [m for m in course.modules if m.name in graded]
+    modules = [m for m in course.parts if m.name in graded]  # a column per notebook
     if not modules:
         raise CourseError.at(
             paths.rel(paths.gradebook), None, "the gradebook has no results yet; run `tito grade MODULE` first"
@@ -247,6 +247,8 @@ def write_reports(course, paths, rows: list[dict]) -> str:
     for module in course.modules:
         if module.assignment:
             assignments.setdefault(module.assignment, []).append(module.name)
+        if module.notebooks:  # and one per module of several notebooks: their sum
+            assignments[module.name] = [part.name for part in module.parts]
     write_atomic(paths.grades_csv, wide_csv(rows, names, assignments))
     write_atomic(paths.grades_long_csv, long_csv(rows))
     scores, maxima = totals(rows), module_maxima(rows)

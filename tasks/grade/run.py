@@ -47,10 +47,10 @@ def grader_hash() -> str:
 
 
 def modules_to_grade(course, names: list[str] | None):
-    """The modules `names` name (`01`, `01_tensor` or `tensor`: `Course.find`), or every module when empty."""
-    if not names:
-        return list(course.modules)
-    return list(dict.fromkeys(course.find(n) for n in names))
+    """What is graded of the modules `names` name (`01`, `01_tensor` or `tensor`: `Course.find`), or of every
+    module when empty: each of their notebooks (a module's parts)."""
+    modules = list(course.modules) if not names else list(dict.fromkeys(course.find(n) for n in names))
+    return list(dict.fromkeys(part for module in modules for part in module.parts))
 
 
 def pending(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from ..course.notebookfile import pick_notebook
 from .bundle import Bundle
 from .intake import Rejected, check_notebook, check_size
 from .rehydrate import extract_answers
@@ -18,27 +19,18 @@ from .task import Submission
 
 
 def find_submissions(paths, module) -> list[tuple[str, Path]]:
-    """(student, notebook) for each student folder holding a notebook for `module`, by student id."""
+    """(student, notebook) for each student folder holding a notebook for `module` (or a part of one), by
+    student id; which file is the notebook: course/notebookfile.pick_notebook, the one rule."""
     found = []
     if not paths.submissions.is_dir():
         return found
     for folder in sorted(p for p in paths.submissions.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        notebook = pick_notebook(folder / module.name, module.name)
+        mine = paths.submission_dir(folder.name, module)
+        names = sorted(p.name for p in mine.iterdir() if p.is_file()) if mine.is_dir() else []
+        notebook = pick_notebook(names, module)
         if notebook is not None:
-            found.append((folder.name, notebook))
+            found.append((folder.name, mine / notebook))
     return found
-
-
-def pick_notebook(folder: Path, name: str) -> Path | None:
-    """`<name>.ipynb` in the folder, else its only notebook, else any file (read to say what is wrong)."""
-    if not folder.is_dir():
-        return None
-    preferred = folder / f"{name}.ipynb"
-    if preferred.is_file():
-        return preferred
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    notebooks = [p for p in files if p.suffix == ".ipynb"]
-    return (notebooks or files or [None])[0]
 
 
 def read_submission(path: Path, shown: str, student: str, module: str, bundle: Bundle) -> Submission:

@@ -41,3 +41,16 @@ def config_changed_for(value):
     from doit.tools import config_changed
 
     return config_changed(value)
+
+
+def module_groups(course, basename: str):
+    """`basename:MODULE` for each module of several notebooks: its parts' tasks (`basename:MODULE.NOTEBOOK`) as
+    one, so a module is named the same way whatever its number of notebooks (`doit student:ps1`)."""
+    for module in course.modules:
+        if module.notebooks:
+            yield {
+                "name": module.name,
+                "actions": None,
+                "task_dep": [f"{basename}:{part.name}" for part in module.parts],
+                "doc": f"{basename} every notebook of {module.folder}",
+            }

@@ -14,7 +14,11 @@ ARCHIVED = VARIANTS["student"]
 
 def archive_entries(paths, module) -> dict[str, bytes]:
     """Archive name -> content: `NN_name/<student files>` and `NN_name/<data files, relative>`."""
-    entries = {f"{module.slug}/{p.name}": p.read_bytes() for p in paths.variant_files(module, ARCHIVED.folder)}
+    entries = {
+        f"{module.slug}/{p.name}": p.read_bytes()
+        for part in module.parts
+        for p in paths.variant_files(part, ARCHIVED.folder)
+    }
     entries.update({f"{module.slug}/{name}": data for name, data in shipped_data(paths, module).items()})
     return entries
 
@@ -29,13 +33,14 @@ def archive_action(root: str, name: str) -> None:
     module = course.module(name)
     data = archive_bytes(archive_entries(paths, module), course.archive)
     target = paths.archive(module)
-    guard(
-        compiled(paths, module, course.markup).source,
-        {paths.rel(target): data},
-        ARCHIVED.name,
-        binary_ok={f"{module.slug}/{name}" for name in shipped_data(paths, module)},
-        markup=course.markup,
-    )
+    for part in module.parts:
+        guard(
+            compiled(paths, part, course.markup).source,
+            {paths.rel(target): data},
+            ARCHIVED.name,
+            binary_ok={f"{module.slug}/{name}" for name in shipped_data(paths, module)},
+            markup=course.markup,
+        )
     write_atomic(target, data)
 
 
@@ -43,7 +48,8 @@ def task_archive(course, paths):
     """Per-module student archives (.zip or .tar.gz per course.yaml), byte-identical when unchanged."""
     engine = engine_files(__name__)
     for module in course.modules:
-        inputs = paths.variant_files(module, ARCHIVED.folder) + paths.data_files(module)
+        inputs = [p for part in module.parts for p in paths.variant_files(part, ARCHIVED.folder)]
+        inputs += paths.data_files(module)
         yield {
             "name": module.name,
             "actions": [(archive_action, [str(course.root), module.name])],

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..course.context import load
-from .doitutil import config_changed_for, reports_user_errors
+from .doitutil import config_changed_for, module_groups, reports_user_errors
 from ..base.engine import PACKAGE_DIR, engine_files
 from ..base.errors import CourseError, Finding
 from ..base.fsutil import write_atomic
@@ -307,7 +307,7 @@ def execution_tasks(course, paths, variant: str, action, target_of):
     targets, _ = export_targets(course, paths)
     exported = {name: paths.rel(paths.export_file(target)) for name, target in targets.items()}
     settings = {"kernel": course.execution.kernel, "timeout": course.execution.timeout, "markup": vars(course.markup)}
-    for module in course.modules:
+    for module in course.parts:
         file_dep, task_dep = execution_inputs(course, paths, module, variant, exported)
         yield {
             "name": module.name,
@@ -320,6 +320,7 @@ def execution_tasks(course, paths, variant: str, action, target_of):
             "verbosity": 2,
             "doc": task_doc(course, paths, module, variant, target_of(paths, module)[0]),
         }
+    yield from module_groups(course, "validate" if variant == "solution" else "check_student")
 
 
 def task_validate(course, paths):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..course.context import load
-from .doitutil import config_changed_for, failing_task, reports_user_errors
+from .doitutil import config_changed_for, failing_task, module_groups, reports_user_errors
 from ..base.engine import engine_files
 from ..base.errors import CourseError
 from ..package.exports import declared_target, package_inits, target_clashes
@@ -58,7 +58,7 @@ def package_init_text(code: str, file: str) -> str:
 def export_targets(course, paths) -> tuple[dict[str, str], dict[str, str]]:
     """({module: dotted target}, {module: error message}) for the whole course, from a cheap text scan."""
     targets, problems = {}, {}
-    for module in course.modules:
+    for module in course.parts:
         try:
             target = declared_target(paths.source(module), paths.rel(paths.source(module)))
         except CourseError as error:
@@ -113,7 +113,8 @@ def task_export(course, paths):
             "clean": [(remove_written, [[str(paths.package / "__init__.py")]])],
             "doc": f"the package's own set-up: {course.package_init} -> {init}",
         }
-    for module in course.modules:
+    yield from module_groups(course, "export")
+    for module in course.parts:
         if module.name in problems:
             yield {
                 "name": module.name,

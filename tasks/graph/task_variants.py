@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..course.context import load
-from .doitutil import config_changed_for, reports_user_errors
+from .doitutil import config_changed_for, module_groups, reports_user_errors
 from ..base.engine import engine_files
 from ..base.fsutil import write_atomic
 from ..variants.registry import VARIANTS, variants_of_task
@@ -69,11 +69,11 @@ def refresh_executed(course, paths, module, solution_nb, digest: str) -> None:
 def variant_tasks(course, paths, task: str):
     engine = engine_files(__name__)
     settings = {"outputs": list(course.outputs), "kernel": course.execution.kernel, "markup": vars(course.markup)}
-    for module in course.modules:
+    for module in course.parts:
         yield {
             "name": module.name,
             "actions": [(variant_action, [str(course.root), module.name, task])],
-            "file_dep": [paths.rel(paths.source(module))] + engine,
+            "file_dep": [paths.rel(p) for p in paths.source_files(module)] + engine,
             "task_dep": [f"lint:{module.name}"],
             "targets": [paths.rel(p) for v in variants_of_task(task) for p in paths.variant_files(module, v.folder)]
             + [paths.rel(paths.code_digest(module, task))],
@@ -81,6 +81,7 @@ def variant_tasks(course, paths, task: str):
             "clean": True,
             "doc": f"{task} version of {module.folder} -> {paths.rel(paths.variant_files(module, VARIANTS[task].folder)[0].parent)}/",
         }
+    yield from module_groups(course, task)
 
 
 def task_student(course, paths):

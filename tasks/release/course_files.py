@@ -156,6 +156,6 @@ def course_files(course, paths, present: set[str]) -> dict[str, bytes]:
         **tito_package(),
     }
     carrying = {name: files[name] for name in COURSE_CONTENT}
-    for module in course.modules:  # generated from the course, they reach students too: scanned like every other file
+    for module in course.parts:  # generated from the course, they reach students too: scanned like every other file
         guard(compiled(paths, module, course.markup).source, carrying, markup=course.markup)
     return files

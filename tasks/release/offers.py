@@ -38,7 +38,7 @@ def module_offer(paths, module, kind: str, markup) -> Offer:
     from .plan import Offer
 
     variant = shipped(kind)
-    built = paths.variant_files(module, variant.folder)
+    built = [p for part in module.parts for p in paths.variant_files(part, variant.folder)]  # one folder for all
     missing = [paths.rel(p) for p in built if not p.exists()]
     if missing:
         raise CourseError.at(missing[0], None, f"is missing; build it first with `doit {variant.task}:{module.name}`")
@@ -49,12 +49,13 @@ def module_offer(paths, module, kind: str, markup) -> Offer:
         data = shipped_data(paths, module)
         files.update({str(folder / name): content for name, content in data.items()})
         shown.update({f"{module.folder}/{name}": content for name, content in data.items()})
-    guard(
-        compiled(paths, module, markup).source,
-        shown,
-        variant.name,
-        advice=tampered_advice(variant.task, module.name),
-        binary_ok=set(shown) - {paths.rel(p) for p in built},
-        markup=markup,
-    )  # every file the repo gets, data files too
+    for part in module.parts:  # no notebook's secrets in any file of the module
+        guard(
+            compiled(paths, part, markup).source,
+            shown,
+            variant.name,
+            advice=tampered_advice(variant.task, module.name),
+            binary_ok=set(shown) - {paths.rel(p) for p in built},
+            markup=markup,
+        )  # every file the repo gets, data files too
     return Offer(module.name, kind, files)

@@ -195,28 +195,55 @@ def complete(args) -> int:
     from . import progress
     from .export import export, export_target, working_copy
     from .hints import missing_dependencies
-    from .repo import read_cells
+    from .repo import directives, read_cells
 
     root = find_root()
     module = find_module(root, args.module)
-    source, why = working_copy(module)
-    shown = source.relative_to(root).as_posix()
-    cells = read_cells(source)
-    missing = missing_dependencies(root, [c.source for c in cells if c.kind == "code"], export_target(cells, shown))
-    if missing:
-        raise Stop(f"{shown} needs modules you have not exported yet:\n  " + "\n  ".join(missing))
-    entry = {"notebook": shown, "sha256": sha256(source), "tests": None, "complete": False, "exported": None}
-    status = 0
-    if not args.skip_tests:
-        status = run_module_tests(root, module, source, why, cells, args.timeout, entry)
-    if not args.skip_export:
-        path = export(root, source, f"tito module complete {module.short}")
-        if path is None:
-            print(f"nothing to export: {shown} has no `#| export` cells")
-        else:
-            entry["exported"] = path.relative_to(root).as_posix()
-            print(f"exported {shown} -> {entry['exported']} (read-only: change the notebook, then complete again)")
-    progress.record(root, module.slug, entry)
+    parts, entries, status = module.parts(), [], 0
+    for part in parts:  # a module of several notebooks: each tested (and exported) on its own, recorded as one
+        source, why = working_copy(part)
+        shown = source.relative_to(root).as_posix()
+        cells = read_cells(source)
+        exports = len(parts) == 1 or any(name == "default_exp" for c in cells for name, _ in directives(c.source))
+        target = export_target(cells, shown) if exports else None
+        missing = missing_dependencies(root, [c.source for c in cells if c.kind == "code"], target)
+        if missing:
+            raise Stop(f"{shown} needs modules you have not exported yet:\n  " + "\n  ".join(missing))
+        entry = {"notebook": shown, "sha256": sha256(source), "tests": None, "complete": False, "exported": None}
+        if not args.skip_tests:
+            status = run_module_tests(root, part, source, why, cells, args.timeout, entry) or status
+        if exports and not args.skip_export:
+            path = export(root, source, f"tito module complete {module.short}")
+            if path is None:
+                print(f"nothing to export: {shown} has no `#| export` cells")
+            else:
+                entry["exported"] = path.relative_to(root).as_posix()
+                print(f"exported {shown} -> {entry['exported']} (read-only: change the notebook, then complete again)")
+        entries.append(entry)
+    if len(entries) > 1:
+        tested = [e["tests"] for e in entries if e["tests"]]
+        tests = {key: sum(t[key] for t in tested) for key in ("passed", "total")} if tested else None
+        hands = [e["hand"] for e in entries if e.get("hand")]
+        hand = (
+            {
+                "written": sum(h["written"] for h in hands),
+                "total": sum(h["total"] for h in hands),
+                "missing": [m for h in hands for m in h["missing"]],
+            }
+            if hands
+            else None
+        )
+        complete = all(e["complete"] for e in entries)
+        entries = [
+            {
+                "notebook": f"modules/{module.slug}",
+                "complete": complete,
+                "notebooks": entries,
+                "tests": tests,
+                "hand": hand,
+            }
+        ]
+    progress.record(root, module.slug, entries[0])
     return status
 
 

@@ -35,6 +35,7 @@ def find_root(start: Path | None = None) -> Path:
 class Module:
     root: Path
     slug: str  # 01_tensor
+    stem: str | None = None  # one notebook of a module of several (problem1 of problem1.ipynb); None: the module's
 
     @property
     def folder(self) -> Path:
@@ -55,14 +56,20 @@ class Module:
         return self.number or self.slug
 
     def notebook(self) -> Path | None:
-        """The notebook first released in the folder (errata copies name.v2.ipynb are not it)."""
-        found = sorted(p for p in self.folder.glob("*.ipynb") if not VERSION.search(p.name))
+        """The notebook first released in the folder (errata copies name.v2.ipynb are not it); of a part, its own."""
+        found = sorted(p for p in self.folder.glob(f"{self.stem or '*'}.ipynb") if not VERSION.search(p.name))
         return found[0] if found else None
+
+    def parts(self) -> list[Module]:
+        """Each notebook of a module of several (`problem1.ipynb`, `problem2.ipynb` in one folder), else [self]."""
+        names = {p.stem for p in self.folder.glob("*.ipynb") if not VERSION.search(p.name)}
+        names = names or {p.stem for p in self.folder.glob("*.py") if not VERSION.search(p.name)}
+        return [Module(self.root, self.slug, stem) for stem in sorted(names)] if len(names) > 1 else [self]
 
     def python_copy(self) -> Path | None:
         notebook = self.notebook()
         if notebook is None:  # a course that ships only the percent .py (course.yaml `outputs: [python]`)
-            found = sorted(p for p in self.folder.glob("*.py") if not VERSION.search(p.name))
+            found = sorted(p for p in self.folder.glob(f"{self.stem or '*'}.py") if not VERSION.search(p.name))
             return found[0] if found else None
         copy = notebook.with_suffix(".py") if notebook else None
         return copy if copy and copy.exists() else None
