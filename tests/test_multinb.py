@@ -183,3 +183,24 @@ def test_a_module_header_replaces_the_course_one_from_its_own_folder(tmp_path):
         load_course(root)
     (root / "modules/01_alpha/h.py").write_text("# %%\nX = 1\n")
     assert load_course(root).module("alpha").header == "modules/01_alpha/h.py"  # relative to the module's folder
+
+
+def test_what_changed_between_versions_reads_every_notebook_and_the_header(tmp_path):
+    from tasks.cli.version import _compiled
+    from tasks.course.context import load
+    from tasks.version.compiled import module_changes
+
+    root = write_multinb_course(tmp_path / "course")
+    course, _ = load(root)
+    before = _compiled(course)
+    labels = [label for label, _ in before["ps1"].tests]
+    assert {label.split("/")[0] for label in labels} == {"problem1", "problem2"}, labels  # every notebook, named
+    second = root / "modules/02_ps1/problem2.py"
+    second.write_text(second.read_text() + "\n# %% [markdown]\n# A new paragraph in the second notebook.\n")
+    header = root / "header.py"
+    header.write_text(header.read_text().replace("Write your name below.", "Write your full name below."))
+    course, _ = load(root)
+    after = _compiled(course)
+    changes = module_changes(before["ps1"], after["ps1"])
+    assert changes, "an edit of the second notebook is a change of the module"
+    assert any("Write your full name" in text for text in after["alpha"].other)  # the header, framed as built

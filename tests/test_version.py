@@ -314,7 +314,7 @@ def test_versions_order_bump_and_candidates():
 
 def compiled(text: str):
     module = Module("alpha", "modules/01_alpha", "m.py", 1, 1, ())
-    return outline(compile_notebook(Path("m.py"), reads_source(text, "m.py", "py"), module, Markup()))
+    return outline([compile_notebook(Path("m.py"), reads_source(text, "m.py", "py"), module, Markup())], module)
 
 
 @pytest.mark.parametrize(

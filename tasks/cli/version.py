@@ -293,7 +293,13 @@ def changes_since(course, paths, repo, tag: str | None) -> list:
             raise CourseError.at(f"course.yaml at {tag}", None, f"cannot be read with this engine: {error}") from error
     changes = course_changes(old_course, course, old, new)
     folders = {m.name: m.folder for m in (*old_course.modules, *course.modules)}
-    sources = {f"{m.folder}/{m.source}" for m in (*old_course.modules, *course.modules)}
+    sources = {  # read by the compiled comparison above: every notebook of a module, its header and footer
+        f
+        for c in (old_course, course)
+        for m in c.modules
+        for part in m.parts
+        for f in (f"{part.folder}/{part.source}", *part.framing)
+    }
     other = []
     for path in repo.changed_files(tag):
         owner = next((name for name, folder in folders.items() if path.startswith(f"{folder}/")), None)
@@ -310,16 +316,18 @@ def changes_since(course, paths, repo, tag: str | None) -> list:
 
 
 def _compiled(course) -> dict:
-    """Module name -> its compiled form, for the course at `course.root` (now, or a version's files)."""
-    from ..compile.compiled import compile_source
+    """Module name -> its compiled form, for the course at `course.root` (now, or a version's files): every
+    notebook of a module of several, each framed by its header and footer as the build reads it."""
+    from ..compile.compiled import compiled as compile_part
+    from ..course.paths import Paths
     from ..version.compiled import outline
 
-    compiled = {}
+    paths, compiled = Paths(course), {}
     for m in course.modules:
-        file = f"{m.folder}/{m.source}"
-        record = compile_source(course.root / file, file, m, course.markup)
         try:
-            compiled[m.name] = outline(record)
+            compiled[m.name] = outline([compile_part(paths, part, course.markup) for part in m.parts], m)
         except ValueError as error:  # markup the transforms refuse (MarkerError): lint names its line
-            raise CourseError.at(file, None, f"cannot be compiled: {error}; the lint gate names the line") from error
+            raise CourseError.at(
+                m.folder, None, f"cannot be compiled: {error}; the lint gate names the line"
+            ) from error
     return compiled

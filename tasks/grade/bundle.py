@@ -25,7 +25,7 @@ from ..variants.stubs import Stub, stubs
 
 
 @dataclass(frozen=True)
-class Cell:
+class BundleCell:
     id: str
     grade_id: str
     cell_type: str
@@ -39,15 +39,15 @@ class Cell:
 class Bundle:
     module: str
     label: str  # the module's folder name, e.g. 01_tensor
-    cells: tuple[Cell, ...]
+    cells: tuple[BundleCell, ...]
     package: tuple[tuple[str, bytes], ...] = ()  # (path under the scratch dir, bytes): tinytorch/...
     graded_hash: str = field(default="")
     stubs: tuple[Stub, ...] = ()  # of the student version: what a test that is "not attempted" stopped at
 
-    def graded(self) -> list[Cell]:
+    def graded(self) -> list[BundleCell]:
         return [c for c in self.cells if c.kind in ("test", "hand")]
 
-    def answers(self) -> list[Cell]:
+    def answers(self) -> list[BundleCell]:
         return [c for c in self.cells if c.kind in ("answer", "hand")]
 
     def max_score(self) -> float:
@@ -63,7 +63,7 @@ def make_bundle(
     hidden = {c.id for c in source_nb.cells if c.cell_type == "code" and has_directive(c.source.split("\n"), "hide")}
     released = {c.id: c.source for c in student_nb.cells}
     cells = tuple(
-        Cell(
+        BundleCell(
             id=c.id,
             grade_id=str(nbgrader_meta(c).get("grade_id", "")),
             cell_type=c.cell_type,
@@ -85,7 +85,7 @@ def make_bundle(
     )
 
 
-def graded_hash(cells: tuple[Cell, ...], package: dict[str, bytes]) -> str:
+def graded_hash(cells: tuple[BundleCell, ...], package: dict[str, bytes]) -> str:
     """Of everything that decides a score: code cells, graded or answer cells, the package (explanations
     in markdown can be reworded without regrading the class)."""
     digest = hashlib.sha256()

@@ -31,7 +31,7 @@ MAX_ROSTER = 10 * 2**20  # a roster of 10,000 students is under 1 MB
 
 
 @dataclass
-class Outcome:
+class Collected:
     student: str
     module: str
     status: str  # collected | missing | problem | warning (about the course, not a student)
@@ -107,8 +107,8 @@ def judged(name: str, data: bytes, module: Module, grade_ids: dict) -> Accepted:
     return accepted
 
 
-def problem(student: str, module: Module, where: str, reason: str) -> Outcome:
-    return Outcome(student, module.name, "problem", f"{where} {reason}")
+def problem(student: str, module: Module, where: str, reason: str) -> Collected:
+    return Collected(student, module.name, "problem", f"{where} {reason}")
 
 
 # --- source (b): a folder in nbgrader's submitted/ layout ----------------------------------------------
@@ -234,7 +234,7 @@ def _timestamp(fd: int, names: list[str], shown: Path) -> str | None:
 
 def collect_file(
     paths: Paths, folder: Path, student: str, module: Module, grade_ids: dict, deadline: datetime | None = None
-) -> Outcome:
+) -> Collected:
     """The student's notebook for `module` from DIR/<student>/<module, NN_module or its assignment>/, checked and
     stored; flagged late when timestamp.txt says it came after `deadline`."""
     where = folder / student
@@ -244,7 +244,7 @@ def collect_file(
             names = _files(found, where) if found is not None else []
             file = pick_notebook(names, module)
             if file is None:
-                return Outcome(student, module.name, "missing", f"no notebook in {where}")
+                return Collected(student, module.name, "missing", f"no notebook in {where}")
             where = where / file
             accepted = judged(file, _read(file, found, MAX_BYTES, where), module, grade_ids)
             submitted = _timestamp(found, names, where.parent / "timestamp.txt")
@@ -269,12 +269,12 @@ def collect_file(
     origin["late"] = late
     store(paths, student, module, accepted, origin)
     note = f"; LATE: submitted {when.isoformat()}, after the deadline {deadline.isoformat()}" if late else ""
-    return Outcome(student, module.name, "collected", f"{where}{note}", origin)
+    return Collected(student, module.name, "collected", f"{where}{note}", origin)
 
 
 def collect_folder(
     paths: Paths, folder: Path, module: Module, roster: list[Student], grade_ids: dict, only=None, deadline=None
-) -> list[Outcome]:
+) -> list[Collected]:
     """Every student of the folder (and of the roster), or those of `only`: each id checked by the roster's
     rules, then collected."""
     if not folder.is_dir():
@@ -297,7 +297,7 @@ def _student_folders(folder: Path) -> set[str]:
 
 def _collect_student(
     paths: Paths, folder: Path, student: str, module: Module, grade_ids: dict, clashes, deadline=None
-) -> Outcome:
+) -> Collected:
     if student in clashes:
         others = " and ".join(f"'{o}'" for o in clashes[student])
         reason = f"differs from the student id {others} only in case: {CASE_ADVICE}; rename one (folder or roster id), then collect again"
@@ -337,7 +337,7 @@ def fetched(paths: Paths, student: Student, roster_file: Path, cache: dict) -> t
 
 def collect_repo(
     paths: Paths, student: Student, roster_file: Path, module: Module, deadline, grade_ids: dict, cache: dict
-) -> Outcome:
+) -> Collected:
     from . import repos
 
     where = f"repository {student.repository} (roster line {student.line})"
@@ -355,7 +355,7 @@ def collect_repo(
         files = repos.files_named(repo, commit, notebook_name(module))
         preferred = str(paths.repo_module_dir(module) / notebook_name(module))
         if not files:
-            return Outcome(
+            return Collected(
                 student.student,
                 module.name,
                 "missing",
@@ -378,7 +378,7 @@ def collect_repo(
         "deadline": deadline.isoformat() if deadline else None,
     }
     store(paths, student.student, module, accepted, origin)
-    return Outcome(student.student, module.name, "collected", f"commit {commit[:10]} of {when}", origin)
+    return Collected(student.student, module.name, "collected", f"commit {commit[:10]} of {when}", origin)
 
 
 # --- the command ------------------------------------------------------------------------------------------
@@ -393,7 +393,7 @@ def collect(
     roster: str | None = None,
     before: str | None = None,
     students: list[str] | None = None,
-) -> dict[str, list[Outcome]]:
+) -> dict[str, list[Collected]]:
     """Collect `modules` from `folder` (nbgrader layout; default grading.submitted) or else from the roster's
     repositories; write each module's outcome list to build/grades/collect/<module>.json. Problems of students
     never raise. With a folder, the roster (if any) only adds the students who submitted nothing. `students`
@@ -416,8 +416,8 @@ def collect(
         else:
             chosen = [s for s in roster_students if only is None or s.student in only]
             outcomes = [collect_repo(paths, s, roster_file, module, deadline, grade_ids, cache) for s in chosen]
-        outcomes += [Outcome("(roster)", module.name, "problem", str(f)) for f in roster_problems]
-        outcomes += [Outcome("(course)", module.name, "warning", str(f)) for f in exposed]
+        outcomes += [Collected("(roster)", module.name, "problem", str(f)) for f in roster_problems]
+        outcomes += [Collected("(course)", module.name, "warning", str(f)) for f in exposed]
         write_atomic(paths.collect_report(module), json.dumps([asdict(o) for o in outcomes], indent=1) + "\n")
         results[module.name] = outcomes
     return results
@@ -473,7 +473,7 @@ def _committable(root: Path, files: list[Path]) -> list[Finding]:
     ]
 
 
-def summary(results: dict[str, list[Outcome]]) -> str:
+def summary(results: dict[str, list[Collected]]) -> str:
     lines = []
     for module, outcomes in results.items():
         counts = {s: sum(o.status == s for o in outcomes) for s in ("collected", "missing", "problem")}

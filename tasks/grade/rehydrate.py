@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..notebook.nbgrader import nbgrader_meta
 from ..variants.stubs import RUN_ALL_ID
-from .bundle import Bundle, Cell
+from .bundle import Bundle, BundleCell
 
 TAKEN = ("answer", "hand")  # cells whose content is the student's
 
@@ -72,7 +72,7 @@ def submitted_cells(submission) -> list[dict]:
     return found
 
 
-def match(cell: Cell, submitted: list[dict], claimed: set[str]) -> list[int]:
+def match(cell: BundleCell, submitted: list[dict], claimed: set[str]) -> list[int]:
     """Positions of the submitted cells that are `cell`: by grade_id, else by id (if that id was not
     taken by another cell's grade_id)."""
     if cell.grade_id:
@@ -82,7 +82,7 @@ def match(cell: Cell, submitted: list[dict], claimed: set[str]) -> list[int]:
     return [i for i, s in enumerate(submitted) if s["id"] == cell.id and s["grade_id"] not in claimed]
 
 
-def name(cell: Cell) -> str:
+def name(cell: BundleCell) -> str:
     return f"'{cell.grade_id or cell.id}'"
 
 
@@ -113,7 +113,7 @@ def extract_answers(submission, bundle: Bundle) -> Answers:
     return Answers(cells=tuple(answers), notes=tuple(notes))
 
 
-def cell_notes(cell: Cell, hits: list[dict]) -> list[str]:
+def cell_notes(cell: BundleCell, hits: list[dict]) -> list[str]:
     notes = []
     if len(hits) > 1:
         notes.append(f"cell {name(cell)} appears {len(hits)} times; the first copy was graded")
@@ -151,6 +151,6 @@ def rehydrate(answers: Answers, bundle: Bundle) -> list[RunCell]:
     ]
 
 
-def answer_source(cell: Cell, given: dict) -> str:
+def answer_source(cell: BundleCell, given: dict) -> str:
     source = given.get(cell.id)
     return source if source is not None else cell.released

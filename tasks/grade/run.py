@@ -28,7 +28,7 @@ RETRY = gradebook.RETRY  # prefix of a key stored for a grading error: never mat
 
 
 @dataclass
-class Outcome:
+class GradingRun:
     graded: list = field(default_factory=list)  # GradeResults written this run
     skipped: int = 0  # already in the gradebook under the same key
     failed: list = field(default_factory=list)  # GradeResults whose grading itself failed
@@ -144,7 +144,7 @@ def grade(
     students: list[str] | None = None,
     stream=None,
     client=None,
-) -> Outcome:
+) -> GradingRun:
     """Grade every collected submission of the modules `names` (all when empty) into the gradebook; with
     `students` (ids under submissions/), only theirs.
 
@@ -155,7 +155,7 @@ def grade(
 
     modules, only = modules_to_grade(course, names), submitted_students(paths, students)
     db = gradebook.open_gradebook(paths.gradebook)
-    outcome = Outcome()
+    outcome = GradingRun()
     limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory, sandbox=sandbox)
     with EarlyClient(
         scheduler or course.grading.scheduler, workers or course.grading.workers, client, course.grading.tls
@@ -196,7 +196,17 @@ def submitted_students(paths, students: list[str] | None) -> frozenset[str] | No
 
 
 def gather(
-    course, paths, modules, db, outcome: Outcome, cluster, *, force: bool, own_package: bool, limits: Limits, only=None
+    course,
+    paths,
+    modules,
+    db,
+    outcome: GradingRun,
+    cluster,
+    *,
+    force: bool,
+    own_package: bool,
+    limits: Limits,
+    only=None,
 ) -> list:
     """What `modules` have to grade (counting the rest as skipped); the cluster starts as soon as they are more
     than this process grades itself."""
@@ -212,7 +222,7 @@ def gather(
     return todo
 
 
-def record(db, result, outcome: Outcome) -> None:
+def record(db, result, outcome: GradingRun) -> None:
     failed = not gradebook.has_result(result.key)
     gradebook.record(db, result.submission_row(), [c.as_row() for c in result.cells])
     (outcome.failed if failed else outcome.graded).append(result)

@@ -17,7 +17,6 @@ import re
 import signal
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..base.errors import CourseError, Finding
@@ -29,14 +28,6 @@ from .preflight import check_no_locks, check_no_operation
 
 ZERO = "0" * 40
 JOURNAL = "coursebuild-release.json"
-
-
-@dataclass
-class Outcome:
-    commit: str | None  # the new commit, or None when nothing changed
-    tag: str | None
-    head: str
-    pushed: bool = False
 
 
 class StudentRepo:

@@ -49,18 +49,25 @@ class Change:
     module: str | None = None
 
 
-def outline(record) -> Outline:
-    """A compiled module (compile.compiled.CompiledNotebook) as the changelog compares it."""
-    student, solution = record.variant("student"), record.variant("solution")
-    solved = {cell.get("id"): cell.source for cell in solution.cells}
-    exercises = tuple(
-        Exercise(_label(cell, index), signatures(cell.source), cell.source, solved.get(cell.get("id"), ""))
-        for index, cell in enumerate(student.cells)
-        if is_answer(cell)
-    )
-    tests = tuple((_label(c, i), c.source) for i, c in enumerate(solution.cells) if is_test(c) and not is_answer(c))
-    other = tuple(c.source for c in solution.cells if not is_answer(c) and not is_test(c))
-    return Outline(record.module.name, record.module.folder, exercises, tests, other)
+def outline(records, module) -> Outline:
+    """A module as the changelog compares it, from the compiled record of each of its notebooks
+    (compile.compiled.CompiledNotebook, one per part): a cell of a module of several is labelled with its
+    notebook's name first (`problem1/q1`)."""
+    exercises, tests, other = [], [], []
+    for record in records:
+        prefix = f"{record.module.stem}/" if len(records) > 1 else ""
+        student, solution = record.variant("student"), record.variant("solution")
+        solved = {cell.get("id"): cell.source for cell in solution.cells}
+        exercises += [
+            Exercise(prefix + _label(cell, index), signatures(cell.source), cell.source, solved.get(cell.get("id"), ""))
+            for index, cell in enumerate(student.cells)
+            if is_answer(cell)
+        ]
+        tests += [
+            (prefix + _label(c, i), c.source) for i, c in enumerate(solution.cells) if is_test(c) and not is_answer(c)
+        ]
+        other += [c.source for c in solution.cells if not is_answer(c) and not is_test(c)]
+    return Outline(module.name, module.folder, tuple(exercises), tuple(tests), tuple(other))
 
 
 def _label(cell, index: int) -> str:

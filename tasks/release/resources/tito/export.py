@@ -12,10 +12,10 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .repo import Module, Stop, directives, edited, read_cells
+from .repo import StudentModule, Stop, directives, edited, read_cells
 
 
-def working_copy(module: Module) -> tuple[Path, str]:
+def working_copy(module: StudentModule) -> tuple[Path, str]:
     """(the file the student works in, why that one): the notebook unless only the `.py` copy was edited."""
     notebook, python = module.notebook(), module.python_copy()
     if notebook is None and python is None:

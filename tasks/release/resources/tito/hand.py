@@ -22,7 +22,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from .repo import Cell
+from .repo import NotebookCell
 
 WRITTEN_ANSWER = "YOUR ANSWER HERE"  # how a written answer is released (nbgrader's text stub)
 YOUR_CODE_HERE = "# YOUR CODE HERE"  # nbgrader's line above a stub
@@ -33,7 +33,7 @@ RESTORE = (
 )
 
 
-def kind(cell: Cell) -> str | None:
+def kind(cell: NotebookCell) -> str | None:
     """ "written answer", "code answer" or "task" for a cell graded by hand; None for any other cell."""
     meta = cell.nbgrader
     if meta.get("task") is True:
@@ -100,7 +100,7 @@ class Hand:
         return {"written": self.written, "total": self.total, "missing": [a.where for a in self.missing]}
 
 
-def hand_answers(cells: list[Cell], released: list[Cell] | None, stubs: dict[str, str]) -> Hand:
+def hand_answers(cells: list[NotebookCell], released: list[NotebookCell] | None, stubs: dict[str, str]) -> Hand:
     """The answers graded by hand in `cells` (your notebook), with those the released notebook has and yours lost."""
     released_texts = {c.source.strip() for c in released or []}
     hand, seen = Hand(), {}
@@ -125,13 +125,13 @@ def hand_answers(cells: list[Cell], released: list[Cell] | None, stubs: dict[str
     return hand
 
 
-def removed_tests(cells: list[Cell], released: list[Cell] | None) -> list[str]:
+def removed_tests(cells: list[NotebookCell], released: list[NotebookCell] | None) -> list[str]:
     """grade_ids of the released notebook's test cells that your notebook no longer has."""
     kept = {c.grade_id for c in cells}
     return [c.grade_id for c in released or [] if c.is_test and c.grade_id and c.grade_id not in kept]
 
 
-def _written(cell: Cell, stubs: dict[str, str]) -> bool:
+def _written(cell: NotebookCell, stubs: dict[str, str]) -> bool:
     return bool(cell.source.strip()) and not any(_placeholder(line, stubs) for line in cell.source.split("\n"))
 
 
@@ -153,7 +153,7 @@ def _placeholder(line: str, stubs: dict[str, str]) -> bool:
     return isinstance(message, str) and message in stubs
 
 
-def _task_answered(cells: list[Cell], index: int, released_texts: set[str], stubs: dict[str, str]) -> bool:
+def _task_answered(cells: list[NotebookCell], index: int, released_texts: set[str], stubs: dict[str, str]) -> bool:
     for cell in cells[index + 1 :]:
         if cell.nbgrader:
             return False  # the course's next flagged cell: the task's answer ends before it

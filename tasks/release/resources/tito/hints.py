@@ -10,12 +10,12 @@ import re
 import sys
 from pathlib import Path
 
-from .repo import Module, directives, modules, read_cells
+from .repo import StudentModule, directives, modules, read_cells
 
 IMPORT = re.compile(r"^\s*(?:from\s+(tinytorch(?:\.\w+)+)\s+import|import\s+(tinytorch(?:\.\w+)+))", re.M)
 
 
-def exported_by(root: Path, dotted: str) -> Module | None:
+def exported_by(root: Path, dotted: str) -> StudentModule | None:
     """The (first) module whose `#| default_exp` is `dotted` or lies inside it (`tinytorch.core` -> the first
     module exporting into tinytorch.core: Python imports the package before the module)."""
     target = dotted.removeprefix("tinytorch.")

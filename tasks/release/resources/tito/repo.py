@@ -32,7 +32,7 @@ def find_root(start: Path | None = None) -> Path:
 
 
 @dataclass(frozen=True)
-class Module:
+class StudentModule:
     root: Path
     slug: str  # 01_tensor
     stem: str | None = None  # one notebook of a module of several (problem1 of problem1.ipynb); None: the module's
@@ -60,11 +60,11 @@ class Module:
         found = sorted(p for p in self.folder.glob(f"{self.stem or '*'}.ipynb") if not VERSION.search(p.name))
         return found[0] if found else None
 
-    def parts(self) -> list[Module]:
+    def parts(self) -> list[StudentModule]:
         """Each notebook of a module of several (`problem1.ipynb`, `problem2.ipynb` in one folder), else [self]."""
         names = {p.stem for p in self.folder.glob("*.ipynb") if not VERSION.search(p.name)}
         names = names or {p.stem for p in self.folder.glob("*.py") if not VERSION.search(p.name)}
-        return [Module(self.root, self.slug, stem) for stem in sorted(names)] if len(names) > 1 else [self]
+        return [StudentModule(self.root, self.slug, stem) for stem in sorted(names)] if len(names) > 1 else [self]
 
     def python_copy(self) -> Path | None:
         notebook = self.notebook()
@@ -75,16 +75,16 @@ class Module:
         return copy if copy and copy.exists() else None
 
 
-def modules(root: Path) -> list[Module]:
+def modules(root: Path) -> list[StudentModule]:
     base = root / "modules"
     return (
-        [Module(root, p.name) for p in sorted(base.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+        [StudentModule(root, p.name) for p in sorted(base.iterdir()) if p.is_dir() and not p.name.startswith(".")]
         if base.is_dir()
         else []
     )
 
 
-def find_module(root: Path, text: str) -> Module:
+def find_module(root: Path, text: str) -> StudentModule:
     """A released module by number (`01`, `1`), name (`tensor`) or folder (`01_tensor`, `modules/01_tensor`)."""
     wanted = text.strip().rstrip("/").rstrip("\\")
     released = modules(root)
@@ -137,7 +137,7 @@ def sha256(path: Path) -> str:
 
 
 @dataclass
-class Cell:
+class NotebookCell:
     kind: str  # "code" or "markdown"
     source: str
     nbgrader: dict
@@ -153,7 +153,7 @@ class Cell:
         return self.kind == "code" and bool(re.search(r"^def test_\w+", self.source, re.M))
 
 
-def notebook_cells(path: Path) -> list[Cell]:
+def notebook_cells(path: Path) -> list[NotebookCell]:
     return cells_of(_text(path), ".ipynb", path.name)
 
 
@@ -164,7 +164,7 @@ def _text(path: Path) -> str:
         raise Stop(f"{path}: cannot be read ({error}); restore it with `tito module reset`") from None
 
 
-def cells_of(text: str, suffix: str, shown: str) -> list[Cell]:
+def cells_of(text: str, suffix: str, shown: str) -> list[NotebookCell]:
     """The cells of a notebook's text (`suffix` ".ipynb") or of a percent `.py`'s text."""
     if suffix != ".ipynb":
         return percent_text_cells(text)
@@ -187,15 +187,17 @@ def cells_of(text: str, suffix: str, shown: str) -> list[Cell]:
             raise Stop(broken.format(why=f"cell {number} is not a cell with text"))
         metadata = cell.get("metadata")
         nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
-        cells.append(Cell(str(cell.get("cell_type", "")), source, nbgrader if isinstance(nbgrader, dict) else {}))
+        cells.append(
+            NotebookCell(str(cell.get("cell_type", "")), source, nbgrader if isinstance(nbgrader, dict) else {})
+        )
     return cells
 
 
-def percent_cells(path: Path) -> list[Cell]:
+def percent_cells(path: Path) -> list[NotebookCell]:
     return percent_text_cells(_text(path))
 
 
-def percent_text_cells(text: str) -> list[Cell]:
+def percent_text_cells(text: str) -> list[NotebookCell]:
     """Cells of a jupytext percent `.py` (`# %%` headers; `[markdown]` cells; `nbgrader={...}` metadata)."""
     cells, lines = [], []
     for line in text.split("\n"):
@@ -204,7 +206,9 @@ def percent_text_cells(text: str) -> list[Cell]:
             lines = []
             cells.append(
                 (
-                    Cell("markdown" if "[markdown]" in header["rest"] else "code", "", header_metadata(header["rest"])),
+                    NotebookCell(
+                        "markdown" if "[markdown]" in header["rest"] else "code", "", header_metadata(header["rest"])
+                    ),
                     lines,
                 )
             )
@@ -226,11 +230,11 @@ def header_metadata(rest: str) -> dict:
     return found if isinstance(found, dict) else {}
 
 
-def read_cells(path: Path) -> list[Cell]:
+def read_cells(path: Path) -> list[NotebookCell]:
     return notebook_cells(path) if path.suffix == ".ipynb" else percent_cells(path)
 
 
-def released_cells(root: Path, path: Path) -> list[Cell] | None:
+def released_cells(root: Path, path: Path) -> list[NotebookCell] | None:
     """The cells of `path` as the course released it, or None when git does not know it (or it was broken)."""
     original = released_bytes(root, path)
     if original is None:

@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .repo import Cell, Stop
+from .repo import NotebookCell, Stop
 
 TEST_NAME = re.compile(r"^def (test_\w+)", re.M)
 ASSERT_VALUES = Path(__file__).with_name("assertvalues.py")  # shipped from the course's tasks/kernel/assertvalues.py
@@ -59,7 +59,7 @@ class Run:
         return text  # `tito module complete` adds "; module complete" when the whole module is
 
 
-def recorded_stubs(cells: list[Cell]) -> dict[str, str]:
+def recorded_stubs(cells: list[NotebookCell]) -> dict[str, str]:
     """{message: what} of the notebook's stubs, as its Run All cell hands them to tito/runall.py."""
     for cell in cells:
         if cell.kind != "code" or "tito.runall.exercises(" not in cell.source:
@@ -77,12 +77,12 @@ def recorded_stubs(cells: list[Cell]) -> dict[str, str]:
     return {}
 
 
-def test_name(cell: Cell) -> str:
+def test_name(cell: NotebookCell) -> str:
     found = TEST_NAME.findall(cell.source)
     return ", ".join(found) if found else (cell.grade_id or "a test cell")
 
 
-def judge(cell: Cell, error: dict | None, stubs: dict[str, str], at: str = "") -> Result:
+def judge(cell: NotebookCell, error: dict | None, stubs: dict[str, str], at: str = "") -> Result:
     name = test_name(cell)
     if error and error.get("ename") == "NotImplementedError" and error.get("evalue", "") in stubs:
         return Result(name, "not implemented", stubs[error["evalue"]])
@@ -176,7 +176,7 @@ def where(client, numbers: dict[int, int]) -> str:
     return f"cell {numbers[found[0]]}, line {found[1]}: {found[2]}"
 
 
-def run_tests(root: Path, folder: Path, cells: list[Cell], timeout: float = 120, say=print) -> Run:
+def run_tests(root: Path, folder: Path, cells: list[NotebookCell], timeout: float = 120, say=print) -> Run:
     """Execute every code cell in order in a fresh kernel; judge the test cells."""
     manager, client, sockets = start_kernel(root, folder)
     run, stubs, numbers = Run(), recorded_stubs(cells), {}
