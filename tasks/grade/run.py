@@ -89,11 +89,11 @@ def own_bundle(course, paths, module, bundle, student: str) -> tuple[Bundle, tup
     a note for each of those that fell back to the reference package instead: a submission that cannot be
     read, or whose code does not export or compile (a module not submitted falls back without a note)."""
     package, notes = {}, []
-    for dep in course.dependencies(module):
-        files, note = _own_files(course, paths, dep, student)
+    for part in (part for dep in course.dependencies(module) for part in dep.parts):  # every notebook of each
+        files, note = _own_files(course, paths, part, student)
         package.update(files)
         notes += (
-            [f"student {student}, module {dep.name}: {note}; graded against the reference {dep.name}"] if note else []
+            [f"student {student}, module {part.name}: {note}; graded against the reference {part.name}"] if note else []
         )
     return (
         replace(bundle, package=tuple(sorted(package.items())), graded_hash=graded_hash(bundle.cells, package)),

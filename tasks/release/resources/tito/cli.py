@@ -161,6 +161,12 @@ def open_in_jupyter(root: Path, module, args) -> int:
         *(["--allow-root"] if getattr(os, "geteuid", lambda: 1)() == 0 else []),
         path,
     ]
+    others = [part.notebook() for part in module.parts()][1:]
+    if others:  # a module of several notebooks: the first opens, the others are one click away
+        names = ", ".join(p.name for p in others if p is not None)
+        print(
+            f"this module has {len(others) + 1} notebooks: after {notebook.name}, open {names} from Jupyter's file browser"
+        )
     print(
         f"opening {path} in Jupyter Lab{'' if args.no_browser else ' in your browser'}; stop it with Ctrl-C. Its address:\n"
         f"    http://127.0.0.1:{port}/lab/tree/{path}?token={token}",
