@@ -13,26 +13,26 @@ VALIDATE_STEPS = ["lint", "student", "validate", "check_student"]
 
 
 def register(subparsers) -> None:
-    register_deploy(
+    _register_deploy(
         group(
             subparsers,
             "deploy",
             "Deploy built notebooks to the student repository now, whatever the schedule (one commit)",
         )
     )
-    register_release(subparsers)
+    _register_release(subparsers)
     modules = group(subparsers, "module", "Build, validate, release and inspect modules")
-    register_module_release(modules)
-    register_module_validate(modules)
-    register_module_status(modules)
-    register_module_list(modules)
-    register_module_test(modules)
+    _register_module_release(modules)
+    _register_module_validate(modules)
+    _register_module_status(modules)
+    _register_module_list(modules)
+    _register_module_test(modules)
 
 
 # --- tito deploy student|solutions --------------------------------------------------------------------
 
 
-def register_deploy(deploy) -> None:
+def _register_deploy(deploy) -> None:
     for kind, task, what in (
         ("student", "deploy_student", "exercises (student notebooks)"),
         ("solutions", "deploy_solutions", "solutions"),
@@ -41,26 +41,26 @@ def register_deploy(deploy) -> None:
             deploy,
             kind,
             f"Deploy {what} to the student repo, one commit (doit {task})",
-            lambda args, task=task: deploy_handler(args, task),
+            lambda args, task=task: _deploy_handler(args, task),
         )
-        module_options(parser)
-        target_repo_option(parser)
-        errata_option(parser, "")
+        _module_options(parser)
+        _target_repo_option(parser)
+        _errata_option(parser, "")
 
 
-def target_repo_option(parser) -> None:
+def _target_repo_option(parser) -> None:
     parser.add_argument(
         "--target-repo", metavar="DIR", help="use this student repository instead of course.yaml's student_repo.path"
     )
 
 
-def errata_option(parser, when: str) -> None:
+def _errata_option(parser, when: str) -> None:
     parser.add_argument(
         "--errata", action="store_true", help=f"{when}add name.v2.ipynb beside released notebooks whose source changed"
     )
 
 
-def module_options(parser, positional: bool = False) -> None:
+def _module_options(parser, positional: bool = False) -> None:
     if positional:
         parser.add_argument(
             "modules", nargs="*", metavar="MODULE", help="module name, number or folder (tensor, 01, 01_tensor)"
@@ -77,7 +77,7 @@ def module_options(parser, positional: bool = False) -> None:
     parser.add_argument("--all", action="store_true", help="every module in course.yaml")
 
 
-def deploy_handler(args, task: str) -> int:
+def _deploy_handler(args, task: str) -> int:
     course, _ = load_course(args)
     targets = [task] if args.all else [f"{task}:{m.name}" for m in chosen_modules(course, args)]
     return doit(args, targets + (["errata=1"] if args.errata else []), target_repo_env(args))
@@ -86,12 +86,12 @@ def deploy_handler(args, task: str) -> int:
 # --- tito release -------------------------------------------------------------------------------------
 
 
-def register_release(subparsers) -> None:
+def _register_release(subparsers) -> None:
     parser = command(
         subparsers,
         "release",
         "Tag what was deployed (--tag, --message) or release the schedule up to a week (--week N)",
-        release_handler,
+        _release_handler,
     )
     parser.add_argument(
         "--tag", help="tag the student repo's deployed state with this annotated tag, e.g. week5-tensor-solutions"
@@ -103,7 +103,7 @@ def register_release(subparsers) -> None:
         metavar="N",
         help="release everything due by week N in one commit + tag (doit release week=N)",
     )
-    errata_option(parser, "with --week: ")
+    _errata_option(parser, "with --week: ")
     parser.add_argument(
         "--force",
         action="store_true",
@@ -120,10 +120,10 @@ def register_release(subparsers) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="show what would be committed and tagged; change nothing"
     )
-    target_repo_option(parser)
+    _target_repo_option(parser)
 
 
-def release_handler(args) -> int:
+def _release_handler(args) -> int:
     from ..base.errors import CourseError
 
     if (args.tag is None) == (args.week is None):
@@ -133,14 +133,14 @@ def release_handler(args) -> int:
             "give --tag NAME --message TEXT (tag what was deployed) or --week N (release the schedule), not both and not neither",
         )
     if args.week is not None:
-        return release_week(args)
+        return _release_week(args)
     if not args.message:
         raise CourseError.at("command line", None, f"--tag {args.tag} needs --message TEXT (the tag's annotation)")
     extra = ["dry=1"] if args.dry_run else []
     return doit(args, ["tag_release", f"tag={args.tag}", f"message={args.message}", *extra], target_repo_env(args))
 
 
-def release_week(args) -> int:
+def _release_week(args) -> int:
     flags = {
         "errata": args.errata,
         "force": args.force,
@@ -158,40 +158,40 @@ def release_week(args) -> int:
 # --- tito module release / validate / status ----------------------------------------------------------
 
 
-def register_module_release(modules) -> None:
+def _register_module_release(modules) -> None:
     parser = command(
         modules,
         "release",
         "Build, validate, check and archive modules' student release, ready to deploy",
-        module_release_handler,
+        _module_release_handler,
     )
-    module_options(parser, positional=True)
+    _module_options(parser, positional=True)
     parser.add_argument(
         "--student", action="store_true", help="the student release (the default; kept for TinyTorch's spelling)"
     )
 
 
-def module_release_handler(args) -> int:
+def _module_release_handler(args) -> int:
     course, _ = load_course(args)
     if args.all and not args.modules:
         return doit(args, list(BUILD_STEPS))
     return doit(args, [f"{step}:{m.name}" for m in chosen_modules(course, args) for step in BUILD_STEPS])
 
 
-def register_module_validate(modules) -> None:
+def _register_module_validate(modules) -> None:
     parser = command(
         modules,
         "validate",
         "Lint, build and run modules in a real kernel (solution passes, student fails only at stubs)",
-        module_validate_handler,
+        _module_validate_handler,
     )
-    module_options(parser, positional=True)
+    _module_options(parser, positional=True)
     parser.add_argument(
         "--nbgrader", action="store_true", help="also check the built notebooks against nbgrader's schema and rules"
     )
 
 
-def module_validate_handler(args) -> int:
+def _module_validate_handler(args) -> int:
     course, paths = load_course(args)
     chosen = chosen_modules(course, args)
     status = doit(args, [f"{step}:{m.name}" for m in chosen for step in VALIDATE_STEPS])
@@ -207,17 +207,17 @@ def _chosen_or_all(course, args) -> list:
     return list(course.modules) if args.all or not args.modules else chosen_modules(course, args)
 
 
-def register_module_status(modules) -> None:
+def _register_module_status(modules) -> None:
     parser = command(
         modules,
         "status",
         "Per module: built, validated, checked, archived, released, solutions released, week",
-        module_status_handler,
+        _module_status_handler,
     )
-    module_options(parser, positional=True)
+    _module_options(parser, positional=True)
 
 
-def module_status_handler(args) -> int:
+def _module_status_handler(args) -> int:
     from .status import print_status
 
     course, paths = load_course(args)
@@ -225,14 +225,14 @@ def module_status_handler(args) -> int:
     return print_status(course_root(args), course, paths, chosen, target_repo_env(args))
 
 
-def register_module_list(modules) -> None:
+def _register_module_list(modules) -> None:
     parser = command(
-        modules, "list", "The modules: number, folder, weeks, released to students, dependencies", module_list_handler
+        modules, "list", "The modules: number, folder, weeks, released to students, dependencies", _module_list_handler
     )
-    module_options(parser, positional=True)
+    _module_options(parser, positional=True)
 
 
-def module_list_handler(args) -> int:
+def _module_list_handler(args) -> int:
     from .status import print_list
 
     course, paths = load_course(args)
@@ -240,16 +240,16 @@ def module_list_handler(args) -> int:
     return print_list(course, paths, chosen)
 
 
-def register_module_test(modules) -> None:
+def _register_module_test(modules) -> None:
     parser = command(
         modules,
         "test",
         "Run modules' tests: the solution in a real kernel, against its dependencies' exports (doit validate)",
-        module_test_handler,
+        _module_test_handler,
     )
-    module_options(parser, positional=True)
+    _module_options(parser, positional=True)
 
 
-def module_test_handler(args) -> int:
+def _module_test_handler(args) -> int:
     course, _ = load_course(args)
     return doit(args, [f"validate:{m.name}" for m in chosen_modules(course, args)])

@@ -19,20 +19,20 @@ def register(subparsers) -> None:
         help="grade collected submissions into the gradebook (on Dask)",
         description=__doc__.split("\n\n")[1].replace("\n", " "),
     )
-    add_arguments(grade, several=True)
-    modules = module_group(subparsers)
+    _add_arguments(grade, several=True)
+    modules = _module_group(subparsers)
     single = modules.add_parser("grade", help="grade one module's collected submissions")
-    add_arguments(single, several=False)
+    _add_arguments(single, several=False)
 
 
-def module_group(subparsers):
+def _module_group(subparsers):
     """The `tito module ...` subcommands (shared with the other command modules)."""
     from .common import group
 
     return group(subparsers, "module", "work on one module")
 
 
-def add_arguments(parser, several: bool) -> None:
+def _add_arguments(parser, several: bool) -> None:
     if several:
         parser.add_argument("modules", nargs="*", metavar="MODULE", help="modules to grade (tensor, 01, 01_tensor)")
         parser.add_argument("--all", action="store_true", help="grade every module")
@@ -92,7 +92,7 @@ def handle(args) -> int:
         raise CourseError.at("tito grade", None, f"--workers {args.workers}: give at least 1")
     course, paths = load(str(course_root(args)))
     names = [] if getattr(args, "all", False) else [m.name for m in modules_to_grade(course, args.modules)]
-    stop_on_sigterm()
+    _stop_on_sigterm()
     with grading_lock(paths.grade_lock):  # one `tito grade` at a time per course
         outcome = grade(
             course,
@@ -117,7 +117,7 @@ def handle(args) -> int:
     return 1 if outcome.failed or problems else 0
 
 
-def stop_on_sigterm() -> None:
+def _stop_on_sigterm() -> None:
     """SIGTERM ends the run like Ctrl-C: the embedded cluster is shut down; finished results are kept."""
     import signal
 

@@ -17,7 +17,7 @@ def register(subparsers) -> None:
         subparsers,
         "collect",
         "Gather submissions into submissions/<student>/<module>/ (roster repositories or an nbgrader folder)",
-        collect_handler,
+        _collect_handler,
     )
     collect.add_argument(
         "modules", nargs="*", metavar="MODULE", help="module name, number or folder (tensor, 01, 01_tensor)"
@@ -42,7 +42,7 @@ def register(subparsers) -> None:
         subparsers,
         "grades",
         "Summarise the gradebook; write build/grades/grades.csv, the long CSV and score plots",
-        grades_handler,
+        _grades_handler,
     )
     grades.add_argument(
         "--hand",
@@ -54,7 +54,7 @@ def register(subparsers) -> None:
         nbgrader,
         "export",
         "Write an nbgrader course directory (source, release, submitted, nbgrader_config.py)",
-        export_handler,
+        _export_handler,
     )
     export.add_argument(
         "modules", nargs="*", metavar="MODULE", help="module name, number or folder (tensor, 01, 01_tensor)"
@@ -65,12 +65,12 @@ def register(subparsers) -> None:
         nbgrader,
         "import",
         "Turn an nbgrader course directory (source/, header and footer, the gradebook's due dates) into modules and course.yaml entries",
-        import_handler,
+        _import_handler,
     )
     imported.add_argument("folder", metavar="DIR", help="the nbgrader course directory (it holds source/)")
 
 
-def collect_handler(args) -> int:
+def _collect_handler(args) -> int:
     from ..grade.collect import collect, summary
 
     course, paths = load_course(args)
@@ -87,7 +87,7 @@ def collect_handler(args) -> int:
     return 0
 
 
-def grades_handler(args) -> int:
+def _grades_handler(args) -> int:
     from ..grade.report import grades_command
 
     course, paths = load_course(args)
@@ -95,7 +95,7 @@ def grades_handler(args) -> int:
     return 0
 
 
-def export_handler(args) -> int:
+def _export_handler(args) -> int:
     from ..grade.nbgrader_export import export
 
     course, paths = load_course(args)
@@ -103,7 +103,7 @@ def export_handler(args) -> int:
     return 0
 
 
-def import_handler(args) -> int:
+def _import_handler(args) -> int:
     from ..base.errors import CourseError
     from ..grade.nbgrader_import import import_course
 

@@ -25,7 +25,7 @@ KNOWN_KEYS = {"schema_version", "grade", "locked", "solution", "task", "grade_id
 GRADE_ID_RE = re.compile(r"^[a-zA-Z0-9_\-]*$")
 
 
-def nbgrader_cells(nb: dict) -> list[tuple[int, dict, dict]]:
+def _nbgrader_cells(nb: dict) -> list[tuple[int, dict, dict]]:
     """(cell number from 1, cell, its nbgrader metadata) for every cell that has some."""
     return [
         (n, cell, nbgrader_meta(cell))
@@ -34,7 +34,7 @@ def nbgrader_cells(nb: dict) -> list[tuple[int, dict, dict]]:
     ]
 
 
-def schema_problems(cell: dict, meta: dict) -> list[str]:
+def _schema_problems(cell: dict, meta: dict) -> list[str]:
     problems = [
         f"'{key}' must be true or false, found {meta.get(key)!r}"
         for key in BOOLEAN_KEYS
@@ -71,8 +71,8 @@ def _named(meta: dict) -> bool:
 
 def notebook_findings(nb: dict, file: str) -> list[Finding]:
     findings, seen = [], {}
-    for number, cell, meta in nbgrader_cells(nb):
-        for problem in schema_problems(cell, meta):
+    for number, cell, meta in _nbgrader_cells(nb):
+        for problem in _schema_problems(cell, meta):
             findings.append(Finding(file, None, f"cell '{meta.get('grade_id', '?')}': {problem}", cell=number))
         grade_id = meta.get("grade_id")
         if not _named(meta):

@@ -35,7 +35,7 @@ def task_states(root: Path, env: dict) -> dict[str, str]:
     return states
 
 
-def released_files(repo: Path) -> set[str] | None:
+def _released_files(repo: Path) -> set[str] | None:
     """Every file committed on the student repo's HEAD, or None when there is no repository (yet)."""
     if not (repo / ".git").exists():
         return None
@@ -54,7 +54,7 @@ def word(state: str | None, output_exists: bool) -> str:
     return "stale" if output_exists else "no"
 
 
-def module_row(module, paths, states, present) -> list[str]:
+def _module_row(module, paths, states, present) -> list[str]:
     def outputs(part):
         return {
             "student": paths.student_notebook(part),
@@ -83,7 +83,7 @@ def released(module, paths, present: set[str] | None) -> list[str]:
     ]
 
 
-def print_table(rows: list[list[str]]) -> None:
+def _print_table(rows: list[list[str]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
@@ -91,7 +91,7 @@ def print_table(rows: list[list[str]]) -> None:
 
 def print_list(course, paths, modules) -> int:
     """`tito module list`: each module's number, name, folder, weeks, what students have, dependencies."""
-    present = released_files(paths.student_repo)
+    present = _released_files(paths.student_repo)
     header = ["#", "module", "folder", "exercises", "solutions", "released", "solutions out", "depends on"]
     rows = [header] + [
         [m.number or "-", m.name, m.folder, f"week {m.release}", f"week {m.solutions}"]
@@ -99,12 +99,12 @@ def print_list(course, paths, modules) -> int:
         + [", ".join(m.depends_on) or "-"]
         for m in modules
     ]
-    print_table(rows)
-    print(f"\nstudent repo {paths.rel(paths.student_repo)}: " + repo_words(present))
+    _print_table(rows)
+    print(f"\nstudent repo {paths.rel(paths.student_repo)}: " + _repo_words(present))
     return 0
 
 
-def repo_words(present: set[str] | None) -> str:
+def _repo_words(present: set[str] | None) -> str:
     if present is None:
         return "not created yet (the first deploy or release creates it)"
     return f"{len(present)} files on its branch"
@@ -113,12 +113,12 @@ def repo_words(present: set[str] | None) -> str:
 def print_status(root: Path, course, paths, modules, env: dict) -> int:
     states = task_states(root, env)
     repo = Path(env[STUDENT_REPO_ENV]) if STUDENT_REPO_ENV in env else paths.student_repo
-    present = released_files(repo)
+    present = _released_files(repo)
     header = ["#", "module"] + [name for name, _ in STEPS] + ["released", "solutions", "weeks"]
-    print_table([header] + [module_row(m, paths, states, present) for m in modules])
+    _print_table([header] + [_module_row(m, paths, states, present) for m in modules])
     shown = paths.rel(repo)
     print(
         "\nweeks: exercises/solutions release week. stale: built once, but its inputs changed since (run `tito module release`)."
     )
-    print(f"student repo {shown}: {repo_words(present)}")
+    print(f"student repo {shown}: {_repo_words(present)}")
     return 0

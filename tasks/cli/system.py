@@ -17,11 +17,11 @@ def register(subparsers) -> None:
         subparsers,
         "doctor",
         "Check this machine: Python, venv, packages, kernel, git, student repo, build lock",
-        health_handler,
+        _health_handler,
     )
     system = group(subparsers, "system", "This machine and this course: health checks and versions")
-    command(system, "health", "Check this machine (the same as `tito doctor`)", health_handler)
-    command(system, "info", "Versions and paths: Python, doit, the course, the student repo", info_handler)
+    command(system, "health", "Check this machine (the same as `tito doctor`)", _health_handler)
+    command(system, "info", "Versions and paths: Python, doit, the course, the student repo", _info_handler)
 
 
 class Checks:
@@ -38,18 +38,18 @@ class Checks:
         print(f"info  {what}")
 
 
-def health_handler(args) -> int:
+def _health_handler(args) -> int:
     checks = Checks()
-    check_python(checks)
-    check_venv(checks)
+    _check_python(checks)
+    _check_venv(checks)
     root = course_root(args)
-    check_packages(checks, root / "requirements.txt")
+    _check_packages(checks, root / "requirements.txt")
     course, paths = load(args)
-    check_kernel(checks, course.execution.kernel)
-    check_git(checks)
-    check_student_repo(checks, paths)
-    check_lock(checks, paths.lock_file)
-    check_sandbox(checks)
+    _check_kernel(checks, course.execution.kernel)
+    _check_git(checks)
+    _check_student_repo(checks, paths)
+    _check_lock(checks, paths.lock_file)
+    _check_sandbox(checks)
     print(f"\n{'all checks passed' if not checks.failed else f'{checks.failed} problem(s); see the fixes above'}")
     return 1 if checks.failed else 0
 
@@ -60,7 +60,7 @@ def load(args):
     return load_course(args)
 
 
-def check_python(checks: Checks) -> None:
+def _check_python(checks: Checks) -> None:
     version = ".".join(map(str, sys.version_info[:3]))
     checks.report(
         sys.version_info >= MIN_PYTHON,
@@ -69,7 +69,7 @@ def check_python(checks: Checks) -> None:
     )
 
 
-def check_venv(checks: Checks) -> None:
+def _check_venv(checks: Checks) -> None:
     inside = sys.prefix != sys.base_prefix
     checks.report(
         inside,
@@ -88,7 +88,7 @@ def pinned(requirements: Path) -> dict[str, str]:
     return pins
 
 
-def check_packages(checks: Checks, requirements: Path) -> None:
+def _check_packages(checks: Checks, requirements: Path) -> None:
     from importlib import metadata
 
     wrong = []
@@ -109,7 +109,7 @@ def check_packages(checks: Checks, requirements: Path) -> None:
     )
 
 
-def check_kernel(checks: Checks, kernel: str) -> None:
+def _check_kernel(checks: Checks, kernel: str) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
 
     specs = KernelSpecManager().find_kernel_specs()
@@ -121,7 +121,7 @@ def check_kernel(checks: Checks, kernel: str) -> None:
     )
 
 
-def check_sandbox(checks: Checks) -> None:
+def _check_sandbox(checks: Checks) -> None:
     from ..grade.sandbox import SandboxError, check
 
     try:
@@ -144,7 +144,7 @@ def git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
-def check_git(checks: Checks) -> None:
+def _check_git(checks: Checks) -> None:
     try:
         version = git("--version").stdout.strip()
     except FileNotFoundError:
@@ -157,7 +157,7 @@ def check_git(checks: Checks) -> None:
     )
 
 
-def check_student_repo(checks: Checks, paths) -> None:
+def _check_student_repo(checks: Checks, paths) -> None:
     repo, shown = paths.student_repo, paths.rel(paths.student_repo)
     if not (repo / ".git").exists():
         checks.note(f"student repo {shown}: not created yet (the first deploy or release creates it)")
@@ -173,7 +173,7 @@ def check_student_repo(checks: Checks, paths) -> None:
     )
 
 
-def check_lock(checks: Checks, lock_file: Path) -> None:
+def _check_lock(checks: Checks, lock_file: Path) -> None:
     import fcntl
 
     if not lock_file.exists():
@@ -192,7 +192,7 @@ def check_lock(checks: Checks, lock_file: Path) -> None:
     checks.note("build lock: free")
 
 
-def info_handler(args) -> int:
+def _info_handler(args) -> int:
     from importlib import metadata
 
     root = course_root(args)

@@ -26,15 +26,15 @@ def register(subparsers) -> None:
         "Run every quality gate and write the report (build/version/report.md and .html)",
         check_handler,
     )
-    level_option(check, "quick")
+    _level_option(check, "quick")
     cut = command(
         versions,
         "cut",
         "Check, then tag the course vX.Y.Z (or vX.Y.Z-rcN) and add its section to CHANGELOG.md",
-        cut_handler,
+        _cut_handler,
     )
     cut.add_argument("kind", choices=KINDS, help="rc: the next release candidate; patch, minor, major: the version")
-    level_option(cut, "comprehensive")
+    _level_option(cut, "comprehensive")
     cut.add_argument("--notes", default="", help="the instructor's notes for the changelog (markdown)")
     cut.add_argument("--notes-file", metavar="FILE", help="read the notes from a markdown file")
     cut.add_argument(
@@ -47,7 +47,7 @@ def register(subparsers) -> None:
     )
 
 
-def level_option(parser, default: str) -> None:
+def _level_option(parser, default: str) -> None:
     parser.add_argument(
         "--level",
         choices=LEVELS,
@@ -106,7 +106,7 @@ def _findings(report) -> list[Finding]:
 # --- tito version cut ---------------------------------------------------------------------------------
 
 
-def cut_handler(args) -> int:
+def _cut_handler(args) -> int:
     from ..version import changelog
     from ..version.compiled import level_needed
     from ..version.semver import latest, next_version
@@ -128,7 +128,7 @@ def cut_handler(args) -> int:
     versions = repo.versions()
     final = latest(versions, finals_only=True)
     try:
-        changes = changes_since(course, paths, repo, versions.get(final))
+        changes = _changes_since(course, paths, repo, versions.get(final))
     except CourseError:  # a source that cannot be compiled: the check says where, and writes the report
         _refuse_if_failed(_check(args, course, paths, None, versions, repo), paths, "nothing was tagged")
         raise
@@ -139,7 +139,7 @@ def cut_handler(args) -> int:
     if target in versions:
         raise CourseError.at("command line", None, f"tag {target.tag} exists already; versions are never moved")
     previous = latest(versions) if args.kind == "rc" else final
-    shown_changes = changes if previous == final else changes_since(course, paths, repo, versions[previous])
+    shown_changes = changes if previous == final else _changes_since(course, paths, repo, versions[previous])
     if args.kind == "rc" and not shown_changes and previous != final:
         raise CourseError.at(
             "command line",
@@ -275,7 +275,7 @@ def _repo(course, required: bool):
 # --- what changed since a version --------------------------------------------------------------------
 
 
-def changes_since(course, paths, repo, tag: str | None) -> list:
+def _changes_since(course, paths, repo, tag: str | None) -> list:
     """Every change since `tag` (None: since nothing): modules added, removed and changed in their compiled
     form, course.yaml's changes, and the other files that changed."""
     from ..course.config import load_course as parse_course

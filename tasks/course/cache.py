@@ -30,18 +30,18 @@ READERS = tuple(
 
 def load_course_cached(root: Path) -> Course:
     root = Path(root).resolve()
-    key = cache_key(root)
-    course = read_cache(course_cache_file(root), key) if key else None
+    key = _cache_key(root)
+    course = _read_cache(course_cache_file(root), key) if key else None
     if course is None or checks.file_system_changed(course):
         from .config import load_course
 
         course = load_course(root)
         if key:
-            write_cache(course_cache_file(root), key, course)
+            _write_cache(course_cache_file(root), key, course)
     return course
 
 
-def cache_key(root: Path) -> str | None:
+def _cache_key(root: Path) -> str | None:
     try:
         digest = hashlib.sha256((root / COURSE_FILE).read_bytes())
         for reader in READERS:
@@ -52,7 +52,7 @@ def cache_key(root: Path) -> str | None:
     return digest.hexdigest()
 
 
-def read_cache(path: Path, key: str) -> Course | None:
+def _read_cache(path: Path, key: str) -> Course | None:
     try:
         stored_key, course = pickle.loads(path.read_bytes())
     except Exception:  # missing, truncated, or from other code: load course.yaml instead
@@ -60,7 +60,7 @@ def read_cache(path: Path, key: str) -> Course | None:
     return course if stored_key == key and isinstance(course, Course) else None
 
 
-def write_cache(path: Path, key: str, course: Course) -> None:
+def _write_cache(path: Path, key: str, course: Course) -> None:
     try:
         write_atomic(path, pickle.dumps((key, course), protocol=pickle.HIGHEST_PROTOCOL))
     except CourseError:

@@ -27,10 +27,10 @@ def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
     repo_node = (values["student_repo"] or {}).get("__node__")
     repo_keys = {k.value: v for k, v in repo_node.value} if repo_node is not None else {}
     check_release_settings(course, repo_keys, repo_node, (values["execution"] or {}).get("__node__"), fail)
-    problem = student_repo_problem(course)
+    problem = _student_repo_problem(course)
     if problem:
         fail(repo_keys.get("path", repo_node), f"student_repo.path: '{course.student_repo.path}' {problem}")
-    init_problem = package_init_problem(course)
+    init_problem = _package_init_problem(course)
     if init_problem:
         key = (
             next((k for k, _ in values["__top__"].value if k.value == "package_init"), None)
@@ -65,14 +65,14 @@ def check_course(course: Course, values: dict, filename: str) -> list[Finding]:
                 keys["solutions"],
                 f"{where}.solutions: week {module.solutions} is before the release week {module.release}; solutions must come out in or after the release week",
             )
-        check_paths(course.root, module, keys, where, fail)
-        check_data_globs(raw["data"], where, fail)
-    check_dependencies(course, values["modules"], fail)
-    check_grading(course, values["grading"], fail)
+        _check_paths(course.root, module, keys, where, fail)
+        _check_data_globs(raw["data"], where, fail)
+    _check_dependencies(course, values["modules"], fail)
+    _check_grading(course, values["grading"], fail)
     return findings
 
 
-def check_grading(course: Course, values: dict | None, fail) -> None:
+def _check_grading(course: Course, values: dict | None, fail) -> None:
     """Deadlines name modules of the course; the roster and submitted folder stay in the repository."""
     if values is None:
         return
@@ -107,7 +107,7 @@ def inside(root: Path, relative: str) -> bool:
     return not Path(relative).is_absolute() and within(root, root / relative)
 
 
-def student_repo_problem(course: Course) -> str | None:
+def _student_repo_problem(course: Course) -> str | None:
     """Why `student_repo.path` cannot hold the student repository, or None. The release commits (and pushes)
     everything in it, and `doit prune`/`make clean` empty the output folders: so it must be its own folder,
     apart from the course repository, its module folders and the build's output folders."""
@@ -139,7 +139,7 @@ def repo_folder_problem(course: Course, repo: Path) -> str | None:
     return None
 
 
-def package_init_problem(course: Course) -> str | None:
+def _package_init_problem(course: Course) -> str | None:
     """Why `package_init` cannot be the code of the generated tinytorch/__init__.py, or None."""
     from .paths import PACKAGE_DIR
 
@@ -158,7 +158,7 @@ def package_init_problem(course: Course) -> str | None:
     return None
 
 
-def check_data_globs(entries: list, where: str, fail) -> None:
+def _check_data_globs(entries: list, where: str, fail) -> None:
     """`data:` globs name files inside the module folder: relative, without '..'."""
     for index, (glob, node) in enumerate(entries):
         if glob is None:
@@ -168,7 +168,7 @@ def check_data_globs(entries: list, where: str, fail) -> None:
             fail(node, f"{where}.data[{index}]: '{glob}' must be a glob inside the module folder, such as 'data/*.csv'")
 
 
-def check_paths(root: Path, module: Module, keys: dict, where: str, fail) -> None:
+def _check_paths(root: Path, module: Module, keys: dict, where: str, fail) -> None:
     if "source" in keys and "notebooks" in keys:
         fail(keys["notebooks"], f"{where}: give `source:` (one notebook) or `notebooks:` (several), not both")
     for key, problem in path_problems(root, module):
@@ -242,18 +242,18 @@ def file_system_changed(course: Course) -> bool:
     """Would loading course.yaml now find a problem in the file system that it did not find before?
     (A cached Course is only used when not: course_cache.py.)"""
     return (
-        student_repo_problem(course) is not None
-        or package_init_problem(course) is not None
+        _student_repo_problem(course) is not None
+        or _package_init_problem(course) is not None
         or any(path_problems(course.root, m) for m in course.modules)
     )
 
 
-def check_dependencies(course: Course, entries: list, fail) -> None:
+def _check_dependencies(course: Course, entries: list, fail) -> None:
     order = {m.name: i for i, m in enumerate(course.modules)}
     names = [m.name for m in course.modules]
     if len(set(names)) != len(names):
         return  # duplicate names are reported; dependencies on them cannot be judged until they are fixed
-    cycle = find_cycle(course)
+    cycle = _find_cycle(course)
     for index, ((raw, node), module) in enumerate(zip(entries, course.modules)):
         for dep, dep_node in raw["depends_on"]:
             where = f"modules[{index}].depends_on"
@@ -280,7 +280,7 @@ def check_dependencies(course: Course, entries: list, fail) -> None:
                 )
 
 
-def find_cycle(course: Course) -> list[str] | None:
+def _find_cycle(course: Course) -> list[str] | None:
     known = {m.name: m for m in course.modules}
     state: dict[str, int] = {}
 

@@ -100,10 +100,10 @@ def describe(node) -> str:
     if isinstance(node, yaml.SequenceNode):
         return "a list"
     value = yaml.SafeLoader.construct_scalar(yaml.SafeLoader(""), node)
-    return f"{scalar_type(node)} {value!r}"
+    return f"{_scalar_type(node)} {value!r}"
 
 
-def scalar_type(node) -> str:
+def _scalar_type(node) -> str:
     tag = node.tag.rsplit(":", 1)[-1]
     return {"str": "text", "int": "a whole number", "bool": "true/false", "null": "null", "float": "a number"}.get(
         tag, tag
@@ -119,7 +119,7 @@ def text(reader: Reader, node, path: str):
     return None
 
 
-def optional_text(reader: Reader, node, path: str):
+def _optional_text(reader: Reader, node, path: str):
     import yaml
 
     if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
@@ -127,7 +127,7 @@ def optional_text(reader: Reader, node, path: str):
     return text(reader, node, path)
 
 
-def whole_number(minimum: int) -> Callable:
+def _whole_number(minimum: int) -> Callable:
     def check(reader: Reader, node, path: str):
         import yaml
 
@@ -143,7 +143,7 @@ def whole_number(minimum: int) -> Callable:
     return check
 
 
-def one_of(choices: tuple[str, ...]) -> Callable:
+def _one_of(choices: tuple[str, ...]) -> Callable:
     def check(reader: Reader, node, path: str):
         value = text(reader, node, path)
         if value is not None and value not in choices:
@@ -154,7 +154,7 @@ def one_of(choices: tuple[str, ...]) -> Callable:
     return check
 
 
-def list_of(item: Callable, allow_empty: bool = True) -> Callable:
+def _list_of(item: Callable, allow_empty: bool = True) -> Callable:
     def check(reader: Reader, node, path: str):
         import yaml
 
@@ -189,7 +189,7 @@ def parse_moment(text: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def optional_section(keys: dict[str, Key]) -> Callable:
+def _optional_section(keys: dict[str, Key]) -> Callable:
     """A mapping of `keys`, or null (the same as leaving the key out)."""
 
     def check(reader: Reader, node, path: str):
@@ -218,7 +218,7 @@ def moment(reader: Reader, node, path: str):
     return None
 
 
-def mapping_of(value: Callable) -> Callable:
+def _mapping_of(value: Callable) -> Callable:
     """A mapping of names to values, e.g. grading.deadlines: {tensor: 2026-12-07 23:59}: [(name, value, node)]."""
 
     def check(reader: Reader, node, path: str):
@@ -232,8 +232,8 @@ def mapping_of(value: Callable) -> Callable:
     return check
 
 
-def scheduler_address(reader: Reader, node, path: str):
-    value = optional_text(reader, node, path)
+def _scheduler_address(reader: Reader, node, path: str):
+    value = _optional_text(reader, node, path)
     if value is not None and not re.match(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$", value):
         reader.fail(
             node,
@@ -244,13 +244,13 @@ def scheduler_address(reader: Reader, node, path: str):
     return value
 
 
-def optional_number(minimum: int) -> Callable:
+def _optional_number(minimum: int) -> Callable:
     def check(reader: Reader, node, path: str):
         import yaml
 
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
             return None
-        return whole_number(minimum)(reader, node, path)
+        return _whole_number(minimum)(reader, node, path)
 
     return check
 
@@ -265,7 +265,7 @@ def number(reader: Reader, node, path: str):
     return None
 
 
-def meta_values(reader: Reader, node, path: str):
+def _meta_values(reader: Reader, node, path: str):
     """A module's `meta:` mapping: each key a number, text or a list of texts (MetaValue, with its line)."""
     import yaml
 
@@ -290,7 +290,7 @@ def meta_values(reader: Reader, node, path: str):
     return found
 
 
-def meta_gates(reader: Reader, node, path: str):
+def _meta_gates(reader: Reader, node, path: str):
     """`release_check.meta`: KEY: null (declared) or KEY: {min: N, max: N} (and within range)."""
     import yaml
 
@@ -316,7 +316,7 @@ def meta_gates(reader: Reader, node, path: str):
     return gates
 
 
-def inside_path(reader: Reader, node, path: str):
+def _inside_path(reader: Reader, node, path: str):
     """A path relative to the course root that stays inside it."""
     value = text(reader, node, path)
     if value is not None and (Path(value).is_absolute() or ".." in Path(value).parts):
@@ -327,8 +327,8 @@ def inside_path(reader: Reader, node, path: str):
 
 RANGE = {"min": Key(number), "max": Key(number)}
 RELEASE_CHECK = {
-    "docs": Key(list_of(inside_path), default=[(p, None) for p in ReleaseCheck.docs]),
-    "meta": Key(meta_gates, default=[]),
+    "docs": Key(_list_of(_inside_path), default=[(p, None) for p in ReleaseCheck.docs]),
+    "meta": Key(_meta_gates, default=[]),
 }
 AUTHOR = {"name": Key(text, required=True), "email": Key(text, required=True)}
 DEFAULT_AUTHOR = {"name": "TinyTorch Staff", "email": "staff@tinytorch.invalid"}
@@ -336,51 +336,51 @@ STUDENT_REPO = {
     "path": Key(text, default="student-repo"),
     "branch": Key(text, default="main"),
     "tag": Key(text, default="week{week}"),
-    "remote": Key(optional_text),
+    "remote": Key(_optional_text),
     "author": Key(section(AUTHOR), default=DEFAULT_AUTHOR),
 }
-EXECUTION = {"kernel": Key(text, default="python3"), "timeout": Key(whole_number(1), default=120)}
+EXECUTION = {"kernel": Key(text, default="python3"), "timeout": Key(_whole_number(1), default=120)}
 TLS = {"ca": Key(text, required=True), "cert": Key(text, required=True), "key": Key(text, required=True)}
 GRADING = {
-    "scheduler": Key(scheduler_address),
-    "tls": Key(optional_section(TLS)),
-    "workers": Key(optional_number(1)),
-    "timeout": Key(whole_number(1), default=Grading.timeout),
-    "memory": Key(whole_number(64), default=Grading.memory),
-    "roster": Key(optional_text),
-    "submitted": Key(optional_text),
-    "deadlines": Key(mapping_of(moment), default=[]),
+    "scheduler": Key(_scheduler_address),
+    "tls": Key(_optional_section(TLS)),
+    "workers": Key(_optional_number(1)),
+    "timeout": Key(_whole_number(1), default=Grading.timeout),
+    "memory": Key(_whole_number(64), default=Grading.memory),
+    "roster": Key(_optional_text),
+    "submitted": Key(_optional_text),
+    "deadlines": Key(_mapping_of(moment), default=[]),
 }
 MARKUP = {
-    "unmarked_answers": Key(one_of(UNMARKED_ANSWERS), default=Markup.unmarked_answers),
-    "stubs": Key(one_of(STUB_STYLES), default=Markup.stubs),
+    "unmarked_answers": Key(_one_of(UNMARKED_ANSWERS), default=Markup.unmarked_answers),
+    "stubs": Key(_one_of(STUB_STYLES), default=Markup.stubs),
 }
 INHERITED = "\0course"  # a module's header/footer not given: the course's (null: none)
 MODULE = {
     "name": Key(text, required=True),
     "folder": Key(text, required=True),
     "source": Key(text),  # or `notebooks:` (checks.py: exactly one of them)
-    "notebooks": Key(list_of(text, allow_empty=False)),
-    "header": Key(optional_text, default=INHERITED),
-    "footer": Key(optional_text, default=INHERITED),
-    "release": Key(whole_number(1), required=True),
-    "solutions": Key(whole_number(1), required=True),
-    "depends_on": Key(list_of(text), default=[]),
-    "data": Key(list_of(text), default=[]),
-    "meta": Key(meta_values, default=[]),
-    "assignment": Key(optional_text),
+    "notebooks": Key(_list_of(text, allow_empty=False)),
+    "header": Key(_optional_text, default=INHERITED),
+    "footer": Key(_optional_text, default=INHERITED),
+    "release": Key(_whole_number(1), required=True),
+    "solutions": Key(_whole_number(1), required=True),
+    "depends_on": Key(_list_of(text), default=[]),
+    "data": Key(_list_of(text), default=[]),
+    "meta": Key(_meta_values, default=[]),
+    "assignment": Key(_optional_text),
 }
 COURSE = {
     "course": Key(text, required=True),
-    "outputs": Key(list_of(one_of(OUTPUTS), allow_empty=False), default=[("notebook", None)]),
-    "archive": Key(one_of(ARCHIVES), default="zip"),
+    "outputs": Key(_list_of(_one_of(OUTPUTS), allow_empty=False), default=[("notebook", None)]),
+    "archive": Key(_one_of(ARCHIVES), default="zip"),
     "execution": Key(section(EXECUTION), default={key: spec.default for key, spec in EXECUTION.items()}),
     "student_repo": Key(section(STUDENT_REPO), default=None),
     "grading": Key(section(GRADING), default=None),
-    "modules": Key(list_of(section(MODULE), allow_empty=False), required=True),
-    "package_init": Key(optional_text),
-    "header": Key(optional_text),
-    "footer": Key(optional_text),
+    "modules": Key(_list_of(section(MODULE), allow_empty=False), required=True),
+    "package_init": Key(_optional_text),
+    "header": Key(_optional_text),
+    "footer": Key(_optional_text),
     "release_check": Key(section(RELEASE_CHECK), default=None),
     "markup": Key(section(MARKUP), default=None),
 }
@@ -398,7 +398,7 @@ def load_course(root: Path, filename: str = COURSE_FILE) -> Course:
     values = reader.mapping(node, "", COURSE)
     if values is None or reader.findings:
         raise CourseError(sorted(reader.findings, key=lambda f: f.line or 0))
-    course = build_course(values, root)
+    course = _build_course(values, root)
     values["__top__"] = node
     findings = check_course(course, values, filename)
     if findings:
@@ -432,7 +432,7 @@ def compose(path: Path, filename: str):
     return node
 
 
-def build_course(values: dict, root: Path) -> Course:
+def _build_course(values: dict, root: Path) -> Course:
     repo = values["student_repo"] or {key: spec.default for key, spec in STUDENT_REPO.items()}
     author = repo["author"]
     execution = values["execution"]
@@ -442,8 +442,8 @@ def build_course(values: dict, root: Path) -> Course:
             folder=m["folder"],
             source=m["source"] or (m["notebooks"][0][0] if m["notebooks"] else None) or "",
             notebooks=tuple(nb for nb, _ in m["notebooks"] or ()),
-            header=framing_file(m, "header", values),
-            footer=framing_file(m, "footer", values),
+            header=_framing_file(m, "header", values),
+            footer=_framing_file(m, "footer", values),
             release=m["release"],
             solutions=m["solutions"],
             depends_on=tuple(dep for dep, _ in m["depends_on"]),
@@ -468,14 +468,14 @@ def build_course(values: dict, root: Path) -> Course:
         ),
         modules=modules,
         root=root,
-        grading=build_grading(values["grading"], root),
+        grading=_build_grading(values["grading"], root),
         package_init=values["package_init"],
-        release_check=build_release_check(values["release_check"]),
+        release_check=_build_release_check(values["release_check"]),
         markup=Markup(**{key: (values["markup"] or {}).get(key, spec.default) for key, spec in MARKUP.items()}),
     )
 
 
-def framing_file(module: dict, key: str, values: dict) -> str | None:
+def _framing_file(module: dict, key: str, values: dict) -> str | None:
     """A module's header or footer as a path from the course root: its own (from its folder), else the
     course's (from the root); null in the module: none."""
     own = module[key]
@@ -484,13 +484,13 @@ def framing_file(module: dict, key: str, values: dict) -> str | None:
     return None if own is None else (PurePosixPath(module["folder"]) / own).as_posix()
 
 
-def build_release_check(values: dict | None) -> ReleaseCheck:
+def _build_release_check(values: dict | None) -> ReleaseCheck:
     if values is None:
         return ReleaseCheck()
     return ReleaseCheck(docs=tuple(p for p, _ in values["docs"] if p is not None), meta=tuple(values["meta"]))
 
 
-def build_grading(values: dict | None, root: Path) -> Grading:
+def _build_grading(values: dict | None, root: Path) -> Grading:
     if values is None:
         return Grading()
     deadlines = tuple((name, when) for name, when, _ in values["deadlines"] if when is not None)

@@ -72,10 +72,10 @@ def glob_regex(glob: str) -> re.Pattern:
 
 def listed(relative: str, globs: tuple[str, ...]) -> bool:
     """Is the file at `relative` (POSIX, inside the module folder) matched by one of the `data:` globs?"""
-    return any(glob_regex(normal_glob(g)).fullmatch(relative) for g in globs)
+    return any(glob_regex(_normal_glob(g)).fullmatch(relative) for g in globs)
 
 
-def normal_glob(glob: str) -> str:
+def _normal_glob(glob: str) -> str:
     glob = glob.replace("\\", "/")
     while glob.startswith("./"):
         glob = glob[2:]

@@ -25,7 +25,7 @@ def course_cache_file(root: Path) -> Path:
     return Path(root) / BUILD_DIR / ".cache" / "course.pickle"
 
 
-def remote_location(root: Path, remote: str | None) -> str | None:
+def _remote_location(root: Path, remote: str | None) -> str | None:
     """student_repo.remote as git is given it: a URL (or `host:path`) as written, a local path from the
     course root (not from the student repo, where git would resolve it)."""
     if not remote or "://" in remote or (":" in remote.split("/")[0] and not Path(remote).is_absolute()):
@@ -45,11 +45,11 @@ def student_repo_folder(course: Course, override: str | None) -> Path:
     return target
 
 
-def inside_folder(relative: str, folder: str) -> bool:
+def _inside_folder(relative: str, folder: str) -> bool:
     return PurePosixPath(relative).is_relative_to(PurePosixPath(folder))
 
 
-def course_module(course: Course, module: Module) -> Module:
+def _course_module(course: Course, module: Module) -> Module:
     """The module a part belongs to (the module itself otherwise)."""
     return course.module(module.part_of) if module.part_of else module
 
@@ -69,7 +69,7 @@ class Paths:
             "package": course.root / PACKAGE_DIR,
             "student_repo": student_repo_folder(course, override),
             "release_lock": course.root / BUILD_DIR / ".release.lock",
-            "student_remote": remote_location(course.root, course.student_repo.remote),
+            "student_remote": _remote_location(course.root, course.student_repo.remote),
         }.items():
             object.__setattr__(self, name, value)
 
@@ -127,9 +127,9 @@ class Paths:
         if not module.data:
             return []
         folder, source = self.root / module.folder, self.source(module)
-        whole = course_module(self.course, module)
+        whole = _course_module(self.course, module)
         own = {Path(nb).name for nb in whole.notebooks} | {
-            Path(f).relative_to(whole.folder).as_posix() for f in whole.framing if inside_folder(f, whole.folder)
+            Path(f).relative_to(whole.folder).as_posix() for f in whole.framing if _inside_folder(f, whole.folder)
         }  # the notebooks and their header/footer never ship as files: their built versions do
         found = []
         for directory, folders, names in os.walk(folder):
@@ -150,7 +150,7 @@ class Paths:
             found += [
                 Path(directory, n) for n in names if not is_leftover(n) and os.path.isfile(os.path.join(directory, n))
             ]
-        whole = course_module(self.course, module)
+        whole = _course_module(self.course, module)
         own = set(self.notebook_sources(whole)) | {self.root / f for f in whole.framing}
         return sorted(p for p in found if p not in own)
 

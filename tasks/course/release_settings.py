@@ -14,7 +14,7 @@ FORBIDDEN = set(" ~^:?*[\\\x7f")
 KERNEL_NAME_RE = re.compile(r"[a-z0-9._\-]+")  # the names jupyter_client lists (it lowercases folder names)
 
 
-def ref_problem(name: str) -> str | None:
+def _ref_problem(name: str) -> str | None:
     """Why `name` cannot be a git branch or tag name, or None when it can."""
     if not name or name == "@":
         return "is empty" if not name else "'@' alone is not allowed"
@@ -30,7 +30,7 @@ def ref_problem(name: str) -> str | None:
     return None
 
 
-def tag_pattern_problem(pattern: str) -> str | None:
+def _tag_pattern_problem(pattern: str) -> str | None:
     """Why `pattern` (e.g. 'week{week}') cannot name release tags, or None."""
     try:
         fields = [field for _, field, _, _ in string.Formatter().parse(pattern) if field is not None]
@@ -44,7 +44,7 @@ def tag_pattern_problem(pattern: str) -> str | None:
     if "week" not in fields:
         return "must contain {week}, e.g. 'week{week}'"
     for name in (pattern.format(week=1), pattern.format(week=1) + "-errata1"):
-        problem = ref_problem(name)
+        problem = _ref_problem(name)
         if problem:
             return f"does not make a valid git tag name: '{name}' {problem}"
     return None
@@ -78,10 +78,10 @@ def kernelspec_on_disk(name: str) -> bool:
 def check_release_settings(course, repo_keys: dict, repo_node, execution_node, fail) -> None:
     """Report a bad tag pattern, branch name or kernel at its line in course.yaml."""
     settings = course.student_repo
-    problem = tag_pattern_problem(settings.tag)
+    problem = _tag_pattern_problem(settings.tag)
     if problem:
         fail(repo_keys.get("tag", repo_node), f"student_repo.tag: '{settings.tag}' {problem}")
-    problem = ref_problem(settings.branch)
+    problem = _ref_problem(settings.branch)
     if problem:
         fail(
             repo_keys.get("branch", repo_node),

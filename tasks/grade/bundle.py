@@ -109,7 +109,7 @@ def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) 
 
     record = compiled(paths, module, course.markup)
     if package is None:
-        package = reference_package(course, paths, module)
+        package = _reference_package(course, paths, module)
     return make_bundle(
         record.source.nb,
         record.variant("student"),
@@ -121,7 +121,7 @@ def load_bundle(course, paths, module, package: dict[str, bytes] | None = None) 
     )
 
 
-def reference_package(course, paths, module) -> dict[str, bytes]:
+def _reference_package(course, paths, module) -> dict[str, bytes]:
     """tinytorch/... files of every module `module` depends on, exported from their solutions."""
     return package_of(course, paths, {part.name: None for dep in course.dependencies(module) for part in dep.parts})
 
@@ -132,7 +132,7 @@ def package_of(course, paths, modules: dict[str, object]) -> dict[str, bytes]:
     from ..compile.compiled import compiled
     from ..package.exports import export_text, package_inits
 
-    files: dict[str, bytes] = {"tinytorch/__init__.py": init_text(paths)}
+    files: dict[str, bytes] = {"tinytorch/__init__.py": _init_text(paths)}
     for name, notebook in modules.items():
         record = compiled(paths, course.module(name), course.markup)
         declared = record.export_target()
@@ -157,7 +157,7 @@ def _cell_of(file: str):
 INIT_BYTES = b'"""Package marker (grading scratch copy)."""\n'
 
 
-def init_text(paths) -> bytes:
+def _init_text(paths) -> bytes:
     init = paths.package / "__init__.py"
     return init.read_bytes() if init.is_file() else INIT_BYTES
 

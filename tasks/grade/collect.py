@@ -46,7 +46,7 @@ class Collected:
 # --- settings ----------------------------------------------------------------------------------------
 
 
-def parse_time(text: str, what: str) -> datetime:
+def _parse_time(text: str, what: str) -> datetime:
     """An ISO date or date-time (config.parse_moment: UTC without an offset); a CourseError says what was wrong."""
     found = parse_moment(text)
     if found is None:
@@ -58,10 +58,10 @@ def parse_time(text: str, what: str) -> datetime:
 
 def deadline_of(course: Course, module: Module, before: str | None) -> datetime | None:
     """`--before` if given, else the module's deadline in course.yaml (None: no deadline, the latest commit)."""
-    return parse_time(before, "--before") if before else course.grading.deadline(module.module_name)
+    return _parse_time(before, "--before") if before else course.grading.deadline(module.module_name)
 
 
-def load_roster(course: Course, roster: str | None) -> tuple[Path | None, list[Student], list]:
+def _load_roster(course: Course, roster: str | None) -> tuple[Path | None, list[Student], list]:
     """(roster file, students, problems in it); (None, [], []) when no roster is given or configured."""
     given = roster or course.grading.roster
     if not given:
@@ -86,7 +86,7 @@ def load_roster(course: Course, roster: str | None) -> tuple[Path | None, list[S
     return path, students, problems
 
 
-def module_grade_ids(course: Course, paths: Paths) -> dict[str, frozenset[str]]:
+def _module_grade_ids(course: Course, paths: Paths) -> dict[str, frozenset[str]]:
     """Each module's grade ids, from its source: how a notebook for the wrong module is recognised."""
     from ..compile.compiled import compiled
 
@@ -272,7 +272,7 @@ def collect_file(
     return Collected(student, module.name, "collected", f"{where}{note}", origin)
 
 
-def collect_folder(
+def _collect_folder(
     paths: Paths, folder: Path, module: Module, roster: list[Student], grade_ids: dict, only=None, deadline=None
 ) -> list[Collected]:
     """Every student of the folder (and of the roster), or those of `only`: each id checked by the roster's
@@ -310,7 +310,7 @@ def _collect_student(
 # --- source (a): the roster's git repositories ---------------------------------------------------------
 
 
-def repository_url(student: Student, roster_file: Path) -> str:
+def _repository_url(student: Student, roster_file: Path) -> str:
     """A URL as given; a local path relative to the roster file's folder."""
     text = student.repository
     if "://" in text or (":" in text and "@" in text.split(":", 1)[0]) or Path(text).is_absolute():
@@ -322,7 +322,7 @@ def fetched(paths: Paths, student: Student, roster_file: Path, cache: dict) -> t
     """The bare copy of the student's repository, fetched once per collect run (shared by modules)."""
     from . import repos
 
-    url = repository_url(student, roster_file)
+    url = _repository_url(student, roster_file)
     if student.student not in cache:
         target = paths.fetched_repo(student.student)
         try:
@@ -335,7 +335,7 @@ def fetched(paths: Paths, student: Student, roster_file: Path, cache: dict) -> t
     return paths.fetched_repo(student.student), url
 
 
-def collect_repo(
+def _collect_repo(
     paths: Paths, student: Student, roster_file: Path, module: Module, deadline, grade_ids: dict, cache: dict
 ) -> Collected:
     from . import repos
@@ -398,7 +398,7 @@ def collect(
     repositories; write each module's outcome list to build/grades/collect/<module>.json. Problems of students
     never raise. With a folder, the roster (if any) only adds the students who submitted nothing. `students`
     (`--student`): only these ids of the roster or folder."""
-    roster_file, roster_students, roster_problems = load_roster(course, roster)
+    roster_file, roster_students, roster_problems = _load_roster(course, roster)
     folder = folder or (course.grading.submitted and str(course.root / course.grading.submitted))
     if folder is None and roster_file is None:
         raise CourseError.at(
@@ -407,15 +407,15 @@ def collect(
             "no roster to collect from: set grading.roster (a CSV of student,name,repository) or give --from FOLDER (nbgrader's submitted/ layout)",
         )
     only = _chosen(paths, students, roster_students, roster_file, folder)
-    grade_ids, cache, results = module_grade_ids(course, paths), {}, {}
+    grade_ids, cache, results = _module_grade_ids(course, paths), {}, {}
     exposed = _committable(course.root, [p for p in (roster_file, folder and Path(folder)) if p])
     for module in (part for m in modules for part in m.parts):  # each notebook of a module on its own
         deadline = deadline_of(course, module, before)
         if folder is not None:
-            outcomes = collect_folder(paths, Path(folder), module, roster_students, grade_ids, only, deadline)
+            outcomes = _collect_folder(paths, Path(folder), module, roster_students, grade_ids, only, deadline)
         else:
             chosen = [s for s in roster_students if only is None or s.student in only]
-            outcomes = [collect_repo(paths, s, roster_file, module, deadline, grade_ids, cache) for s in chosen]
+            outcomes = [_collect_repo(paths, s, roster_file, module, deadline, grade_ids, cache) for s in chosen]
         outcomes += [Collected("(roster)", module.name, "problem", str(f)) for f in roster_problems]
         outcomes += [Collected("(course)", module.name, "warning", str(f)) for f in exposed]
         write_atomic(paths.collect_report(module), json.dumps([asdict(o) for o in outcomes], indent=1) + "\n")

@@ -69,7 +69,7 @@ def open_gradebook(path: Path) -> sqlite3.Connection:
         # each result's commit survives a killed or crashed run (WAL); only a power cut could lose the last few
         db.execute("PRAGMA synchronous = NORMAL")
         _create_or_check(db, path)
-        check_version(db, path)
+        _check_version(db, path)
     except sqlite3.DatabaseError as error:
         if db is not None:
             db.close()
@@ -130,7 +130,7 @@ def _create_or_check(db: sqlite3.Connection, path: Path) -> None:
         raise _damaged(path, f"is damaged (SQLite's check: {'; '.join(problems[:3])})")
 
 
-def check_version(db: sqlite3.Connection, path: Path) -> None:
+def _check_version(db: sqlite3.Connection, path: Path) -> None:
     with db:  # two processes may create the same new gradebook at once: the first one's row wins
         db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
     row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()

@@ -44,7 +44,7 @@ def check_notebook(name: str, data: bytes) -> Accepted:
         raise Rejected(
             f"is empty ({len(data)} bytes of blank space); the student must save the notebook in Jupyter and submit it again"
         )
-    if name.endswith(".py") or looks_like_python(data):
+    if name.endswith(".py") or _looks_like_python(data):
         raise Rejected(
             "is a Python file, not a notebook; the student must submit the .ipynb file (File > Download in Jupyter)"
         )
@@ -60,10 +60,10 @@ def check_notebook(name: str, data: bytes) -> Accepted:
             f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}): the notebook is damaged, "
             "e.g. edited in a text editor or cut off; the student must open it in Jupyter, save and submit again"
         ) from None
-    return Accepted(data, frozenset(notebook_grade_ids(check_format(nb))), nb)
+    return Accepted(data, frozenset(_notebook_grade_ids(_check_format(nb))), nb)
 
 
-def looks_like_python(data: bytes) -> bool:
+def _looks_like_python(data: bytes) -> bool:
     head = data.lstrip()[:200]
     return (
         bool(head)
@@ -72,7 +72,7 @@ def looks_like_python(data: bytes) -> bool:
     )
 
 
-def check_format(nb) -> dict:
+def _check_format(nb) -> dict:
     if not isinstance(nb, dict) or not isinstance(nb.get("cells", nb.get("worksheets")), list):
         raise Rejected("is JSON but not a notebook (no list of cells); the student must submit the .ipynb file")
     version = nb.get("nbformat")
@@ -89,7 +89,7 @@ def check_format(nb) -> dict:
     return nb
 
 
-def notebook_grade_ids(nb: dict) -> list[str]:
+def _notebook_grade_ids(nb: dict) -> list[str]:
     return [grade_id(cell) for cell in nb["cells"] if grade_id(cell)]
 
 

@@ -43,11 +43,11 @@ os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, os.environ.get("PYT
 '''
 
 
-def config_text(course: Course, root: Path) -> str:
+def _config_text(course: Course, root: Path) -> str:
     return CONFIG.format(root=str(root), course_id=course.name, timeout=course.grading.timeout)
 
 
-def built_student(paths: Paths, module: Module) -> bytes:
+def _built_student(paths: Paths, module: Module) -> bytes:
     path = paths.student_notebook(module)
     if not path.is_file():
         raise CourseError.at(
@@ -67,13 +67,13 @@ def placed(module: Module) -> tuple[str, str]:
     return module.module_name, notebook_name(module)
 
 
-def export_module(course: Course, paths: Paths, module: Module, target: Path) -> None:
+def _export_module(course: Course, paths: Paths, module: Module, target: Path) -> None:
     assignment, name = placed(module)
     write_atomic(  # the registry's nbgrader_source variant: markers and hidden tests kept, instructor cells out
         target / "source" / assignment / name,
         render_ipynb(compiled(paths, module, course.markup).variant("nbgrader_source"), course.execution.kernel),
     )
-    write_atomic(target / "release" / assignment / name, built_student(paths, module))
+    write_atomic(target / "release" / assignment / name, _built_student(paths, module))
     folder = course.root / module.folder
     for data in paths.data_files(module):
         relative = data.relative_to(folder)
@@ -81,7 +81,7 @@ def export_module(course: Course, paths: Paths, module: Module, target: Path) ->
             write_atomic(target / kind / assignment / relative, data.read_bytes())
 
 
-def export_package(paths: Paths, target: Path) -> int:
+def _export_package(paths: Paths, target: Path) -> int:
     """Copy the reference package (its .py files) to target/tinytorch; the number of files."""
     files = (
         sorted(p for p in paths.package.rglob("*.py") if "__pycache__" not in p.parts) if paths.package.is_dir() else []
@@ -91,7 +91,7 @@ def export_package(paths: Paths, target: Path) -> int:
     return len(files)
 
 
-def export_submissions(paths: Paths, module: Module, target: Path) -> int:
+def _export_submissions(paths: Paths, module: Module, target: Path) -> int:
     """Copy `tito collect`'s submissions of `module` into nbgrader's submitted/ layout (with timestamp.txt)."""
     count = 0
     for student_dir in (
@@ -127,13 +127,13 @@ def export(course: Course, paths: Paths, modules: list[Module], target: Path | N
         raise CourseError.at(str(target), None, "exists and is not a folder; give another --to folder")
     modules = [part for module in modules for part in module.parts]  # each notebook of a module on its own
     for module in modules:
-        built_student(paths, module)  # every module is built, or nothing is written
+        _built_student(paths, module)  # every module is built, or nothing is written
     submitted = 0
     for module in modules:
-        export_module(course, paths, module, target)
-        submitted += export_submissions(paths, module, target)
-    packaged = export_package(paths, target)
-    write_atomic(target / "nbgrader_config.py", config_text(course, target.resolve()))
+        _export_module(course, paths, module, target)
+        submitted += _export_submissions(paths, module, target)
+    packaged = _export_package(paths, target)
+    write_atomic(target / "nbgrader_config.py", _config_text(course, target.resolve()))
     shutil.rmtree(target / "__pycache__", ignore_errors=True)
     return (
         f"wrote the nbgrader course {paths.rel(target)}: {len(modules)} module(s) in source/ and release/, "

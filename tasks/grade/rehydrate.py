@@ -47,13 +47,13 @@ class RunCell:
 # --- reading a submission -------------------------------------------------------------------------
 
 
-def text_of(value) -> str:
+def _text_of(value) -> str:
     if isinstance(value, list):
         return "".join(str(part) for part in value)
     return value if isinstance(value, str) else ""
 
 
-def submitted_cells(submission) -> list[dict]:
+def _submitted_cells(submission) -> list[dict]:
     """The submission's cells as (grade_id, id, cell_type, source) dicts; anything malformed is skipped."""
     cells = submission.get("cells") if isinstance(submission, dict) else None
     found = []
@@ -66,7 +66,7 @@ def submitted_cells(submission) -> list[dict]:
                 "grade_id": str(meta.get("grade_id") or ""),
                 "id": str(cell.get("id") or ""),
                 "cell_type": str(cell.get("cell_type") or ""),
-                "source": text_of(cell.get("source")),
+                "source": _text_of(cell.get("source")),
             }
         )
     return found
@@ -88,7 +88,7 @@ def name(cell: BundleCell) -> str:
 
 def extract_answers(submission, bundle: Bundle) -> Answers:
     """The student's answers and the notes about what else they changed."""
-    submitted = submitted_cells(submission)
+    submitted = _submitted_cells(submission)
     claimed = {c.grade_id for c in bundle.cells if c.grade_id}
     answers, notes, used, order = [], [], set(), []
     for cell in bundle.cells:
@@ -96,7 +96,7 @@ def extract_answers(submission, bundle: Bundle) -> Answers:
         used.update(hits)
         if hits:
             order.append(hits[0])
-        notes.extend(cell_notes(cell, [submitted[i] for i in hits]))
+        notes.extend(_cell_notes(cell, [submitted[i] for i in hits]))
         if cell.kind in TAKEN:
             answers.append((cell.id, submitted[hits[0]]["source"] if hits else None))
     added = sum(
@@ -113,7 +113,7 @@ def extract_answers(submission, bundle: Bundle) -> Answers:
     return Answers(cells=tuple(answers), notes=tuple(notes))
 
 
-def cell_notes(cell: BundleCell, hits: list[dict]) -> list[str]:
+def _cell_notes(cell: BundleCell, hits: list[dict]) -> list[str]:
     notes = []
     if len(hits) > 1:
         notes.append(f"cell {name(cell)} appears {len(hits)} times; the first copy was graded")
@@ -145,12 +145,12 @@ def rehydrate(answers: Answers, bundle: Bundle) -> list[RunCell]:
             kind=c.kind,
             cell_type=c.cell_type,
             points=c.points,
-            source=answer_source(c, given) if c.kind in TAKEN else c.source,
+            source=_answer_source(c, given) if c.kind in TAKEN else c.source,
         )
         for c in bundle.cells
     ]
 
 
-def answer_source(cell: BundleCell, given: dict) -> str:
+def _answer_source(cell: BundleCell, given: dict) -> str:
     source = given.get(cell.id)
     return source if source is not None else cell.released

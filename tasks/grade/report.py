@@ -50,7 +50,7 @@ def read_hand_scores(text: str, file: str, rows: list[dict]) -> list[dict]:
     found, problems = [], []
     for line, entry in enumerate(csv.DictReader(io.StringIO(text)), 2):
         entry = {k.strip(): (v or "").strip() for k, v in entry.items() if k}
-        problem = hand_problem(entry, maxima, students)
+        problem = _hand_problem(entry, maxima, students)
         if problem:
             problems.append(Finding(file, line, problem))
         else:
@@ -68,7 +68,7 @@ def read_hand_scores(text: str, file: str, rows: list[dict]) -> list[dict]:
     return found
 
 
-def hand_problem(entry: dict, maxima: dict, students: set) -> str | None:
+def _hand_problem(entry: dict, maxima: dict, students: set) -> str | None:
     key = (entry.get("module", ""), entry.get("grade_id", ""))
     if key not in maxima:
         return f"module '{key[0]}' has no graded cell '{key[1]}' in the gradebook; check the module name and grade id"
@@ -105,7 +105,7 @@ def totals(rows: list[dict]) -> dict[tuple[str, str], float]:
     return found
 
 
-def module_maxima(rows: list[dict]) -> dict[str, float]:
+def _module_maxima(rows: list[dict]) -> dict[str, float]:
     cells = {(r["module"], r["grade_id"]): float(r["max_points"]) for r in rows}
     found: dict[str, float] = {}
     for (module, _), points in cells.items():
@@ -127,7 +127,7 @@ def spreadsheet_cell(value) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def csv_text(header, rows) -> str:
+def _csv_text(header, rows) -> str:
     """The CSV of `header` and `rows`, every cell through `spreadsheet_cell` (numbers stay numbers)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -140,7 +140,7 @@ def wide_csv(rows: list[dict], modules: list[str], assignments: dict[str, list[s
     """student, one column per module (empty: nothing graded, or its grading failed), one per nbgrader assignment
     of several notebooks (`assignments`: its modules; the sum of theirs, empty while one of them has no grade),
     total (empty while a module's grading failed); the first data row is the maximum."""
-    scores, maxima = totals(rows), module_maxima(rows)
+    scores, maxima = totals(rows), _module_maxima(rows)
     groups = {name: [m for m in members if m in modules] for name, members in (assignments or {}).items()}
     students = sorted({r["student"] for r in rows})
     waiting = {r["student"] for r in rows if _no_result(r) and r["module"] in modules}
@@ -158,11 +158,11 @@ def wide_csv(rows: list[dict], modules: list[str], assignments: dict[str, list[s
         ]
         total = "" if student in waiting else sum(scores.get((student, m), 0.0) for m in modules)
         body.append([student] + cells + grouped + [total])
-    return csv_text(["student", *modules, *groups, "total"], body)
+    return _csv_text(["student", *modules, *groups, "total"], body)
 
 
 def long_csv(rows: list[dict]) -> str:
-    return csv_text(
+    return _csv_text(
         LONG_COLUMNS,
         [
             [
@@ -179,7 +179,7 @@ def long_csv(rows: list[dict]) -> str:
     )
 
 
-def module_summary(rows: list[dict], module: str) -> str:
+def _module_summary(rows: list[dict], module: str) -> str:
     """`tensor: 20 submissions, mean 31.5 / 45, median 35; failed: test-x 6, test-y 2`, and how many
     submissions have no result yet (their grading failed)."""
     mine = [r for r in rows if r["module"] == module]
@@ -197,13 +197,13 @@ def module_summary(rows: list[dict], module: str) -> str:
     if not scores:
         return f"{module}: no graded submission{retry}"
     return (
-        f"{module}: {len(scores)} submission(s), mean {number(round(statistics.mean(scores), 2))} / {number(module_maxima(mine)[module])}, "
+        f"{module}: {len(scores)} submission(s), mean {number(round(statistics.mean(scores), 2))} / {number(_module_maxima(mine)[module])}, "
         f"median {number(statistics.median(scores))}{failures}{retry}"
     )
 
 
 def summary(rows: list[dict], modules: list[str]) -> str:
-    return "\n".join(module_summary(rows, m) for m in modules)
+    return "\n".join(_module_summary(rows, m) for m in modules)
 
 
 # --- the picture -----------------------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def write_reports(course, paths, rows: list[dict]) -> str:
             assignments[module.name] = [part.name for part in module.parts]
     write_atomic(paths.grades_csv, wide_csv(rows, names, assignments))
     write_atomic(paths.grades_long_csv, long_csv(rows))
-    scores, maxima = totals(rows), module_maxima(rows)
+    scores, maxima = totals(rows), _module_maxima(rows)
     for module in modules:
         mine = [points for (s, m), points in sorted(scores.items()) if m == module.name]
         write_atomic(
@@ -263,7 +263,7 @@ def write_reports(course, paths, rows: list[dict]) -> str:
     )
 
 
-def import_hand_scores(db, hand_file: str) -> int:
+def _import_hand_scores(db, hand_file: str) -> int:
     """Check the hand-score CSV against the gradebook and store every row in it (all or nothing)."""
     from .gradebook import results, set_hand_score
 
@@ -289,7 +289,7 @@ def grades_command(course, paths, hand_file: str | None = None) -> str:
         )
     db = open_gradebook(paths.gradebook)
     try:
-        merged = f"merged {import_hand_scores(db, hand_file)} hand score(s) from {hand_file}\n" if hand_file else ""
+        merged = f"merged {_import_hand_scores(db, hand_file)} hand score(s) from {hand_file}\n" if hand_file else ""
         return merged + write_reports(course, paths, results(db))
     finally:
         db.close()

@@ -66,7 +66,7 @@ class Student:
     line: int
 
 
-def column_indexes(header: list[str], file: str) -> dict[str, int]:
+def _column_indexes(header: list[str], file: str) -> dict[str, int]:
     """Which column holds each field; a CourseError naming the missing ones."""
     lowered = [h.strip().lower() for h in header]
     found, missing = {}, []
@@ -93,15 +93,15 @@ def read_roster(text: str, file: str) -> tuple[list[Student], list[Finding]]:
         raise CourseError.at(
             file, 1, "the roster is empty; write a header line (student,name,repository) and one line per student"
         )
-    columns = column_indexes(rows[0], file)
-    entries = [row_student(row, columns, line) for line, row in enumerate(rows[1:], 2) if any(c.strip() for c in row)]
+    columns = _column_indexes(rows[0], file)
+    entries = [_row_student(row, columns, line) for line, row in enumerate(rows[1:], 2) if any(c.strip() for c in row)]
     lines: dict[str, list[int]] = {}
     for entry in entries:
         lines.setdefault(entry.student, []).append(entry.line)
     clashes = case_clashes(lines)
     students, problems = [], []
     for entry in entries:
-        problem = row_problem(entry, lines, clashes)
+        problem = _row_problem(entry, lines, clashes)
         if problem:
             problems.append(Finding(file, entry.line, problem))
         else:
@@ -109,12 +109,12 @@ def read_roster(text: str, file: str) -> tuple[list[Student], list[Finding]]:
     return students, problems
 
 
-def row_student(row: list[str], columns: dict[str, int], line: int) -> Student:
+def _row_student(row: list[str], columns: dict[str, int], line: int) -> Student:
     cell = lambda field: row[columns[field]].strip() if columns[field] < len(row) else ""  # noqa: E731
     return Student(cell("student"), cell("name"), cell("repository"), line)
 
 
-def row_problem(entry: Student, lines: dict[str, list[int]], clashes: dict[str, list[str]]) -> str | None:
+def _row_problem(entry: Student, lines: dict[str, list[int]], clashes: dict[str, list[str]]) -> str | None:
     if not entry.student:
         return "a row without a student id; fill in the id or delete the row"
     if id_problem(entry.student):

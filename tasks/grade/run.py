@@ -67,7 +67,7 @@ def pending(
         submission = read_submission(path, paths.rel(path), student, module.name, bundle)
         mine = bundle
         if own_package:
-            mine, notes = own_bundle(course, paths, module, bundle, student)
+            mine, notes = _own_bundle(course, paths, module, bundle, student)
             submission = _noted(submission, notes)
         key = result_key(submission, mine, grader, limits)
         if not force and stored.get((student, module.name)) == key:
@@ -84,7 +84,7 @@ def _noted(submission: Submission, notes: tuple[str, ...]) -> Submission:
     return replace(submission, answers=replace(submission.answers, notes=submission.answers.notes + notes))
 
 
-def own_bundle(course, paths, module, bundle, student: str) -> tuple[Bundle, tuple[str, ...]]:
+def _own_bundle(course, paths, module, bundle, student: str) -> tuple[Bundle, tuple[str, ...]]:
     """The bundle with the package built from the student's own submissions of the modules it depends on, and
     a note for each of those that fell back to the reference package instead: a submission that cannot be
     read, or whose code does not export or compile (a module not submitted falls back without a note)."""
@@ -112,7 +112,7 @@ def _own_files(course, paths, dep, student: str) -> tuple[dict[str, bytes], str]
     if submission.answers is None:
         return package_of(course, paths, {dep.name: None}), f"your submission cannot be read ({submission.problem})"
     try:
-        files = package_of(course, paths, {dep.name: own_notebook(dep_bundle, submission)})
+        files = package_of(course, paths, {dep.name: _own_notebook(dep_bundle, submission)})
         for name, data in files.items():
             compile(data, name, "exec", dont_inherit=True)
         return files, ""
@@ -124,7 +124,7 @@ def _own_files(course, paths, dep, student: str) -> tuple[dict[str, bytes], str]
     return package_of(course, paths, {dep.name: None}), f"your code does not export as a package ({reason})"
 
 
-def own_notebook(bundle, submission: Submission):
+def _own_notebook(bundle, submission: Submission):
     from ..notebook.nbnode import new_cell, new_notebook
 
     cells = [new_cell(c.cell_type, c.source, {}) for c in rehydrate(submission.answers, bundle)]
@@ -153,7 +153,7 @@ def grade(
     from .cluster import EarlyClient
     from .progress import Progress
 
-    modules, only = modules_to_grade(course, names), submitted_students(paths, students)
+    modules, only = modules_to_grade(course, names), _submitted_students(paths, students)
     db = gradebook.open_gradebook(paths.gradebook)
     outcome = GradingRun()
     limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory, sandbox=sandbox)
@@ -164,7 +164,7 @@ def grade(
             course, paths, modules, db, outcome, cluster, force=force, own_package=own_package, limits=limits, only=only
         )
         if todo and sandbox and not (scheduler or course.grading.scheduler) and client is None:
-            require_sandbox()  # on this machine; a remote worker that cannot sandbox fails its tasks, saying why
+            _require_sandbox()  # on this machine; a remote worker that cannot sandbox fails its tasks, saying why
         if todo:
             progress = Progress(len(todo), stream=stream if stream is not None else sys.stderr)
             client, started = cluster.get(len(todo)), time.monotonic()
@@ -175,7 +175,7 @@ def grade(
     return outcome
 
 
-def require_sandbox() -> None:
+def _require_sandbox() -> None:
     """Refuse to grade on a machine that cannot sandbox a submission (the message says why and what to do)."""
     from .sandbox import SANDBOX_HELP, SandboxError, check
 
@@ -185,7 +185,7 @@ def require_sandbox() -> None:
         raise CourseError.at("tito grade", None, SANDBOX_HELP.format(why=error)) from None
 
 
-def submitted_students(paths, students: list[str] | None) -> frozenset[str] | None:
+def _submitted_students(paths, students: list[str] | None) -> frozenset[str] | None:
     """`--student` ids checked against the student folders under submissions/ (None: every student)."""
     from .roster import chosen_students
 

@@ -58,9 +58,9 @@ def boot(root: Path, args: list[str]) -> Booted:
             f"coursebuild: warning: {paths.rel(folder)} is not in course.yaml, so it is not built (add it under `modules:`)",
             file=sys.stderr,
         )
-    if doit_command(args) == "help":
-        explain_variables(args)
-    if doit_command(args) not in READ_ONLY_COMMANDS:
+    if _doit_command(args) == "help":
+        _explain_variables(args)
+    if _doit_command(args) not in READ_ONLY_COMMANDS:
         take_lock(paths.lock_file)
         for folder in paths.output_dirs(output_folders()):
             sweep_temp_files(folder)
@@ -77,11 +77,11 @@ def doit_config(args=()) -> dict:
         "check_file_uptodate": MD5Checker,  # doit's, hashing each file once per process (md5cache.py)
         "continue": True,
         "default_tasks": default_tasks(),
-        "reporter": reporter_for(list(args)),
+        "reporter": _reporter_for(list(args)),
     }
 
 
-def doit_command(args: list[str]) -> str:
+def _doit_command(args: list[str]) -> str:
     """The doit sub-command of a command line ('run' when none is named)."""
     for arg in args:
         if not arg.startswith("-") and "=" not in arg:
@@ -89,7 +89,7 @@ def doit_command(args: list[str]) -> str:
     return "run"
 
 
-def explain_variables(args: list[str]) -> None:
+def _explain_variables(args: list[str]) -> None:
     """`doit help release`: after doit's one line, the command-line variables the task reads (week=, ...)."""
     words = [arg for arg in args if not arg.startswith("-")]
     text = variables_help(words[1]) if len(words) > 1 else ""
@@ -97,7 +97,7 @@ def explain_variables(args: list[str]) -> None:
         atexit.register(lambda: print(text, end="", flush=True))
 
 
-def reporter_for(args: list[str]) -> type:
+def _reporter_for(args: list[str]) -> type:
     """The reporter class; with -v/--verbosity it also lists up-to-date tasks."""
     if any(arg.startswith(("-v", "--verbosity")) for arg in args):
         return type("VerboseCourseReporter", (CourseReporter,), {"verbose": True})
@@ -136,7 +136,7 @@ def take_lock(lock_file: Path) -> None:
 
 def _waiting(lock_file: Path) -> None:
     print(
-        f"coursebuild: another doit run ({lock_holder(lock_file)}) is building this course; waiting for it to finish "
+        f"coursebuild: another doit run ({_lock_holder(lock_file)}) is building this course; waiting for it to finish "
         f"(Ctrl-C to stop; remove {lock_file.name} only if no doit is running)",
         file=sys.stderr,
         flush=True,
@@ -176,7 +176,7 @@ def _filelock(lock_file: Path):
     return lock
 
 
-def lock_holder(lock_file: Path) -> str:
+def _lock_holder(lock_file: Path) -> str:
     try:
         return lock_file.read_text().strip() or "another process"
     except OSError:

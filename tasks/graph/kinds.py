@@ -29,14 +29,14 @@ class TaskKind:
     default: bool = False  # run by a bare `doit` (make build)
 
 
-def variant_outputs(task: str) -> tuple[str, ...]:
+def _variant_outputs(task: str) -> tuple[str, ...]:
     return tuple(v.folder for v in variants_of_task(task)) + ("digests",)
 
 
 KINDS = (
     TaskKind("lint", task_lint, default=True),
-    TaskKind("student", task_student, variant_outputs("student"), default=True),
-    TaskKind("solution", task_solution, variant_outputs("solution"), default=True),
+    TaskKind("student", task_student, _variant_outputs("student"), default=True),
+    TaskKind("solution", task_solution, _variant_outputs("solution"), default=True),
     TaskKind("export", task_export, ("package",), default=True),
     TaskKind("validate", task_validate, ("executed",), default=True),
     TaskKind("check_student", task_check_student, ("checks",), default=True),

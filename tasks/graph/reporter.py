@@ -53,7 +53,7 @@ def summary(failures: list[dict], blocked: dict[str, list[str]]) -> str:
         + ":\n"
     )
     for result in failures:
-        text += f"\n{result['task'].name} failed:\n{result['exception'].get_msg().strip()}\n" + captured_output(
+        text += f"\n{result['task'].name} failed:\n{result['exception'].get_msg().strip()}\n" + _captured_output(
             result["task"]
         )
     for roots, names in skipped_by_cause(failed, blocked).items():
@@ -61,27 +61,27 @@ def summary(failures: list[dict], blocked: dict[str, list[str]]) -> str:
     return text + "\nFix the problems above and run doit again; everything that succeeded is kept.\n"
 
 
-def captured_output(task) -> str:
+def _captured_output(task) -> str:
     """What a failed task printed but doit held back (tasks below verbosity 2), indented under its message."""
     out = "".join(action.out or "" for action in task.actions if task.verbosity < 2).strip()
     return "".join(f"    {line}\n" for line in out.split("\n")) if out else ""
 
 
-def roots_of(name: str, failed: list[str], blocked: dict[str, list[str]], seen: frozenset = frozenset()) -> set[str]:
+def _roots_of(name: str, failed: list[str], blocked: dict[str, list[str]], seen: frozenset = frozenset()) -> set[str]:
     """The failed tasks that a skipped task is skipped because of (through other skipped ones)."""
     found = set()
     for dep in blocked.get(name, []):
         if dep in failed:
             found.add(dep)
         elif dep in blocked and dep not in seen:
-            found |= roots_of(dep, failed, blocked, seen | {name})
+            found |= _roots_of(dep, failed, blocked, seen | {name})
     return found
 
 
 def skipped_by_cause(failed: list[str], blocked: dict[str, list[str]]) -> dict[tuple[str, ...], list[str]]:
     groups: dict[tuple[str, ...], list[str]] = {}
     for name in blocked:
-        groups.setdefault(tuple(sorted(roots_of(name, failed, blocked))), []).append(name)
+        groups.setdefault(tuple(sorted(_roots_of(name, failed, blocked))), []).append(name)
     return groups
 
 

@@ -12,7 +12,7 @@ from ..variants.registry import VARIANTS
 ARCHIVED = VARIANTS["student"]
 
 
-def archive_entries(paths, module) -> dict[str, bytes]:
+def _archive_entries(paths, module) -> dict[str, bytes]:
     """Archive name -> content: `NN_name/<student files>` and `NN_name/<data files, relative>`."""
     entries = {
         f"{module.slug}/{p.name}": p.read_bytes()
@@ -24,14 +24,14 @@ def archive_entries(paths, module) -> dict[str, bytes]:
 
 
 @reports_user_errors
-def archive_action(root: str, name: str) -> None:
+def _archive_action(root: str, name: str) -> None:
     from ..compile.compiled import compiled  # the action's imports are lazy: every `doit` start imports this file
     from ..package.archive import archive_bytes
     from ..variants.leakguard import guard
 
     course, paths = load(root)
     module = course.module(name)
-    data = archive_bytes(archive_entries(paths, module), course.archive)
+    data = archive_bytes(_archive_entries(paths, module), course.archive)
     target = paths.archive(module)
     for part in module.parts:
         guard(
@@ -52,7 +52,7 @@ def task_archive(course, paths):
         inputs += paths.data_files(module)
         yield {
             "name": module.name,
-            "actions": [(archive_action, [str(course.root), module.name])],
+            "actions": [(_archive_action, [str(course.root), module.name])],
             "file_dep": [paths.rel(p) for p in inputs] + engine,
             "targets": [paths.rel(paths.archive(module))],
             "uptodate": [config_changed_for({"module": module.name, "archive": course.archive})],

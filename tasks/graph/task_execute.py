@@ -82,10 +82,10 @@ def execution_layout(course, paths, module, variant: str) -> dict[str, object]:
     files = {
         f"{workdir}/{p.relative_to(folder).as_posix() if folder in p.parents else p.name}": p for p in folder_files
     }
-    return package_files(course, paths, module) | hook | files
+    return _package_files(course, paths, module) | hook | files
 
 
-def package_files(course, paths, module) -> dict[str, object]:
+def _package_files(course, paths, module) -> dict[str, object]:
     targets, _ = export_targets(course, paths)
     wanted = [paths.package / "__init__.py"]
     for dep in course.dependencies(module):
@@ -96,7 +96,7 @@ def package_files(course, paths, module) -> dict[str, object]:
 
 
 @reports_user_errors
-def validate_action(root: str, name: str) -> None:
+def _validate_action(root: str, name: str) -> None:
     from ..kernel.execute import ExecutionFailed
     from ..notebook.outputs import merged, record_text, recorded_outputs
     from ..notebook.render import render_ipynb
@@ -129,7 +129,7 @@ def validate_action(root: str, name: str) -> None:
 MISSING_RE = re.compile(r"^No module named '(?P<module>[\w.]+)'$|No such file or directory: '(?P<file>[^']+)'")
 
 
-def unshipped_hint(paths, module, failure) -> str:
+def _unshipped_hint(paths, module, failure) -> str:
     """When a cell failed for want of a file that is in the module folder but does not ship: say which."""
     match = MISSING_RE.search(failure.evalue) if failure.ename in ("ModuleNotFoundError", "FileNotFoundError") else None
     if not match:
@@ -150,7 +150,7 @@ def unshipped_hint(paths, module, failure) -> str:
     )
 
 
-def stub_places(source, nb) -> list[str]:
+def _stub_places(source, nb) -> list[str]:
     """'what (file:line)' for each stub of a built student notebook."""
     from ..notebook.source import cell_index
     from ..variants.origins import origin_line
@@ -162,14 +162,14 @@ def stub_places(source, nb) -> list[str]:
     ]
 
 
-def broken_cells(source, nb, broken, name: str, paths=None, module=None) -> CourseError:
+def _broken_cells(source, nb, broken, name: str, paths=None, module=None) -> CourseError:
     """check_student's failure: each cell that fails other than at a stub, at its source line."""
     from ..kernel.report import explained
 
     findings = []
     for failure in broken:
         where, what = explained(source, nb, failure)
-        hint = unshipped_hint(paths, module, failure) if paths is not None else ""
+        hint = _unshipped_hint(paths, module, failure) if paths is not None else ""
         findings.append(
             Finding(
                 where.file,
@@ -178,7 +178,7 @@ def broken_cells(source, nb, broken, name: str, paths=None, module=None) -> Cour
                 cell=where.cell,
             )
         )
-    todo = "; ".join(stub_places(source, nb)) or "none"
+    todo = "; ".join(_stub_places(source, nb)) or "none"
     findings[-1] = Finding(
         findings[-1].file,
         findings[-1].line,
@@ -192,7 +192,7 @@ def broken_cells(source, nb, broken, name: str, paths=None, module=None) -> Cour
 FREE_POINTS = "passes on the untouched student version: free points"  # how the release check tells them apart
 
 
-def free_points(executed) -> list[tuple[int, str, float]]:
+def _free_points(executed) -> list[tuple[int, str, float]]:
     """(cell number, grade_id, points) of each graded test cell that ran without error on the untouched student
     version: a student would earn its points for doing nothing."""
     from ..kernel.execute import failures
@@ -207,7 +207,7 @@ def free_points(executed) -> list[tuple[int, str, float]]:
     return found
 
 
-def free_points_finding(source, nb, number: int, grade_id: str, points) -> Finding:
+def _free_points_finding(source, nb, number: int, grade_id: str, points) -> Finding:
     from ..notebook.source import cell_index
 
     file, line, cell = source.location(
@@ -224,7 +224,7 @@ def free_points_finding(source, nb, number: int, grade_id: str, points) -> Findi
 
 
 @reports_user_errors
-def check_student_action(root: str, name: str) -> None:
+def _check_student_action(root: str, name: str) -> None:
     from ..kernel.execute import ExecutionFailed, failures
     from ..notebook.outputs import code_cell_labels
     from ..variants.stubs import stub_failure, stubs
@@ -243,11 +243,11 @@ def check_student_action(root: str, name: str) -> None:
     found = failures(executed)
     broken = [f for f in found if stub_failure(executed, f.ename, f.evalue) is None]
     if broken:
-        raise broken_cells(source, executed, broken, name, paths, module)
-    free = free_points(executed)
+        raise _broken_cells(source, executed, broken, name, paths, module)
+    free = _free_points(executed)
     if free:
-        raise CourseError([free_points_finding(source, executed, *cell) for cell in free])
-    todo = stub_places(source, nb)
+        raise CourseError([_free_points_finding(source, executed, *cell) for cell in free])
+    todo = _stub_places(source, nb)
     labels = {
         number: label
         for number, label in zip([i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code"], code_cell_labels(nb))
@@ -265,7 +265,7 @@ def check_student_action(root: str, name: str) -> None:
     )
 
 
-def execution_inputs(course, paths, module, variant: str, exported: dict[str, str]) -> tuple[list[str], list[str]]:
+def _execution_inputs(course, paths, module, variant: str, exported: dict[str, str]) -> tuple[list[str], list[str]]:
     """(file_dep, task_dep): the version's code hash, the exports of every module it builds on, the files of the
     module folder it runs with (the shipped `data:` files for the student version, all of them for the solution).
 
@@ -303,12 +303,12 @@ def task_doc(course, paths, module, variant: str, target) -> str:
     return DOCS[variant].format(folder=module.folder, deps=against, target=paths.rel(target))
 
 
-def execution_tasks(course, paths, variant: str, action, target_of):
+def _execution_tasks(course, paths, variant: str, action, target_of):
     targets, _ = export_targets(course, paths)
     exported = {name: paths.rel(paths.export_file(target)) for name, target in targets.items()}
     settings = {"kernel": course.execution.kernel, "timeout": course.execution.timeout, "markup": vars(course.markup)}
     for module in course.parts:
-        file_dep, task_dep = execution_inputs(course, paths, module, variant, exported)
+        file_dep, task_dep = _execution_inputs(course, paths, module, variant, exported)
         yield {
             "name": module.name,
             "actions": [(action, [str(course.root), module.name])],
@@ -325,17 +325,17 @@ def execution_tasks(course, paths, variant: str, action, target_of):
 
 def task_validate(course, paths):
     """Run each solution in a real kernel against the exported code of earlier modules; fail on any error."""
-    yield from execution_tasks(
+    yield from _execution_tasks(
         course,
         paths,
         "solution",
-        validate_action,
+        _validate_action,
         lambda paths, m: [paths.executed_notebook(m), paths.executed_outputs(m)],
     )
 
 
 def task_check_student(course, paths):
     """Run each student notebook: every failing cell must fail at a stub's NotImplementedError."""
-    yield from execution_tasks(
-        course, paths, "student", check_student_action, lambda paths, m: [paths.student_check(m)]
+    yield from _execution_tasks(
+        course, paths, "student", _check_student_action, lambda paths, m: [paths.student_check(m)]
     )

@@ -25,7 +25,7 @@ def written_by_export(path) -> bool:
     return text.startswith(EXPORT_HEADER) or text == INIT_TEXT
 
 
-def refuse_foreign(paths, target) -> None:
+def _refuse_foreign(paths, target) -> None:
     """Never overwrite a file the export did not write (a hand-written, tracked module of the package)."""
     if target.exists() and not written_by_export(target):
         raise CourseError.at(
@@ -37,7 +37,7 @@ def refuse_foreign(paths, target) -> None:
         )
 
 
-def remove_written(targets: list[str]) -> None:
+def _remove_written(targets: list[str]) -> None:
     """`doit clean` for export tasks: remove only the files the export wrote."""
     from pathlib import Path
 
@@ -48,7 +48,7 @@ def remove_written(targets: list[str]) -> None:
             print(f"removed {target}")
 
 
-def package_init_text(code: str, file: str) -> str:
+def _package_init_text(code: str, file: str) -> str:
     return (
         f"{EXPORT_HEADER}{file} (course.yaml package_init). DO NOT EDIT.\n"
         f"# Edit {file} and run `doit export`; this file is read-only and is replaced on export.\n\n{code}"
@@ -81,7 +81,7 @@ def export_action(root: str, name: str) -> None:
     target = record.export_target()
     text = record.export_text()
     target_file = paths.export_file(target)
-    refuse_foreign(paths, target_file)
+    _refuse_foreign(paths, target_file)
     for init in package_inits(paths.package, target_file):
         if not init.exists():
             write_atomic(init, INIT_TEXT)
@@ -89,13 +89,13 @@ def export_action(root: str, name: str) -> None:
 
 
 @reports_user_errors
-def package_init_action(root: str) -> None:
+def _package_init_action(root: str) -> None:
     """tinytorch/__init__.py from course.yaml's package_init file (what `import tinytorch` sets up)."""
     course, paths = load(root)
     target = paths.package / "__init__.py"
-    refuse_foreign(paths, target)
+    _refuse_foreign(paths, target)
     code = (course.root / course.package_init).read_text(encoding="utf-8")
-    write_atomic(target, package_init_text(code, course.package_init), mode=READ_ONLY)
+    write_atomic(target, _package_init_text(code, course.package_init), mode=READ_ONLY)
 
 
 def task_export(course, paths):
@@ -106,11 +106,11 @@ def task_export(course, paths):
         init = paths.rel(paths.package / "__init__.py")
         yield {
             "name": "__init__",
-            "actions": [(package_init_action, [str(course.root)])],
+            "actions": [(_package_init_action, [str(course.root)])],
             "file_dep": [course.package_init] + engine,
             "targets": [init],
             "uptodate": [config_changed_for({"package_init": course.package_init})],
-            "clean": [(remove_written, [[str(paths.package / "__init__.py")]])],
+            "clean": [(_remove_written, [[str(paths.package / "__init__.py")]])],
             "doc": f"the package's own set-up: {course.package_init} -> {init}",
         }
     yield from module_groups(course, "export")
@@ -137,6 +137,6 @@ def task_export(course, paths):
             "file_dep": [paths.rel(paths.code_digest(module, "solution"))] + engine,
             "targets": [paths.rel(target_file)],
             "uptodate": [config_changed_for({"module": module.name, "target": targets[module.name]})],
-            "clean": [(remove_written, [[str(target_file)]])],
+            "clean": [(_remove_written, [[str(target_file)]])],
             "doc": f"export {module.folder} -> {paths.rel(target_file)}",
         }

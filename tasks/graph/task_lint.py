@@ -25,7 +25,7 @@ def export_owners(course, paths) -> tuple[dict[str, str], tuple[str, ...]]:
 
 
 @reports_user_errors
-def lint_action(root: str, name: str) -> None:
+def _lint_action(root: str, name: str) -> None:
     from ..compile.compiled import compiled  # lazy: every `doit` start imports this file
     from ..variants.lint import LintInput, lint
 
@@ -51,7 +51,7 @@ def task_lint(course, paths):
     for module in course.parts:
         yield {
             "name": module.name,
-            "actions": [(lint_action, [str(course.root), module.name])],
+            "actions": [(_lint_action, [str(course.root), module.name])],
             "file_dep": [paths.rel(p) for p in paths.source_files(module)] + engine,
             "uptodate": [
                 config_changed_for(

@@ -19,7 +19,7 @@ from ..package.exports import package_inits
 from .task_export import export_targets, written_by_export
 
 
-def produced_files(course, paths, targets: dict[str, str]) -> set[Path]:
+def _produced_files(course, paths, targets: dict[str, str]) -> set[Path]:
     """Every file the build makes now: the targets of the task kinds with outputs, and the export's package markers."""
     from .kinds import producers  # the registry imports this module
 
@@ -40,7 +40,7 @@ def output_dirs(paths) -> list[Path]:
     return paths.output_dirs(output_folders())
 
 
-def stale_files(paths, produced: set[Path]) -> list[Path]:
+def _stale_files(paths, produced: set[Path]) -> list[Path]:
     found = []
     for folder in output_dirs(paths):
         for directory, folders, names in os.walk(folder):
@@ -53,7 +53,7 @@ def stale_files(paths, produced: set[Path]) -> list[Path]:
     return sorted(found)
 
 
-def remove_empty_folders(paths) -> None:
+def _remove_empty_folders(paths) -> None:
     for folder in output_dirs(paths):
         for directory, _, _ in sorted(os.walk(folder), key=lambda entry: -len(entry[0])):
             if Path(directory) != folder and not os.listdir(directory):
@@ -61,7 +61,7 @@ def remove_empty_folders(paths) -> None:
 
 
 @reports_user_errors
-def prune_action(root: str) -> None:
+def _prune_action(root: str) -> None:
     course, paths = load(root)
     targets, problems = export_targets(course, paths)
     if problems:
@@ -71,14 +71,14 @@ def prune_action(root: str) -> None:
             "nothing was pruned: which exports are stale cannot be told while "
             "a module's export target is unknown. Fix these, then prune again:\n" + "\n".join(problems.values()),
         )
-    stale = stale_files(paths, produced_files(course, paths, targets))
+    stale = _stale_files(paths, _produced_files(course, paths, targets))
     for path in stale:
         path.unlink()
         print(f"prune: removed {paths.rel(path)}")
-    remove_empty_folders(paths)
+    _remove_empty_folders(paths)
     print(f"prune: {len(stale)} file(s) no task produces any more" if stale else "prune: nothing to remove")
 
 
 def task_prune(course, paths):
     """Remove build outputs no task produces any more (after dropping an output, a module or an export)."""
-    return {"actions": [(prune_action, [str(course.root)])], "uptodate": [False], "verbosity": 2}
+    return {"actions": [(_prune_action, [str(course.root)])], "uptodate": [False], "verbosity": 2}

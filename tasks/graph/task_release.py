@@ -21,7 +21,7 @@ def tell(line: str, warning: bool = False) -> None:
     print(line, file=sys.stderr if warning else sys.stdout)
 
 
-def week_request(course, week: int, flags: dict) -> Request:
+def _week_request(course, week: int, flags: dict) -> Request:
     first = min(m.release for m in course.modules)
     if week < first:
         earliest = min(course.modules, key=lambda m: m.release)
@@ -46,7 +46,7 @@ def release_action(root: str, week: int, **flags) -> None:
     from ..release.publish import publish  # lazy: every `doit` start imports this file
 
     course, paths = load(root)
-    request = week_request(course, week, flags)
+    request = _week_request(course, week, flags)
     publish(course, paths, request, lambda: offered(course, paths, request), tell)
 
 
@@ -92,7 +92,7 @@ def task_release(course, paths):
     }
 
 
-def deploy_tasks(course, kind: str, basename: str, doc: str):
+def _deploy_tasks(course, kind: str, basename: str, doc: str):
     from doit.task import Task
 
     try:
@@ -117,7 +117,7 @@ def deploy_tasks(course, kind: str, basename: str, doc: str):
 
 
 def task_deploy_student(course, paths):
-    yield from deploy_tasks(
+    yield from _deploy_tasks(
         course,
         "exercises",
         "deploy_student",
@@ -126,6 +126,6 @@ def task_deploy_student(course, paths):
 
 
 def task_deploy_solutions(course, paths):
-    yield from deploy_tasks(
+    yield from _deploy_tasks(
         course, "solutions", "deploy_solutions", "Deploy every module's solutions now, in ONE commit"
     )

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 USAGE = 'tag_release needs the tag and its message: `doit tag_release tag=week5-tensor-solutions message="Release tensor solutions"` (tito release --tag NAME --message TEXT)'
 
 
-def check_tag_name(tag: str) -> None:
+def _check_tag_name(tag: str) -> None:
     checked = subprocess.run(
         ["git", "check-ref-format", f"refs/tags/{tag}"], capture_output=True, env={**os.environ, **git_env()}
     )
@@ -34,7 +34,7 @@ def check_tag_name(tag: str) -> None:
         )
 
 
-def changes_since_last_tag(repo: StudentRepo, head: str) -> str:
+def _changes_since_last_tag(repo: StudentRepo, head: str) -> str:
     """`git diff --stat` from the newest tag reachable from HEAD (or every file, when nothing is tagged)."""
     from ..release.student_repo import GitFailed
 
@@ -52,7 +52,7 @@ def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
 
     course, paths = load(root)
     settings, shown = course.student_repo, paths.rel(paths.student_repo)
-    check_tag_name(tag)
+    _check_tag_name(tag)
     if not (paths.student_repo / ".git").exists():
         raise CourseError.at(
             shown,
@@ -76,7 +76,7 @@ def tag_action(root: str, tag: str, message: str, dry: bool) -> None:
     subject = repo.git("log", "-1", "--format=%s", head).strip()
     if dry:
         print(
-            f"{shown}: would tag {head[:10]} ({subject}) as {tag}: {message}\n{changes_since_last_tag(repo, head)}\n(dry run: nothing was changed)"
+            f"{shown}: would tag {head[:10]} ({subject}) as {tag}: {message}\n{_changes_since_last_tag(repo, head)}\n(dry run: nothing was changed)"
         )
         return
     repo.tag_only(head, {tag: message}, False)

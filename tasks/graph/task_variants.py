@@ -52,10 +52,10 @@ def variant_action(root: str, name: str, task: str) -> None:
     digest = record.code_digest(variants_of_task(task)[0].name)
     write_atomic(paths.code_digest(module, task), digest + "\n")
     if task == "solution":
-        refresh_executed(course, paths, module, built[0][0], digest)
+        _refresh_executed(course, paths, module, built[0][0], digest)
 
 
-def refresh_executed(course, paths, module, solution_nb, digest: str) -> None:
+def _refresh_executed(course, paths, module, solution_nb, digest: str) -> None:
     """Same code as last validated (a markdown edit): the executed notebook is merged anew, nothing runs."""
     from ..notebook.outputs import merged, read_record
     from ..notebook.render import render
@@ -66,7 +66,7 @@ def refresh_executed(course, paths, module, solution_nb, digest: str) -> None:
         write_atomic(paths.executed_notebook(module), notebook)
 
 
-def variant_tasks(course, paths, task: str):
+def _variant_tasks(course, paths, task: str):
     engine = engine_files(__name__)
     settings = {"outputs": list(course.outputs), "kernel": course.execution.kernel, "markup": vars(course.markup)}
     for module in course.parts:
@@ -86,9 +86,9 @@ def variant_tasks(course, paths, task: str):
 
 def task_student(course, paths):
     """Student notebooks: solutions stubbed, hidden tests and instructor cells removed, leak-guarded."""
-    yield from variant_tasks(course, paths, "student")
+    yield from _variant_tasks(course, paths, "student")
 
 
 def task_solution(course, paths):
     """Solution notebooks: everything visible, markers stripped; plus the hidden-test-free copy students get."""
-    yield from variant_tasks(course, paths, "solution")
+    yield from _variant_tasks(course, paths, "solution")

@@ -84,7 +84,7 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
 
     def work():
         try:
-            outcome["nb"] = run_here(
+            outcome["nb"] = _run_here(
                 nb, cwd=cwd, root=root, kernel=kernel, timeout=timeout, allow_errors=allow_errors, current=current
             )
         except BaseException as error:  # handed to the calling thread
@@ -93,7 +93,7 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
     worker = threading.Thread(target=work, name="coursebuild-kernel", daemon=True)
     worker.start()
     try:
-        wait_for(worker, current["up"], lambda: prestart(kernel, kernel_arguments(), kernel_env))
+        _wait_for(worker, current["up"], lambda: prestart(kernel, kernel_arguments(), kernel_env))
     except BaseException:  # Ctrl-C or SIGTERM: the kernel and what it started go too
         kill_group(current.get("pgid"))
         worker.join(STOP_WAIT)  # nbclient sees its kernel gone and cleans up before the interpreter exits
@@ -105,7 +105,7 @@ def run(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: b
     return outcome["nb"]
 
 
-def wait_for(worker: threading.Thread, up: threading.Event, then) -> None:
+def _wait_for(worker: threading.Thread, up: threading.Event, then) -> None:
     """Wait for `worker` to end, calling `then()` once as soon as `up` is set (in this thread)."""
     while not up.is_set() and worker.is_alive():
         up.wait(0.2)
@@ -137,7 +137,7 @@ def translated(error: BaseException, kernel: str) -> BaseException:
     return error
 
 
-def run_here(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool, current: dict | None = None):
+def _run_here(nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow_errors: bool, current: dict | None = None):
     """Run `nb` in a fresh kernel taken from this process's pool (tasks/kernel/pool.py). A waiting kernel
     that turns out dead before the first cell (killed while it waited) is replaced by one started now."""
     from .pool import start, take
@@ -189,7 +189,7 @@ def run_in(taken, nb, *, cwd: Path, root: Path, kernel: str, timeout: int, allow
     )
     current["client"] = client
     try:
-        return execute_with(client, nb, timeout, current)
+        return _execute_with(client, nb, timeout, current)
     finally:
         forget_exit_hook(client)  # nbclient leaves it registered when the kernel never came up
         discard(taken, client.kc)
@@ -205,7 +205,7 @@ def nbclient_class() -> type:
     return NotebookClient
 
 
-def execute_with(client, nb, timeout: int, current: dict):
+def _execute_with(client, nb, timeout: int, current: dict):
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     try:
@@ -214,7 +214,7 @@ def execute_with(client, nb, timeout: int, current: dict):
         index = current["index"]
         raise ExecutionFailed(
             f"cell {index + 1} did not finish within the {timeout} s per-cell timeout (execution.timeout in course.yaml)\n    cell begins:\n{indented(head(nb.cells[index]))}",
-            cap_outputs(nb),
+            _cap_outputs(nb),
             index,
         )
     except DeadKernelError:
@@ -222,8 +222,8 @@ def execute_with(client, nb, timeout: int, current: dict):
             raise
         index = current["index"]
         raise ExecutionFailed(
-            f"the kernel died while running cell {index + 1} (out of memory, os._exit, or a crash in native code?){last_words(current['log'])}\n    cell begins:\n{indented(head(nb.cells[index]))}",
-            cap_outputs(nb),
+            f"the kernel died while running cell {index + 1} (out of memory, os._exit, or a crash in native code?){_last_words(current['log'])}\n    cell begins:\n{indented(head(nb.cells[index]))}",
+            _cap_outputs(nb),
             index,
         )
     except CellExecutionError:
@@ -232,12 +232,12 @@ def execute_with(client, nb, timeout: int, current: dict):
             if failures(nb)
             else CellFailure(current["index"] + 1, head(nb.cells[current["index"]]), "Error", "")
         )
-        raise ExecutionFailed(failure.describe(), cap_outputs(nb), failure.cell - 1, failure)
-    check_output_size(nb)
-    return cap_outputs(nb)
+        raise ExecutionFailed(failure.describe(), _cap_outputs(nb), failure.cell - 1, failure)
+    _check_output_size(nb)
+    return _cap_outputs(nb)
 
 
-def last_words(log: Path) -> str:
+def _last_words(log: Path) -> str:
     """The last lines a dead kernel wrote to stderr (a native crash says why), indented; else nothing."""
     try:
         lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-5:]
@@ -246,20 +246,20 @@ def last_words(log: Path) -> str:
     return "\n    the kernel's last words:\n" + indented("\n".join(lines)) if lines else ""
 
 
-def output_size(cell) -> int:
+def _output_size(cell) -> int:
     total = 0
     for output in cell.get("outputs", []):
         total += len(output.get("text", "")) + sum(len(str(v)) for v in output.get("data", {}).values())
     return total
 
 
-def check_output_size(nb) -> None:
+def _check_output_size(nb) -> None:
     """A cell printing megabytes would freeze a student's browser: make it a clear failure."""
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and (size := output_size(cell)) > CELL_OUTPUT_MAX:
+        if cell.cell_type == "code" and (size := _output_size(cell)) > CELL_OUTPUT_MAX:
             raise ExecutionFailed(
                 f"cell {index + 1} printed {size:,} characters of output (at most {CELL_OUTPUT_MAX:,} allowed: a notebook that large freezes the browser); print a summary instead\n    cell begins:\n{indented(head(cell))}",
-                cap_outputs(nb),
+                _cap_outputs(nb),
                 index,
             )
 
@@ -300,7 +300,7 @@ def coalesce_streams(outputs: list) -> list:
     return merged
 
 
-def cap_outputs(nb):
+def _cap_outputs(nb):
     """Keep executed notebooks reproducible and readable: streams merged, megabytes of text cut with a note."""
     for cell in nb.cells:
         if cell.cell_type == "code":

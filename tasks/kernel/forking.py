@@ -37,7 +37,7 @@ class TemplateFailed(Exception):
     """The template could not fork this kernel (gone, timed out, or refused): launch it the usual way."""
 
 
-def supported() -> bool:
+def _supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "pidfd_open") and hasattr(socket, "send_fds")
 
 
@@ -103,7 +103,7 @@ def stop_template(template: Template) -> None:
     shutil.rmtree(template.folder, ignore_errors=True)
 
 
-def comparable(env: dict, placeholder: str) -> dict:
+def _comparable(env: dict, placeholder: str) -> dict:
     """An environment with its root placeholder made generic, without what launchers add per kernel."""
     return {k: v.replace(placeholder, "{placeholder}") for k, v in env.items() if not k.startswith("JPY_")}
 
@@ -114,7 +114,7 @@ def fits(template: Template, cmd: list, env: dict, placeholder: str) -> bool:
     return (
         template.alive()
         and cmd[0] == template.python
-        and comparable(env, placeholder) == comparable(template.env, str(template.placeholder))
+        and _comparable(env, placeholder) == _comparable(template.env, str(template.placeholder))
     )
 
 
@@ -181,7 +181,7 @@ class ForkedProcess:
         self.close()
 
 
-def provisioner_class() -> type:
+def _provisioner_class() -> type:
     from jupyter_client.provisioning import LocalProvisioner
 
     class ForkingProvisioner(LocalProvisioner):
@@ -196,7 +196,7 @@ def provisioner_class() -> type:
             template = self.template_for(cmd[0]) if self.template_for else None
             if template is not None and fits(template, cmd, env, self.placeholder):
                 try:
-                    pid, pidfd = fork(template, cmd, env, str(kwargs.get("cwd") or os.getcwd()), stderr_of(kwargs))
+                    pid, pidfd = fork(template, cmd, env, str(kwargs.get("cwd") or os.getcwd()), _stderr_of(kwargs))
                 except TemplateFailed:
                     stop_template(template)  # dead or stuck: the pool replaces it (tasks/kernel/pool.py)
                 else:
@@ -208,7 +208,7 @@ def provisioner_class() -> type:
     return ForkingProvisioner
 
 
-def stderr_of(kwargs: dict) -> int:
+def _stderr_of(kwargs: dict) -> int:
     stderr = kwargs.get("stderr")
     if stderr is None:
         return 2
@@ -220,10 +220,10 @@ def attach(manager, placeholder: Path, template_for) -> None:
     import uuid
 
     spec = manager.kernel_spec
-    if not supported() or not forkable(spec):
+    if not _supported() or not forkable(spec):
         return
     manager.kernel_id = manager.kernel_id or str(uuid.uuid4())
-    provisioner = provisioner_class()(kernel_id=manager.kernel_id, kernel_spec=spec, parent=manager)
+    provisioner = _provisioner_class()(kernel_id=manager.kernel_id, kernel_spec=spec, parent=manager)
     provisioner.template_for, provisioner.placeholder = template_for, str(placeholder)
     manager.provisioner = provisioner
 

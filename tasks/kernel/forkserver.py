@@ -48,14 +48,14 @@ def reap(signum=None, frame=None) -> None:
             return
 
 
-def reseed() -> None:
+def _reseed() -> None:
     """Each kernel draws its own random numbers: numpy's global generator was seeded in the template."""
     module = sys.modules.get("numpy.random")
     if module is not None:
         module.seed()
 
 
-def launcher_argv(argv: list) -> list:
+def _launcher_argv(argv: list) -> list:
     """sys.argv of `python -m ipykernel_launcher ARGS`: the launcher's file, then ARGS."""
     import importlib.util
 
@@ -63,7 +63,7 @@ def launcher_argv(argv: list) -> list:
     return [spec.origin if spec is not None else "ipykernel_launcher", *argv[3:]]
 
 
-def become_kernel(request: dict, stderr: int) -> int:
+def _become_kernel(request: dict, stderr: int) -> int:
     """In the child (a new session already): take on the request's process state, then run the kernel to
     its end; its exit code."""
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
@@ -75,8 +75,8 @@ def become_kernel(request: dict, stderr: int) -> int:
     os.environ.clear()
     os.environ.update(request["env"])
     os.environ["JPY_PARENT_PID"] = str(os.getppid())
-    sys.argv = launcher_argv(request["argv"])
-    reseed()
+    sys.argv = _launcher_argv(request["argv"])
+    _reseed()
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
@@ -89,7 +89,7 @@ def become_kernel(request: dict, stderr: int) -> int:
     return 0
 
 
-def fork_kernel(request: dict, stderr: int, channel: socket.socket) -> None:
+def _fork_kernel(request: dict, stderr: int, channel: socket.socket) -> None:
     """Fork a kernel for `request`; answer with its pid and a pidfd (opened before it can be reaped)."""
     if "threading" in sys.modules and sys.modules["threading"].active_count() > 1:
         raise RuntimeError("the template started a thread while importing: forking it is not safe")
@@ -104,7 +104,7 @@ def fork_kernel(request: dict, stderr: int, channel: socket.socket) -> None:
             os.setsid()  # before the reply: the kernel's process group is its own when its pid is known
             os.close(session)
             os.close(started)
-            os._exit(run_child(request, stderr))
+            os._exit(_run_child(request, stderr))
         os.close(started)
         os.read(session, 1)  # returns once the child has made its session (or died)
         os.close(session)
@@ -116,10 +116,10 @@ def fork_kernel(request: dict, stderr: int, channel: socket.socket) -> None:
     os.close(pidfd)
 
 
-def run_child(request: dict, stderr: int) -> int:
+def _run_child(request: dict, stderr: int) -> int:
     """The child's whole life: the kernel, then the interpreter's own exit (atexit handlers, flushed files)."""
     try:
-        code = become_kernel(request, stderr)
+        code = _become_kernel(request, stderr)
     except BaseException:
         import traceback
 
@@ -143,14 +143,14 @@ def run_exit_hooks() -> None:
     atexit._run_exitfuncs()
 
 
-def serve(channel: socket.socket) -> None:
+def _serve(channel: socket.socket) -> None:
     """Answer requests until the socket closes."""
     while True:
         message, fds, _, _ = socket.recv_fds(channel, 1 << 20, 1)
         if not message:
             return
         try:
-            fork_kernel(json.loads(message), fds[0], channel)
+            _fork_kernel(json.loads(message), fds[0], channel)
         except Exception as error:
             for fd in fds:
                 try:
@@ -166,7 +166,7 @@ def main(fd: int) -> None:
         del sys.path[0]
     preload()
     signal.signal(signal.SIGCHLD, reap)
-    serve(channel)
+    _serve(channel)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def synchronously(coroutine):
         loop.close()
 
 
-def pool_key(kernel: str, arguments: list[str]) -> tuple:
+def _pool_key(kernel: str, arguments: list[str]) -> tuple:
     """What makes two kernels different: its name, its command-line options, the environment it inherits."""
     return (kernel, tuple(arguments), tuple(sorted(os.environ.items())))
 
@@ -83,12 +83,12 @@ def start(kernel: str, arguments: list[str], env_for) -> Kernel:
     from jupyter_client.manager import AsyncKernelManager
 
     folder = Path(tempfile.mkdtemp(prefix="coursebuild-kernel-"))
-    started = Kernel(None, folder, pool_key(kernel, arguments))
+    started = Kernel(None, folder, _pool_key(kernel, arguments))
     try:
         started.lobby.mkdir()
         started.placeholder.mkdir()
         started.manager = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=str(folder / "kernel"))
-        started.manager.client_factory = ready_client_class()
+        started.manager.client_factory = _ready_client_class()
         forking.attach(started.manager, started.placeholder, lambda python: template(started.key, python, env_for))
         with open(started.log, "w") as log:
             synchronously(
@@ -108,7 +108,7 @@ def start(kernel: str, arguments: list[str], env_for) -> Kernel:
 def take(kernel: str, arguments: list[str], env_for) -> Kernel:
     """A fresh, live kernel for this key: the waiting one, else one started now."""
     waiting = own_pool()
-    key = pool_key(kernel, arguments)
+    key = _pool_key(kernel, arguments)
     ready = waiting.pop(key, None)
     for other in [waiting.pop(k) for k in list(waiting)]:  # another key: the environment changed
         discard(other)
@@ -124,7 +124,7 @@ def prestart(kernel: str, arguments: list[str], env_for) -> None:
     """Start the next notebook's kernel now, unless one waits already (called once the current notebook's
     kernel is up, so the two boots do not compete for the CPU)."""
     waiting = own_pool()
-    key = pool_key(kernel, arguments)
+    key = _pool_key(kernel, arguments)
     if key not in waiting:
         try:
             waiting[key] = start(kernel, arguments, env_for)
@@ -140,7 +140,7 @@ def own_pool() -> dict:
             if inherited is not None:  # our copy of the parent's socket: the parent's template is not ours
                 inherited.channel.close()
         _pool["pid"], _pool["waiting"], _pool["templates"] = os.getpid(), {}, {}
-        register_exit()
+        _register_exit()
     return _pool["waiting"]
 
 
@@ -149,7 +149,7 @@ def template(key: tuple, python: str, env_for):
     died after forking is replaced, one that never forked is not tried again (kernels then start as usual)."""
     own_pool()
     templates = _pool["templates"]
-    stop_templates([k for k in templates if k[0] != key])  # the environment changed: not one of ours any more
+    _stop_templates([k for k in templates if k[0] != key])  # the environment changed: not one of ours any more
     current = templates.get((key, python))
     if current is not None and not current.alive():
         forking.stop_template(current)
@@ -159,7 +159,7 @@ def template(key: tuple, python: str, env_for):
     return current
 
 
-def register_exit() -> None:
+def _register_exit() -> None:
     import atexit
     from multiprocessing import util
 
@@ -173,10 +173,10 @@ def close() -> None:
         waiting = _pool["waiting"]
         for key in list(waiting):
             discard(waiting.pop(key))
-        stop_templates(list(_pool["templates"]))
+        _stop_templates(list(_pool["templates"]))
 
 
-def stop_templates(keys: list) -> None:
+def _stop_templates(keys: list) -> None:
     """Stop this process's templates of `keys` and forget them (a key whose template failed holds None)."""
     for key in keys:
         if (ended := _pool["templates"].pop(key)) is not None:
@@ -218,7 +218,7 @@ if shell is not None and isinstance(shell.user_ns.get("_dh"), list):
 """
 
 
-def handover_code(kernel: Kernel, cwd: Path, root: Path, env: dict) -> str:
+def _handover_code(kernel: Kernel, cwd: Path, root: Path, env: dict) -> str:
     """Code (run silently, in a namespace of its own) that moves a waiting kernel to the notebook's folder
     and course root: its cwd, the root on sys.path and in PYTHONPATH, IPython's folder history."""
     names = {
@@ -234,7 +234,7 @@ async def hand_over(client, kernel: Kernel, cwd: Path, root: Path, env: dict) ->
     """Run the handover in the kernel, silently (no execution count, no history), before any cell."""
     from nbclient.util import ensure_async
 
-    code = handover_code(kernel, cwd, root, env)
+    code = _handover_code(kernel, cwd, root, env)
     msg_id = await ensure_async(client.kc.execute(code, silent=True, store_history=False))
     reply = await client.async_wait_for_reply(msg_id)
     content = (reply or {}).get("content", {})
@@ -242,7 +242,7 @@ async def hand_over(client, kernel: Kernel, cwd: Path, root: Path, env: dict) ->
         raise RuntimeError(f"the kernel could not be moved to {cwd}: {content.get('ename')}: {content.get('evalue')}")
 
 
-def ready_client_class() -> type:
+def _ready_client_class() -> type:
     """jupyter_client's kernel client, with a `wait_for_ready` that returns once IOPub is shown connected
     (the idle status of the answered kernel_info request arrived on it) instead of after 0.2 s of IOPub
     silence: those 0.2 s were paid by every notebook. Cells' messages are matched to their request anyway."""
@@ -255,8 +255,8 @@ def ready_client_class() -> type:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
             idle: set = set()  # requests whose idle status IOPub showed: a late reply finds its idle here
             while True:
-                reply = await answered_kernel_info(self)
-                if reply is not None and await idle_seen(self, reply["parent_header"].get("msg_id"), idle):
+                reply = await _answered_kernel_info(self)
+                if reply is not None and await _idle_seen(self, reply["parent_header"].get("msg_id"), idle):
                     adopt_kernel_info(self, reply)
                     return
                 if not await self.is_alive():
@@ -267,7 +267,7 @@ def ready_client_class() -> type:
     return ReadyClient
 
 
-async def answered_kernel_info(client, wait: float = 1.0):
+async def _answered_kernel_info(client, wait: float = 1.0):
     """Ask for kernel_info; the reply if one came on the shell channel within `wait` seconds, else None."""
     from queue import Empty
 
@@ -279,7 +279,7 @@ async def answered_kernel_info(client, wait: float = 1.0):
     return reply if reply["msg_type"] == "kernel_info_reply" else None
 
 
-async def idle_seen(client, msg_id: str, idle: set, wait: float = 1.0) -> bool:
+async def _idle_seen(client, msg_id: str, idle: set, wait: float = 1.0) -> bool:
     """Whether the kernel's idle status for request `msg_id` arrives on IOPub within `wait` seconds (it is
     the last message of that request: IOPub is connected, and nothing of it is left to read). Every idle
     status read goes into `idle`: under load a kernel_info reply can come a round late, and its idle status

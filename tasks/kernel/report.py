@@ -20,7 +20,7 @@ class Place:
     statement: str  # the line of code there, as written
 
 
-def cell_of_count(nb, count: int) -> int | None:
+def _cell_of_count(nb, count: int) -> int | None:
     """Index of the cell that ran as `In[count]`."""
     return next(
         (i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.get("execution_count") == count), None
@@ -36,20 +36,20 @@ def place(source, nb, index: int, line: int) -> Place:
     return Place(where, lines[line_index].strip())
 
 
-def first_code_line(cell) -> int:
+def _first_code_line(cell) -> int:
     lines = cell.source.split("\n")
     return next((n for n, text in enumerate(lines, 1) if text.strip() and not text.lstrip().startswith(("#", "%"))), 1)
 
 
-def places(source, nb, failure) -> list[Place]:
+def _places(source, nb, failure) -> list[Place]:
     """The failure's frames in notebook cells, innermost first; else the failing cell's first code line."""
     found = []
     for count, line in cell_frames(list(failure.traceback)):
-        index = cell_of_count(nb, count)
+        index = _cell_of_count(nb, count)
         if index is not None:
             found.append(place(source, nb, index, line))
     if not found:
-        found = [place(source, nb, failure.cell - 1, first_code_line(nb.cells[failure.cell - 1]))]
+        found = [place(source, nb, failure.cell - 1, _first_code_line(nb.cells[failure.cell - 1]))]
     return list(reversed(found))
 
 
@@ -60,7 +60,7 @@ def cause(failure) -> str:
 
 def explained(source, nb, failure) -> tuple[Location, str]:
     """(where, text): the innermost source line, then the statement, the cause and the calling line."""
-    found = places(source, nb, failure)
+    found = _places(source, nb, failure)
     text = f"{found[0].statement}\n    {cause(failure)}"
     if len(found) > 1 and found[-1].where != found[0].where:
         text += f"\n    called from {found[-1].where}: {found[-1].statement}"
@@ -69,4 +69,4 @@ def explained(source, nb, failure) -> tuple[Location, str]:
 
 def cell_place(source, nb, index: int) -> Location:
     """A whole cell (a timeout, a dead kernel): its first code line in the module source."""
-    return place(source, nb, index, first_code_line(nb.cells[index])).where
+    return place(source, nb, index, _first_code_line(nb.cells[index])).where

@@ -61,14 +61,14 @@ def reads_cells(text: str) -> list[tuple[str, str, dict]] | None:
     ends = starts[1:] + [len(lines)]
     cells = []
     for start, end in zip(starts, ends):
-        cell = read_cell(lines, start, end, last=end == len(lines))
+        cell = _read_cell(lines, start, end, last=end == len(lines))
         if cell is None:
             return None
         cells.append(cell)
     return cells
 
 
-def read_cell(lines: list[str], start: int, end: int, last: bool) -> tuple[str, str, dict] | None:
+def _read_cell(lines: list[str], start: int, end: int, last: bool) -> tuple[str, str, dict] | None:
     """The cell whose header is lines[start] and whose next header is lines[end] (or the end of file)."""
     header = HEADER_RE.match(lines[start])
     if header is None:
@@ -83,15 +83,15 @@ def read_cell(lines: list[str], start: int, end: int, last: bool) -> tuple[str, 
             return None
     markdown = bool(header.group(1))
     chunk = lines[start:end]
-    if not last and not ends_outside_strings_and_fences(chunk, markdown):
+    if not last and not _ends_outside_strings_and_fences(chunk, markdown):
         return None
-    body = chunk[1 : content_end(chunk)]
+    body = chunk[1 : _content_end(chunk)]
     if not markdown:
         return "code", "\n".join(body), metadata
-    return "markdown", "\n".join(markdown_content(body, metadata)), metadata
+    return "markdown", "\n".join(_markdown_content(body, metadata)), metadata
 
 
-def content_end(chunk: list[str]) -> int:
+def _content_end(chunk: list[str]) -> int:
     """Where a cell's content stops: jupytext leaves out one empty line, or exactly two blank ones."""
     if len(chunk) >= 3 and not BLANK_RE.match(chunk[-3]) and BLANK_RE.match(chunk[-2]) and BLANK_RE.match(chunk[-1]):
         return len(chunk) - 2
@@ -100,7 +100,7 @@ def content_end(chunk: list[str]) -> int:
     return len(chunk)
 
 
-def markdown_content(body: list[str], metadata: dict) -> list[str]:
+def _markdown_content(body: list[str], metadata: dict) -> list[str]:
     """A markdown cell's lines: the inside of a triple-quoted string (noting its quotes), or uncommented."""
     content = "\n".join(body).strip()
     for prefix, quote in QUOTE_FORMS:
@@ -119,14 +119,14 @@ def markdown_content(body: list[str], metadata: dict) -> list[str]:
             else:
                 metadata["cell_marker"] = left + "," + right
             return content.splitlines()
-    return [uncomment(line) for line in body]
+    return [_uncomment(line) for line in body]
 
 
-def uncomment(line: str) -> str:
+def _uncomment(line: str) -> str:
     return line[2:] if line.startswith("# ") else line[1:] if line.startswith("#") else line
 
 
-def ends_outside_strings_and_fences(chunk: list[str], markdown: bool) -> bool:
+def _ends_outside_strings_and_fences(chunk: list[str], markdown: bool) -> bool:
     """Is the line after `chunk` outside any triple-quoted string (and, in markdown, any fenced block)?
 
     jupytext's StringParser only changes its carried state on lines with a triple quote, so only those
@@ -143,12 +143,12 @@ def ends_outside_strings_and_fences(chunk: list[str], markdown: bool) -> bool:
         if has_triple and not line.lstrip().startswith("#"):
             triple = scan_quotes(line, None)
         if markdown:
-            text = uncomment(line)
+            text = _uncomment(line)
             if fence:
-                if closes_fence(text, fence):
+                if _closes_fence(text, fence):
                     fence = None
                 continue
-            fence = opening_fence(text)
+            fence = _opening_fence(text)
     return triple is None and fence is None
 
 
@@ -174,14 +174,14 @@ def scan_quotes(line: str, triple: str | None) -> str | None:
     return triple
 
 
-def opening_fence(text: str) -> tuple[str, int] | None:
+def _opening_fence(text: str) -> tuple[str, int] | None:
     match = FENCE_RE.match(text)
     if not match or (match.group(1)[0] == "`" and "`" in match.group(2)):
         return None
     return match.group(1)[0], len(match.group(1))
 
 
-def closes_fence(text: str, fence: tuple[str, int]) -> bool:
+def _closes_fence(text: str, fence: tuple[str, int]) -> bool:
     match = FENCE_RE.match(text)
     return (
         bool(match) and match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1] and not match.group(2).strip()

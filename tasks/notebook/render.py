@@ -25,40 +25,40 @@ def render_ipynb(nb, kernel: str) -> str:
     text as lists of lines, one-space indent, sorted keys, UTF-8 left unescaped.
     """
     out = {
-        "cells": [ipynb_cell(cell) for cell in nb["cells"]],
+        "cells": [_ipynb_cell(cell) for cell in nb["cells"]],
         "metadata": kernel_metadata(kernel),
         "nbformat": NBFORMAT,
         "nbformat_minor": NBFORMAT_MINOR,
     }
     return (
-        json.dumps(out, sort_keys=True, indent=1, separators=(",", ": "), ensure_ascii=False, default=ascii_bytes)
+        json.dumps(out, sort_keys=True, indent=1, separators=(",", ": "), ensure_ascii=False, default=_ascii_bytes)
         + "\n"
     )
 
 
-def ipynb_cell(cell) -> dict:
+def _ipynb_cell(cell) -> dict:
     out = dict(cell)
     out["metadata"] = {k: v for k, v in cell["metadata"].items() if k in IPYNB_CELL_KEYS}
     if isinstance(out.get("source"), str):
         out["source"] = out["source"].splitlines(True)
     if "attachments" in out:
-        out["attachments"] = {name: split_mimebundle(bundle) for name, bundle in out["attachments"].items()}
+        out["attachments"] = {name: _split_mimebundle(bundle) for name, bundle in out["attachments"].items()}
     if out.get("cell_type") == "code":
-        out["outputs"] = [split_output(output) for output in out.get("outputs", [])]
+        out["outputs"] = [_split_output(output) for output in out.get("outputs", [])]
     return out
 
 
-def split_output(output) -> dict:
+def _split_output(output) -> dict:
     """nbformat's split_lines for one output: text fields of rich outputs and streams become line lists."""
     out = dict(output)
     if out.get("output_type") in ("execute_result", "display_data"):
-        out["data"] = split_mimebundle(out.get("data", {}))
+        out["data"] = _split_mimebundle(out.get("data", {}))
     elif out.get("output_type") == "stream" and isinstance(out.get("text"), str):
         out["text"] = out["text"].splitlines(True)
     return out
 
 
-def split_mimebundle(data) -> dict:
+def _split_mimebundle(data) -> dict:
     return {
         key: value.splitlines(True)
         if isinstance(value, str) and (key.startswith("text/") or key in SPLIT_MIMES)
@@ -67,7 +67,7 @@ def split_mimebundle(data) -> dict:
     }
 
 
-def ascii_bytes(value):
+def _ascii_bytes(value):
     if isinstance(value, bytes):
         return value.decode("ascii")
     raise TypeError(f"{type(value).__name__} is not JSON serializable")

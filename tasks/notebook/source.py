@@ -94,9 +94,9 @@ def reads_source(text: str, file: str, kind: str) -> Source:
         cell_lines: list[int | None] = [None] * len(nb.cells)
         lines: list[str] = []
     else:
-        nb = reads_percent(text, file)
+        nb = _reads_percent(text, file)
         lines = text.split("\n")
-        cell_lines = header_lines(lines, len(nb.cells))
+        cell_lines = _header_lines(lines, len(nb.cells))
     for index, cell in enumerate(nb.cells):
         cell["id"] = cell_id(index)
         if "\r" in cell.source:  # a notebook cell written on Windows: `\r\n` line ends would hide its markup
@@ -109,7 +109,7 @@ def reads_source(text: str, file: str, kind: str) -> Source:
     return Source(file=file, nb=nb, cell_lines=cell_lines, text_lines=lines)
 
 
-def reads_percent(text: str, file: str):
+def _reads_percent(text: str, file: str):
     """The notebook jupytext reads from a percent-format source.
 
     Sources in the plain subset that tasks/percent.py reads exactly (the course's modules are) never
@@ -136,7 +136,7 @@ def reads_percent_with_jupytext(text: str, file: str):
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as error:
-        raise CourseError.at(file, None, schema_problem(error))
+        raise CourseError.at(file, None, _schema_problem(error))
     return nb
 
 
@@ -165,7 +165,7 @@ def reads_ipynb(text: str, file: str):
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except nbformat.ValidationError as error:
-        raise CourseError.at(file, None, schema_problem(error), cell=cell_of(error))
+        raise CourseError.at(file, None, _schema_problem(error), cell=_cell_of(error))
     except Exception as error:  # nbformat raises several types: versions, conversions
         raise CourseError.at(
             file,
@@ -175,20 +175,20 @@ def reads_ipynb(text: str, file: str):
     return nb
 
 
-def cell_of(error) -> int | None:
+def _cell_of(error) -> int | None:
     """1-based cell number a schema error is about, from its JSON path (['cells', 2, ...] -> 3)."""
     path = list(getattr(error, "absolute_path", []) or getattr(error, "path", []))
     return path[1] + 1 if len(path) > 1 and path[0] == "cells" and isinstance(path[1], int) else None
 
 
-def schema_problem(error) -> str:
+def _schema_problem(error) -> str:
     what = getattr(error, "message", str(error)).split("\n")[0]
     if len(what) > 160:
         what = what[:160] + "..."
     return f"is not a valid Jupyter notebook: {what}; open and re-save it in Jupyter"
 
 
-def header_lines(lines: list[str], cell_count: int) -> list[int | None]:
+def _header_lines(lines: list[str], cell_count: int) -> list[int | None]:
     """File line of each cell's `# %%` header; a cell before the first header starts at line 1.
 
     Like jupytext, a `# %%` line inside the triple-quoted text of a markdown cell is text, not a header.
@@ -197,14 +197,14 @@ def header_lines(lines: list[str], cell_count: int) -> list[int | None]:
     while index < len(lines):
         if HEADER_RE.match(lines[index]):
             headers.append(index + 1)
-            index = end_of_quoted_markdown(lines, index)
+            index = _end_of_quoted_markdown(lines, index)
         index += 1
     if len(headers) < cell_count:
         headers = [1] * (cell_count - len(headers)) + headers
     return headers[len(headers) - cell_count :] if cell_count else []
 
 
-def end_of_quoted_markdown(lines: list[str], header: int) -> int:
+def _end_of_quoted_markdown(lines: list[str], header: int) -> int:
     """The index of the closing quotes of a `# %% [markdown]` cell written as a string, else `header`."""
     is_markdown = "[markdown]" in lines[header] or "[md]" in lines[header]
     if not is_markdown or header + 1 >= len(lines):

@@ -28,7 +28,7 @@ def safe_name(name: str) -> str:
     return str(path)
 
 
-def safe_entries(entries: dict[str, bytes]) -> dict[str, bytes]:
+def _safe_entries(entries: dict[str, bytes]) -> dict[str, bytes]:
     """Entries under their safe names, sorted by the name written; two names for one entry are an error."""
     safe: dict[str, bytes] = {}
     for name, data in entries.items():
@@ -43,7 +43,7 @@ def safe_entries(entries: dict[str, bytes]) -> dict[str, bytes]:
 
 def zip_bytes(entries: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
-    entries = safe_entries(entries)
+    entries = _safe_entries(entries)
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in entries:
             info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
@@ -56,7 +56,7 @@ def zip_bytes(entries: dict[str, bytes]) -> bytes:
 
 def tar_gz_bytes(entries: dict[str, bytes]) -> bytes:
     raw = io.BytesIO()
-    entries = safe_entries(entries)
+    entries = _safe_entries(entries)
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for name in entries:
             info = tarfile.TarInfo(name)

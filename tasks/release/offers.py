@@ -19,7 +19,7 @@ def shipped(kind: str) -> Variant:
     return shipped_as(SHIPPED_TO[kind])
 
 
-def tampered_advice(task: str, name: str) -> str:
+def _tampered_advice(task: str, name: str) -> str:
     """At release, a built file holding a secret was changed after the build (which guards what it writes)."""
     return (
         f"This built file was changed after `doit {task}:{name}` wrote it (the build checks everything it writes); "
@@ -54,7 +54,7 @@ def module_offer(paths, module, kind: str, markup) -> Offer:
             compiled(paths, part, markup).source,
             shown,
             variant.name,
-            advice=tampered_advice(variant.task, module.name),
+            advice=_tampered_advice(variant.task, module.name),
             binary_ok=set(shown) - {paths.rel(p) for p in built},
             markup=markup,
         )  # every file the repo gets, data files too

@@ -55,7 +55,9 @@ def errata_copy_name(path: str, n: int) -> str:
     return str(p.with_name(f"{p.name[: len(p.name) - len(suffix)]}.v{n}{suffix}"))
 
 
-def plan_exercise_file(plan: Plan, existing: dict[str, str], module: str, path: str, data: bytes, errata: bool) -> None:
+def _plan_exercise_file(
+    plan: Plan, existing: dict[str, str], module: str, path: str, data: bytes, errata: bool
+) -> None:
     sha = blob_sha(data)
     if path not in existing:
         plan.writes[path] = data
@@ -75,7 +77,7 @@ def plan_exercise_file(plan: Plan, existing: dict[str, str], module: str, path: 
         )
 
 
-def plan_solution_file(plan: Plan, existing: dict[str, str], module: str, path: str, data: bytes) -> None:
+def _plan_solution_file(plan: Plan, existing: dict[str, str], module: str, path: str, data: bytes) -> None:
     if existing.get(path) == blob_sha(data):
         return
     plan.note("updated solutions for" if path in existing else "solutions for", module)
@@ -88,9 +90,9 @@ def plan_release(existing: dict[str, str], offers: list[Offer], extras: dict[str
     for offer in offers:
         for path, data in sorted(offer.files.items()):
             if offer.kind == "exercises":
-                plan_exercise_file(plan, existing, offer.module, path, data, errata)
+                _plan_exercise_file(plan, existing, offer.module, path, data, errata)
             else:
-                plan_solution_file(plan, existing, offer.module, path, data)
+                _plan_solution_file(plan, existing, offer.module, path, data)
     content_changed = not plan.empty
     for path, data in extras.items():
         if existing.get(path) != blob_sha(data):

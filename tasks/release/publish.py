@@ -51,7 +51,7 @@ def publish(course, paths, request, make_offers, tell: Tell) -> None:
         prepared = prepare(repo, course, paths, request, make_offers(), last)
         if request.dry:
             return preview(repo, paths, request, prepared, shown, tell)
-        with removed_on_failure(paths.student_repo):
+        with _removed_on_failure(paths.student_repo):
             repo = repo or StudentRepo.init(paths.student_repo, settings.branch, settings.author, shown)
             new, tags = commit_and_tag(repo, paths, request, prepared, tell)
         say(shown, request.title, prepared, new, tags, tell)
@@ -77,8 +77,8 @@ def prepare(repo, course, paths, request, offered, last) -> Prepared:
     existing = repo.tree_files(old) if repo else {}
     present = set(existing) | {path for offer in offered for path in offer.files}
     plan = plan_release(existing, offered, course_files(course, paths, present), request.errata)
-    add_changes_entry(repo, existing, request.title, plan)
-    notes = list(plan.stale) + removed_modules(course, paths, existing)
+    _add_changes_entry(repo, existing, request.title, plan)
+    notes = list(plan.stale) + _removed_modules(course, paths, existing)
     published = set(repo.tree_files(last.commit)) if repo and last.commit else set()
     notes += check_ahead(course, paths, request, existing, published, shown)
     notes += deployed_ahead(course, paths, request, plan.writes, last)
@@ -93,7 +93,7 @@ def prepare(repo, course, paths, request, offered, last) -> Prepared:
     return Prepared(plan, commit_message(request.title, plan), old, notes)
 
 
-def add_changes_entry(repo, existing: dict[str, str], title: str, plan: Plan) -> None:
+def _add_changes_entry(repo, existing: dict[str, str], title: str, plan: Plan) -> None:
     """A release that brings modules' files also writes its entry of the student CHANGES.md (what it is:
     tasks/version/student_changes.py), in the same commit."""
     from ..version.student_changes import CHANGES, with_entry
@@ -108,7 +108,7 @@ def add_changes_entry(repo, existing: dict[str, str], title: str, plan: Plan) ->
     plan.writes[CHANGES] = with_entry(released(CHANGES), title, plan.added, corrected)
 
 
-def removed_modules(course, paths, existing: dict[str, str]) -> list[str]:
+def _removed_modules(course, paths, existing: dict[str, str]) -> list[str]:
     """Warnings for module folders in the repo that no module of course.yaml has any more."""
     known = {str(paths.repo_module_dir(m)) for m in course.modules} | {
         str(paths.repo_solution_dir(m)) for m in course.modules
@@ -169,7 +169,7 @@ def say(shown: str, title: str, prepared: Prepared, new: str, tags: dict[str, st
 
 
 @contextmanager
-def removed_on_failure(repo_dir: Path):
+def _removed_on_failure(repo_dir: Path):
     """A student repo created for this release is removed again if the release fails: it leaves no trace."""
     existed, was_dir = (repo_dir / ".git").exists(), repo_dir.exists()
     try:

@@ -141,7 +141,7 @@ class StudentRepo:
                 f"is on '{current.removeprefix('refs/heads/') or 'a detached HEAD'}', not on the release branch '{self.branch}' (student_repo.branch in course.yaml); run `git -C {self.shown} checkout {self.branch}`",
             )
         dirty = [
-            describe_status(line)
+            _describe_status(line)
             for line in self.git("status", "--porcelain", "--untracked-files=all").split("\n")
             if line.strip()
         ]
@@ -210,7 +210,7 @@ class StudentRepo:
         """
         record = {"branch": self.branch, "old": old, "new": new, "tags": {t: self.tag_ref(t) for t in tags}}
         write_atomic(self.journal, json.dumps(record))
-        with signals_held():
+        with _signals_held():
             try:
                 self.git("update-ref", f"refs/heads/{self.branch}", new, old or ZERO)
                 self.git("read-tree", "-m", "-u", old, new) if old else self.git("read-tree", "--reset", "-u", new)
@@ -255,7 +255,7 @@ class StudentRepo:
         """The journal of the interrupted switch, checked: a damaged one is a message saying how to recover."""
         try:
             record = json.loads(self.journal.read_text(encoding="utf-8"))
-            problem = journal_problem(record, self.branch) or self.missing_commit(record)
+            problem = _journal_problem(record, self.branch) or self.missing_commit(record)
         except (OSError, UnicodeError, ValueError) as error:
             problem = f"it cannot be read: {getattr(error, 'strerror', None) or error}"
         if problem is None:
@@ -303,7 +303,7 @@ class StudentRepo:
         changed = []
         for path in sorted(set(before) | set(after) | set(index) | untracked):
             allowed = {before.get(path), after.get(path)} - {None}
-            here = worktree_blob(self.path / path)
+            here = _worktree_blob(self.path / path)
             if index.get(path) not in allowed | {None}:
                 changed.append(f"{path} (staged)")
             elif here is not None and here not in allowed:
@@ -340,7 +340,7 @@ class StudentRepo:
             target = self.path / path
             if target.is_file() and blob_sha(target.read_bytes()) == after[path]:
                 target.unlink()
-            prune_empty_dirs(target.parent, self.path)
+            _prune_empty_dirs(target.parent, self.path)
 
     def remote_tag(self, remote: str, tag: str) -> str | None:
         """The object `tag` names on the remote, or None (also when the remote cannot be reached)."""
@@ -351,7 +351,7 @@ class StudentRepo:
         return listing.split()[0] if listing else None
 
     def tag_only(self, commit: str, tags: dict[str, str], force: bool) -> None:
-        with signals_held():
+        with _signals_held():
             for tag, message in tags.items():
                 self.git("tag", "-a", *(["-f"] if force else []), tag, "-m", message, commit)
 
@@ -371,10 +371,10 @@ class StudentRepo:
                 None,
                 f"the release is complete locally, but pushing to {remote} failed ({error.reason}). Nothing was force-pushed. When the remote is reachable, retry with:\n    {command}\n  or run the same release again.",
             )
-        set_remote_head(remote, self.branch)
+        _set_remote_head(remote, self.branch)
 
 
-def set_remote_head(remote: str, branch: str) -> None:
+def _set_remote_head(remote: str, branch: str) -> None:
     """A fresh bare remote on this machine whose HEAD names a branch it lacks gets HEAD -> `branch`, so
     that students' clones check it out (a URL's HEAD is the server's business: create it with `-b`)."""
     import git
@@ -400,7 +400,7 @@ def tag_regex(tag_pattern: str, errata: bool = False) -> re.Pattern:
 STATUS_WORDS = {"??": "untracked", "M": "modified", "A": "added", "D": "deleted", "R": "renamed", "U": "in conflict"}
 
 
-def describe_status(line: str) -> str:
+def _describe_status(line: str) -> str:
     """`git status --porcelain` line -> 'modified: README.md'."""
     code, path = line[:2], line[3:]
     word = STATUS_WORDS.get(code) or next((w for c, w in STATUS_WORDS.items() if c in code), "changed")
@@ -416,7 +416,7 @@ class GitFailed(CourseError):
         super().__init__(Finding(f"git {' '.join(args)}", None, self.reason))
 
 
-def journal_problem(record, branch: str) -> str | None:
+def _journal_problem(record, branch: str) -> str | None:
     """What is wrong with the shape of a journal read from disk, or None."""
     sha = re.compile("^[0-9a-f]{40}$")
     if not isinstance(record, dict) or set(record) != {"branch", "old", "new", "tags"}:
@@ -435,7 +435,7 @@ def journal_problem(record, branch: str) -> str | None:
     return None
 
 
-def worktree_blob(path: Path) -> str | None:
+def _worktree_blob(path: Path) -> str | None:
     """The blob id git would give the file at `path` (a link: its target), None when absent, '' for a folder."""
     try:
         if path.is_symlink():
@@ -447,14 +447,14 @@ def worktree_blob(path: Path) -> str | None:
         return None
 
 
-def prune_empty_dirs(folder: Path, stop: Path) -> None:
+def _prune_empty_dirs(folder: Path, stop: Path) -> None:
     while folder != stop and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
 
 
 @contextmanager
-def signals_held():
+def _signals_held():
     """Hold SIGINT and SIGTERM (for us and the git processes we start) until the block ends (where the
     platform can: elsewhere the journal still lets the next release repair an interrupted switch)."""
     if not hasattr(signal, "pthread_sigmask"):

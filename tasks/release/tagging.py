@@ -47,14 +47,14 @@ def check_order(request, last: Last, tag_exists: bool, shown: str) -> None:
     )
 
 
-def weeks_due(course, after: int, upto: int) -> list[int]:
+def _weeks_due(course, after: int, upto: int) -> list[int]:
     """The weeks in (after, upto] in which some module's exercises or solutions come out."""
     return sorted({w for m in course.modules for w in (m.release, m.solutions) if after < w <= upto})
 
 
 def check_many_weeks(course, request, last: Last, shown: str) -> None:
     """A release publishing several weeks at once needs confirm=1 (week=99 publishes everything)."""
-    due = weeks_due(course, last.week, request.week or 0)
+    due = _weeks_due(course, last.week, request.week or 0)
     if request.week is None or len(due) < 2 or request.confirm or request.dry:
         return
     raise CourseError.at(
@@ -64,7 +64,7 @@ def check_many_weeks(course, request, last: Last, shown: str) -> None:
     )
 
 
-def ahead_of(course, paths, week: int, files, published=()) -> list[str]:
+def _ahead_of(course, paths, week: int, files, published=()) -> list[str]:
     """'exercises of beta (week 2)' for each module with files among `files` (repo paths) that are due after
     `week`, leaving out files in `published` (a tag already named them)."""
     found = []
@@ -83,7 +83,7 @@ def check_ahead(course, paths, request, existing, published, shown: str) -> list
     `ahead`: its tag would name that material as the week's. Returns the note to print when allowed."""
     if request.week is None:
         return []
-    early = ahead_of(course, paths, request.week, existing, published)
+    early = _ahead_of(course, paths, request.week, existing, published)
     if not early:
         return []
     listed = ", ".join(early)
@@ -98,7 +98,7 @@ def check_ahead(course, paths, request, existing, published, shown: str) -> list
 
 def deployed_ahead(course, paths, request, writes, last: Last) -> list[str]:
     """A note for a deploy that adds material due after the last weekly release: the next release will ask."""
-    early = ahead_of(course, paths, last.week, writes) if request.week is None and last.week else []
+    early = _ahead_of(course, paths, last.week, writes) if request.week is None and last.week else []
     if not early:
         return []
     return [
@@ -106,7 +106,7 @@ def deployed_ahead(course, paths, request, writes, last: Last) -> list[str]:
     ]
 
 
-def errata_tag(repo, tag: str) -> str:
+def _errata_tag(repo, tag: str) -> str:
     """The next free `TAG-errataN`."""
     taken = {t for t in repo.git("tag", "--list", f"{tag}-errata*").split()}
     return next(f"{tag}-errata{n}" for n in range(1, 10_000) if f"{tag}-errata{n}" not in taken)
@@ -124,19 +124,19 @@ def tags_to_set(
     if tagged == new or (nothing_new and repo.is_ancestor(tagged, new)):
         return {}
     if request.errata and not nothing_new and repo.is_ancestor(tagged, new):
-        return {errata_tag(repo, request.tag): "errata"}
+        return {_errata_tag(repo, request.tag): "errata"}
     if request.force:
-        check_not_published(repo, remote, request.tag, shown)
+        _check_not_published(repo, remote, request.tag, shown)
         return {request.tag: "moved"}
     changes = ", ".join(sorted(writes)[:6]) + (", ..." if len(writes) > 6 else "")
     raise CourseError.at(
         shown,
         None,
-        f"tag '{request.tag}' already exists at {tagged[:10]}, not at the commit this release makes{f' (it would add or change: {changes})' if changes else ''}; nothing was changed. To bring the changes to students without moving a tag they may have fetched, run `doit release week={request.week} errata=1` (tagged {errata_tag(repo, request.tag)}); if '{request.tag}' was made by mistake and never pushed, re-run with force=1 to move it",
+        f"tag '{request.tag}' already exists at {tagged[:10]}, not at the commit this release makes{f' (it would add or change: {changes})' if changes else ''}; nothing was changed. To bring the changes to students without moving a tag they may have fetched, run `doit release week={request.week} errata=1` (tagged {_errata_tag(repo, request.tag)}); if '{request.tag}' was made by mistake and never pushed, re-run with force=1 to move it",
     )
 
 
-def check_not_published(repo, remote: str | None, tag: str, shown: str) -> None:
+def _check_not_published(repo, remote: str | None, tag: str, shown: str) -> None:
     if remote and repo.remote_tag(remote, tag):
         raise CourseError.at(
             shown,

@@ -78,10 +78,10 @@ def key(line: str) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
-def guard_marker(line: str) -> tuple[str, str] | None:
+def _guard_marker(line: str) -> tuple[str, str] | None:
     """('begin'|'end', 'solution'|'hidden') for anything that looks like a marker, exact or not (cached per
     line: the same marker lines recur in every region, and difflib is slow)."""
-    match = GUARD_MARKER_RE.match(key_spaces(line))
+    match = GUARD_MARKER_RE.match(_key_spaces(line))
     if not match:
         return None
     rest = re.sub(r"\s+", " ", match["rest"]).upper()
@@ -92,14 +92,14 @@ def guard_marker(line: str) -> tuple[str, str] | None:
     return None
 
 
-def key_spaces(line: str) -> str:
+def _key_spaces(line: str) -> str:
     if not line.isascii():
         line = "".join(" " if ch.isspace() or unicodedata.category(ch) == "Cf" else ch for ch in line)
     return line.strip()
 
 
-def guard_hidden_cell(cell) -> bool:
-    return cell.cell_type == "code" and any(GUARD_HIDE_RE.match(key_spaces(line)) for line in cell.source.split("\n"))
+def _guard_hidden_cell(cell) -> bool:
+    return cell.cell_type == "code" and any(GUARD_HIDE_RE.match(_key_spaces(line)) for line in cell.source.split("\n"))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -113,15 +113,15 @@ def in_literals(code: str) -> frozenset[int]:
     except (SyntaxError, ValueError):
         return frozenset()
     return frozenset(
-        i for node in multiline_nodes(tree) if is_string(node) for i in range(node.lineno - 1, node.end_lineno)
+        i for node in _multiline_nodes(tree) if _is_string(node) for i in range(node.lineno - 1, node.end_lineno)
     )
 
 
-def is_string(node) -> bool:
+def _is_string(node) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
-def multiline_nodes(tree):
+def _multiline_nodes(tree):
     """Every node of `tree` except those inside an expression written on one line (which holds no multi-line
     string): ast.walk, without visiting the bulk of a cell's nodes."""
     stack = [tree]
@@ -135,7 +135,7 @@ def multiline_nodes(tree):
         )
 
 
-def inside_function(lines: list[str], begin: int) -> bool:
+def _inside_function(lines: list[str], begin: int) -> bool:
     """True when a `def` line less indented than line `begin` opens the block around it."""
     limit = len(lines[begin].expandtabs()) - len(lines[begin].expandtabs().lstrip())
     for line in reversed(lines[:begin]):
@@ -147,15 +147,15 @@ def inside_function(lines: list[str], begin: int) -> bool:
     return False
 
 
-def region_lines(cell, kinds: frozenset[str], markup: Markup = Markup()) -> tuple[set[int], set[int]]:
+def _region_lines(cell, kinds: frozenset[str], markup: Markup = Markup()) -> tuple[set[int], set[int]]:
     """(secret line indexes, marker line indexes) of one cell, by the guard's own reading of the markup (and,
     for an answer cell without markers, the one rule of `roles.stubbed_whole`)."""
     lines = cell.source.split("\n")
     code = cell.cell_type == "code"
-    if code and guard_hidden_cell(cell):
-        directive = {i for i, line in enumerate(lines) if GUARD_HIDE_RE.match(key_spaces(line))}
+    if code and _guard_hidden_cell(cell):
+        directive = {i for i, line in enumerate(lines) if GUARD_HIDE_RE.match(_key_spaces(line))}
         return (set(range(len(lines))) - directive if "hide" in kinds else set()), directive
-    found = [(i, m) for i, line in enumerate(lines) if (m := guard_marker(line))]
+    found = [(i, m) for i, line in enumerate(lines) if (m := _guard_marker(line))]
     if found and code:
         literal = in_literals(cell.source)
         found = [(i, m) for i, m in found if i not in literal]
@@ -164,7 +164,7 @@ def region_lines(cell, kinds: frozenset[str], markup: Markup = Markup()) -> tupl
         if edge == "begin" and open_at is None:
             open_at = (index, kind)
         elif edge == "end" and open_at is not None and kind == open_at[1]:  # an END of another kind closes nothing
-            secret.update(region_secret(lines, open_at[0], index, code) if open_at[1] in kinds else ())
+            secret.update(_region_secret(lines, open_at[0], index, code) if open_at[1] in kinds else ())
             open_at = None
     if open_at is not None and open_at[1] in kinds:  # never closed: everything after its BEGIN is secret
         secret.update(range(open_at[0] + 1, len(lines)))
@@ -173,9 +173,9 @@ def region_lines(cell, kinds: frozenset[str], markup: Markup = Markup()) -> tupl
     return secret, markers
 
 
-def region_secret(lines: list[str], begin: int, end: int, code: bool) -> set[int]:
+def _region_secret(lines: list[str], begin: int, end: int, code: bool) -> set[int]:
     inner = range(begin + 1, end)
-    if not code or inside_function(lines, begin):
+    if not code or _inside_function(lines, begin):
         return set(inner)
     kept = kept_lines(lines[begin + 1 : end])  # definitions in a class body: signatures and docstrings ship
     return {i for i in inner if i - begin - 1 not in kept}
@@ -188,7 +188,7 @@ def secret_lines(nb, kinds: frozenset[str] = ALL_SECRETS, markup: Markup = Marku
     secrets: dict[str, Secret] = {}
     visible: set[str] = set()
     for cell_index, cell in enumerate(nb.cells):
-        secret, markers = region_lines(cell, kinds, markup)
+        secret, markers = _region_lines(cell, kinds, markup)
         for line_index, line in enumerate(cell.source.split("\n")):
             if line_index in markers:
                 continue
@@ -258,7 +258,7 @@ def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
             for attachment, bundle in (cell.get("attachments") or {}).items():
                 pieces.extend(
                     (f"{name} (cell {index} attachment {attachment})", text.split("\n"))
-                    for text in attachment_texts(bundle)
+                    for text in _attachment_texts(bundle)
                 )
             for output in cell.get("outputs", []):
                 text = "".join(output.get("text", "")) + json.dumps(output.get("data", {}))
@@ -267,7 +267,7 @@ def artifact_texts(name: str, data: bytes) -> list[tuple[str, list[str]]]:
     return [(name, data.decode("utf-8", errors="replace").split("\n"))]
 
 
-def attachment_texts(bundle) -> list[str]:
+def _attachment_texts(bundle) -> list[str]:
     """The texts of a notebook attachment's mime bundle: each value as written and, when it is base64 (as
     nbformat stores attachments) of UTF-8 text, decoded too. Images decode to binary and are skipped."""
     import base64
@@ -281,12 +281,12 @@ def attachment_texts(bundle) -> list[str]:
             decoded = base64.b64decode("".join(raw.split()), validate=True)
         except (binascii.Error, ValueError):
             continue
-        if not is_binary(decoded):
+        if not _is_binary(decoded):
             texts.append(decoded.decode("utf-8"))
     return texts
 
 
-def is_binary(data: bytes) -> bool:
+def _is_binary(data: bytes) -> bool:
     """Bytes the guard cannot read as text: not UTF-8, or holding NUL bytes."""
     if b"\x00" in data:
         return True
@@ -327,7 +327,7 @@ def leak(place: str, number: int, secret: Secret, source_where, advice: str = BU
     )
 
 
-def archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
+def _archive_members(path: Path, data: bytes) -> list[tuple[str, bytes]]:
     """(entry name, content) of every member of a .zip or .tar.gz; links and other non-files are refused."""
     if path.name.endswith(".zip"):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -361,12 +361,12 @@ def scan_artifact(
         ]
     if name.endswith((".zip", ".tar.gz")) and (entry or name) not in binary_ok:
         findings = []
-        for member, content in archive_members(Path(name), data):
+        for member, content in _archive_members(Path(name), data):
             findings.extend(
                 scan_artifact(secrets, f"{Path(name).name}/{member}", content, source_where, binary_ok, member, advice)
             )
         return findings
-    if is_binary(data):
+    if _is_binary(data):
         if (entry or name) in binary_ok:
             return []
         return [

@@ -50,7 +50,7 @@ def finding(src, cell: int, line: int | None, message: str, severity: str = "err
     return Finding(file, number, message, severity=severity, cell=cell_number)
 
 
-def unreadable_metadata(cell) -> bool:
+def _unreadable_metadata(cell) -> bool:
     return cell.metadata.get("incorrectly_encoded_metadata") is not None
 
 
@@ -128,7 +128,7 @@ def check_markers(src: LintInput) -> Iterator[Finding]:
                         "hidden-tests region in a markdown cell; hidden tests are code: move them into a test cell (a solution region in markdown is a written answer)",
                     )
             continue
-        if unreadable_metadata(cell):
+        if _unreadable_metadata(cell):
             continue  # check_metadata reports it; what the cell is flagged as is unknown
         meta = nbgrader_meta(cell)
         for region in regions:
@@ -199,7 +199,7 @@ def check_tests_called(src: LintInput) -> Iterator[Finding]:
     cells = src.source.nb.cells
     for index, cell in enumerate(cells):
         meta = nbgrader_meta(cell)
-        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution") or unreadable_metadata(cell):
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution") or _unreadable_metadata(cell):
             continue
         try:
             tree = ast.parse(cell.source)
@@ -211,7 +211,7 @@ def check_tests_called(src: LintInput) -> Iterator[Finding]:
         executed = ast.Module(body=[n for n in tree.body if n not in defined], type_ignores=[])
         read = {n.id for n in ast.walk(executed) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         later = [c.source for c in cells[index + 1 :] if c.cell_type == "code"]
-        if any(f.name in read or any(reads_name(code, f.name) for code in later) for f in defined):
+        if any(f.name in read or any(_reads_name(code, f.name) for code in later) for f in defined):
             continue
         tests = [f for f in defined if f.name.startswith("test")] or defined
         names = ", ".join(f"{f.name}()" for f in tests[:3]) + (" ..." if len(tests) > 3 else "")
@@ -231,7 +231,7 @@ def check_unmarked_solutions(src: LintInput) -> Iterator[Finding]:
     when the cell exports or defines what later cells use; or, with `unmarked_answers: keep`, the cell as is."""
     cells = src.source.nb.cells
     for index, cell in enumerate(cells):
-        if unreadable_metadata(cell) or not unmarked_answer(cell) or only_imports(cell.source):
+        if _unreadable_metadata(cell) or not unmarked_answer(cell) or only_imports(cell.source):
             continue
         if src.markup.unmarked_answers == "keep":
             yield finding(
@@ -243,7 +243,7 @@ def check_unmarked_solutions(src: LintInput) -> Iterator[Finding]:
             )
             continue
         later = [c.source for c in cells[index + 1 :] if c.cell_type == "code"]
-        used = [name for name in defines(cell.source) if any(reads_name(code, name) for code in later)]
+        used = [name for name in defines(cell.source) if any(_reads_name(code, name) for code in later)]
         exported = any(name == "export" for _, name, _ in directives(cell.source.split("\n")))
         if not used and not exported:
             continue  # an answer cell as nbgrader means it: students get `# YOUR CODE HERE` and write it
@@ -293,8 +293,8 @@ def check_imports(src: LintInput) -> Iterator[Finding]:
     for index, cell in enumerate(src.source.nb.cells):
         if cell.cell_type != "code" or "tinytorch" not in cell.source:
             continue
-        optional = optional_import_lines(cell.source)
-        for number, target in tinytorch_imports(cell.source, src.exports):
+        optional = _optional_import_lines(cell.source)
+        for number, target in _tinytorch_imports(cell.source, src.exports):
             owner = src.exports.get(target)
             if number in optional and target not in own:
                 continue  # `try: import ... except ImportError:` is an optional feature, not a dependency
@@ -314,7 +314,7 @@ def check_imports(src: LintInput) -> Iterator[Finding]:
                     number,
                     f"imports tinytorch.{target}, which no module of course.yaml exports (known: {', '.join(sorted(src.exports)) or 'none'})",
                 )
-            elif owner not in src.depends_on and comes_later(src, owner):
+            elif owner not in src.depends_on and _comes_later(src, owner):
                 yield finding(
                     src,
                     index,
@@ -330,7 +330,7 @@ def check_imports(src: LintInput) -> Iterator[Finding]:
                 )
 
 
-def tinytorch_imports(code: str, exports) -> list[tuple[int, str]]:
+def _tinytorch_imports(code: str, exports) -> list[tuple[int, str]]:
     """(line index, dotted target) of each tinytorch module a cell imports, in any of Python's import forms:
     `from tinytorch.core.tensor import Tensor`, `import tinytorch.core.tensor as T`, `from tinytorch.core import
     tensor`, over several lines too. A cell that does not parse (magics) is read line by line."""
@@ -361,7 +361,7 @@ def tinytorch_imports(code: str, exports) -> list[tuple[int, str]]:
 IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
 
-def optional_import_lines(code: str) -> set[int]:
+def _optional_import_lines(code: str) -> set[int]:
     """Line indexes of the imports inside a `try:` whose handlers catch ImportError (or a bare `except:`)."""
     try:
         tree = ast.parse(code)
@@ -369,7 +369,7 @@ def optional_import_lines(code: str) -> set[int]:
         return set()
     lines = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Try) and any(catches_import_error(h.type) for h in node.handlers):
+        if isinstance(node, ast.Try) and any(_catches_import_error(h.type) for h in node.handlers):
             lines.update(
                 inner.lineno - 1
                 for statement in node.body
@@ -379,14 +379,14 @@ def optional_import_lines(code: str) -> set[int]:
     return lines
 
 
-def catches_import_error(kind) -> bool:
+def _catches_import_error(kind) -> bool:
     if kind is None:
         return True
     names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
     return any(isinstance(n, ast.Name) and n.id in IMPORT_ERRORS for n in names)
 
 
-def comes_later(src: LintInput, owner: str) -> bool:
+def _comes_later(src: LintInput, owner: str) -> bool:
     order = src.course_order
     return src.module in order and owner in order and order.index(owner) > order.index(src.module)
 
@@ -418,17 +418,17 @@ def check_region_placement(src: LintInput) -> Iterator[Finding]:
                     f"this solution region is directly in the body of class {'.'.join(classes)} and holds more than whole method definitions, so its stub (a raise) would run when the class is defined and the class would not exist for the cells after it; keep only whole methods (each body on its own lines) in the region, or put the region inside a method",
                 )
                 continue
-            yield from used_after(src, index, lines, region)
+            yield from _used_after(src, index, lines, region)
 
 
-def used_after(src: LintInput, index: int, lines: list[str], region) -> Iterator[Finding]:
+def _used_after(src: LintInput, index: int, lines: list[str], region) -> Iterator[Finding]:
     """Names assigned in a top-level region that the rest of the cell or a later code cell reads."""
     bound = sorted(bound_names("\n".join(line.strip() for line in region.inner(lines))))
     later = ["\n".join(lines[region.end + 1 :])] + [
         c.source for c in src.source.nb.cells[index + 1 :] if c.cell_type == "code"
     ]
     for name in bound:
-        if any(reads_name(code, name) for code in later):
+        if any(_reads_name(code, name) for code in later):
             yield finding(
                 src,
                 index,
@@ -454,7 +454,7 @@ def bound_names(code: str) -> set[str]:
     return names
 
 
-def reads_name(code: str, name: str) -> bool:
+def _reads_name(code: str, name: str) -> bool:
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
@@ -479,14 +479,14 @@ def check_student_compiles(src: LintInput) -> Iterator[Finding]:
         ):
             continue
         if not parses(cell.source) and parses(original.source):
-            line, cause = why_student_breaks(original.source.split("\n"))
+            line, cause = _why_student_breaks(original.source.split("\n"))
             yield finding(src, by_id[cell.id], line, f"this cell no longer parses in the student version: {cause}")
 
 
-def why_student_breaks(lines: list[str]) -> tuple[int | None, str]:
+def _why_student_breaks(lines: list[str]) -> tuple[int | None, str]:
     """The real cause of a student cell that does not parse: a region inside brackets, a marker indented
     with tabs among spaces (or the reverse), or a block left empty by a hidden-tests region."""
-    depth = bracket_depths(lines)
+    depth = _bracket_depths(lines)
     for region in find_regions(lines):
         if depth.get(region.begin, 0) > 0:
             return (
@@ -505,7 +505,7 @@ def why_student_breaks(lines: list[str]) -> tuple[int | None, str]:
     )
 
 
-def bracket_depths(lines: list[str]) -> dict[int, int]:
+def _bracket_depths(lines: list[str]) -> dict[int, int]:
     """Open-bracket depth at the start of each line (from the tokens, so brackets in strings do not count)."""
     import io
     import tokenize

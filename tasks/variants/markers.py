@@ -50,15 +50,15 @@ def marker(line: str) -> tuple[str, str, str] | None:
     return match["edge"], KINDS[match["kind"]], match["indent"]
 
 
-def plain_spaces(line: str) -> str:
+def _plain_spaces(line: str) -> str:
     """`line` with every Unicode space or invisible format character (U+00A0, U+2003, U+200B, a stray CR, ...)
     turned into a plain space: what the author saw on screen."""
     return "".join(" " if ch != "\t" and (unicodedata.category(ch) in ("Zs", "Cf", "Cc")) else ch for ch in line)
 
 
-def odd_characters(line: str) -> str:
+def _odd_characters(line: str) -> str:
     """'U+00A0 (NO-BREAK SPACE), ...' for the characters plain_spaces() would replace; '' if none."""
-    odd = sorted({ch for ch in line if ch != " " and plain_spaces(ch) == " "})
+    odd = sorted({ch for ch in line if ch != " " and _plain_spaces(ch) == " "})
     return ", ".join(f"U+{ord(ch):04X} ({unicodedata.name(ch, 'control character')})" for ch in odd)
 
 
@@ -67,7 +67,7 @@ def near_miss(line: str) -> str | None:
     if marker(line):
         return None
     if not line.isascii() or "\r" in line:
-        line = plain_spaces(line)
+        line = _plain_spaces(line)
     match = NEAR_MARKER_RE.match(line)
     if not match:
         return None
@@ -84,11 +84,11 @@ def find_regions(lines: list[str], code: bool = True) -> list[Region]:
     Lint, the transforms and the leak guard each ask for the same cells' regions (hundreds of calls per
     module), and telling a marker from a line inside a string literal tokenizes the cell: the answer is
     computed once per cell text (a MarkerError is raised again each time, never cached)."""
-    return list(regions_of(tuple(lines), code))
+    return list(_regions_of(tuple(lines), code))
 
 
 @lru_cache(maxsize=4096)
-def regions_of(lines: tuple[str, ...], code: bool) -> tuple[Region, ...]:
+def _regions_of(lines: tuple[str, ...], code: bool) -> tuple[Region, ...]:
     regions, open_at, literal = [], None, None if code else frozenset()
     for index, line in enumerate(lines):
         found = marker(line)
@@ -99,7 +99,7 @@ def regions_of(lines: tuple[str, ...], code: bool) -> tuple[Region, ...]:
         if index in literal:
             continue  # marker text shown inside a string (an explanation of the markup): text, not a region
         if meant:
-            raise MarkerError(index, near_miss_message(line, meant))
+            raise MarkerError(index, _near_miss_message(line, meant))
         edge, kind, indent = found
         if edge == "BEGIN":
             if open_at is not None:
@@ -129,10 +129,10 @@ def regions_of(lines: tuple[str, ...], code: bool) -> tuple[Region, ...]:
     return tuple(regions)
 
 
-def near_miss_message(line: str, meant: str) -> str:
-    odd = odd_characters(line)
+def _near_miss_message(line: str, meant: str) -> str:
+    odd = _odd_characters(line)
     cause = f" (it contains {odd}, not plain spaces)" if odd else ""
-    return f"{plain_spaces(line).strip()!r} looks like a marker but is not one{cause}; write exactly '{meant}'"
+    return f"{_plain_spaces(line).strip()!r} looks like a marker but is not one{cause}; write exactly '{meant}'"
 
 
 def literal_lines(lines: list[str]) -> frozenset[int]:
@@ -151,7 +151,7 @@ def literal_lines(lines: list[str]) -> frozenset[int]:
 def directive_near_miss(line: str) -> str | None:
     """The directive a line was probably meant to be (`#| hide`), when it is close to one but not exact:
     `#hide`, `# | hide`, `#| Hide`, `# hide`, an indented `#| hide`, a non-breaking space in it."""
-    plain = line if line.isascii() and "\r" not in line else plain_spaces(line)
+    plain = line if line.isascii() and "\r" not in line else _plain_spaces(line)
     match = NEAR_DIRECTIVE_RE.match(plain)
     if not match or (line == plain and DIRECTIVE_RE.match(line) and match["name"] in KNOWN_DIRECTIVES):
         return None
@@ -167,14 +167,14 @@ def directive_near_miss(line: str) -> str | None:
 
 
 def directive_near_miss_message(line: str, meant: str) -> str:
-    odd = odd_characters(line)
+    odd = _odd_characters(line)
     if odd:
         cause = f"it contains {odd}, not plain spaces"
     elif line[:1] in (" ", "\t"):
         cause = "directives must start at the beginning of the line"
     else:
         cause = "the engine only reads '#|' directives, lower case"
-    return f"{plain_spaces(line).strip()!r} looks like a directive but is not one ({cause}); write exactly '{meant}'"
+    return f"{_plain_spaces(line).strip()!r} looks like a directive but is not one ({cause}); write exactly '{meant}'"
 
 
 def describe(kind: str) -> str:

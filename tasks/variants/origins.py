@@ -26,7 +26,7 @@ class Line(str):
         return line
 
 
-def line_map(cell) -> list[int | None]:
+def _line_map(cell) -> list[int | None]:
     """The source-cell line of each line of the cell as it is now."""
     stored = private(cell).get(MAP_KEY)
     count = len(cell.source.split("\n"))
@@ -34,7 +34,7 @@ def line_map(cell) -> list[int | None]:
 
 
 def lines_of(cell) -> list[Line]:
-    return [Line.at(text, origin) for text, origin in zip(cell.source.split("\n"), line_map(cell))]
+    return [Line.at(text, origin) for text, origin in zip(cell.source.split("\n"), _line_map(cell))]
 
 
 def set_lines(cell, lines: list[str]) -> None:
@@ -51,5 +51,5 @@ def set_lines(cell, lines: list[str]) -> None:
 
 def origin_line(cell, line_index: int) -> int:
     """The 0-based source-cell line of line `line_index` (0-based) of a built cell."""
-    found = line_map(cell)
+    found = _line_map(cell)
     return found[line_index] if 0 <= line_index < len(found) else max(line_index, 0)

@@ -24,7 +24,7 @@ class Role(StrEnum):
     FIXED = "fixed"  # runs as written
 
 
-def has_solution_region(cell) -> bool:
+def _has_solution_region(cell) -> bool:
     """The cell has a `### BEGIN SOLUTION` region (a cell with broken markers counts: lint reports it)."""
     try:
         regions = find_regions(cell.source.split("\n"), code=cell.cell_type == "code")
@@ -35,7 +35,7 @@ def has_solution_region(cell) -> bool:
 
 def unmarked_answer(cell) -> bool:
     """An answer code cell (`"solution": true`) without a solution region."""
-    return cell.cell_type == "code" and is_answer(cell) and not has_solution_region(cell)
+    return cell.cell_type == "code" and is_answer(cell) and not _has_solution_region(cell)
 
 
 def only_imports(source: str) -> bool:
@@ -95,6 +95,6 @@ def grading_kind(cell) -> Role:
         return Role.HAND
     if meta.get("grade"):
         return Role.TEST
-    if meta.get("solution") or (cell.get("cell_type") == "code" and has_solution_region(cell)):
+    if meta.get("solution") or (cell.get("cell_type") == "code" and _has_solution_region(cell)):
         return Role.ANSWER
     return Role.FIXED
