@@ -85,9 +85,9 @@ def bundle_of(*cells):
 
 
 def cell(id, kind, source, released=None, points=0.0):
-    from tasks.grade.bundle import Cell
+    from tasks.grade.bundle import BundleCell
 
-    return Cell(id, f"g-{id}", "code", source, source if released is None else released, kind, points)
+    return BundleCell(id, f"g-{id}", "code", source, source if released is None else released, kind, points)
 
 
 VISIBLE = cell("v", "test", 'assert f(1) == 2, "f must double"', points=1.0)
