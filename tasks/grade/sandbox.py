@@ -753,8 +753,11 @@ def prestart(wait: bool = True) -> None:
             parent.close()
             if wait:
                 parent.start()
-            else:
+                return
+            try:
                 parent.launch()
+            except SandboxError:  # said by the probe or the first submission, which start it again
+                parent.close()
 
 
 def close_all() -> None:
