@@ -9,7 +9,8 @@ packages (nothing of the course folder, the gradebook, other submissions, the in
 /proc). `spawn()` asks it for one submission's process, which runs in namespaces of its own (sandboxed.py)
 and is PID 1 there: killing it kills everything the submission started, whatever it did (double fork,
 `setsid`, `nohup`). Memory and the process count are limited for the whole submission by a cgroup where this
-process may make one (root, or a delegated cgroup), otherwise by the strictest per-process limits that still
+process may make one (root, or a delegated cgroup; the warm parent is moved into it once, so each submission
+is born there), otherwise by the strictest per-process limits that still
 let numpy run (RLIMIT_AS, RLIMIT_NPROC). The grader measures the submission's CPU time itself (the cgroup's
 counter, or every process in the submission's tree from /proc), never from what the submission says.
 
