@@ -449,9 +449,9 @@ def _driven(parent, cells_sources=("x = 1",)):
 
 
 def test_the_submission_before_is_gone_before_the_next_ones_first_cell():
-    """The grader does not wait for a killed submission to be gone (its SIGKILL is sent); the warm parent's
-    next submission waits for that before its first cell, so nothing of the one before runs beside it, nor is
-    counted in the cgroup they share."""
+    """The grader does not wait for a killed submission to be gone (its SIGKILL is sent); the warm parent
+    waits for that before it forks the next, so nothing of the one before runs beside it, nor is counted in
+    the cgroup they share."""
     from tasks.grade.sandbox import warm_parent
 
     marker = f"tito-before-{uuid.uuid4().hex}"
@@ -484,6 +484,8 @@ def test_a_submission_is_born_in_its_cgroup_with_the_same_process_budget():
                 with open(f"/proc/{pid}/cgroup") as handle:
                     held = handle.read()
                 assert all(os.path.basename(folder) in held for folder in running.cgroup.dirs.values()), held
+                with open(f"/proc/{pid}/oom_score_adj") as handle:
+                    assert handle.read().strip() == "1000"
         finally:
             running.kill()
         warm = parent.pid

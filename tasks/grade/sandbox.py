@@ -403,9 +403,9 @@ class Running:
 
     def kill(self) -> None:
         """Kill the submission and everything it started (SIGKILL: none of it runs another instruction of its
-        own). Waiting until they are gone is `finish`, done by the warm parent's next submission before its
-        first cell (so the kernel's teardown of this one overlaps the next one's start) or when the warm
-        parent closes."""
+        own). Waiting until they are gone is `finish`, done by the warm parent before it forks its next
+        submission (so the kernel's teardown overlaps the grader's work in between, and the memory they share a
+        cgroup for is free again) or when it closes."""
         if self.closed:
             return
         self.closed = True
@@ -574,6 +574,8 @@ class Zygote:
     def spawn(self, memory_mb: int, cgroup: bool = True) -> Running:
         """A fresh process for one submission (one at a time: see `warm_parent`)."""
         self.ensure()
+        if self.last is not None:  # its memory freed before the warm parent forks in the cgroup they share
+            self.last.finish()
         group = self._cgroup(memory_mb) if self.isolate and cgroup else None
         scratch = "" if self.isolate else tempfile.mkdtemp(prefix=f"tito-grade-{os.getpid()}-")
         request = {

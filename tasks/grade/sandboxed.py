@@ -67,7 +67,10 @@ def main(settings: dict) -> None:
         request, fds = receive(control)
         if request is None:
             os._exit(0)  # the grader closed the socket
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or process left in the cgroup: that submission dies (its pipes close), not this
+            pid = -1
         if pid == 0:
             try:
                 keeper(request, fds)
@@ -138,11 +141,14 @@ def prefer_killing_me() -> None:
     also holds (which sandbox.py moves in once, so that each submission is born there): the keeper, and
     everything it forks after it, take the highest OOM score. A submission that lowers its own again risks
     only its own run (the warm parent, killed, is started again)."""
+    _LIBC.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # its /proc files are its own again, not root's outside its namespace
     try:
         with open("/proc/self/oom_score_adj", "w") as handle:
             handle.write("1000")
     except OSError:
         pass
+    finally:
+        _LIBC.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def broken(fd: int, why: str) -> None:
