@@ -360,13 +360,11 @@ class Running:
     oom_base: int = 0
     watched: list = field(default_factory=list)  # pidfds of the keeper and the init: readable once they end
     inherited: bool = False  # the cgroup holds the warm parent, so the submission was born in it
-    previous: Running | None = None  # the warm parent's submission before this one, killed, perhaps not yet gone
     gone: bool = False
 
     def attach(self) -> None:
         """Find the submission's init (the keeper's only child) and put its processes in the cgroup (unless
-        they were born in it), and wait until the submission before it in the same cgroup is gone, before
-        the first cell is sent: its counters are then this submission's alone."""
+        they were born in it), before the first cell is sent."""
         deadline = time.monotonic() + 5
         while not self.init and time.monotonic() < deadline:
             found = children(self.keeper)
@@ -374,9 +372,6 @@ class Running:
                 self.init = found[0]
             else:
                 time.sleep(0.001)
-        if self.previous is not None:
-            self.previous.finish()
-            self.previous = None
         if not self.watched:
             self.watched = [fd for fd in (_pidfd(self.keeper), _pidfd(self.init)) if fd is not None]
         if self.init and self.cgroup is not None:
@@ -420,9 +415,6 @@ class Running:
             _signal(os.kill, pid)
         if not self.isolate and self.init:
             _signal(os.killpg, self.init)
-        if self.previous is not None:  # killed before it was attached: the one before it too
-            self.previous.finish()
-            self.previous = None
 
     def finish(self) -> None:
         """Wait until the killed submission's keeper and init are gone (with them its namespace's every
@@ -612,7 +604,7 @@ class Zygote:
             if not keeper:
                 time.sleep(0.0005)
         running = Running(cells_w, reports_r, keeper, self.isolate, group, scratch, inherited=self.in_cgroup)
-        running.previous, self.last = self.last, running
+        self.last = running
         return running
 
     def _cgroup(self, memory_mb: int) -> Cgroup | None:
