@@ -175,6 +175,31 @@ def test_a_task_that_raises_on_the_worker_is_that_submissions_grading_error(grad
     assert fine.status == "graded" and fine.score == 9
 
 
+def test_a_small_run_in_process_starts_one_warm_parent_not_one_per_thread(graded_class):
+    """In this process, a second thread (with a warm parent of its own to start, as long as grading
+    WARM_START submissions) is started only for more than WARM_START submissions after the first: 4 go
+    through one warm parent, in order; the scores are the cluster's."""
+    from tasks.grade import sandbox
+    from tasks.grade.bundle import load_bundle
+    from tasks.grade.run import WARM_START, execute
+    from tasks.grade.submissions import read_submission
+    from tasks.grade.task import Limits
+
+    root, course, paths, expected, _ = graded_class
+    module = course.module("vec")
+    bundle = load_bundle(course, paths, module)
+    students = ["s01-correct", "s04-stubs", "s06-partial", "s07-wrong-add"]
+    files = {s: paths.submission_file(s, module) for s in students}
+    todo = [(read_submission(files[s], paths.rel(files[s]), s, "vec", bundle), bundle, f"k-{s}") for s in students]
+    sandbox.close_all()
+    results = list(execute(todo, Limits(timeout=3, memory_mb=256), None, threads=2))
+    assert len(sandbox._PARENTS[True]) == 1 and len(todo) - 1 <= WARM_START
+    assert [r.student for r in results] == students
+    assert {r.student: [c.points for c in r.cells] for r in results} == {
+        s: [float(p) for p in expected[s]] for s in students
+    }
+
+
 def test_grading_in_process_is_decided_by_the_count_and_the_scheduler():
     """A few submissions (at most SMALL_RUN per worker) on this machine: no cluster; any more, or an existing
     cluster, go to Dask."""

@@ -22,7 +22,7 @@ import pytest
 from procfs import none_left_with, processes_with
 from tasks.grade.rehydrate import RunCell
 from tasks.grade.runner import run_cells
-from tasks.grade.sandbox import cgroups_available, runtime_paths
+from tasks.grade.sandbox import cgroups_available, children, runtime_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 HONEST = ("x = 20", "x + 22", "import numpy as np\nfloat(np.arange(4).sum())")
@@ -429,3 +429,83 @@ def test_a_runtime_under_tmp_is_mounted_where_the_sandboxs_own_tmp_does_not_hide
     assert mounts == [("/opt/python", "/opt/python"), ("/tmp/tmp.abc/fresh/.venv", "/run/tito-runtime/1")]
     assert sandbox.inside("/tmp/tmp.abc/fresh/.venv/bin/python", mounts) == "/run/tito-runtime/1/bin/python"
     assert sandbox.inside("/opt/python/lib", mounts) == "/opt/python/lib"
+
+
+def _driven(parent, cells_sources=("x = 1",)):
+    """A submission spawned from `parent` and brought to its first cell as the runner does (package sent,
+    ready awaited, attached), with `cells_sources` run; returns (the Running, their reports)."""
+    from tasks.grade.runner import _Reports
+
+    running = parent.spawn(256)
+    reports = _Reports(running.reports)
+    assert running.send({"files": []})
+    assert reports.next(lambda: None).get("event") == "ready"
+    running.attach()
+    done = []
+    for index, source in enumerate(cells_sources):
+        assert running.send({"cell": index, "source": source, "name": "c", "restore": True})
+        done.append(reports.next(lambda: None))
+    return running, done
+
+
+def test_the_submission_before_is_gone_before_the_next_ones_first_cell():
+    """The grader does not wait for a killed submission to be gone (its SIGKILL is sent); the warm parent
+    waits for that before it forks the next, so nothing of the one before runs beside it, nor is counted in
+    the cgroup they share."""
+    from tasks.grade.sandbox import warm_parent
+
+    marker = f"tito-before-{uuid.uuid4().hex}"
+    daemon = f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'while True: pass', {marker!r}])\nimport time\ntime.sleep(0.3)"
+    with warm_parent(True) as parent:
+        first, _ = _driven(parent, [daemon])
+        assert processes_with(marker)
+        first.kill()
+        second, reports = _driven(parent, ["1 + 1"])
+        try:
+            assert first.gone and processes_with(marker) == [] and reports[0]["value"] == "2"
+        finally:
+            second.kill()
+            second.finish()
+    assert none_left_with(marker)
+
+
+@pytest.mark.skipif(not cgroups_available(), reason="no cgroup this process may make: per-process limits only")
+def test_a_submission_is_born_in_its_cgroup_with_the_same_process_budget():
+    """The warm parent sits in its submissions' cgroup (moved in once), so each submission's every process is
+    born in it; the cgroup's process cap leaves the submission its PROCESSES, the warm parent and the keeper
+    aside; the warm parent is not the one the kernel kills when the submission runs out of memory."""
+    from tasks.grade.sandbox import PROCESSES, warm_parent
+
+    count = "import os\nn = 0\ntry:\n    for _ in range(500):\n        if os.fork() == 0:\n            import time\n            time.sleep(30)\n            os._exit(0)\n        n += 1\nexcept OSError:\n    pass\nn"
+    with warm_parent(True) as parent:
+        running, reports = _driven(parent, ["import os\nos.getpid()"])
+        try:
+            for pid in (running.keeper, running.init, *children(running.init)):
+                with open(f"/proc/{pid}/cgroup") as handle:
+                    held = handle.read()
+                assert all(os.path.basename(folder) in held for folder in running.cgroup.dirs.values()), held
+                with open(f"/proc/{pid}/oom_score_adj") as handle:
+                    assert handle.read().strip() == "1000"
+        finally:
+            running.kill()
+        warm = parent.pid
+    assert int(run(count, timeout=20)[0].value) == PROCESSES - 2  # its init and notebook's process are 2 of them
+    hog = "import os, time\nfor _ in range(6):\n    if os.fork() == 0:\n        block = bytearray(200 * 1024 * 1024)\n        for i in range(0, len(block), 4096):\n            block[i] = 1\n        time.sleep(30)\ntime.sleep(3)"
+    run(hog, timeout=10)
+    with warm_parent(True) as parent:
+        assert parent.pid == warm and parent.alive()
+    honest_still_scores()
+
+
+def test_a_launched_warm_parent_is_the_one_the_first_submission_uses():
+    """`tito grade` launches its warm parent before reading the submissions (`prestart(wait=False)`); the
+    probe or first submission waits for that one to be ready, starting no other."""
+    from tasks.grade import sandbox
+
+    sandbox.close_all()
+    sandbox.prestart(wait=False)
+    launched = list(sandbox._PARENTS[True])
+    assert len(launched) == 1 and launched[0].pid == 0 and launched[0].process is not None
+    sandbox.probe()
+    assert sandbox._PARENTS[True] == launched and launched[0].alive()
+    honest_still_scores()

@@ -25,6 +25,7 @@ from .task import GradeResult, Limits, Submission, grade_submission, grading_fai
 
 GRADER = ("grade.task", "grade.submissions")  # the grading task and the reading of answers: all that decides a score
 RETRY = gradebook.RETRY  # prefix of a key stored for a grading error: never matches, so the next run grades again
+WARM_START = 6  # submissions a warm parent grades in about the time another one takes to start (in process)
 
 
 @dataclass
@@ -157,13 +158,18 @@ def grade(
     db = gradebook.open_gradebook(paths.gradebook)
     outcome = GradingRun()
     limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory, sandbox=sandbox)
+    local = sandbox and not (scheduler or course.grading.scheduler) and client is None
+    if local:  # the sandbox's warm parent starts on another core while the submissions are read
+        from .sandbox import prestart
+
+        prestart(wait=False)
     with EarlyClient(
         scheduler or course.grading.scheduler, workers or course.grading.workers, client, course.grading.tls
     ) as cluster:
         todo = gather(
             course, paths, modules, db, outcome, cluster, force=force, own_package=own_package, limits=limits, only=only
         )
-        if todo and sandbox and not (scheduler or course.grading.scheduler) and client is None:
+        if todo and local:
             _require_sandbox()  # on this machine; a remote worker that cannot sandbox fails its tasks, saying why
         if todo:
             progress = Progress(len(todo), stream=stream if stream is not None else sys.stderr)
@@ -177,10 +183,10 @@ def grade(
 
 def _require_sandbox() -> None:
     """Refuse to grade on a machine that cannot sandbox a submission (the message says why and what to do)."""
-    from .sandbox import SANDBOX_HELP, SandboxError, check
+    from .sandbox import SANDBOX_HELP, SandboxError, probe
 
     try:
-        check()
+        probe()
     except SandboxError as error:
         raise CourseError.at("tito grade", None, SANDBOX_HELP.format(why=error)) from None
 
@@ -241,8 +247,9 @@ def execute(todo: list, limits: Limits, client, threads: int | None = None):
 def _in_process(todo: list, limits: Limits, threads: int):
     """Each GradeResult graded by this process: the first alone (so what grading imports is imported before
     threads fork at once), the rest on up to `threads` daemon threads, each forking one submission at a
-    time. A run stopped midway does not wait for them: their submissions die with this process (the
-    runner's PR_SET_PDEATHSIG)."""
+    time: one thread more for every WARM_START submissions after the first (each further thread starts a
+    warm parent of its own, which takes as long as grading that many). A run stopped midway does not wait
+    for them: their submissions die with this process (the runner's PR_SET_PDEATHSIG)."""
     import queue
     import threading
 
@@ -261,7 +268,7 @@ def _in_process(todo: list, limits: Limits, threads: int):
                 return
             done.put(_graded(item, limits))
 
-    for _ in range(min(threads, len(todo) - 1)):
+    for _ in range(min(threads, 1 + (len(todo) - 2) // WARM_START)):
         threading.Thread(target=work, name="tito-grade", daemon=True).start()
     for _ in todo[1:]:
         yield done.get()

@@ -9,7 +9,8 @@ packages (nothing of the course folder, the gradebook, other submissions, the in
 /proc). `spawn()` asks it for one submission's process, which runs in namespaces of its own (sandboxed.py)
 and is PID 1 there: killing it kills everything the submission started, whatever it did (double fork,
 `setsid`, `nohup`). Memory and the process count are limited for the whole submission by a cgroup where this
-process may make one (root, or a delegated cgroup), otherwise by the strictest per-process limits that still
+process may make one (root, or a delegated cgroup; the warm parent is moved into it once, so each submission
+is born there), otherwise by the strictest per-process limits that still
 let numpy run (RLIMIT_AS, RLIMIT_NPROC). The grader measures the submission's CPU time itself (the cgroup's
 counter, or every process in the submission's tree from /proc), never from what the submission says.
 
@@ -37,6 +38,7 @@ from ..base.processes import kill_group
 
 SCRATCH_MB = 64  # the submission's writable scratch (a tmpfs counted in its memory)
 PROCESSES = 64  # processes (threads) a submission may start
+HELPERS = 2  # processes the cgroup holds besides the submission's own: the warm parent and the submission's keeper
 START_TIMEOUT = 60.0  # seconds for the warm parent to import numpy and say it is ready
 UID = 65534  # nobody, inside the sandbox
 SANDBOX_HELP = (
@@ -359,10 +361,12 @@ class Running:
     cpu_base: float = 0.0  # the cgroup's counters when this submission entered it
     oom_base: int = 0
     watched: list = field(default_factory=list)  # pidfds of the keeper and the init: readable once they end
+    inherited: bool = False  # the cgroup holds the warm parent, so the submission was born in it
+    gone: bool = False
 
     def attach(self) -> None:
-        """Find the submission's init (the keeper's only child) and put its processes in the cgroup, before
-        the first cell is sent."""
+        """Find the submission's init (the keeper's only child) and put its processes in the cgroup (unless
+        they were born in it), before the first cell is sent."""
         deadline = time.monotonic() + 5
         while not self.init and time.monotonic() < deadline:
             found = children(self.keeper)
@@ -370,11 +374,13 @@ class Running:
                 self.init = found[0]
             else:
                 time.sleep(0.001)
-        self.watched = [fd for fd in (_pidfd(self.keeper), _pidfd(self.init)) if fd is not None]
+        if not self.watched:
+            self.watched = [fd for fd in (_pidfd(self.keeper), _pidfd(self.init)) if fd is not None]
         if self.init and self.cgroup is not None:
             self.cpu_base, self.oom_base = self.cgroup.cpu(), self.cgroup.oom_kills()
-            for pid in tree(self.init):  # its init and the notebook's process; nothing else runs yet
-                self.cgroup.add(pid)
+            if not self.inherited:
+                for pid in tree(self.init):  # its init and the notebook's process; nothing else runs yet
+                    self.cgroup.add(pid)
 
     def cpu(self) -> float:
         """CPU seconds of the whole submission, as the kernel counts them (never as it reports them)."""
@@ -393,10 +399,15 @@ class Running:
             return False
 
     def kill(self) -> None:
-        """Kill the submission and everything it started; wait until they are gone."""
+        """Kill the submission and everything it started (SIGKILL: none of it runs another instruction of its
+        own). Waiting until they are gone is `finish`, done by the warm parent before it forks its next
+        submission (so the kernel's teardown overlaps the grader's work in between, and the memory they share a
+        cgroup for is free again) or when it closes."""
         if self.closed:
             return
         self.closed = True
+        if not self.watched:  # the keeper's pidfd, taken before its pid can be reused
+            self.watched = [fd for fd in (_pidfd(self.keeper), _pidfd(self.init)) if fd is not None]
         for fd in (self.cells, self.reports):
             try:
                 os.close(fd)
@@ -406,6 +417,14 @@ class Running:
             _signal(os.kill, pid)
         if not self.isolate and self.init:
             kill_group(self.init)
+
+    def finish(self) -> None:
+        """Wait until the killed submission's keeper and init are gone (with them its namespace's every
+        process), and remove its scratch."""
+        if self.gone:
+            return
+        self.kill()
+        self.gone = True
         self._wait_gone()
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
@@ -420,6 +439,7 @@ class Running:
             pending = [fd for fd in pending if fd not in done]
         for fd in self.watched:
             os.close(fd)
+        self.watched = []
         while any(alive(p) for p in (self.keeper, self.init) if p) and time.monotonic() < deadline:
             time.sleep(0.002)  # where pidfds are not to be had
 
@@ -454,8 +474,26 @@ class Zygote:
         self.home = ""
         self.cgroup: Cgroup | None = None
         self.cgroup_tried = False
+        self.limits = 0  # the memory limit last set on the cgroup
+        self.in_cgroup = False  # the warm parent itself is in its cgroup: its submissions are born there
+        self.last: Running | None = None  # its latest submission, which the next one waits for
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def ensure(self) -> None:
+        """Ready for a submission: waited for where it was launched, started (again) where it is not running."""
+        if self.process is not None and not self.pid:
+            self.wait_ready()
+        if not self.alive():
+            self.close()
+            self.start()
+
+    def launch(self) -> None:
+        """Start the program, not waiting for it to be ready (`wait_ready`): it imports numpy and IPython on
+        another core while the grader goes on."""
+        self.pid = 0
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         settings = {"path": site_paths(), "control": theirs.fileno(), "startup": startup()}
         if self.isolate:
@@ -483,6 +521,8 @@ class Zygote:
         finally:
             theirs.close()
         self.control = ours
+
+    def wait_ready(self) -> None:
         ready = self._ready()
         self.pid = self.process.pid if not self.isolate else self._find(int(ready.get("pid", 0)))
 
@@ -527,9 +567,9 @@ class Zygote:
 
     def spawn(self, memory_mb: int, cgroup: bool = True) -> Running:
         """A fresh process for one submission (one at a time: see `warm_parent`)."""
-        if not self.alive():
-            self.close()
-            self.start()
+        self.ensure()
+        if self.last is not None:  # its memory freed before the warm parent forks in the cgroup they share
+            self.last.finish()
         group = self._cgroup(memory_mb) if self.isolate and cgroup else None
         scratch = "" if self.isolate else tempfile.mkdtemp(prefix=f"tito-grade-{os.getpid()}-")
         request = {
@@ -565,34 +605,57 @@ class Zygote:
             keeper = new[0] if new else 0
             if not keeper:
                 time.sleep(0.0005)
-        return Running(cells_w, reports_r, keeper, self.isolate, group, scratch)
+        running = Running(cells_w, reports_r, keeper, self.isolate, group, scratch, inherited=self.in_cgroup)
+        self.last = running
+        return running
 
     def _cgroup(self, memory_mb: int) -> Cgroup | None:
-        """The cgroup this warm parent's submissions run in, one at a time (made once, limits set for each)."""
+        """The cgroup this warm parent's submissions run in, one at a time (made once, limits set when they
+        change). The warm parent itself is moved into it once, so each submission is born in it: moving a
+        process costs the kernel an RCU grace period (~10 ms of waiting), twice a submission otherwise. Its
+        process budget counts the warm parent and the keeper besides the submission's own PROCESSES."""
+        memory = (memory_mb + SCRATCH_MB) * 1024 * 1024
         if not self.cgroup_tried:
             self.cgroup_tried = True
-            self.cgroup = Cgroup.make((memory_mb + SCRATCH_MB) * 1024 * 1024, PROCESSES)
-        elif self.cgroup is not None:
-            self.cgroup.limit((memory_mb + SCRATCH_MB) * 1024 * 1024, PROCESSES)
+            self.cgroup = Cgroup.make(memory, PROCESSES + HELPERS)
+            if self.cgroup is not None:
+                try:
+                    self.cgroup.add(self.pid)
+                    self.in_cgroup = True
+                except OSError:  # the submissions are moved in one by one instead
+                    self.cgroup.limit(memory, PROCESSES)
+            self.limits = memory
+        elif self.cgroup is not None and self.limits != memory:
+            self.cgroup.limit(memory, PROCESSES + (HELPERS if self.in_cgroup else 0))
+            self.limits = memory
         return self.cgroup
 
     def close(self) -> None:
+        if self.last is not None:
+            self.last.finish()
+            self.last = None
         if self.control is not None:
             self.control.close()
             self.control = None
         if self.process is not None:
+            program = _pidfd(self.pid) if self.pid else None
             try:
                 self.process.kill()
             except OSError:
                 pass
             self.process.wait()
             self.process = None
+            if program is not None:  # the program itself (in its cgroup) dies with bwrap, a moment later
+                import select
+
+                select.select([program], [], [], 5)
+                os.close(program)
         if self.errors is not None:
             self.errors.close()
             self.errors = None
         if self.cgroup is not None:  # empty now: its last submission was awaited, the sandbox is gone
             self.cgroup.remove()
-            self.cgroup, self.cgroup_tried = None, False
+            self.cgroup, self.cgroup_tried, self.in_cgroup = None, False, False
         if self.home:
             shutil.rmtree(self.home, ignore_errors=True)
             self.home = ""
@@ -616,14 +679,15 @@ def _fds(*fds: int) -> bytes:
     return array.array("i", fds).tobytes()
 
 
-def check() -> str:
-    """How this machine sandboxes a submission ("bubblewrap 0.11.0, limits by cgroup"), by grading a cell in
-    the sandbox; SandboxError saying why it cannot."""
+def probe() -> None:
+    """Grade a cell in the sandbox, as this process grades submissions; SandboxError saying why it cannot."""
     from .rehydrate import RunCell
     from .runner import run_cells
 
-    probe = "import os, socket\nos.getuid(), [name for _, name in socket.if_nameindex()], os.path.exists('/etc/passwd')"
-    cell = RunCell(id="probe", grade_id="probe", kind="test", cell_type="code", source=probe)
+    source = (
+        "import os, socket\nos.getuid(), [name for _, name in socket.if_nameindex()], os.path.exists('/etc/passwd')"
+    )
+    cell = RunCell(id="probe", grade_id="probe", kind="test", cell_type="code", source=source)
     runs = run_cells([cell], (), timeout=30, memory_mb=256)
     if runs[0].value != f"({UID}, ['lo'], False)":
         raise SandboxError(
@@ -631,6 +695,12 @@ def check() -> str:
                 :400
             ]
         )
+
+
+def check() -> str:
+    """How this machine sandboxes a submission ("bubblewrap 0.11.0, limits by cgroup"), by grading a cell in
+    the sandbox (`probe`); SandboxError saying why it cannot."""
+    probe()
     version = subprocess.run([bwrap(), "--version"], capture_output=True, text=True).stdout.strip() or "bubblewrap"
     limits = (
         "memory and processes limited by a cgroup"
@@ -667,13 +737,24 @@ def warm_parent(isolate: bool):
             _BUSY.discard(id(parent))
 
 
-def prestart() -> None:
+def prestart(wait: bool = True) -> None:
     """Start this process's sandboxed warm parent ahead of its first submission (Dask runs it on each worker
-    as the cluster starts)."""
+    as the cluster starts; `tito grade` launches its own, `wait=False`, before it reads the submissions, and
+    the first submission or the probe waits for it to be ready)."""
     with warm_parent(True) as parent:
+        if parent.process is not None and not parent.pid:
+            if not wait:
+                return
+            parent.wait_ready()
         if not parent.alive():
             parent.close()
-            parent.start()
+            if wait:
+                parent.start()
+                return
+            try:
+                parent.launch()
+            except SandboxError:  # said by the probe or the first submission, which start it again
+                parent.close()
 
 
 def close_all() -> None:

@@ -67,7 +67,10 @@ def main(settings: dict) -> None:
         request, fds = receive(control)
         if request is None:
             os._exit(0)  # the grader closed the socket
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or process left in the cgroup: that submission dies (its pipes close), not this
+            pid = -1
         if pid == 0:
             try:
                 keeper(request, fds)
@@ -116,6 +119,7 @@ def keeper(request: dict, fds: list) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if request.get("isolate"):
+        prefer_killing_me()
         if _LIBC.unshare(_CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWUTS) != 0:
             broken(reports_fd, f"unshare failed (errno {ctypes.get_errno()})")
     pid = os.fork()
@@ -130,6 +134,21 @@ def keeper(request: dict, fds: list) -> None:
     os.close(reports_fd)
     os.waitpid(pid, 0)
     os._exit(0)
+
+
+def prefer_killing_me() -> None:
+    """The first victim when the submission's cgroup runs out of memory, before the warm parent the cgroup
+    also holds (which sandbox.py moves in once, so that each submission is born there): the keeper, and
+    everything it forks after it, take the highest OOM score. A submission that lowers its own again risks
+    only its own run (the warm parent, killed, is started again)."""
+    _LIBC.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # its /proc files are its own again, not root's outside its namespace
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+    except OSError:
+        pass
+    finally:
+        _LIBC.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def broken(fd: int, why: str) -> None:
