@@ -67,7 +67,7 @@ def open_client(scheduler: str | None, workers: int | None, tls: TlsFiles | None
         if scheduler:
             client = connect(Client, scheduler, _security(scheduler, tls))
             try:
-                upload_code(client)
+                _upload_code(client)
                 yield client
             finally:
                 client.close()
@@ -251,7 +251,7 @@ def code_zip() -> bytes:
     return buffer.getvalue()
 
 
-def upload_code(client) -> None:
+def _upload_code(client) -> None:
     """Send the grading code to every worker (and to workers that join later)."""
     import hashlib
     import tempfile

@@ -121,13 +121,13 @@ def inside(path: str, mounts: list[tuple[str, str]]) -> str:
     return path
 
 
-def site_paths() -> list[str]:
+def _site_paths() -> list[str]:
     import site
 
     return [p for p in site.getsitepackages() if os.path.isdir(p)]
 
 
-def bwrap_command(settings: dict) -> list[str]:
+def _bwrap_command(settings: dict) -> list[str]:
     args = [
         bwrap(),
         "--unshare-all",
@@ -199,7 +199,7 @@ def tree(pid: int) -> list[int]:
     return seen
 
 
-def cpu_of(pid: int) -> float:
+def _cpu_of(pid: int) -> float:
     """User + system CPU time of `pid` and its reaped children; 0 where it cannot be read."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
@@ -386,7 +386,7 @@ class Running:
         """CPU seconds of the whole submission, as the kernel counts them (never as it reports them)."""
         if self.cgroup is not None:
             return self.cgroup.cpu() - self.cpu_base
-        return sum(cpu_of(pid) for pid in tree(self.init)) if self.init else 0.0
+        return sum(_cpu_of(pid) for pid in tree(self.init)) if self.init else 0.0
 
     def send(self, message: dict) -> bool:
         body = json.dumps(message).encode("utf-8")
@@ -495,9 +495,9 @@ class Zygote:
         another core while the grader goes on."""
         self.pid = 0
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        settings = {"path": site_paths(), "control": theirs.fileno(), "startup": startup()}
+        settings = {"path": _site_paths(), "control": theirs.fileno(), "startup": startup()}
         if self.isolate:
-            command = bwrap_command(settings)
+            command = _bwrap_command(settings)
         else:
             command = [sys.executable, "-I", "-S", "-c", program(), json.dumps(settings)]
         self.errors = tempfile.TemporaryFile()

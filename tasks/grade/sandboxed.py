@@ -119,7 +119,7 @@ def keeper(request: dict, fds: list) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if request.get("isolate"):
-        prefer_killing_me()
+        _prefer_killing_me()
         if _LIBC.unshare(_CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWUTS) != 0:
             broken(reports_fd, f"unshare failed (errno {ctypes.get_errno()})")
     pid = os.fork()
@@ -136,7 +136,7 @@ def keeper(request: dict, fds: list) -> None:
     os._exit(0)
 
 
-def prefer_killing_me() -> None:
+def _prefer_killing_me() -> None:
     """The first victim when the submission's cgroup runs out of memory, before the warm parent the cgroup
     also holds (which sandbox.py moves in once, so that each submission is born there): the keeper, and
     everything it forks after it, take the highest OOM score. A submission that lowers its own again risks
@@ -161,9 +161,9 @@ def broken(fd: int, why: str) -> None:
 
 def submission(request: dict, cells_fd: int, reports_fd: int) -> None:
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the keeper gone (killed): so is everything here
-    baseline = (mapped_bytes(), tasks_of_this_user())  # read while the sandbox's /proc is still in view
+    baseline = (_mapped_bytes(), _tasks_of_this_user())  # read while the sandbox's /proc is still in view
     if request.get("isolate"):
-        private_mounts(request, reports_fd)
+        _private_mounts(request, reports_fd)
     else:
         os.setsid()  # its own process group, which the grader kills
         os.chdir(request["scratch"])
@@ -173,9 +173,9 @@ def submission(request: dict, cells_fd: int, reports_fd: int) -> None:
     for std in (0, 1, 2):
         os.dup2(devnull, std)
     os.close(devnull)
-    set_limits(request, *baseline)
+    _set_limits(request, *baseline)
     if request.get("isolate"):
-        drop_privileges(reports_fd)
+        _drop_privileges(reports_fd)
     pid = os.fork()
     if pid == 0:
         status = 70
@@ -223,7 +223,7 @@ def notebook(cells_fd: int, reports_fd: int) -> None:
         report({"cell": message.get("cell"), **shell.run(message)})
 
 
-def private_mounts(request: dict, reports_fd: int) -> None:
+def _private_mounts(request: dict, reports_fd: int) -> None:
     """/proc of this PID namespace only (an empty one where the kernel refuses that), and scratch of its own."""
 
     def mount(source, target, kind, flags, data=None) -> bool:
@@ -244,7 +244,7 @@ def private_mounts(request: dict, reports_fd: int) -> None:
     os.setsid()
 
 
-def set_limits(request: dict, mapped: int, tasks: int) -> None:
+def _set_limits(request: dict, mapped: int, tasks: int) -> None:
     """Per-process limits: the address space always (a single huge allocation is a MemoryError of its cell;
     where the grader holds the submission in a cgroup, that caps the sum), processes where there is no cgroup."""
     import resource
@@ -258,7 +258,7 @@ def set_limits(request: dict, mapped: int, tasks: int) -> None:
         resource.setrlimit(kind, (value, value))
 
 
-def mapped_bytes() -> int:
+def _mapped_bytes() -> int:
     """This process's virtual memory size (VmSize), which RLIMIT_AS counts; 0 where unknown."""
     try:
         with open("/proc/self/status") as handle:
@@ -270,7 +270,7 @@ def mapped_bytes() -> int:
     return 0
 
 
-def tasks_of_this_user() -> int:
+def _tasks_of_this_user() -> int:
     """Threads running as this user in the sandbox (RLIMIT_NPROC counts them all: the zygote and keeper too)."""
     try:
         return sum(len(os.listdir(f"/proc/{p}/task")) for p in os.listdir("/proc") if p.isdigit())
@@ -278,7 +278,7 @@ def tasks_of_this_user() -> int:
         return 8
 
 
-def drop_privileges(reports_fd: int) -> None:
+def _drop_privileges(reports_fd: int) -> None:
     """No capability left, none to gain (the zygote needed CAP_SYS_ADMIN for the namespaces above)."""
     for cap in range(64):
         _LIBC.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
@@ -292,16 +292,16 @@ def drop_privileges(reports_fd: int) -> None:
 def frames(fd: int):
     """The grader's messages: a 4-byte length, then that much JSON."""
     while True:
-        head = read_exactly(fd, 4)
+        head = _read_exactly(fd, 4)
         if head is None:
             return
-        body = read_exactly(fd, struct.unpack(">I", head)[0])
+        body = _read_exactly(fd, struct.unpack(">I", head)[0])
         if body is None:
             return
         yield json.loads(body)
 
 
-def read_exactly(fd: int, size: int):
+def _read_exactly(fd: int, size: int):
     data = b""
     while len(data) < size:
         chunk = os.read(fd, size - len(data))
@@ -422,27 +422,27 @@ class Cells:
         result = self.shell.run_cell(str(message["source"]), store_history=True)
         error = result.error_before_exec or result.error_in_exec
         if isinstance(error, SystemExit):
-            text = f"the cell called sys.exit({safe_repr(error.code)}); do not exit in a notebook"
+            text = f"the cell called sys.exit({_safe_repr(error.code)}); do not exit in a notebook"
             return {"status": "error", "ename": "SystemExit", "evalue": clip(text), "output": out.text()}
         if error is not None:
             return {
                 "status": "error",
                 "ename": type(error).__name__,
-                "evalue": clip(safe_str(error)),
+                "evalue": clip(_safe_str(error)),
                 "output": out.text(),
             }
-        shown = None if result.result is None else clip(safe_repr(result.result))
+        shown = None if result.result is None else clip(_safe_repr(result.result))
         return {"status": "ok", "value": shown, "output": out.text()}
 
 
-def safe_repr(value) -> str:
+def _safe_repr(value) -> str:
     try:
         return repr(value)
     except BaseException:  # noqa: BLE001
         return f"<{type(value).__name__} whose repr failed>"
 
 
-def safe_str(error: BaseException) -> str:
+def _safe_str(error: BaseException) -> str:
     try:
         return str(error)
     except BaseException:  # noqa: BLE001

@@ -49,7 +49,7 @@ def partial_credit(value: str | None, max_points: float) -> float:
     return min(grade, max_points) if grade > 0 else max_points
 
 
-def score_test(cell, position: int, run, shown, stubs: tuple[Stub, ...] = ()) -> CellResult:
+def _score_test(cell, position: int, run, shown, stubs: tuple[Stub, ...] = ()) -> CellResult:
     """One graded test cell, from its CellRun (runner.py): scored from `run`, its texts from `shown` (what
     the student may see of it: `disclosed`)."""
     base = dict(grade_id=cell.grade_id or cell.id, position=position, max_points=cell.points)
@@ -66,7 +66,7 @@ def score_test(cell, position: int, run, shown, stubs: tuple[Stub, ...] = ()) ->
     return CellResult(**base, points=0.0, outcome="error", **texts)
 
 
-def score_hand(cell, position: int) -> CellResult:
+def _score_hand(cell, position: int) -> CellResult:
     return CellResult(
         grade_id=cell.grade_id or cell.id,
         position=position,
@@ -84,7 +84,7 @@ def score_cells(cells, runs, shown, stubs: tuple[Stub, ...] = ()) -> list[CellRe
     seen = {run.id: run for run in shown}
     graded = [c for c in cells if c.kind in ("test", "hand")]
     return [
-        score_hand(c, i) if c.kind == "hand" else score_test(c, i, by_id.get(c.id), seen.get(c.id), stubs)
+        _score_hand(c, i) if c.kind == "hand" else _score_test(c, i, by_id.get(c.id), seen.get(c.id), stubs)
         for i, c in enumerate(graded)
     ]
 
