@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -162,3 +163,24 @@ def test_a_damaged_gradebook_is_a_clear_error_and_is_left_as_it_is(tmp_path, how
     }
     assert says.get(how, "") in message
     assert path.read_bytes() == before  # nothing written into it, no schema created over what is left
+
+
+def test_a_new_gradebook_appears_whole_never_as_an_empty_file(tmp_path):
+    """Several processes create the same new gradebook at once while it is watched: it is never seen empty
+    (a run killed at that moment would have left a file every later run refuses), all of them open it, and no
+    scratch file is left."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "grades" / "gradebook.sqlite"
+    code = "import sys; from tasks.grade import gradebook; gradebook.open_gradebook(sys.argv[1]).close()"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=Path(__file__).resolve().parent.parent, stderr=subprocess.PIPE) for _ in range(4)
+    ]
+    seen_empty = False
+    while any(p.poll() is None for p in procs):
+        seen_empty |= path.is_file() and path.stat().st_size == 0
+    assert all(p.wait() == 0 for p in procs), [p.stderr.read() for p in procs]
+    assert not seen_empty
+    assert sorted(p.name for p in path.parent.iterdir() if not p.name.startswith("gradebook.sqlite")) == []
+    assert gb.results(gb.open_gradebook(path)) == []

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,6 +59,8 @@ def open_gradebook(path: Path) -> sqlite3.Connection:
     overwritten, a table or column missing), is a CourseError saying how to recover."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        _create(path)
     if path.is_file() and path.stat().st_size == 0:
         raise _damaged(path, "is empty (0 bytes): it was cut off")
     db = None
@@ -84,6 +87,27 @@ def open_gradebook(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _create(path: Path) -> None:
+    """A new gradebook, made whole beside `path` and then linked into place: a run killed while creating it
+    leaves no gradebook or a whole one, never a cut-off file (which would be refused as damaged)."""
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.new")
+    scratch.unlink(missing_ok=True)
+    db = sqlite3.connect(scratch)
+    db.row_factory = sqlite3.Row
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        _create_or_check(db, scratch)
+        _check_version(db, scratch)
+    finally:
+        db.close()
+    try:
+        os.link(scratch, path)  # never over a gradebook another run made meanwhile
+    except FileExistsError:
+        pass
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 def _damaged(path: Path, what: str) -> CourseError:
