@@ -48,13 +48,6 @@ def declared_targets(path: Path, file: str | None = None) -> list[tuple[int, str
     return list(_scanned(path, file)[0])
 
 
-def _has_package_code(path: Path, file: str | None = None) -> bool:
-    """Whether a source declares a `#| default_exp` or has an `#| export` line (a module of written answers,
-    or an nbgrader assignment, has neither: it exports nothing and needs no target)."""
-    targets, exports = _scanned(path, file)
-    return bool(targets) or exports
-
-
 def _scanned(path: Path, file: str | None) -> tuple[list[tuple[int, str]], bool]:
     """(default_exp targets, has an export line), scanned once per file version."""
     stat = Path(path).stat()
