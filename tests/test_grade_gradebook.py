@@ -175,7 +175,10 @@ def test_a_new_gradebook_appears_whole_never_as_an_empty_file(tmp_path):
     path = tmp_path / "grades" / "gradebook.sqlite"
     code = "import sys; from tasks.grade import gradebook; gradebook.open_gradebook(sys.argv[1]).close()"
     procs = [
-        subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=Path(__file__).resolve().parent.parent, stderr=subprocess.PIPE) for _ in range(4)
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path)], cwd=Path(__file__).resolve().parent.parent, stderr=subprocess.PIPE
+        )
+        for _ in range(4)
     ]
     seen_empty = False
     while any(p.poll() is None for p in procs):
