@@ -1,6 +1,6 @@
 """A module source compiled once: `CompiledNotebook`, the record every later stage reads instead of the file.
 
-source file -> `compile_source` -> CompiledNotebook -> its variants (built on first use, each once) -> tasks,
+source file -> `compiled` -> CompiledNotebook -> its variants (built on first use, each once) -> tasks,
 release, grading, feedback, nbgrader export. The record holds:
 - `module` (course.yaml's entry), `source` (the notebook as read, with its map back to file lines), `markup`;
 - `roles`: each source cell's grading role (variants/roles.py) and `grade_ids`;
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..course.model import Markup, Module
 from ..notebook.nbgrader import grade_id
-from ..notebook.source import Source, read_source
+from ..notebook.source import Source
 from ..variants.registry import VARIANTS
 from ..variants.roles import Role, grading_kind
 from ..variants.stubs import Stub, stubs
@@ -118,28 +118,19 @@ _compiled: OrderedDict[tuple, CompiledNotebook] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
-def compile_source(
-    path: Path, file: str, module: Module, markup: Markup, frames: tuple[Path, ...] = ()
-) -> CompiledNotebook:
-    """The record of the source file `path` (`file`: its name in messages), compiled once per process and file
-    version (of it and of the header/footer notebooks in `frames` that `read` puts around it: notebook/frame.py).
-    CourseError when it cannot be read (not UTF-8, not a notebook, too large)."""
-    path = Path(path)
-    key = (path, file, *(_file_version(p) for p in (path, *frames)), module, markup)
-    with _compiled_lock:
-        found = _compiled.get(key)
-        if found is not None:
-            _compiled.move_to_end(key)
-            return found
-    return _remember(key, compile_notebook(path, read_source(path, file), module, markup))
-
-
 def _file_version(path: Path) -> tuple:
     stat = Path(path).stat()
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def _remember(key: tuple, record: CompiledNotebook) -> CompiledNotebook:
+def _remember(key: tuple, make) -> CompiledNotebook:
+    """The record cached under `key`, or `make()`'s, cached (the least recently used dropped past the size)."""
+    with _compiled_lock:
+        found = _compiled.get(key)
+        if found is not None:
+            _compiled.move_to_end(key)
+            return found
+    record = make()
     with _compiled_lock:
         record = _compiled.setdefault(key, record)
         while len(_compiled) > _CACHE_SIZE:
@@ -149,15 +140,12 @@ def _remember(key: tuple, record: CompiledNotebook) -> CompiledNotebook:
 
 def compiled(paths, module: Module, markup: Markup) -> CompiledNotebook:
     """The record of `module`'s notebook (a module of one notebook, or one part of a module of several) in the
-    course at `paths`, framed by its header and footer notebooks."""
+    course at `paths` (this course, or a version's files: `Paths(course)`), framed by its header and footer
+    notebooks; compiled once per process and version of those files. CourseError when one cannot be read
+    (not UTF-8, not a notebook, too large)."""
     from ..notebook.frame import read_notebook
 
     path = paths.source(module)
     frames = tuple(paths.root / f for f in module.framing)
     key = (path, paths.rel(path), *(_file_version(p) for p in (path, *frames)), module, markup)
-    with _compiled_lock:
-        found = _compiled.get(key)
-        if found is not None:
-            _compiled.move_to_end(key)
-            return found
-    return _remember(key, compile_notebook(path, read_notebook(paths, module), module, markup))
+    return _remember(key, lambda: compile_notebook(path, read_notebook(paths, module), module, markup))
