@@ -132,7 +132,7 @@ def commit_and_tag(repo, paths, request, prepared: Prepared, tell: Tell) -> tupl
     tags = tags_to_set(repo, request, paths.student_remote, new, old, plan.empty, shown, plan.writes)
     messages = {tag: prepared.message for tag in tags}
     if new != old:
-        repo.publish(old, new, messages, request.force)
+        repo.advance(old, new, messages, request.force)
     elif tags:
         repo.tag_only(new, messages, request.force)
     return new, tags

@@ -203,7 +203,7 @@ class StudentRepo:
     def journal(self) -> Path:
         return Path(self.repo.git_dir) / JOURNAL
 
-    def publish(self, old: str | None, new: str, tags: dict[str, str], force_tag: bool) -> None:
+    def advance(self, old: str | None, new: str, tags: dict[str, str], force_tag: bool) -> None:
         """Move branch, index + working tree, and `tags` (name -> message) to `new`: all of it, or none.
 
         A journal written first lets the next release undo a switch that a SIGKILL cut short (`repair`).
