@@ -509,3 +509,33 @@ def test_a_launched_warm_parent_is_the_one_the_first_submission_uses():
     sandbox.probe()
     assert sandbox._PARENTS[True] == launched and launched[0].alive()
     honest_still_scores()
+
+
+@pytest.mark.skipif(not cgroups_available(), reason="no cgroup this process may make: per-process limits only")
+def test_cgroups_left_by_grading_processes_that_are_gone_are_removed_when_the_next_is_made():
+    """A grading process killed before it removed its cgroups (or whose last process was reaped after it
+    stopped waiting) leaves empty `tito-grade-<pid>-*` cgroups: the next warm parent's cgroup sweeps those of
+    dead pids, never one of a live process."""
+    import os
+    import subprocess
+
+    from tasks.grade.sandbox import Cgroup
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    first = Cgroup.make(64 * 1024 * 1024, 16)
+    parents = {os.path.dirname(folder) for folder in first.dirs.values()}
+    stale = [os.path.join(parent, f"tito-grade-{gone.pid}-deadbeef") for parent in parents]
+    live = [os.path.join(parent, f"tito-grade-{os.getpid()}-livelive") for parent in parents]
+    for folder in stale + live:
+        os.mkdir(folder)
+    try:
+        second = Cgroup.make(64 * 1024 * 1024, 16)
+        assert not any(os.path.exists(folder) for folder in stale)
+        assert all(os.path.isdir(folder) for folder in live)
+        second.remove()
+    finally:
+        first.remove()
+        for folder in stale + live:
+            if os.path.isdir(folder):
+                os.rmdir(folder)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -227,10 +228,11 @@ class Cgroup:
 
     @classmethod
     def make(cls, memory_bytes: int, processes: int) -> Cgroup | None:
-        name = f"tito-grade-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        name = f"{CGROUP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         for version, dirs in ((2, _v2_dirs(name)), (1, _v1_dirs(name))):
             if not dirs:
                 continue
+            _sweep_cgroups(os.path.dirname(folder) for folder in dirs.values())
             group = cls(dirs, version)
             try:
                 for folder in dirs.values():
@@ -292,6 +294,28 @@ class Cgroup:
                     break
                 except OSError:
                     time.sleep(0.01)
+
+
+CGROUP_PREFIX = "tito-grade-"  # then the pid of the grading process that made it
+
+
+def _sweep_cgroups(parents) -> None:
+    """Remove the empty cgroups of grading processes that are gone (`tito-grade-<pid>-...` of a pid no longer
+    alive): those a process killed before it could remove its own left behind, or whose last process was
+    reaped after it stopped waiting. rmdir only ever removes an empty cgroup; a pid reused since is left for
+    a later sweep."""
+    for parent in parents:
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            continue
+        for name in names:
+            found = re.fullmatch(re.escape(CGROUP_PREFIX) + r"(\d+)-.*", name)
+            if found and not alive(int(found.group(1))):
+                try:
+                    os.rmdir(os.path.join(parent, name))
+                except OSError:
+                    pass  # not empty yet (its processes still being reaped), or not ours to remove
 
 
 def cgroups_available() -> bool:
