@@ -7,12 +7,13 @@ release, grading, feedback, nbgrader export. The record holds:
 - `variant(name)`: every entry of the variant registry (variants/registry.py), built by its steps
   (variants/pipeline.py) the first time it is asked for, then shared;
 - `stubs`: the student variant's stubs as data (variants/stubs.py); `code_digest(name)`: a variant's hash of its
-  code cells (what execution is keyed on); `export()`: the package file its `#| export` cells make.
+  code cells (what execution is keyed on); `export_target()` and `export_text()`: the package file its
+  `#| export` cells make.
 
 One record per source FILE (a notebook): a module made of several notebooks is one record per notebook.
 
-Cached per process, keyed on the file version (mtime, size), the module's course.yaml entry and the course's
-`markup:` (the engine's own code cannot change under a running process). Each `doit` worker process and each
+Cached per process, keyed on the file version (mtime, size) of the source and of its header and footer
+notebooks, the module's course.yaml entry and the course's `markup:` (the engine's own code cannot change under a running process). Each `doit` worker process and each
 `tito` command compiles a source at most once, whatever number of tasks, gates and students read it. Nothing
 in the record may be changed by a caller: `clone()` a variant before changing it.
 """

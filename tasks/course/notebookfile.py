@@ -1,7 +1,7 @@
 """Which file of a folder is a module's (or a part's) notebook: the ONE rule of the engine, for collect (a
 student's submitted folder, a student's repository), `tito grade` (submissions/) and the nbgrader export. The
 student's `tito` (standard library only, shipped to students, so it cannot import this) reads its own released
-folder: `tito/repo.py` `Module.parts` (each released notebook of the folder)."""
+folder: `tito/repo.py` `StudentModule.parts` (each released notebook of the folder)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ def notebook_name(module: Module) -> str:
     return f"{module.stem}.ipynb"
 
 
+def assignment_notebook_name(module: Module) -> str:
+    """A notebook of an nbgrader assignment (course.yaml `assignment:`): its source's own name, `.ipynb`."""
+    return f"{module.source.rsplit('.', 1)[0]}.ipynb"
+
+
 def pick_notebook(names: list[str], module: Module) -> str | None:
     """Of the file names of a folder, the notebook of `module`: its own name (`notebook_name`); for a part or a
     notebook of an nbgrader assignment (course.yaml `assignment:`), sharing the folder with others, only that;
@@ -23,7 +28,7 @@ def pick_notebook(names: list[str], module: Module) -> str | None:
     if module.part_of:
         return None
     if module.assignment:
-        own = f"{module.source.rsplit('.', 1)[0]}.ipynb"
+        own = assignment_notebook_name(module)
         return own if own in names else None
     visible = [n for n in names if not n.startswith(".")]
     notebooks = [n for n in visible if n.endswith(".ipynb")]

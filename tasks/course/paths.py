@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from ..base.errors import CourseError
 from .checks import repo_folder_problem
 from .model import Course, Module
+from .notebookfile import notebook_name
 from .datafiles import is_leftover, ships, file_problem
 
 BUILD_DIR = "build"
@@ -221,7 +222,7 @@ class Paths:
         return self.submissions / student / module.module_name
 
     def submission_file(self, student: str, module: Module) -> Path:
-        return self.submission_dir(student, module) / f"{module.stem}.ipynb"
+        return self.submission_dir(student, module) / notebook_name(module)
 
     def submission_origin(self, student: str, module: Module) -> Path:
         """Where a collected submission came from (repository and commit, or file), beside it."""

@@ -59,12 +59,12 @@ def open_gradebook(path: Path) -> sqlite3.Connection:
     overwritten, a table or column missing), is a CourseError saying how to recover."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        _create(path)
     if path.is_file() and path.stat().st_size == 0:
         raise _damaged(path, "is empty (0 bytes): it was cut off")
     db = None
     try:
+        if not path.exists():
+            _create(path)
         db = sqlite3.connect(path, timeout=30)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA foreign_keys = ON")
@@ -84,7 +84,8 @@ def open_gradebook(path: Path) -> sqlite3.Connection:
             ) from None
         raise _damaged(path, f"is not a gradebook this version can read (SQLite: {error})") from None
     except CourseError:
-        db.close()
+        if db is not None:
+            db.close()
         raise
     return db
 

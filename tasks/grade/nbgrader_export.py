@@ -27,7 +27,7 @@ from ..course.config import Course, Module
 from ..course.paths import Paths
 from ..compile.compiled import compiled
 from ..notebook.render import render_ipynb
-from ..course.notebookfile import notebook_name
+from ..course.notebookfile import assignment_notebook_name, notebook_name
 
 CONFIG = '''"""nbgrader configuration written by `tito nbgrader export` (coursebuild); regenerated on each export."""
 import os
@@ -63,7 +63,7 @@ def placed(module: Module) -> tuple[str, str]:
     `<module>/<notebook>.ipynb`, or for a notebook of an nbgrader assignment (course.yaml `assignment:`) that
     assignment and the notebook's own name."""
     if module.assignment:
-        return module.assignment, f"{Path(module.source).stem}.ipynb"
+        return module.assignment, assignment_notebook_name(module)
     return module.module_name, notebook_name(module)
 
 
