@@ -314,3 +314,105 @@ def test_the_warm_parents_own_cells_leave_nothing_in_a_submissions_notebook():
     then starts afresh: a submission's first cell sees a fresh namespace, no output history, count 1."""
     runs = run("sorted(n for n in dir() if 'warm' in n.lower() or 'double' in n), len(Out), len(In)")
     assert runs[0].value == "([], 0, 2)"  # In: '' and this cell
+
+
+IPYTHON_SYNTAX = [
+    "%time x = 1",
+    "%%time\nx = 1\nx",
+    "!echo hi",
+    "!!echo hi",
+    "files = !ls",
+    "names = %who_ls",
+    "len?",
+    "len??",
+    "%timeit?",
+    "?len",
+    ",print a b",
+    ";print a b",
+    "/print 1",
+    "  %time 1",
+    "def f():\n    %time 1\n",
+    "x = 1\n!echo hi\ny = 2",
+    "if True:\n    !echo hi",
+    ">>> x = 1\n>>> x",
+    "In [1]: x = 1\n",
+    "x = (1 +\n%time 2)",
+    "x = 1; %time 2",
+    "f(x)?",
+    "x = '''\n%time\n'''",
+    "print('done!')",
+    "a != b",
+    "'%d' % 3",
+    "# why?\nx = 1",
+    "x = [1,\n,2]",
+    "await asyncio.sleep(0)",
+    "async def f():\n    pass",
+    "[x async for x in y]",
+    "def f(:\n    pass",
+    "\n\n    x = 1\n    y = 2",
+    "x = 1 \\\n% 3",
+    "",
+    "\x00",
+]
+
+EQUIVALENT = """
+import json, sys
+sys.path.insert(0, {repo!r})
+from IPython.core import interactiveshell
+from IPython.core.inputtransformer2 import TransformerManager
+from tasks.grade import sandboxed
+
+sandboxed.Cells.make_shell()
+shell, ipython = sandboxed.Cells.shell, TransformerManager()
+
+def outcome(action, *args, **kwargs):
+    try:
+        return action(*args, **kwargs)
+    except Exception as error:
+        return type(error).__name__
+
+differ, fast = [], 0
+for cell in json.load(sys.stdin):
+    ours = outcome(shell.input_transformer_manager.transform_cell, cell)
+    theirs = outcome(ipython.transform_cell, cell)
+    lines = cell.splitlines(keepends=True)
+    fast += shell.input_transformer_manager.do_token_transforms(lines) is lines
+    if isinstance(theirs, str) and theirs == ours:
+        ours_async = outcome(shell.should_run_async, cell, transformed_cell=theirs)
+        theirs_async = outcome(interactiveshell.InteractiveShell.should_run_async, shell, cell, transformed_cell=theirs)
+    else:
+        ours_async = theirs_async = None
+    if ours != theirs or ours_async != theirs_async:
+        differ.append([cell, ours, theirs, ours_async, theirs_async])
+print(json.dumps({{"differ": differ, "fast": fast, "type": type(shell).__name__}}))
+"""
+
+
+def test_grading_transforms_every_cell_as_ipython_does():
+    """The grading shell skips IPython's token pass for a cell that parses as Python, and its compile for
+    top-level `await` where neither `await` nor `async` is written: for every cell of the course's own modules
+    and every piece of IPython syntax (and text that is neither), what it runs is what IPython would run."""
+    import json
+    import subprocess
+    import sys
+
+    import jupytext
+
+    from gradeclass import REPO
+
+    corpus = list(IPYTHON_SYNTAX)
+    for source in sorted((REPO / "modules").glob("*/*.py")):
+        corpus += [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
+    done = subprocess.run(
+        [sys.executable, "-c", EQUIVALENT.format(repo=str(REPO))],
+        input=json.dumps(corpus),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["differ"] == [], found["differ"]
+    assert found["type"] == "InteractiveShell"  # the name a cell sees, as before
+    plain = len(corpus) - len(IPYTHON_SYNTAX)
+    assert found["fast"] >= plain  # every cell of the course's modules parses: none took IPython's token pass

@@ -374,8 +374,9 @@ class Cells:
 
     @classmethod
     def make_shell(cls) -> None:
+        from IPython.core import interactiveshell
         from IPython.core.displayhook import DisplayHook
-        from IPython.core.interactiveshell import InteractiveShell
+        from IPython.core.inputtransformer2 import TransformerManager
         from traitlets.config import Config
 
         class QuietDisplayHook(DisplayHook):
@@ -385,10 +386,34 @@ class Cells:
             def write_format_data(self, format_dict, md_dict=None):
                 pass
 
+        class Transformer(TransformerManager):
+            """IPython's input transformations, its token pass skipped where it cannot change anything: every
+            piece of syntax that pass rewrites (`%magic`, `!cmd`, `a = %x`, `a = !cmd`, `obj?`, `,f a`, `;f a`,
+            `/f a`) is outside Python's grammar, so a text that parses as Python holds none of it. The pass
+            tokenizes the cell in pure Python: ~30% of what IPython adds to a short cell."""
+
+            def do_token_transforms(self, lines):
+                return lines if _parses("".join(lines)) else super().do_token_transforms(lines)
+
+        class InteractiveShell(interactiveshell.InteractiveShell):  # its name as a cell sees it: IPython's
+            def should_run_async(self, raw_cell, *, transformed_cell=None, preprocessing_exc_tuple=None):
+                """IPython's answer, without its compiling the whole cell to find out where the answer
+                cannot be yes: top-level code is a coroutine only through `await` or `async`."""
+                if (
+                    isinstance(transformed_cell, str)
+                    and "await" not in transformed_cell
+                    and "async" not in transformed_cell
+                ):
+                    return False
+                return super().should_run_async(
+                    raw_cell, transformed_cell=transformed_cell, preprocessing_exc_tuple=preprocessing_exc_tuple
+                )
+
         config = Config()
         config.HistoryManager.enabled = False  # no history file, no thread: nothing a fork would share
         config.InteractiveShell.colors = "nocolor"
         shell = InteractiveShell.instance(config=config, displayhook_class=QuietDisplayHook)
+        shell.input_transformer_manager = Transformer()
         shell.showtraceback = lambda *args, **kwargs: None
         shell.showsyntaxerror = lambda *args, **kwargs: None
         cls.shell = shell
@@ -433,6 +458,20 @@ class Cells:
             }
         shown = None if result.result is None else clip(_safe_repr(result.result))
         return {"status": "ok", "value": shown, "output": out.text()}
+
+
+def _parses(text: str) -> bool:
+    """Whether `text` parses as Python (its syntax tree only, warnings silenced: compiling it later warns)."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
+        return False
 
 
 def _safe_repr(value) -> str:
