@@ -154,14 +154,25 @@ class EarlyClient:
     client is bound to that thread's context). With `client` given (tests sharing a cluster) it is that
     client, always used, neither opened nor closed here."""
 
-    def __init__(self, scheduler: str | None, workers: int | None, client=None, tls: TlsFiles | None = None):
+    def __init__(
+        self, scheduler: str | None, workers: int | None, client=None, tls: TlsFiles | None = None, probe=False
+    ):
         self.scheduler, self.workers, self.client, self.tls = scheduler, workers, client, tls
+        self.probe = probe  # the embedded cluster's workers must each grade a cell in the sandbox before any task
         self.thread, self.error = None, None
         self.ready, self.closing = threading.Event(), threading.Event()
+
+    @property
+    def started(self) -> bool:
+        """Whether a cluster is being opened (not this process grading the submissions itself)."""
+        return self.thread is not None
 
     def start(self, count: int) -> None:
         if self.client is None and self.thread is None and not grade_in_process(count, self.scheduler, self.workers):
             if not self.scheduler:
+                from .sandbox import close_all
+
+                close_all()  # the warm parent `tito grade` started to grade in its own process: the workers grade
                 start_forkserver()
             self.thread = threading.Thread(target=self.hold, name="tito-grade-cluster", daemon=True)
             self.thread.start()
@@ -170,7 +181,9 @@ class EarlyClient:
         """The thread: open the client, hand it over, keep it open until close()."""
         try:
             with open_client(self.scheduler, self.workers, self.tls) as client:
-                _warm_workers(client)
+                why = _warm_workers(client, self.probe)
+                if why is not None:
+                    raise CourseError.at("tito grade", None, why)
                 self.client = client
                 self.ready.set()
                 self.closing.wait()
@@ -200,15 +213,21 @@ class EarlyClient:
         self.close()
 
 
-def _warm_workers(client) -> None:
+def _warm_workers(client, probe: bool) -> str | None:
     """Each worker's sandboxed warm parent started now, while submissions are still being read, not at its
-    first task (a worker that cannot start one says why at its first task)."""
-    from .sandbox import prestart
+    first task; with `probe`, a cell graded in it too (sandbox.probe: what `tito grade` checks on this machine
+    before grading in its own process). What to tell the instructor when a worker cannot sandbox, or None (a
+    worker that fails otherwise says why at its first task)."""
+    from .sandbox import SANDBOX_HELP, SandboxError, prestart
+    from .sandbox import probe as graded_cell
 
     try:
-        client.run(prestart)
+        client.run(graded_cell if probe else prestart)
+    except SandboxError as error:
+        return SANDBOX_HELP.format(why=error) if probe else None
     except Exception:  # noqa: BLE001 — nothing is lost: the first task starts it, or fails saying why
         pass
+    return None
 
 
 def connect(Client, scheduler: str, security=None):
