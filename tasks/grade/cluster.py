@@ -132,15 +132,15 @@ def _security(scheduler: str, tls: TlsFiles | None):
 
 
 def start_forkserver() -> None:
-    """Start the process the embedded cluster's workers are forked from, now: it imports Dask, numpy and the
-    grading code on another core while this process imports Dask itself (Dask would start it only after,
+    """Start the process the embedded cluster's workers are forked from, now: it imports Dask and the grading
+    code on another core while this process imports Dask itself (Dask would start it only after,
     from its first worker). Its workers then start with all of it imported."""
     import multiprocessing
     from multiprocessing import forkserver
 
-    from .runner import WARM_MODULES
-
-    preload = ["distributed", *WARM_MODULES, f"{__package__}.task", f"{__package__}.runner"]
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")  # Dask imports numpy; no worker computes: BLAS threads would only spin
+    preload = ["distributed", f"{__package__}.task", f"{__package__}.runner"]
     multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
     forkserver.ensure_running()
 

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 
 from .sandbox import SandboxError, warm_parent
-from .sandboxed import MESSAGE_LIMIT, WARM_MODULES
+from .sandboxed import MESSAGE_LIMIT
 
 STATUSES = ("ok", "error", "timeout", "died", "not_run")
 REPORT_LIMIT = 256 * 1024  # bytes of one report line; the process clips its own texts far below this
@@ -30,7 +30,7 @@ READY_TIMEOUT = 30.0  # seconds for a fresh process to write the package files a
 SUBMISSION_TIMEOUT = 1800.0  # wall seconds for a whole submission, whatever its cells' limits add up to
 MAX_RESTARTS = 5  # fresh processes after a cell that timed out or died, per submission
 
-__all__ = ["CellRun", "SandboxError", "STATUSES", "WARM_MODULES", "run_cells"]
+__all__ = ["CellRun", "SandboxError", "STATUSES", "run_cells"]
 
 
 @dataclass(frozen=True)

@@ -210,8 +210,9 @@ def notebook(cells_fd: int, reports_fd: int) -> None:
     if not isinstance(first, dict) or "files" not in first:
         return
     write_files(first["files"])
-    for name in [n for n in sys.modules if n == "tinytorch" or n.startswith("tinytorch.")]:
-        del sys.modules[name]
+    if "tinytorch" in sys.modules:  # a package the warm parent imported (going through every module name
+        for name in [n for n in sys.modules if n == "tinytorch" or n.startswith("tinytorch.")]:  # costs ~0.7 ms)
+            del sys.modules[name]
     sys.path.insert(0, os.getcwd())
     sys.stdin = open(os.devnull)
     sys.argv = ["notebook"]
