@@ -45,7 +45,6 @@ def open_client(scheduler: str | None, workers: int | None, tls: TlsFiles | None
     for a tls:// address), or on an embedded LocalCluster over TLS with a temporary certificate."""
     import dask
     from distributed import Client, LocalCluster
-    from distributed.security import Security
 
     settings = {
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
@@ -73,7 +72,7 @@ def open_client(scheduler: str | None, workers: int | None, tls: TlsFiles | None
                 client.close()
             return
         n = workers or os.cpu_count() or 1
-        security = Security.temporary()  # a key and certificate made now, in memory: only this run holds them
+        security = _temporary_security()  # a key and certificate made now, in memory: only this run holds them
         with (
             LocalCluster(
                 n_workers=n,
@@ -88,6 +87,44 @@ def open_client(scheduler: str | None, workers: int | None, tls: TlsFiles | None
             Client(cluster, security=security) as client,
         ):
             yield client
+
+
+def _temporary_security():
+    """Dask's `Security.temporary()` (a self-signed certificate for every role of the cluster, in memory only,
+    encryption required), made with an elliptic-curve key: RSA's 2048-bit key took 50-300 ms to make, on the
+    way to the cluster's start, and every TLS handshake signs with it; P-256 takes ~1 ms."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from distributed.security import Security
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dask-internal")])
+    now = datetime.datetime.now(tz=datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("dask-internal")]), critical=False)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .sign(key, hashes.SHA256())
+    )
+    pem_cert = cert.public_bytes(serialization.Encoding.PEM).decode()
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    roles = {
+        f"tls_{role}_{kind}": pem
+        for role in ("client", "scheduler", "worker")
+        for kind, pem in (("key", pem_key), ("cert", pem_cert))
+    }
+    return Security(require_encryption=True, tls_ca_file=pem_cert, **roles)
 
 
 def _security(scheduler: str, tls: TlsFiles | None):

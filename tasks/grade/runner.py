@@ -29,6 +29,7 @@ REPORT_LIMIT = 256 * 1024  # bytes of one report line; the process clips its own
 READY_TIMEOUT = 30.0  # seconds for a fresh process to write the package files and say it is ready
 SUBMISSION_TIMEOUT = 1800.0  # wall seconds for a whole submission, whatever its cells' limits add up to
 MAX_RESTARTS = 5  # fresh processes after a cell that timed out or died, per submission
+_CORES = os.cpu_count() or 1  # CPU time cannot outrun wall time times this
 
 __all__ = ["CellRun", "SandboxError", "STATUSES", "run_cells"]
 
@@ -160,7 +161,7 @@ class _Reports:
 
 def _over(running, clock: float, cpu: float, timeout: float) -> str | None:
     elapsed = time.monotonic() - clock
-    could_be_over = elapsed * (os.cpu_count() or 1) > timeout  # CPU time cannot outrun wall time x cores
+    could_be_over = elapsed * _CORES > timeout
     if could_be_over and running.cpu() - cpu > timeout:
         return f"the cell ran longer than the {timeout:g} s limit (an infinite loop?)"
     if elapsed > 4 * timeout:
