@@ -47,12 +47,15 @@ def test_a_sleeping_cell_times_out_on_wall_time():
     assert [r.status for r in runs] == ["timeout", "ok"] and "waited longer" in runs[0].evalue
 
 
+KILLED_BY_THE_KERNEL = "import resource\nresource.setrlimit(resource.RLIMIT_CPU, (1, 1))\nwhile True:\n    pass"
+
+
 @pytest.mark.parametrize(
     "source, fragment",
     [
         ("import ctypes\nctypes.string_at(0)", "signal SIGSEGV"),
         ("import os\nos._exit(3)", "exited (code 3"),
-        ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "signal SIGKILL (out of memory?)"),
+        (KILLED_BY_THE_KERNEL, "signal SIGKILL (out of memory?)"),
     ],
     ids=["segfault", "os-exit", "killed"],
 )
@@ -63,6 +66,18 @@ def test_a_dying_process_gives_the_reason_and_the_rest_goes_on(source, fragment,
         runs = run(*before, source, *after, sandbox=sandbox)
         assert [r.status for r in runs] == ["ok"] * len(before) + ["died"] + ["ok"] * len(after), runs
         assert fragment in runs[len(before)].evalue and runs[len(before)].ename == "DeadKernel"
+
+
+def test_the_notebooks_process_is_its_namespaces_init_and_ignores_its_own_default_signals():
+    """In the sandbox the notebook's process is PID 1 of its namespace: as for any init, a signal with its
+    default action sent from inside is ignored (the cell runs on); one with a handler is delivered; without
+    the sandbox it is an ordinary process that the signal ends."""
+    source = "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\nos.getpid()"
+    handled = "import os, signal\ngot = []\nsignal.signal(signal.SIGUSR1, lambda *a: got.append(1))\nos.kill(os.getpid(), signal.SIGUSR1)\ngot"
+    runs = run(source, handled, "'after'")
+    assert [(r.status, r.value) for r in runs] == [("ok", "1"), ("ok", "[1]"), ("ok", "'after'")], runs
+    runs = run(source, "'after'", sandbox=False)
+    assert runs[0].status == "died" and "SIGTERM" in runs[0].evalue and runs[1].value == "'after'", runs
 
 
 def test_the_cell_that_was_running_gets_the_reason_wherever_it_is():

@@ -411,7 +411,7 @@ class Running:
         if self.init and self.cgroup is not None:
             self.cpu_base, self.oom_base = self.cgroup.cpu(), self.cgroup.oom_kills()
             if not self.inherited:
-                for pid in tree(self.init):  # its init and the notebook's process; nothing else runs yet
+                for pid in tree(self.init):  # the notebook's process (its namespace's init): nothing else runs yet
                     self.cgroup.add(pid)
 
     def cpu(self) -> float:
