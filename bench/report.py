@@ -151,7 +151,8 @@ def write_report(
         "scenario once in the order below (the sub-second no-ops and floors five times), so load changes hit all scenarios alike. Peak RSS is "
         "`getrusage(RUSAGE_CHILDREN).ru_maxrss`: the largest single process of the tree, kernels included. "
         '"Tree peak" (full builds, parallel validation, grading) is the summed PSS (shared pages split between the processes '
-        "sharing them, so forked workers are not counted twice) of all processes alive at once, sampled every 50 ms. "
+        "sharing them, so forked workers are not counted twice) of all processes alive at once, sampled every 50 ms, in one run of its own: "
+        "no timed run is sampled (reading every process's page tables slows a tree that forks many processes). "
         "Exceptions: the kernel start (8b), the CPU probe (8c, 8d), the grading profile (10d), the cluster's start (10e) and the leak guard (11) are timed inside their "
         "process (what they measure, without the interpreter's start); nbgrader autograde (10c), the slowest, runs "
         f"only in the first {meta.get('autograde_rounds', 1)} measured round(s).",

@@ -98,6 +98,13 @@ def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch):
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "no-bwrap is not an executable file" in refused.stderr and "--no-sandbox" in refused.stderr
     assert not (root / "grades/gradebook.sqlite").exists() or "graded" not in refused.stdout
+    # enough submissions for the embedded cluster: its workers find out as they start, and it is refused alike
+    many = write_course(tmp_path / "many")
+    write_class(many, ["s01-correct", "s02-correct", "s04-stubs"])
+    refused = tito(many, "vec", "--workers", "1")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+    assert "no-bwrap is not an executable file" in refused.stderr and "--no-sandbox" in refused.stderr
+    assert "graded" not in refused.stdout
     graded = tito(root, "vec", "--no-sandbox", "--workers", "1", "--feedback")
     assert graded.returncode == 0, graded.stdout + graded.stderr
     with sqlite3.connect(root / "grades/gradebook.sqlite") as db:

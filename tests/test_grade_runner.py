@@ -47,12 +47,15 @@ def test_a_sleeping_cell_times_out_on_wall_time():
     assert [r.status for r in runs] == ["timeout", "ok"] and "waited longer" in runs[0].evalue
 
 
+KILLED_BY_THE_KERNEL = "import resource\nresource.setrlimit(resource.RLIMIT_CPU, (1, 1))\nwhile True:\n    pass"
+
+
 @pytest.mark.parametrize(
     "source, fragment",
     [
         ("import ctypes\nctypes.string_at(0)", "signal SIGSEGV"),
         ("import os\nos._exit(3)", "exited (code 3"),
-        ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "signal SIGKILL (out of memory?)"),
+        (KILLED_BY_THE_KERNEL, "signal SIGKILL (out of memory?)"),
     ],
     ids=["segfault", "os-exit", "killed"],
 )
@@ -63,6 +66,18 @@ def test_a_dying_process_gives_the_reason_and_the_rest_goes_on(source, fragment,
         runs = run(*before, source, *after, sandbox=sandbox)
         assert [r.status for r in runs] == ["ok"] * len(before) + ["died"] + ["ok"] * len(after), runs
         assert fragment in runs[len(before)].evalue and runs[len(before)].ename == "DeadKernel"
+
+
+def test_the_notebooks_process_is_its_namespaces_init_and_ignores_its_own_default_signals():
+    """In the sandbox the notebook's process is PID 1 of its namespace: as for any init, a signal with its
+    default action sent from inside is ignored (the cell runs on); one with a handler is delivered; without
+    the sandbox it is an ordinary process that the signal ends."""
+    source = "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\nos.getpid()"
+    handled = "import os, signal\ngot = []\nsignal.signal(signal.SIGUSR1, lambda *a: got.append(1))\nos.kill(os.getpid(), signal.SIGUSR1)\ngot"
+    runs = run(source, handled, "'after'")
+    assert [(r.status, r.value) for r in runs] == [("ok", "1"), ("ok", "[1]"), ("ok", "'after'")], runs
+    runs = run(source, "'after'", sandbox=False)
+    assert runs[0].status == "died" and "SIGTERM" in runs[0].evalue and runs[1].value == "'after'", runs
 
 
 def test_the_cell_that_was_running_gets_the_reason_wherever_it_is():
@@ -314,3 +329,105 @@ def test_the_warm_parents_own_cells_leave_nothing_in_a_submissions_notebook():
     then starts afresh: a submission's first cell sees a fresh namespace, no output history, count 1."""
     runs = run("sorted(n for n in dir() if 'warm' in n.lower() or 'double' in n), len(Out), len(In)")
     assert runs[0].value == "([], 0, 2)"  # In: '' and this cell
+
+
+IPYTHON_SYNTAX = [
+    "%time x = 1",
+    "%%time\nx = 1\nx",
+    "!echo hi",
+    "!!echo hi",
+    "files = !ls",
+    "names = %who_ls",
+    "len?",
+    "len??",
+    "%timeit?",
+    "?len",
+    ",print a b",
+    ";print a b",
+    "/print 1",
+    "  %time 1",
+    "def f():\n    %time 1\n",
+    "x = 1\n!echo hi\ny = 2",
+    "if True:\n    !echo hi",
+    ">>> x = 1\n>>> x",
+    "In [1]: x = 1\n",
+    "x = (1 +\n%time 2)",
+    "x = 1; %time 2",
+    "f(x)?",
+    "x = '''\n%time\n'''",
+    "print('done!')",
+    "a != b",
+    "'%d' % 3",
+    "# why?\nx = 1",
+    "x = [1,\n,2]",
+    "await asyncio.sleep(0)",
+    "async def f():\n    pass",
+    "[x async for x in y]",
+    "def f(:\n    pass",
+    "\n\n    x = 1\n    y = 2",
+    "x = 1 \\\n% 3",
+    "",
+    "\x00",
+]
+
+EQUIVALENT = """
+import json, sys
+sys.path.insert(0, {repo!r})
+from IPython.core import interactiveshell
+from IPython.core.inputtransformer2 import TransformerManager
+from tasks.grade import sandboxed
+
+sandboxed.Cells.make_shell()
+shell, ipython = sandboxed.Cells.shell, TransformerManager()
+
+def outcome(action, *args, **kwargs):
+    try:
+        return action(*args, **kwargs)
+    except Exception as error:
+        return type(error).__name__
+
+differ, fast = [], 0
+for cell in json.load(sys.stdin):
+    ours = outcome(shell.input_transformer_manager.transform_cell, cell)
+    theirs = outcome(ipython.transform_cell, cell)
+    lines = cell.splitlines(keepends=True)
+    fast += shell.input_transformer_manager.do_token_transforms(lines) is lines
+    if isinstance(theirs, str) and theirs == ours:
+        ours_async = outcome(shell.should_run_async, cell, transformed_cell=theirs)
+        theirs_async = outcome(interactiveshell.InteractiveShell.should_run_async, shell, cell, transformed_cell=theirs)
+    else:
+        ours_async = theirs_async = None
+    if ours != theirs or ours_async != theirs_async:
+        differ.append([cell, ours, theirs, ours_async, theirs_async])
+print(json.dumps({{"differ": differ, "fast": fast, "type": type(shell).__name__}}))
+"""
+
+
+def test_grading_transforms_every_cell_as_ipython_does():
+    """The grading shell skips IPython's token pass for a cell that parses as Python, and its compile for
+    top-level `await` where neither `await` nor `async` is written: for every cell of the course's own modules
+    and every piece of IPython syntax (and text that is neither), what it runs is what IPython would run."""
+    import json
+    import subprocess
+    import sys
+
+    import jupytext
+
+    from gradeclass import REPO
+
+    corpus = list(IPYTHON_SYNTAX)
+    for source in sorted((REPO / "modules").glob("*/*.py")):
+        corpus += [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
+    done = subprocess.run(
+        [sys.executable, "-c", EQUIVALENT.format(repo=str(REPO))],
+        input=json.dumps(corpus),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["differ"] == [], found["differ"]
+    assert found["type"] == "InteractiveShell"  # the name a cell sees, as before
+    plain = len(corpus) - len(IPYTHON_SYNTAX)
+    assert found["fast"] >= plain  # every cell of the course's modules parses: none took IPython's token pass

@@ -45,7 +45,6 @@ def open_client(scheduler: str | None, workers: int | None, tls: TlsFiles | None
     for a tls:// address), or on an embedded LocalCluster over TLS with a temporary certificate."""
     import dask
     from distributed import Client, LocalCluster
-    from distributed.security import Security
 
     settings = {
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
@@ -73,7 +72,7 @@ def open_client(scheduler: str | None, workers: int | None, tls: TlsFiles | None
                 client.close()
             return
         n = workers or os.cpu_count() or 1
-        security = Security.temporary()  # a key and certificate made now, in memory: only this run holds them
+        security = _temporary_security()  # a key and certificate made now, in memory: only this run holds them
         with (
             LocalCluster(
                 n_workers=n,
@@ -88,6 +87,44 @@ def open_client(scheduler: str | None, workers: int | None, tls: TlsFiles | None
             Client(cluster, security=security) as client,
         ):
             yield client
+
+
+def _temporary_security():
+    """Dask's `Security.temporary()` (a self-signed certificate for every role of the cluster, in memory only,
+    encryption required), made with an elliptic-curve key: RSA's 2048-bit key took 50-300 ms to make, on the
+    way to the cluster's start, and every TLS handshake signs with it; P-256 takes ~1 ms."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from distributed.security import Security
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dask-internal")])
+    now = datetime.datetime.now(tz=datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("dask-internal")]), critical=False)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .sign(key, hashes.SHA256())
+    )
+    pem_cert = cert.public_bytes(serialization.Encoding.PEM).decode()
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    roles = {
+        f"tls_{role}_{kind}": pem
+        for role in ("client", "scheduler", "worker")
+        for kind, pem in (("key", pem_key), ("cert", pem_cert))
+    }
+    return Security(require_encryption=True, tls_ca_file=pem_cert, **roles)
 
 
 def _security(scheduler: str, tls: TlsFiles | None):
@@ -132,15 +169,15 @@ def _security(scheduler: str, tls: TlsFiles | None):
 
 
 def start_forkserver() -> None:
-    """Start the process the embedded cluster's workers are forked from, now: it imports Dask, numpy and the
-    grading code on another core while this process imports Dask itself (Dask would start it only after,
+    """Start the process the embedded cluster's workers are forked from, now: it imports Dask and the grading
+    code on another core while this process imports Dask itself (Dask would start it only after,
     from its first worker). Its workers then start with all of it imported."""
     import multiprocessing
     from multiprocessing import forkserver
 
-    from .runner import WARM_MODULES
-
-    preload = ["distributed", *WARM_MODULES, f"{__package__}.task", f"{__package__}.runner"]
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")  # Dask imports numpy; no worker computes: BLAS threads would only spin
+    preload = ["distributed", f"{__package__}.task", f"{__package__}.runner"]
     multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
     forkserver.ensure_running()
 
@@ -154,14 +191,25 @@ class EarlyClient:
     client is bound to that thread's context). With `client` given (tests sharing a cluster) it is that
     client, always used, neither opened nor closed here."""
 
-    def __init__(self, scheduler: str | None, workers: int | None, client=None, tls: TlsFiles | None = None):
+    def __init__(
+        self, scheduler: str | None, workers: int | None, client=None, tls: TlsFiles | None = None, probe=False
+    ):
         self.scheduler, self.workers, self.client, self.tls = scheduler, workers, client, tls
+        self.probe = probe  # the embedded cluster's workers must each grade a cell in the sandbox before any task
         self.thread, self.error = None, None
         self.ready, self.closing = threading.Event(), threading.Event()
+
+    @property
+    def started(self) -> bool:
+        """Whether a cluster is being opened (not this process grading the submissions itself)."""
+        return self.thread is not None
 
     def start(self, count: int) -> None:
         if self.client is None and self.thread is None and not grade_in_process(count, self.scheduler, self.workers):
             if not self.scheduler:
+                from .sandbox import close_all
+
+                close_all()  # the warm parent `tito grade` started to grade in its own process: the workers grade
                 start_forkserver()
             self.thread = threading.Thread(target=self.hold, name="tito-grade-cluster", daemon=True)
             self.thread.start()
@@ -170,7 +218,9 @@ class EarlyClient:
         """The thread: open the client, hand it over, keep it open until close()."""
         try:
             with open_client(self.scheduler, self.workers, self.tls) as client:
-                _warm_workers(client)
+                why = _warm_workers(client, self.probe)
+                if why is not None:
+                    raise CourseError.at("tito grade", None, why)
                 self.client = client
                 self.ready.set()
                 self.closing.wait()
@@ -200,15 +250,21 @@ class EarlyClient:
         self.close()
 
 
-def _warm_workers(client) -> None:
+def _warm_workers(client, probe: bool) -> str | None:
     """Each worker's sandboxed warm parent started now, while submissions are still being read, not at its
-    first task (a worker that cannot start one says why at its first task)."""
-    from .sandbox import prestart
+    first task; with `probe`, a cell graded in it too (sandbox.probe: what `tito grade` checks on this machine
+    before grading in its own process). What to tell the instructor when a worker cannot sandbox, or None (a
+    worker that fails otherwise says why at its first task)."""
+    from .sandbox import SANDBOX_HELP, SandboxError, prestart
+    from .sandbox import probe as graded_cell
 
     try:
-        client.run(prestart)
+        client.run(graded_cell if probe else prestart)
+    except SandboxError as error:
+        return SANDBOX_HELP.format(why=error) if probe else None
     except Exception:  # noqa: BLE001 — nothing is lost: the first task starts it, or fails saying why
         pass
+    return None
 
 
 def connect(Client, scheduler: str, security=None):

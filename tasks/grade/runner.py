@@ -22,15 +22,16 @@ import time
 from dataclasses import dataclass
 
 from .sandbox import SandboxError, warm_parent
-from .sandboxed import MESSAGE_LIMIT, WARM_MODULES
+from .sandboxed import MESSAGE_LIMIT
 
 STATUSES = ("ok", "error", "timeout", "died", "not_run")
 REPORT_LIMIT = 256 * 1024  # bytes of one report line; the process clips its own texts far below this
 READY_TIMEOUT = 30.0  # seconds for a fresh process to write the package files and say it is ready
 SUBMISSION_TIMEOUT = 1800.0  # wall seconds for a whole submission, whatever its cells' limits add up to
 MAX_RESTARTS = 5  # fresh processes after a cell that timed out or died, per submission
+_CORES = os.cpu_count() or 1  # CPU time cannot outrun wall time times this
 
-__all__ = ["CellRun", "SandboxError", "STATUSES", "WARM_MODULES", "run_cells"]
+__all__ = ["CellRun", "SandboxError", "STATUSES", "run_cells"]
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class _Reports:
 
 def _over(running, clock: float, cpu: float, timeout: float) -> str | None:
     elapsed = time.monotonic() - clock
-    could_be_over = elapsed * (os.cpu_count() or 1) > timeout  # CPU time cannot outrun wall time x cores
+    could_be_over = elapsed * _CORES > timeout
     if could_be_over and running.cpu() - cpu > timeout:
         return f"the cell ran longer than the {timeout:g} s limit (an infinite loop?)"
     if elapsed > 4 * timeout:

@@ -225,6 +225,7 @@ class Cgroup:
 
     def __init__(self, dirs: dict[str, str], version: int):
         self.dirs, self.version = dirs, version
+        self._usage: int | None = None  # the CPU counter's file, kept open: read at every cell's start
 
     @classmethod
     def make(cls, memory_bytes: int, processes: int) -> Cgroup | None:
@@ -261,12 +262,16 @@ class Cgroup:
 
     def cpu(self) -> float:
         try:
+            if self._usage is None:
+                folder, name = (
+                    (self.dirs["unified"], "cpu.stat") if self.version == 2 else (self.dirs["cpuacct"], "cpuacct.usage")
+                )
+                self._usage = os.open(os.path.join(folder, name), os.O_RDONLY | os.O_CLOEXEC)
+            text = os.pread(self._usage, 65536, 0).decode()  # read from the start: the kernel's figures of now
             if self.version == 2:
-                with open(os.path.join(self.dirs["unified"], "cpu.stat")) as handle:
-                    usage = dict(line.split() for line in handle if line.strip())
+                usage = dict(line.split() for line in text.splitlines() if line.strip())
                 return int(usage["usage_usec"]) / 1e6
-            with open(os.path.join(self.dirs["cpuacct"], "cpuacct.usage")) as handle:
-                return int(handle.read()) / 1e9
+            return int(text) / 1e9
         except (OSError, KeyError, ValueError):
             return 0.0
 
@@ -285,6 +290,9 @@ class Cgroup:
             return 0
 
     def remove(self) -> None:
+        if self._usage is not None:
+            os.close(self._usage)
+            self._usage = None
         for folder in self.dirs.values():
             for _ in range(50):  # the kernel frees a cgroup a moment after its last process is reaped
                 try:
@@ -403,7 +411,7 @@ class Running:
         if self.init and self.cgroup is not None:
             self.cpu_base, self.oom_base = self.cgroup.cpu(), self.cgroup.oom_kills()
             if not self.inherited:
-                for pid in tree(self.init):  # its init and the notebook's process; nothing else runs yet
+                for pid in tree(self.init):  # the notebook's process (its namespace's init): nothing else runs yet
                     self.cgroup.add(pid)
 
     def cpu(self) -> float:

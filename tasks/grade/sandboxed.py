@@ -8,14 +8,20 @@ imported to warm the parent, never required).
 The *zygote* (this program's main loop) imports what submissions import, once, and then waits on its
 control socket (a descriptor it inherits) for requests: one JSON line per submission with two descriptors attached, the
 submission's cells pipe (read) and its reports pipe (write). For each it forks a *keeper*, which makes the
-submission's own PID, mount, IPC and UTS namespaces and forks the submission's process, PID 1 there: every
-process the submission starts lives in that namespace and dies with it. The submission's process mounts
-a fresh /proc (or an empty one) and its own size-capped scratch at /tmp, drops every capability, sets its
-limits, and forks the notebook's process, which reads the grader's messages; the first stays the namespace's
-init, reaping, and says how the notebook's process ended. Nothing of another submission, and nothing of the grader,
-is ever in it: the grader sends the package files, then one cell at a time (a test cell's source only when
-it is that cell's turn), and reads one report per cell. The zygote is not dumpable and is outside the
-submission's PID namespace, so a submission can neither see, signal nor read it.
+submission's own PID, mount, IPC and UTS namespaces and forks the notebook's process, PID 1 there: every
+process the submission starts lives in that namespace and dies with it. The notebook's process mounts a
+fresh /proc (or an empty one) and its own size-capped scratch at /tmp, drops every capability, sets its
+limits, and reads the grader's messages; the keeper waits for it and says how it ended. Nothing of another
+submission, and nothing of the grader, is ever in it: the grader sends the package files, then one cell at
+a time (a test cell's source only when it is that cell's turn), and reads one report per cell. The zygote
+is not dumpable and is outside the submission's PID namespace, so a submission can neither see, signal nor
+read it.
+
+The notebook's process is its namespace's init (a process between them, only to be init, cost each
+submission ~10% of its grading): as for any init, a signal with its default action that a process of the
+submission sends it (`os.kill(os.getpid(), signal.SIGTERM)`) is ignored, while the kernel's (a fault, the
+memory limit) and the grader's kill it; processes orphaned in the namespace are not reaped before it ends
+(they count against its process limit).
 
 Frames from the grader: 4-byte big-endian length + JSON. Reports to the grader: one JSON line each.
 """
@@ -108,7 +114,8 @@ def receive(control):
 
 
 def keeper(request: dict, fds: list) -> None:
-    """The submission's namespaces, its process (PID 1 there), and a wait for it. Never returns."""
+    """The submission's namespaces, the notebook's process (PID 1 there), a wait for it, and how it ended, on a
+    report line of its own (it may have died in the middle of one). Never returns."""
     cells_fd, reports_fd = fds
     keep = {cells_fd, reports_fd}
     low = 3  # every other descriptor, the control socket above all: a submission must not ask for processes
@@ -131,8 +138,8 @@ def keeper(request: dict, fds: list) -> None:
         finally:
             os._exit(status)
     os.close(cells_fd)
-    os.close(reports_fd)
-    os.waitpid(pid, 0)
+    _, status = os.waitpid(pid, 0)
+    os.write(reports_fd, ("\n" + json.dumps({"event": "exit", "status": status}) + "\n").encode())
     os._exit(0)
 
 
@@ -160,6 +167,7 @@ def broken(fd: int, why: str) -> None:
 
 
 def submission(request: dict, cells_fd: int, reports_fd: int) -> None:
+    """The notebook's process: its mounts, limits and privileges set up, then the notebook (`notebook`)."""
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the keeper gone (killed): so is everything here
     baseline = (_mapped_bytes(), _tasks_of_this_user())  # read while the sandbox's /proc is still in view
     if request.get("isolate"):
@@ -176,42 +184,20 @@ def submission(request: dict, cells_fd: int, reports_fd: int) -> None:
     _set_limits(request, *baseline)
     if request.get("isolate"):
         _drop_privileges(reports_fd)
-    pid = os.fork()
-    if pid == 0:
-        status = 70
-        try:
-            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-            notebook(cells_fd, reports_fd)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(cells_fd)
-    status = reap(pid)
-    # how the notebook's process ended, on a line of its own (it may have died in the middle of one)
-    os.write(reports_fd, ("\n" + json.dumps({"event": "exit", "status": status}) + "\n").encode())
-
-
-def reap(pid: int) -> int:
-    """As the namespace's init: reap every process that ends until `pid` does; its wait status."""
-    while True:
-        try:
-            done, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            return 0
-        if done == pid:
-            return status
+    notebook(cells_fd, reports_fd)
 
 
 def notebook(cells_fd: int, reports_fd: int) -> None:
-    """The notebook's process: the package files, then each cell as it comes, a report for each."""
+    """The notebook: the package files, then each cell as it comes, a report for each."""
     report = reporter(reports_fd)
     read = frames(cells_fd)
     first = next(read, None)
     if not isinstance(first, dict) or "files" not in first:
         return
     write_files(first["files"])
-    for name in [n for n in sys.modules if n == "tinytorch" or n.startswith("tinytorch.")]:
-        del sys.modules[name]
+    if "tinytorch" in sys.modules:  # a package the warm parent imported (going through every module name
+        for name in [n for n in sys.modules if n == "tinytorch" or n.startswith("tinytorch.")]:  # costs ~0.7 ms)
+            del sys.modules[name]
     sys.path.insert(0, os.getcwd())
     sys.stdin = open(os.devnull)
     sys.argv = ["notebook"]
@@ -374,8 +360,9 @@ class Cells:
 
     @classmethod
     def make_shell(cls) -> None:
+        from IPython.core import interactiveshell
         from IPython.core.displayhook import DisplayHook
-        from IPython.core.interactiveshell import InteractiveShell
+        from IPython.core.inputtransformer2 import TransformerManager
         from traitlets.config import Config
 
         class QuietDisplayHook(DisplayHook):
@@ -385,10 +372,34 @@ class Cells:
             def write_format_data(self, format_dict, md_dict=None):
                 pass
 
+        class Transformer(TransformerManager):
+            """IPython's input transformations, its token pass skipped where it cannot change anything: every
+            piece of syntax that pass rewrites (`%magic`, `!cmd`, `a = %x`, `a = !cmd`, `obj?`, `,f a`, `;f a`,
+            `/f a`) is outside Python's grammar, so a text that parses as Python holds none of it. The pass
+            tokenizes the cell in pure Python: ~30% of what IPython adds to a short cell."""
+
+            def do_token_transforms(self, lines):
+                return lines if _parses("".join(lines)) else super().do_token_transforms(lines)
+
+        class InteractiveShell(interactiveshell.InteractiveShell):  # its name as a cell sees it: IPython's
+            def should_run_async(self, raw_cell, *, transformed_cell=None, preprocessing_exc_tuple=None):
+                """IPython's answer, without its compiling the whole cell to find out where the answer
+                cannot be yes: top-level code is a coroutine only through `await` or `async`."""
+                if (
+                    isinstance(transformed_cell, str)
+                    and "await" not in transformed_cell
+                    and "async" not in transformed_cell
+                ):
+                    return False
+                return super().should_run_async(
+                    raw_cell, transformed_cell=transformed_cell, preprocessing_exc_tuple=preprocessing_exc_tuple
+                )
+
         config = Config()
         config.HistoryManager.enabled = False  # no history file, no thread: nothing a fork would share
         config.InteractiveShell.colors = "nocolor"
         shell = InteractiveShell.instance(config=config, displayhook_class=QuietDisplayHook)
+        shell.input_transformer_manager = Transformer()
         shell.showtraceback = lambda *args, **kwargs: None
         shell.showsyntaxerror = lambda *args, **kwargs: None
         cls.shell = shell
@@ -433,6 +444,20 @@ class Cells:
             }
         shown = None if result.result is None else clip(_safe_repr(result.result))
         return {"status": "ok", "value": shown, "output": out.text()}
+
+
+def _parses(text: str) -> bool:
+    """Whether `text` parses as Python (its syntax tree only, warnings silenced: compiling it later warns)."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
+        return False
 
 
 def _safe_repr(value) -> str:
