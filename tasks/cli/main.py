@@ -76,5 +76,21 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
+def run() -> None:
+    """The `tito` program (its console script, `python -m tasks.cli.main`): `main`, then `leave`."""
+    leave(main())
+
+
+def leave(code: int) -> None:
+    """Exit with `code`, every object frozen first (`gc.freeze`): the interpreter's exit then skips its last
+    garbage collection over them, ~0.15 s of a grading run's 0.3 s exit, spent on the tens of thousands of
+    objects Dask makes (docs/performance.md). Nothing of ours waits for that collection: files, the gradebook
+    and the cluster are closed by then."""
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
