@@ -1,10 +1,13 @@
 """The benchmark's own venv (build/bench/venv): nbgrader and matplotlib, never the project's dependencies.
 
-Created once and reused while bench/requirements.txt is unchanged (a stamp holds the file's hash).
+Created once and reused while bench/requirements.txt is unchanged (a stamp holds the file's hash). One process
+makes it at a time (a lock beside it): the test suite asks for it from several workers at once, and a worker
+that found another's half-made venv (its python there, its pip not yet) used to skip nbgrader's tests.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import subprocess
 import sys
@@ -20,6 +23,17 @@ def python_of(venv: Path) -> Path:
 
 def ensure(venv: Path, log=print) -> tuple[Path | None, str]:
     """(python of the bench venv or None, message). Never raises: no network means no nbgrader, not a crash."""
+    try:
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(venv.parent / f".{venv.name}.lock", "w")
+    except OSError as error:
+        return None, f"could not create the bench venv: {error}"
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process making it: wait, then reuse what it made
+        return _ensure(venv, log)
+
+
+def _ensure(venv: Path, log) -> tuple[Path | None, str]:
     digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
     stamp = venv / ".bench-requirements.sha256"
     python = python_of(venv)
@@ -27,8 +41,10 @@ def ensure(venv: Path, log=print) -> tuple[Path | None, str]:
         return python, f"reused {venv}"
     log(f"bench: creating the bench venv {venv} (nbgrader, matplotlib; once, reused later)")
     try:
-        if not python.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, text=True)
+        if not python.exists() or not has_module(python, "pip"):  # none yet, or one left half-made
+            subprocess.run(
+                [sys.executable, "-m", "venv", "--clear", str(venv)], check=True, capture_output=True, text=True
+            )
         proc = subprocess.run(
             [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
             capture_output=True,
