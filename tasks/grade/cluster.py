@@ -209,7 +209,7 @@ class EarlyClient:
             if not self.scheduler:
                 from .sandbox import close_all
 
-                close_all()  # the warm parent `tito grade` started to grade in its own process: the workers grade
+                close_all()  # the warm parent started in case this process graded them: the workers will
                 start_forkserver()
             self.thread = threading.Thread(target=self.hold, name="tito-grade-cluster", daemon=True)
             self.thread.start()
