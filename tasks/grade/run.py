@@ -168,13 +168,13 @@ def grade(
         workers or course.grading.workers,
         client,
         course.grading.tls,
-        probe=local,
     ) as cluster:
         todo = gather(
             course, paths, modules, db, outcome, cluster, force=force, own_package=own_package, limits=limits, only=only
         )
-        if todo and local and not cluster.started:
-            _require_sandbox()  # here; the embedded cluster's workers probe their own as they start (cluster.py)
+        if todo and local:
+            _require_sandbox()  # on this machine, where every submission is graded (a remote worker that
+            # cannot sandbox fails its tasks, saying why)
         if todo:
             progress = Progress(len(todo), stream=stream if stream is not None else sys.stderr)
             client, started = cluster.get(len(todo)), time.monotonic()
