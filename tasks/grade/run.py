@@ -159,7 +159,7 @@ def grade(
     outcome = GradingRun()
     limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory, sandbox=sandbox)
     local = sandbox and not (scheduler or course.grading.scheduler) and client is None
-    if local:  # the sandbox's warm parent starts on another core while the submissions are read
+    if local:  # a warm parent starts on another core while the submissions are read (more with the cluster)
         from .sandbox import prestart
 
         prestart(wait=False)
