@@ -2,11 +2,11 @@
 
     python bench/clusterstart.py COURSE WORKERS     prints {"inner_s": seconds}
 
-Run in the bench's grading course (its engine on sys.path), as `tito grade` opens it: the fork server
-started first (`start_forkserver`), then `open_client(None, WORKERS)` (TLS with a temporary certificate,
-WORKERS worker processes), one trivial task once the workers are up, and the cluster closed. `inner_s` is
-that whole span, what a run that starts the cluster pays before and after its grading (the engine's own
-import excluded).
+Run in the bench's grading course (its engine on sys.path), as `tito grade` opens it: `open_client(None,
+WORKERS)` (Dask imported, a scheduler and WORKERS worker threads in this process), one trivial task once the
+workers are up, and the cluster closed. `inner_s` is that whole span, what a run that starts the cluster
+pays before and after its grading (the engine's own import excluded; each worker's warm parent is not the
+cluster's: a run grading without Dask starts one too).
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ def main() -> None:
     course_dir, workers = Path(sys.argv[1]).resolve(), int(sys.argv[2])
     sys.path.insert(0, str(course_dir))
     os.chdir(course_dir)
-    from tasks.grade.cluster import open_client, start_forkserver, worker_count
+    from tasks.grade.cluster import open_client, worker_count
 
     start = time.perf_counter()
-    start_forkserver()
     with open_client(None, workers) as client:
         client.submit(int, 1, pure=False).result()
         assert worker_count(client) == workers

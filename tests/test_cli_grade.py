@@ -98,7 +98,7 @@ def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch):
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "no-bwrap is not an executable file" in refused.stderr and "--no-sandbox" in refused.stderr
     assert not (root / "grades/gradebook.sqlite").exists() or "graded" not in refused.stdout
-    # enough submissions for the embedded cluster: its workers find out as they start, and it is refused alike
+    # enough submissions for the embedded cluster: refused alike, before it grades anything
     many = write_course(tmp_path / "many")
     write_class(many, ["s01-correct", "s02-correct", "s04-stubs"])
     refused = tito(many, "vec", "--workers", "1")

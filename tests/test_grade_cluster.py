@@ -1,6 +1,7 @@
-"""tasks/grade/cluster.py: grading on an existing Dask cluster (a real `dask scheduler` and two `dask worker`
-processes on loopback, started here in a folder without the course or its code, in plain TCP or TLS with
-certificates made here), the embedded cluster's TLS, workers killed mid-run, and clear errors."""
+"""tasks/grade/cluster.py: grading on an existing Dask cluster (a real `dask scheduler` and one or two `dask
+worker` processes on loopback, started here in a folder without the course or its code, in plain TCP or TLS
+with certificates made here), workers killed mid-run, the embedded cluster (in this process, listening
+nowhere), and clear errors."""
 
 from __future__ import annotations
 
@@ -90,8 +91,15 @@ def tls_processes(folder):
         yield address, certificates
 
 
+@pytest.fixture
+def one_worker(tmp_path):
+    """`dask scheduler` + 1 `dask worker` (with its nanny, which starts a new worker when one dies)."""
+    with dask_processes(tmp_path / "elsewhere", "tcp", workers=1) as (address, _):
+        yield address
+
+
 @contextmanager
-def dask_processes(elsewhere, protocol: str, options=()):
+def dask_processes(elsewhere, protocol: str, options=(), workers: int = 2):
     address = f"{protocol}://127.0.0.1:{free_port()}"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -118,7 +126,7 @@ def dask_processes(elsewhere, protocol: str, options=()):
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        for i in range(2)
+        for i in range(workers)
     ]
     try:
         wait_for_port(int(address.rsplit(":", 1)[1]))
@@ -300,21 +308,22 @@ def scores(paths) -> dict[str, list[float]]:
     return found
 
 
-def test_the_only_worker_killed_mid_grading_loses_neither_the_bundle_nor_a_score(tmp_path):
-    """SIGKILL the embedded cluster's only worker while it grades: the module bundle scattered to it is lost
-    with it, so Dask cancels every task that needed it; its nanny starts a new worker, each cancelled task is
-    submitted again carrying the bundle, and every score is exactly right."""
+def test_the_only_worker_killed_mid_grading_loses_neither_the_bundle_nor_a_score(tmp_path, one_worker):
+    """SIGKILL a cluster's only worker while it grades: the module bundle scattered to it is lost with it, so
+    Dask cancels every task that needed it; its nanny starts a new worker, each cancelled task is submitted
+    again carrying the bundle, and every score is exactly right."""
     root = write_course(tmp_path / "course")
     expected = write_class(root, ["s15-infinite-loop", "s01-correct", "s04-stubs", "s06-partial"])
     course = load_course(root)
-    with open_client(None, 1) as client:
+    with open_client(one_worker, None) as client:
+        wait_for_workers(client, 1)
         outcome, killed = grade_killing(client, course, "s15", kills=1)
     assert len(killed) == 1
     assert len(outcome.graded) == 4 and not outcome.failed
     assert scores(Paths(course)) == {s: [float(p) for p in pts] for s, pts in expected.items()}
 
 
-def test_a_submission_whose_workers_keep_dying_has_no_grade_and_is_graded_again(tmp_path):
+def test_a_submission_whose_workers_keep_dying_has_no_grade_and_is_graded_again(tmp_path, one_worker):
     """Each worker that runs one submission is SIGKILLed: after Dask's retries it is a grading error, stored
     under a RETRY key with no grade (an empty cell in grades.csv, the reason in grades-long.csv); the next run
     grades it, right. A submission waiting behind it on the dying worker may be counted too (Dask counts every
@@ -326,7 +335,8 @@ def test_a_submission_whose_workers_keep_dying_has_no_grade_and_is_graded_again(
     expected = write_class(root, ["s15-infinite-loop", "s01-correct", "s04-stubs"])
     course = load_course(root)
     paths = Paths(course)
-    with open_client(None, 1) as client:
+    with open_client(one_worker, None) as client:
+        wait_for_workers(client, 1)
         outcome, killed = grade_killing(client, course, "s15", kills=None)
         assert len(killed) > ALLOWED_FAILURES
         failed = {r.student for r in outcome.failed}
@@ -358,41 +368,56 @@ def test_a_submission_whose_workers_keep_dying_has_no_grade_and_is_graded_again(
     assert scores(paths) == {s: [float(p) for p in pts] for s, pts in expected.items()}
 
 
-INTRUDER = """
-import sys
-from distributed import Client
-from distributed.security import Security
-address, how = sys.argv[1], sys.argv[2]
-try:
-    if how == "tcp":
-        client = Client(address.replace("tls://", "tcp://"), timeout="10s")
-    elif how == "another":
-        client = Client(address, security=Security.temporary(), timeout="10s")
-    else:
-        client = Client(address, timeout="10s")
-except (OSError, TimeoutError, TypeError, ValueError):
-    sys.exit(3)
-client.close()
-sys.exit(0)
-"""
+def listening_sockets() -> dict[str, str]:
+    """The sockets this process listens on (TCP and UDP over IPv4 and IPv6, Unix): {inode: local address}."""
+    mine = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            mine.add(target[8:-1])
+    found = {}
+    for table in ("tcp", "tcp6", "udp", "udp6"):
+        with open(f"/proc/net/{table}") as handle:
+            for line in list(handle)[1:]:
+                fields = line.split()
+                if fields[3] in ("0A", "07") and fields[9] in mine:  # LISTEN (TCP), unconnected (UDP)
+                    found[fields[9]] = fields[1]
+    with open("/proc/net/unix") as handle:
+        for line in list(handle)[1:]:
+            fields = line.split()
+            if int(fields[3], 16) & 0x10000 and fields[6] in mine:  # __SO_ACCEPTCON: listening
+                found[fields[6]] = "unix:" + (fields[7] if len(fields) > 7 else "")
+    return found
 
 
-def test_the_embedded_cluster_is_tls_and_refuses_a_client_without_its_certificate(tmp_path):
-    """The embedded scheduler listens on tls:// with a certificate made for the run: a client without it
-    (plain, over TCP, or with another certificate) cannot talk to it; grading through it works."""
+def test_the_embedded_cluster_runs_in_this_process_and_listens_nowhere(tmp_path):
+    """The embedded scheduler and workers are this process's threads, talking over inproc://: nothing can
+    connect to them (no TLS needed, no port to find). The one thing Dask always opens beside each, an HTTP
+    server, listens on loopback only and serves nothing (no health, metrics or task pages naming students).
+    Grading through the cluster works, every score exact."""
+    import urllib.error
+    import urllib.request
+
     root = write_course(tmp_path / "course")
-    expected = write_class(root, ["s01-correct", "s06-partial"])
+    expected = write_class(root, ["s01-correct", "s06-partial", "s04-stubs"])
     course = load_course(root)
-    with open_client(None, 1) as client:
-        address = client.scheduler.address
-        assert address.startswith("tls://127.0.0.1:")
-        for how in ("", "tcp", "another"):  # each in a process of its own, as an intruder would be
-            attempt = subprocess.run(
-                [sys.executable, "-c", INTRUDER, address, how], capture_output=True, text=True, timeout=120
-            )
-            assert attempt.returncode == 3, (how, attempt.stdout, attempt.stderr[-2000:])
+    before = listening_sockets()
+    with open_client(None, 2) as client:
+        assert client.scheduler.address.startswith("inproc://")
+        assert set(client.run(os.getpid).values()) == {os.getpid()} and worker_count(client) == 2
         outcome = grade(course, Paths(course), ["vec"], client=client)
-    assert len(outcome.graded) == 2 and not outcome.failed
+        opened = {inode: where for inode, where in listening_sockets().items() if inode not in before}
+        assert opened and all(where.startswith("0100007F:") for where in opened.values()), opened  # 127.0.0.1
+        for where in opened.values():
+            for page in ("health", "metrics", "json/identity.json", "info/main/workers.html", "statics/x"):
+                url = f"http://127.0.0.1:{int(where.split(':')[1], 16)}/{page}"
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(url, timeout=10)
+                assert refused.value.code == 404, url
+    assert len(outcome.graded) == 3 and not outcome.failed
     assert scores(Paths(course)) == {s: [float(p) for p in pts] for s, pts in expected.items()}
 
 

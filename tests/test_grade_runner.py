@@ -262,6 +262,23 @@ def test_reports_are_untrusted_a_forged_report_cannot_switch_the_time_limit_off(
     assert {"timeout", "died"} & {r.status for r in runs}
 
 
+def test_reports_are_untrusted_a_report_nested_too_deep_to_parse_ends_only_that_submission():
+    """A report line of 200,000 `[` (under the size cap, beyond what the JSON parser recurses into) is a
+    forged report: the submission is stopped with that reason, and the grading itself does not fail."""
+    forge = (
+        "import os\n"
+        "for fd in range(3, 30):\n"
+        "    try:\n"
+        "        os.write(fd, b'[' * 200000 + b'\\n')\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "import time\ntime.sleep(30)"
+    )
+    runs = run("x = 1", forge, "x", timeout=2)
+    assert [r.status for r in runs] == ["ok", "died", "ok"], runs
+    assert "reports that are not the grader's" in runs[1].evalue
+
+
 def test_reports_are_clipped_and_checked_whatever_the_process_writes():
     from tasks.grade.runner import _finish
 

@@ -159,7 +159,7 @@ def grade(
     outcome = GradingRun()
     limits = Limits(timeout=course.grading.timeout, memory_mb=course.grading.memory, sandbox=sandbox)
     local = sandbox and not (scheduler or course.grading.scheduler) and client is None
-    if local:  # the sandbox's warm parent starts on another core while the submissions are read
+    if local:  # a warm parent starts on another core while the submissions are read (more with the cluster)
         from .sandbox import prestart
 
         prestart(wait=False)
@@ -168,13 +168,13 @@ def grade(
         workers or course.grading.workers,
         client,
         course.grading.tls,
-        probe=local,
     ) as cluster:
         todo = gather(
             course, paths, modules, db, outcome, cluster, force=force, own_package=own_package, limits=limits, only=only
         )
-        if todo and local and not cluster.started:
-            _require_sandbox()  # here; the embedded cluster's workers probe their own as they start (cluster.py)
+        if todo and local:
+            _require_sandbox()  # on this machine, where every submission is graded (a remote worker that
+            # cannot sandbox fails its tasks, saying why)
         if todo:
             progress = Progress(len(todo), stream=stream if stream is not None else sys.stderr)
             client, started = cluster.get(len(todo)), time.monotonic()

@@ -144,7 +144,7 @@ class _Reports:
             return {"event": "flood"}
         try:
             report = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             return {"event": "forged"}
         return report if isinstance(report, dict) else {"event": "forged"}
 

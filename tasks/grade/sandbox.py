@@ -769,24 +769,43 @@ def warm_parent(isolate: bool):
             _BUSY.discard(id(parent))
 
 
-def prestart(wait: bool = True) -> None:
-    """Start this process's sandboxed warm parent ahead of its first submission (Dask runs it on each worker
-    as the cluster starts; `tito grade` launches its own, `wait=False`, before it reads the submissions, and
-    the first submission or the probe waits for it to be ready)."""
-    with warm_parent(True) as parent:
-        if parent.process is not None and not parent.pid:
-            if not wait:
-                return
-            parent.wait_ready()
-        if not parent.alive():
+def prestart(wait: bool = True, count: int = 1) -> None:
+    """Start `count` sandboxed warm parents of this process ahead of its first submissions (one per grading
+    thread: `tito grade` launches one, `wait=False`, before it reads the submissions, and one per worker of the
+    embedded cluster once it knows it will start one; the first submission or the probe waits for it to be
+    ready; an existing cluster's workers each start theirs from Dask as the run starts)."""
+    with _PARENTS_LOCK:
+        if not any(_PARENTS.values()):
+            import atexit
+
+            atexit.register(close_all)
+        parents = [p for p in _PARENTS[True] if id(p) not in _BUSY][:count]
+        while len(parents) < count:
+            parents.append(Zygote(True))
+            _PARENTS[True].append(parents[-1])
+        _BUSY.update(id(p) for p in parents)
+    try:
+        for parent in parents:
+            _prestart(parent, wait)
+    finally:
+        with _PARENTS_LOCK:
+            _BUSY.difference_update(id(p) for p in parents)
+
+
+def _prestart(parent: Zygote, wait: bool) -> None:
+    if parent.process is not None and not parent.pid:
+        if not wait:
+            return
+        parent.wait_ready()
+    if not parent.alive():
+        parent.close()
+        if wait:
+            parent.start()
+            return
+        try:
+            parent.launch()
+        except SandboxError:  # said by the probe or the first submission, which start it again
             parent.close()
-            if wait:
-                parent.start()
-                return
-            try:
-                parent.launch()
-            except SandboxError:  # said by the probe or the first submission, which start it again
-                parent.close()
 
 
 def close_all() -> None:
