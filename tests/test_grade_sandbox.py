@@ -167,7 +167,7 @@ pids, os.getppid(), killed
 """
     pids, ppid, killed = value(look)
     # itself, its namespace's init, only (an empty /proc where the kernel refuses a fresh one); its parent, the
-    # keeper, is outside the namespace (0)
+    # warm parent, is outside the namespace (0)
     assert set(pids) <= {1} and ppid == 0 and killed == []
     honest_still_scores()
 
@@ -474,7 +474,7 @@ def test_the_submission_before_is_gone_before_the_next_ones_first_cell():
 @pytest.mark.skipif(not cgroups_available(), reason="no cgroup this process may make: per-process limits only")
 def test_a_submission_is_born_in_its_cgroup_with_the_same_process_budget():
     """The warm parent sits in its submissions' cgroup (moved in once), so each submission's every process is
-    born in it; the cgroup's process cap leaves the submission its PROCESSES, the warm parent and the keeper
+    born in it; the cgroup's process cap leaves the submission its PROCESSES, the warm parent
     aside; the warm parent is not the one the kernel kills when the submission runs out of memory."""
     from tasks.grade.sandbox import PROCESSES, warm_parent
 
@@ -482,7 +482,7 @@ def test_a_submission_is_born_in_its_cgroup_with_the_same_process_budget():
     with warm_parent(True) as parent:
         running, reports = _driven(parent, ["import os\nos.getpid()"])
         try:
-            for pid in (running.keeper, running.init, *children(running.init)):
+            for pid in (running.init, *children(running.init)):
                 with open(f"/proc/{pid}/cgroup") as handle:
                     held = handle.read()
                 assert all(os.path.basename(folder) in held for folder in running.cgroup.dirs.values()), held

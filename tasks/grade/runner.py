@@ -139,7 +139,7 @@ class _Reports:
                 self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
         if not line.strip():
-            return self.next(over)  # the keeper starts its exit line on a line of its own
+            return self.next(over)  # the warm parent starts its exit line on a line of its own
         if len(line) > REPORT_LIMIT:
             return {"event": "flood"}
         try:
@@ -149,7 +149,7 @@ class _Reports:
         return report if isinstance(report, dict) else {"event": "forged"}
 
     def exit_status(self) -> int | None:
-        """The submission's wait status as its keeper reports it after its death (None if not said)."""
+        """The submission's wait status as its warm parent reports it after its death (None if not said)."""
         deadline = time.monotonic() + 2
         while True:
             report = self.next(lambda: "late" if time.monotonic() > deadline else None)
@@ -186,7 +186,7 @@ def _broken(report: dict, reports: _Reports, running, where: str) -> tuple[str, 
 
 
 def _ended(reports: _Reports, running, report: dict | None = None) -> tuple[str, str]:
-    """Why the submission's process is gone: its keeper's word on how it ended, and its cgroup's on memory."""
+    """Why the submission's process is gone: its warm parent's word on how it ended, and its cgroup's on memory."""
     given = (report or {}).get("status")
     status = given if isinstance(given, int) and not isinstance(given, bool) else reports.exit_status()
     if running.out_of_memory():

@@ -39,7 +39,7 @@ from ..base.processes import kill_group
 
 SCRATCH_MB = 64  # the submission's writable scratch (a tmpfs counted in its memory)
 PROCESSES = 64  # processes (threads) a submission may start
-HELPERS = 2  # processes the cgroup holds besides the submission's own: the warm parent and the submission's keeper
+HELPERS = 1  # processes the cgroup holds besides the submission's own: the warm parent
 START_TIMEOUT = 60.0  # seconds for the warm parent to import numpy and say it is ready
 UID = 65534  # nobody, inside the sandbox
 SANDBOX_HELP = (
@@ -384,30 +384,22 @@ class Running:
 
     cells: int  # fd: the grader writes frames
     reports: int  # fd: the grader reads report lines
-    keeper: int  # host pid of the keeper (its death kills the submission)
+    init: int  # host pid of the notebook's process, its PID namespace's init (its death kills the submission)
     isolate: bool
     cgroup: Cgroup | None = None
     scratch: str = ""
-    init: int = 0  # host pid of the submission's init, once it said it is ready
     closed: bool = False
     cpu_base: float = 0.0  # the cgroup's counters when this submission entered it
     oom_base: int = 0
-    watched: list = field(default_factory=list)  # pidfds of the keeper and the init: readable once they end
+    watched: list = field(default_factory=list)  # the init's pidfd: readable once it ends
     inherited: bool = False  # the cgroup holds the warm parent, so the submission was born in it
     gone: bool = False
 
     def attach(self) -> None:
-        """Find the submission's init (the keeper's only child) and put its processes in the cgroup (unless
-        they were born in it), before the first cell is sent."""
-        deadline = time.monotonic() + 5
-        while not self.init and time.monotonic() < deadline:
-            found = children(self.keeper)
-            if found:
-                self.init = found[0]
-            else:
-                time.sleep(0.001)
+        """Watch the submission's init and put it in the cgroup (unless it was born there), before the first
+        cell is sent."""
         if not self.watched:
-            self.watched = [fd for fd in (_pidfd(self.keeper), _pidfd(self.init)) if fd is not None]
+            self.watched = [fd for fd in (_pidfd(self.init),) if fd is not None]
         if self.init and self.cgroup is not None:
             self.cpu_base, self.oom_base = self.cgroup.cpu(), self.cgroup.oom_kills()
             if not self.inherited:
@@ -438,20 +430,19 @@ class Running:
         if self.closed:
             return
         self.closed = True
-        if not self.watched:  # the keeper's pidfd, taken before its pid can be reused
-            self.watched = [fd for fd in (_pidfd(self.keeper), _pidfd(self.init)) if fd is not None]
+        if not self.watched:  # the init's pidfd, taken before its pid can be reused
+            self.watched = [fd for fd in (_pidfd(self.init),) if fd is not None]
         for fd in (self.cells, self.reports):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        for pid in ([self.init] if self.isolate else []) + [self.keeper]:
-            _signal(os.kill, pid)
+        _signal(os.kill, self.init)
         if not self.isolate and self.init:
             kill_group(self.init)
 
     def finish(self) -> None:
-        """Wait until the killed submission's keeper and init are gone (with them its namespace's every
+        """Wait until the killed submission's init is gone (with it its namespace's every
         process), and remove its scratch."""
         if self.gone:
             return
@@ -472,7 +463,7 @@ class Running:
         for fd in self.watched:
             os.close(fd)
         self.watched = []
-        while any(alive(p) for p in (self.keeper, self.init) if p) and time.monotonic() < deadline:
+        while self.init and alive(self.init) and time.monotonic() < deadline:
             time.sleep(0.002)  # where pidfds are not to be had
 
     def out_of_memory(self) -> bool:
@@ -527,7 +518,7 @@ class Zygote:
         another core while the grader goes on."""
         self.pid = 0
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        settings = {"path": _site_paths(), "control": theirs.fileno(), "startup": startup()}
+        settings = {"path": _site_paths(), "control": theirs.fileno(), "startup": startup(), "isolate": self.isolate}
         if self.isolate:
             command = _bwrap_command(settings)
         else:
@@ -582,14 +573,15 @@ class Zygote:
         return said.splitlines()[-1] if said else "it exited without saying why"
 
     def _find(self, inner: int) -> int:
-        """The host pid of the program, whose pid in its own namespace is `inner`."""
+        """The host pid of the program, whose pid in bubblewrap's PID namespace is `inner` (the program may go
+        on in a namespace of its own below that one: sandboxed._own_namespace)."""
         for pid in tree(self.process.pid):
             try:
                 with open(f"/proc/{pid}/status") as handle:
                     spaces = next((line.split()[1:] for line in handle if line.startswith("NSpid:")), [])
             except OSError:
                 continue
-            if spaces and spaces[-1] == str(inner) and len(spaces) > 1:
+            if len(spaces) > 1 and spaces[1] == str(inner):
                 return pid
         self.close()
         raise SandboxError("the sandboxed program could not be found among bwrap's processes")
@@ -630,14 +622,14 @@ class Zygote:
                     os.close(fd)
                 except OSError:
                     pass
-        keeper = 0
+        init = 0
         deadline = time.monotonic() + 5
-        while not keeper and time.monotonic() < deadline:
+        while not init and time.monotonic() < deadline:
             new = [p for p in children(self.pid) if p not in before]
-            keeper = new[0] if new else 0
-            if not keeper:
+            init = new[0] if new else 0
+            if not init:
                 time.sleep(0.0005)
-        running = Running(cells_w, reports_r, keeper, self.isolate, group, scratch, inherited=self.in_cgroup)
+        running = Running(cells_w, reports_r, init, self.isolate, group, scratch, inherited=self.in_cgroup)
         self.last = running
         return running
 
@@ -645,7 +637,7 @@ class Zygote:
         """The cgroup this warm parent's submissions run in, one at a time (made once, limits set when they
         change). The warm parent itself is moved into it once, so each submission is born in it: moving a
         process costs the kernel an RCU grace period (~10 ms of waiting), twice a submission otherwise. Its
-        process budget counts the warm parent and the keeper besides the submission's own PROCESSES."""
+        process budget counts the warm parent besides the submission's own PROCESSES."""
         memory = (memory_mb + SCRATCH_MB) * 1024 * 1024
         if not self.cgroup_tried:
             self.cgroup_tried = True

@@ -6,22 +6,22 @@ environment) or, with `--no-sandbox`, as a plain process. Standard library only 
 imported to warm the parent, never required).
 
 The *zygote* (this program's main loop) imports what submissions import, once, and then waits on its
-control socket (a descriptor it inherits) for requests: one JSON line per submission with two descriptors attached, the
-submission's cells pipe (read) and its reports pipe (write). For each it forks a *keeper*, which makes the
-submission's own PID, mount, IPC and UTS namespaces and forks the notebook's process, PID 1 there: every
-process the submission starts lives in that namespace and dies with it. The notebook's process mounts a
-fresh /proc (or an empty one) and its own size-capped scratch at /tmp, drops every capability, sets its
-limits, and reads the grader's messages; the keeper waits for it and says how it ended. Nothing of another
-submission, and nothing of the grader, is ever in it: the grader sends the package files, then one cell at
-a time (a test cell's source only when it is that cell's turn), and reads one report per cell. The zygote
-is not dumpable and is outside the submission's PID namespace, so a submission can neither see, signal nor
-read it.
+control socket (a descriptor it inherits) for requests: one JSON line per submission with two descriptors
+attached, the submission's cells pipe (read) and its reports pipe (write). For each it makes a new PID
+namespace for its children (`unshare`), forks the notebook's process into it, PID 1 there, and puts its
+children back in its own (`setns`): every process the submission starts lives in that namespace and dies
+with it. The notebook's process makes its own mount, IPC and UTS namespaces, mounts a fresh /proc (or an
+empty one) and its own size-capped scratch at /tmp, drops every capability, sets its limits, and reads the
+grader's messages; the zygote waits for it and says how it ended. Nothing of another submission, and
+nothing of the grader, is ever in it: the grader sends the package files, then one cell at a time (a test
+cell's source only when it is that cell's turn), and reads one report per cell. The zygote is not dumpable
+and is outside the submission's PID namespace, so a submission can neither see, signal nor read it.
 
 The notebook's process is its namespace's init (a process between them, only to be init, cost each
-submission ~10% of its grading): as for any init, a signal with its default action that a process of the
-submission sends it (`os.kill(os.getpid(), signal.SIGTERM)`) is ignored, while the kernel's (a fault, the
-memory limit) and the grader's kill it; processes orphaned in the namespace are not reaped before it ends
-(they count against its process limit).
+submission ~10% of its grading; one forked to make its namespaces and wait for it, ~2.5 ms more): as for any init, a
+signal with its default action that a process of the submission sends it (`os.kill(os.getpid(),
+signal.SIGTERM)`) is ignored, while the kernel's (a fault, the memory limit) and the grader's kill it;
+processes orphaned in the namespace are not reaped before it ends (they count against its process limit).
 
 Frames from the grader: 4-byte big-endian length + JSON. Reports to the grader: one JSON line each.
 """
@@ -29,6 +29,7 @@ Frames from the grader: 4-byte big-endian length + JSON. Reports to the grader: 
 import ctypes
 import json
 import os
+import select
 import signal
 import socket
 import struct
@@ -66,24 +67,85 @@ def main(settings: dict) -> None:
 
     gc.freeze()  # the warm objects out of the collector's reach: a submission's collections copy none of them
     _LIBC.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # neither readable nor traceable by what it forks
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
+    own = _own_namespace() if settings.get("isolate") else -1
     control = socket.socket(fileno=int(settings["control"]))
-    control.sendall(json.dumps({"ready": True, "pid": os.getpid()}).encode() + b"\n")
+    pid = int(os.readlink("/proc/self")) if own >= 0 else os.getpid()  # as bubblewrap's namespace sees it
+    control.sendall(json.dumps({"ready": True, "pid": pid}).encode() + b"\n")
+    running = None  # (pid, pidfd, reports fd) of the notebook's process this zygote waits for
     while True:
+        ready, _, _ = select.select([control] + ([running[1]] if running else []), [], [])
+        if running and running[1] in ready:
+            running = _reap(running)
+            continue
         request, fds = receive(control)
         if request is None:
             os._exit(0)  # the grader closed the socket
+        if running:  # the grader waits until a submission is gone before it asks for the next one
+            running = _reap(running)
+        running = start(request, fds, own)
+
+
+def _own_namespace() -> int:
+    """Go on in a PID namespace of this program's own, as its PID 1, and return it (a descriptor; -1 where it
+    cannot be made). Giving each submission a namespace of its own (`unshare`) and then this process's
+    children back their parent's (`setns`) takes the capability in the user namespace that owns the parent's
+    namespace: bubblewrap's is owned by the user namespace above the one this program runs in
+    (`--disable-userns` nests one), a namespace made here by this one. The process that makes it stays
+    outside, waiting, and ends as the program does; the program dies with it."""
+    if _LIBC.unshare(_CLONE_NEWPID) != 0:
+        return -1
+    pid = os.fork()
+    if pid:
+        _, status = os.waitpid(pid, 0)
+        os._exit(os.waitstatus_to_exitcode(status) % 256)
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    try:
+        return os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return -1
+
+
+def start(request: dict, fds: list, own: int):
+    """Fork the notebook's process for one request, in a PID namespace of its own where it is PID 1 (made with
+    `unshare` here, then this process's children are put back in its own namespace with `setns`); (pid,
+    pidfd, reports fd) to wait for, or None when no process could be made (its pipes close: it died)."""
+    cells_fd, reports_fd = fds
+    isolate = bool(request.get("isolate"))
+    if isolate and (own < 0 or _LIBC.unshare(_CLONE_NEWPID) != 0):
+        why = f"errno {ctypes.get_errno()}" if own >= 0 else "the warm parent has no namespace of its own"
+        broken(reports_fd, f"cannot make a PID namespace ({why})", leave=False)
+        pid = -1
+    else:
         try:
             pid = os.fork()
         except OSError:  # no memory or process left in the cgroup: that submission dies (its pipes close), not this
             pid = -1
         if pid == 0:
             try:
-                keeper(request, fds)
+                notebook_process(request, cells_fd, reports_fd)
             finally:
                 os._exit(70)
-        for fd in fds:
-            os.close(fd)
+        if isolate and _LIBC.setns(own, _CLONE_NEWPID) != 0:  # the next submission's namespace is new again
+            os._exit(72)  # cannot happen (its own namespace); the grader starts a new warm parent
+    os.close(cells_fd)
+    if pid <= 0:
+        os.close(reports_fd)
+        return None
+    return pid, os.pidfd_open(pid), reports_fd
+
+
+def _reap(running) -> None:
+    """Wait for the notebook's process and say how it ended, on a report line of its own (it may have died in
+    the middle of one); the grader may have stopped reading."""
+    pid, pidfd, reports_fd = running
+    _, status = os.waitpid(pid, 0)
+    try:
+        os.write(reports_fd, ("\n" + json.dumps({"event": "exit", "status": status}) + "\n").encode())
+    except OSError:
+        pass
+    os.close(reports_fd)
+    os.close(pidfd)
+    return None
 
 
 def warm() -> None:
@@ -113,40 +175,27 @@ def receive(control):
     return json.loads(data), fds
 
 
-def keeper(request: dict, fds: list) -> None:
-    """The submission's namespaces, the notebook's process (PID 1 there), a wait for it, and how it ended, on a
-    report line of its own (it may have died in the middle of one). Never returns."""
-    cells_fd, reports_fd = fds
+def notebook_process(request: dict, cells_fd: int, reports_fd: int) -> None:
+    """The notebook's process, PID 1 of its namespace: its other namespaces, mounts, limits and privileges set
+    up, then the notebook (`notebook`). Never returns."""
     keep = {cells_fd, reports_fd}
     low = 3  # every other descriptor, the control socket above all: a submission must not ask for processes
     for fd in sorted(keep):
         os.closerange(low, fd)
         low = fd + 1
     os.closerange(low, 65536)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the warm parent gone (killed): so is everything here
     if request.get("isolate"):
         _prefer_killing_me()
-        if _LIBC.unshare(_CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWUTS) != 0:
+        if _LIBC.unshare(_CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWUTS) != 0:
             broken(reports_fd, f"unshare failed (errno {ctypes.get_errno()})")
-    pid = os.fork()
-    if pid == 0:
-        status = 70
-        try:
-            submission(request, cells_fd, reports_fd)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(cells_fd)
-    _, status = os.waitpid(pid, 0)
-    os.write(reports_fd, ("\n" + json.dumps({"event": "exit", "status": status}) + "\n").encode())
-    os._exit(0)
+    submission(request, cells_fd, reports_fd)
 
 
 def _prefer_killing_me() -> None:
     """The first victim when the submission's cgroup runs out of memory, before the warm parent the cgroup
-    also holds (which sandbox.py moves in once, so that each submission is born there): the keeper, and
-    everything it forks after it, take the highest OOM score. A submission that lowers its own again risks
+    also holds (which sandbox.py moves in once, so that each submission is born there): the notebook's
+    process, and everything it forks, take the highest OOM score. A submission that lowers its own again risks
     only its own run (the warm parent, killed, is started again)."""
     _LIBC.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # its /proc files are its own again, not root's outside its namespace
     try:
@@ -158,9 +207,13 @@ def _prefer_killing_me() -> None:
         _LIBC.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def broken(fd: int, why: str) -> None:
-    os.write(fd, (json.dumps({"event": "broken", "why": why}) + "\n").encode())
-    os._exit(71)
+def broken(fd: int, why: str, leave: bool = True) -> None:
+    try:
+        os.write(fd, (json.dumps({"event": "broken", "why": why}) + "\n").encode())
+    except OSError:
+        pass
+    if leave:
+        os._exit(71)
 
 
 # --- one submission's process ----------------------------------------------------------------------
@@ -168,7 +221,6 @@ def broken(fd: int, why: str) -> None:
 
 def submission(request: dict, cells_fd: int, reports_fd: int) -> None:
     """The notebook's process: its mounts, limits and privileges set up, then the notebook (`notebook`)."""
-    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the keeper gone (killed): so is everything here
     baseline = (_mapped_bytes(), _tasks_of_this_user())  # read while the sandbox's /proc is still in view
     if request.get("isolate"):
         _private_mounts(request, reports_fd)
@@ -257,7 +309,7 @@ def _mapped_bytes() -> int:
 
 
 def _tasks_of_this_user() -> int:
-    """Threads running as this user in the sandbox (RLIMIT_NPROC counts them all: the zygote and keeper too)."""
+    """Threads running as this user in the sandbox (RLIMIT_NPROC counts them all: the zygote too)."""
     try:
         return sum(len(os.listdir(f"/proc/{p}/task")) for p in os.listdir("/proc") if p.isdigit())
     except OSError:
