@@ -296,33 +296,50 @@ def _on_cluster(todo: list, limits: Limits, client):
     shipped, tasks = {}, {}  # id(bundle) -> its scattered future; future -> (item, whether it carries the bundle)
     running = as_completed(with_results=True, raise_errors=False)
 
-    def submit(item: tuple, carried: bool) -> None:
+    def name(submission: Submission, key: str, carried: bool) -> str:
+        return f"grade-{submission.module}-{submission.student}-{key[:12]}{'-again' if carried else ''}"
+
+    def submit(item: tuple) -> None:
+        """`item` again, carrying its bundle."""
         submission, bundle, key = item
-        if not carried and id(bundle) not in shipped:
-            shipped[id(bundle)] = client.scatter(bundle, broadcast=True, hash=False)
         future = client.submit(
-            grade_submission,
-            submission,
-            bundle if carried else shipped[id(bundle)],
-            limits,
-            key,
-            pure=False,
-            key=f"grade-{submission.module}-{submission.student}-{key[:12]}{'-again' if carried else ''}",
+            grade_submission, submission, bundle, limits, key, pure=False, key=name(submission, key, True)
         )
-        tasks[future] = (item, carried)
+        tasks[future] = (item, True)
         running.add(future)
 
-    for item in todo:
-        submit(item, carried=False)
+    for items in _by_bundle(todo):  # one message to the scheduler per bundle, not one per submission
+        bundle = items[0][1]
+        shipped[id(bundle)] = client.scatter(bundle, broadcast=True, hash=False)
+        futures = client.map(
+            grade_submission,
+            [submission for submission, _, _ in items],
+            [shipped[id(bundle)]] * len(items),
+            [limits] * len(items),
+            [key for _, _, key in items],
+            pure=False,
+            key=[name(submission, key, False) for submission, _, key in items],
+        )
+        for item, future in zip(items, futures):
+            tasks[future] = (item, False)
+            running.add(future)
     for future, value in running:
         item, carried = tasks.pop(future)
         if future.status == "cancelled" and not carried:
             try:
-                submit(item, carried=True)
+                submit(item)
                 continue
             except Exception as error:  # noqa: BLE001 — the cluster itself is gone: this submission's grading error
                 value = error
         yield collected(future, value, *item)
+
+
+def _by_bundle(todo: list) -> list[list]:
+    """`todo`'s items grouped by their bundle (a module's, or with --own-package a student's), in order."""
+    groups = {}
+    for item in todo:
+        groups.setdefault(id(item[1]), []).append(item)
+    return list(groups.values())
 
 
 def collected(future, value, submission, bundle, key):
