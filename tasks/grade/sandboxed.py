@@ -18,10 +18,11 @@ cell's source only when it is that cell's turn), and reads one report per cell. 
 and is outside the submission's PID namespace, so a submission can neither see, signal nor read it.
 
 The notebook's process is its namespace's init (a process between them, only to be init, cost each
-submission ~10% of its grading; one forked to make its namespaces and wait for it, ~2.5 ms more): as for any init, a
-signal with its default action that a process of the submission sends it (`os.kill(os.getpid(),
+submission ~10% of its grading; one forked to make its namespaces and wait for it, ~2.5 ms more): as for any
+init, a signal with its default action that a process of the submission sends it (`os.kill(os.getpid(),
 signal.SIGTERM)`) is ignored, while the kernel's (a fault, the memory limit) and the grader's kill it;
 processes orphaned in the namespace are not reaped before it ends (they count against its process limit).
+The zygote itself runs as the init of a PID namespace of its own, below bubblewrap's (`_own_namespace`).
 
 Frames from the grader: 4-byte big-endian length + JSON. Reports to the grader: one JSON line each.
 """
@@ -75,13 +76,14 @@ def main(settings: dict) -> None:
     while True:
         ready, _, _ = select.select([control] + ([running[1]] if running else []), [], [])
         if running and running[1] in ready:
-            running = _reap(running)
+            _reap(*running)
+            running = None
             continue
         request, fds = receive(control)
         if request is None:
             os._exit(0)  # the grader closed the socket
         if running:  # the grader waits until a submission is gone before it asks for the next one
-            running = _reap(running)
+            _reap(*running)
         running = start(request, fds, own)
 
 
@@ -134,10 +136,9 @@ def start(request: dict, fds: list, own: int):
     return pid, os.pidfd_open(pid), reports_fd
 
 
-def _reap(running) -> None:
+def _reap(pid: int, pidfd: int, reports_fd: int) -> None:
     """Wait for the notebook's process and say how it ended, on a report line of its own (it may have died in
     the middle of one); the grader may have stopped reading."""
-    pid, pidfd, reports_fd = running
     _, status = os.waitpid(pid, 0)
     try:
         os.write(reports_fd, ("\n" + json.dumps({"event": "exit", "status": status}) + "\n").encode())
@@ -145,7 +146,6 @@ def _reap(running) -> None:
         pass
     os.close(reports_fd)
     os.close(pidfd)
-    return None
 
 
 def warm() -> None:
