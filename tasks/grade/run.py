@@ -293,7 +293,7 @@ def _on_cluster(todo: list, limits: Limits, client):
     again. A task whose workers died ALLOWED_FAILURES + 1 times (cluster.py) is a grading error."""
     from distributed import as_completed
 
-    shipped, tasks = {}, {}  # id(bundle) -> its scattered future; future -> (item, whether it carries the bundle)
+    tasks = {}  # future -> (item, whether it carries the bundle)
     running = as_completed(with_results=True, raise_errors=False)
 
     def name(submission: Submission, key: str, carried: bool) -> str:
@@ -310,11 +310,11 @@ def _on_cluster(todo: list, limits: Limits, client):
 
     for items in _by_bundle(todo):  # one message to the scheduler per bundle, not one per submission
         bundle = items[0][1]
-        shipped[id(bundle)] = client.scatter(bundle, broadcast=True, hash=False)
+        scattered = client.scatter(bundle, broadcast=True, hash=False)
         futures = client.map(
             grade_submission,
             [submission for submission, _, _ in items],
-            [shipped[id(bundle)]] * len(items),
+            [scattered] * len(items),
             [limits] * len(items),
             [key for _, _, key in items],
             pure=False,

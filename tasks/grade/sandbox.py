@@ -744,21 +744,11 @@ def warm_parent(isolate: bool):
     """A warm parent of that kind for one submission: an idle one of this process's, or a new one (a process
     grading on several threads has one per thread at work). Started on first use, restarted when it died,
     stopped when this process exits."""
-    with _PARENTS_LOCK:
-        if not any(_PARENTS.values()):
-            import atexit
-
-            atexit.register(close_all)
-        parent = next((p for p in _PARENTS[isolate] if id(p) not in _BUSY), None)
-        if parent is None:
-            parent = Zygote(isolate)
-            _PARENTS[isolate].append(parent)
-        _BUSY.add(id(parent))
+    (parent,) = _take(isolate, 1)
     try:
         yield parent
     finally:
-        with _PARENTS_LOCK:
-            _BUSY.discard(id(parent))
+        _release([parent])
 
 
 def prestart(wait: bool = True, count: int = 1) -> None:
@@ -766,22 +756,32 @@ def prestart(wait: bool = True, count: int = 1) -> None:
     thread: `tito grade` launches one, `wait=False`, before it reads the submissions, and one per worker of the
     embedded cluster once it knows it will start one; the first submission or the probe waits for it to be
     ready; an existing cluster's workers each start theirs from Dask as the run starts)."""
+    parents = _take(True, count)
+    try:
+        for parent in parents:
+            _prestart(parent, wait)
+    finally:
+        _release(parents)
+
+
+def _take(isolate: bool, count: int) -> list[Zygote]:
+    """`count` warm parents of that kind, marked busy: idle ones of this process's first, then new ones."""
     with _PARENTS_LOCK:
         if not any(_PARENTS.values()):
             import atexit
 
             atexit.register(close_all)
-        parents = [p for p in _PARENTS[True] if id(p) not in _BUSY][:count]
+        parents = [p for p in _PARENTS[isolate] if id(p) not in _BUSY][:count]
         while len(parents) < count:
-            parents.append(Zygote(True))
-            _PARENTS[True].append(parents[-1])
+            parents.append(Zygote(isolate))
+            _PARENTS[isolate].append(parents[-1])
         _BUSY.update(id(p) for p in parents)
-    try:
-        for parent in parents:
-            _prestart(parent, wait)
-    finally:
-        with _PARENTS_LOCK:
-            _BUSY.difference_update(id(p) for p in parents)
+    return parents
+
+
+def _release(parents: list[Zygote]) -> None:
+    with _PARENTS_LOCK:
+        _BUSY.difference_update(id(p) for p in parents)
 
 
 def _prestart(parent: Zygote, wait: bool) -> None:

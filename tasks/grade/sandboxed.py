@@ -124,7 +124,7 @@ def start(request: dict, fds: list, own: int):
             pid = -1
         if pid == 0:
             try:
-                notebook_process(request, cells_fd, reports_fd)
+                submission(request, cells_fd, reports_fd)
             finally:
                 os._exit(70)
         if isolate and _LIBC.setns(own, _CLONE_NEWPID) != 0:  # the next submission's namespace is new again
@@ -175,23 +175,6 @@ def receive(control):
     return json.loads(data), fds
 
 
-def notebook_process(request: dict, cells_fd: int, reports_fd: int) -> None:
-    """The notebook's process, PID 1 of its namespace: its other namespaces, mounts, limits and privileges set
-    up, then the notebook (`notebook`). Never returns."""
-    keep = {cells_fd, reports_fd}
-    low = 3  # every other descriptor, the control socket above all: a submission must not ask for processes
-    for fd in sorted(keep):
-        os.closerange(low, fd)
-        low = fd + 1
-    os.closerange(low, 65536)
-    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the warm parent gone (killed): so is everything here
-    if request.get("isolate"):
-        _prefer_killing_me()
-        if _LIBC.unshare(_CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWUTS) != 0:
-            broken(reports_fd, f"unshare failed (errno {ctypes.get_errno()})")
-    submission(request, cells_fd, reports_fd)
-
-
 def _prefer_killing_me() -> None:
     """The first victim when the submission's cgroup runs out of memory, before the warm parent the cgroup
     also holds (which sandbox.py moves in once, so that each submission is born there): the notebook's
@@ -220,7 +203,19 @@ def broken(fd: int, why: str, leave: bool = True) -> None:
 
 
 def submission(request: dict, cells_fd: int, reports_fd: int) -> None:
-    """The notebook's process: its mounts, limits and privileges set up, then the notebook (`notebook`)."""
+    """The notebook's process, PID 1 of its namespace: its other namespaces, mounts, limits and privileges set
+    up, then the notebook (`notebook`)."""
+    keep = {cells_fd, reports_fd}
+    low = 3  # every other descriptor, the control socket above all: a submission must not ask for processes
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the warm parent gone (killed): so is everything here
+    if request.get("isolate"):
+        _prefer_killing_me()
+        if _LIBC.unshare(_CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWUTS) != 0:
+            broken(reports_fd, f"unshare failed (errno {ctypes.get_errno()})")
     baseline = (_mapped_bytes(), _tasks_of_this_user())  # read while the sandbox's /proc is still in view
     if request.get("isolate"):
         _private_mounts(request, reports_fd)
